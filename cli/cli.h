@@ -1,0 +1,88 @@
+/* cli.h - what the command files share: context, errors, exit codes. */
+#ifndef AS_CLI_H
+#define AS_CLI_H
+
+#include "aftersales.h"
+#include "printer.h"
+
+#include <stdio.h>
+
+/* Exit codes (sysexits). */
+enum {
+    EXIT_NOTFOUND = 1,
+    EXIT_USAGE = 64,
+    EXIT_DATAERR = 65,
+    EXIT_NOINPUT = 66,
+    EXIT_UNAVAILABLE = 69,
+    EXIT_SOFTWARE = 70,
+    EXIT_CANTCREAT = 73,
+    EXIT_IOERR = 74,
+    EXIT_TEMPFAIL = 75,
+    EXIT_NOPERM = 77,
+    EXIT_CONFIG = 78
+};
+
+typedef struct cli {
+    const char *db_path;     /* --db, $AFTERSALES_DB, or ./aftersales.db */
+    int format;              /* PR_TEXT, ... */
+    int format_given;        /* --format was on the command line */
+    char command[64];        /* "user add", for messages */
+    as_db *db;
+} cli;
+
+/* A subcommand: argv[0] is its name. Returns the exit code. */
+typedef int (*cli_fn)(cli *c, int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    cli_fn fn;
+    const char *synopsis;    /* one line for the group's --help */
+} cli_command;
+
+/* The one place where a status becomes an exit code. */
+int cli_exit_code(as_status st);
+
+/* "aftersales <command>: <message>" on stderr. */
+void cli_error(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report a failed library call (its detail from as_errmsg) and return the
+ * exit code for st. */
+int cli_fail(cli *c, as_status st);
+
+/* Report a usage error and point at --help; returns EXIT_USAGE. */
+int cli_usage(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the database (flags: AS_OPEN_*); on failure reports and returns the
+ * exit code, else 0. */
+int cli_open(cli *c, unsigned flags);
+
+/* Run the subcommand named by argv[0] from a table, handling --help and
+ * unknown names. */
+int cli_dispatch(cli *c, const char *group, const cli_command *table, int argc, char **argv,
+                 const char *group_help);
+
+/* Is argv asking for help (-h/--help anywhere before "--")? */
+int cli_wants_help(int argc, char **argv);
+
+/* Open an input file argument ("-" is stdin); on failure reports and sets
+ * *code.  Returns NULL on failure. */
+FILE *cli_open_input(cli *c, const char *path, int *code);
+
+/* A printer for the command's --format. */
+printer *cli_printer(cli *c, int shape);
+
+/* Finish printing; returns 0 or EXIT_IOERR on a write error. */
+int cli_print_end(cli *c, printer *p);
+
+/* Parse yes/no option values; -1 on error. */
+int cli_parse_yesno(const char *s);
+
+/* Parse a non-negative integer; -1 on error. */
+long long cli_parse_count(const char *s);
+
+/* Group entry points. */
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_user(cli *c, int argc, char **argv);
+int cmd_vehicle(cli *c, int argc, char **argv);
+
+#endif

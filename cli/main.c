@@ -1,0 +1,316 @@
+/* main.c - global options, the command table, and the shared CLI helpers. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: aftersales [--db PATH] [--format text|tsv|json|jsonl] COMMAND [ARGS]\n"
+    "\n"
+    "After-sales service data of a fuel-station payment mini-program, in one\n"
+    "SQLite file.\n"
+    "\n"
+    "Commands:\n"
+    "  init       create the database, or upgrade its schema\n"
+    "  user       add, update, show, list, import and forget users\n"
+    "  vehicle    vehicles and their odometer readings\n"
+    "  help       show this text, or a command's: aftersales help user\n"
+    "\n"
+    "Options:\n"
+    "  --db PATH        database file (default: $AFTERSALES_DB, else ./aftersales.db)\n"
+    "  --format FORMAT  output: text (default), tsv, json or jsonl\n"
+    "  -h, --help       this text\n"
+    "  --version        print the version\n"
+    "\n"
+    "Every command takes --help.  Exit codes: 0 ok, 1 not found, 64 usage,\n"
+    "65 bad input data, 66 input file missing, 69 not an aftersales database,\n"
+    "70 internal error, 73 cannot create, 74 I/O error, 75 busy (retry),\n"
+    "77 permission denied, 78 schema too new or bad configuration.\n"
+    "See aftersales(1).\n";
+
+static const cli_command commands[] = {
+    {"init", cmd_init, "create the database, or upgrade its schema"},
+    {"user", cmd_user, "users"},
+    {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
+    {NULL, NULL, NULL},
+};
+
+/* ---- shared helpers ------------------------------------------------ */
+
+int cli_exit_code(as_status st)
+{
+    switch (st) {
+    case AS_OK:
+    case AS_DONE:
+        return 0;
+    case AS_NOTFOUND:
+        return EXIT_NOTFOUND;
+    case AS_EXISTS:
+    case AS_INVALID:
+        return EXIT_DATAERR;
+    case AS_NOFILE:
+        return EXIT_NOINPUT;
+    case AS_NOTOURS:
+        return EXIT_UNAVAILABLE;
+    case AS_SCHEMA_TOO_NEW:
+    case AS_CONFIG:
+        return EXIT_CONFIG;
+    case AS_BUSY:
+        return EXIT_TEMPFAIL;
+    case AS_READONLY:
+    case AS_PERM:
+        return EXIT_NOPERM;
+    case AS_CANTCREATE:
+        return EXIT_CANTCREAT;
+    case AS_IO:
+        return EXIT_IOERR;
+    case AS_MISUSE:
+    case AS_NOMEM:
+    case AS_INTERNAL:
+    case AS_STATUS_LAST:
+        break;
+    }
+    return EXIT_SOFTWARE;
+}
+
+static void verror(const cli *c, const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fprintf(stderr, "aftersales%s%s: ", c && c->command[0] ? " " : "", c ? c->command : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror(c, fmt, ap);
+    va_end(ap);
+}
+
+int cli_fail(cli *c, as_status st)
+{
+    const char *detail = c->db ? as_errmsg(c->db) : "";
+    if (detail[0])
+        cli_error(c, "%s", detail);
+    else
+        cli_error(c, "%s", as_status_string(st));
+    return cli_exit_code(st);
+}
+
+int cli_usage(const cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror(c, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'aftersales %s%s--help'.\n", c->command, c->command[0] ? " " : "");
+    return EXIT_USAGE;
+}
+
+int cli_open(cli *c, unsigned flags)
+{
+    as_open_options opts = AS_OPEN_OPTIONS_INIT;
+    opts.flags = flags;
+    opts.busy_timeout_ms = 10000;
+    char *err = NULL;
+    as_status st = as_open(&c->db, c->db_path, &opts, &err);
+    if (st != AS_OK) {
+        cli_error(c, "%s", err ? err : as_status_string(st));
+        as_free(err);
+        return cli_exit_code(st);
+    }
+    return 0;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cli_dispatch(cli *c, const char *group, const cli_command *table, int argc, char **argv,
+                 const char *group_help)
+{
+    snprintf(c->command, sizeof c->command, "%s", group);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        FILE *out = argc < 2 ? stderr : stdout;
+        fputs(group_help, out);
+        fputs("\nCommands:\n", out);
+        for (const cli_command *t = table; t->name; t++)
+            fprintf(out, "  %s %-10s %s\n", group, t->name, t->synopsis);
+        fprintf(out, "\nRun 'aftersales %s COMMAND --help' for a command's options.\n", group);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    for (const cli_command *t = table; t->name; t++) {
+        if (strcmp(argv[1], t->name) == 0) {
+            snprintf(c->command, sizeof c->command, "%s %s", group, t->name);
+            return t->fn(c, argc - 1, argv + 1);
+        }
+    }
+    return cli_usage(c, "unknown command '%s'", argv[1]);
+}
+
+FILE *cli_open_input(cli *c, const char *path, int *code)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        cli_error(c, "%s: %s", path, strerror(e));
+        *code = e == ENOENT || e == ENOTDIR ? EXIT_NOINPUT
+                : e == EACCES || e == EPERM ? EXIT_NOPERM
+                                            : EXIT_IOERR;
+    }
+    return f;
+}
+
+printer *cli_printer(cli *c, int shape)
+{
+    printer *p = pr_new(stdout, c->format, shape, c->db ? as_db_utc_offset(c->db) : 480);
+    if (!p) {
+        cli_error(c, "out of memory");
+        exit(EXIT_SOFTWARE);
+    }
+    return p;
+}
+
+int cli_print_end(cli *c, printer *p)
+{
+    if (pr_finish(p) != 0) {
+        cli_error(c, "writing the output failed");
+        return EXIT_IOERR;
+    }
+    return 0;
+}
+
+int cli_parse_yesno(const char *s)
+{
+    if (strcmp(s, "yes") == 0 || strcmp(s, "y") == 0 || strcmp(s, "true") == 0 ||
+        strcmp(s, "1") == 0)
+        return 1;
+    if (strcmp(s, "no") == 0 || strcmp(s, "n") == 0 || strcmp(s, "false") == 0 ||
+        strcmp(s, "0") == 0)
+        return 0;
+    return -1;
+}
+
+long long cli_parse_count(const char *s)
+{
+    char *end;
+    errno = 0;
+    if (!s[0] || s[0] == '-' || s[0] == '+')
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    return v;
+}
+
+/* ---- init ---------------------------------------------------------- */
+
+int cmd_init(cli *c, int argc, char **argv)
+{
+    snprintf(c->command, sizeof c->command, "init");
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: aftersales [--db PATH] init\n\n"
+               "Create the database file (readable by its owner only) with the newest\n"
+               "schema, or upgrade an older one in place.  Running it again is harmless.\n"
+               "Prints the path and the schema version.\n");
+        return 0;
+    }
+    if (argc > 1)
+        return cli_usage(c, "unexpected argument '%s'", argv[1]);
+    int code = cli_open(c, AS_OPEN_CREATE);
+    if (code)
+        return code;
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_str(p, "path", c->db_path);
+    pr_int(p, "schema_version", as_db_schema_version(c->db));
+    pr_str(p, "library_version", as_version());
+    pr_end(p);
+    return cli_print_end(c, p);
+}
+
+/* ---- main ---------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    cli c = {0};
+    c.format = PR_TEXT;
+    c.db_path = getenv("AFTERSALES_DB");
+    if (!c.db_path || !c.db_path[0])
+        c.db_path = "aftersales.db";
+
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        size_t n = strcspn(a, "=");
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("aftersales %s (schema %d)\n", as_version(), as_schema_version());
+            return 0;
+        }
+        if (strncmp(a, "--db", n) == 0 && n == 4) {
+            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || !val[0])
+                return cli_usage(&c, "--db needs a path");
+            c.db_path = val;
+        } else if (strncmp(a, "--format", n) == 0 && n == 8) {
+            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || (c.format = pr_format_parse(val)) < 0)
+                return cli_usage(&c, "--format must be text, tsv, json or jsonl");
+            c.format_given = 1;
+        } else {
+            return cli_usage(&c, "unknown option '%s'", a);
+        }
+    }
+    if (i >= argc) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[i];
+    if (strcmp(name, "help") == 0) {
+        if (i + 1 >= argc) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        char *help_argv[] = {argv[i + 1], "--help", NULL};
+        for (const cli_command *t = commands; t->name; t++)
+            if (strcmp(argv[i + 1], t->name) == 0)
+                return t->fn(&c, 2, help_argv);
+        return cli_usage(&c, "no command '%s'", argv[i + 1]);
+    }
+    int code = -1;
+    for (const cli_command *t = commands; t->name; t++) {
+        if (strcmp(name, t->name) == 0) {
+            snprintf(c.command, sizeof c.command, "%s", name);
+            code = t->fn(&c, argc - i, argv + i);
+            break;
+        }
+    }
+    if (code < 0)
+        code = cli_usage(&c, "unknown command '%s'", name);
+    as_close(c.db);
+    if (fflush(stdout) != 0 && code == 0) {
+        fprintf(stderr, "aftersales: writing the output failed\n");
+        code = EXIT_IOERR;
+    }
+    return code;
+}

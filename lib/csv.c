@@ -1,0 +1,764 @@
+/*
+ * csv.c - the streaming RFC 4180 reader shared by every import.
+ *
+ * Input is decoded (GB18030 through iconv) into a sliding window that
+ * holds at least the record being scanned.  A record is found in one
+ * resumable pass that notes where each field begins and ends; it is then
+ * validated as UTF-8 and its fields are copied, unescaped and
+ * NUL-terminated, into one reused buffer.  raw points into the window.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { CSV_CHUNK = 64 * 1024 };
+
+enum scan_state {
+    S_START,                 /* at the start of a field */
+    S_UNQUOTED,              /* inside an unquoted field */
+    S_QUOTED,                /* inside a quoted field */
+    S_QUOTE                  /* just after a quote inside a quoted field */
+};
+
+/* Field flags. */
+enum { F_PLAIN = 0, F_QUOTED = 1, F_ESCAPED = 2 };
+
+struct as_csv {
+    FILE *in;
+    char *name;
+    int utf8;                /* declared UTF-8 (selects the hint) */
+    iconv_t cd;              /* (iconv_t)-1 for UTF-8 input */
+
+    /* Undecoded GB18030 input: bytes [ipos, ilen) of ibuf are pending;
+     * ibuf[0] is byte ioff of the file. */
+    char *ibuf;
+    size_t ipos, ilen;
+    uint64_t ioff;
+    int in_eof;              /* the FILE reported end of file */
+    int dec_err;             /* undecodable input at byte dec_off (1-based) */
+    uint64_t dec_off;
+
+    /* The decoded window: win[0, wlen) is valid, win[wlen] a sentinel. */
+    char *win;
+    size_t wcap, wlen;
+    size_t pos;              /* scan position */
+    size_t rs;               /* start of the current record */
+    int eof;                 /* no more decoded input */
+    int started;             /* BOM checked */
+    size_t bom;              /* bytes of BOM skipped on line 1 (UTF-8 input) */
+    int done;                /* return AS_DONE from now on */
+    int io_err;              /* a read failed: AS_IO from now on */
+
+    /* Scanner state of the current record. */
+    int state;
+    int skip_lf;             /* a CR was the last byte: swallow one LF */
+    uint64_t line;           /* physical line at pos */
+    uint64_t rline;          /* line where the record starts */
+    uint64_t qline;          /* line where the open quote is */
+    size_t cur;              /* start of the current field, from rs */
+    unsigned char fflag;     /* F_* of the current field */
+    size_t raw_end;          /* the record's length once complete */
+    uint64_t eline;          /* line of its last byte */
+    int oversize;            /* over AS_CSV_MAX_RECORD; bytes dropped */
+    int junk;                /* a character followed a closing quote... */
+    size_t junk_off;         /* ...at this offset from rs */
+
+    /* Fields of the current record (offsets from rs); at most fcap. */
+    size_t nf;               /* may exceed AS_CSV_MAX_FIELDS */
+    size_t fcap;
+    size_t *fbeg, *fend;
+    unsigned char *fflags;
+    char **fields;
+    size_t *lens;
+    char *fbuf;              /* unescaped field text */
+    size_t fbcap;
+
+    uint64_t nread;          /* bytes read from the file */
+    uint64_t errline;
+    char err[256];
+};
+
+/* Bytes that stop the scan of an unquoted / a quoted field.  '\n' is
+ * also the sentinel stored at win[wlen]. */
+static const unsigned char stop_plain[256] = {
+    [','] = 1, ['\n'] = 1, ['\r'] = 1
+};
+static const unsigned char stop_quoted[256] = {
+    ['"'] = 1, ['\n'] = 1, ['\r'] = 1
+};
+
+static const char utf8_hint[] = " (is the file GB18030/GBK? try --encoding gb18030)";
+
+static void set_err(as_csv *c, uint64_t line, const char *fmt, ...) AS_PRINTF(3, 4);
+
+static void set_err(as_csv *c, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    c->errline = line;
+}
+
+as_status as__csv_open(as_csv **out, FILE *in, const char *name,
+                       const char *encoding, char *err, size_t errsz)
+{
+    if (err && errsz)
+        err[0] = '\0';
+    if (!out)
+        return AS_MISUSE;
+    *out = NULL;
+    if (!in)
+        return AS_MISUSE;
+
+    int utf8;
+    if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8")) {
+        utf8 = 1;
+    } else if (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk")
+               || !strcasecmp(encoding, "gb2312")) {
+        utf8 = 0;
+    } else {
+        if (err && errsz)
+            snprintf(err, errsz, "unknown encoding \"%s\" (use utf-8 or gb18030)", encoding);
+        return AS_INVALID;
+    }
+
+    as_csv *c = calloc(1, sizeof *c);
+    if (!c)
+        return AS_NOMEM;
+    c->in = in;
+    c->utf8 = utf8;
+    c->cd = (iconv_t)-1;
+    c->line = 1;
+    c->name = as__strdup(name ? name : "input");
+    c->wcap = 2 * CSV_CHUNK;
+    c->win = malloc(c->wcap + 1);
+    if (!utf8)
+        c->ibuf = malloc(CSV_CHUNK + 16);
+    if (!c->name || !c->win || (!utf8 && !c->ibuf)) {
+        as__csv_free(c);
+        return AS_NOMEM;
+    }
+    c->win[0] = '\n';
+    if (!utf8) {
+        c->cd = iconv_open("UTF-8", "GB18030");
+        if (c->cd == (iconv_t)-1) {
+            int e = errno;
+            as__csv_free(c);
+            if (e == ENOMEM)
+                return AS_NOMEM;
+            if (err && errsz)
+                snprintf(err, errsz, "this system's iconv cannot convert from GB18030");
+            return AS_INVALID;
+        }
+    }
+    *out = c;
+    return AS_OK;
+}
+
+void as__csv_free(as_csv *c)
+{
+    if (!c)
+        return;
+    if (c->cd != (iconv_t)-1)
+        iconv_close(c->cd);
+    free(c->name);
+    free(c->ibuf);
+    free(c->win);
+    free(c->fbeg);
+    free(c->fend);
+    free(c->fflags);
+    free(c->fields);
+    free(c->lens);
+    free(c->fbuf);
+    free(c);
+}
+
+const char *as__csv_error(const as_csv *c)
+{
+    return c ? c->err : "";
+}
+
+uint64_t as__csv_error_line(const as_csv *c)
+{
+    return c ? c->errline : 0;
+}
+
+uint64_t as__csv_bytes(const as_csv *c)
+{
+    return c ? c->nread : 0;
+}
+
+/* ---- input ----------------------------------------------------------- */
+
+/* Read up to one chunk from the file to dst.  Returns the count; sets
+ * in_eof at end of file, io_err on failure. */
+static size_t read_chunk(as_csv *c, char *dst)
+{
+    if (c->in_eof)
+        return 0;
+    size_t n = fread(dst, 1, CSV_CHUNK, c->in);
+    c->nread += n;
+    if (n < CSV_CHUNK) {
+        if (ferror(c->in)) {
+            c->io_err = 1;
+            set_err(c, c->line, "cannot read %s: %s", c->name,
+                    errno ? strerror(errno) : "read error");
+        }
+        c->in_eof = 1;
+    }
+    return n;
+}
+
+/* Convert pending GB18030 input into the window.  Returns 1 when text was
+ * added, 0 at the end of the decodable input. */
+static int fill_gb(as_csv *c)
+{
+    for (;;) {
+        if (c->ipos < c->ilen) {
+            char *ip = c->ibuf + c->ipos;
+            size_t ileft = c->ilen - c->ipos;
+            char *op = c->win + c->wlen;
+            size_t oleft = c->wcap - c->wlen;
+            size_t r = iconv(c->cd, &ip, &ileft, &op, &oleft);
+            int e = errno;
+            size_t made = (size_t)(op - (c->win + c->wlen));
+            c->ipos = (size_t)(ip - c->ibuf);
+            c->wlen += made;
+            if (r == (size_t)-1 && e == EILSEQ) {
+                c->dec_err = 1;
+                c->dec_off = c->ioff + c->ipos + 1;
+                return made > 0;
+            }
+            if (made > 0)
+                return 1;
+            if (r == (size_t)-1 && e == E2BIG)
+                return 0;   /* cannot happen: the window has room */
+            /* All converted, or an incomplete character (EINVAL) that
+             * needs more input. */
+        }
+        if (c->in_eof || c->io_err) {
+            if (c->ipos < c->ilen && !c->io_err) {
+                c->dec_err = 1;
+                c->dec_off = c->ioff + c->ipos + 1;
+            }
+            return 0;
+        }
+        /* Carry the incomplete tail (under 4 bytes) to the front. */
+        size_t keep = c->ilen - c->ipos;
+        memmove(c->ibuf, c->ibuf + c->ipos, keep);
+        c->ioff += c->ipos;
+        c->ipos = 0;
+        c->ilen = keep + read_chunk(c, c->ibuf + keep);
+    }
+}
+
+/* Make room and add decoded text to the window.  Returns 1 on new text,
+ * 0 at the end of input (or on a read error: io_err), -1 out of memory. */
+static int refill(as_csv *c)
+{
+    if (c->eof)
+        return 0;
+    if (!c->oversize && c->wlen - c->rs > AS_CSV_MAX_RECORD)
+        c->oversize = 1;
+    if (c->oversize)
+        c->rs = c->pos;      /* the record is rejected: drop its bytes */
+    if (c->rs > 0) {
+        memmove(c->win, c->win + c->rs, c->wlen - c->rs);
+        c->wlen -= c->rs;
+        c->pos -= c->rs;
+        c->rs = 0;
+    }
+    if (c->wcap - c->wlen < CSV_CHUNK) {
+        /* Here wlen <= AS_CSV_MAX_RECORD, so the cap leaves room. */
+        size_t cap = c->wcap * 2;
+        if (cap > AS_CSV_MAX_RECORD + 2 * CSV_CHUNK)
+            cap = AS_CSV_MAX_RECORD + 2 * CSV_CHUNK;
+        char *p = realloc(c->win, cap + 1);
+        if (!p)
+            return -1;
+        c->win = p;
+        c->wcap = cap;
+    }
+    int got;
+    if (c->cd == (iconv_t)-1) {
+        size_t n = read_chunk(c, c->win + c->wlen);
+        c->wlen += n;
+        got = n > 0;
+    } else {
+        got = fill_gb(c);
+    }
+    c->win[c->wlen] = '\n';  /* sentinel */
+    if (!got)
+        c->eof = 1;
+    return got;
+}
+
+/* ---- scanning -------------------------------------------------------- */
+
+static int grow_fields(as_csv *c)
+{
+    size_t cap = c->fcap ? c->fcap * 2 : 64;
+    if (cap > AS_CSV_MAX_FIELDS)
+        cap = AS_CSV_MAX_FIELDS;
+    size_t *b = realloc(c->fbeg, cap * sizeof *b);
+    if (b)
+        c->fbeg = b;
+    size_t *e = realloc(c->fend, cap * sizeof *e);
+    if (e)
+        c->fend = e;
+    unsigned char *f = realloc(c->fflags, cap);
+    if (f)
+        c->fflags = f;
+    char **p = realloc(c->fields, cap * sizeof *p);
+    if (p)
+        c->fields = p;
+    size_t *l = realloc(c->lens, cap * sizeof *l);
+    if (l)
+        c->lens = l;
+    if (!b || !e || !f || !p || !l)
+        return -1;
+    c->fcap = cap;
+    return 0;
+}
+
+/* Note a field [beg, end) (offsets from rs).  Past the limit fields are
+ * only counted.  Returns -1 out of memory. */
+static inline int add_field(as_csv *c, size_t beg, size_t end, unsigned char flags)
+{
+    size_t i = c->nf;
+    if (i >= c->fcap) {
+        if (i >= AS_CSV_MAX_FIELDS) {
+            c->nf++;
+            return 0;
+        }
+        if (grow_fields(c) < 0)
+            return -1;
+    }
+    c->fbeg[i] = beg;
+    c->fend[i] = end;
+    c->fflags[i] = flags;
+    c->nf = i + 1;
+    return 0;
+}
+
+/*
+ * Scan on from pos.  Returns 1 when the record is complete (raw_end and
+ * eline set, pos past its line break), 0 when the window is exhausted,
+ * -1 out of memory.
+ */
+static int scan(as_csv *c)
+{
+    const unsigned char *w = (const unsigned char *)c->win;
+    size_t p = c->pos, e = c->wlen, rs = c->rs;
+    uint64_t line = c->line;
+    int state = c->state;
+    int ret = 0;
+    unsigned char ch;
+
+    if (c->skip_lf) {
+        if (p == e)
+            return 0;
+        c->skip_lf = 0;
+        if (w[p] == '\n') {
+            p++;
+            if (state == S_START && c->nf == 0)
+                rs = p;
+        }
+    }
+
+    for (;;) {
+        switch (state) {
+        case S_START:
+            if (p == e)
+                goto out;
+            ch = w[p];
+            if (ch == '"') {
+                state = S_QUOTED;
+                c->fflag = F_QUOTED;
+                c->qline = line;
+                c->cur = ++p - rs;
+                break;
+            }
+            if (ch == ',') {
+                if (add_field(c, p - rs, p - rs, F_PLAIN) < 0)
+                    goto nomem;
+                p++;
+                break;
+            }
+            if (ch == '\n' || ch == '\r') {
+                if (c->nf > 0) {
+                    if (add_field(c, p - rs, p - rs, F_PLAIN) < 0)
+                        goto nomem;
+                    goto eol;
+                }
+                /* An empty line: skip it. */
+                p++;
+                line++;
+                if (ch == '\r') {
+                    if (p == e) {
+                        c->skip_lf = 1;
+                        rs = p;
+                        c->rline = line;
+                        goto out;
+                    }
+                    if (w[p] == '\n')
+                        p++;
+                }
+                rs = p;
+                c->rline = line;
+                break;
+            }
+            state = S_UNQUOTED;
+            c->cur = p++ - rs;
+            /* fall through */
+        case S_UNQUOTED:
+            while (!stop_plain[w[p]])
+                p++;
+            if (p == e)
+                goto out;
+            if (add_field(c, c->cur, p - rs, F_PLAIN) < 0)
+                goto nomem;
+            if (w[p] != ',')
+                goto eol;
+            p++;
+            state = S_START;
+            break;
+        case S_QUOTED:
+            while (!stop_quoted[w[p]])
+                p++;
+            if (p == e)
+                goto out;
+            ch = w[p++];
+            if (ch == '"') {
+                state = S_QUOTE;
+                break;
+            }
+            line++;
+            if (ch == '\r') {
+                if (p == e) {
+                    c->skip_lf = 1;
+                    goto out;
+                }
+                if (w[p] == '\n')
+                    p++;
+            }
+            break;
+        case S_QUOTE:
+            if (p == e)
+                goto out;
+            ch = w[p];
+            if (ch == '"') {
+                c->fflag = F_ESCAPED;
+                state = S_QUOTED;
+                p++;
+                break;
+            }
+            if (ch == ',' || ch == '\n' || ch == '\r') {
+                if (add_field(c, c->cur, p - 1 - rs, c->fflag) < 0)
+                    goto nomem;
+                if (ch != ',')
+                    goto eol;
+                p++;
+                state = S_START;
+                break;
+            }
+            /* Text after the closing quote: the record is rejected; scan
+             * the rest of the field as unquoted text. */
+            if (!c->junk) {
+                c->junk = 1;
+                c->junk_off = p - rs;
+            }
+            c->cur = p - rs;
+            state = S_UNQUOTED;
+            break;
+        }
+    }
+
+eol:
+    /* w[p] is the record's line break. */
+    c->raw_end = p - rs;
+    c->eline = line;
+    ch = w[p++];
+    line++;
+    if (ch == '\r') {
+        if (p == e)
+            c->skip_lf = 1;
+        else if (w[p] == '\n')
+            p++;
+    }
+    state = S_START;
+    ret = 1;
+    goto out;
+nomem:
+    ret = -1;
+out:
+    c->pos = p;
+    c->rs = rs;
+    c->line = line;
+    c->state = state;
+    return ret;
+}
+
+/*
+ * Find the first invalid UTF-8 sequence or NUL byte in s[0, n).  Returns
+ * its offset (*nul set for a NUL), or n when the text is valid.
+ */
+static size_t utf8_check(const unsigned char *s, size_t n, int *nul)
+{
+    const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
+    size_t i = 0;
+
+    *nul = 0;
+    for (;;) {
+        /* ASCII without NUL, eight bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if ((v | ((v - lo) & ~v)) & hi)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            return n;
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (b == 0) {
+                *nul = 1;
+                return i;
+            }
+            i++;
+            continue;
+        }
+        size_t left = n - i - 1;
+        if (b < 0xC2) {
+            return i;        /* continuation byte or overlong C0/C1 */
+        } else if (b < 0xE0) {
+            if (left < 1 || (s[i + 1] & 0xC0) != 0x80)
+                return i;
+            i += 2;
+        } else if (b < 0xF0) {
+            unsigned lo2 = b == 0xE0 ? 0xA0 : 0x80;   /* overlong */
+            unsigned hi2 = b == 0xED ? 0x9F : 0xBF;   /* surrogates */
+            if (left < 2 || s[i + 1] < lo2 || s[i + 1] > hi2
+                || (s[i + 2] & 0xC0) != 0x80)
+                return i;
+            i += 3;
+        } else if (b < 0xF5) {
+            unsigned lo2 = b == 0xF0 ? 0x90 : 0x80;   /* overlong */
+            unsigned hi2 = b == 0xF4 ? 0x8F : 0xBF;   /* over U+10FFFF */
+            if (left < 3 || s[i + 1] < lo2 || s[i + 1] > hi2
+                || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return i;
+            i += 4;
+        } else {
+            return i;
+        }
+    }
+}
+
+/* The physical line and 1-based column of offset off in the record. */
+static uint64_t locate(const as_csv *c, size_t off, size_t *col)
+{
+    const char *r = c->win + c->rs;
+    uint64_t line = c->rline;
+    size_t start = 0;
+    for (size_t i = 0; i < off; i++) {
+        if (r[i] == '\n' || r[i] == '\r') {
+            if (!(r[i] == '\n' && i > 0 && r[i - 1] == '\r'))
+                line++;
+            start = i + 1;
+        }
+    }
+    *col = off - start + 1;
+    if (line == 1)
+        *col += c->bom;      /* the skipped BOM is part of line 1 */
+    return line;
+}
+
+/* Validate the complete record and build its fields. */
+static as_status finish(as_csv *c, as_csv_record *rec)
+{
+    const char *raw = c->win + c->rs;
+    size_t len = c->raw_end;
+
+    rec->nfields = 0;
+    rec->fields = NULL;
+    rec->lens = NULL;
+    rec->line = c->rline;
+    rec->end_line = c->eline;
+    rec->raw = c->oversize ? NULL : raw;
+    rec->raw_len = c->oversize ? 0 : len;
+
+    if (c->oversize || len > AS_CSV_MAX_RECORD) {
+        rec->raw = NULL;
+        rec->raw_len = 0;
+        set_err(c, c->rline, "record exceeds 64 MiB");
+        return AS_INVALID;
+    }
+    if (c->nf > AS_CSV_MAX_FIELDS) {
+        set_err(c, c->rline, "record has more than %d fields", AS_CSV_MAX_FIELDS);
+        return AS_INVALID;
+    }
+    int nul;
+    size_t bad = utf8_check((const unsigned char *)raw, len, &nul);
+    if (c->junk && c->junk_off < bad) {
+        size_t col;
+        uint64_t ln = locate(c, c->junk_off, &col);
+        set_err(c, ln, "character after a closing quote at byte %zu of the line "
+                "(a quote inside a quoted field must be doubled)", col);
+        return AS_INVALID;
+    }
+    if (bad < len) {
+        size_t col;
+        uint64_t ln = locate(c, bad, &col);
+        if (nul)
+            set_err(c, ln, "NUL byte at byte %zu of the line", col);
+        else
+            set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col,
+                    c->utf8 ? utf8_hint : "");
+        return AS_INVALID;
+    }
+
+    /* Copy the record once; each field ends on a separator, closing quote
+     * or the line break, where its NUL goes.  Escaped quotes collapse in
+     * place. */
+    if (len + 1 > c->fbcap) {
+        size_t cap = c->fbcap ? c->fbcap : 4096;
+        while (cap < len + 1)
+            cap *= 2;
+        char *p = realloc(c->fbuf, cap);
+        if (!p)
+            return AS_NOMEM;
+        c->fbuf = p;
+        c->fbcap = cap;
+    }
+    char *fb = c->fbuf;
+    memcpy(fb, raw, len);
+    for (size_t i = 0; i < c->nf; i++) {
+        char *f = fb + c->fbeg[i];
+        size_t n = c->fend[i] - c->fbeg[i];
+        c->fields[i] = f;
+        if (c->fflags[i] == F_ESCAPED) {
+            char *o = f;
+            const char *in = f;
+            while (n > 0) {
+                const char *q = memchr(in, '"', n);
+                size_t k = q ? (size_t)(q - in) + 1 : n;
+                memmove(o, in, k);
+                o += k;
+                if (!q)
+                    break;
+                in += k + 1;
+                n -= k + 1;
+            }
+            n = (size_t)(o - f);
+        }
+        f[n] = '\0';
+        c->lens[i] = n;
+    }
+    rec->nfields = c->nf;
+    rec->fields = c->fields;
+    rec->lens = c->lens;
+    return AS_OK;
+}
+
+/* End of input inside a record: complete it, or report why not. */
+static as_status at_eof(as_csv *c, as_csv_record *rec)
+{
+    size_t end = c->wlen - c->rs;
+
+    c->skip_lf = 0;
+    if (c->dec_err) {
+        c->done = 1;
+        set_err(c, c->line, "byte %llu of the file cannot be decoded as GB18030",
+                (unsigned long long)c->dec_off);
+        return AS_INVALID;
+    }
+    switch (c->state) {
+    case S_START:
+        if (c->nf == 0) {
+            c->done = 1;
+            return AS_DONE;
+        }
+        if (add_field(c, end, end, F_PLAIN) < 0)
+            return AS_NOMEM;
+        break;
+    case S_UNQUOTED:
+        if (add_field(c, c->cur, end, F_PLAIN) < 0)
+            return AS_NOMEM;
+        break;
+    case S_QUOTE:
+        if (add_field(c, c->cur, end - 1, c->fflag) < 0)
+            return AS_NOMEM;
+        break;
+    case S_QUOTED:
+        c->done = 1;
+        set_err(c, c->qline, "unterminated quote: the quoted field opened on line %llu "
+                "is not closed at the end of the file", (unsigned long long)c->qline);
+        return AS_INVALID;
+    }
+    c->raw_end = end;
+    c->eline = c->line;
+    c->pos = c->wlen;
+    c->state = S_START;
+    return finish(c, rec);
+}
+
+as_status as__csv_next(as_csv *c, as_csv_record *rec)
+{
+    if (!c || !rec)
+        return AS_MISUSE;
+    memset(rec, 0, sizeof *rec);
+    if (c->io_err)
+        return AS_IO;        /* the message stays */
+    c->err[0] = '\0';
+    c->errline = 0;
+    if (c->done)
+        return AS_DONE;
+
+    if (!c->started) {
+        c->rs = c->pos;
+        while (c->wlen - c->pos < 3 && !c->eof) {
+            int r = refill(c);
+            if (r < 0)
+                return AS_NOMEM;
+        }
+        if (c->io_err)
+            return AS_IO;
+        if (c->wlen - c->pos >= 3 && !memcmp(c->win + c->pos, "\xEF\xBB\xBF", 3)) {
+            c->pos += 3;
+            c->bom = c->utf8 ? 3 : 0;
+        }
+        c->started = 1;
+    }
+
+    /* Begin a record. */
+    c->rs = c->pos;
+    c->rline = c->line;
+    c->state = S_START;
+    c->nf = 0;
+    c->oversize = 0;
+    c->junk = 0;
+
+    for (;;) {
+        int r = scan(c);
+        if (r > 0)
+            break;
+        if (r < 0)
+            return AS_NOMEM;
+        r = refill(c);
+        if (r < 0)
+            return AS_NOMEM;
+        if (c->io_err)
+            return AS_IO;
+        if (r == 0 && c->pos == c->wlen)
+            return at_eof(c, rec);
+    }
+    return finish(c, rec);
+}

@@ -1,0 +1,371 @@
+/* db.c - opening, schema migration, statement cache and transactions. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int as_schema_version(void)
+{
+    return as__migrations[as__nmigrations - 1].version;
+}
+
+const char *as_errmsg(const as_db *db)
+{
+    if (!db)
+        return "out of memory";
+    return db->errmsg ? db->errmsg : "";
+}
+
+int as_db_schema_version(as_db *db)
+{
+    return db ? db->schema_version : 0;
+}
+
+int as_db_utc_offset(const as_db *db)
+{
+    return db ? db->utc_offset : 480;
+}
+
+int as_txn_depth(const as_db *db)
+{
+    return db ? db->txn_depth : 0;
+}
+
+/* ---- statements ---------------------------------------------------- */
+
+sqlite3_stmt *as__stmt(as_db *db, const char *sql)
+{
+    for (int i = 0; i < db->ncache; i++) {
+        if (db->cache[i].key == sql) {
+            sqlite3_stmt *st = db->cache[i].stmt;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        as__sqlfail(db, rc, "preparing a statement");
+        return NULL;
+    }
+    if (db->ncache < AS_STMT_CACHE) {
+        db->cache[db->ncache].key = sql;
+        db->cache[db->ncache].stmt = st;
+        db->ncache++;
+    } else {
+        /* The cache is full: evict the oldest entry (a sign that the
+         * cache should grow, never a failure). */
+        sqlite3_finalize(db->cache[0].stmt);
+        memmove(&db->cache[0], &db->cache[1], sizeof db->cache[0] * (AS_STMT_CACHE - 1));
+        db->cache[AS_STMT_CACHE - 1].key = sql;
+        db->cache[AS_STMT_CACHE - 1].stmt = st;
+    }
+    return st;
+}
+
+as_status as__exec(as_db *db, const char *sql)
+{
+    char *err = NULL;
+    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        as_status st = as__sqlstatus(rc);
+        as__fail(db, st == AS_OK ? AS_INTERNAL : st, "%s", err ? err : sqlite3_errstr(rc));
+        sqlite3_free(err);
+        return st == AS_OK ? AS_INTERNAL : st;
+    }
+    return AS_OK;
+}
+
+as_status as__step_done(as_db *db, sqlite3_stmt *st, const char *context)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+        sqlite3_reset(st);
+        return AS_OK;
+    }
+    as_status s = as__sqlfail(db, rc, context);
+    sqlite3_reset(st);
+    return s;
+}
+
+/* ---- transactions -------------------------------------------------- */
+
+as_status as_begin(as_db *db)
+{
+    if (!db)
+        return AS_MISUSE;
+    char sql[64];
+    if (db->txn_depth == 0)
+        snprintf(sql, sizeof sql, "%s", db->readonly ? "BEGIN" : "BEGIN IMMEDIATE");
+    else
+        snprintf(sql, sizeof sql, "SAVEPOINT as_%d", db->txn_depth);
+    as_status st = as__exec(db, sql);
+    if (st != AS_OK)
+        return st;
+    db->txn_depth++;
+    return AS_OK;
+}
+
+as_status as_commit(as_db *db)
+{
+    if (!db)
+        return AS_MISUSE;
+    if (db->txn_depth == 0)
+        return as__fail(db, AS_MISUSE, "as_commit: no transaction is open");
+    char sql[64];
+    if (db->txn_depth == 1)
+        snprintf(sql, sizeof sql, "COMMIT");
+    else
+        snprintf(sql, sizeof sql, "RELEASE as_%d", db->txn_depth - 1);
+    as_status st = as__exec(db, sql);
+    if (st != AS_OK) {
+        /* A failed COMMIT leaves the transaction open: undo it so the
+         * handle stays usable. */
+        if (db->txn_depth == 1 && !sqlite3_get_autocommit(db->sql))
+            sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        if (db->txn_depth == 1)
+            db->txn_depth = 0;
+        return st;
+    }
+    db->txn_depth--;
+    return AS_OK;
+}
+
+as_status as_rollback(as_db *db)
+{
+    if (!db)
+        return AS_MISUSE;
+    if (db->txn_depth == 0)
+        return as__fail(db, AS_MISUSE, "as_rollback: no transaction is open");
+    char sql[96];
+    if (db->txn_depth == 1)
+        snprintf(sql, sizeof sql, "ROLLBACK");
+    else
+        snprintf(sql, sizeof sql, "ROLLBACK TO as_%d; RELEASE as_%d",
+                 db->txn_depth - 1, db->txn_depth - 1);
+    /* Keep the message of the failure that caused the rollback. */
+    char *err = NULL;
+    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &err);
+    sqlite3_free(err);
+    db->txn_depth--;
+    if (rc != SQLITE_OK && db->txn_depth == 0 && sqlite3_get_autocommit(db->sql))
+        return AS_OK;   /* SQLite had already rolled back (e.g. after SQLITE_FULL) */
+    return rc == SQLITE_OK ? AS_OK : as__sqlstatus(rc);
+}
+
+as_status as__write_begin(as_db *db)
+{
+    if (db->readonly)
+        return as__fail(db, AS_READONLY, "%s: opened read-only", db->path);
+    return as_begin(db);
+}
+
+as_status as__write_end(as_db *db, as_status status)
+{
+    if (status == AS_OK) {
+        as_status st = as_commit(db);
+        if (st == AS_OK)
+            as__ok(db);
+        return st;
+    }
+    as_rollback(db);
+    return status;
+}
+
+/* ---- schema -------------------------------------------------------- */
+
+static as_status pragma_int(as_db *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, db->path);
+    return AS_OK;
+}
+
+as_status as__migrate_to(as_db *db, int target)
+{
+    for (int i = 0; i < as__nmigrations; i++) {
+        const as_migration *m = &as__migrations[i];
+        if (m->version <= db->schema_version || m->version > target)
+            continue;
+        as_status st = as__exec(db, m->sql);
+        if (st != AS_OK)
+            return as__fail(db, AS_INTERNAL, "schema migration %03d_%s: %s",
+                            m->version, m->name, as_errmsg(db));
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", m->version);
+        if ((st = as__exec(db, sql)) != AS_OK)
+            return st;
+        db->schema_version = m->version;
+    }
+    return AS_OK;
+}
+
+/* Identify the file, then migrate it if it is ours and older. */
+static as_status check_and_migrate(as_db *db, int may_create)
+{
+    int app_id = 0, version = 0, ntables = 0;
+    as_status st;
+    if ((st = pragma_int(db, "PRAGMA application_id", &app_id)) != AS_OK)
+        return st;
+    if ((st = pragma_int(db, "PRAGMA user_version", &version)) != AS_OK)
+        return st;
+    if ((st = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &ntables)) != AS_OK)
+        return st;
+
+    if (app_id != AS_APPLICATION_ID) {
+        if (app_id != 0)
+            return as__fail(db, AS_NOTOURS,
+                            "%s: an SQLite database of another application (application_id 0x%08x)",
+                            db->path, (unsigned)app_id);
+        if (ntables != 0 || version != 0)
+            return as__fail(db, AS_NOTOURS,
+                            "%s: an SQLite database without the aftersales mark", db->path);
+        if (!may_create)
+            return as__fail(db, AS_NOTOURS,
+                            "%s: an empty database (run 'aftersales init' to set it up)", db->path);
+    } else if (version > as_schema_version()) {
+        return as__fail(db, AS_SCHEMA_TOO_NEW,
+                        "%s: schema version %d is newer than this library's %d; upgrade libaftersales",
+                        db->path, version, as_schema_version());
+    }
+    db->schema_version = version;
+    if (version == as_schema_version())
+        return AS_OK;
+    if (db->readonly)
+        return as__fail(db, AS_READONLY,
+                        "%s: schema version %d needs an upgrade to %d, which a read-only open cannot do",
+                        db->path, version, as_schema_version());
+
+    /* Migrate in one transaction; another process may have done it first. */
+    if ((st = as_begin(db)) != AS_OK)
+        return st;
+    if ((st = pragma_int(db, "PRAGMA user_version", &version)) == AS_OK) {
+        db->schema_version = version;
+        if (version == 0) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "PRAGMA application_id = %d", AS_APPLICATION_ID);
+            st = as__exec(db, sql);
+        }
+    }
+    if (st == AS_OK)
+        st = as__migrate_to(db, as_schema_version());
+    return as__write_end(db, st);
+}
+
+static as_status open_fail(as_db *db, as_status st, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = as__strdup(as_errmsg(db));
+    as_close(db);
+    return st;
+}
+
+as_status as_open(as_db **out, const char *path, const as_open_options *opts, char **errmsg)
+{
+    static const as_open_options defaults = AS_OPEN_OPTIONS_INIT;
+    if (errmsg)
+        *errmsg = NULL;
+    if (!out)
+        return AS_MISUSE;
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (!path || opts->version != AS_OPEN_OPTIONS_VERSION) {
+        if (errmsg)
+            *errmsg = as__strdup(!path ? "as_open: path is NULL" : "as_open: unknown options version");
+        return AS_MISUSE;
+    }
+
+    as_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return AS_NOMEM;
+    db->path = as__strdup(path);
+    db->errmsg = as__strdup("");
+    db->readonly = (opts->flags & AS_OPEN_READONLY) != 0;
+    db->utc_offset = opts->utc_offset_minutes;
+    if (!db->path || !db->errmsg) {
+        as_close(db);
+        return AS_NOMEM;
+    }
+    if (db->utc_offset < -14 * 60 || db->utc_offset > 14 * 60)
+        return open_fail(db, as__fail(db, AS_MISUSE, "as_open: UTC offset %d minutes is out of range",
+                                      db->utc_offset), errmsg);
+
+    int may_create = (opts->flags & AS_OPEN_CREATE) && !db->readonly;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT)
+            return open_fail(db, as__fail(db, errno == EACCES ? AS_PERM : AS_IO, "%s: %s",
+                                          path, strerror(errno)), errmsg);
+        if (!may_create)
+            return open_fail(db, as__fail(db, AS_NOFILE,
+                                          "%s: no such database (create it with 'aftersales init')",
+                                          path), errmsg);
+        /* Create the file ourselves so that it is private from the start. */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return open_fail(db, as__fail(db, errno == EACCES ? AS_PERM : AS_CANTCREATE,
+                                          "%s: %s", path, strerror(errno)), errmsg);
+        if (fd >= 0)
+            close(fd);
+    } else if (S_ISDIR(sb.st_mode)) {
+        return open_fail(db, as__fail(db, AS_NOTOURS, "%s: is a directory", path), errmsg);
+    }
+    if (access(path, db->readonly ? R_OK : R_OK | W_OK) != 0 && errno == EACCES)
+        return open_fail(db, as__fail(db, AS_PERM, "%s: %s", path, strerror(errno)), errmsg);
+
+    int flags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path, &db->sql, flags, NULL);
+    if (rc != SQLITE_OK) {
+        as_status st = as__sqlstatus(rc);
+        return open_fail(db, as__fail(db, st == AS_OK ? AS_INTERNAL : st, "%s: %s", path,
+                                      db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc)),
+                         errmsg);
+    }
+    sqlite3_extended_result_codes(db->sql, 0);
+    sqlite3_busy_timeout(db->sql, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0);
+
+    as_status st = check_and_migrate(db, may_create);
+    if (st == AS_OK && !db->readonly)
+        st = as__exec(db, "PRAGMA journal_mode = WAL");
+    if (st == AS_OK)
+        st = as__exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                          " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY");
+    if (st != AS_OK)
+        return open_fail(db, st, errmsg);
+    as__ok(db);
+    *out = db;
+    return AS_OK;
+}
+
+void as_close(as_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < db->ncache; i++)
+        sqlite3_finalize(db->cache[i].stmt);
+    if (db->sql) {
+        if (!sqlite3_get_autocommit(db->sql))
+            sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(db->sql);
+    }
+    free(db->path);
+    free(db->errmsg);
+    free(db);
+}

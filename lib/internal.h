@@ -1,0 +1,193 @@
+/*
+ * internal.h - shared between the library's source files; not installed.
+ * Tests link the internal static library and may use these too.
+ */
+#ifndef AS_INTERNAL_H
+#define AS_INTERNAL_H
+
+#include "aftersales.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define AS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define AS_PRINTF(f, a)
+#endif
+
+/* ---- the handle ---------------------------------------------------- */
+
+enum { AS_STMT_CACHE = 64 };
+
+struct as_db {
+    sqlite3 *sql;
+    char *path;
+    char *errmsg;            /* detail of the last failure; never NULL after open */
+    int readonly;
+    int txn_depth;
+    int utc_offset;          /* business zone, minutes east of UTC */
+    int schema_version;
+    struct {
+        const char *key;     /* the SQL text's address: statements are static strings */
+        sqlite3_stmt *stmt;
+    } cache[AS_STMT_CACHE];
+    int ncache;
+};
+
+/* Record a failure: sets db->errmsg and returns status. */
+as_status as__fail(as_db *db, as_status status, const char *fmt, ...) AS_PRINTF(3, 4);
+as_status as__vfail(as_db *db, as_status status, const char *fmt, va_list ap);
+/* Clear the detail (after success). */
+void as__ok(as_db *db);
+/* Map an SQLite result code to a status and record sqlite3_errmsg() with
+ * the context text. */
+as_status as__sqlfail(as_db *db, int rc, const char *context);
+/* Map an SQLite result code to a status (no message). */
+as_status as__sqlstatus(int rc);
+
+/* A cached prepared statement for static SQL text (reset and cleared of
+ * bindings).  Returns NULL and records the failure on error. */
+sqlite3_stmt *as__stmt(as_db *db, const char *sql);
+/* Execute SQL with no result rows; records failures. */
+as_status as__exec(as_db *db, const char *sql);
+
+/* Step a statement that changes data; returns AS_OK or the mapped error. */
+as_status as__step_done(as_db *db, sqlite3_stmt *st, const char *context);
+
+/* Transactions used by every write (nest into the caller's as_begin()). */
+as_status as__write_begin(as_db *db);
+/* Commit when status is AS_OK, else roll back; returns status (or the
+ * commit failure). */
+as_status as__write_end(as_db *db, as_status status);
+
+/* ---- memory -------------------------------------------------------- */
+
+char *as__strdup(const char *s);
+char *as__strndup(const char *s, size_t n);
+/* malloc'd printf. */
+char *as__printf(const char *fmt, ...) AS_PRINTF(1, 2);
+
+/* A growable byte buffer. */
+typedef struct as_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} as_buf;
+
+int as__buf_reserve(as_buf *b, size_t extra);   /* 0 ok, -1 no memory */
+int as__buf_add(as_buf *b, const void *p, size_t n);
+int as__buf_addc(as_buf *b, char c);
+int as__buf_adds(as_buf *b, const char *s);
+void as__buf_free(as_buf *b);
+
+/* ---- text ---------------------------------------------------------- */
+
+/*
+ * Validate UTF-8 (no NUL) and NFC-normalise text into a malloc'd string.
+ * On failure returns AS_INVALID and writes a reason ("invalid UTF-8 at
+ * byte 3") into why (size whysz), or AS_NOMEM.
+ */
+as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t whysz);
+/* The same with NFKC and case folding, for matching. */
+as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz);
+/* Number of Unicode characters (code points) in valid UTF-8. */
+size_t as__utf8_chars(const char *s);
+/* Parse a yes/no cell: yes/no/y/n/true/false/1/0/是/否 (case-insensitive).
+ * Returns 1, 0, or -1 when unrecognised. */
+int as__parse_bool(const char *s);
+
+/* Check an external id (user_id, station_id, ...): 1-64 bytes of printable
+ * UTF-8 without whitespace.  Writes the reason into why on failure. */
+as_status as__check_id(const char *s, char *why, size_t whysz);
+
+/* ---- CSV ----------------------------------------------------------- */
+
+/*
+ * A streaming RFC 4180 reader shared by every import.
+ *
+ * - Fields separated by ',', records by LF, CRLF or a lone CR.
+ * - Quoted fields may hold separators, doubled quotes ("") and line breaks
+ *   (kept as they are in the file; CRLF inside quotes is kept as CRLF).
+ * - A UTF-8 byte order mark at the very start is skipped.
+ * - encoding NULL / "utf-8" / "utf8": input must be valid UTF-8;
+ *   "gb18030" / "gbk" / "gb2312": converted to UTF-8 with iconv (GB18030
+ *   covers the others).  Names are case-insensitive; any other name is
+ *   AS_INVALID from as__csv_open.
+ * - line numbers are physical lines of the input file, 1-based, counting
+ *   every line break (LF, CRLF, or lone CR), including those inside quotes.
+ *
+ * Errors of one record (invalid UTF-8, a NUL byte, a character after a
+ * closing quote, a record over AS_CSV_MAX_RECORD bytes or
+ * AS_CSV_MAX_FIELDS fields) return AS_INVALID from as__csv_next with
+ * as__csv_error() describing it, e.g. "invalid UTF-8 at byte 17 of the
+ * line (is the file GB18030? try --encoding gb18030)"; the reader then
+ * resynchronises at the next record boundary outside quotes and can be
+ * called again.  An unterminated quote at end of input returns AS_INVALID
+ * naming the line where the quote opened, and then AS_DONE.  A read error
+ * returns AS_IO.  Bytes that the encoding cannot decode are AS_INVALID
+ * with the byte offset in the file.
+ *
+ * A bare quote inside an unquoted field (ab"c) is kept literally.
+ * An empty line (nothing between two line breaks, outside quotes) is
+ * skipped, not returned as a record of one empty field.
+ */
+enum {
+    AS_CSV_MAX_FIELDS = 4096,
+    AS_CSV_MAX_RECORD = 64 * 1024 * 1024
+};
+
+typedef struct as_csv as_csv;
+
+typedef struct as_csv_record {
+    size_t nfields;
+    char **fields;           /* NUL-terminated UTF-8, borrowed until the next call */
+    size_t *lens;            /* byte length of each field */
+    uint64_t line;           /* physical line where the record starts */
+    uint64_t end_line;       /* physical line where it ends */
+    const char *raw;         /* the record's text (decoded to UTF-8), without its line break */
+    size_t raw_len;
+} as_csv_record;
+
+/* Open a reader over in (not closed by the reader).  name is for messages.
+ * Returns AS_OK, AS_INVALID (unknown encoding; message in err), AS_NOMEM. */
+as_status as__csv_open(as_csv **out, FILE *in, const char *name,
+                       const char *encoding, char *err, size_t errsz);
+/* Read the next record: AS_OK, AS_DONE, AS_INVALID (see above), AS_IO, AS_NOMEM. */
+as_status as__csv_next(as_csv *csv, as_csv_record *rec);
+/* The text of the last AS_INVALID/AS_IO error, and its physical line. */
+const char *as__csv_error(const as_csv *csv);
+uint64_t as__csv_error_line(const as_csv *csv);
+/* Input bytes consumed so far (for progress). */
+uint64_t as__csv_bytes(const as_csv *csv);
+void as__csv_free(as_csv *csv);
+
+/* ---- time ---------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+int64_t as__days_from_civil(int64_t y, unsigned m, unsigned d);
+void as__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+/* Current time in Unix seconds. */
+int64_t as__now(void);
+
+/* ---- schema -------------------------------------------------------- */
+
+#define AS_APPLICATION_ID 0x41534C53 /* 'ASLS' */
+
+typedef struct as_migration {
+    int version;
+    const char *name;
+    const char *sql;
+} as_migration;
+
+/* Generated from the schema directory's NNN_name.sql files, ordered by version. */
+extern const as_migration as__migrations[];
+extern const int as__nmigrations;
+
+/* Apply migrations up to target (inside the caller's transaction).
+ * Exposed for the step-by-step migration test. */
+as_status as__migrate_to(as_db *db, int target);
+
+#endif /* AS_INTERNAL_H */

@@ -1,0 +1,402 @@
+/* text.c - UTF-8 validation and normalisation, and the checks of small
+ * values: phone numbers, region codes, quiet hours, plates, fuel grades. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+/* ---- UTF-8 --------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid or NUL. */
+static size_t utf8_seq(const unsigned char *s, size_t left, int32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return c ? 1 : 0;
+    }
+    size_t n;
+    int32_t v, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2; v = c & 0x1F; min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3; v = c & 0x0F; min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4; v = c & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+as_status as_utf8_check(const char *text, size_t len, size_t *bad_offset)
+{
+    if (!text)
+        return AS_MISUSE;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] && s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t n = utf8_seq(s + i, len - i, &cp);
+        if (n == 0) {
+            if (bad_offset)
+                *bad_offset = i;
+            return AS_INVALID;
+        }
+        i += n;
+    }
+    return AS_OK;
+}
+
+size_t as__utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* True when every code point is one that NFC leaves alone and that no
+ * following character composes with: ASCII/Latin-1, CJK, full-width forms
+ * and emoji.  Lets the common case skip utf8proc's allocation. */
+static int nfc_quick(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        int32_t cp;
+        size_t n = utf8_seq(s + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        if (!(cp < 0x300 || (cp >= 0x3000 && cp <= 0x3098) || (cp >= 0x309B && cp <= 0x9FFF) ||
+              (cp >= 0xFF00 && cp <= 0xFFEF) || (cp >= 0x1F000 && cp <= 0x1FAFF)))
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+static as_status text_map(const char *in, size_t len, int options, char **out,
+                          char *why, size_t whysz)
+{
+    size_t bad;
+    *out = NULL;
+    if (as_utf8_check(in, len, &bad) != AS_OK) {
+        if (in[bad] == '\0')
+            snprintf(why, whysz, "NUL byte at byte %zu", bad + 1);
+        else
+            snprintf(why, whysz, "invalid UTF-8 at byte %zu", bad + 1);
+        return AS_INVALID;
+    }
+    if (options == (UTF8PROC_STABLE | UTF8PROC_COMPOSE) &&
+        nfc_quick((const unsigned char *)in, len)) {
+        *out = as__strndup(in, len);
+        return *out ? AS_OK : AS_NOMEM;
+    }
+    utf8proc_uint8_t *mapped = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len,
+                                      &mapped, (utf8proc_option_t)options);
+    if (n < 0) {
+        free(mapped);
+        if (n == UTF8PROC_ERROR_NOMEM)
+            return AS_NOMEM;
+        snprintf(why, whysz, "%s", utf8proc_errmsg(n));
+        return AS_INVALID;
+    }
+    *out = (char *)mapped;
+    return AS_OK;
+}
+
+as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t whysz)
+{
+    return text_map(in, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE, out, why, whysz);
+}
+
+as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz)
+{
+    return text_map(in, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
+                    out, why, whysz);
+}
+
+int as__parse_bool(const char *s)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1", "是", "on"};
+    static const char *const no[] = {"no", "n", "false", "0", "否", "off"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+as_status as__check_id(const char *s, char *why, size_t whysz)
+{
+    size_t len = strlen(s), bad;
+    if (len == 0) {
+        snprintf(why, whysz, "is empty");
+        return AS_INVALID;
+    }
+    if (len > 64) {
+        snprintf(why, whysz, "is %zu bytes long (at most 64)", len);
+        return AS_INVALID;
+    }
+    if (as_utf8_check(s, len, &bad) != AS_OK) {
+        snprintf(why, whysz, "invalid UTF-8 at byte %zu", bad + 1);
+        return AS_INVALID;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        size_t n = utf8_seq(p + i, len - i, &cp);
+        if (cp <= 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0xA0) || cp == 0x3000 ||
+            (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF) {
+            snprintf(why, whysz, "'%s' contains a space or control character at byte %zu", s, i + 1);
+            return AS_INVALID;
+        }
+        i += n;
+    }
+    return AS_OK;
+}
+
+/* ---- phone, region, quiet hours ------------------------------------ */
+
+as_status as_phone_normalize(const char *text, char out[12])
+{
+    if (!text || !out)
+        return AS_MISUSE;
+    char digits[32];
+    size_t n = 0;
+    const char *p = text;
+    if (p[0] == '+') {
+        if (strncmp(p, "+86", 3) != 0)
+            return AS_INVALID;
+        p += 3;
+    } else if (strncmp(p, "0086", 4) == 0) {
+        p += 4;
+    }
+    for (; *p; p++) {
+        if (*p == ' ' || *p == '-')
+            continue;
+        if (!isdigit((unsigned char)*p) || n >= sizeof digits - 1)
+            return AS_INVALID;
+        digits[n++] = *p;
+    }
+    digits[n] = '\0';
+    if (n != 11 || digits[0] != '1' || digits[1] < '3' || digits[1] > '9')
+        return AS_INVALID;
+    memcpy(out, digits, 12);
+    return AS_OK;
+}
+
+char *as_phone_mask(const char *phone, char out[12])
+{
+    size_t n = phone ? strlen(phone) : 0;
+    int ok = n == 11;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isdigit((unsigned char)phone[i]) != 0;
+    if (!ok) {
+        snprintf(out, 12, "****");
+        return out;
+    }
+    memcpy(out, phone, 3);
+    memcpy(out + 3, "****", 4);
+    memcpy(out + 7, phone + 7, 5);
+    return out;
+}
+
+as_status as_region_check(const char *code)
+{
+    if (!code || strlen(code) != 6)
+        return AS_INVALID;
+    for (int i = 0; i < 6; i++)
+        if (!isdigit((unsigned char)code[i]))
+            return AS_INVALID;
+    int prov = (code[0] - '0') * 10 + (code[1] - '0');
+    static const int provinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
+                                    41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64,
+                                    65, 71, 81, 82};
+    for (size_t i = 0; i < sizeof provinces / sizeof provinces[0]; i++)
+        if (provinces[i] == prov)
+            return AS_OK;
+    return AS_INVALID;
+}
+
+static int parse_hhmm(const char *s, const char **end, int *minutes)
+{
+    if (!isdigit((unsigned char)s[0]))
+        return -1;
+    int h = s[0] - '0', i = 1;
+    if (isdigit((unsigned char)s[1]))
+        h = h * 10 + (s[i++] - '0');
+    if (s[i] != ':' || !isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
+        return -1;
+    int m = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+    if (h > 23 || m > 59)
+        return -1;
+    *minutes = h * 60 + m;
+    *end = s + i + 3;
+    return 0;
+}
+
+as_status as_quiet_hours_parse(const char *text, int *start_min, int *end_min)
+{
+    if (!text || !start_min || !end_min)
+        return AS_MISUSE;
+    const char *p;
+    int a, b;
+    if (parse_hhmm(text, &p, &a) < 0 || *p != '-' || parse_hhmm(p + 1, &p, &b) < 0 || *p ||
+        a == b)
+        return AS_INVALID;
+    *start_min = a;
+    *end_min = b;
+    return AS_OK;
+}
+
+/* ---- plates and grades --------------------------------------------- */
+
+static const char plate_provinces[] =
+    "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+static const char plate_suffixes[] = "学警挂港澳领试超";
+
+/* Is the code point cp one of the characters of the UTF-8 string set? */
+static int in_set(const char *set, int32_t cp)
+{
+    const unsigned char *s = (const unsigned char *)set;
+    size_t len = strlen(set);
+    for (size_t i = 0; i < len;) {
+        int32_t c;
+        size_t n = utf8_seq(s + i, len - i, &c);
+        if (n == 0)
+            return 0;
+        if (c == cp)
+            return 1;
+        i += n;
+    }
+    return 0;
+}
+
+static int alnum_cp(int32_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+as_status as_plate_normalize(const char *text, char **out)
+{
+    if (!text || !out)
+        return AS_MISUSE;
+    *out = NULL;
+    char why[64];
+    char *mapped = NULL;
+    as_status st = text_map(text, strlen(text),
+                            UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT, &mapped,
+                            why, sizeof why);
+    if (st != AS_OK)
+        return st;
+
+    /* Upper-case ASCII and drop separators people type into plates. */
+    int32_t cps[16];
+    size_t ncp = 0;
+    as_buf b = {0};
+    const unsigned char *s = (const unsigned char *)mapped;
+    size_t len = strlen(mapped);
+    for (size_t i = 0; i < len;) {
+        int32_t c;
+        size_t n = utf8_seq(s + i, len - i, &c);
+        if (n == 0)
+            break;
+        if (c == ' ' || c == '-' || c == '.' || c == 0xB7 || c == 0x2022 || c == 0x30FB ||
+            c == '\t') {
+            i += n;
+            continue;
+        }
+        if (c >= 'a' && c <= 'z')
+            c -= 32;
+        if (ncp == sizeof cps / sizeof cps[0]) {
+            ncp++;
+            break;
+        }
+        cps[ncp++] = c;
+        char enc[4];
+        utf8proc_ssize_t k = utf8proc_encode_char(c, (utf8proc_uint8_t *)enc);
+        if (as__buf_add(&b, enc, (size_t)k) < 0) {
+            free(mapped);
+            as__buf_free(&b);
+            return AS_NOMEM;
+        }
+        i += n;
+    }
+    free(mapped);
+
+    int ok = ncp >= 7 && ncp <= 8 && in_set(plate_provinces, cps[0]) && cps[1] >= 'A' &&
+             cps[1] <= 'Z';
+    if (ok && ncp == 7) {
+        /* Ordinary: five characters; the last may be a special suffix. */
+        for (size_t i = 2; i < 6 && ok; i++)
+            ok = alnum_cp(cps[i]);
+        ok = ok && (alnum_cp(cps[6]) || in_set(plate_suffixes, cps[6]));
+    } else if (ok) {
+        /* New energy (GA 36-2018): small cars carry a letter third
+         * (D/A/B/C/E pure electric, F/G/H/J/K other), large ones D/F last. */
+        for (size_t i = 2; i < 8 && ok; i++)
+            ok = alnum_cp(cps[i]);
+        int small = strchr("DABCEFGHJK", (int)cps[2]) != NULL;
+        int large = cps[7] == 'D' || cps[7] == 'F';
+        ok = ok && (small || large);
+    }
+    if (!ok) {
+        as__buf_free(&b);
+        return AS_INVALID;
+    }
+    *out = b.data;
+    return AS_OK;
+}
+
+as_status as_grade_normalize(const char *text, char out[8])
+{
+    if (!text || !out)
+        return AS_MISUSE;
+    static const char *const grades[] = {"89", "90", "92", "93", "95", "97", "98", "100",
+                                         "E92", "E95", "E98", "0", "-10", "-20", "-35",
+                                         "-50", "CNG", "LNG", "EV"};
+    char tmp[16];
+    size_t n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == ' ')
+            continue;
+        if (n >= sizeof tmp - 1)
+            return AS_INVALID;
+        tmp[n++] = (char)toupper((unsigned char)*p);
+    }
+    tmp[n] = '\0';
+    /* "95#", "0#", "95号" */
+    if (n > 0 && tmp[n - 1] == '#')
+        tmp[--n] = '\0';
+    else if (n > 3 && strcmp(tmp + n - 3, "号") == 0)
+        tmp[n -= 3] = '\0';
+    for (size_t i = 0; i < sizeof grades / sizeof grades[0]; i++) {
+        if (strcmp(tmp, grades[i]) == 0) {
+            snprintf(out, 8, "%s", grades[i]);
+            return AS_OK;
+        }
+    }
+    return AS_INVALID;
+}

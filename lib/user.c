@@ -1,0 +1,547 @@
+/* user.c - users: add, update, upsert, read, list, forget. */
+#include "user.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- validation ---------------------------------------------------- */
+
+void as__user_norm_free(as__user_norm *n)
+{
+    free(n->user_id);
+    free(n->name);
+    n->user_id = n->name = NULL;
+}
+
+as_status as__user_normalize(const as_user_input *in, as__user_norm *out, as__problem_fn fn,
+                             void *ctx)
+{
+    char why[160], msg[320];
+    int bad = 0;
+    memset(out, 0, sizeof *out);
+    out->fields = in->fields;
+    out->consent_service = in->consent_service;
+    out->consent_marketing = in->consent_marketing;
+    out->quiet_start = in->quiet_start;
+    out->quiet_end = in->quiet_end;
+    out->beta_tester = in->beta_tester;
+
+    if (!in->user_id) {
+        fn(ctx, "user_id", "is missing");
+        bad = 1;
+    } else if (as__check_id(in->user_id, why, sizeof why) != AS_OK) {
+        fn(ctx, "user_id", why);
+        bad = 1;
+    } else if (!(out->user_id = as__strdup(in->user_id))) {
+        return AS_NOMEM;
+    }
+
+    if (in->fields & AS_USER_NAME) {
+        as_status st = AS_INVALID;
+        if (!in->name || !in->name[0]) {
+            fn(ctx, "name", "is empty");
+        } else if ((st = as__text_nfc(in->name, strlen(in->name), &out->name, why, sizeof why)) ==
+                   AS_NOMEM) {
+            return AS_NOMEM;
+        } else if (st != AS_OK) {
+            fn(ctx, "name", why);
+        } else if (as__utf8_chars(out->name) > 100) {
+            snprintf(msg, sizeof msg, "is %zu characters long (at most 100)",
+                     as__utf8_chars(out->name));
+            fn(ctx, "name", msg);
+            st = AS_INVALID;
+        }
+        bad |= st != AS_OK;
+    }
+    if (in->fields & AS_USER_PHONE) {
+        if (!in->phone || !in->phone[0]) {
+            out->phone[0] = '\0';   /* an empty phone clears it */
+        } else if (as_phone_normalize(in->phone, out->phone) != AS_OK) {
+            snprintf(msg, sizeof msg, "'%.40s' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)",
+                     in->phone);
+            fn(ctx, "phone", msg);
+            bad = 1;
+        }
+    }
+    if (in->fields & AS_USER_REGION) {
+        if (!in->region || !in->region[0]) {
+            out->region[0] = '\0';
+        } else if (as_region_check(in->region) != AS_OK) {
+            snprintf(msg, sizeof msg,
+                     "'%.40s' is not an administrative division code (6 digits, e.g. 530102)",
+                     in->region);
+            fn(ctx, "region", msg);
+            bad = 1;
+        } else {
+            memcpy(out->region, in->region, 7);
+        }
+    }
+    if ((in->fields & AS_USER_CONSENT_SERVICE) && in->consent_service != 0 &&
+        in->consent_service != 1) {
+        fn(ctx, "consent_service", "must be yes or no");
+        bad = 1;
+    }
+    if ((in->fields & AS_USER_CONSENT_MARKETING) && in->consent_marketing != 0 &&
+        in->consent_marketing != 1) {
+        fn(ctx, "consent_marketing", "must be yes or no");
+        bad = 1;
+    }
+    if ((in->fields & AS_USER_BETA_TESTER) && in->beta_tester != 0 && in->beta_tester != 1) {
+        fn(ctx, "beta_tester", "must be yes or no");
+        bad = 1;
+    }
+    if (in->fields & AS_USER_QUIET_HOURS) {
+        int none = in->quiet_start == -1 && in->quiet_end == -1;
+        int ok = in->quiet_start >= 0 && in->quiet_start < 1440 && in->quiet_end >= 0 &&
+                 in->quiet_end < 1440 && in->quiet_start != in->quiet_end;
+        if (!none && !ok) {
+            fn(ctx, "quiet_hours", "must be a window such as 22:00-08:00");
+            bad = 1;
+        }
+    }
+    return bad ? AS_INVALID : AS_OK;
+}
+
+/* ---- writing ------------------------------------------------------- */
+
+static const char SQL_USER_FIND[] =
+    "SELECT id, name, phone, region, consent_service, consent_marketing, quiet_start,"
+    " quiet_end, beta_tester, erased_at FROM users WHERE user_id = ?1";
+
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
+    " quiet_start, quiet_end, beta_tester, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+
+static const char SQL_USER_UPDATE[] =
+    "UPDATE users SET name = ?2, phone = ?3, region = ?4, consent_service = ?5,"
+    " consent_marketing = ?6, quiet_start = ?7, quiet_end = ?8, beta_tester = ?9,"
+    " updated_at = ?10 WHERE id = ?1";
+
+/* Current values of a row, merged with the given fields. */
+typedef struct user_row {
+    const char *name, *phone, *region;
+    int consent_service, consent_marketing, quiet_start, quiet_end, beta_tester;
+} user_row;
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && s[0])
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_row(sqlite3_stmt *st, const user_row *r)
+{
+    bind_text_or_null(st, 2, r->name);
+    bind_text_or_null(st, 3, r->phone);
+    bind_text_or_null(st, 4, r->region);
+    sqlite3_bind_int(st, 5, r->consent_service);
+    sqlite3_bind_int(st, 6, r->consent_marketing);
+    if (r->quiet_start >= 0) {
+        sqlite3_bind_int(st, 7, r->quiet_start);
+        sqlite3_bind_int(st, 8, r->quiet_end);
+    } else {
+        sqlite3_bind_null(st, 7);
+        sqlite3_bind_null(st, 8);
+    }
+    sqlite3_bind_int(st, 9, r->beta_tester);
+    sqlite3_bind_int64(st, 10, as__now());
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    if (!a || !a[0])
+        return !b || !b[0];
+    return b && strcmp(a, b) == 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static int col_int_or(sqlite3_stmt *st, int i, int dflt)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int(st, i);
+}
+
+static void merge(user_row *r, const as__user_norm *n)
+{
+    if (n->fields & AS_USER_NAME)
+        r->name = n->name;
+    if (n->fields & AS_USER_PHONE)
+        r->phone = n->phone;
+    if (n->fields & AS_USER_REGION)
+        r->region = n->region;
+    if (n->fields & AS_USER_CONSENT_SERVICE)
+        r->consent_service = n->consent_service;
+    if (n->fields & AS_USER_CONSENT_MARKETING)
+        r->consent_marketing = n->consent_marketing;
+    if (n->fields & AS_USER_QUIET_HOURS) {
+        r->quiet_start = n->quiet_start;
+        r->quiet_end = n->quiet_end;
+    }
+    if (n->fields & AS_USER_BETA_TESTER)
+        r->beta_tester = n->beta_tester;
+}
+
+as_status as__user_write(as_db *db, const as__user_norm *n, int mode, as_upsert *result,
+                         as__problem_fn fn, void *ctx)
+{
+    sqlite3_stmt *find = as__stmt(db, SQL_USER_FIND);
+    if (!find)
+        return AS_INTERNAL;
+    sqlite3_bind_text(find, 1, n->user_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(find);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        as_status s = as__sqlfail(db, rc, "reading a user");
+        sqlite3_reset(find);
+        return s;
+    }
+
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(find);
+        if (mode == AS__USER_UPDATE)
+            return as__fail(db, AS_NOTFOUND, "no user '%s'", n->user_id);
+        if (!(n->fields & AS_USER_NAME)) {
+            fn(ctx, "name", "is required for a new user");
+            return AS_INVALID;
+        }
+        user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
+        merge(&r, n);
+        sqlite3_stmt *ins = as__stmt(db, SQL_USER_INSERT);
+        if (!ins)
+            return AS_INTERNAL;
+        sqlite3_bind_text(ins, 1, n->user_id, -1, SQLITE_STATIC);
+        bind_row(ins, &r);
+        as_status s = as__step_done(db, ins, "adding a user");
+        if (s == AS_OK && result)
+            *result = AS_UPSERT_INSERTED;
+        return s;
+    }
+
+    if (mode == AS__USER_ADD) {
+        sqlite3_reset(find);
+        return as__fail(db, AS_EXISTS, "user '%s' already exists", n->user_id);
+    }
+    sqlite3_int64 id = sqlite3_column_int64(find, 0);
+    user_row old = {col_text(find, 1), col_text(find, 2), col_text(find, 3),
+                    sqlite3_column_int(find, 4), sqlite3_column_int(find, 5),
+                    col_int_or(find, 6, -1), col_int_or(find, 7, -1), sqlite3_column_int(find, 8)};
+    int erased = sqlite3_column_type(find, 9) != SQLITE_NULL;
+    user_row r = old;
+    merge(&r, n);
+    int same = str_eq(old.name, r.name) && str_eq(old.phone, r.phone) &&
+               str_eq(old.region, r.region) && old.consent_service == r.consent_service &&
+               old.consent_marketing == r.consent_marketing && old.quiet_start == r.quiet_start &&
+               old.quiet_end == r.quiet_end && old.beta_tester == r.beta_tester;
+    if (same) {
+        sqlite3_reset(find);
+        if (result)
+            *result = AS_UPSERT_UNCHANGED;
+        return AS_OK;
+    }
+    if (erased) {
+        sqlite3_reset(find);
+        fn(ctx, NULL, "this user's personal data was erased on request; it cannot be added again");
+        return AS_INVALID;
+    }
+    /* Copy what the update needs before the find statement is reset. */
+    char name[512] = "", phone[12] = "", region[7] = "";
+    char *bigname = NULL;
+    if (r.name && r.name != n->name) {
+        size_t len = strlen(r.name);
+        if (len < sizeof name) {
+            memcpy(name, r.name, len + 1);
+            r.name = name;
+        } else {
+            r.name = bigname = as__strdup(r.name);
+            if (!bigname) {
+                sqlite3_reset(find);
+                return AS_NOMEM;
+            }
+        }
+    }
+    if (r.phone && r.phone != n->phone) {
+        snprintf(phone, sizeof phone, "%s", r.phone);
+        r.phone = phone;
+    }
+    if (r.region && r.region != n->region) {
+        snprintf(region, sizeof region, "%s", r.region);
+        r.region = region;
+    }
+    sqlite3_reset(find);
+    sqlite3_stmt *upd = as__stmt(db, SQL_USER_UPDATE);
+    as_status s = AS_INTERNAL;
+    if (upd) {
+        sqlite3_bind_int64(upd, 1, id);
+        bind_row(upd, &r);
+        s = as__step_done(db, upd, "updating a user");
+    }
+    free(bigname);
+    if (s == AS_OK && result)
+        *result = AS_UPSERT_UPDATED;
+    return s;
+}
+
+/* Collects problems into the handle's message: "phone: ...; region: ...". */
+typedef struct problems {
+    as_buf text;
+} problems;
+
+static void collect(void *ctx, const char *field, const char *reason)
+{
+    problems *p = ctx;
+    if (p->text.len)
+        as__buf_adds(&p->text, "; ");
+    if (field) {
+        as__buf_adds(&p->text, field);
+        as__buf_adds(&p->text, ": ");
+    }
+    as__buf_adds(&p->text, reason);
+}
+
+static as_status user_call(as_db *db, const as_user_input *in, int mode, as_upsert *result)
+{
+    if (!db)
+        return AS_MISUSE;
+    if (!in || in->version != AS_USER_INPUT_VERSION)
+        return as__fail(db, AS_MISUSE, "user input is NULL or of an unknown version");
+    if (mode == AS__USER_ADD && !(in->fields & AS_USER_NAME))
+        return as__fail(db, AS_INVALID, "name: is required for a new user");
+    problems p = {{0}};
+    as__user_norm n;
+    as_status st = as__user_normalize(in, &n, collect, &p);
+    if (st == AS_OK) {
+        st = as__write_begin(db);
+        if (st == AS_OK)
+            st = as__write_end(db, as__user_write(db, &n, mode, result, collect, &p));
+    }
+    if (st == AS_INVALID && p.text.len)
+        as__fail(db, st, "%s", p.text.data);
+    else if (st == AS_NOMEM)
+        as__fail(db, st, "out of memory");
+    as__buf_free(&p.text);
+    as__user_norm_free(&n);
+    return st;
+}
+
+as_status as_user_add(as_db *db, const as_user_input *in)
+{
+    return user_call(db, in, AS__USER_ADD, NULL);
+}
+
+as_status as_user_update(as_db *db, const as_user_input *in)
+{
+    return user_call(db, in, AS__USER_UPDATE, NULL);
+}
+
+as_status as_user_upsert(as_db *db, const as_user_input *in, as_upsert *result)
+{
+    return user_call(db, in, AS__USER_UPSERT, result);
+}
+
+as_status as_user_forget(as_db *db, const char *user_id)
+{
+    if (!db || !user_id)
+        return db ? as__fail(db, AS_MISUSE, "as_user_forget: user_id is NULL") : AS_MISUSE;
+    static const char exists_sql[] = "SELECT 1 FROM users WHERE user_id = ?1";
+    static const char forget_sql[] =
+        "UPDATE users SET name = NULL, phone = NULL, quiet_start = NULL, quiet_end = NULL,"
+        " consent_service = 0, consent_marketing = 0, beta_tester = 0, erased_at = ?2,"
+        " updated_at = ?2 WHERE user_id = ?1 AND erased_at IS NULL";
+    static const char plates_sql[] = "UPDATE vehicles SET plate = NULL WHERE user_id = ?1";
+    as_status st = as__write_begin(db);
+    if (st != AS_OK)
+        return st;
+    sqlite3_stmt *s = as__stmt(db, exists_sql);
+    if (!s)
+        return as__write_end(db, AS_INTERNAL);
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE)
+        st = as__fail(db, AS_NOTFOUND, "no user '%s'", user_id);
+    else if (rc != SQLITE_ROW)
+        st = as__sqlfail(db, rc, "reading a user");
+    if (st == AS_OK && (s = as__stmt(db, forget_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, as__now());
+        st = as__step_done(db, s, "erasing a user");
+    }
+    if (st == AS_OK && (s = as__stmt(db, plates_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, "erasing a user's plates");
+    }
+    return as__write_end(db, st);
+}
+
+/* ---- reading ------------------------------------------------------- */
+
+#define USER_COLUMNS                                                                          \
+    "user_id, name, phone, region, consent_service, consent_marketing, quiet_start,"         \
+    " quiet_end, beta_tester, created_at, updated_at, erased_at"
+
+/* Fill a view from a row; pointers borrowed from the statement, the
+ * masked phone written to mask. */
+static void read_user(sqlite3_stmt *st, as_user *u, unsigned flags, char mask[12])
+{
+    u->user_id = col_text(st, 0);
+    u->name = col_text(st, 1);
+    u->phone = col_text(st, 2);
+    if (u->phone && !(flags & AS_REVEAL))
+        u->phone = as_phone_mask(u->phone, mask);
+    u->region = col_text(st, 3);
+    u->consent_service = sqlite3_column_int(st, 4);
+    u->consent_marketing = sqlite3_column_int(st, 5);
+    u->quiet_start = col_int_or(st, 6, -1);
+    u->quiet_end = col_int_or(st, 7, -1);
+    u->beta_tester = sqlite3_column_int(st, 8);
+    u->created_at = sqlite3_column_int64(st, 9);
+    u->updated_at = sqlite3_column_int64(st, 10);
+    u->erased_at = sqlite3_column_int64(st, 11);
+}
+
+/* Copy the strings of a view into one allocation with the struct. */
+static as_user *user_copy(const as_user *v)
+{
+    const char *strs[4] = {v->user_id, v->name, v->phone, v->region};
+    size_t size = sizeof(as_user);
+    for (int i = 0; i < 4; i++)
+        size += strs[i] ? strlen(strs[i]) + 1 : 0;
+    as_user *u = malloc(size);
+    if (!u)
+        return NULL;
+    *u = *v;
+    char *p = (char *)(u + 1);
+    const char **dst[4] = {&u->user_id, &u->name, &u->phone, &u->region};
+    for (int i = 0; i < 4; i++) {
+        if (!strs[i]) {
+            *dst[i] = NULL;
+            continue;
+        }
+        size_t n = strlen(strs[i]) + 1;
+        memcpy(p, strs[i], n);
+        *dst[i] = p;
+        p += n;
+    }
+    return u;
+}
+
+as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned flags)
+{
+    if (!out || !db || !user_id)
+        return db ? as__fail(db, AS_MISUSE, "as_user_get: NULL argument") : AS_MISUSE;
+    *out = NULL;
+    static const char sql[] = "SELECT " USER_COLUMNS " FROM users WHERE user_id = ?1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    as_status s = AS_OK;
+    if (rc == SQLITE_ROW) {
+        as_user v;
+        char mask[12];
+        read_user(st, &v, flags, mask);
+        *out = user_copy(&v);
+        if (!*out)
+            s = as__fail(db, AS_NOMEM, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        s = as__fail(db, AS_NOTFOUND, "no user '%s'", user_id);
+    } else {
+        s = as__sqlfail(db, rc, "reading a user");
+    }
+    sqlite3_reset(st);
+    if (s == AS_OK)
+        as__ok(db);
+    return s;
+}
+
+void as_user_free(as_user *user)
+{
+    free(user);
+}
+
+struct as_user_iter {
+    as_db *db;
+    sqlite3_stmt *st;
+    unsigned flags;
+    as_user view;
+    char mask[12];
+};
+
+as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *query)
+{
+    static const as_user_query all = AS_USER_QUERY_INIT;
+    if (!out || !db)
+        return db ? as__fail(db, AS_MISUSE, "as_user_iter_new: NULL argument") : AS_MISUSE;
+    *out = NULL;
+    if (!query)
+        query = &all;
+    if (query->version != AS_USER_QUERY_VERSION)
+        return as__fail(db, AS_MISUSE, "as_user_iter_new: unknown query version");
+    char lo[8] = "", hi[8] = "";
+    if (query->region) {
+        if (as_region_check(query->region) != AS_OK)
+            return as__fail(db, AS_INVALID, "region: '%s' is not an administrative division code",
+                            query->region);
+        /* 530000 is the province (prefix 53), 530100 the city (5301). */
+        size_t n = strcmp(query->region + 2, "0000") == 0 ? 2
+                   : strcmp(query->region + 4, "00") == 0 ? 4
+                                                            : 6;
+        memcpy(lo, query->region, n);
+        lo[n] = '\0';
+        memcpy(hi, lo, n + 1);
+        hi[n - 1]++;   /* '9' + 1 is ':', still above every digit */
+    }
+    static const char sql[] =
+        "SELECT " USER_COLUMNS " FROM users"
+        " WHERE (?1 IS NULL OR (region >= ?1 AND region < ?2)) AND (?3 IS NULL OR user_id > ?3)"
+        " ORDER BY user_id LIMIT ?4";
+    as_user_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
+        return as__sqlfail(db, rc, "listing users");
+    }
+    if (lo[0]) {
+        sqlite3_bind_text(it->st, 1, lo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(it->st, 2, hi, -1, SQLITE_TRANSIENT);
+    }
+    if (query->after_id)
+        sqlite3_bind_text(it->st, 3, query->after_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(it->st, 4, query->limit > 0 ? query->limit : -1);
+    it->db = db;
+    it->flags = query->flags;
+    *out = it;
+    as__ok(db);
+    return AS_OK;
+}
+
+as_status as_user_next(as_user_iter *it, const as_user **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    int rc = sqlite3_step(it->st);
+    if (rc == SQLITE_DONE)
+        return AS_DONE;
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(it->db, rc, "listing users");
+    read_user(it->st, &it->view, it->flags, it->mask);
+    *view = &it->view;
+    return AS_OK;
+}
+
+void as_user_iter_free(as_user_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it);
+}

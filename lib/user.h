@@ -1,0 +1,38 @@
+/* user.h - internal: user validation shared by the API calls and imports. */
+#ifndef AS_USER_H
+#define AS_USER_H
+
+#include "internal.h"
+
+/* A problem with one field: field name and reason. */
+typedef void (*as__problem_fn)(void *ctx, const char *field, const char *reason);
+
+/* Validated, normalised user fields (owned). */
+typedef struct as__user_norm {
+    unsigned fields;
+    char *user_id;
+    char *name;
+    char phone[12];
+    char region[7];
+    int consent_service;
+    int consent_marketing;
+    int quiet_start;
+    int quiet_end;
+    int beta_tester;
+} as__user_norm;
+
+/* Check every field named in in->fields (and the id); report each problem
+ * through fn.  Returns AS_OK, AS_INVALID (at least one problem), AS_NOMEM. */
+as_status as__user_normalize(const as_user_input *in, as__user_norm *out, as__problem_fn fn,
+                             void *ctx);
+void as__user_norm_free(as__user_norm *n);
+
+enum { AS__USER_ADD = 1, AS__USER_UPDATE = 2, AS__USER_UPSERT = 3 };
+
+/* Write a normalised user (inside the caller's transaction).  Problems of
+ * the data itself (an erased user, no name for a new one) go through fn
+ * and give AS_INVALID. */
+as_status as__user_write(as_db *db, const as__user_norm *n, int mode, as_upsert *result,
+                         as__problem_fn fn, void *ctx);
+
+#endif

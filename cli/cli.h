@@ -26,6 +26,7 @@ typedef struct cli {
     const char *db_path;     /* --db, $AFTERSALES_DB, or ./aftersales.db */
     int format;              /* PR_TEXT, ... */
     int format_given;        /* --format was on the command line */
+    int busy_ms;             /* --busy-timeout */
     char command[64];        /* "user add", for messages */
     as_db *db;
 } cli;

@@ -8,7 +8,8 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "usage: aftersales [--db PATH] [--format text|tsv|json|jsonl] COMMAND [ARGS]\n"
+    "usage: aftersales [--db PATH] [--format text|tsv|json|jsonl] [--busy-timeout MS]\n"
+    "                  COMMAND [ARGS]\n"
     "\n"
     "After-sales service data of a fuel-station payment mini-program, in one\n"
     "SQLite file.\n"
@@ -22,6 +23,7 @@ static const char usage_text[] =
     "Options:\n"
     "  --db PATH        database file (default: $AFTERSALES_DB, else ./aftersales.db)\n"
     "  --format FORMAT  output: text (default), tsv, json or jsonl\n"
+    "  --busy-timeout MS  wait this long for another writer (default 10000)\n"
     "  -h, --help       this text\n"
     "  --version        print the version\n"
     "\n"
@@ -116,7 +118,7 @@ int cli_open(cli *c, unsigned flags)
 {
     as_open_options opts = AS_OPEN_OPTIONS_INIT;
     opts.flags = flags;
-    opts.busy_timeout_ms = 10000;
+    opts.busy_timeout_ms = c->busy_ms;
     char *err = NULL;
     as_status st = as_open(&c->db, c->db_path, &opts, &err);
     if (st != AS_OK) {
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
 {
     cli c = {0};
     c.format = PR_TEXT;
+    c.busy_ms = 10000;
     c.db_path = getenv("AFTERSALES_DB");
     if (!c.db_path || !c.db_path[0])
         c.db_path = "aftersales.db";
@@ -277,6 +280,12 @@ int main(int argc, char **argv)
             if (!val || (c.format = pr_format_parse(val)) < 0)
                 return cli_usage(&c, "--format must be text, tsv, json or jsonl");
             c.format_given = 1;
+        } else if (strncmp(a, "--busy-timeout", n) == 0 && n == 14) {
+            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            long long ms = val ? cli_parse_count(val) : -1;
+            if (ms < 0 || ms > 3600000)
+                return cli_usage(&c, "--busy-timeout needs milliseconds (0 to 3600000)");
+            c.busy_ms = (int)ms;
         } else {
             return cli_usage(&c, "unknown option '%s'", a);
         }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# import.sh - user import: CSV and JSON Lines, all-or-nothing, --skip-bad,
+# --dry-run, idempotency, stdin, GB18030, the summary.
+. "$(dirname "$0")/lib.sh"
+
+as init
+csv="$T/users.csv"
+printf 'user_id,name,phone,region,consent_marketing,quiet_hours\r\nU1,张三,13800138000,530102,yes,22:00-08:00\r\nU2,"Li, ""Q""",+8613900001111,110105,no,\r\nU3,"王\n五",,,,\r\n' > "$csv"
+
+as user import "$csv"
+expect_rc "import" 0
+expect_err_has "summary" "inserted 3, updated 0, unchanged 0, rejected 0"
+as user import "$csv"
+expect_err_has "a second import changes nothing" "inserted 0, updated 0, unchanged 3, rejected 0"
+as --format json user show U3
+expect_eq "a quoted newline is kept" "$(json_get 'd["name"]')" "王
+五"
+
+as --format json user import - < "$csv"
+expect_rc "import from stdin" 0
+expect_json "the summary as JSON"
+expect_eq "JSON summary counts" "$(json_get '(d["rows"], d["unchanged"], d["committed"])')" "(3, 3, True)"
+
+bad="$T/bad.csv"
+printf 'user_id,name,phone,region\nU4,赵六,13800138004,530102\nU5,钱七,12345,530102\nU6,孙八,13800138006\nU7,李九,13800138007,990000\n' > "$bad"
+as user import "$bad"
+expect_rc "a file with bad rows" 65
+expect_err_has "bad phone with file and line" "aftersales user import: $bad:3: phone: '12345' is not a mainland mobile number"
+expect_err_has "short row" "$bad:4: has 3 fields, the header has 4"
+expect_err_has "bad region" "$bad:5: region: '990000'"
+expect_err_has "nothing imported" "3 of 4 rows rejected; nothing imported"
+expect_err_has "hint" "use --skip-bad"
+as user show U4
+expect_rc "all or nothing: the good row is not there" 1
+
+as user import --dry-run --skip-bad "$bad"
+expect_rc "dry run" 0
+expect_err_has "dry run summary" "dry run: inserted 1, updated 0, unchanged 0, rejected 3"
+as user show U4
+expect_rc "dry run keeps nothing" 1
+
+as user import --skip-bad "$bad"
+expect_rc "--skip-bad" 0
+expect_err_has "--skip-bad summary" "inserted 1, updated 0, unchanged 0, rejected 3"
+as user show U4
+expect_rc "--skip-bad imported the good row" 0
+
+# Header problems.
+printf 'user_id,name,phnoe,region\n' > "$T/h.csv"
+as user import "$T/h.csv"
+expect_rc "unknown column" 65
+expect_err_has "unknown column message" "h.csv:1: unknown column 'phnoe'"
+: > "$T/empty.csv"
+as user import "$T/empty.csv"
+expect_rc "empty file" 65
+
+# Encodings.
+printf 'user_id,name,phone,region\r\nG1,张三,13800138000,530102\r\n' | iconv -f UTF-8 -t GB18030 > "$T/gbk.csv"
+as user import "$T/gbk.csv"
+expect_rc "GB18030 without --encoding is refused" 65
+expect_err_has "the message suggests the encoding" "--encoding gb18030"
+expect_err_has "the message names the line" "gbk.csv:2:"
+as user import --encoding gb18030 "$T/gbk.csv"
+expect_rc "GB18030 with --encoding" 0
+as --format json user show G1
+expect_eq "GB18030 decoded" "$(json_get 'd["name"]')" "张三"
+as user import --encoding latin9 "$T/gbk.csv"
+expect_rc "unknown encoding" 65
+printf '\xef\xbb\xbfuser_id,name,phone,region\nB1,带BOM,,\n' > "$T/bom.csv"
+as user import "$T/bom.csv"
+expect_rc "UTF-8 with BOM" 0
+
+# JSON Lines.
+printf '{"user_id":"J1","name":"张三","phone":"13800138000","region":"530102","consent_marketing":true}\n{"user_id":"J2","name":"x","nmae":1}\nnot json\n' > "$T/u.jsonl"
+as user import --jsonl "$T/u.jsonl"
+expect_rc "JSONL with bad lines" 65
+expect_err_has "unknown key" "u.jsonl:2: unknown key 'nmae'"
+expect_err_has "invalid JSON" "u.jsonl:3: is not valid JSON"
+as user import --jsonl --skip-bad "$T/u.jsonl"
+expect_rc "JSONL --skip-bad" 0
+as --format json user show J1
+expect_eq "JSONL boolean consent" "$(json_get 'd["consent_marketing"]')" "True"
+
+as user import
+expect_rc "import needs a file" 64
+as user import a.csv b.csv
+expect_rc "import takes one file" 64
+
+finish

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# user.sh - user add, show, update, list, forget from the command line.
+. "$(dirname "$0")/lib.sh"
+
+as init
+
+as user add --id U1 --name 张三 --phone 13800138000 --region 530102 --consent-marketing yes --quiet-hours 22:00-08:00
+expect_rc "add" 0
+expect_out "add prints the user, phone masked" "user_id:           U1
+name:              张三
+phone:             138****8000
+region:            530102
+consent_service:   yes
+consent_marketing: yes
+quiet_hours:       22:00-08:00
+beta_tester:       no
+created_at:        <TIME>
+updated_at:        <TIME>
+erased_at:         -"
+
+as user show U1 --reveal
+expect_out_has "--reveal shows the whole phone" "phone:             13800138000"
+as user show U1
+expect_out_has "show masks by default" "138****8000"
+
+as user add --id U2 --name 李四 --phone "+86 139-0000-1111" --region 530421
+as user add --id U3 --name 王五 --region 110105 --beta-tester yes
+as user add --id U4 --name Zhao
+
+as --format tsv user list
+expect_out "list as TSV" "user_id	name	phone	region	consent_service	consent_marketing	quiet_hours	beta_tester	created_at	updated_at	erased_at
+U1	张三	138****8000	530102	true	true	22:00-08:00	false	<TIME>	<TIME>	
+U2	李四	139****1111	530421	true	false		false	<TIME>	<TIME>	
+U3	王五		110105	true	false		true	<TIME>	<TIME>	
+U4	Zhao			true	false		false	<TIME>	<TIME>	"
+
+as user list --region 530000
+expect_rc "list by province" 0
+n=$(printf '%s\n' "$OUT" | tail -n +2 | wc -l)
+expect_eq "530000 matches the province" "$n" "2"
+as --format jsonl user list --region 530100
+expect_eq "530100 matches the city" "$(printf '%s\n' "$OUT" | wc -l)" "1"
+as --format jsonl user list --after U1 --limit 2
+expect_eq "--after and --limit page" "$(printf '%s\n' "$OUT" | cut -c1-16 | tr '\n' ' ')" '{"user_id":"U2", {"user_id":"U3", '
+as user list --limit 0
+expect_rc "--limit 0 is a usage error" 64
+as user list --region 99
+expect_rc "a bad region filter" 65
+
+as user update U2 --name 李四四 --quiet-hours none --consent-marketing no
+expect_rc "update" 0
+expect_out_has "update changes the name" "name:              李四四"
+as user update U2
+expect_rc "update without changes is a usage error" 64
+as user update nobody --name x
+expect_rc "update of an unknown user" 1
+as user update U2 --phone 123
+expect_rc "update with a bad phone" 65
+as user update U2 --quiet-hours 25:00-08:00
+expect_rc "update with bad quiet hours" 65
+expect_err_has "quiet hours message" "quiet_hours: '25:00-08:00'"
+as user update U2 --consent-marketing maybe
+expect_rc "a yes/no option with another value" 64
+as user update --id U2 --name x
+expect_rc "update takes the id as an argument" 64
+
+as user add --id U5 --name $'bad\xffname'
+expect_rc "invalid UTF-8 in a name" 65
+expect_err_has "invalid UTF-8 names the byte" "name: invalid UTF-8 at byte 4"
+as user add --id U5 --name "$(printf 'Jose\xcc\x81')"
+as --format json user show U5
+expect_eq "names are NFC-normalised" "$(json_get 'd["name"]')" "José"
+as user add --id "U 6" --name x
+expect_rc "an id with a space" 65
+as user add --id U1 --name again
+expect_rc "adding an existing id" 65
+expect_err_has "existing id message" "user 'U1' already exists"
+
+as user forget U1
+expect_rc "forget needs --force" 64
+as user forget U1 --force
+expect_rc "forget" 0
+expect_out_has "forget erases the name" "name:              -"
+expect_out_has "forget keeps the region" "region:            530102"
+as user forget U1 --force
+expect_rc "forget is idempotent" 0
+as user update U1 --name 张三
+expect_rc "an erased user cannot get personal data back" 65
+expect_err_has "erased message" "erased on request"
+as user forget nobody --force
+expect_rc "forget of an unknown user" 1
+
+finish

@@ -52,7 +52,8 @@ struct as_csv {
     int started;             /* BOM checked */
     size_t bom;              /* bytes of BOM skipped on line 1 (UTF-8 input) */
     int done;                /* return AS_DONE from now on */
-    int io_err;              /* a read failed: AS_IO from now on */
+    int io_err;              /* a read failed */
+    as_status fatal;         /* AS_IO or AS_NOMEM: returned from now on */
 
     /* Scanner state of the current record. */
     int state;
@@ -75,7 +76,7 @@ struct as_csv {
     unsigned char *fflags;
     char **fields;
     size_t *lens;
-    char *fbuf;              /* unescaped field text */
+    char *fbuf;              /* a copy of the record holding the fields */
     size_t fbcap;
 
     uint64_t nread;          /* bytes read from the file */
@@ -202,6 +203,7 @@ static size_t read_chunk(as_csv *c, char *dst)
 {
     if (c->in_eof)
         return 0;
+    errno = 0;
     size_t n = fread(dst, 1, CSV_CHUNK, c->in);
     c->nread += n;
     if (n < CSV_CHUNK) {
@@ -416,8 +418,9 @@ static int scan(as_csv *c)
             }
             state = S_UNQUOTED;
             c->cur = p++ - rs;
-            /* fall through */
+            goto unquoted;
         case S_UNQUOTED:
+        unquoted:
             while (!stop_plain[w[p]])
                 p++;
             if (p == e)
@@ -710,23 +713,13 @@ static as_status at_eof(as_csv *c, as_csv_record *rec)
     return finish(c, rec);
 }
 
-as_status as__csv_next(as_csv *c, as_csv_record *rec)
+/* The body of as__csv_next. */
+static as_status read_record(as_csv *c, as_csv_record *rec)
 {
-    if (!c || !rec)
-        return AS_MISUSE;
-    memset(rec, 0, sizeof *rec);
-    if (c->io_err)
-        return AS_IO;        /* the message stays */
-    c->err[0] = '\0';
-    c->errline = 0;
-    if (c->done)
-        return AS_DONE;
-
     if (!c->started) {
         c->rs = c->pos;
         while (c->wlen - c->pos < 3 && !c->eof) {
-            int r = refill(c);
-            if (r < 0)
+            if (refill(c) < 0)
                 return AS_NOMEM;
         }
         if (c->io_err)
@@ -738,18 +731,16 @@ as_status as__csv_next(as_csv *c, as_csv_record *rec)
         c->started = 1;
     }
 
-    /* Begin a record. */
     c->rs = c->pos;
     c->rline = c->line;
     c->state = S_START;
     c->nf = 0;
     c->oversize = 0;
     c->junk = 0;
-
     for (;;) {
         int r = scan(c);
         if (r > 0)
-            break;
+            return finish(c, rec);
         if (r < 0)
             return AS_NOMEM;
         r = refill(c);
@@ -757,8 +748,30 @@ as_status as__csv_next(as_csv *c, as_csv_record *rec)
             return AS_NOMEM;
         if (c->io_err)
             return AS_IO;
-        if (r == 0 && c->pos == c->wlen)
+        if (r == 0)
             return at_eof(c, rec);
     }
-    return finish(c, rec);
+}
+
+as_status as__csv_next(as_csv *c, as_csv_record *rec)
+{
+    if (!c || !rec)
+        return AS_MISUSE;
+    memset(rec, 0, sizeof *rec);
+    if (c->fatal)
+        return c->fatal;     /* its message stays */
+    c->err[0] = '\0';
+    c->errline = 0;
+    if (c->done)
+        return AS_DONE;
+
+    as_status st = read_record(c, rec);
+    if (st == AS_NOMEM || st == AS_IO) {
+        /* The position in the input is lost: give up for good. */
+        if (st == AS_NOMEM)
+            set_err(c, c->line, "out of memory reading %s", c->name);
+        c->fatal = st;
+        memset(rec, 0, sizeof *rec);
+    }
+    return st;
 }

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,10 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
         p++;
         if (!isdigit((unsigned char)*p) && *p != '-')
             return AS_INVALID;
+        errno = 0;
         long long v = strtoll(p, &end, 10);
+        if (errno == ERANGE)
+            return AS_INVALID;   /* does not fit in 64 bits */
         while (*end == ' ')
             end++;
         if (*end)
@@ -157,7 +161,12 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
 
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf)
 {
-    int64_t local = t + (int64_t)utc_offset_minutes * 60;
+    int64_t shift = (int64_t)utc_offset_minutes * 60;
+    if ((shift > 0 && t > INT64_MAX - shift) || (shift < 0 && t < INT64_MIN - shift)) {
+        snprintf(buf, AS_TIME_BUFSIZE, "@%" PRId64, t);   /* local time would overflow */
+        return buf;
+    }
+    int64_t local = t + shift;
     int64_t days = local / 86400, secs = local % 86400;
     if (secs < 0) {
         secs += 86400;

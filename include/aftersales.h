@@ -192,7 +192,9 @@ int as_txn_depth(const as_db *db);
  * without seconds), a bare date "2026-11-24" (midnight), Excel's
  * "2026/11/24 9:05[:07]", and "@1764000000" (Unix seconds).  A time
  * without an offset is in the business zone (utc_offset_minutes).
- * Field ranges are checked (month 13, February 30, hour 24 are invalid).
+ * Field ranges are checked (month 13, February 30, hour 24, an offset
+ * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
+ * (:60) is read as :59.
  *
  * Returns AS_OK, AS_INVALID (text is not such a time), AS_MISUSE (NULL).
  */
@@ -200,7 +202,9 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
- * zone into buf (at least AS_TIME_BUFSIZE bytes).  Returns buf.
+ * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
+ * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
+ * back.  Returns buf.
  */
 #define AS_TIME_BUFSIZE 32
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
@@ -208,7 +212,8 @@ char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 /*
  * as_phone_normalize - check a mainland China mobile number and write its
  * 11 digits to out (at least 12 bytes).  Spaces and dashes are ignored; an
- * optional +86 or 0086 prefix is removed.  Returns AS_OK or AS_INVALID.
+ * optional +86 or 0086 prefix is removed.  Returns AS_OK, AS_INVALID, or
+ * AS_MISUSE for NULL.
  */
 as_status as_phone_normalize(const char *text, char out[12]);
 
@@ -230,7 +235,7 @@ as_status as_region_check(const char *code);
 /*
  * as_quiet_hours_parse - parse "22:00-08:00" into minutes after midnight
  * (start 1320, end 480).  The window may cross midnight; start == end is
- * invalid.  Returns AS_OK or AS_INVALID.
+ * invalid.  Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_quiet_hours_parse(const char *text, int *start_min, int *end_min);
 
@@ -248,7 +253,7 @@ as_status as_plate_normalize(const char *text, char **out);
 /*
  * as_utf8_check - validate UTF-8.  On failure, *bad_offset (if not NULL)
  * receives the byte offset of the first invalid sequence.
- * Returns AS_OK or AS_INVALID.
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_utf8_check(const char *text, size_t len, size_t *bad_offset);
 
@@ -454,7 +459,7 @@ as_status as_user_import(as_db *db, FILE *in, const char *name,
  * as_grade_normalize - check a fuel grade and write its canonical text to
  * out (at least 8 bytes): petrol 89/90/92/93/95/97/98/100, ethanol E92/E95/
  * E98, diesel 0/-10/-20/-35/-50 ("0#" and "-10#" accepted), CNG, LNG, EV.
- * Returns AS_OK or AS_INVALID.
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_grade_normalize(const char *text, char out[8]);
 

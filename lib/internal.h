@@ -95,7 +95,7 @@ as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t
 as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz);
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);
-/* Parse a yes/no cell: yes/no/y/n/true/false/1/0/是/否 (case-insensitive).
+/* Parse a yes/no cell: yes/no/y/n/true/false/1/0/on/off/是/否 (case-insensitive).
  * Returns 1, 0, or -1 when unrecognised. */
 int as__parse_bool(const char *s);
 

@@ -106,10 +106,15 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
     } else {
         return AS_INVALID;
     }
-    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
         return AS_INVALID;
 
     int offset = utc_offset_minutes;
+    const char *rest = p;
+    while (*rest == ' ')
+        rest++;
+    if (*p == ' ' && !*rest)
+        p = rest;   /* a bare date with trailing spaces */
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
         if (digits(&p, excel ? 1 : 2, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, 2, &mi) < 0)
@@ -140,11 +145,14 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
                 int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
                 if (digits(&p, 2, 2, &oh) < 0)
                     return AS_INVALID;
-                if (*p == ':')
+                if (*p == ':') {
                     p++;
-                if (isdigit((unsigned char)*p) && digits(&p, 2, 2, &om) < 0)
+                    if (digits(&p, 2, 2, &om) < 0)
+                        return AS_INVALID;
+                } else if (isdigit((unsigned char)*p) && digits(&p, 2, 2, &om) < 0) {
                     return AS_INVALID;
-                if (oh > 14 || om > 59)
+                }
+                if (om > 59 || oh * 60 + om > 14 * 60)
                     return AS_INVALID;
                 offset = sign * (oh * 60 + om);
             }
@@ -176,7 +184,7 @@ char *as_time_format(int64_t t, int utc_offset_minutes, char *buf)
     unsigned m, d;
     as__civil_from_days(days, &y, &m, &d);
     int off = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
-    if (y < 0 || y > 9999) {
+    if (y < 1 || y > 9999) {
         snprintf(buf, AS_TIME_BUFSIZE, "@%" PRId64, t);
         return buf;
     }

@@ -27,6 +27,8 @@ typedef struct cli {
     int format;              /* PR_TEXT, ... */
     int format_given;        /* --format was on the command line */
     int busy_ms;             /* --busy-timeout */
+    const char *config_path; /* --config, $AFTERSALES_CONFIG, or NULL (built-in) */
+    as_config *config;       /* loaded by cli_open or cli_load_config */
     char command[64];        /* "user add", for messages */
     as_db *db;
 } cli;
@@ -53,8 +55,15 @@ int cli_fail(cli *c, as_status st);
 /* Report a usage error and point at --help; returns EXIT_USAGE. */
 int cli_usage(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Open the database (flags: AS_OPEN_*); on failure reports and returns the
- * exit code, else 0. */
+/* Load the configuration (once); on failure reports every problem and
+ * returns the exit code, else 0. */
+int cli_load_config(cli *c);
+
+/* Report a multi-line library message, one line each. */
+void cli_error_lines(const cli *c, const char *text);
+
+/* Open the database (flags: AS_OPEN_*) with the configuration; on failure
+ * reports and returns the exit code, else 0. */
 int cli_open(cli *c, unsigned flags);
 
 /* Run the subcommand named by argv[0] from a table, handling --help and
@@ -85,5 +94,6 @@ long long cli_parse_count(const char *s);
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
+int cmd_rules(cli *c, int argc, char **argv);
 
 #endif

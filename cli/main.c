@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "usage: aftersales [--db PATH] [--format text|tsv|json|jsonl] [--busy-timeout MS]\n"
-    "                  COMMAND [ARGS]\n"
+    "usage: aftersales [--db PATH] [--config FILE] [--format text|tsv|json|jsonl]\n"
+    "                  [--busy-timeout MS] COMMAND [ARGS]\n"
     "\n"
     "After-sales service data of a fuel-station payment mini-program, in one\n"
     "SQLite file.\n"
@@ -18,10 +18,12 @@ static const char usage_text[] =
     "  init       create the database, or upgrade its schema\n"
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
+    "  rules      check a configuration file\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
     "  --db PATH        database file (default: $AFTERSALES_DB, else ./aftersales.db)\n"
+    "  --config FILE    configuration (default: $AFTERSALES_CONFIG, else built in)\n"
     "  --format FORMAT  output: text (default), tsv, json or jsonl\n"
     "  --busy-timeout MS  wait this long for another writer (default 10000)\n"
     "  -h, --help       this text\n"
@@ -37,6 +39,7 @@ static const cli_command commands[] = {
     {"init", cmd_init, "create the database, or upgrade its schema"},
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
+    {"rules", cmd_rules, "check a configuration file"},
     {NULL, NULL, NULL},
 };
 
@@ -114,11 +117,41 @@ int cli_usage(const cli *c, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+void cli_error_lines(const cli *c, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+        cli_error(c, "%.*s", (int)n, p);
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
+int cli_load_config(cli *c)
+{
+    if (c->config)
+        return 0;
+    char *err = NULL;
+    as_status st = as_config_load(&c->config, c->config_path, &err);
+    if (st != AS_OK) {
+        cli_error_lines(c, err ? err : as_status_string(st));
+        as_free(err);
+        return cli_exit_code(st);
+    }
+    return 0;
+}
+
 int cli_open(cli *c, unsigned flags)
 {
+    int code = cli_load_config(c);
+    if (code)
+        return code;
     as_open_options opts = AS_OPEN_OPTIONS_INIT;
     opts.flags = flags;
     opts.busy_timeout_ms = c->busy_ms;
+    opts.config = c->config;
     char *err = NULL;
     as_status st = as_open(&c->db, c->db_path, &opts, &err);
     if (st != AS_OK) {
@@ -256,6 +289,9 @@ int main(int argc, char **argv)
     c.db_path = getenv("AFTERSALES_DB");
     if (!c.db_path || !c.db_path[0])
         c.db_path = "aftersales.db";
+    c.config_path = getenv("AFTERSALES_CONFIG");
+    if (c.config_path && !c.config_path[0])
+        c.config_path = NULL;
 
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -280,6 +316,11 @@ int main(int argc, char **argv)
             if (!val || (c.format = pr_format_parse(val)) < 0)
                 return cli_usage(&c, "--format must be text, tsv, json or jsonl");
             c.format_given = 1;
+        } else if (strncmp(a, "--config", n) == 0 && n == 8) {
+            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || !val[0])
+                return cli_usage(&c, "--config needs a file");
+            c.config_path = val;
         } else if (strncmp(a, "--busy-timeout", n) == 0 && n == 14) {
             val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
             long long ms = val ? cli_parse_count(val) : -1;
@@ -317,6 +358,7 @@ int main(int argc, char **argv)
     if (code < 0)
         code = cli_usage(&c, "unknown command '%s'", name);
     as_close(c.db);
+    as_config_free(c.config);
     if (fflush(stdout) != 0 && code == 0) {
         fprintf(stderr, "aftersales: writing the output failed\n");
         code = EXIT_IOERR;

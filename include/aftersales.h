@@ -91,6 +91,40 @@ typedef enum as_status {
 const char *as_status_string(as_status status);
 
 /* ------------------------------------------------------------------ */
+/* Configuration                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The configuration is one YAML file of sections (business, ...; see
+ * config/default.yaml, installed as share/aftersales/default.yaml).  A
+ * section the file leaves out comes whole from the built-in defaults.
+ * YAML anchors and aliases are refused, as are unknown sections and keys.
+ */
+typedef struct as_config as_config;
+
+/*
+ * as_config_load - read and check a configuration file; path NULL gives
+ * the built-in defaults.  *out is freed with as_config_free().  On
+ * failure *errmsg (if not NULL) receives every problem, one per line, as
+ * "FILE:LINE:COL: problem" (free with as_free()).
+ * Returns AS_OK; AS_CONFIG (the file is wrong); AS_NOFILE; AS_PERM; AS_IO;
+ * AS_NOMEM; AS_MISUSE.
+ */
+as_status as_config_load(as_config **out, const char *path, char **errmsg);
+
+/* as_config_parse - the same from text in memory; name is used in messages. */
+as_status as_config_parse(as_config **out, const char *text, size_t len, const char *name,
+                          char **errmsg);
+
+/* as_config_source - the file a configuration came from, or
+ * "(built-in defaults)". */
+const char *as_config_source(const as_config *cfg);
+
+/* as_config_free - NULL is a no-op.  Free it only after closing every
+ * handle that uses it. */
+void as_config_free(as_config *cfg);
+
+/* ------------------------------------------------------------------ */
 /* Opening a database                                                   */
 /* ------------------------------------------------------------------ */
 
@@ -104,11 +138,11 @@ typedef struct as_open_options {
     unsigned version;         /* AS_OPEN_OPTIONS_VERSION */
     unsigned flags;           /* AS_OPEN_* */
     int busy_timeout_ms;      /* how long to wait for another writer */
-    int utc_offset_minutes;   /* business time zone; Asia/Shanghai = +480 */
+    const as_config *config;  /* borrowed; NULL: the built-in defaults */
 } as_open_options;
 
 #define AS_OPEN_OPTIONS_VERSION 1
-#define AS_OPEN_OPTIONS_INIT { AS_OPEN_OPTIONS_VERSION, 0u, 5000, 480 }
+#define AS_OPEN_OPTIONS_INIT { AS_OPEN_OPTIONS_VERSION, 0u, 5000, NULL }
 
 /*
  * as_open - open (and with AS_OPEN_CREATE, create) a database.
@@ -129,7 +163,8 @@ typedef struct as_open_options {
  *
  * Returns AS_OK; AS_NOFILE (missing and no AS_OPEN_CREATE); AS_NOTOURS
  * (not SQLite, or another application's SQLite file); AS_SCHEMA_TOO_NEW;
- * AS_READONLY (a migration is due on a read-only handle); AS_BUSY;
+ * AS_READONLY (a migration is due on a read-only handle); AS_CONFIG (the
+ * built-in defaults fail to load: a build error); AS_BUSY;
  * AS_PERM; AS_CANTCREATE; AS_IO; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
  */
 as_status as_open(as_db **out, const char *path, const as_open_options *opts,
@@ -155,7 +190,7 @@ void as_free(void *ptr);
 int as_db_schema_version(as_db *db);
 
 /* as_db_utc_offset - the business time zone offset of this handle, in
- * minutes east of UTC (from as_open_options). */
+ * minutes east of UTC (the configuration's business.timezone). */
 int as_db_utc_offset(const as_db *db);
 
 /* ------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* db.c - opening, schema migration, statement cache and transactions. */
-#include "internal.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,11 @@ const char *as_errmsg(const as_db *db)
 int as_db_schema_version(as_db *db)
 {
     return db ? db->schema_version : 0;
+}
+
+const as_config *as__db_config(as_db *db)
+{
+    return db->config;
 }
 
 int as_db_utc_offset(const as_db *db)
@@ -298,14 +303,22 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
     db->path = as__strdup(path);
     db->errmsg = as__strdup("");
     db->readonly = (opts->flags & AS_OPEN_READONLY) != 0;
-    db->utc_offset = opts->utc_offset_minutes;
     if (!db->path || !db->errmsg) {
         as_close(db);
         return AS_NOMEM;
     }
-    if (db->utc_offset < -14 * 60 || db->utc_offset > 14 * 60)
-        return open_fail(db, as__fail(db, AS_MISUSE, "as_open: UTC offset %d minutes is out of range",
-                                      db->utc_offset), errmsg);
+    db->config = opts->config;
+    if (!db->config) {
+        char *cerr = NULL;
+        as_status cst = as_config_load(&db->own_config, NULL, &cerr);
+        if (cst != AS_OK) {
+            as__fail(db, cst, "built-in configuration: %s", cerr ? cerr : as_status_string(cst));
+            as_free(cerr);
+            return open_fail(db, cst, errmsg);
+        }
+        db->config = db->own_config;
+    }
+    db->utc_offset = db->config->business.utc_offset;
 
     int may_create = (opts->flags & AS_OPEN_CREATE) && !db->readonly;
     struct stat sb;
@@ -365,6 +378,7 @@ void as_close(as_db *db)
             sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close_v2(db->sql);
     }
+    as_config_free(db->own_config);
     free(db->path);
     free(db->errmsg);
     free(db);

@@ -29,6 +29,8 @@ struct as_db {
     int readonly;
     int txn_depth;
     int utc_offset;          /* business zone, minutes east of UTC */
+    const as_config *config; /* the caller's (borrowed) or own_config */
+    as_config *own_config;   /* the built-in defaults, when no config was given */
     int schema_version;
     struct {
         const char *key;     /* the SQL text's address: statements are static strings */

@@ -109,11 +109,6 @@ static const char SQL_USER_FIND[] =
     "SELECT id, name, phone, region, consent_service, consent_marketing, quiet_start,"
     " quiet_end, beta_tester, erased_at FROM users WHERE user_id = ?1";
 
-static const char SQL_USER_INSERT[] =
-    "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
-    " quiet_start, quiet_end, beta_tester, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
-
 static const char SQL_USER_UPDATE[] =
     "UPDATE users SET name = ?2, phone = ?3, region = ?4, consent_service = ?5,"
     " consent_marketing = ?6, quiet_start = ?7, quiet_end = ?8, beta_tester = ?9,"
@@ -188,9 +183,45 @@ static void merge(user_row *r, const as__user_norm *n)
         r->beta_tester = n->beta_tester;
 }
 
-as_status as__user_write(as_db *db, const as__user_norm *n, int mode, as_upsert *result,
-                         as__problem_fn fn, void *ctx)
+static const char SQL_USER_INSERT_NEW[] =
+    "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
+    " quiet_start, quiet_end, beta_tester, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+    " ON CONFLICT (user_id) DO NOTHING";
+
+/* Insert a new user; *inserted says whether the id was new. */
+static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
 {
+    user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
+    merge(&r, n);
+    sqlite3_stmt *ins = as__stmt(db, SQL_USER_INSERT_NEW);
+    if (!ins)
+        return AS_INTERNAL;
+    sqlite3_bind_text(ins, 1, n->user_id, -1, SQLITE_STATIC);
+    bind_row(ins, &r);
+    as_status s = as__step_done(db, ins, "adding a user");
+    *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
+    return s;
+}
+
+as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert_first,
+                         as_upsert *result, as__problem_fn fn, void *ctx)
+{
+    /* Insert first when the id is probably new (the insert's own
+     * uniqueness check is then the only lookup); look up first when it
+     * probably exists (a re-import). */
+    if (insert_first && mode != AS__USER_UPDATE && (n->fields & AS_USER_NAME)) {
+        int inserted = 0;
+        as_status s = try_insert(db, n, &inserted);
+        if (s != AS_OK)
+            return s;
+        if (inserted) {
+            if (result)
+                *result = AS_UPSERT_INSERTED;
+            return AS_OK;
+        }
+    }
+
     sqlite3_stmt *find = as__stmt(db, SQL_USER_FIND);
     if (!find)
         return AS_INTERNAL;
@@ -210,14 +241,10 @@ as_status as__user_write(as_db *db, const as__user_norm *n, int mode, as_upsert 
             fn(ctx, "name", "is required for a new user");
             return AS_INVALID;
         }
-        user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
-        merge(&r, n);
-        sqlite3_stmt *ins = as__stmt(db, SQL_USER_INSERT);
-        if (!ins)
-            return AS_INTERNAL;
-        sqlite3_bind_text(ins, 1, n->user_id, -1, SQLITE_STATIC);
-        bind_row(ins, &r);
-        as_status s = as__step_done(db, ins, "adding a user");
+        int inserted = 0;
+        as_status s = try_insert(db, n, &inserted);
+        if (s == AS_OK && !inserted)
+            s = as__fail(db, AS_INTERNAL, "user '%s' appeared while being added", n->user_id);
         if (s == AS_OK && result)
             *result = AS_UPSERT_INSERTED;
         return s;
@@ -318,7 +345,7 @@ static as_status user_call(as_db *db, const as_user_input *in, int mode, as_upse
     if (st == AS_OK) {
         st = as__write_begin(db);
         if (st == AS_OK)
-            st = as__write_end(db, as__user_write(db, &n, mode, result, collect, &p));
+            st = as__write_end(db, as__user_write(db, &n, mode, 1, result, collect, &p));
     }
     if (st == AS_INVALID && p.text.len)
         as__fail(db, st, "%s", p.text.data);

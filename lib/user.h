@@ -31,8 +31,10 @@ enum { AS__USER_ADD = 1, AS__USER_UPDATE = 2, AS__USER_UPSERT = 3 };
 
 /* Write a normalised user (inside the caller's transaction).  Problems of
  * the data itself (an erased user, no name for a new one) go through fn
- * and give AS_INVALID. */
-as_status as__user_write(as_db *db, const as__user_norm *n, int mode, as_upsert *result,
-                         as__problem_fn fn, void *ctx);
+ * and give AS_INVALID.  insert_first: try the insert before looking the
+ * id up (faster when the id is new; an import passes whether the previous
+ * row was new). */
+as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert_first,
+                         as_upsert *result, as__problem_fn fn, void *ctx);
 
 #endif

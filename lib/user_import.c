@@ -23,6 +23,7 @@ typedef struct importer {
     const as_import_options *opts;
     as_import_stats stats;
     uint64_t line;           /* the current record's first line */
+    int last_inserted;       /* the previous row was new: try inserting first */
     const char *raw;         /* the current record's text */
     int row_bad;             /* problems reported for the current row */
 } importer;
@@ -101,8 +102,9 @@ static as_status import_row(importer *im, const char *const cell[NCOLS])
     as_status st = as__user_normalize(&in, &n, problem, im);
     if (st == AS_OK && !im->row_bad) {
         as_upsert res = AS_UPSERT_UNCHANGED;
-        st = as__user_write(im->db, &n, AS__USER_UPSERT, &res, problem, im);
+        st = as__user_write(im->db, &n, AS__USER_UPSERT, im->last_inserted, &res, problem, im);
         if (st == AS_OK) {
+            im->last_inserted = res == AS_UPSERT_INSERTED;
             if (res == AS_UPSERT_INSERTED)
                 im->stats.inserted++;
             else if (res == AS_UPSERT_UPDATED)
@@ -360,7 +362,7 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
         strcasecmp(opts->encoding, "utf8"))
         return as__fail(db, AS_INVALID, "JSON Lines input must be UTF-8");
 
-    importer im = {.db = db, .name = name ? name : "-", .opts = opts};
+    importer im = {.db = db, .name = name ? name : "-", .opts = opts, .last_inserted = 1};
     as_status st = as__write_begin(db);
     if (st != AS_OK)
         return st;

@@ -90,6 +90,16 @@ int cli_parse_yesno(const char *s);
 /* Parse a non-negative integer; -1 on error. */
 long long cli_parse_count(const char *s);
 
+/* A library import function (as_user_import, ...). */
+typedef as_status (*cli_import_fn)(as_db *db, FILE *in, const char *name,
+                                   const as_import_options *opts, as_import_stats *stats);
+
+/* The whole of an import command: parses --encoding, --skip-bad, --dry-run,
+ * --rejects FILE (and --jsonl when jsonl_ok), opens FILE or -, shows
+ * progress on a terminal, reports rejected rows, prints the summary, and
+ * returns the exit code. */
+int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok);
+
 /* Group entry points. */
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char group_help[] =
     "usage: aftersales user COMMAND [ARGS]\n"
@@ -44,7 +43,7 @@ static const char list_help[] =
 
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030] [--skip-bad]\n"
-    "                              [--dry-run] FILE|-\n"
+    "                              [--dry-run] [--rejects FILE] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
     "consent_marketing,consent_service,quiet_hours,beta_tester, in any order) or\n"
@@ -52,9 +51,10 @@ static const char import_help[] =
     "value differs; empty cells leave the stored value alone.\n"
     "\n"
     "Every bad row is reported as FILE:LINE: field: reason.  If any row is bad,\n"
-    "nothing is imported (exit 65) unless --skip-bad.  --dry-run does the real\n"
-    "work and rolls it back.  The summary (inserted, updated, unchanged, rejected)\n"
-    "goes to stderr, or to stdout as an object with --format json|jsonl.\n";
+    "nothing is imported (exit 65) unless --skip-bad.  --rejects FILE writes the\n"
+    "bad rows there (CSV: the header plus an error column).  --dry-run does the\n"
+    "real work and rolls it back.  The summary (inserted, updated, unchanged,\n"
+    "rejected) goes to stderr, or to stdout as an object with --format json|jsonl.\n";
 
 static const char forget_help[] =
     "usage: aftersales user forget ID --force\n"
@@ -100,8 +100,7 @@ static int show_one(cli *c, const char *id, unsigned flags)
 }
 
 enum { OPT_ID = 256, OPT_NAME, OPT_PHONE, OPT_REGION, OPT_CMKT, OPT_CSVC, OPT_QUIET,
-       OPT_BETA, OPT_REVEAL, OPT_LIMIT, OPT_AFTER, OPT_JSONL, OPT_ENCODING, OPT_SKIP_BAD,
-       OPT_DRY_RUN, OPT_FORCE, OPT_HELP };
+       OPT_BETA, OPT_REVEAL, OPT_LIMIT, OPT_AFTER, OPT_FORCE };
 
 /* Options shared by add and update; fills in.  Returns 0 or an exit code. */
 static int parse_user_opts(cli *c, int argc, char **argv, int with_id, as_user_input *in,
@@ -323,132 +322,9 @@ static int user_list(cli *c, int argc, char **argv)
     return code;
 }
 
-/* ---- import -------------------------------------------------------- */
-
-typedef struct import_ctx {
-    cli *c;
-    as_import_options opts;
-    int progress;            /* stderr is a terminal */
-    long long size;          /* input size for a percentage, or 0 */
-} import_ctx;
-
-static void on_reject(void *ud, const char *file, uint64_t line, const char *field,
-                      const char *reason, const char *raw, int first)
-{
-    import_ctx *ic = ud;
-    (void)raw;
-    (void)first;
-    if (ic->progress)
-        fputs("\r\033[K", stderr);
-    if (field)
-        cli_error(ic->c, "%s:%llu: %s: %s", file, (unsigned long long)line, field, reason);
-    else
-        cli_error(ic->c, "%s:%llu: %s", file, (unsigned long long)line, reason);
-}
-
-static void on_progress(void *ud, uint64_t rows, uint64_t bytes)
-{
-    import_ctx *ic = ud;
-    if (!ic->progress)
-        return;
-    if (ic->size > 0 && bytes)
-        fprintf(stderr, "\r\033[K%llu rows (%d%%)", (unsigned long long)rows,
-                (int)(bytes * 100 / (uint64_t)ic->size));
-    else
-        fprintf(stderr, "\r\033[K%llu rows", (unsigned long long)rows);
-}
-
-static int import_opt(cli *c, int o, const char *arg, void *ctx)
-{
-    import_ctx *ic = ctx;
-    switch (o) {
-    case OPT_JSONL:
-        ic->opts.flags |= AS_IMPORT_JSONL;
-        break;
-    case OPT_ENCODING:
-        ic->opts.encoding = arg;
-        break;
-    case OPT_SKIP_BAD:
-        ic->opts.flags |= AS_IMPORT_SKIP_BAD;
-        break;
-    case OPT_DRY_RUN:
-        ic->opts.flags |= AS_IMPORT_DRY_RUN;
-        break;
-    }
-    (void)c;
-    return 0;
-}
-
 static int user_import(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(import_help, stdout), 0;
-    static const struct option opts[] = {
-        {"jsonl", no_argument, NULL, OPT_JSONL},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {NULL, 0, NULL, 0},
-    };
-    import_ctx ic = {.c = c, .opts = AS_IMPORT_OPTIONS_INIT};
-    int code = simple_opts(c, argc, argv, opts, import_opt, &ic);
-    if (code)
-        return code;
-    if (optind >= argc)
-        return cli_usage(c, "give a FILE to import, or - for standard input");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    const char *path = argv[optind];
-    FILE *in = cli_open_input(c, path, &code);
-    if (!in)
-        return code;
-    if ((code = cli_open(c, 0))) {
-        if (in != stdin)
-            fclose(in);
-        return code;
-    }
-    ic.progress = isatty(STDERR_FILENO);
-    if (in != stdin && fseek(in, 0, SEEK_END) == 0) {
-        ic.size = ftell(in);
-        rewind(in);
-    }
-    ic.opts.on_reject = on_reject;
-    ic.opts.on_progress = on_progress;
-    ic.opts.userdata = &ic;
-    as_import_stats stats;
-    as_status st = as_user_import(c->db, in, strcmp(path, "-") == 0 ? "-" : path, &ic.opts, &stats);
-    if (in != stdin)
-        fclose(in);
-    if (ic.progress)
-        fputs("\r\033[K", stderr);
-    int dry = (ic.opts.flags & AS_IMPORT_DRY_RUN) != 0;
-    if (c->format == PR_JSON || c->format == PR_JSONL) {
-        printer *p = cli_printer(c, PR_ONE);
-        pr_begin(p);
-        pr_str(p, "file", path);
-        pr_int(p, "rows", (int64_t)stats.rows);
-        pr_int(p, "inserted", (int64_t)stats.inserted);
-        pr_int(p, "updated", (int64_t)stats.updated);
-        pr_int(p, "unchanged", (int64_t)stats.unchanged);
-        pr_int(p, "rejected", (int64_t)stats.rejected);
-        pr_bool(p, "dry_run", dry);
-        pr_bool(p, "committed", st == AS_OK && !dry);
-        pr_end(p);
-        if ((code = cli_print_end(c, p)))
-            return code;
-    } else {
-        fprintf(stderr, "%sinserted %llu, updated %llu, unchanged %llu, rejected %llu\n",
-                dry ? "dry run: " : "", (unsigned long long)stats.inserted,
-                (unsigned long long)stats.updated, (unsigned long long)stats.unchanged,
-                (unsigned long long)stats.rejected);
-    }
-    if (st != AS_OK) {
-        code = cli_fail(c, st);
-        if (st == AS_INVALID && stats.rejected)
-            fprintf(stderr, "(use --skip-bad to import the good rows)\n");
-        return code;
-    }
-    return 0;
+    return cli_import(c, argc, argv, as_user_import, import_help, 1);
 }
 
 static int forget_opt(cli *c, int o, const char *arg, void *ctx)

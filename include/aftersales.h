@@ -431,16 +431,20 @@ typedef struct as_import_stats {
     uint64_t rejected;       /* rows with at least one problem */
 } as_import_stats;
 
-/*
- * Called once per problem of a rejected row.  file is the name given to
- * the import, line the physical line (1-based) where the record starts,
- * field the column (or NULL for a problem of the whole row), reason the
- * text.  raw is the record as read (UTF-8, without the line end) for
- * writing a rejects file; first is 1 for the first problem of that row.
- */
-typedef void (*as_reject_fn)(void *userdata, const char *file, uint64_t line,
-                             const char *field, const char *reason,
-                             const char *raw, int first);
+/* One problem of a rejected row, as passed to an as_reject_fn. */
+typedef struct as_reject {
+    const char *file;        /* the name given to the import */
+    uint64_t line;           /* physical line (1-based) where the record starts */
+    const char *field;       /* the column, or NULL for the whole row */
+    const char *reason;      /* what is wrong */
+    const char *raw;         /* the record as read (UTF-8, without its line end),
+                              * for a rejects file; "" when it could not be kept */
+    const char *header;      /* the CSV header line's text; NULL for JSON Lines */
+    int first;               /* 1 for the first problem of this row */
+} as_reject;
+
+/* Called once per problem; every pointer is valid during the call only. */
+typedef void (*as_reject_fn)(void *userdata, const as_reject *reject);
 
 /* Called every few thousand rows: rows read so far and input bytes consumed. */
 typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);

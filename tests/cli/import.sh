@@ -81,6 +81,25 @@ expect_rc "JSONL --skip-bad" 0
 as --format json user show J1
 expect_eq "JSONL boolean consent" "$(json_get 'd["consent_marketing"]')" "True"
 
+# --rejects writes the bad rows, CSV with the header and an error column.
+printf 'user_id,name,phone,region\nR1,好,13800138000,530102\nR2,"坏,\n行",123,530102\nR3,x,13800138000,99\n' > "$T/r.csv"
+as user import --skip-bad --rejects "$T/rejects.csv" "$T/r.csv"
+expect_rc "--rejects with --skip-bad" 0
+cat > "$T/want.csv" <<'CSV'
+user_id,name,phone,region,error
+R2,"坏,
+行",123,530102,"phone: '123' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)"
+R3,x,13800138000,99,"region: '99' is not an administrative division code (6 digits, e.g. 530102)"
+CSV
+expect_eq "the rejects file" "$(cat "$T/rejects.csv")" "$(cat "$T/want.csv")"
+python3 -c 'import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=""))); assert len(rows)==3 and rows[0][-1]=="error" and all(len(r)==5 for r in rows), rows' "$T/rejects.csv" \
+    && pass "the rejects file is CSV a reader accepts" || fail "the rejects file is CSV a reader accepts"
+as user import --rejects "$T/no/such/dir/rejects.csv" "$T/r.csv"
+expect_rc "--rejects into a missing directory" 73
+printf '{"user_id":"J9","name":"x","phone":"1"}\n' > "$T/r.jsonl"
+as user import --jsonl --skip-bad --rejects "$T/rejects.jsonl" "$T/r.jsonl"
+expect_eq "JSON Lines rejects are the lines as read" "$(cat "$T/rejects.jsonl")" '{"user_id":"J9","name":"x","phone":"1"}'
+
 as user import
 expect_rc "import needs a file" 64
 as user import a.csv b.csv

@@ -245,17 +245,15 @@ typedef struct rejects {
     int problems, rows;
 } rejects;
 
-static void on_reject(void *ud, const char *file, uint64_t line, const char *field,
-                      const char *reason, const char *raw, int first)
+static void on_reject(void *ud, const as_reject *rj)
 {
     rejects *r = ud;
-    (void)raw;
     char one[512];
-    snprintf(one, sizeof one, "%s:%llu: %s: %s\n", file, (unsigned long long)line,
-             field ? field : "-", reason);
+    snprintf(one, sizeof one, "%s:%llu: %s: %s\n", rj->file, (unsigned long long)rj->line,
+             rj->field ? rj->field : "-", rj->reason);
     strncat(r->text, one, sizeof r->text - strlen(r->text) - 1);
     r->problems++;
-    r->rows += first;
+    r->rows += rj->first;
 }
 
 static as_status import_text(as_db *db, const char *text, unsigned flags, as_import_stats *s,

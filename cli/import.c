@@ -1,0 +1,221 @@
+/* import.c - the one runner behind every import command. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct import_run {
+    cli *c;
+    int progress;            /* stderr is a terminal */
+    long long size;          /* input size for a percentage, or 0 */
+    const char *rejects_path;
+    FILE *rejects;           /* --rejects FILE */
+    int header_written;
+    /* The row being rejected: its text and reasons, written when the next
+     * row's problems start or at the end. */
+    char *raw;
+    char *reasons;
+    size_t reasons_len;
+    int is_csv;
+    int write_failed;
+} import_run;
+
+/* Write s as one CSV field. */
+static void csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void flush_reject(import_run *r)
+{
+    if (!r->raw)
+        return;
+    if (r->rejects) {
+        fputs(r->raw, r->rejects);
+        if (r->is_csv) {
+            fputc(',', r->rejects);
+            csv_field(r->rejects, r->reasons ? r->reasons : "");
+        }
+        fputc('\n', r->rejects);
+    }
+    free(r->raw);
+    free(r->reasons);
+    r->raw = r->reasons = NULL;
+    r->reasons_len = 0;
+}
+
+static void add_reason(import_run *r, const as_reject *rj)
+{
+    size_t add = strlen(rj->reason) + (rj->field ? strlen(rj->field) + 2 : 0) + 3;
+    char *p = realloc(r->reasons, r->reasons_len + add);
+    if (!p)
+        return;
+    r->reasons = p;
+    r->reasons_len += (size_t)snprintf(p + r->reasons_len, add, "%s%s%s%s",
+                                       r->reasons_len ? "; " : "", rj->field ? rj->field : "",
+                                       rj->field ? ": " : "", rj->reason);
+}
+
+static void on_reject(void *ud, const as_reject *rj)
+{
+    import_run *r = ud;
+    if (r->progress)
+        fputs("\r\033[K", stderr);
+    if (rj->field)
+        cli_error(r->c, "%s:%llu: %s: %s", rj->file, (unsigned long long)rj->line, rj->field,
+                  rj->reason);
+    else
+        cli_error(r->c, "%s:%llu: %s", rj->file, (unsigned long long)rj->line, rj->reason);
+    if (!r->rejects)
+        return;
+    if (rj->first) {
+        flush_reject(r);
+        r->is_csv = rj->header != NULL;
+        if (r->is_csv && !r->header_written) {
+            fputs(rj->header, r->rejects);
+            fputs(",error\n", r->rejects);
+            r->header_written = 1;
+        }
+        r->raw = strdup(rj->raw);
+    }
+    add_reason(r, rj);
+}
+
+static void on_progress(void *ud, uint64_t rows, uint64_t bytes)
+{
+    import_run *r = ud;
+    if (!r->progress)
+        return;
+    if (r->size > 0 && bytes)
+        fprintf(stderr, "\r\033[K%llu rows (%d%%)", (unsigned long long)rows,
+                (int)(bytes * 100 / (uint64_t)r->size));
+    else
+        fprintf(stderr, "\r\033[K%llu rows", (unsigned long long)rows);
+}
+
+enum { OPT_JSONL = 300, OPT_ENCODING, OPT_SKIP_BAD, OPT_DRY_RUN, OPT_REJECTS };
+
+int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(help, stdout), 0;
+    static const struct option opts[] = {
+        {"jsonl", no_argument, NULL, OPT_JSONL},
+        {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"rejects", required_argument, NULL, OPT_REJECTS},
+        {NULL, 0, NULL, 0},
+    };
+    import_run r = {.c = c};
+    as_import_options io = AS_IMPORT_OPTIONS_INIT;
+    int o;
+    optind = 0;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case OPT_JSONL:
+            if (!jsonl_ok)
+                return cli_usage(c, "this import reads CSV only");
+            io.flags |= AS_IMPORT_JSONL;
+            break;
+        case OPT_ENCODING:
+            io.encoding = optarg;
+            break;
+        case OPT_SKIP_BAD:
+            io.flags |= AS_IMPORT_SKIP_BAD;
+            break;
+        case OPT_DRY_RUN:
+            io.flags |= AS_IMPORT_DRY_RUN;
+            break;
+        case OPT_REJECTS:
+            r.rejects_path = optarg;
+            break;
+        default:
+            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(c, "give a FILE to import, or - for standard input");
+    if (optind + 1 < argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
+    const char *path = argv[optind];
+    int code = 0;
+    FILE *in = cli_open_input(c, path, &code);
+    if (!in)
+        return code;
+    if ((code = cli_open(c, 0))) {
+        if (in != stdin)
+            fclose(in);
+        return code;
+    }
+    if (r.rejects_path) {
+        r.rejects = fopen(r.rejects_path, "w");
+        if (!r.rejects) {
+            int e = errno;
+            cli_error(c, "%s: %s", r.rejects_path, strerror(e));
+            if (in != stdin)
+                fclose(in);
+            return e == EACCES ? EXIT_NOPERM : EXIT_CANTCREAT;
+        }
+    }
+    r.progress = isatty(STDERR_FILENO);
+    if (in != stdin && fseek(in, 0, SEEK_END) == 0) {
+        r.size = ftell(in);
+        rewind(in);
+    }
+    io.on_reject = on_reject;
+    io.on_progress = on_progress;
+    io.userdata = &r;
+    as_import_stats stats;
+    as_status st = fn(c->db, in, path, &io, &stats);
+    if (in != stdin)
+        fclose(in);
+    flush_reject(&r);
+    if (r.rejects && fclose(r.rejects) != 0) {
+        cli_error(c, "%s: writing failed", r.rejects_path);
+        if (st == AS_OK)
+            return EXIT_IOERR;
+    }
+    if (r.progress)
+        fputs("\r\033[K", stderr);
+
+    int dry = (io.flags & AS_IMPORT_DRY_RUN) != 0;
+    if (c->format == PR_JSON || c->format == PR_JSONL) {
+        printer *p = cli_printer(c, PR_ONE);
+        pr_begin(p);
+        pr_str(p, "file", path);
+        pr_int(p, "rows", (int64_t)stats.rows);
+        pr_int(p, "inserted", (int64_t)stats.inserted);
+        pr_int(p, "updated", (int64_t)stats.updated);
+        pr_int(p, "unchanged", (int64_t)stats.unchanged);
+        pr_int(p, "rejected", (int64_t)stats.rejected);
+        pr_bool(p, "dry_run", dry);
+        pr_bool(p, "committed", st == AS_OK && !dry);
+        pr_end(p);
+        if ((code = cli_print_end(c, p)))
+            return code;
+    } else {
+        fprintf(stderr, "%sinserted %llu, updated %llu, unchanged %llu, rejected %llu\n",
+                dry ? "dry run: " : "", (unsigned long long)stats.inserted,
+                (unsigned long long)stats.updated, (unsigned long long)stats.unchanged,
+                (unsigned long long)stats.rejected);
+    }
+    if (st != AS_OK) {
+        code = cli_fail(c, st);
+        if (st == AS_INVALID && stats.rejected)
+            fprintf(stderr, "(use --skip-bad to import the good rows)\n");
+        return code;
+    }
+    return 0;
+}

@@ -1,0 +1,478 @@
+/* import.c - the import driver shared by every bulk import. */
+#include "import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct as__import {
+    as_db *db;
+    const char *name;
+    const as_import_options *opts;
+    const as__import_spec *spec;
+    size_t ncols;                /* known columns in the spec */
+    as_import_stats stats;
+    uint64_t line;               /* the current row's first line */
+    const char *raw_text;        /* the current row's text */
+    const char *header;          /* the CSV header line's text, or NULL */
+    int problems;                /* reported for the current row */
+    int last_inserted;
+    as_buf extra;                /* unknown columns of the row, as JSON */
+    as_buf raw;                  /* the current CSV record's text, NUL-terminated */
+};
+
+/* Keep the record's text (the reader's is not NUL-terminated). */
+static void set_raw(as__import *im, const char *raw, size_t len)
+{
+    im->raw.len = 0;
+    if (raw && as__buf_add(&im->raw, raw, len) == 0)
+        im->raw_text = im->raw.data;
+    else
+        im->raw_text = "";
+}
+
+void as__import_problem(as__import *im, const char *field, const char *reason)
+{
+    if (im->opts->on_reject) {
+        as_reject r = {im->name, im->line, field, reason, im->raw_text ? im->raw_text : "",
+                       im->header, im->problems == 0};
+        im->opts->on_reject(im->opts->userdata, &r);
+    }
+    im->problems++;
+}
+
+int as__import_row_problems(const as__import *im)
+{
+    return im->problems;
+}
+
+as_db *as__import_db(const as__import *im)
+{
+    return im->db;
+}
+
+const char *as__import_name(const as__import *im)
+{
+    return im->name;
+}
+
+uint64_t as__import_line(const as__import *im)
+{
+    return im->line;
+}
+
+int as__import_last_inserted(const as__import *im)
+{
+    return im->last_inserted;
+}
+
+int as__json_quote(as_buf *b, const char *s)
+{
+    int rc = as__buf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
+        char esc[8];
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            rc = as__buf_add(b, esc, 2);
+        } else if (*p < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            rc = as__buf_adds(b, esc);
+        } else {
+            rc = as__buf_addc(b, (char)*p);
+        }
+    }
+    return rc ? rc : as__buf_addc(b, '"');
+}
+
+/* Count a row that the reader or the mapping could not take. */
+static void reject_whole(as__import *im, const char *reason)
+{
+    as__import_problem(im, NULL, reason);
+    im->stats.rows++;
+    im->stats.rejected++;
+}
+
+/* Hand a mapped row to the spec and count its outcome. */
+static as_status take_row(as__import *im, const char *const *cells)
+{
+    as_upsert res = AS_UPSERT_UNCHANGED;
+    const char *extra = im->spec->keep_unknown ? (im->extra.data ? im->extra.data : "{}") : NULL;
+    as_status st = im->spec->row(im, cells, extra, &res, im->spec->ctx);
+    im->stats.rows++;
+    if (st == AS_INVALID || (st == AS_OK && im->problems)) {
+        if (!im->problems)
+            as__import_problem(im, NULL, as_errmsg(im->db));
+        im->stats.rejected++;
+        return AS_OK;
+    }
+    if (st != AS_OK)
+        return st;
+    im->last_inserted = res == AS_UPSERT_INSERTED;
+    if (res == AS_UPSERT_INSERTED)
+        im->stats.inserted++;
+    else if (res == AS_UPSERT_UPDATED)
+        im->stats.updated++;
+    else
+        im->stats.unchanged++;
+    return AS_OK;
+}
+
+static void progress(as__import *im, uint64_t bytes)
+{
+    if (im->opts->on_progress && im->stats.rows % 4096 == 0)
+        im->opts->on_progress(im->opts->userdata, im->stats.rows, bytes);
+}
+
+static void known_list(const as__import *im, as_buf *b)
+{
+    for (size_t c = 0; c < im->ncols; c++) {
+        as__buf_adds(b, c ? ", " : "");
+        as__buf_adds(b, im->spec->columns[c]);
+    }
+}
+
+/* ---- CSV ----------------------------------------------------------- */
+
+typedef struct csv_map {
+    int *known;                  /* known column -> field index, or -1 */
+    size_t nfields;              /* fields in the header */
+    int *unknown;                /* field indexes of unknown columns */
+    size_t nunknown;
+    char **unknown_names;
+    char *header;                /* the header's text */
+} csv_map;
+
+static void map_free(csv_map *m)
+{
+    for (size_t i = 0; i < m->nunknown; i++)
+        free(m->unknown_names[i]);
+    free(m->unknown_names);
+    free(m->unknown);
+    free(m->known);
+    free(m->header);
+}
+
+static as_status read_header(as__import *im, as_csv *csv, csv_map *m)
+{
+    as_csv_record rec;
+    as_status st = as__csv_next(csv, &rec);
+    if (st == AS_DONE) {
+        as_buf b = {0};
+        known_list(im, &b);
+        st = as__fail(im->db, AS_INVALID, "%s: empty file: expected a header line naming the columns (%s)",
+                      im->name, b.data ? b.data : "");
+        as__buf_free(&b);
+        return st;
+    }
+    if (st != AS_OK)
+        return as__fail(im->db, st, "%s:%llu: %s", im->name,
+                        (unsigned long long)as__csv_error_line(csv), as__csv_error(csv));
+    m->known = malloc(im->ncols * sizeof *m->known);
+    m->unknown = malloc((rec.nfields + 1) * sizeof *m->unknown);
+    m->unknown_names = calloc(rec.nfields + 1, sizeof *m->unknown_names);
+    m->header = as__strndup(rec.raw, rec.raw_len);
+    if (!m->known || !m->unknown || !m->unknown_names || !m->header)
+        return as__fail(im->db, AS_NOMEM, "out of memory");
+    for (size_t c = 0; c < im->ncols; c++)
+        m->known[c] = -1;
+    m->nfields = rec.nfields;
+    for (size_t i = 0; i < rec.nfields; i++) {
+        /* Header cells are matched without surrounding spaces or case. */
+        char *f = rec.fields[i];
+        while (*f == ' ')
+            f++;
+        size_t len = strlen(f);
+        while (len && f[len - 1] == ' ')
+            f[--len] = '\0';
+        size_t c;
+        for (c = 0; c < im->ncols; c++)
+            if (strcasecmp(f, im->spec->columns[c]) == 0)
+                break;
+        if (c < im->ncols) {
+            if (m->known[c] >= 0)
+                return as__fail(im->db, AS_INVALID, "%s:%llu: column '%s' appears twice", im->name,
+                                (unsigned long long)rec.line, im->spec->columns[c]);
+            m->known[c] = (int)i;
+            continue;
+        }
+        if (!im->spec->keep_unknown) {
+            as_buf b = {0};
+            known_list(im, &b);
+            st = as__fail(im->db, AS_INVALID, "%s:%llu: unknown column '%s' (columns: %s)", im->name,
+                          (unsigned long long)rec.line, f, b.data ? b.data : "");
+            as__buf_free(&b);
+            return st;
+        }
+        if (!f[0])
+            return as__fail(im->db, AS_INVALID, "%s:%llu: column %zu has no name", im->name,
+                            (unsigned long long)rec.line, i + 1);
+        for (size_t u = 0; u < m->nunknown; u++)
+            if (strcasecmp(m->unknown_names[u], f) == 0)
+                return as__fail(im->db, AS_INVALID, "%s:%llu: column '%s' appears twice", im->name,
+                                (unsigned long long)rec.line, f);
+        if (!(m->unknown_names[m->nunknown] = as__strdup(f)))
+            return as__fail(im->db, AS_NOMEM, "out of memory");
+        m->unknown[m->nunknown++] = (int)i;
+    }
+    for (int c = 0; c < im->spec->nrequired; c++)
+        if (m->known[c] < 0)
+            return as__fail(im->db, AS_INVALID, "%s:%llu: missing column '%s'", im->name,
+                            (unsigned long long)rec.line, im->spec->columns[c]);
+    im->header = m->header;
+    return AS_OK;
+}
+
+static as_status import_csv(as__import *im, FILE *in)
+{
+    char err[256];
+    as_csv *csv = NULL;
+    as_status st = as__csv_open(&csv, in, im->name, im->opts->encoding, err, sizeof err);
+    if (st != AS_OK)
+        return as__fail(im->db, st, "%s", st == AS_NOMEM ? "out of memory" : err);
+    csv_map m = {0};
+    const char **cells = calloc(im->ncols + 1, sizeof *cells);
+    st = cells ? read_header(im, csv, &m) : as__fail(im->db, AS_NOMEM, "out of memory");
+    as_csv_record rec;
+    while (st == AS_OK) {
+        st = as__csv_next(csv, &rec);
+        if (st == AS_DONE) {
+            st = AS_OK;
+            break;
+        }
+        im->problems = 0;
+        if (st == AS_INVALID) {
+            /* A record the reader could not take: reject it and go on. */
+            im->line = as__csv_error_line(csv);
+            set_raw(im, rec.raw, rec.raw_len);
+            reject_whole(im, as__csv_error(csv));
+            st = AS_OK;
+            continue;
+        }
+        if (st != AS_OK) {
+            st = as__fail(im->db, st, "%s:%llu: %s", im->name,
+                          (unsigned long long)as__csv_error_line(csv), as__csv_error(csv));
+            break;
+        }
+        im->line = rec.line;
+        set_raw(im, rec.raw, rec.raw_len);
+        if (rec.nfields != m.nfields) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "has %zu fields, the header has %zu", rec.nfields, m.nfields);
+            reject_whole(im, msg);
+            continue;
+        }
+        for (size_t c = 0; c < im->ncols; c++)
+            cells[c] = m.known[c] >= 0 ? rec.fields[m.known[c]] : NULL;
+        if (im->spec->keep_unknown) {
+            im->extra.len = 0;
+            as__buf_addc(&im->extra, '{');
+            for (size_t u = 0; u < m.nunknown; u++) {
+                if (u)
+                    as__buf_addc(&im->extra, ',');
+                as__json_quote(&im->extra, m.unknown_names[u]);
+                as__buf_addc(&im->extra, ':');
+                as__json_quote(&im->extra, rec.fields[m.unknown[u]]);
+            }
+            if (as__buf_addc(&im->extra, '}') < 0) {
+                st = as__fail(im->db, AS_NOMEM, "out of memory");
+                break;
+            }
+        }
+        st = take_row(im, cells);
+        progress(im, as__csv_bytes(csv));
+    }
+    im->header = NULL;
+    map_free(&m);
+    free(cells);
+    as__csv_free(csv);
+    return st;
+}
+
+/* ---- JSON Lines ----------------------------------------------------- */
+
+/* Map one JSON object's keys to cells with SQLite's JSON functions. */
+static as_status import_json_line(as__import *im, const char *line, size_t len, char **cells)
+{
+    static const char type_sql[] = "SELECT json_valid(?1), json_type(?1)";
+    static const char each_sql[] = "SELECT key, type, value FROM json_each(?1)";
+    as_db *db = im->db;
+    size_t bad;
+    char msg[160];
+    if (as_utf8_check(line, len, &bad) != AS_OK) {
+        snprintf(msg, sizeof msg, "%s at byte %zu", line[bad] ? "invalid UTF-8" : "a NUL byte",
+                 bad + 1);
+        reject_whole(im, msg);
+        return AS_OK;
+    }
+    sqlite3_stmt *st = as__stmt(db, type_sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int valid = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    const char *type = valid ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    int object = type && strcmp(type, "object") == 0;
+    sqlite3_reset(st);
+    if (!object) {
+        reject_whole(im, valid ? "is not a JSON object" : "is not valid JSON");
+        return AS_OK;
+    }
+
+    sqlite3_stmt *each = as__stmt(db, each_sql);
+    if (!each)
+        return AS_INTERNAL;
+    sqlite3_bind_text(each, 1, line, (int)len, SQLITE_STATIC);
+    as_status result = AS_OK;
+    size_t nextra = 0;
+    im->extra.len = 0;
+    as__buf_addc(&im->extra, '{');
+    while ((rc = sqlite3_step(each)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(each, 0);
+        const char *vtype = (const char *)sqlite3_column_text(each, 1);
+        const char *v = (const char *)sqlite3_column_text(each, 2);
+        size_t c;
+        for (c = 0; c < im->ncols; c++)
+            if (key && strcmp(key, im->spec->columns[c]) == 0)
+                break;
+        if (strcmp(vtype, "object") == 0 || strcmp(vtype, "array") == 0) {
+            as__import_problem(im, c < im->ncols ? im->spec->columns[c] : key,
+                               "must be a string, number or boolean");
+            continue;
+        }
+        if (strcmp(vtype, "true") == 0)
+            v = "yes";
+        else if (strcmp(vtype, "false") == 0)
+            v = "no";
+        else if (strcmp(vtype, "null") == 0)
+            v = NULL;
+        if (c == im->ncols) {
+            if (!im->spec->keep_unknown) {
+                snprintf(msg, sizeof msg, "unknown key '%.60s'", key ? key : "");
+                as__import_problem(im, NULL, msg);
+            } else if (v) {
+                if (nextra++)
+                    as__buf_addc(&im->extra, ',');
+                as__json_quote(&im->extra, key ? key : "");
+                as__buf_addc(&im->extra, ':');
+                as__json_quote(&im->extra, v);
+            }
+            continue;
+        }
+        if (!v)
+            continue;
+        free(cells[c]);
+        if (!(cells[c] = as__strdup(v))) {
+            result = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (result == AS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        result = as__sqlfail(db, rc, "reading JSON");
+    sqlite3_reset(each);
+    if (as__buf_addc(&im->extra, '}') < 0 && result == AS_OK)
+        result = as__fail(db, AS_NOMEM, "out of memory");
+    if (result != AS_OK)
+        return result;
+    /* An absent key is an empty cell, but every row needs its key. */
+    if (!cells[0] && !im->problems)
+        as__import_problem(im, im->spec->columns[0], "is missing");
+    if (im->problems) {
+        im->stats.rows++;
+        im->stats.rejected++;
+        return AS_OK;
+    }
+    return take_row(im, (const char *const *)cells);
+}
+
+static as_status import_jsonl(as__import *im, FILE *in)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t lineno = 0, bytes = 0;
+    as_status st = AS_OK;
+    char **cells = calloc(im->ncols + 1, sizeof *cells);
+    if (!cells)
+        return as__fail(im->db, AS_NOMEM, "out of memory");
+    while (st == AS_OK && (n = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        bytes += (uint64_t)n;
+        size_t len = (size_t)n;
+        char *p = line;
+        if (lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3;
+            len -= 3;
+        }
+        while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+            p[--len] = '\0';
+        size_t i = 0;
+        while (i < len && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        if (i == len)
+            continue;   /* a blank line */
+        im->line = lineno;
+        im->raw_text = p;
+        im->problems = 0;
+        for (size_t c = 0; c < im->ncols; c++) {
+            free(cells[c]);
+            cells[c] = NULL;
+        }
+        st = import_json_line(im, p, len, cells);
+        progress(im, bytes);
+    }
+    if (st == AS_OK && ferror(in))
+        st = as__fail(im->db, AS_IO, "%s: read error", im->name);
+    for (size_t c = 0; c < im->ncols; c++)
+        free(cells[c]);
+    free(cells);
+    free(line);
+    return st;
+}
+
+as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
+                         const as__import_spec *spec, as_import_stats *stats)
+{
+    static const as_import_options defaults = AS_IMPORT_OPTIONS_INIT;
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!db || !in)
+        return db ? as__fail(db, AS_MISUSE, "import: NULL argument") : AS_MISUSE;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != AS_IMPORT_OPTIONS_VERSION)
+        return as__fail(db, AS_MISUSE, "import: unknown options version");
+    if ((opts->flags & AS_IMPORT_JSONL) && opts->encoding && strcasecmp(opts->encoding, "utf-8") &&
+        strcasecmp(opts->encoding, "utf8"))
+        return as__fail(db, AS_INVALID, "JSON Lines input must be UTF-8");
+
+    as__import im = {.db = db, .name = name ? name : "-", .opts = opts, .spec = spec,
+                     .last_inserted = 1};
+    while (spec->columns[im.ncols])
+        im.ncols++;
+    as_status st = as__write_begin(db);
+    if (st != AS_OK)
+        return st;
+    st = (opts->flags & AS_IMPORT_JSONL) ? import_jsonl(&im, in) : import_csv(&im, in);
+    as__buf_free(&im.extra);
+    as__buf_free(&im.raw);
+    if (stats)
+        *stats = im.stats;
+    if (st != AS_OK)
+        return as__write_end(db, st);
+    if (im.stats.rejected && !(opts->flags & AS_IMPORT_SKIP_BAD)) {
+        as_rollback(db);
+        if (stats)
+            stats->inserted = stats->updated = stats->unchanged = 0;
+        return as__fail(db, AS_INVALID, "%s: %llu of %llu rows rejected; nothing imported",
+                        im.name, (unsigned long long)im.stats.rejected,
+                        (unsigned long long)im.stats.rows);
+    }
+    if (opts->flags & AS_IMPORT_DRY_RUN) {
+        as_rollback(db);
+        as__ok(db);
+        return AS_OK;
+    }
+    return as__write_end(db, AS_OK);
+}

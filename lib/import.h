@@ -1,0 +1,56 @@
+/* import.h - internal: the one import driver behind every bulk import
+ * (users now; feedback, fueling records, ... later).
+ *
+ * The driver reads CSV (through the shared CSV reader) or JSON Lines, maps
+ * header columns (or JSON keys) to the spec's known columns, hands each row
+ * to the spec's row function as text cells, counts the outcome, reports
+ * every problem with its file and physical line, and runs the whole input
+ * as one transaction: committed at the end, or rolled back for a dry run or
+ * when a row was bad without AS_IMPORT_SKIP_BAD.
+ */
+#ifndef AS_IMPORT_H
+#define AS_IMPORT_H
+
+#include "internal.h"
+
+typedef struct as__import as__import;
+
+typedef struct as__import_spec {
+    const char *const *columns;  /* known column names, NULL-terminated */
+    int nrequired;               /* the first nrequired columns must be in a CSV
+                                  * header; columns[0] is the row's key, which a
+                                  * JSON Lines object must have */
+    int keep_unknown;            /* unknown columns are passed on, not refused */
+    /*
+     * Handle one row.  cells[i] is the text of columns[i] (NULL when the
+     * column is absent; "" when the cell is empty).  extra is a JSON object
+     * of the unknown columns ("{}" when none; only with keep_unknown).
+     * Report problems with as__import_problem(); a row with problems counts
+     * as rejected whatever is returned.  Set *result for a good row.
+     * Return AS_OK, or a failure that stops the import.
+     */
+    as_status (*row)(as__import *im, const char *const *cells, const char *extra,
+                     as_upsert *result, void *ctx);
+    void *ctx;
+} as__import_spec;
+
+/* Run an import (see as_user_import() for the contract). */
+as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
+                         const as__import_spec *spec, as_import_stats *stats);
+
+/* Report a problem of the current row (field NULL: the whole row). */
+void as__import_problem(as__import *im, const char *field, const char *reason);
+/* Problems reported for the current row so far. */
+int as__import_row_problems(const as__import *im);
+/* The handle, the input's name and the current row's first line. */
+as_db *as__import_db(const as__import *im);
+const char *as__import_name(const as__import *im);
+uint64_t as__import_line(const as__import *im);
+/* Was the previous row inserted?  (Lets a row function guess whether to
+ * try an insert before a lookup.) */
+int as__import_last_inserted(const as__import *im);
+
+/* Append s to b as a JSON string literal (quotes included). */
+int as__json_quote(as_buf *b, const char *s);
+
+#endif

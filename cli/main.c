@@ -19,6 +19,8 @@ static const char usage_text[] =
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
     "  rules      check a configuration file\n"
+    "  backup     copy the database safely while others write\n"
+    "  check      verify the database (integrity, foreign keys, schema)\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -40,6 +42,8 @@ static const cli_command commands[] = {
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
     {"rules", cmd_rules, "check a configuration file"},
+    {"backup", cmd_backup, "copy the database safely while others write"},
+    {"check", cmd_check, "verify the database"},
     {NULL, NULL, NULL},
 };
 

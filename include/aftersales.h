@@ -582,6 +582,41 @@ as_status as_odometer_next(as_odometer_iter *it, const as_odometer **view);
 /* as_odometer_iter_free - NULL is a no-op. */
 void as_odometer_iter_free(as_odometer_iter *it);
 
+/* ------------------------------------------------------------------ */
+/* Operations: backup and check                                         */
+/* ------------------------------------------------------------------ */
+
+/* Flags for as_backup(). */
+#define AS_BACKUP_FORCE 0x1u  /* replace an existing destination file */
+
+/*
+ * as_backup - copy the database to dest with SQLite's online backup, as
+ * one consistent snapshot, while other processes go on writing (WAL lets
+ * them).  The copy is written to "dest.tmp-PID" (mode 0600) and renamed
+ * over dest only when complete, so dest is never half-written.
+ * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
+ * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE.
+ */
+as_status as_backup(as_db *db, const char *dest, unsigned flags);
+
+/* One line of a check report. */
+typedef struct as_check_item {
+    const char *check;       /* "integrity", "foreign_keys", "schema", ... */
+    int ok;                  /* 1 when this check passed */
+    const char *detail;      /* "ok", or what is wrong */
+} as_check_item;
+
+typedef void (*as_check_fn)(void *userdata, const as_check_item *item);
+
+/*
+ * as_check - verify the database: SQLite's integrity_check, the foreign
+ * keys, the application id, the schema version against this library's,
+ * and the journal mode.  Each finding is passed to fn (may be NULL).
+ * Returns AS_OK when every check passed, AS_INVALID when one failed (the
+ * detail names it), or another failure (AS_BUSY, AS_IO, AS_INTERNAL).
+ */
+as_status as_check(as_db *db, as_check_fn fn, void *userdata);
+
 #ifdef __cplusplus
 }
 #endif

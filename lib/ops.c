@@ -1,0 +1,178 @@
+/* ops.c - operations: online backup and the database check. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+as_status as_backup(as_db *db, const char *dest, unsigned flags)
+{
+    if (!db || !dest || !dest[0])
+        return db ? as__fail(db, AS_MISUSE, "as_backup: no destination") : AS_MISUSE;
+    struct stat sb;
+    if (stat(dest, &sb) == 0 && !(flags & AS_BACKUP_FORCE))
+        return as__fail(db, AS_EXISTS, "%s: already exists (replace it with force)", dest);
+    char *tmp = as__printf("%s.tmp-%ld", dest, (long)getpid());
+    if (!tmp)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return as__fail(db, e == EACCES ? AS_PERM : AS_CANTCREATE, "%s: %s", dest, strerror(e));
+    }
+    close(fd);
+
+    sqlite3 *out = NULL;
+    as_status st = AS_OK;
+    int rc = sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK) {
+        st = as__fail(db, AS_CANTCREATE, "%s: %s", dest, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+    } else {
+        /* One step copies every page inside a single read transaction: a
+         * consistent snapshot that, in WAL mode, does not block writers. */
+        sqlite3_backup *b = sqlite3_backup_init(out, "main", db->sql, "main");
+        if (!b) {
+            st = as__fail(db, as__sqlstatus(sqlite3_errcode(out)) == AS_OK ? AS_INTERNAL
+                                                                          : as__sqlstatus(sqlite3_errcode(out)),
+                          "backup: %s", sqlite3_errmsg(out));
+        } else {
+            do {
+                rc = sqlite3_backup_step(b, -1);
+                if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                    sqlite3_sleep(50);
+            } while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_OK);
+            sqlite3_backup_finish(b);
+            if (rc != SQLITE_DONE)
+                st = as__fail(db, as__sqlstatus(rc) == AS_OK ? AS_IO : as__sqlstatus(rc),
+                              "backup to %s: %s", dest, sqlite3_errstr(rc));
+        }
+        /* The copy keeps WAL mode from the page header; checkpoint it so
+         * that the single file is complete on its own. */
+        if (st == AS_OK && sqlite3_exec(out, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+            st = as__fail(db, AS_IO, "backup to %s: %s", dest, sqlite3_errmsg(out));
+    }
+    sqlite3_close_v2(out);
+    if (st == AS_OK && rename(tmp, dest) != 0)
+        st = as__fail(db, errno == EACCES ? AS_PERM : AS_IO, "%s: %s", dest, strerror(errno));
+    if (st != AS_OK) {
+        unlink(tmp);
+        char side[4096];
+        snprintf(side, sizeof side, "%s-wal", tmp);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", tmp);
+        unlink(side);
+    } else {
+        as__ok(db);
+    }
+    free(tmp);
+    return st;
+}
+
+static void report(as_check_fn fn, void *ud, const char *check, int ok, const char *detail)
+{
+    if (fn) {
+        as_check_item item = {check, ok, detail};
+        fn(ud, &item);
+    }
+}
+
+as_status as_check(as_db *db, as_check_fn fn, void *userdata)
+{
+    if (!db)
+        return AS_MISUSE;
+    int failures = 0;
+    char first[512] = "";
+    sqlite3_stmt *st = NULL;
+
+    /* Integrity: every row of integrity_check is a problem unless "ok". */
+    int rc = sqlite3_prepare_v2(db->sql, "PRAGMA integrity_check(100)", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "integrity check");
+    int problems = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (line && strcmp(line, "ok") == 0)
+            continue;
+        problems++;
+        report(fn, userdata, "integrity", 0, line ? line : "?");
+        if (!first[0])
+            snprintf(first, sizeof first, "integrity: %s", line ? line : "?");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "integrity check");
+    if (!problems)
+        report(fn, userdata, "integrity", 1, "ok");
+    failures += problems > 0;
+
+    /* Foreign keys. */
+    rc = sqlite3_prepare_v2(db->sql, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "foreign key check");
+    problems = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s row %lld refers to a missing %s row",
+                 (const char *)sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+                 (const char *)sqlite3_column_text(st, 2));
+        problems++;
+        report(fn, userdata, "foreign_keys", 0, msg);
+        if (!first[0])
+            snprintf(first, sizeof first, "foreign_keys: %s", msg);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "foreign key check");
+    if (!problems)
+        report(fn, userdata, "foreign_keys", 1, "ok");
+    failures += problems > 0;
+
+    /* Identity and version. */
+    int app_id = 0, version = 0;
+    if (sqlite3_prepare_v2(db->sql, "SELECT a.application_id, v.user_version"
+                                    " FROM pragma_application_id a, pragma_user_version v",
+                           -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        app_id = sqlite3_column_int(st, 0);
+        version = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    char msg[160];
+    snprintf(msg, sizeof msg, "0x%08x", (unsigned)app_id);
+    report(fn, userdata, "application_id", app_id == AS_APPLICATION_ID, msg);
+    if (app_id != AS_APPLICATION_ID) {
+        failures++;
+        if (!first[0])
+            snprintf(first, sizeof first, "application_id: %s is not ours", msg);
+    }
+    snprintf(msg, sizeof msg, "%d (this library: %d)", version, as_schema_version());
+    report(fn, userdata, "schema_version", version == as_schema_version(), msg);
+    if (version != as_schema_version()) {
+        failures++;
+        if (!first[0])
+            snprintf(first, sizeof first, "schema_version: %s", msg);
+    }
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        int wal = mode && strcmp(mode, "wal") == 0;
+        snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?", wal || db->readonly ? "" : " (expected wal)");
+        report(fn, userdata, "journal_mode", wal || db->readonly, msg);
+        if (!wal && !db->readonly) {
+            failures++;
+            if (!first[0])
+                snprintf(first, sizeof first, "journal_mode: %s", msg);
+        }
+    }
+    sqlite3_finalize(st);
+    if (failures)
+        return as__fail(db, AS_INVALID, "%s: %d check%s failed; first: %s", db->path, failures,
+                        failures == 1 ? "" : "s", first);
+    as__ok(db);
+    return AS_OK;
+}

@@ -28,8 +28,17 @@ run() {
     ERR=$(cat "$T/.err")
 }
 
+# Under the meson test setup 'valgrind' (AFTERSALES_VALGRIND=1) every
+# command runs in valgrind; reports go to $VALGRIND_LOG_DIR (scripts/test-all
+# fails on any non-empty one).
+WRAP=()
+if [ "${AFTERSALES_VALGRIND:-0}" = 1 ]; then
+    WRAP=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+          --errors-for-leak-kinds=definite,indirect --log-file="${VALGRIND_LOG_DIR:-$T}/vg.%p")
+fi
+
 # as ARGS...: run the aftersales binary.
-as() { run "$AFTERSALES" "$@"; }
+as() { run "${WRAP[@]}" "$AFTERSALES" "$@"; }
 
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
 fail() {

@@ -582,6 +582,90 @@ as_status as_odometer_next(as_odometer_iter *it, const as_odometer **view);
 /* as_odometer_iter_free - NULL is a no-op. */
 void as_odometer_iter_free(as_odometer_iter *it);
 
+/* ------------------------------------------------------------------ */
+/* Business calendars                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Business calendars are named in the configuration's `calendars` section
+ * (see config/default.yaml): weekly hours per weekday (several intervals a
+ * day; "22:00-06:00+1" runs past midnight), holidays, make-up working days
+ * (调休) that borrow the hours of a weekday, and a fixed UTC offset (the
+ * business zone unless the calendar sets one).  `always: true` is 24/7.
+ * The built-in defaults ship "cn-office" (Mon-Fri 09:00-18:00 with the
+ * Chinese public holidays and make-up days of 2025 and 2026) and "24x7".
+ *
+ * Times are Unix seconds and must lie in the years 0001-9999 (AS_INVALID
+ * otherwise).  Computation never walks minute by minute: a span of years
+ * costs a few binary searches.
+ */
+
+/*
+ * as_calendar_business_seconds - business seconds between t0 and t1 on
+ * the calendar called name.  When t1 < t0 the result is negative (minus
+ * the business seconds from t1 to t0).
+ * Returns AS_OK; AS_NOTFOUND (no such calendar; the detail lists the
+ * known ones); AS_INVALID (a time out of range); AS_MISUSE (NULL).
+ */
+as_status as_calendar_business_seconds(as_db *db, const char *name, int64_t t0, int64_t t1,
+                                       int64_t *out);
+
+/*
+ * as_calendar_business_minutes - the same in whole minutes (truncated
+ * towards zero: 59 business seconds are 0 minutes).
+ * Returns as as_calendar_business_seconds().
+ */
+as_status as_calendar_business_minutes(as_db *db, const char *name, int64_t t0, int64_t t1,
+                                       int64_t *out);
+
+/*
+ * as_calendar_add_seconds - the earliest instant at which `seconds`
+ * business seconds have elapsed after t0 (the due time of a target).  A
+ * start outside business hours counts from the next opening: on cn-office,
+ * Friday 17:30 plus 2 hours is Monday 10:30.  0 seconds gives t0.
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID (seconds negative or over 100
+ * years, t0 out of range, or a due time after 9999); AS_MISUSE.
+ */
+as_status as_calendar_add_seconds(as_db *db, const char *name, int64_t t0, int64_t seconds,
+                                  int64_t *out);
+
+/* as_calendar_add - the same with a duration in minutes. */
+as_status as_calendar_add(as_db *db, const char *name, int64_t t0, int64_t minutes,
+                          int64_t *out);
+
+/*
+ * as_calendar_is_open - *out = 1 when t lies inside business hours of the
+ * calendar (the second [t, t+1) is business time), else 0.
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID; AS_MISUSE.
+ */
+as_status as_calendar_is_open(as_db *db, const char *name, int64_t t, int *out);
+
+/* A calendar as listed; every pointer is borrowed from the iterator. */
+typedef struct as_calendar_info {
+    const char *name;
+    const char *description;  /* NULL when the configuration gives none */
+    int always;               /* 1: 24/7 */
+    int utc_offset;           /* minutes east of UTC the calendar counts in */
+    const char *hours;        /* summary: "mon-fri 09:00-18:00"; "always (24/7)" */
+    int64_t week_minutes;     /* business minutes in an ordinary week */
+    int holidays;             /* holiday days listed */
+    int workdays;             /* make-up working days listed */
+    const char *first_date;   /* the first and last listed special date */
+    const char *last_date;    /* ("2025-01-01"), NULL when none */
+} as_calendar_info;
+
+typedef struct as_calendar_iter as_calendar_iter;
+
+/* as_calendar_iter_new - list the configured calendars in file order.
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE. */
+as_status as_calendar_iter_new(as_calendar_iter **out, as_db *db);
+
+/* as_calendar_next - AS_OK with a borrowed view, or AS_DONE. */
+as_status as_calendar_next(as_calendar_iter *it, const as_calendar_info **view);
+
+/* as_calendar_iter_free - NULL is a no-op. */
+void as_calendar_iter_free(as_calendar_iter *it);
+
 #ifdef __cplusplus
 }
 #endif

@@ -105,5 +105,7 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_calendar(cli *c, int argc, char **argv);
+int cmd_kb(cli *c, int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const char usage_text[] =
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
     "  rules      check a configuration file\n"
+    "  calendar   business calendars: business minutes and due times\n"
+    "  kb         knowledge base articles: add, import, search, stats\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -40,6 +42,8 @@ static const cli_command commands[] = {
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
     {"rules", cmd_rules, "check a configuration file"},
+    {"calendar", cmd_calendar, "business calendars"},
+    {"kb", cmd_kb, "knowledge base"},
     {NULL, NULL, NULL},
 };
 

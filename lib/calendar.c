@@ -67,6 +67,13 @@ struct as__calendar {
     adjust *adj;             /* sorted by day */
     int64_t *adj_cum;        /* adj_cum[i] = sum of adj[0..i).delta */
     size_t nadj;
+    /* Fast path: a table of the days from the first special date to the
+     * day after the last: whose hours apply, and the prefix sum of the
+     * adjustments (tab_cum[i] = adjustments of days [tab_base, tab_base + i)). */
+    int64_t tab_base;
+    int64_t tab_len;         /* 0: no table (dates too far apart) */
+    signed char *tab_hours;
+    int64_t *tab_cum;
     int nholidays, nworkdays;
 };
 
@@ -115,6 +122,11 @@ static const special *find_special(const as__calendar *c, int64_t day)
 /* Whose hours apply on day (a weekday), or -1 for a day off. */
 static int hours_of(const as__calendar *c, int64_t day)
 {
+    if (c->tab_len) {
+        if (day >= c->tab_base && day < c->tab_base + c->tab_len)
+            return c->tab_hours[day - c->tab_base];
+        return wday_of(day);   /* the table covers every special date */
+    }
     const special *s = c->nspecial ? find_special(c, day) : NULL;
     if (s)
         return s->kind == KIND_HOLIDAY ? -1 : s->wday;
@@ -181,6 +193,13 @@ static int64_t clip(const as__calendar *c, int64_t d, int64_t a, int64_t b)
 /* Sum of adjustments of days before day. */
 static int64_t adj_before(const as__calendar *c, int64_t day)
 {
+    if (c->tab_len) {
+        if (day <= c->tab_base)
+            return 0;
+        if (day >= c->tab_base + c->tab_len)
+            return c->tab_cum[c->tab_len];
+        return c->tab_cum[day - c->tab_base];
+    }
     size_t lo = 0, hi = c->nadj;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -248,6 +267,14 @@ int64_t as__calendar_add(const as__calendar *c, int64_t t0, int64_t seconds)
     }
     d++;
 
+    /* Short targets: walk a few whole days. */
+    for (int i = 0; i < 8; i++, d++) {
+        int64_t total = whole_days(c, d, d + 1);
+        if (total >= rem)
+            break;
+        rem -= total;
+    }
+
     /* The smallest k with whole_days(d, d + k) >= rem: the due day is
      * d + k - 1.  Exponential search, then binary. */
     int64_t hi = 1;
@@ -313,6 +340,8 @@ static void cal_free(as__calendar *c)
     free(c->special);
     free(c->adj);
     free(c->adj_cum);
+    free(c->tab_hours);
+    free(c->tab_cum);
 }
 
 void as__calendars_free(as_config *cfg)
@@ -721,6 +750,30 @@ static int build_adjust(as__calendar *c)
     c->adj_cum[0] = 0;
     for (size_t i = 0; i < m; i++)
         c->adj_cum[i + 1] = c->adj_cum[i] + c->adj[i].delta;
+
+    /* The day table, when the special dates lie within a few centuries. */
+    int64_t base = c->special[0].day, len = c->special[c->nspecial - 1].day - base + 2;
+    if (len > 100000)
+        return 0;
+    signed char *hours = malloc((size_t)len);
+    int64_t *cum = malloc(((size_t)len + 1) * sizeof *cum);
+    if (!hours || !cum) {
+        free(hours);
+        free(cum);
+        return -1;
+    }
+    for (int64_t i = 0; i < len; i++)
+        hours[i] = (signed char)hours_of(c, base + i);   /* by binary search: no table yet */
+    cum[0] = 0;
+    for (int64_t i = 0; i < len; i++) {
+        span sp[2 * AS__CAL_MAX_SPANS];
+        int k = day_spans(c, base + i, sp);
+        cum[i + 1] = cum[i] + spans_total(sp, k) - c->day_total[wday_of(base + i)];
+    }
+    c->tab_hours = hours;
+    c->tab_cum = cum;
+    c->tab_base = base;
+    c->tab_len = len;
     return 0;
 }
 
@@ -849,7 +902,8 @@ static void parse_one(as__cfgctx *cx, const as__ynode *key, const as__ynode *nod
                 }
         }
     }
-    qsort(pl.items, pl.n, sizeof *pl.items, pspecial_cmp);
+    if (pl.n > 1)
+        qsort(pl.items, pl.n, sizeof *pl.items, pspecial_cmp);
     for (size_t i = 1; i < pl.n; i++) {
         if (pl.items[i].sp.day != pl.items[i - 1].sp.day)
             continue;

@@ -763,9 +763,10 @@ as_status as_kb_list(as_kb_iter **out, as_db *db, const as_kb_query *query);
  * text, best first.  Words of three or more characters use the FTS5
  * trigram index (substring match, case-insensitive), ranked by bm25 with
  * title matches weighted 10, tags 5, body 1.  If any word is shorter
- * (退款 is two characters), the search scans title, tags and body with
- * LIKE and ranks title matches before tags before body, then by how often
- * the words occur in the body.
+ * (退款 is two characters), the search scans title, tags and body for the
+ * substrings (ASCII letters in either case) and ranks title matches before
+ * tags before body, then by how often the words occur in the body: a
+ * scan of every article, fine for thousands (see bench/kb-search.sh).
  * Returns AS_OK; AS_INVALID (empty, more than 16 words or 1000
  * characters, invalid UTF-8); AS_NOMEM; AS_MISUSE.
  */

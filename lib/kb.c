@@ -5,8 +5,10 @@
  * has at least three characters, the FTS5 index answers (each term a
  * phrase, all required) ranked by bm25 with the title weighted 10, tags 5,
  * body 1.  A term of one or two characters cannot be a trigram, so such a
- * query scans with LIKE instead, ranked by where the terms occur (title
- * before tags before body) and how often they occur in the body.
+ * query scans for substrings instead (instr(), or LIKE for a term with
+ * ASCII letters so that case does not matter), ranked by where the terms
+ * occur (title before tags before body) and how often they occur in the
+ * body.
  *
  * Suggestions.  A ticket's text is cut at white space and punctuation into
  * runs; every trigram of every run (the first AS__KB_MAX_GRAMS distinct
@@ -30,6 +32,11 @@ enum {
     AS__KB_MAX_GRAMS = 96,
     AS__KB_MAX_QUERY = 1000      /* characters of a search query */
 };
+
+/* Ranked queries find and sort ids and scores first, then read the
+ * columns (and count resolutions) of the few rows kept. */
+#define KB_RANKED_HEAD "SELECT " KB_COLS ", s.score FROM ("
+#define KB_RANKED_TAIL ") s JOIN kb_articles a ON a.id = s.id ORDER BY s.score DESC, a.id"
 
 #define KB_COLS                                                                            \
     "a.id, a.article_id, a.title, a.body, a.category, a.tags, a.created_at, a.updated_at,"  \
@@ -726,6 +733,31 @@ static int like_pattern(as_buf *b, const char *s, size_t n)
     return rc ? rc : as__buf_addc(b, '%');
 }
 
+typedef struct kb_term {
+    const char *p;           /* into the normalised query */
+    size_t n;                /* bytes */
+    size_t chars;
+} kb_term;
+
+/* SQL tests "column contains term" for title, tags and body: LIKE (ASCII
+ * case-insensitive) when the term has ASCII letters, else instr(). */
+static void term_tests(const kb_term *t, int pat_i, int term_i, char title[64], char tags[64],
+                       char body[64])
+{
+    int letters = 0;
+    for (size_t i = 0; i < t->n; i++)
+        letters |= (t->p[i] >= 'a' && t->p[i] <= 'z') || (t->p[i] >= 'A' && t->p[i] <= 'Z');
+    if (letters) {
+        snprintf(title, 64, "a.title LIKE ?%d ESCAPE '\\'", pat_i);
+        snprintf(tags, 64, "a.tags LIKE ?%d ESCAPE '\\'", pat_i);
+        snprintf(body, 64, "a.body LIKE ?%d ESCAPE '\\'", pat_i);
+    } else {
+        snprintf(title, 64, "instr(a.title, ?%d) > 0", term_i);
+        snprintf(tags, 64, "instr(a.tags, ?%d) > 0", term_i);
+        snprintf(body, 64, "instr(a.body, ?%d) > 0", term_i);
+    }
+}
+
 as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_kb_query *q)
 {
     if (!out || !db || !text)
@@ -738,7 +770,7 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
     if ((st = query_text(db, "query", text, &norm)) != AS_OK)
         return st;
     /* Split into terms at white space. */
-    struct { const char *p; size_t n; size_t chars; } terms[AS__KB_MAX_TERMS];
+    kb_term terms[AS__KB_MAX_TERMS];
     int nterms = 0, all_long = 1;
     const unsigned char *s = (const unsigned char *)norm;
     size_t total_chars = 0;
@@ -788,33 +820,35 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
                 oom |= as__buf_addc(&match, ' ');
             oom |= fts_quote(&match, terms[i].p, terms[i].n);
         }
-        oom |= as__buf_adds(&sql, "SELECT " KB_COLS ", -bm25(kb_fts, 10.0, 1.0, 5.0) AS score"
+        oom |= as__buf_adds(&sql, KB_RANKED_HEAD
+                                  "SELECT a.id AS id, -bm25(kb_fts, 10.0, 1.0, 5.0) AS score"
                                   " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
                                   " WHERE kb_fts MATCH ?1 AND (?2 IS NULL OR a.category = ?2)"
-                                  " ORDER BY score DESC, a.id LIMIT ?3");
+                                  " ORDER BY score DESC, a.id LIMIT ?3" KB_RANKED_TAIL);
     } else {
-        /* LIKE over title, tags and body; ?1 unused, ?2 category, ?3 limit,
-         * ?(4 + 2i) the pattern of term i, ?(5 + 2i) the term itself. */
-        oom |= as__buf_adds(&sql, "SELECT " KB_COLS ", (0.0");
-        char frag[400];
+        /* Substring match over title, tags and body; ?1 unused, ?2
+         * category, ?3 limit, ?(4 + 2i) the LIKE pattern of term i, ?(5 + 2i)
+         * the term itself.  A term without ASCII letters needs no case
+         * folding, so instr() does (much faster than LIKE ... ESCAPE). */
+        oom |= as__buf_adds(&sql, KB_RANKED_HEAD "SELECT a.id AS id, (0.0");
+        char frag[600], t_title[64], t_tags[64], t_body[64];
         for (int i = 0; i < nterms; i++) {
             int p = 4 + 2 * i, t = 5 + 2 * i;
+            term_tests(&terms[i], p, t, t_title, t_tags, t_body);
             snprintf(frag, sizeof frag,
-                     " + 10.0 * (a.title LIKE ?%d ESCAPE '\\') + 5.0 * (a.tags LIKE ?%d ESCAPE '\\')"
-                     " + 1.0 * (a.body LIKE ?%d ESCAPE '\\')"
+                     " + 10.0 * (%s) + 5.0 * (%s) + 1.0 * (%s)"
                      " + 0.05 * min(20, (length(a.body) - length(replace(a.body, ?%d, '')))"
-                     " / length(?%d))", p, p, p, t, t);
+                     " / length(?%d))", t_title, t_tags, t_body, t, t);
             oom |= as__buf_adds(&sql, frag);
         }
         oom |= as__buf_adds(&sql, ") AS score FROM kb_articles a WHERE (?2 IS NULL OR a.category = ?2)");
         for (int i = 0; i < nterms; i++) {
-            int p = 4 + 2 * i;
-            snprintf(frag, sizeof frag,
-                     " AND (a.title LIKE ?%d ESCAPE '\\' OR a.tags LIKE ?%d ESCAPE '\\'"
-                     " OR a.body LIKE ?%d ESCAPE '\\')", p, p, p);
+            int p = 4 + 2 * i, t = 5 + 2 * i;
+            term_tests(&terms[i], p, t, t_title, t_tags, t_body);
+            snprintf(frag, sizeof frag, " AND ((%s) OR (%s) OR (%s))", t_title, t_tags, t_body);
             oom |= as__buf_adds(&sql, frag);
         }
-        oom |= as__buf_adds(&sql, " AND ?1 IS NULL ORDER BY score DESC, a.id LIMIT ?3");
+        oom |= as__buf_adds(&sql, " AND ?1 IS NULL ORDER BY score DESC, a.id LIMIT ?3" KB_RANKED_TAIL);
     }
     if (oom) {
         st = as__fail(db, AS_NOMEM, "out of memory");
@@ -852,10 +886,10 @@ as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const
                         int64_t limit)
 {
     static const char match_sql[] =
-        "SELECT " KB_COLS ", -bm25(kb_fts, 10.0, 1.0, 5.0)"
+        KB_RANKED_HEAD "SELECT a.id AS id, -bm25(kb_fts, 10.0, 1.0, 5.0)"
         " * (CASE WHEN ?2 IS NOT NULL AND a.category = ?2 THEN 2.0 ELSE 1.0 END) AS score"
         " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
-        " WHERE kb_fts MATCH ?1 ORDER BY score DESC, a.id LIMIT ?3";
+        " WHERE kb_fts MATCH ?1 ORDER BY score DESC, a.id LIMIT ?3" KB_RANKED_TAIL;
     static const char category_sql[] =
         "SELECT " KB_COLS ", 0.0 FROM kb_articles a WHERE a.category = ?2 AND ?1 IS NULL"
         " ORDER BY resolved DESC, a.id LIMIT ?3";

@@ -363,3 +363,27 @@ Test(kb, import_reports_bad_lines_and_keeps_nothing)
     cr_assert_str_eq(ids(it), "1");
     as_close(db);
 }
+
+Test(kb, import_reads_csv_through_the_api)
+{
+    as_db *db = th_open_new();
+    const char *csv = "\xEF\xBB\xBF" "article_id,title,body,tags\r\n"
+                      "C1,\"加油, 付款\",\"第一行\r\n第二行\",\"a,b\"\r\n"
+                      "C2,,缺标题,\r\n";
+    const char *path = th_write("kb.csv", csv, strlen(csv));
+    FILE *f = fopen(path, "rb");
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD;
+    as_import_stats s;
+    cr_assert_eq(as_kb_import(db, f, "kb.csv", &o, &s), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    cr_assert_eq(s.inserted, 1);
+    cr_assert_eq(s.rejected, 1, "an empty title is refused");
+    as_kb_article *a;
+    cr_assert_eq(as_kb_get_by_key(&a, db, "C1"), AS_OK);
+    cr_assert_str_eq(a->title, "加油, 付款");
+    cr_assert_str_eq(a->body, "第一行\r\n第二行");
+    cr_assert_str_eq(a->tags, "a,b");
+    as_kb_article_free(a);
+    as_close(db);
+}

@@ -21,6 +21,8 @@ static const char usage_text[] =
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
     "  check      verify the database (integrity, foreign keys, schema)\n"
+    "  calendar   business calendars: business minutes and due times\n"
+    "  kb         knowledge base articles: add, import, search, stats\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -44,6 +46,8 @@ static const cli_command commands[] = {
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},
+    {"calendar", cmd_calendar, "business calendars"},
+    {"kb", cmd_kb, "knowledge base"},
     {NULL, NULL, NULL},
 };
 

@@ -617,6 +617,230 @@ typedef void (*as_check_fn)(void *userdata, const as_check_item *item);
  */
 as_status as_check(as_db *db, as_check_fn fn, void *userdata);
 
+/* ------------------------------------------------------------------ */
+/* Business calendars                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Business calendars are named in the configuration's `calendars` section
+ * (see config/default.yaml): weekly hours per weekday (several intervals a
+ * day; "22:00-06:00+1" runs past midnight), holidays, make-up working days
+ * (调休) that borrow the hours of a weekday, and a fixed UTC offset (the
+ * business zone unless the calendar sets one).  `always: true` is 24/7.
+ * The built-in defaults ship "cn-office" (Mon-Fri 09:00-18:00 with the
+ * Chinese public holidays and make-up days of 2025 and 2026) and "24x7".
+ *
+ * Times are Unix seconds and must lie in the years 0001-9999 (AS_INVALID
+ * otherwise).  Computation never walks minute by minute: a span of years
+ * costs a few binary searches.
+ */
+
+/*
+ * as_calendar_business_seconds - business seconds between t0 and t1 on
+ * the calendar called name.  When t1 < t0 the result is negative (minus
+ * the business seconds from t1 to t0).
+ * Returns AS_OK; AS_NOTFOUND (no such calendar; the detail lists the
+ * known ones); AS_INVALID (a time out of range); AS_MISUSE (NULL).
+ */
+as_status as_calendar_business_seconds(as_db *db, const char *name, int64_t t0, int64_t t1,
+                                       int64_t *out);
+
+/*
+ * as_calendar_business_minutes - the same in whole minutes (truncated
+ * towards zero: 59 business seconds are 0 minutes).
+ * Returns as as_calendar_business_seconds().
+ */
+as_status as_calendar_business_minutes(as_db *db, const char *name, int64_t t0, int64_t t1,
+                                       int64_t *out);
+
+/*
+ * as_calendar_add_seconds - the earliest instant at which `seconds`
+ * business seconds have elapsed after t0 (the due time of a target).  A
+ * start outside business hours counts from the next opening: on cn-office,
+ * Friday 17:30 plus 2 hours is Monday 10:30.  0 seconds gives t0.
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID (seconds negative or over 100
+ * years, t0 out of range, or a due time after 9999); AS_MISUSE.
+ */
+as_status as_calendar_add_seconds(as_db *db, const char *name, int64_t t0, int64_t seconds,
+                                  int64_t *out);
+
+/* as_calendar_add - the same with a duration in minutes. */
+as_status as_calendar_add(as_db *db, const char *name, int64_t t0, int64_t minutes,
+                          int64_t *out);
+
+/*
+ * as_calendar_is_open - *out = 1 when t lies inside business hours of the
+ * calendar (the second [t, t+1) is business time), else 0.
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID; AS_MISUSE.
+ */
+as_status as_calendar_is_open(as_db *db, const char *name, int64_t t, int *out);
+
+/* A calendar as listed; every pointer is borrowed from the iterator. */
+typedef struct as_calendar_info {
+    const char *name;
+    const char *description;  /* NULL when the configuration gives none */
+    int always;               /* 1: 24/7 */
+    int utc_offset;           /* minutes east of UTC the calendar counts in */
+    const char *hours;        /* summary: "mon-fri 09:00-18:00"; "always (24/7)" */
+    int64_t week_minutes;     /* business minutes in an ordinary week */
+    int holidays;             /* holiday days listed */
+    int workdays;             /* make-up working days listed */
+    const char *first_date;   /* the first and last listed special date */
+    const char *last_date;    /* ("2025-01-01"), NULL when none */
+} as_calendar_info;
+
+typedef struct as_calendar_iter as_calendar_iter;
+
+/* as_calendar_iter_new - list the configured calendars in file order.
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE. */
+as_status as_calendar_iter_new(as_calendar_iter **out, as_db *db);
+
+/* as_calendar_next - AS_OK with a borrowed view, or AS_DONE. */
+as_status as_calendar_next(as_calendar_iter *it, const as_calendar_info **view);
+
+/* as_calendar_iter_free - NULL is a no-op. */
+void as_calendar_iter_free(as_calendar_iter *it);
+
+/* ------------------------------------------------------------------ */
+/* Knowledge base                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Articles that agents use to answer tickets, searchable in Chinese: the
+ * full-text index uses SQLite FTS5's trigram tokenizer, so no word
+ * segmenter is needed.  Every article has a number (id) and, when it came
+ * from an import, an external key (article_id).
+ */
+
+typedef struct as_kb_input {
+    unsigned version;        /* AS_KB_INPUT_VERSION */
+    const char *article_id;  /* external key (1-64 bytes, no spaces), or NULL */
+    const char *title;       /* 1-200 characters */
+    const char *body;        /* 1-100,000 characters */
+    const char *category;    /* e.g. "payment" (an id: no spaces), NULL or "": none */
+    const char *tags;        /* "退款,发票": split at , ， or 、, trimmed, repeats
+                              * dropped, at most 20 of 1-32 characters; NULL: none */
+} as_kb_input;
+
+#define AS_KB_INPUT_VERSION 1
+#define AS_KB_INPUT_INIT { AS_KB_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL }
+
+/*
+ * as_kb_add - add an article; *id_out (if not NULL) receives its number.
+ * Text is validated and NFC-normalised; title and body are trimmed.
+ * Returns AS_OK; AS_EXISTS (article_id known); AS_INVALID (the detail
+ * names every bad field); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE.
+ */
+as_status as_kb_add(as_db *db, const as_kb_input *in, int64_t *id_out);
+
+/*
+ * as_kb_upsert - insert the article keyed by in->article_id (required), or
+ * update the fields given (non-NULL) when the key exists; "" clears the
+ * category or tags.  *result (if not NULL) says what happened.
+ * Returns as as_kb_add() (never AS_EXISTS).
+ */
+as_status as_kb_upsert(as_db *db, const as_kb_input *in, int64_t *id_out, as_upsert *result);
+
+/*
+ * as_kb_import - upsert articles from JSON Lines (with AS_IMPORT_JSONL:
+ * one object a line with keys article_id, title, body, category, tags;
+ * tags as one text "a,b") or CSV with those columns.  Keyed by article_id:
+ * running the same file twice changes nothing.  Same contract as
+ * as_user_import(): all or nothing unless AS_IMPORT_SKIP_BAD, dry run,
+ * every bad line reported with its number.
+ */
+as_status as_kb_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
+                       as_import_stats *stats);
+
+/* An article.  In an as_kb_article from as_kb_get() the strings belong to
+ * it; in an iterator's view they are borrowed. */
+typedef struct as_kb_article {
+    int64_t id;
+    const char *article_id;  /* NULL when added by hand */
+    const char *title;
+    const char *body;
+    const char *category;    /* NULL: none */
+    const char *tags;        /* "a,b" or "" */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t resolved;        /* tickets this article resolved */
+    int64_t last_resolved_at;  /* 0: never */
+    double score;            /* search and suggest relevance, higher is better;
+                              * 0 in lists and stats */
+} as_kb_article;
+
+/* as_kb_get / as_kb_get_by_key - one article by number or by external key.
+ * Free *out with as_kb_article_free().
+ * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE. */
+as_status as_kb_get(as_kb_article **out, as_db *db, int64_t id);
+as_status as_kb_get_by_key(as_kb_article **out, as_db *db, const char *article_id);
+
+/* as_kb_article_free - NULL is a no-op. */
+void as_kb_article_free(as_kb_article *article);
+
+typedef struct as_kb_query {
+    unsigned version;        /* AS_KB_QUERY_VERSION */
+    const char *category;    /* NULL: every category */
+    int64_t limit;           /* 0: no limit */
+} as_kb_query;
+
+#define AS_KB_QUERY_VERSION 1
+#define AS_KB_QUERY_INIT { AS_KB_QUERY_VERSION, NULL, 0 }
+
+typedef struct as_kb_iter as_kb_iter;
+
+/* as_kb_list - articles in number order.  query NULL lists all.
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL. */
+as_status as_kb_list(as_kb_iter **out, as_db *db, const as_kb_query *query);
+
+/*
+ * as_kb_search - articles matching every white-space separated word of
+ * text, best first.  Words of three or more characters use the FTS5
+ * trigram index (substring match, case-insensitive), ranked by bm25 with
+ * title matches weighted 10, tags 5, body 1.  If any word is shorter
+ * (退款 is two characters), the search scans title, tags and body for the
+ * substrings (ASCII letters in either case) and ranks title matches before
+ * tags before body, then by how often the words occur in the body: a
+ * scan of every article, fine for thousands (see bench/kb-search.sh).
+ * Returns AS_OK; AS_INVALID (empty, more than 16 words or 1000
+ * characters, invalid UTF-8); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_kb_query *query);
+
+/*
+ * as_kb_suggest - propose articles for a ticket from its category and text
+ * (subject and body): every three-character piece of the text between
+ * spaces and punctuation is looked up in the index, articles sharing more
+ * and rarer pieces rank higher, and articles of the same category count
+ * double.  With no usable text, the category's articles that resolved the
+ * most tickets.  category and text may be NULL; limit 0: no limit.
+ * Returns AS_OK; AS_INVALID (invalid UTF-8); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const char *text,
+                        int64_t limit);
+
+/* as_kb_stats - every article (of one category) with the number of
+ * tickets it resolved, most first, then by number. */
+as_status as_kb_stats(as_kb_iter **out, as_db *db, const as_kb_query *query);
+
+/* as_kb_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_kb_next(as_kb_iter *it, const as_kb_article **view);
+
+/* as_kb_iter_free - NULL is a no-op.  Free before as_close(). */
+void as_kb_iter_free(as_kb_iter *it);
+
+/*
+ * as_kb_record_resolution - record that article article_id resolved the
+ * ticket ticket_ref (its tracking number or id) of customer user_id (may
+ * be NULL) at time at (0: now).  Recording the same article and ticket
+ * again changes nothing and is AS_OK.
+ * Returns AS_OK; AS_NOTFOUND (no such article); AS_INVALID (ticket_ref or
+ * user_id empty, over 64 bytes or with spaces); AS_BUSY; AS_READONLY;
+ * AS_MISUSE.
+ */
+as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *ticket_ref,
+                                  const char *user_id, int64_t at);
+
 #ifdef __cplusplus
 }
 #endif

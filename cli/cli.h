@@ -105,5 +105,7 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_feedback(cli *c, int argc, char **argv);
+int cmd_demand(cli *c, int argc, char **argv);
 
 #endif

@@ -100,6 +100,13 @@ void pr_int(printer *p, const char *key, int64_t value)
     add(p, key, dup(buf), V_NUM);
 }
 
+void pr_real(printer *p, const char *key, double value, int decimals)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    add(p, key, dup(buf), V_NUM);
+}
+
 void pr_bool(printer *p, const char *key, int value)
 {
     add(p, key, dup(value ? "true" : "false"), V_BOOL);

@@ -24,6 +24,8 @@ printer *pr_new(FILE *out, int format, int shape, int utc_offset_minutes);
 void pr_begin(printer *p);
 void pr_str(printer *p, const char *key, const char *value);   /* NULL prints null */
 void pr_int(printer *p, const char *key, int64_t value);
+/* A number with a fixed count of decimals (scores, means, percentages). */
+void pr_real(printer *p, const char *key, double value, int decimals);
 void pr_bool(printer *p, const char *key, int value);
 void pr_null(printer *p, const char *key);
 void pr_time(printer *p, const char *key, int64_t t);          /* 0 prints null */

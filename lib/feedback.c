@@ -49,28 +49,124 @@ static void reason_json(as_buf *b, const char *rule, const char *reason, const c
     as__buf_addc(b, '}');
 }
 
+/*
+ * One pass over a comment finds every alert keyword and suggestion marker:
+ * keywords are hashed by their first character, and each character of the
+ * text looks up the keywords that start with it.
+ */
+enum { KW_SLOTS = 1024, KW_MARKER = -1 };
+
+typedef struct kw {
+    const char *s;
+    size_t len;
+    int rule;                /* index into the alert rules, or KW_MARKER */
+    uint32_t next;           /* next keyword in the slot, + 1 (0: none) */
+} kw;
+
+typedef struct kwmatch {
+    kw *kws;
+    size_t n;
+    uint32_t slot[KW_SLOTS]; /* first keyword of the slot, + 1 */
+} kwmatch;
+
+static size_t char_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static unsigned slot_of(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h % KW_SLOTS;
+}
+
+static int kw_add(kwmatch *m, const char *s, int rule)
+{
+    size_t len = strlen(s);
+    if (!len)
+        return 0;
+    kw *k = realloc(m->kws, (m->n + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    m->kws = k;
+    size_t cl = char_len((unsigned char)s[0]);
+    unsigned sl = slot_of((const unsigned char *)s, cl <= len ? cl : len);
+    /* Append at the end of the slot's chain so keyword order is kept. */
+    k[m->n] = (kw){s, len, rule, 0};
+    uint32_t *at = &m->slot[sl];
+    while (*at)
+        at = &k[*at - 1].next;
+    *at = (uint32_t)++m->n;
+    return 0;
+}
+
+static int kw_build(kwmatch *m, const struct as__alerts_cfg *ac, const struct as__topics_cfg *tc)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t r = 0; r < ac->nrules && r < 64; r++)
+        for (size_t k = 0; k < ac->rules[r].nkeywords; k++)
+            if (kw_add(m, ac->rules[r].keywords[k], (int)r) < 0)
+                return -1;
+    for (size_t i = 0; i < tc->nmarkers; i++)
+        if (kw_add(m, tc->markers[i], KW_MARKER) < 0)
+            return -1;
+    return 0;
+}
+
+/* Scan text: *rules gets a bit per matched rule, hit[r] its first keyword
+ * found; returns 1 when a suggestion marker occurs. */
+static int kw_scan(const kwmatch *m, const char *text, uint64_t *rules, const char **hit)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int marker = 0;
+    *rules = 0;
+    while (*p) {
+        size_t cl = char_len(*p);
+        for (uint32_t e = m->slot[slot_of(p, cl)]; e; e = m->kws[e - 1].next) {
+            const kw *k = &m->kws[e - 1];
+            if (strncmp((const char *)p, k->s, k->len) != 0)
+                continue;
+            if (k->rule == KW_MARKER) {
+                marker = 1;
+            } else if (!(*rules & (UINT64_C(1) << k->rule))) {
+                *rules |= UINT64_C(1) << k->rule;
+                hit[k->rule] = k->s;
+            }
+        }
+        for (size_t i = 0; i < cl && *p; i++)
+            p++;
+    }
+    return marker;
+}
+
 /* Urgency of a comment: the level, and reasons as a JSON array into b
  * (reset first, NUL-terminated).  *mismatch set for 5 stars with strongly
- * negative text. */
-static int assess(const struct as__alerts_cfg *ac, const char *comment, int overall,
-                  int has_sentiment, double sentiment, as_buf *b, int *mismatch)
+ * negative text; *marker when the text has a suggestion marker. */
+static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char *comment,
+                  int overall, int has_sentiment, double sentiment, as_buf *b, int *mismatch,
+                  int *marker)
 {
     int level = AS__URG_NONE;
     b->len = 0;
     as__buf_addc(b, '[');
-    if (comment)
-        for (size_t r = 0; r < ac->nrules; r++) {
+    *marker = 0;
+    if (comment) {
+        uint64_t rules;
+        const char *hit[64];
+        *marker = kw_scan(km, comment, &rules, hit);
+        for (size_t r = 0; rules && r < ac->nrules && r < 64; r++) {
             const as__alert_rule *rule = &ac->rules[r];
+            if (!(rules & (UINT64_C(1) << r)))
+                continue;
             if (rule->max_overall && overall && overall > rule->max_overall)
                 continue;
-            for (size_t k = 0; k < rule->nkeywords; k++)
-                if (strstr(comment, rule->keywords[k])) {
-                    if (rule->level > level)
-                        level = rule->level;
-                    reason_json(b, rule->name, rule->reason, rule->keywords[k]);
-                    break;
-                }
+            if (rule->level > level)
+                level = rule->level;
+            reason_json(b, rule->name, rule->reason, hit[r]);
         }
+    }
     *mismatch = overall == 5 && has_sentiment && sentiment <= ac->mismatch_below;
     if (*mismatch) {
         if (ac->mismatch_level > level)
@@ -81,17 +177,6 @@ static int assess(const struct as__alerts_cfg *ac, const char *comment, int over
     as__buf_addc(b, '\0');
     b->len--;
     return level;
-}
-
-static int is_suggestion(const struct as__topics_cfg *tc, const char *kind, const char *comment)
-{
-    if (kind && strcmp(kind, "suggestion") == 0)
-        return 1;
-    if (comment)
-        for (size_t i = 0; i < tc->nmarkers; i++)
-            if (strstr(comment, tc->markers[i]))
-                return 1;
-    return 0;
 }
 
 /* ---- tickets --------------------------------------------------------- */
@@ -141,6 +226,7 @@ typedef struct fb_import {
     const struct as__alerts_cfg *ac;
     const struct as__topics_cfg *tc;
     int64_t now;
+    kwmatch km;
     as_buf stars, reasons, old;
 } fb_import;
 
@@ -294,11 +380,12 @@ static as_status derive(as_db *db, fb_import *fi, fb_row *r)
             return s;
         r->has_sentiment = 1;
     }
-    r->urgency = assess(fi->ac, r->comment, r->overall, r->has_sentiment, r->sent.score,
-                        &fi->reasons, &r->mismatch);
+    int marker;
+    r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall, r->has_sentiment, r->sent.score,
+                        &fi->reasons, &r->mismatch, &marker);
     if (!fi->reasons.data)
         return as__fail(db, AS_NOMEM, "out of memory");
-    r->suggestion = is_suggestion(fi->tc, r->kind, r->comment);
+    r->suggestion = marker || (r->kind && strcmp(r->kind, "suggestion") == 0);
     return AS_OK;
 }
 
@@ -479,7 +566,16 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     if (!db || !in)
         return AS_MISUSE;
     const as_config *cfg = as__db_config(db);
-    fb_import fi = {cfg->feedback, cfg->alerts, cfg->topics, as__now(), {0}, {0}, {0}};
+    fb_import fi;
+    memset(&fi, 0, sizeof fi);
+    fi.fc = cfg->feedback;
+    fi.ac = cfg->alerts;
+    fi.tc = cfg->topics;
+    fi.now = as__now();
+    if (kw_build(&fi.km, fi.ac, fi.tc) < 0) {
+        free(fi.km.kws);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
     const char *cols[COL_DIM0 + AS__FB_MAX_DIMS + 1];
     size_t n = 0;
     for (; n < COL_DIM0; n++)
@@ -492,6 +588,7 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     as__buf_free(&fi.stars);
     as__buf_free(&fi.reasons);
     as__buf_free(&fi.old);
+    free(fi.km.kws);
     return st;
 }
 

@@ -190,6 +190,10 @@ void as__alerts_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         as__cfg_error(c, r, "alerts.rules: expected a mapping of rule name: {keywords, level, reason}");
         return;
     }
+    if (r->n > 64) {
+        as__cfg_error(c, r, "alerts.rules: at most 64 rules");
+        return;
+    }
     a->rules = calloc(r->n ? r->n : 1, sizeof *a->rules);
     if (!a->rules)
         return;

@@ -738,8 +738,8 @@ typedef struct as_demand_iter as_demand_iter;
 /*
  * as_demand_iter_new - group the suggestions (kind suggestion, or a comment
  * with a topics.markers word) into topics: the configured dictionary, then
- * frequent phrases of the suggestions no dictionary topic matched (see
- * topics.min_users, topics.stoplist).  Ranked by distinct users, then by
+ * frequent phrases of the newest 5000 suggestions no dictionary topic
+ * matched (see topics.min_users, topics.stoplist).  Ranked by distinct users, then by
  * the newest suggestion.  Dictionary topics nobody asked for are left out.
  * limit 0: all.  Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
  */

@@ -146,6 +146,10 @@ static int add_row(as_demand_iter *it, size_t *cap, const char *topic, const cha
     return 0;
 }
 
+/* Phrases are mined from at most this many of the newest unmatched
+ * suggestions (memory stays in the tens of megabytes). */
+enum { AS__DEMAND_MINE_MAX = 5000 };
+
 /* An n-gram occurrence: "gram\037user", the suggestion's index. */
 typedef struct gram {
     char *key;
@@ -187,12 +191,12 @@ static int is_cjk3(const unsigned char *p)
     return cp >= 0x3400 && cp <= 0x9FFF;
 }
 
-/* Collect the distinct 2-4 character grams of text into g. */
+/* Collect the 2-4 character grams of text into g (repeats within a text
+ * are told apart later by their index). */
 static int collect_grams(const char *text, size_t idx, const char *user, gram **g, size_t *n,
                          size_t *cap)
 {
     const unsigned char *p = (const unsigned char *)text;
-    size_t first = *n;
     while (*p) {
         if (!is_cjk3(p)) {
             p++;
@@ -215,13 +219,6 @@ static int collect_grams(const char *text, size_t idx, const char *user, gram **
                                        user);
                 if (!key)
                     return -1;
-                int dup = 0;
-                for (size_t k = first; k < *n && !dup; k++)
-                    dup = strcmp((*g)[k].key, key) == 0;
-                if (dup) {
-                    free(key);
-                    continue;
-                }
                 (*g)[(*n)++] = (gram){key, idx};
             }
         p += 3 * run;
@@ -238,9 +235,13 @@ static int mine_phrases(const struct as__topics_cfg *tc, const sugg_set *ss, con
     cand *c = NULL;
     size_t nc = 0;
     int rc = -1;
-    for (size_t i = 0; i < ss->n; i++)
-        if (unmatched[i] && collect_grams(ss->s[i].text, i, ss->s[i].user, &g, &ng, &gcap) < 0)
-            goto out;
+    size_t mined = 0;
+    for (size_t i = 0; i < ss->n && mined < AS__DEMAND_MINE_MAX; i++)
+        if (unmatched[i]) {
+            mined++;
+            if (collect_grams(ss->s[i].text, i, ss->s[i].user, &g, &ng, &gcap) < 0)
+                goto out;
+        }
     qsort(g, ng, sizeof *g, cmp_gram);
     c = calloc(ng ? ng : 1, sizeof *c);
     if (!c)
@@ -251,9 +252,11 @@ static int mine_phrases(const struct as__topics_cfg *tc, const sugg_set *ss, con
         size_t j = i;
         int64_t users = 0;
         size_t newest = g[i].idx;
+        int64_t nfb = 0;
         while (j < ng && strncmp(g[j].key, g[i].key, glen + 1) == 0) {
-            if (j == i || strcmp(g[j].key, g[j - 1].key) != 0)
-                users++;
+            int new_key = j == i || strcmp(g[j].key, g[j - 1].key) != 0;
+            users += new_key;
+            nfb += new_key || g[j].idx != g[j - 1].idx;
             if (g[j].idx < newest)
                 newest = g[j].idx;
             j++;
@@ -265,7 +268,7 @@ static int mine_phrases(const struct as__topics_cfg *tc, const sugg_set *ss, con
             if (has_any(gr, tc->stoplist, tc->nstop) || has_any(gr, tc->markers, tc->nmarkers)) {
                 free(gr);
             } else {
-                c[nc++] = (cand){gr, users, (int64_t)(j - i), newest, glen / 3};
+                c[nc++] = (cand){gr, users, nfb, newest, glen / 3};
             }
         }
         i = j;

@@ -362,3 +362,39 @@ Test(feedback, config_defaults_and_override)
     cr_assert(cfg->alerts->nrules >= 5, "other sections from the defaults");
     as_config_free(cfg);
 }
+
+Test(feedback, five_stars_with_negative_text_is_a_mismatch)
+{
+    /* The threshold at 0 makes any text the scorer does not call positive
+     * "strongly negative", whatever scorer is linked in. */
+    const char *y = "alerts:\n  ticket_level: critical\n  mismatch:\n"
+                    "    sentiment_at_most: 0\n    level: high\n  rules: {}\n";
+    as_config *cfg = NULL;
+    cr_assert_eq(as_config_parse(&cfg, y, strlen(y), "c.yaml", NULL), AS_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    as_import_stats st;
+    const char *csv = "feedback_id,submitted_at,overall,comment\n"
+                      "A,2026-11-24,5,差评\nB,2026-11-24,4,差评\nC,2026-11-24,5,\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "A"), AS_OK);
+    cr_assert(f->has_sentiment && f->sentiment <= 0, "差评 is not positive");
+    cr_assert_eq(f->mismatch, 1);
+    cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
+    cr_assert_not_null(strstr(f->reasons, "\"rule\":\"mismatch\""));
+    cr_assert_null(f->ticket_ref, "below ticket_level: no ticket");
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "B"), AS_OK);
+    cr_assert_eq(f->mismatch, 0, "only 5 stars");
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "C"), AS_OK);
+    cr_assert_eq(f->mismatch, 0, "no comment, no sentiment");
+    cr_assert_eq(f->has_sentiment, 0);
+    as_feedback_free(f);
+    as_close(db);
+    as_config_free(cfg);
+}

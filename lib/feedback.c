@@ -489,7 +489,7 @@ static int diff_row(sqlite3_stmt *q, const fb_row *r, as_buf *old)
     return n;
 }
 
-static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, as_upsert *result)
+static as_status insert_row(as_db *db, fb_import *fi, const fb_row *r, int *inserted)
 {
     sqlite3_stmt *st = as__stmt(db, SQL_FB_INSERT);
     if (!st)
@@ -498,43 +498,82 @@ static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, as_upsert 
     bind_row(st, r, fi->reasons.data);
     sqlite3_bind_int64(st, 18, fi->now);
     as_status s = as__step_done(db, st, "inserting feedback");
+    *inserted = s == AS_OK && sqlite3_changes(db->sql) > 0;
+    return s;
+}
+
+/* Look the row up: *found, and when found, compare and update. */
+static as_status update_row(as_db *db, fb_import *fi, const fb_row *r, int *found,
+                            as_upsert *result)
+{
+    sqlite3_stmt *q = as__stmt(db, SQL_FB_FIND);
+    if (!q)
+        return AS_INTERNAL;
+    sqlite3_bind_text(q, 1, r->feedback_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q);
+        return AS_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        as_status s = as__sqlfail(db, rc, "reading feedback");
+        sqlite3_reset(q);
+        return s;
+    }
+    int changes = diff_row(q, r, &fi->old);
+    sqlite3_reset(q);
+    if (!fi->old.data)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (!changes) {
+        *result = AS_UPSERT_UNCHANGED;
+        return AS_OK;
+    }
+    sqlite3_stmt *st = as__stmt(db, SQL_FB_HISTORY);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_opt_text(st, 2, r->user_id);
+    sqlite3_bind_int64(st, 3, fi->now);
+    sqlite3_bind_text(st, 4, fi->old.data, -1, SQLITE_STATIC);
+    as_status s = as__step_done(db, st, "recording a feedback change");
     if (s != AS_OK)
         return s;
-    if (sqlite3_changes(db->sql) > 0) {
-        *result = AS_UPSERT_INSERTED;
+    if (!(st = as__stmt(db, SQL_FB_UPDATE)))
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_row(st, r, fi->reasons.data);
+    sqlite3_bind_int64(st, 18, fi->now);
+    if ((s = as__step_done(db, st, "updating feedback")) != AS_OK)
+        return s;
+    *result = AS_UPSERT_UPDATED;
+    return AS_OK;
+}
+
+/* Insert or update a row.  insert_first: try the insert before the lookup
+ * (faster for new rows; an import passes whether the previous row was new). */
+static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert_first,
+                           as_upsert *result)
+{
+    int inserted = 0, found = 0;
+    as_status s = AS_OK;
+    if (insert_first) {
+        s = insert_row(db, fi, r, &inserted);
+        if (s == AS_OK && !inserted)
+            s = update_row(db, fi, r, &found, result);
     } else {
-        sqlite3_stmt *q = as__stmt(db, SQL_FB_FIND);
-        if (!q)
-            return AS_INTERNAL;
-        sqlite3_bind_text(q, 1, r->feedback_id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW)
-            return as__sqlfail(db, rc, "reading feedback");
-        int changes = diff_row(q, r, &fi->old);
-        sqlite3_reset(q);
-        if (!fi->old.data)
-            return as__fail(db, AS_NOMEM, "out of memory");
-        if (!changes) {
-            *result = AS_UPSERT_UNCHANGED;
-            return AS_OK;
-        }
-        if (!(st = as__stmt(db, SQL_FB_HISTORY)))
-            return AS_INTERNAL;
-        sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
-        bind_opt_text(st, 2, r->user_id);
-        sqlite3_bind_int64(st, 3, fi->now);
-        sqlite3_bind_text(st, 4, fi->old.data, -1, SQLITE_STATIC);
-        if ((s = as__step_done(db, st, "recording a feedback change")) != AS_OK)
-            return s;
-        if (!(st = as__stmt(db, SQL_FB_UPDATE)))
-            return AS_INTERNAL;
-        sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
-        bind_row(st, r, fi->reasons.data);
-        sqlite3_bind_int64(st, 18, fi->now);
-        if ((s = as__step_done(db, st, "updating feedback")) != AS_OK)
-            return s;
-        *result = AS_UPSERT_UPDATED;
+        s = update_row(db, fi, r, &found, result);
+        if (s == AS_OK && !found)
+            s = insert_row(db, fi, r, &inserted);
+        if (s == AS_OK && !found && !inserted)
+            s = as__fail(db, AS_INTERNAL, "feedback %s: neither found nor inserted", r->feedback_id);
     }
+    if (s != AS_OK)
+        return s;
+    if (inserted)
+        *result = AS_UPSERT_INSERTED;
+    if (*result == AS_UPSERT_UNCHANGED)
+        return AS_OK;
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
         s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, fi->reasons.data,
@@ -554,7 +593,7 @@ static as_status feedback_row(as__import *im, const char *const *cells, const ch
     if (s == AS_OK && !as__import_row_problems(im))
         s = derive(db, fi, &r);
     if (s == AS_OK && !as__import_row_problems(im))
-        s = write_row(db, fi, &r, result);
+        s = write_row(db, fi, &r, as__import_last_inserted(im), result);
     free(r.channel);
     free(r.comment);
     return s;

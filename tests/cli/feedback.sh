@@ -205,6 +205,13 @@ expect_err_has "rule without keywords" "alerts.rules.r2: needs keywords and leve
 expect_err_has "min_users" "bad.yaml:15:14:"
 expect_err_has "dictionary entry not a list" "bad.yaml:17:9: topics.dictionary.发票: expected a list"
 
+# JSON Lines, with an unknown key kept.
+printf '{"feedback_id":"J1","submitted_at":"2026-11-24T10:00:00+08:00","overall":5,"comment":"好","note":"x"}\n' > "$T/j.jsonl"
+as --config "$T/cfg.yaml" feedback import --jsonl "$T/j.jsonl"
+expect_rc "JSON Lines import" 0
+as --config "$T/cfg.yaml" --format json feedback show J1
+expect_eq "JSON Lines: values and the unknown key" "$(json_get '(d["overall"], d["extra"])')" "(5, '{\"note\":\"x\"}')"
+
 as feedback --help
 expect_rc "group help" 0
 for sub in import show list stats; do

@@ -242,7 +242,8 @@ static int mine_phrases(const struct as__topics_cfg *tc, const sugg_set *ss, con
             if (collect_grams(ss->s[i].text, i, ss->s[i].user, &g, &ng, &gcap) < 0)
                 goto out;
         }
-    qsort(g, ng, sizeof *g, cmp_gram);
+    if (ng > 1)
+        qsort(g, ng, sizeof *g, cmp_gram);
     c = calloc(ng ? ng : 1, sizeof *c);
     if (!c)
         goto out;
@@ -273,7 +274,8 @@ static int mine_phrases(const struct as__topics_cfg *tc, const sugg_set *ss, con
         }
         i = j;
     }
-    qsort(c, nc, sizeof *c, cmp_cand);
+    if (nc > 1)
+        qsort(c, nc, sizeof *c, cmp_cand);
     size_t first = it->n;
     for (size_t i = 0; i < nc && (int)(it->n - first) < tc->max_phrases; i++) {
         int overlap = 0;

@@ -39,8 +39,10 @@ static int str_list(as__cfgctx *c, const as__ynode *n, const char *what, char **
         return -1;
     }
     char **list = calloc(n->n ? n->n : 1, sizeof *list);
-    if (!list)
+    if (!list) {
+        as__cfg_error(c, n, "%s: out of memory", what);
         return -1;
+    }
     size_t k = 0;
     int bad = 0;
     for (size_t i = 0; i < n->n; i++) {
@@ -195,8 +197,10 @@ void as__alerts_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         return;
     }
     a->rules = calloc(r->n ? r->n : 1, sizeof *a->rules);
-    if (!a->rules)
+    if (!a->rules) {
+        as__cfg_error(c, r, "alerts.rules: out of memory");
         return;
+    }
     for (size_t i = 0; i < r->n; i++) {
         static const char *const rkeys[] = {"keywords", "level", "reason", "max_overall", NULL};
         const as__ynode *rule = r->items[i];
@@ -285,8 +289,10 @@ void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         return;
     }
     t->topics = calloc(d->n ? d->n : 1, sizeof *t->topics);
-    if (!t->topics)
+    if (!t->topics) {
+        as__cfg_error(c, d, "topics.dictionary: out of memory");
         return;
+    }
     for (size_t i = 0; i < d->n; i++) {
         char what[160];
         snprintf(what, sizeof what, "topics.dictionary.%s", d->keys[i]->value);

@@ -39,6 +39,13 @@ static const char show_help[] =
     "Print one feedback row with its score, sentiment, urgency, reasons and\n"
     "ticket.  Exit 1 if there is no such feedback.\n";
 
+static const char history_help[] =
+    "usage: aftersales feedback history ID\n"
+    "\n"
+    "The changes re-imports made to one feedback row, oldest first: when, and\n"
+    "the old values of the changed columns (a JSON object).  Exit 1 if there\n"
+    "is no such feedback.\n";
+
 static const char list_help[] =
     "usage: aftersales feedback list [--station S] [--from TIME] [--to TIME] [--urgent]\n"
     "                                [--limit N]\n"
@@ -124,6 +131,39 @@ static int fb_show(cli *c, int argc, char **argv)
     print_feedback(p, f, 1);
     as_feedback_free(f);
     return cli_print_end(c, p);
+}
+
+static int fb_history(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(history_help, stdout), 0;
+    if (argc < 2)
+        return cli_usage(c, "which feedback? give an ID");
+    if (argc > 2)
+        return cli_usage(c, "unexpected argument '%s'", argv[2]);
+    if (argv[1][0] == '-' && argv[1][1])
+        return cli_usage(c, "unknown option '%s'", argv[1]);
+    int code = cli_open(c, AS_OPEN_READONLY);
+    if (code)
+        return code;
+    as_feedback_history_iter *it;
+    as_status st = as_feedback_history_iter_new(&it, c->db, argv[1]);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_LIST);
+    const as_feedback_change *ch;
+    while ((st = as_feedback_history_next(it, &ch)) == AS_OK) {
+        pr_begin(p);
+        pr_str(p, "feedback_id", ch->feedback_id);
+        pr_time(p, "changed_at", ch->changed_at);
+        pr_str(p, "old", ch->old);
+        pr_end(p);
+    }
+    as_feedback_history_iter_free(it);
+    code = cli_print_end(c, p);
+    if (st != AS_DONE)
+        return cli_fail(c, st);
+    return code;
 }
 
 /* Parse a --from/--to value in the handle's zone. */
@@ -269,6 +309,7 @@ int cmd_feedback(cli *c, int argc, char **argv)
     static const cli_command table[] = {
         {"import", fb_import, "upsert feedback from CSV"},
         {"show", fb_show, "show one feedback row"},
+        {"history", fb_history, "the changes re-imports made to one row"},
         {"list", fb_list, "list feedback; --urgent is the triage queue"},
         {"stats", fb_stats, "ratings by station, dimension or day"},
         {NULL, NULL, NULL},

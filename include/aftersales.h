@@ -680,6 +680,29 @@ as_status as_feedback_next(as_feedback_iter *it, const as_feedback **view);
 /* as_feedback_iter_free - NULL is a no-op. */
 void as_feedback_iter_free(as_feedback_iter *it);
 
+/* One recorded change of a feedback row (borrowed until the next call). */
+typedef struct as_feedback_change {
+    const char *feedback_id;
+    int64_t changed_at;
+    const char *old;          /* JSON object: column -> the value before the change */
+} as_feedback_change;
+
+typedef struct as_feedback_history_iter as_feedback_history_iter;
+
+/*
+ * as_feedback_history_iter_new - the changes re-imports made to one
+ * feedback row, oldest first.
+ * Returns AS_OK; AS_NOTFOUND (no such feedback); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
+                                       const char *feedback_id);
+
+/* as_feedback_history_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedback_change **view);
+
+/* as_feedback_history_iter_free - NULL is a no-op. */
+void as_feedback_history_iter_free(as_feedback_history_iter *it);
+
 /* Groupings for as_feedback_stats_iter_new(). */
 typedef enum as_feedback_by {
     AS_FEEDBACK_BY_STATION = 1,

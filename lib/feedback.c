@@ -809,6 +809,71 @@ as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id)
     return AS_OK;
 }
 
+/* ---- history --------------------------------------------------------- */
+
+struct as_feedback_history_iter {
+    as_db *db;
+    sqlite3_stmt *st;
+    as_feedback_change view;
+};
+
+as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
+                                       const char *feedback_id)
+{
+    if (!out || !db || !feedback_id)
+        return AS_MISUSE;
+    *out = NULL;
+    sqlite3_stmt *q = as__stmt(db, "SELECT 1 FROM feedback WHERE feedback_id = ?1");
+    if (!q)
+        return AS_INTERNAL;
+    sqlite3_bind_text(q, 1, feedback_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+        return as__fail(db, AS_NOTFOUND, "feedback_id: no feedback '%s'", feedback_id);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "reading feedback");
+    as_feedback_history_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    it->db = db;
+    rc = sqlite3_prepare_v2(db->sql,
+                            "SELECT feedback_id, changed_at, old FROM feedback_history"
+                            " WHERE feedback_id = ?1 ORDER BY changed_at, id",
+                            -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
+        return as__sqlfail(db, rc, "reading feedback history");
+    }
+    sqlite3_bind_text(it->st, 1, feedback_id, -1, SQLITE_TRANSIENT);
+    *out = it;
+    return AS_OK;
+}
+
+as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedback_change **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    int rc = sqlite3_step(it->st);
+    if (rc == SQLITE_DONE)
+        return AS_DONE;
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(it->db, rc, "reading feedback history");
+    it->view.feedback_id = ctext(it->st, 0);
+    it->view.changed_at = sqlite3_column_int64(it->st, 1);
+    it->view.old = ctext(it->st, 2);
+    *view = &it->view;
+    return AS_OK;
+}
+
+void as_feedback_history_iter_free(as_feedback_history_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it);
+}
+
 /* ---- stats ----------------------------------------------------------- */
 
 struct as_feedback_stat_iter {

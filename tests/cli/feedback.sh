@@ -47,6 +47,12 @@ n=$(sqlite3 "$AFTERSALES_DB" "SELECT count(*) FROM feedback_escalations WHERE fe
 expect_eq "one escalation however often re-imported" "$n" "1"
 old=$(sqlite3 "$AFTERSALES_DB" "SELECT old FROM feedback_history WHERE feedback_id = 'F1'")
 expect_eq "history holds the old value" "$old" '{"comment":"多扣钱了，要求退款"}'
+as --format json feedback history F1
+expect_eq "feedback history" "$(json_get '[r["old"] for r in d]')" "['{\"comment\":\"多扣钱了，要求退款\"}']"
+as --format json feedback history F2
+expect_eq "no changes: an empty list" "$OUT" "[]"
+as feedback history NOPE
+expect_rc "history: not found" 1
 
 # UTF-8 BOM and CRLF.
 printf '\xef\xbb\xbffeedback_id,submitted_at,overall\r\nB1,2026-11-24T08:00:00Z,4\r\n' > "$T/bom.csv"
@@ -214,7 +220,7 @@ expect_eq "JSON Lines: values and the unknown key" "$(json_get '(d["overall"], d
 
 as feedback --help
 expect_rc "group help" 0
-for sub in import show list stats; do
+for sub in import show history list stats; do
     as feedback "$sub" --help
     expect_rc "feedback $sub --help" 0
 done

@@ -121,6 +121,16 @@ Test(feedback, idempotent_and_changes_recorded)
     cr_assert_eq(f->overall, 2);
     cr_assert_eq(f->urgency, AS_URGENCY_CRITICAL);
     as_feedback_free(f);
+    as_feedback_history_iter *h;
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "F1"), AS_OK);
+    const as_feedback_change *ch;
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_OK);
+    cr_assert_str_eq(ch->old, "{\"overall\":1,\"comment\":\"加错油了\"}");
+    cr_assert_gt(ch->changed_at, 0);
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_DONE);
+    as_feedback_history_iter_free(h);
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "nope"), AS_NOTFOUND);
+    as_feedback_history_iter_free(NULL);
     as_close(db);
 }
 

@@ -109,5 +109,7 @@ int cmd_backup(cli *c, int argc, char **argv);
 int cmd_check(cli *c, int argc, char **argv);
 int cmd_calendar(cli *c, int argc, char **argv);
 int cmd_kb(cli *c, int argc, char **argv);
+int cmd_feedback(cli *c, int argc, char **argv);
+int cmd_demand(cli *c, int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const char usage_text[] =
     "  init       create the database, or upgrade its schema\n"
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
+    "  feedback   import, show, list and score customer feedback\n"
+    "  demand     suggestions grouped into topics; link and ship them\n"
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
     "  check      verify the database (integrity, foreign keys, schema)\n"
@@ -43,6 +45,8 @@ static const cli_command commands[] = {
     {"init", cmd_init, "create the database, or upgrade its schema"},
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
+    {"feedback", cmd_feedback, "customer feedback"},
+    {"demand", cmd_demand, "demand mining"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},

@@ -841,6 +841,219 @@ void as_kb_iter_free(as_kb_iter *it);
 as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *ticket_ref,
                                   const char *user_id, int64_t at);
 
+/* ------------------------------------------------------------------ */
+/* Feedback                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Urgency levels of a feedback row. */
+#define AS_URGENCY_NONE     0
+#define AS_URGENCY_LOW      1
+#define AS_URGENCY_MEDIUM   2
+#define AS_URGENCY_HIGH     3
+#define AS_URGENCY_CRITICAL 4
+
+/* A feedback row as read back: borrowed from an iterator until its next
+ * call, or owned by the struct from as_feedback_get(). */
+typedef struct as_feedback {
+    const char *feedback_id;
+    const char *user_id;      /* NULL when not given */
+    const char *station_id;   /* NULL when not given */
+    int64_t submitted_at;
+    const char *channel;      /* NULL when not given */
+    const char *kind;         /* "complaint", "suggestion", "praise", "other" or NULL */
+    int overall;              /* 1-5, 0: not given */
+    const char *stars;        /* JSON object: dimension -> 1..5 ("{}" when none) */
+    const char *comment;      /* NULL when not given */
+    const char *extra;        /* JSON object of the columns the import did not know */
+    int has_score;            /* 0: no stars at all */
+    double score;             /* weighted dimension score (or overall), 1-5 */
+    int has_sentiment;        /* 0: no comment */
+    double sentiment;         /* [-1, 1] */
+    int sentiment_label;      /* -1 negative, 0 neutral, 1 positive */
+    int urgency;              /* AS_URGENCY_* */
+    const char *urgency_name; /* "none", "low", "medium", "high", "critical" */
+    const char *reasons;      /* JSON array of {"rule","reason","match"} */
+    int mismatch;             /* 1: 5 stars with strongly negative text */
+    int suggestion;           /* 1: counted as a suggestion for demand mining */
+    const char *ticket_ref;   /* the ticket urgent feedback opened, or NULL */
+    int64_t revisions;        /* changes recorded by re-imports */
+    int64_t created_at;
+    int64_t updated_at;
+} as_feedback;
+
+/*
+ * as_feedback_import - upsert feedback from CSV with a header (or JSON
+ * Lines with the same keys): feedback_id and submitted_at are required;
+ * user_id, station_id, channel, kind (complaint, suggestion, praise, other;
+ * 投诉/建议/表扬/其他 accepted), overall (1-5), one column per configured
+ * dimension (feedback.dimensions; 1-5 or empty) and comment are optional;
+ * other columns are kept with the row as JSON (as_feedback.extra).  Times
+ * as in as_time_parse() (no offset: the business zone).
+ *
+ * Each row is scored (weighted stars), its comment's sentiment taken, and
+ * the alert rules (section alerts) give it an urgency with reasons; feedback
+ * at alerts.ticket_level or above opens a ticket, once.  Keyed by
+ * feedback_id: a known row that differs is updated and its old values are
+ * recorded in the history; an equal one is unchanged.
+ *
+ * The contract of all-or-nothing, AS_IMPORT_SKIP_BAD, AS_IMPORT_DRY_RUN,
+ * on_reject and the returns are those of as_user_import().
+ */
+as_status as_feedback_import(as_db *db, FILE *in, const char *name,
+                             const as_import_options *opts, as_import_stats *stats);
+
+/*
+ * as_feedback_get - read one feedback row.  Free *out with as_feedback_free().
+ * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE.
+ */
+as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id);
+
+/* as_feedback_free - NULL is a no-op. */
+void as_feedback_free(as_feedback *fb);
+
+typedef struct as_feedback_query {
+    unsigned version;         /* AS_FEEDBACK_QUERY_VERSION */
+    const char *station_id;   /* NULL: every station */
+    int64_t from;             /* submitted_at >= from (0: no bound) */
+    int64_t to;               /* submitted_at < to (0: no bound) */
+    int urgent;               /* 1: only feedback at alerts.ticket_level or above,
+                               * most urgent first, then oldest first (the triage queue) */
+    int64_t limit;            /* 0: no limit */
+} as_feedback_query;
+
+#define AS_FEEDBACK_QUERY_VERSION 1
+#define AS_FEEDBACK_QUERY_INIT { AS_FEEDBACK_QUERY_VERSION, NULL, 0, 0, 0, 0 }
+
+typedef struct as_feedback_iter as_feedback_iter;
+
+/*
+ * as_feedback_iter_new - list feedback (newest first, or the triage order
+ * with query->urgent).  query NULL lists all.
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_feedback_iter_new(as_feedback_iter **out, as_db *db, const as_feedback_query *query);
+
+/* as_feedback_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_feedback_next(as_feedback_iter *it, const as_feedback **view);
+
+/* as_feedback_iter_free - NULL is a no-op. */
+void as_feedback_iter_free(as_feedback_iter *it);
+
+/* One recorded change of a feedback row (borrowed until the next call). */
+typedef struct as_feedback_change {
+    const char *feedback_id;
+    int64_t changed_at;
+    const char *old;          /* JSON object: column -> the value before the change */
+} as_feedback_change;
+
+typedef struct as_feedback_history_iter as_feedback_history_iter;
+
+/*
+ * as_feedback_history_iter_new - the changes re-imports made to one
+ * feedback row, oldest first.
+ * Returns AS_OK; AS_NOTFOUND (no such feedback); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
+                                       const char *feedback_id);
+
+/* as_feedback_history_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedback_change **view);
+
+/* as_feedback_history_iter_free - NULL is a no-op. */
+void as_feedback_history_iter_free(as_feedback_history_iter *it);
+
+/* Groupings for as_feedback_stats_iter_new(). */
+typedef enum as_feedback_by {
+    AS_FEEDBACK_BY_STATION = 1,
+    AS_FEEDBACK_BY_DIMENSION,
+    AS_FEEDBACK_BY_DAY          /* the business zone's calendar day */
+} as_feedback_by;
+
+/* One group of feedback stats (borrowed until the next call). */
+typedef struct as_feedback_stat {
+    const char *key;          /* station id, dimension name or YYYY-MM-DD;
+                               * "(none)" for feedback without a station */
+    int64_t count;            /* ratings in the group */
+    double mean;              /* their mean, 1-5 */
+    double csat;              /* percent of ratings at 4 or above */
+    double bayes;             /* (m * prior + sum) / (m + count) */
+    double prior;             /* the mean of every rating in the period */
+} as_feedback_stat;
+
+typedef struct as_feedback_stat_iter as_feedback_stat_iter;
+
+/*
+ * as_feedback_stats_iter_new - aggregate ratings of feedback submitted in
+ * [from, to) (0: no bound) by station, dimension or day.  By station and
+ * by day the rating of a row is its weighted score; by dimension, each
+ * dimension's stars.  m is the configuration's feedback.prior_weight.
+ * Groups come sorted by Bayesian mean, highest first (by day: in date order).
+ * Returns AS_OK; AS_INVALID (unknown by); AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
+                                     int64_t from, int64_t to);
+
+/* as_feedback_stats_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_stat **view);
+
+/* as_feedback_stats_iter_free - NULL is a no-op. */
+void as_feedback_stats_iter_free(as_feedback_stat_iter *it);
+
+/* ------------------------------------------------------------------ */
+/* Demand mining                                                        */
+/* ------------------------------------------------------------------ */
+
+/* One demand topic (borrowed until the next call). */
+typedef struct as_demand {
+    const char *topic;        /* dictionary topic name, or a mined phrase */
+    const char *source;       /* "dictionary" or "phrase" */
+    int64_t users;            /* distinct users who asked */
+    int64_t feedback;         /* suggestions matched */
+    int64_t latest;           /* newest matching submitted_at */
+    const char *backlog_id;   /* linked backlog item, or NULL */
+    int64_t shipped_at;       /* 0: not shipped */
+    const char *example;      /* the newest matching comment */
+} as_demand;
+
+typedef struct as_demand_iter as_demand_iter;
+
+/*
+ * as_demand_iter_new - group the suggestions (kind suggestion, or a comment
+ * with a topics.markers word) into topics: the configured dictionary, then
+ * frequent phrases of the newest 5000 suggestions no dictionary topic
+ * matched (see topics.min_users, topics.stoplist).  Ranked by distinct users, then by
+ * the newest suggestion.  Dictionary topics nobody asked for are left out.
+ * limit 0: all.  Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_demand_iter_new(as_demand_iter **out, as_db *db, int64_t limit);
+
+/* as_demand_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_demand_next(as_demand_iter *it, const as_demand **view);
+
+/* as_demand_iter_free - NULL is a no-op. */
+void as_demand_iter_free(as_demand_iter *it);
+
+/*
+ * as_demand_link - link a topic (a dictionary name or a phrase) to a
+ * backlog item id (1-64 bytes, no spaces).  Linking again is AS_OK.
+ * Returns AS_OK; AS_INVALID (empty topic, bad id); AS_BUSY; AS_READONLY.
+ */
+as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id);
+
+/*
+ * as_demand_ship - the backlog item shipped: write one "demand_shipped"
+ * notification to the outbox for every user who asked for a linked topic
+ * (users who refused service notices or were erased are skipped), inviting
+ * them to try it.  The dedupe key is per backlog item and user, so shipping
+ * again notifies nobody twice.  at: the time to record (0: now).
+ * *notified / *already / *skipped (each may be NULL) receive the counts.
+ * Returns AS_OK; AS_NOTFOUND (no topic linked to backlog_id); AS_BUSY;
+ * AS_READONLY; AS_NOMEM.
+ */
+as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t *notified,
+                         int64_t *already, int64_t *skipped);
+
+
 #ifdef __cplusplus
 }
 #endif

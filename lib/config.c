@@ -2,6 +2,7 @@
  * readers that report FILE:LINE:COL, and the section table. */
 #include "config.h"
 #include "calendar.h"
+#include "feedback.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -456,6 +457,9 @@ static void business_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 static const as__section sections[] = {
     {"business", business_parse, NULL},
     {"calendars", as__calendars_parse, as__calendars_free},
+    {"feedback", as__feedback_cfg_parse, as__feedback_cfg_free},
+    {"alerts", as__alerts_cfg_parse, as__alerts_cfg_free},
+    {"topics", as__topics_cfg_parse, as__topics_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

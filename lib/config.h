@@ -80,11 +80,17 @@ typedef struct as__business_cfg {
 } as__business_cfg;
 
 struct as__calendars;
+struct as__feedback_cfg;
+struct as__alerts_cfg;
+struct as__topics_cfg;
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
     as__business_cfg business;
     struct as__calendars *calendars;  /* calendar.c: the calendars section */
+    struct as__feedback_cfg *feedback;   /* lib/feedback.h */
+    struct as__alerts_cfg *alerts;       /* lib/feedback.h */
+    struct as__topics_cfg *topics;       /* lib/feedback.h */
 };
 
 /* One section: its name, parser and destructor. */

@@ -1,0 +1,1004 @@
+/* feedback.c - feedback import (scores, sentiment, urgency, tickets),
+ * reading, listing and stats. */
+#include "feedback.h"
+#include "import.h"
+#include "sentiment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { COL_ID, COL_SUBMITTED, COL_USER, COL_STATION, COL_CHANNEL, COL_KIND, COL_OVERALL,
+       COL_COMMENT, COL_DIM0 };
+
+enum { MAX_COMMENT_CHARS = 5000, MAX_CHANNEL_CHARS = 32 };
+
+static const char *const fixed_cols[COL_DIM0] = {
+    "feedback_id", "submitted_at", "user_id", "station_id", "channel", "kind", "overall",
+    "comment",
+};
+
+/* ---- assessment: score, urgency, suggestion ------------------------- */
+
+/* The weighted score of the given stars: -1 when there are none. */
+static double weighted_score(const struct as__feedback_cfg *fc, const int *dims, int overall)
+{
+    double sum = 0, w = 0;
+    for (size_t i = 0; i < fc->ndims; i++)
+        if (dims[i]) {
+            sum += fc->dims[i].weight * dims[i];
+            w += fc->dims[i].weight;
+        }
+    if (w > 0)
+        return sum / w;
+    return overall ? overall : -1;
+}
+
+static void reason_json(as_buf *b, const char *rule, const char *reason, const char *match)
+{
+    as__buf_adds(b, b->len > 1 ? ",{\"rule\":" : "{\"rule\":");
+    as__json_quote(b, rule);
+    as__buf_adds(b, ",\"reason\":");
+    as__json_quote(b, reason);
+    as__buf_adds(b, ",\"match\":");
+    if (match)
+        as__json_quote(b, match);
+    else
+        as__buf_adds(b, "null");
+    as__buf_addc(b, '}');
+}
+
+/*
+ * One pass over a comment finds every alert keyword and suggestion marker:
+ * keywords are hashed by their first character, and each character of the
+ * text looks up the keywords that start with it.
+ */
+enum { KW_SLOTS = 1024, KW_MARKER = -1 };
+
+typedef struct kw {
+    const char *s;
+    size_t len;
+    int rule;                /* index into the alert rules, or KW_MARKER */
+    uint32_t next;           /* next keyword in the slot, + 1 (0: none) */
+} kw;
+
+typedef struct kwmatch {
+    kw *kws;
+    size_t n;
+    uint32_t slot[KW_SLOTS]; /* first keyword of the slot, + 1 */
+} kwmatch;
+
+static size_t char_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static unsigned slot_of(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h % KW_SLOTS;
+}
+
+static int kw_add(kwmatch *m, const char *s, int rule)
+{
+    size_t len = strlen(s);
+    if (!len)
+        return 0;
+    kw *k = realloc(m->kws, (m->n + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    m->kws = k;
+    size_t cl = char_len((unsigned char)s[0]);
+    unsigned sl = slot_of((const unsigned char *)s, cl <= len ? cl : len);
+    /* Append at the end of the slot's chain so keyword order is kept. */
+    k[m->n] = (kw){s, len, rule, 0};
+    uint32_t *at = &m->slot[sl];
+    while (*at)
+        at = &k[*at - 1].next;
+    *at = (uint32_t)++m->n;
+    return 0;
+}
+
+static int kw_build(kwmatch *m, const struct as__alerts_cfg *ac, const struct as__topics_cfg *tc)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t r = 0; r < ac->nrules && r < 64; r++)
+        for (size_t k = 0; k < ac->rules[r].nkeywords; k++)
+            if (kw_add(m, ac->rules[r].keywords[k], (int)r) < 0)
+                return -1;
+    for (size_t i = 0; i < tc->nmarkers; i++)
+        if (kw_add(m, tc->markers[i], KW_MARKER) < 0)
+            return -1;
+    return 0;
+}
+
+/* Scan text: *rules gets a bit per matched rule, hit[r] its first keyword
+ * found; returns 1 when a suggestion marker occurs. */
+static int kw_scan(const kwmatch *m, const char *text, uint64_t *rules, const char **hit)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int marker = 0;
+    *rules = 0;
+    while (*p) {
+        size_t cl = char_len(*p);
+        for (uint32_t e = m->slot[slot_of(p, cl)]; e; e = m->kws[e - 1].next) {
+            const kw *k = &m->kws[e - 1];
+            if (strncmp((const char *)p, k->s, k->len) != 0)
+                continue;
+            if (k->rule == KW_MARKER) {
+                marker = 1;
+            } else if (!(*rules & (UINT64_C(1) << k->rule))) {
+                *rules |= UINT64_C(1) << k->rule;
+                hit[k->rule] = k->s;
+            }
+        }
+        for (size_t i = 0; i < cl && *p; i++)
+            p++;
+    }
+    return marker;
+}
+
+/* Urgency of a comment: the level, and reasons as a JSON array into b
+ * (reset first, NUL-terminated).  *mismatch set for 5 stars with strongly
+ * negative text; *marker when the text has a suggestion marker. */
+static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char *comment,
+                  int overall, int has_sentiment, double sentiment, as_buf *b, int *mismatch,
+                  int *marker)
+{
+    int level = AS__URG_NONE;
+    b->len = 0;
+    as__buf_addc(b, '[');
+    *marker = 0;
+    if (comment) {
+        uint64_t rules;
+        const char *hit[64];
+        *marker = kw_scan(km, comment, &rules, hit);
+        for (size_t r = 0; rules && r < ac->nrules && r < 64; r++) {
+            const as__alert_rule *rule = &ac->rules[r];
+            if (!(rules & (UINT64_C(1) << r)))
+                continue;
+            if (rule->max_overall && overall && overall > rule->max_overall)
+                continue;
+            if (rule->level > level)
+                level = rule->level;
+            reason_json(b, rule->name, rule->reason, hit[r]);
+        }
+    }
+    *mismatch = overall == 5 && has_sentiment && sentiment <= ac->mismatch_below;
+    if (*mismatch) {
+        if (ac->mismatch_level > level)
+            level = ac->mismatch_level;
+        reason_json(b, "mismatch", "5星好评但文字强烈负面", NULL);
+    }
+    as__buf_addc(b, ']');
+    as__buf_addc(b, '\0');
+    b->len--;
+    return level;
+}
+
+/* ---- tickets --------------------------------------------------------- */
+
+static const char SQL_ESC_INSERT[] =
+    "INSERT INTO feedback_escalations (ref, feedback_id, user_id, level, reasons, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+static const char SQL_LINK_INSERT[] =
+    "INSERT INTO feedback_tickets (feedback_id, ticket_ref, user_id, created_at)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+
+as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
+                                   int level, const char *reasons_json, char *ref, size_t refsz,
+                                   int *opened)
+{
+    snprintf(ref, refsz, "FB-%s", feedback_id);
+    int64_t now = as__now();
+    sqlite3_stmt *st = as__stmt(db, SQL_ESC_INSERT);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, feedback_id, -1, SQLITE_STATIC);
+    if (user_id)
+        sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, level);
+    sqlite3_bind_text(st, 5, reasons_json ? reasons_json : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    as_status s = as__step_done(db, st, "queueing an escalation");
+    if (s != AS_OK)
+        return s;
+    if (opened)
+        *opened = sqlite3_changes(db->sql) > 0;
+    if (!(st = as__stmt(db, SQL_LINK_INSERT)))
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    if (user_id)
+        sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return as__step_done(db, st, "linking feedback to its ticket");
+}
+
+/* ---- import ---------------------------------------------------------- */
+
+typedef struct fb_import {
+    const struct as__feedback_cfg *fc;
+    const struct as__alerts_cfg *ac;
+    const struct as__topics_cfg *tc;
+    int64_t now;
+    kwmatch km;
+    as_buf stars, reasons, old;
+} fb_import;
+
+/* One row, checked and derived. */
+typedef struct fb_row {
+    const char *feedback_id, *user_id, *station_id, *kind, *extra;
+    char *channel, *comment;     /* owned (NFC) */
+    int64_t submitted_at;
+    int overall;
+    int dims[AS__FB_MAX_DIMS];
+    const char *stars;
+    double score;                /* < 0: none */
+    int has_sentiment;
+    as__sentiment sent;
+    int urgency, mismatch, suggestion;
+} fb_row;
+
+static const char *empty_null(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+static int parse_stars(as__import *im, const char *col, const char *s)
+{
+    if (!s || !s[0])
+        return 0;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    int v = 0;
+    if (*p >= '1' && *p <= '5') {
+        v = *p++ - '0';
+        if (p[0] == '.' && p[1] == '0')
+            p += 2;
+        while (*p == ' ')
+            p++;
+        if (*p)
+            v = 0;
+    }
+    if (!v) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "'%.40s' is not a star rating (1 to 5, or empty)", s);
+        as__import_problem(im, col, msg);
+    }
+    return v;
+}
+
+static const char *parse_kind(as__import *im, const char *s)
+{
+    static const char *const kinds[][2] = {
+        {"complaint", "complaint"}, {"suggestion", "suggestion"}, {"praise", "praise"},
+        {"other", "other"},         {"投诉", "complaint"},      {"建议", "suggestion"},
+        {"表扬", "praise"},         {"其他", "other"},
+    };
+    if (!s || !s[0])
+        return NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(s, kinds[i][0]) == 0)
+            return kinds[i][1];
+    char msg[200];
+    snprintf(msg, sizeof msg, "'%.40s' is not a kind (complaint, suggestion, praise, other)", s);
+    as__import_problem(im, "kind", msg);
+    return NULL;
+}
+
+/* Check a row's cells; problems go to the import. */
+static as_status check_row(as__import *im, fb_import *fi, const char *const *cell, fb_row *r)
+{
+    char why[160], msg[320];
+    as_db *db = as__import_db(im);
+    memset(r, 0, sizeof *r);
+    r->feedback_id = cell[COL_ID];
+    if (as__check_id(r->feedback_id, why, sizeof why) != AS_OK)
+        as__import_problem(im, "feedback_id", why);
+    static const int ids[] = {COL_USER, COL_STATION};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = empty_null(cell[ids[i]]);
+        if (v && as__check_id(v, why, sizeof why) != AS_OK)
+            as__import_problem(im, fixed_cols[ids[i]], why);
+        if (ids[i] == COL_USER)
+            r->user_id = v;
+        else
+            r->station_id = v;
+    }
+    const char *t = cell[COL_SUBMITTED];
+    if (!t || !t[0]) {
+        as__import_problem(im, "submitted_at", "is missing");
+    } else if (as_time_parse(t, as_db_utc_offset(db), &r->submitted_at) != AS_OK) {
+        snprintf(msg, sizeof msg,
+                 "'%.60s' is not a time (such as 2026-11-24T09:05:00+08:00 or 2026/11/24 9:05)", t);
+        as__import_problem(im, "submitted_at", msg);
+    }
+    const char *ch = empty_null(cell[COL_CHANNEL]);
+    if (ch) {
+        as_status s = as__text_nfc(ch, strlen(ch), &r->channel, why, sizeof why);
+        if (s == AS_NOMEM)
+            return AS_NOMEM;
+        if (s != AS_OK)
+            as__import_problem(im, "channel", why);
+        else if (as__utf8_chars(r->channel) > MAX_CHANNEL_CHARS)
+            as__import_problem(im, "channel", "is longer than 32 characters");
+    }
+    r->kind = parse_kind(im, cell[COL_KIND]);
+    r->overall = parse_stars(im, "overall", cell[COL_OVERALL]);
+    int any = r->overall != 0;
+    for (size_t i = 0; i < fi->fc->ndims; i++) {
+        r->dims[i] = parse_stars(im, fi->fc->dims[i].name, cell[COL_DIM0 + i]);
+        any |= r->dims[i] != 0;
+    }
+    const char *cm = empty_null(cell[COL_COMMENT]);
+    if (cm) {
+        as_status s = as__text_nfc(cm, strlen(cm), &r->comment, why, sizeof why);
+        if (s == AS_NOMEM)
+            return AS_NOMEM;
+        if (s != AS_OK) {
+            as__import_problem(im, "comment", why);
+        } else if (as__utf8_chars(r->comment) > MAX_COMMENT_CHARS) {
+            snprintf(msg, sizeof msg, "is %zu characters long (at most %d)",
+                     as__utf8_chars(r->comment), MAX_COMMENT_CHARS);
+            as__import_problem(im, "comment", msg);
+        }
+        any = 1;
+    }
+    if (!any && !as__import_row_problems(im))
+        as__import_problem(im, NULL, "has no stars and no comment");
+    return AS_OK;
+}
+
+/* Derived values of a good row. */
+static as_status derive(as_db *db, fb_import *fi, fb_row *r)
+{
+    as_buf *b = &fi->stars;
+    b->len = 0;
+    as__buf_addc(b, '{');
+    for (size_t i = 0; i < fi->fc->ndims; i++)
+        if (r->dims[i]) {
+            char num[8];
+            if (b->len > 1)
+                as__buf_addc(b, ',');
+            as__json_quote(b, fi->fc->dims[i].name);
+            snprintf(num, sizeof num, ":%d", r->dims[i]);
+            as__buf_adds(b, num);
+        }
+    if (as__buf_add(b, "}", 2) < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    r->stars = b->data;
+    r->score = weighted_score(fi->fc, r->dims, r->overall);
+    if (r->comment) {
+        as_status s = as__sentiment_score(db, r->comment, strlen(r->comment), &r->sent);
+        if (s != AS_OK)
+            return s;
+        r->has_sentiment = 1;
+    }
+    int marker;
+    r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall, r->has_sentiment, r->sent.score,
+                        &fi->reasons, &r->mismatch, &marker);
+    if (!fi->reasons.data)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    r->suggestion = marker || (r->kind && strcmp(r->kind, "suggestion") == 0);
+    return AS_OK;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Bind ?2..?18 (everything but the key ?1 and the times). */
+static void bind_row(sqlite3_stmt *st, const fb_row *r, const char *reasons)
+{
+    bind_opt_text(st, 2, r->user_id);
+    bind_opt_text(st, 3, r->station_id);
+    sqlite3_bind_int64(st, 4, r->submitted_at);
+    bind_opt_text(st, 5, r->channel);
+    bind_opt_text(st, 6, r->kind);
+    if (r->overall)
+        sqlite3_bind_int(st, 7, r->overall);
+    sqlite3_bind_text(st, 8, r->stars, -1, SQLITE_STATIC);
+    bind_opt_text(st, 9, r->comment);
+    sqlite3_bind_text(st, 10, r->extra, -1, SQLITE_STATIC);
+    if (r->score >= 0)
+        sqlite3_bind_double(st, 11, r->score);
+    if (r->has_sentiment) {
+        sqlite3_bind_double(st, 12, r->sent.score);
+        sqlite3_bind_int(st, 13, r->sent.label);
+    }
+    sqlite3_bind_int(st, 14, r->urgency);
+    sqlite3_bind_text(st, 15, reasons, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 16, r->mismatch);
+    sqlite3_bind_int(st, 17, r->suggestion);
+}
+
+static const char SQL_FB_INSERT[] =
+    "INSERT INTO feedback (feedback_id, user_id, station_id, submitted_at, channel, kind,"
+    " overall, stars, comment, extra, score, sentiment, sentiment_label, urgency, reasons,"
+    " mismatch, suggestion, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?18) ON CONFLICT (feedback_id) DO NOTHING";
+
+static const char SQL_FB_FIND[] =
+    "SELECT user_id, station_id, submitted_at, channel, kind, overall, stars, comment, extra"
+    " FROM feedback WHERE feedback_id = ?1";
+
+static const char SQL_FB_UPDATE[] =
+    "UPDATE feedback SET user_id = ?2, station_id = ?3, submitted_at = ?4, channel = ?5,"
+    " kind = ?6, overall = ?7, stars = ?8, comment = ?9, extra = ?10, score = ?11,"
+    " sentiment = ?12, sentiment_label = ?13, urgency = ?14, reasons = ?15, mismatch = ?16,"
+    " suggestion = ?17, updated_at = ?18 WHERE feedback_id = ?1";
+
+static const char SQL_FB_HISTORY[] =
+    "INSERT INTO feedback_history (feedback_id, user_id, changed_at, old) VALUES (?1, ?2, ?3, ?4)";
+
+static int same_text(const unsigned char *a, const char *b)
+{
+    if (!a)
+        return !b;
+    return b && strcmp((const char *)a, b) == 0;
+}
+
+/* Compare the stored row with r; the old values of changed columns go
+ * into fi->old as a JSON object.  Returns the number of changes. */
+static int diff_row(sqlite3_stmt *q, const fb_row *r, as_buf *old)
+{
+    const char *texts[] = {r->user_id, r->station_id, NULL, r->channel, r->kind, NULL,
+                           r->stars, r->comment, r->extra};
+    static const char *const names[] = {"user_id", "station_id", "submitted_at", "channel",
+                                        "kind", "overall", "stars", "comment", "extra"};
+    int n = 0;
+    old->len = 0;
+    as__buf_addc(old, '{');
+    for (int i = 0; i < 9; i++) {
+        int changed;
+        if (i == 2)
+            changed = sqlite3_column_int64(q, i) != r->submitted_at;
+        else if (i == 5)
+            changed = (sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : sqlite3_column_int(q, i)) !=
+                      r->overall;
+        else
+            changed = !same_text(sqlite3_column_text(q, i), texts[i]);
+        if (!changed)
+            continue;
+        if (n++)
+            as__buf_addc(old, ',');
+        as__json_quote(old, names[i]);
+        as__buf_addc(old, ':');
+        if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+            as__buf_adds(old, "null");
+        } else if (i == 2 || i == 5) {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(q, i));
+            as__buf_adds(old, num);
+        } else {
+            as__json_quote(old, (const char *)sqlite3_column_text(q, i));
+        }
+    }
+    as__buf_add(old, "}", 2);
+    return n;
+}
+
+static as_status insert_row(as_db *db, fb_import *fi, const fb_row *r, int *inserted)
+{
+    sqlite3_stmt *st = as__stmt(db, SQL_FB_INSERT);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_row(st, r, fi->reasons.data);
+    sqlite3_bind_int64(st, 18, fi->now);
+    as_status s = as__step_done(db, st, "inserting feedback");
+    *inserted = s == AS_OK && sqlite3_changes(db->sql) > 0;
+    return s;
+}
+
+/* Look the row up: *found, and when found, compare and update. */
+static as_status update_row(as_db *db, fb_import *fi, const fb_row *r, int *found,
+                            as_upsert *result)
+{
+    sqlite3_stmt *q = as__stmt(db, SQL_FB_FIND);
+    if (!q)
+        return AS_INTERNAL;
+    sqlite3_bind_text(q, 1, r->feedback_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q);
+        return AS_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        as_status s = as__sqlfail(db, rc, "reading feedback");
+        sqlite3_reset(q);
+        return s;
+    }
+    int changes = diff_row(q, r, &fi->old);
+    sqlite3_reset(q);
+    if (!fi->old.data)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (!changes) {
+        *result = AS_UPSERT_UNCHANGED;
+        return AS_OK;
+    }
+    sqlite3_stmt *st = as__stmt(db, SQL_FB_HISTORY);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_opt_text(st, 2, r->user_id);
+    sqlite3_bind_int64(st, 3, fi->now);
+    sqlite3_bind_text(st, 4, fi->old.data, -1, SQLITE_STATIC);
+    as_status s = as__step_done(db, st, "recording a feedback change");
+    if (s != AS_OK)
+        return s;
+    if (!(st = as__stmt(db, SQL_FB_UPDATE)))
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_row(st, r, fi->reasons.data);
+    sqlite3_bind_int64(st, 18, fi->now);
+    if ((s = as__step_done(db, st, "updating feedback")) != AS_OK)
+        return s;
+    *result = AS_UPSERT_UPDATED;
+    return AS_OK;
+}
+
+/* Insert or update a row.  insert_first: try the insert before the lookup
+ * (faster for new rows; an import passes whether the previous row was new). */
+static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert_first,
+                           as_upsert *result)
+{
+    int inserted = 0, found = 0;
+    as_status s = AS_OK;
+    if (insert_first) {
+        s = insert_row(db, fi, r, &inserted);
+        if (s == AS_OK && !inserted)
+            s = update_row(db, fi, r, &found, result);
+    } else {
+        s = update_row(db, fi, r, &found, result);
+        if (s == AS_OK && !found)
+            s = insert_row(db, fi, r, &inserted);
+        if (s == AS_OK && !found && !inserted)
+            s = as__fail(db, AS_INTERNAL, "feedback %s: neither found nor inserted", r->feedback_id);
+    }
+    if (s != AS_OK)
+        return s;
+    if (inserted)
+        *result = AS_UPSERT_INSERTED;
+    if (*result == AS_UPSERT_UNCHANGED)
+        return AS_OK;
+    if (r->urgency >= fi->ac->ticket_level) {
+        char ref[80];
+        s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, fi->reasons.data,
+                                     ref, sizeof ref, NULL);
+    }
+    return s;
+}
+
+static as_status feedback_row(as__import *im, const char *const *cells, const char *extra,
+                              as_upsert *result, void *ctx)
+{
+    fb_import *fi = ctx;
+    as_db *db = as__import_db(im);
+    fb_row r;
+    as_status s = check_row(im, fi, cells, &r);
+    r.extra = extra ? extra : "{}";
+    if (s == AS_OK && !as__import_row_problems(im))
+        s = derive(db, fi, &r);
+    if (s == AS_OK && !as__import_row_problems(im))
+        s = write_row(db, fi, &r, as__import_last_inserted(im), result);
+    free(r.channel);
+    free(r.comment);
+    return s;
+}
+
+as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
+                             as_import_stats *stats)
+{
+    if (!db || !in)
+        return AS_MISUSE;
+    const as_config *cfg = as__db_config(db);
+    fb_import fi;
+    memset(&fi, 0, sizeof fi);
+    fi.fc = cfg->feedback;
+    fi.ac = cfg->alerts;
+    fi.tc = cfg->topics;
+    fi.now = as__now();
+    if (kw_build(&fi.km, fi.ac, fi.tc) < 0) {
+        free(fi.km.kws);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    const char *cols[COL_DIM0 + AS__FB_MAX_DIMS + 1];
+    size_t n = 0;
+    for (; n < COL_DIM0; n++)
+        cols[n] = fixed_cols[n];
+    for (size_t i = 0; i < fi.fc->ndims; i++)
+        cols[n++] = fi.fc->dims[i].name;
+    cols[n] = NULL;
+    as__import_spec spec = {cols, 2, 1, feedback_row, &fi};
+    as_status st = as__import_run(db, in, name ? name : "-", opts, &spec, stats);
+    as__buf_free(&fi.stars);
+    as__buf_free(&fi.reasons);
+    as__buf_free(&fi.old);
+    free(fi.km.kws);
+    return st;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+#define FB_SELECT                                                                             \
+    "SELECT f.feedback_id, f.user_id, f.station_id, f.submitted_at, f.channel, f.kind,"        \
+    " f.overall, f.stars, f.comment, f.extra, f.score, f.sentiment, f.sentiment_label,"        \
+    " f.urgency, f.reasons, f.mismatch, f.suggestion, t.ticket_ref,"                           \
+    " (SELECT count(*) FROM feedback_history h WHERE h.feedback_id = f.feedback_id),"          \
+    " f.created_at, f.updated_at"                                                              \
+    " FROM feedback f LEFT JOIN feedback_tickets t ON t.feedback_id = f.feedback_id"
+
+static const char *ctext(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static void fill(as_feedback *v, sqlite3_stmt *st)
+{
+    memset(v, 0, sizeof *v);
+    v->feedback_id = ctext(st, 0);
+    v->user_id = ctext(st, 1);
+    v->station_id = ctext(st, 2);
+    v->submitted_at = sqlite3_column_int64(st, 3);
+    v->channel = ctext(st, 4);
+    v->kind = ctext(st, 5);
+    v->overall = sqlite3_column_int(st, 6);
+    v->stars = ctext(st, 7);
+    v->comment = ctext(st, 8);
+    v->extra = ctext(st, 9);
+    v->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    v->score = sqlite3_column_double(st, 10);
+    v->has_sentiment = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    v->sentiment = sqlite3_column_double(st, 11);
+    v->sentiment_label = sqlite3_column_int(st, 12);
+    v->urgency = sqlite3_column_int(st, 13);
+    v->urgency_name = as__urgency_name(v->urgency);
+    v->reasons = ctext(st, 14);
+    v->mismatch = sqlite3_column_int(st, 15);
+    v->suggestion = sqlite3_column_int(st, 16);
+    v->ticket_ref = ctext(st, 17);
+    v->revisions = sqlite3_column_int64(st, 18);
+    v->created_at = sqlite3_column_int64(st, 19);
+    v->updated_at = sqlite3_column_int64(st, 20);
+}
+
+struct as_feedback_iter {
+    as_db *db;
+    sqlite3_stmt *st;
+    as_feedback view;
+};
+
+static const char SQL_FB_LIST[] =
+    FB_SELECT
+    " WHERE (?1 IS NULL OR f.station_id = ?1) AND (?2 = 0 OR f.submitted_at >= ?2)"
+    " AND (?3 = 0 OR f.submitted_at < ?3) AND (?4 = 0 OR f.urgency >= ?5)"
+    " AND (?7 IS NULL OR f.feedback_id = ?7)"
+    " ORDER BY CASE WHEN ?4 THEN -f.urgency ELSE 0 END,"
+    " CASE WHEN ?4 THEN f.submitted_at ELSE -f.submitted_at END, f.feedback_id LIMIT ?6";
+
+static as_status iter_open(as_feedback_iter **out, as_db *db, const as_feedback_query *q,
+                           const char *feedback_id)
+{
+    as_feedback_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    it->db = db;
+    int rc = sqlite3_prepare_v2(db->sql, SQL_FB_LIST, -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
+        return as__sqlfail(db, rc, "listing feedback");
+    }
+    if (q && q->station_id)
+        sqlite3_bind_text(it->st, 1, q->station_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(it->st, 2, q ? q->from : 0);
+    sqlite3_bind_int64(it->st, 3, q ? q->to : 0);
+    sqlite3_bind_int(it->st, 4, q && q->urgent);
+    sqlite3_bind_int(it->st, 5, as__db_config(db)->alerts->ticket_level);
+    sqlite3_bind_int64(it->st, 6, q && q->limit > 0 ? q->limit : -1);
+    if (feedback_id)
+        sqlite3_bind_text(it->st, 7, feedback_id, -1, SQLITE_TRANSIENT);
+    *out = it;
+    return AS_OK;
+}
+
+as_status as_feedback_iter_new(as_feedback_iter **out, as_db *db, const as_feedback_query *query)
+{
+    if (!out || !db)
+        return AS_MISUSE;
+    *out = NULL;
+    return iter_open(out, db, query, NULL);
+}
+
+as_status as_feedback_next(as_feedback_iter *it, const as_feedback **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    int rc = sqlite3_step(it->st);
+    if (rc == SQLITE_DONE)
+        return AS_DONE;
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(it->db, rc, "listing feedback");
+    fill(&it->view, it->st);
+    *view = &it->view;
+    return AS_OK;
+}
+
+void as_feedback_iter_free(as_feedback_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it);
+}
+
+static char *dup_or_null(const char *s, int *failed)
+{
+    if (!s)
+        return NULL;
+    char *d = as__strdup(s);
+    if (!d)
+        *failed = 1;
+    return d;
+}
+
+void as_feedback_free(as_feedback *fb)
+{
+    if (!fb)
+        return;
+    const char *owned[] = {fb->feedback_id, fb->user_id, fb->station_id, fb->channel, fb->kind,
+                           fb->stars, fb->comment, fb->extra, fb->reasons, fb->ticket_ref};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        free((char *)owned[i]);
+    free(fb);
+}
+
+as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id)
+{
+    if (!out || !db || !feedback_id)
+        return AS_MISUSE;
+    *out = NULL;
+    as_feedback_iter *it;
+    as_status s = iter_open(&it, db, NULL, feedback_id);
+    if (s != AS_OK)
+        return s;
+    const as_feedback *v;
+    s = as_feedback_next(it, &v);
+    if (s == AS_DONE) {
+        as_feedback_iter_free(it);
+        return as__fail(db, AS_NOTFOUND, "feedback_id: no feedback '%s'", feedback_id);
+    }
+    if (s != AS_OK) {
+        as_feedback_iter_free(it);
+        return s;
+    }
+    as_feedback *fb = malloc(sizeof *fb);
+    int failed = !fb;
+    if (fb) {
+        *fb = *v;
+        fb->feedback_id = dup_or_null(v->feedback_id, &failed);
+        fb->user_id = dup_or_null(v->user_id, &failed);
+        fb->station_id = dup_or_null(v->station_id, &failed);
+        fb->channel = dup_or_null(v->channel, &failed);
+        fb->kind = dup_or_null(v->kind, &failed);
+        fb->stars = dup_or_null(v->stars, &failed);
+        fb->comment = dup_or_null(v->comment, &failed);
+        fb->extra = dup_or_null(v->extra, &failed);
+        fb->reasons = dup_or_null(v->reasons, &failed);
+        fb->ticket_ref = dup_or_null(v->ticket_ref, &failed);
+    }
+    as_feedback_iter_free(it);
+    if (failed) {
+        as_feedback_free(fb);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    as__ok(db);
+    *out = fb;
+    return AS_OK;
+}
+
+/* ---- history --------------------------------------------------------- */
+
+struct as_feedback_history_iter {
+    as_db *db;
+    sqlite3_stmt *st;
+    as_feedback_change view;
+};
+
+as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
+                                       const char *feedback_id)
+{
+    if (!out || !db || !feedback_id)
+        return AS_MISUSE;
+    *out = NULL;
+    sqlite3_stmt *q = as__stmt(db, "SELECT 1 FROM feedback WHERE feedback_id = ?1");
+    if (!q)
+        return AS_INTERNAL;
+    sqlite3_bind_text(q, 1, feedback_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+        return as__fail(db, AS_NOTFOUND, "feedback_id: no feedback '%s'", feedback_id);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "reading feedback");
+    as_feedback_history_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    it->db = db;
+    rc = sqlite3_prepare_v2(db->sql,
+                            "SELECT feedback_id, changed_at, old FROM feedback_history"
+                            " WHERE feedback_id = ?1 ORDER BY changed_at, id",
+                            -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
+        return as__sqlfail(db, rc, "reading feedback history");
+    }
+    sqlite3_bind_text(it->st, 1, feedback_id, -1, SQLITE_TRANSIENT);
+    *out = it;
+    return AS_OK;
+}
+
+as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedback_change **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    int rc = sqlite3_step(it->st);
+    if (rc == SQLITE_DONE)
+        return AS_DONE;
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(it->db, rc, "reading feedback history");
+    it->view.feedback_id = ctext(it->st, 0);
+    it->view.changed_at = sqlite3_column_int64(it->st, 1);
+    it->view.old = ctext(it->st, 2);
+    *view = &it->view;
+    return AS_OK;
+}
+
+void as_feedback_history_iter_free(as_feedback_history_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it);
+}
+
+/* ---- stats ----------------------------------------------------------- */
+
+struct as_feedback_stat_iter {
+    as_feedback_stat *rows;
+    char **keys;
+    size_t n, pos;
+};
+
+static const char SQL_STATS_STATION[] =
+    "SELECT coalesce(station_id, '(none)'), count(*), sum(score), sum(score >= 4)"
+    " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
+    " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1";
+static const char SQL_STATS_DAY[] =
+    "SELECT date(submitted_at + ?3 * 60, 'unixepoch'), count(*), sum(score), sum(score >= 4)"
+    " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
+    " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1 ORDER BY 1";
+static const char SQL_STATS_DIM[] =
+    "SELECT j.key, count(*), sum(j.value), sum(j.value >= 4)"
+    " FROM feedback f, json_each(f.stars) j WHERE (?1 = 0 OR f.submitted_at >= ?1)"
+    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
+
+static int by_bayes(const void *a, const void *b)
+{
+    const as_feedback_stat *x = a, *y = b;
+    if (x->bayes != y->bayes)
+        return x->bayes < y->bayes ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+void as_feedback_stats_iter_free(as_feedback_stat_iter *it)
+{
+    if (!it)
+        return;
+    for (size_t i = 0; i < it->n; i++)
+        free(it->keys[i]);
+    free(it->keys);
+    free(it->rows);
+    free(it);
+}
+
+as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
+                                     int64_t from, int64_t to)
+{
+    if (!out || !db)
+        return AS_MISUSE;
+    *out = NULL;
+    const char *sql = by == AS_FEEDBACK_BY_STATION     ? SQL_STATS_STATION
+                      : by == AS_FEEDBACK_BY_DAY       ? SQL_STATS_DAY
+                      : by == AS_FEEDBACK_BY_DIMENSION ? SQL_STATS_DIM
+                                                       : NULL;
+    if (!sql)
+        return as__fail(db, AS_INVALID, "by: %d is not station, dimension or day", (int)by);
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    if (by == AS_FEEDBACK_BY_DAY)
+        sqlite3_bind_int(st, 3, as_db_utc_offset(db));
+    as_feedback_stat_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    size_t cap = 0;
+    double total = 0;
+    int64_t total_n = 0;
+    int rc;
+    as_status s = AS_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (it->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            as_feedback_stat *r = realloc(it->rows, cap * sizeof *r);
+            char **k = r ? realloc(it->keys, cap * sizeof *k) : NULL;
+            if (r)
+                it->rows = r;
+            if (!k) {
+                s = as__fail(db, AS_NOMEM, "out of memory");
+                break;
+            }
+            it->keys = k;
+        }
+        char *key = as__strdup(ctext(st, 0) ? ctext(st, 0) : "(none)");
+        if (!key) {
+            s = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
+        as_feedback_stat *r = &it->rows[it->n];
+        it->keys[it->n++] = key;
+        r->key = key;
+        r->count = sqlite3_column_int64(st, 1);
+        double sum = sqlite3_column_double(st, 2);
+        r->mean = r->count ? sum / (double)r->count : 0;
+        r->csat = r->count ? 100.0 * (double)sqlite3_column_int64(st, 3) / (double)r->count : 0;
+        r->bayes = sum; /* the sum until the prior is known */
+        total += sum;
+        total_n += r->count;
+    }
+    if (s == AS_OK && rc != SQLITE_DONE)
+        s = as__sqlfail(db, rc, "feedback stats");
+    sqlite3_reset(st);
+    if (s != AS_OK) {
+        as_feedback_stats_iter_free(it);
+        return s;
+    }
+    double m = as__db_config(db)->feedback->prior_weight;
+    double prior = total_n ? total / (double)total_n : 0;
+    for (size_t i = 0; i < it->n; i++) {
+        as_feedback_stat *r = &it->rows[i];
+        r->prior = prior;
+        r->bayes = m + (double)r->count > 0 ? (m * prior + r->bayes) / (m + (double)r->count) : 0;
+    }
+    if (by != AS_FEEDBACK_BY_DAY && it->n > 1)
+        qsort(it->rows, it->n, sizeof *it->rows, by_bayes);
+    as__ok(db);
+    *out = it;
+    return AS_OK;
+}
+
+as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_stat **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    if (it->pos >= it->n)
+        return AS_DONE;
+    *view = &it->rows[it->pos++];
+    return AS_OK;
+}

@@ -1,0 +1,84 @@
+/* feedback.h - internal: feedback configuration (sections feedback, alerts,
+ * topics), urgency rules, the escalation hook and demand matching. */
+#ifndef AS_FEEDBACK_H
+#define AS_FEEDBACK_H
+
+#include "config.h"
+
+enum { AS__FB_MAX_DIMS = 16 };
+
+/* Urgency levels (stored as integers). */
+enum { AS__URG_NONE = 0, AS__URG_LOW, AS__URG_MEDIUM, AS__URG_HIGH, AS__URG_CRITICAL };
+
+typedef struct as__fb_dim {
+    char *name;              /* a CSV column name: [a-z][a-z0-9_]* */
+    double weight;           /* > 0 */
+} as__fb_dim;
+
+/* Section feedback. */
+struct as__feedback_cfg {
+    as__fb_dim dims[AS__FB_MAX_DIMS];
+    size_t ndims;
+    double prior_weight;     /* m of the Bayesian mean */
+};
+
+typedef struct as__alert_rule {
+    char *name;
+    char **keywords;         /* NFC text, matched as substrings */
+    size_t nkeywords;
+    int level;               /* AS__URG_* */
+    char *reason;
+    int max_overall;         /* 0: any; else only when overall <= this */
+} as__alert_rule;
+
+/* Section alerts. */
+struct as__alerts_cfg {
+    as__alert_rule *rules;
+    size_t nrules;
+    int ticket_level;        /* feedback at or above opens a ticket */
+    double mismatch_below;   /* 5 stars with sentiment <= this is a mismatch */
+    int mismatch_level;
+};
+
+typedef struct as__topic {
+    char *name;
+    char **keywords;
+    size_t nkeywords;
+} as__topic;
+
+/* Section topics. */
+struct as__topics_cfg {
+    as__topic *topics;
+    size_t ntopics;
+    char **markers;          /* words that make any feedback a suggestion */
+    size_t nmarkers;
+    char **stoplist;         /* phrases never proposed as topics (substring) */
+    size_t nstop;
+    int min_users;           /* a mined phrase needs this many distinct users */
+    int max_phrases;         /* at most this many mined phrases */
+};
+
+void as__feedback_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
+void as__feedback_cfg_free(as_config *cfg);
+void as__alerts_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
+void as__alerts_cfg_free(as_config *cfg);
+void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
+void as__topics_cfg_free(as_config *cfg);
+
+/* Level name <-> number ("none", "low", "medium", "high", "critical"). */
+const char *as__urgency_name(int level);
+int as__urgency_parse(const char *s);
+
+/*
+ * Open a ticket for urgent feedback (inside the caller's transaction).
+ * For now this queues a row in feedback_escalations with a stable ref
+ * ("FB-" + feedback_id) and links it in feedback_tickets; the lead connects
+ * it to the tickets capability at merge.  Opening twice changes nothing.
+ * ref (size refsz) receives the ticket ref.  *opened (may be NULL) is 1
+ * when it was new.
+ */
+as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
+                                   int level, const char *reasons_json, char *ref, size_t refsz,
+                                   int *opened);
+
+#endif

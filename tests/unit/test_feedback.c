@@ -1,0 +1,410 @@
+/* test_feedback.c - the feedback C API: import (every malformed-CSV case,
+ * encodings, all-or-nothing, skip-bad, idempotency, history), urgency and
+ * tickets, stats with the Bayesian mean, demand mining and shipping, and
+ * the configuration sections. */
+#include "helpers.h"
+#include "config.h"
+#include "feedback.h"
+
+#include <math.h>
+
+TestSuite(feedback, .fini = th_cleanup);
+
+typedef struct rejects {
+    int n;
+    char first[512];
+    char all[4096];
+} rejects;
+
+static void on_reject(void *ud, const as_reject *r)
+{
+    rejects *rj = ud;
+    char line[512];
+    snprintf(line, sizeof line, "%s:%llu: %s%s%s\n", r->file, (unsigned long long)r->line,
+             r->field ? r->field : "", r->field ? ": " : "", r->reason);
+    if (!rj->n++)
+        snprintf(rj->first, sizeof rj->first, "%s", line);
+    strncat(rj->all, line, sizeof rj->all - strlen(rj->all) - 1);
+}
+
+static as_status import_text(as_db *db, const char *text, size_t len, unsigned flags,
+                             const char *enc, as_import_stats *st, rejects *rj)
+{
+    FILE *f = fmemopen((void *)text, len, "rb");
+    cr_assert_not_null(f);
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = flags;
+    o.encoding = enc;
+    o.on_reject = on_reject;
+    o.userdata = rj;
+    if (rj)
+        memset(rj, 0, sizeof *rj);
+    else
+        o.on_reject = NULL;
+    as_status s = as_feedback_import(db, f, "fb.csv", &o, st);
+    fclose(f);
+    return s;
+}
+
+static as_status import_str(as_db *db, const char *text, unsigned flags, as_import_stats *st,
+                            rejects *rj)
+{
+    return import_text(db, text, strlen(text), flags, NULL, st, rj);
+}
+
+static int64_t count(as_db *db, const char *sql)
+{
+    /* Through the internal handle: tests may use internal.h. */
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#define HEAD "feedback_id,user_id,station_id,submitted_at,kind,overall,ui,payment,coupon,service,comment\n"
+
+Test(feedback, import_and_read_back)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD
+        "F1,U1,S1,2026-11-24T09:05:00+08:00,complaint,2,2,1,,3,\"重复扣款，要求退款\"\n"
+        "F2,U2,S1,2026/11/24 9:05,praise,5,5,5,5,5,\"很好，\"\"赞\"\"\"\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(st.inserted, 2);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
+    cr_assert_str_eq(f->stars, "{\"ui\":2,\"payment\":1,\"service\":3}");
+    /* (2*1 + 1*1.5 + 3*1.5) / 4 = 2.0 */
+    cr_assert(fabs(f->score - 2.0) < 1e-9, "score %f", f->score);
+    cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
+    cr_assert_str_eq(f->ticket_ref, "FB-F1");
+    cr_assert_not_null(strstr(f->reasons, "money_lost"));
+    cr_assert_eq(f->submitted_at, 1795482300);
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "F2"), AS_OK);
+    cr_assert_str_eq(f->comment, "很好，\"赞\"");
+    cr_assert_eq(f->submitted_at, 1795482300, "Excel time in the business zone");
+    cr_assert_null(f->ticket_ref);
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "F9"), AS_NOTFOUND);
+    cr_assert_null(f);
+    as_feedback_free(NULL);
+    as_close(db);
+}
+
+Test(feedback, idempotent_and_changes_recorded)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *v1 = HEAD "F1,U1,S1,2026-11-24,,1,,,,,加错油了\nF2,U2,S1,2026-11-24,,4,,,,,好\n";
+    const char *v2 = HEAD "F1,U1,S1,2026-11-24,,2,,,,,加错油了!\nF2,U2,S1,2026-11-24,,4,,,,,好\n";
+    cr_assert_eq(import_str(db, v1, 0, &st, NULL), AS_OK);
+    cr_assert_eq(import_str(db, v1, 0, &st, NULL), AS_OK);
+    cr_assert_eq(st.inserted, 0);
+    cr_assert_eq(st.unchanged, 2);
+    cr_assert_eq(import_str(db, v2, 0, &st, NULL), AS_OK);
+    cr_assert_eq(st.updated, 1);
+    cr_assert_eq(st.unchanged, 1);
+    cr_assert_eq(import_str(db, v2, 0, &st, NULL), AS_OK);
+    cr_assert_eq(st.unchanged, 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_history"), 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_history WHERE old ="
+                           " '{\"overall\":1,\"comment\":\"加错油了\"}'"), 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_escalations"), 1, "ticket opened once");
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_tickets WHERE ticket_ref = 'FB-F1'"), 1);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
+    cr_assert_eq(f->revisions, 1);
+    cr_assert_eq(f->overall, 2);
+    cr_assert_eq(f->urgency, AS_URGENCY_CRITICAL);
+    as_feedback_free(f);
+    as_feedback_history_iter *h;
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "F1"), AS_OK);
+    const as_feedback_change *ch;
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_OK);
+    cr_assert_str_eq(ch->old, "{\"overall\":1,\"comment\":\"加错油了\"}");
+    cr_assert_gt(ch->changed_at, 0);
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_DONE);
+    as_feedback_history_iter_free(h);
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "nope"), AS_NOTFOUND);
+    as_feedback_history_iter_free(NULL);
+    as_close(db);
+}
+
+/* Each malformed input: the text, and the expected first problem. */
+static const struct {
+    const char *text;
+    const char *problem;
+} malformed[] = {
+    {"feedback_id,submitted_at,overall\nA,2026-11-24,5\nB,2026-02-30,5\n",
+     "fb.csv:3: submitted_at: '2026-02-30' is not a time"},
+    {"feedback_id,submitted_at,overall\nA,2026-11-24,9\n",
+     "fb.csv:2: overall: '9' is not a star rating"},
+    {"feedback_id,submitted_at,ui\nA,2026-11-24,-1\n", "fb.csv:2: ui: '-1' is not a star rating"},
+    {"feedback_id,submitted_at,overall\nA,2026-11-24\n", "fb.csv:2: has 2 fields, the header has 3"},
+    {"feedback_id,submitted_at,overall\nA,2026-11-24,5,6\n", "fb.csv:2: has 4 fields"},
+    {"feedback_id,submitted_at,comment\n\"A\nB\",2026-11-24,x\nC,2026-11-24,\"a\"b\"\n",
+     "fb.csv:4: character after a closing quote"},
+    {"feedback_id,submitted_at,comment\nA,2026-11-24,\"a\"b\"\n", "fb.csv:2: character after a closing quote"},
+    {"feedback_id,submitted_at,comment\nA,2026-11-24,\"open\n\n", "fb.csv:2: unterminated quote"},
+    {"feedback_id,submitted_at,comment\nA,2026-11-24,\xb2\xe2\n",
+     "fb.csv:2: invalid UTF-8 at byte 14 of the line (is the file GB18030/GBK? try --encoding gb18030)"},
+    {"feedback_id,submitted_at,kind,comment\nA,2026-11-24,bug,x\n", "fb.csv:2: kind: 'bug' is not a kind"},
+    {"feedback_id,submitted_at\nA,2026-11-24\n", "fb.csv:2: has no stars and no comment"},
+    {"feedback_id,submitted_at,comment\nA,,x\n", "fb.csv:2: submitted_at: is missing"},
+    {"feedback_id,comment\nA,x\n", "fb.csv:1: missing column 'submitted_at'"},
+};
+
+Test(feedback, every_malformed_case_is_located_and_nothing_imported)
+{
+    as_db *db = th_open_new();
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        as_import_stats st;
+        rejects rj;
+        as_status s = import_str(db, malformed[i].text, 0, &st, &rj);
+        cr_assert_eq(s, AS_INVALID, "case %zu: status %d", i, s);
+        cr_assert(strstr(rj.all, malformed[i].problem) || strstr(as_errmsg(db), malformed[i].problem + 7),
+                  "case %zu: expected '%s', got '%s' / '%s'", i, malformed[i].problem, rj.all,
+                  as_errmsg(db));
+        cr_assert_eq(count(db, "SELECT count(*) FROM feedback"), 0, "case %zu: all or nothing", i);
+    }
+    as_close(db);
+}
+
+Test(feedback, skip_bad_and_dry_run)
+{
+    as_db *db = th_open_new();
+    const char *csv = "feedback_id,submitted_at,overall\nA,2026-11-24,5\nB,2026-11-24,6\nC,x,1\n";
+    as_import_stats st;
+    rejects rj;
+    cr_assert_eq(import_str(db, csv, AS_IMPORT_SKIP_BAD | AS_IMPORT_DRY_RUN, &st, &rj), AS_OK);
+    cr_assert_eq(st.inserted, 1);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback"), 0, "dry run keeps nothing");
+    cr_assert_eq(import_str(db, csv, AS_IMPORT_SKIP_BAD, &st, &rj), AS_OK);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback"), 1);
+    cr_assert_eq(rj.n, 2);
+    as_close(db);
+}
+
+Test(feedback, bom_crlf_and_gb18030)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *bom = "\xef\xbb\xbf" "feedback_id,submitted_at,comment\r\nA,2026-11-24,\"x\r\ny\"\r\n";
+    cr_assert_eq(import_str(db, bom, 0, &st, NULL), AS_OK);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "A"), AS_OK);
+    cr_assert_str_eq(f->comment, "x\r\ny");
+    as_feedback_free(f);
+    /* 测试 in GB18030 is B2 E2 CA D4. */
+    const char gb[] = "feedback_id,submitted_at,comment\r\nB,2026-11-24,\xb2\xe2\xca\xd4\r\n";
+    rejects rj;
+    cr_assert_eq(import_text(db, gb, sizeof gb - 1, 0, NULL, &st, &rj), AS_INVALID);
+    cr_assert(strstr(rj.first, "try --encoding gb18030"), "%s", rj.first);
+    cr_assert_eq(import_text(db, gb, sizeof gb - 1, 0, "gb18030", &st, &rj), AS_OK);
+    cr_assert_eq(as_feedback_get(&f, db, "B"), AS_OK);
+    cr_assert_str_eq(f->comment, "测试");
+    as_feedback_free(f);
+    as_close(db);
+}
+
+Test(feedback, urgent_queue_order_and_filters)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD
+        "A,U1,S1,2026-11-24T10:00+08:00,,1,,,,,要去12315投诉\n"
+        "B,U2,S1,2026-11-24T09:00+08:00,,1,,,,,加错油\n"
+        "C,U3,S2,2026-11-24T08:00+08:00,,1,,,,,多扣钱\n"
+        "D,U4,S2,2026-11-24T07:00+08:00,,3,,,,,有点失望\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK);
+    as_feedback_query q = AS_FEEDBACK_QUERY_INIT;
+    q.urgent = 1;
+    as_feedback_iter *it;
+    cr_assert_eq(as_feedback_iter_new(&it, db, &q), AS_OK);
+    const as_feedback *v;
+    char order[16] = "";
+    while (as_feedback_next(it, &v) == AS_OK)
+        strcat(order, v->feedback_id);
+    as_feedback_iter_free(it);
+    cr_assert_str_eq(order, "BCA", "critical first, then oldest first; low is not urgent");
+    q = (as_feedback_query)AS_FEEDBACK_QUERY_INIT;
+    q.station_id = "S2";
+    q.limit = 1;
+    cr_assert_eq(as_feedback_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_feedback_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->feedback_id, "C");
+    cr_assert_str_eq(v->urgency_name, "high");
+    cr_assert_eq(as_feedback_next(it, &v), AS_DONE);
+    as_feedback_iter_free(it);
+    as_close(db);
+}
+
+Test(feedback, bayesian_mean_keeps_small_stations_down)
+{
+    as_db *db = th_open_new();
+    as_buf b = {0};
+    as__buf_adds(&b, "feedback_id,station_id,submitted_at,overall\n");
+    /* BIG: 80 ratings of 5 and 20 of 4 (mean 4.8); MID: 100 of 3; SMALL: three 5s. */
+    for (int i = 0; i < 200; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "B%d,%s,2026-11-24,%d\n", i, i < 100 ? "BIG" : "MID",
+                 i < 80 ? 5 : i < 100 ? 4 : 3);
+        as__buf_adds(&b, line);
+    }
+    as__buf_adds(&b, "s1,SMALL,2026-11-24,5\ns2,SMALL,2026-11-24,5\ns3,SMALL,2026-11-24,5\n");
+    as__buf_add(&b, "", 1);
+    as_import_stats st;
+    cr_assert_eq(import_str(db, b.data, 0, &st, NULL), AS_OK);
+    as__buf_free(&b);
+    as_feedback_stat_iter *it;
+    cr_assert_eq(as_feedback_stats_iter_new(&it, db, AS_FEEDBACK_BY_STATION, 0, 0), AS_OK);
+    const as_feedback_stat *s;
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
+    cr_assert_str_eq(s->key, "BIG", "the small station does not top the table");
+    double prior = (480 + 300 + 15) / 203.0;
+    cr_assert(fabs(s->prior - prior) < 1e-9);
+    cr_assert(fabs(s->bayes - (10 * prior + 480) / 110.0) < 1e-9, "bayes %f", s->bayes);
+    cr_assert(fabs(s->csat - 100.0) < 1e-9);
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
+    cr_assert_str_eq(s->key, "SMALL");
+    cr_assert(fabs(s->mean - 5.0) < 1e-9);
+    cr_assert(fabs(s->bayes - (10 * prior + 15) / 13.0) < 1e-9);
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
+    cr_assert_str_eq(s->key, "MID");
+    cr_assert(fabs(s->csat) < 1e-9);
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_DONE);
+    as_feedback_stats_iter_free(it);
+    cr_assert_eq(as_feedback_stats_iter_new(&it, db, (as_feedback_by)9, 0, 0), AS_INVALID);
+    as_close(db);
+}
+
+Test(feedback, demand_topics_link_and_ship_once)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = "feedback_id,user_id,submitted_at,kind,comment\n"
+                      "1,U1,2026-11-20,suggestion,希望增加电子发票\n"
+                      "2,U2,2026-11-21,,建议支持开发票\n"
+                      "3,U3,2026-11-22,praise,发票很好开\n"
+                      "4,U1,2026-11-23,suggestion,电子发票!\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK);
+    as_demand_iter *it;
+    cr_assert_eq(as_demand_iter_new(&it, db, 0), AS_OK);
+    const as_demand *d;
+    cr_assert_eq(as_demand_next(it, &d), AS_OK);
+    cr_assert_str_eq(d->topic, "电子发票");
+    cr_assert_eq(d->users, 2, "praise without a marker is not a suggestion");
+    cr_assert_eq(d->feedback, 3);
+    cr_assert_eq(as_demand_next(it, &d), AS_DONE);
+    as_demand_iter_free(it);
+    int64_t n, a, k;
+    cr_assert_eq(as_demand_ship(db, "BL-1", 0, &n, &a, &k), AS_NOTFOUND);
+    cr_assert_eq(as_demand_link(db, "电子发票", "BL-1"), AS_OK);
+    cr_assert_eq(as_demand_link(db, "电子发票", "BL-1"), AS_OK, "linking again is fine");
+    cr_assert_eq(as_demand_link(db, "", "BL-1"), AS_INVALID);
+    cr_assert_eq(as_demand_link(db, "x", "a b"), AS_INVALID);
+    cr_assert_eq(as_demand_ship(db, "BL-1", 1764000000, &n, &a, &k), AS_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(as_demand_ship(db, "BL-1", 1764000000, &n, &a, &k), AS_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(a, 2);
+    cr_assert_eq(count(db, "SELECT count(*) FROM outbox WHERE kind = 'demand_shipped'"), 2);
+    as_close(db);
+}
+
+/* Bad sections: the text and the expected FILE:LINE:COL message. */
+static const struct {
+    const char *yaml;
+    const char *error;
+} bad_cfg[] = {
+    {"feedback:\n  dimensions:\n    UI: 1\n", "c.yaml:3:5: feedback.dimensions: 'UI' is not a column name"},
+    {"feedback:\n  dimensions:\n    overall: 1\n", "c.yaml:3:5: feedback.dimensions: 'overall' is a fixed column"},
+    {"feedback:\n  dimensions:\n    ui: 0\n", "c.yaml:3:9: 0 is out of range"},
+    {"feedback:\n  dimensions: [ui]\n", "c.yaml:2:15: feedback.dimensions: expected a mapping"},
+    {"feedback:\n  prior: 3\n", "c.yaml:2:3:"},
+    {"feedback:\n  prior_weight: lots\n", "c.yaml:2:17: 'lots' is not a number"},
+    {"alerts:\n  ticket_level: soon\n", "c.yaml:2:17: 'soon' is not a level"},
+    {"alerts:\n  ticket_level: none\n", "c.yaml:2:17: 'none' is not a level"},
+    {"alerts:\n  mismatch:\n    sentiment_at_most: -2\n", "c.yaml:3:24: -2 is out of range"},
+    {"alerts:\n  rules:\n    a:\n      keywords: 退款\n      level: high\n", "c.yaml:4:17: alerts.rules.a: expected a list"},
+    {"alerts:\n  rules:\n    a:\n      keywords: [\"\"]\n      level: high\n", "c.yaml:4:18: alerts.rules.a: expected a non-empty word"},
+    {"alerts:\n  rules:\n    a:\n      keywords: [x]\n      level: high\n      max_overall: 6\n", "c.yaml:6:20: 6 is out of range"},
+    {"alerts:\n  rules:\n    a:\n      keywords: [x]\n", "c.yaml:4:7: alerts.rules.a: needs keywords and level"},
+    {"alerts:\n  rules: [a]\n", "c.yaml:2:10: alerts.rules: expected a mapping"},
+    {"topics:\n  min_users: 0\n", "c.yaml:2:14: 0 is out of range"},
+    {"topics:\n  dictionary:\n    发票: []\n", "c.yaml:3:9: topics.dictionary.发票: the keyword list is empty"},
+    {"topics:\n  markers: 希望\n", "c.yaml:2:12: topics.markers: expected a list"},
+};
+
+Test(feedback, config_errors_have_line_and_column)
+{
+    for (size_t i = 0; i < sizeof bad_cfg / sizeof bad_cfg[0]; i++) {
+        as_config *cfg = NULL;
+        char *err = NULL;
+        as_status s = as_config_parse(&cfg, bad_cfg[i].yaml, strlen(bad_cfg[i].yaml), "c.yaml", &err);
+        cr_assert_eq(s, AS_CONFIG, "case %zu", i);
+        cr_assert(err && strstr(err, bad_cfg[i].error), "case %zu: expected '%s', got '%s'", i,
+                  bad_cfg[i].error, err ? err : "(null)");
+        as_free(err);
+        cr_assert_null(cfg);
+    }
+}
+
+Test(feedback, config_defaults_and_override)
+{
+    as_config *cfg = NULL;
+    cr_assert_eq(as_config_load(&cfg, NULL, NULL), AS_OK);
+    cr_assert_eq(cfg->feedback->ndims, 4);
+    cr_assert_str_eq(cfg->feedback->dims[1].name, "payment");
+    cr_assert(cfg->alerts->nrules >= 5);
+    cr_assert_eq(cfg->alerts->ticket_level, AS__URG_HIGH);
+    cr_assert(cfg->topics->ntopics >= 5);
+    as_config_free(cfg);
+    const char *y = "feedback:\n  dimensions:\n    speed: 2\n  prior_weight: 3\n";
+    cr_assert_eq(as_config_parse(&cfg, y, strlen(y), "c.yaml", NULL), AS_OK);
+    cr_assert_eq(cfg->feedback->ndims, 1);
+    cr_assert(fabs(cfg->feedback->prior_weight - 3) < 1e-9);
+    cr_assert(cfg->alerts->nrules >= 5, "other sections from the defaults");
+    as_config_free(cfg);
+}
+
+Test(feedback, five_stars_with_negative_text_is_a_mismatch)
+{
+    /* The threshold at 0 makes any text the scorer does not call positive
+     * "strongly negative", whatever scorer is linked in. */
+    const char *y = "alerts:\n  ticket_level: critical\n  mismatch:\n"
+                    "    sentiment_at_most: 0\n    level: high\n  rules: {}\n";
+    as_config *cfg = NULL;
+    cr_assert_eq(as_config_parse(&cfg, y, strlen(y), "c.yaml", NULL), AS_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    as_import_stats st;
+    const char *csv = "feedback_id,submitted_at,overall,comment\n"
+                      "A,2026-11-24,5,差评\nB,2026-11-24,4,差评\nC,2026-11-24,5,\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "A"), AS_OK);
+    cr_assert(f->has_sentiment && f->sentiment <= 0, "差评 is not positive");
+    cr_assert_eq(f->mismatch, 1);
+    cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
+    cr_assert_not_null(strstr(f->reasons, "\"rule\":\"mismatch\""));
+    cr_assert_null(f->ticket_ref, "below ticket_level: no ticket");
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "B"), AS_OK);
+    cr_assert_eq(f->mismatch, 0, "only 5 stars");
+    as_feedback_free(f);
+    cr_assert_eq(as_feedback_get(&f, db, "C"), AS_OK);
+    cr_assert_eq(f->mismatch, 0, "no comment, no sentiment");
+    cr_assert_eq(f->has_sentiment, 0);
+    as_feedback_free(f);
+    as_close(db);
+    as_config_free(cfg);
+}

@@ -105,5 +105,6 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_sentiment(cli *c, int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
     "  rules      check a configuration file\n"
+    "  sentiment  score text, manage the lexicon, train and evaluate the model\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -40,6 +41,7 @@ static const cli_command commands[] = {
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
     {"rules", cmd_rules, "check a configuration file"},
+    {"sentiment", cmd_sentiment, "explainable sentiment of feedback text"},
     {NULL, NULL, NULL},
 };
 

@@ -598,17 +598,18 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * rules.  The model gives M, the log-odds of "positive" (prior plus the
  * sum of feature log-ratios) divided by the square root of the number of
  * features seen, so that long texts do not swamp the lexicon.  The
- * combined evidence is z = L + AS_SENTIMENT_MODEL_WEIGHT * M (z = L
- * without a model) and the score is tanh(z / 3) in [-1, 1].  The label
- * is 1 when score >= 0.05, -1 when score <= -0.05, else 0.
+ * combined evidence is z = L + model_weight * M (z = L without a model)
+ * and the score is tanh(z / 3) in [-1, 1].  The label is 1 when score >=
+ * neutral, -1 when score <= -neutral, else 0.  model_weight and neutral
+ * come from the configuration's sentiment section (defaults below).
  *
  * The lexicon and model are read once per handle and cached; changes made
  * through the handle refresh the cache, changes by another process are
  * seen after reopening.  On first use a writable handle loads the built-in
  * lexicon into an empty database; a read-only one uses it from memory.
  */
-#define AS_SENTIMENT_MODEL_WEIGHT 1.5
-#define AS_SENTIMENT_NEUTRAL 0.05
+#define AS_SENTIMENT_MODEL_WEIGHT 1.5  /* default of sentiment.model_weight */
+#define AS_SENTIMENT_NEUTRAL 0.05      /* default of sentiment.neutral */
 
 /* One matched lexicon term (evidence). */
 typedef struct as_sentiment_term {

@@ -35,6 +35,8 @@ struct as__senti_cache {
     uint64_t *mkeys;
     float *mvals;
     size_t mmask;
+    /* from the configuration */
+    double model_weight, neutral;
 };
 
 /* One piece of evidence while scoring. */
@@ -60,7 +62,8 @@ as_status as__senti_cache_get(as_db *db, const as__senti_cache **out);
 as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, int use_model,
                         as__senti_evlist *ev, double *lex, double *model, size_t *bad);
 /* Combine into a score in [-1, 1] and a label. */
-double as__senti_combine(double lex, double model, int model_used, int *label);
+double as__senti_combine(const as__senti_cache *c, double lex, double model, int model_used,
+                         int *label);
 int as__lexicon_loaded(as_db *db);
 as_status as__lexicon_ensure(as_db *db);
 int as__lexicon_parse(const char *text,

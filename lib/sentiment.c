@@ -3,6 +3,7 @@
  * the per-handle cache, and the lexicon commands.  The model's training
  * and evaluation live in sentiment_model.c. */
 #include "sentiment.h"
+#include "config.h"
 #include "senti_impl.h"
 
 #include <math.h>
@@ -36,6 +37,36 @@ int as__senti_kind(const char *name, size_t n)
 const char *as__senti_kind_name(int kind)
 {
     return kind >= 0 && kind < SK_COUNT ? kind_names[kind] : "word";
+}
+
+/* ---- configuration ------------------------------------------------- */
+
+void as__sentiment_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
+{
+    static const char *const keys[] = {"model_weight", "neutral", NULL};
+    if (!cfg->sentiment) {
+        cfg->sentiment = malloc(sizeof *cfg->sentiment);
+        if (!cfg->sentiment) {
+            as__cfg_error(c, node, "out of memory");
+            return;
+        }
+    }
+    cfg->sentiment->model_weight = AS_SENTIMENT_MODEL_WEIGHT;
+    cfg->sentiment->neutral = AS_SENTIMENT_NEUTRAL;
+    if (as__cfg_map_keys(c, node, "sentiment", keys) < 0)
+        return;
+    const as__ynode *n = as__ymap_get(node, "model_weight");
+    if (n)
+        as__cfg_real(c, n, 0, 100, &cfg->sentiment->model_weight);
+    n = as__ymap_get(node, "neutral");
+    if (n)
+        as__cfg_real(c, n, 0, 0.9, &cfg->sentiment->neutral);
+}
+
+void as__sentiment_cfg_free(as_config *cfg)
+{
+    free(cfg->sentiment);
+    cfg->sentiment = NULL;
 }
 
 /* ---- UTF-8 --------------------------------------------------------- */
@@ -478,6 +509,13 @@ as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
     as__senti_cache *c = calloc(1, sizeof *c);
     if (!c)
         return as__fail(db, AS_NOMEM, "sentiment: out of memory");
+    const as_config *cfg = as__db_config(db);
+    c->model_weight = AS_SENTIMENT_MODEL_WEIGHT;
+    c->neutral = AS_SENTIMENT_NEUTRAL;
+    if (cfg && cfg->sentiment) {
+        c->model_weight = cfg->sentiment->model_weight;
+        c->neutral = cfg->sentiment->neutral;
+    }
     as_status st = load_lexicon(db, c);
     if (st == AS_OK)
         st = load_model(db, c);
@@ -832,12 +870,15 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
     return AS_OK;
 }
 
-double as__senti_combine(double lex, double model, int model_used, int *label)
+double as__senti_combine(const as__senti_cache *c, double lex, double model, int model_used,
+                         int *label)
 {
-    double z = model_used ? lex + AS_SENTIMENT_MODEL_WEIGHT * model : lex;
+    double z = model_used ? lex + c->model_weight * model : lex;
     double score = tanh(z / 3.0);
-    if (label)
-        *label = score >= AS_SENTIMENT_NEUTRAL ? 1 : score <= -AS_SENTIMENT_NEUTRAL ? -1 : 0;
+    if (label) {
+        double band = c->neutral;
+        *label = score > 0 && score >= band ? 1 : score < 0 && score <= -band ? -1 : 0;
+    }
     return score;
 }
 
@@ -856,7 +897,7 @@ as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__senti
         return as__fail(db, st, "text: invalid UTF-8 at byte %zu", bad + 1);
     if (st != AS_OK)
         return as__fail(db, st, "sentiment: out of memory");
-    out->score = as__senti_combine(lex, model, c->has_model, &out->label);
+    out->score = as__senti_combine(c, lex, model, c->has_model, &out->label);
     return AS_OK;
 }
 
@@ -915,7 +956,7 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
     r->lexicon = lex;
     r->model = model;
     r->model_used = use_model && c->has_model;
-    r->score = as__senti_combine(lex, model, r->model_used, &r->label);
+    r->score = as__senti_combine(c, lex, model, r->model_used, &r->label);
     *out = r;
     as__ok(db);
     return AS_OK;

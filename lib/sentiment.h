@@ -25,6 +25,19 @@ void as__sentiment_invalidate(as_db *db);
 /* Free a cache; NULL is a no-op (as_close calls it). */
 void as__senti_cache_free(as__senti_cache *cache);
 
+/* The sentiment section of the configuration. */
+typedef struct as__sentiment_cfg {
+    double model_weight;     /* weight of the model's log-odds against the lexicon */
+    double neutral;          /* |score| below this is neutral */
+} as__sentiment_cfg;
+
+struct as__cfgctx;
+struct as__ynode;
+struct as_config;
+void as__sentiment_cfg_parse(struct as__cfgctx *c, const struct as__ynode *node,
+                             struct as_config *cfg);
+void as__sentiment_cfg_free(struct as_config *cfg);
+
 /* The built-in lexicon files, compiled in (NULL-terminated). */
 extern const char *const as__lexicon_files[];
 extern const char *const as__lexicon_names[];

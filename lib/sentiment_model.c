@@ -475,7 +475,7 @@ static as_status measure(as_db *db, const as__senti_cache *c, const evalset *e, 
                                      &lex, &model, &bad);
         if (st != AS_OK)
             return as__fail(db, st, "text %zu: invalid UTF-8 at byte %zu", i + 1, bad + 1);
-        double score = as__senti_combine(lex, model, use_model && c->has_model, NULL);
+        double score = as__senti_combine(c, lex, model, use_model && c->has_model, NULL);
         int pred = score > 0;
         if (pred && e->label[i])
             tp++;

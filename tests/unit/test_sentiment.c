@@ -494,3 +494,47 @@ Test(sentiment, eval_targets_on_shared_data, .timeout = 120)
     cr_assert_geq(e.combined.accuracy, 0.86, "lexicon + model: %.4f", e.combined.accuracy);
     as_close(db);
 }
+
+static void expect_cfg_error(const char *text, const char *want)
+{
+    char *err = NULL;
+    as_config *cfg = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "s.yaml", &err), AS_CONFIG,
+                 "accepted: %s", text);
+    cr_assert_null(cfg);
+    cr_assert_not_null(err);
+    cr_assert_not_null(strstr(err, want), "wanted '%s' in:\n%s", want, err);
+    as_free(err);
+}
+
+Test(sentiment, config_section)
+{
+    expect_cfg_error("sentiment:\n  model_weight: -1\n", "s.yaml:2:17: -1 is out of range");
+    expect_cfg_error("sentiment:\n  neutral: lots\n", "s.yaml:2:12: 'lots' is not a number");
+    expect_cfg_error("sentiment:\n  neutral: 0.1\n  bias: 2\n",
+                     "s.yaml:3:3: unknown key 'bias' in sentiment");
+    expect_cfg_error("sentiment: 3\n", "s.yaml:1:12: sentiment must be a mapping");
+
+    /* model_weight 0 ignores the model; a wide neutral band keeps a mild
+     * text neutral. */
+    static const char text[] = "sentiment:\n  model_weight: 0\n  neutral: 0.5\n";
+    as_config *cfg = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "s.yaml", NULL), AS_OK);
+    as_db *db = th_open_new();
+    const char *path = th_write("tiny.csv", tiny_csv, strlen(tiny_csv));
+    FILE *f = fopen(path, "rb");
+    cr_assert_eq(as_sentiment_train(db, f, "tiny.csv", NULL, NULL), AS_OK);
+    fclose(f);
+    as_close(db);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.config = cfg;
+    cr_assert_eq(as_open(&db, th_path, &o, NULL), AS_OK);
+    as__sentiment s;
+    cr_assert_eq(as__sentiment_score(db, "窝火", strlen("窝火"), &s), AS_OK);
+    cr_assert_float_eq(s.score, 0, 1e-12);
+    cr_assert_eq(as__sentiment_score(db, "好", strlen("好"), &s), AS_OK);
+    cr_assert_gt(s.score, 0);
+    cr_assert_eq(s.label, 0, "0.32 is inside the neutral band 0.5");
+    as_close(db);
+    as_config_free(cfg);
+}

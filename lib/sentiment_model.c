@@ -11,8 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
-/* Features with fewer training texts than this are not stored. */
-enum { MIN_FEATURE_TEXTS = 2 };
+/* Features with fewer training texts than this are not stored, when the
+ * training set has at least PRUNE_FROM_TEXTS texts (a small set keeps all). */
+enum { MIN_FEATURE_TEXTS = 2, PRUNE_FROM_TEXTS = 1000 };
 
 /* ---- counting ------------------------------------------------------ */
 
@@ -247,9 +248,10 @@ static as_status save_model(as_db *db, const trainer *t, const char *source)
     if (st == AS_OK && !ins)
         st = AS_INTERNAL;
     char gram[8];
+    uint32_t min = t->docs[0] + t->docs[1] >= PRUNE_FROM_TEXTS ? MIN_FEATURE_TEXTS : 1;
     for (size_t i = 0; st == AS_OK && i < t->fcap; i++) {
         const fcount *f = &t->f[i];
-        if (!f->key || f->neg + f->pos < MIN_FEATURE_TEXTS)
+        if (!f->key || f->neg + f->pos < min)
             continue;
         size_t n;
         if (f->key & (1ULL << 63)) {

@@ -117,6 +117,15 @@ as sentiment train --clear
 expect_rc "clear the model" 0
 as --format json sentiment score 窝火
 expect_eq "without the model" "$(json_get 'd["label"]')" "neutral"
+as sentiment train --dry-run "$T/train.csv"
+expect_rc "train --dry-run" 0
+expect_err_has "dry run summary" "dry run: inserted 4"
+as --format json sentiment score 窝火
+expect_eq "a dry run stores no model" "$(json_get 'd["model"]')" "None"
+printf 'label,review\n1,小哥热情\n0,窝火\n' >"$T/two.csv"
+as sentiment train "$T/two.csv"
+as --format json sentiment score 窝火
+expect_eq "a two-row training set keeps its features" "$(json_get 'd["label"]')" "negative"
 
 # eval
 printf 'label,review\n1,很方便\n0,太慢了\n0,多扣钱\n1,不错\n' >"$T/set.csv"

@@ -133,7 +133,7 @@ as --format json sentiment eval "$T/set.csv"
 expect_rc "eval" 0
 expect_json "eval json"
 expect_eq "eval accuracy" "$(json_get 'd[0]["accuracy"]')" "1.0"
-expect_eq "eval scorers" "$(json_get 'd[0]["scorer"] + "|" + d[1]["scorer"]')" "lexicon|lexicon (no model)"
+expect_eq "eval scorers" "$(json_get 'd[0]["scorer"] + "|" + d[1]["scorer"]')" "lexicon|lexicon+model"
 printf 'label,review\n1,好\n7,坏\n' >"$T/bad-eval.csv"
 as sentiment eval "$T/bad-eval.csv"
 expect_rc "eval bad label" 65

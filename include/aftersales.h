@@ -595,9 +595,10 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * character unigram+bigram naive Bayes model stored in the database.
  *
  * The lexicon score L is the sum of the matched terms' values after the
- * rules.  The model gives M, the log-odds of "positive" (prior plus the
- * sum of feature log-ratios) divided by the square root of the number of
- * features seen, so that long texts do not swamp the lexicon.  The
+ * rules.  The model gives M, the log-odds of "positive": the prior
+ * log-odds plus the sum of the feature log-ratios divided by the square
+ * root of the number of features found (so that long texts do not swamp
+ * the lexicon).  The
  * combined evidence is z = L + model_weight * M (z = L without a model)
  * and the score is tanh(z / 3) in [-1, 1].  The label is 1 when score >=
  * neutral, -1 when score <= -neutral, else 0.  model_weight and neutral

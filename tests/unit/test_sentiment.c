@@ -69,6 +69,8 @@ Test(sentiment, longest_match_and_blockers)
     as_sentiment_result *r = lex(db, "不好意思");
     cr_assert_eq(r->nterms, 0);
     as_sentiment_result_free(r);
+    /* 不仅 (not only) is no negator. */
+    cr_assert_lt(lexv(db, "不仅难吃还很慢"), 0);
     /* The longest term wins: 服务态度差, not 态度 or 差. */
     r = lex(db, "服务态度差");
     cr_assert_eq(r->nterms, 1);

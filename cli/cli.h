@@ -111,5 +111,6 @@ int cmd_calendar(cli *c, int argc, char **argv);
 int cmd_kb(cli *c, int argc, char **argv);
 int cmd_feedback(cli *c, int argc, char **argv);
 int cmd_demand(cli *c, int argc, char **argv);
+int cmd_sentiment(cli *c, int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const char usage_text[] =
     "  check      verify the database (integrity, foreign keys, schema)\n"
     "  calendar   business calendars: business minutes and due times\n"
     "  kb         knowledge base articles: add, import, search, stats\n"
+    "  sentiment  score text, manage the lexicon, train and evaluate the model\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -52,6 +53,7 @@ static const cli_command commands[] = {
     {"check", cmd_check, "verify the database"},
     {"calendar", cmd_calendar, "business calendars"},
     {"kb", cmd_kb, "knowledge base"},
+    {"sentiment", cmd_sentiment, "explainable sentiment of feedback text"},
     {NULL, NULL, NULL},
 };
 

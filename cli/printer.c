@@ -126,6 +126,23 @@ void pr_time(printer *p, const char *key, int64_t t)
         add(p, key, dup(as_time_format(t, p->offset, buf)), V_STR);
 }
 
+void pr_double(printer *p, const char *key, double value, int decimals)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    if (strcmp(buf, "-0") == 0 || strspn(buf, "-0.") == strlen(buf))
+        snprintf(buf, sizeof buf, "%.*f", decimals, 0.0);
+    add(p, key, dup(buf), V_NUM);
+}
+
+void pr_raw(printer *p, const char *key, const char *json, const char *text)
+{
+    if (p->format == PR_JSON || p->format == PR_JSONL)
+        add(p, key, dup(json), V_NUM);
+    else
+        pr_str(p, key, text);
+}
+
 /* ---- escaping ------------------------------------------------------ */
 
 void pr_json_string(FILE *out, const char *s)

@@ -1053,6 +1053,171 @@ as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id);
 as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t *notified,
                          int64_t *already, int64_t *skipped);
 
+/* ------------------------------------------------------------------ */
+/* Sentiment                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Chinese sentiment of free text, explainable: a lexicon (terms with
+ * weights, written for this domain, in the sentiment_lexicon table) with
+ * rules for negators (不, 没有, 不太 ...), degree words (很, 有点 ...),
+ * contrast (虽然 ... 但是), ！ and ？ and emoji, found by longest match
+ * over the text (no word segmenter); plus, when one has been trained, a
+ * character unigram+bigram naive Bayes model stored in the database.
+ *
+ * The lexicon score L is the sum of the matched terms' values after the
+ * rules.  The model gives M, the log-odds of "positive": the prior
+ * log-odds plus the sum of the feature log-ratios divided by the square
+ * root of the number of features found (so that long texts do not swamp
+ * the lexicon).  The
+ * combined evidence is z = L + model_weight * M (z = L without a model)
+ * and the score is tanh(z / 3) in [-1, 1].  The label is 1 when score >=
+ * neutral, -1 when score <= -neutral, else 0.  model_weight and neutral
+ * come from the configuration's sentiment section (defaults below).
+ *
+ * The lexicon and model are read once per handle and cached; changes made
+ * through the handle refresh the cache, changes by another process are
+ * seen after reopening.  On first use a writable handle loads the built-in
+ * lexicon into an empty database; a read-only one uses it from memory.
+ */
+#define AS_SENTIMENT_MODEL_WEIGHT 1.5  /* default of sentiment.model_weight */
+#define AS_SENTIMENT_NEUTRAL 0.05      /* default of sentiment.neutral */
+
+/* One matched lexicon term (evidence). */
+typedef struct as_sentiment_term {
+    const char *term;        /* the lexicon term as stored */
+    size_t offset;           /* byte offset of the match in the text */
+    double base;             /* its lexicon weight */
+    double value;            /* its contribution after the rules */
+    const char *rules;       /* the rules that changed it, "; " separated
+                              * ("negated by 不 ×-0.8; after 但是 ×1.5"), "" if none */
+} as_sentiment_term;
+
+/* Flags for as_sentiment_analyze(). */
+#define AS_SENTIMENT_LEXICON_ONLY 0x1u  /* ignore the trained model */
+
+typedef struct as_sentiment_result {
+    double score;            /* [-1, 1] */
+    int label;               /* -1 negative, 0 neutral, 1 positive */
+    double lexicon;          /* L, the lexicon evidence */
+    double model;            /* M, the model's normalised log-odds (0 without one) */
+    int model_used;          /* a trained model took part */
+    size_t nterms;
+    as_sentiment_term *terms; /* in text order */
+} as_sentiment_result;
+
+/*
+ * as_sentiment_analyze - score UTF-8 text (len bytes; it need not be
+ * NUL-terminated) and explain it.  *out is malloc'd, free it with
+ * as_sentiment_result_free(); its strings live inside it.  Empty text
+ * scores 0, neutral.
+ * Returns AS_OK; AS_INVALID (not valid UTF-8: the detail gives the byte
+ * offset); AS_NOMEM; AS_MISUSE; errors reading the lexicon or model.
+ */
+as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char *text,
+                               size_t len, unsigned flags);
+
+/* as_sentiment_result_free - NULL is a no-op. */
+void as_sentiment_result_free(as_sentiment_result *result);
+
+/* A lexicon entry (view). */
+typedef struct as_lexicon_entry {
+    const char *term;
+    double weight;
+    const char *kind;        /* word, negator, degree, contrast, concession, rhetorical */
+    const char *tags;        /* comma separated, "" when none */
+    int builtin;             /* 1: from the built-in files, 0: added by a user */
+} as_lexicon_entry;
+
+/*
+ * as_lexicon_add - add a term, or replace the weight, kind and tags of an
+ * existing one (it becomes a user entry, kept by as_lexicon_load).
+ * term: 1-64 bytes of UTF-8 without whitespace, NFC-normalised, ASCII
+ * letters lower-cased.  weight: finite, -5..5.  kind: NULL means "word".
+ * tags: NULL or comma-separated names ([a-z0-9_-]).
+ * Returns AS_OK; AS_INVALID; AS_BUSY; AS_READONLY; AS_MISUSE.
+ */
+as_status as_lexicon_add(as_db *db, const char *term, double weight, const char *kind,
+                         const char *tags);
+
+/* as_lexicon_remove - delete a term (built-in or user).  Returns AS_OK;
+ * AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE. */
+as_status as_lexicon_remove(as_db *db, const char *term);
+
+/*
+ * as_lexicon_load - (re)load the built-in lexicon: built-in rows are
+ * replaced by the compiled-in files (removed ones come back), user rows
+ * are kept and win over a built-in term of the same text.  *count (if not
+ * NULL) receives the number of built-in terms written.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_lexicon_load(as_db *db, int *count);
+
+typedef struct as_lexicon_iter as_lexicon_iter;
+
+/* as_lexicon_iter_new - list the lexicon by term; tag NULL lists all,
+ * else the entries having that tag (or that kind).  Loads the built-in
+ * lexicon first if the database has none yet (and is writable).
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_BUSY. */
+as_status as_lexicon_iter_new(as_lexicon_iter **out, as_db *db, const char *tag);
+/* as_lexicon_next - AS_OK with *view borrowed until the next call, AS_DONE, or an error. */
+as_status as_lexicon_next(as_lexicon_iter *it, const as_lexicon_entry **view);
+void as_lexicon_iter_free(as_lexicon_iter *it);
+
+/*
+ * as_sentiment_train - train the model from CSV with a header naming
+ * label and review (label 1 positive, 0 negative), through the import
+ * driver: opts and stats as for as_user_import() (AS_IMPORT_JSONL is
+ * accepted too).  Repeated review texts count once (the repeats are
+ * "unchanged"), new texts "inserted".  On success the model replaces the
+ * stored one; both classes need at least one text (else AS_INVALID).
+ * Returns as as_user_import().
+ */
+as_status as_sentiment_train(as_db *db, FILE *in, const char *name,
+                             const as_import_options *opts, as_import_stats *stats);
+
+/*
+ * as_sentiment_train_ratings - train the model from the database's own
+ * feedback: rows of the table or view feedback(overall INTEGER, comment
+ * TEXT) with a non-empty comment; overall 1-2 is negative, 4-5 positive,
+ * 3 is left out.  stats->rows counts the rows used.
+ * Returns AS_OK; AS_NOTFOUND (there is no feedback table or view);
+ * AS_INVALID (a class has no text); AS_BUSY; AS_READONLY; AS_NOMEM.
+ */
+as_status as_sentiment_train_ratings(as_db *db, as_import_stats *stats);
+
+/* as_sentiment_model_clear - drop the trained model (scoring goes back to
+ * the lexicon alone).  Returns AS_OK; AS_BUSY; AS_READONLY. */
+as_status as_sentiment_model_clear(as_db *db);
+
+/* Quality of one scorer over a labelled set (positive = label 1). */
+typedef struct as_sentiment_metrics {
+    double accuracy;
+    double macro_f1;         /* mean of the F1 of both classes */
+    double neg_precision, neg_recall, neg_f1;
+    double texts_per_sec;
+    double mb_per_sec;
+} as_sentiment_metrics;
+
+typedef struct as_sentiment_eval {
+    uint64_t texts;          /* labelled texts read */
+    uint64_t bytes;          /* their total size */
+    as_sentiment_metrics lexicon;   /* lexicon alone */
+    as_sentiment_metrics combined;  /* lexicon plus model (= lexicon without one) */
+    int model_used;
+} as_sentiment_eval;
+
+/*
+ * as_sentiment_evaluate - score every row of CSV label,review (header
+ * required; encoding NULL, "utf-8" or "gb18030") with the lexicon alone
+ * and with lexicon plus model, and measure.  A text is predicted positive
+ * when its score is > 0 (no evidence counts as negative: in after-sales
+ * feedback, text without praise is mostly a complaint).
+ * Returns AS_OK; AS_INVALID (a bad row: the detail names FILE:LINE, or no
+ * rows); AS_IO; AS_NOMEM; AS_MISUSE.
+ */
+as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, const char *name,
+                                const char *encoding);
 
 #ifdef __cplusplus
 }

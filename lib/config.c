@@ -3,6 +3,7 @@
 #include "config.h"
 #include "calendar.h"
 #include "feedback.h"
+#include "sentiment.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -460,6 +461,7 @@ static const as__section sections[] = {
     {"feedback", as__feedback_cfg_parse, as__feedback_cfg_free},
     {"alerts", as__alerts_cfg_parse, as__alerts_cfg_free},
     {"topics", as__topics_cfg_parse, as__topics_cfg_free},
+    {"sentiment", as__sentiment_cfg_parse, as__sentiment_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -83,6 +83,7 @@ struct as__calendars;
 struct as__feedback_cfg;
 struct as__alerts_cfg;
 struct as__topics_cfg;
+struct as__sentiment_cfg;   /* sentiment.c */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -91,6 +92,7 @@ struct as_config {
     struct as__feedback_cfg *feedback;   /* lib/feedback.h */
     struct as__alerts_cfg *alerts;       /* lib/feedback.h */
     struct as__topics_cfg *topics;       /* lib/feedback.h */
+    struct as__sentiment_cfg *sentiment;
 };
 
 /* One section: its name, parser and destructor. */

@@ -1,5 +1,6 @@
 /* db.c - opening, schema migration, statement cache and transactions. */
 #include "config.h"
+#include "sentiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -371,6 +372,7 @@ void as_close(as_db *db)
 {
     if (!db)
         return;
+    as__senti_cache_free(db->senti);
     for (int i = 0; i < db->ncache; i++)
         sqlite3_finalize(db->cache[i].stmt);
     if (db->sql) {

@@ -37,6 +37,7 @@ struct as_db {
         sqlite3_stmt *stmt;
     } cache[AS_STMT_CACHE];
     int ncache;
+    struct as__senti_cache *senti; /* sentiment lexicon + model (sentiment.c) */
 };
 
 /* Record a failure: sets db->errmsg and returns status. */

@@ -1,17 +1,45 @@
-/* lib/sentiment.h - internal: the sentiment scorer (built on the sentiment
- * branch; this copy carries only the agreed interface so the feedback code
- * builds until that branch lands — take the sentiment branch's file at merge). */
+/* sentiment.h - internal: fast sentiment scoring for other library parts
+ * (the feedback import calls it once per row). */
 #ifndef AS_SENTIMENT_H
 #define AS_SENTIMENT_H
 
 #include "internal.h"
 
 typedef struct as__sentiment {
-    double score; /* [-1,1] */
-    int label;    /* -1 neg, 0 neutral, 1 pos */
+    double score;            /* [-1, 1] */
+    int label;               /* -1 neg, 0 neutral, 1 pos */
 } as__sentiment;
 
-/* Score text (UTF-8) with the handle's lexicon and trained model (if any). */
+/*
+ * Score text (UTF-8, len bytes) with the handle's lexicon and trained
+ * model (if any).  The lexicon and model are loaded once per handle and
+ * cached in it; no allocation per call.  Returns AS_OK; AS_INVALID (not
+ * valid UTF-8); or an error loading the lexicon/model on the first call.
+ */
 as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__sentiment *out);
+
+/* The per-handle cache (lexicon trie + model table). */
+typedef struct as__senti_cache as__senti_cache;
+/* Drop the handle's cache (after the lexicon or model changed). */
+void as__sentiment_invalidate(as_db *db);
+/* Free a cache; NULL is a no-op (as_close calls it). */
+void as__senti_cache_free(as__senti_cache *cache);
+
+/* The sentiment section of the configuration. */
+typedef struct as__sentiment_cfg {
+    double model_weight;     /* weight of the model's log-odds against the lexicon */
+    double neutral;          /* |score| below this is neutral */
+} as__sentiment_cfg;
+
+struct as__cfgctx;
+struct as__ynode;
+struct as_config;
+void as__sentiment_cfg_parse(struct as__cfgctx *c, const struct as__ynode *node,
+                             struct as_config *cfg);
+void as__sentiment_cfg_free(struct as_config *cfg);
+
+/* The built-in lexicon files, compiled in (NULL-terminated). */
+extern const char *const as__lexicon_files[];
+extern const char *const as__lexicon_names[];
 
 #endif

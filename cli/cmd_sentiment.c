@@ -147,11 +147,11 @@ static int print_result(cli *c, printer *p, const char *text, const as_sentiment
     }
     pr_begin(p);
     pr_str(p, "text", text);
-    pr_double(p, "score", clean(r->score), 4);
+    pr_real(p, "score", clean(r->score), 4);
     pr_str(p, "label", label_name(r->label));
-    pr_double(p, "lexicon", clean(r->lexicon), 4);
+    pr_real(p, "lexicon", clean(r->lexicon), 4);
     if (r->model_used)
-        pr_double(p, "model", clean(r->model), 4);
+        pr_real(p, "model", clean(r->model), 4);
     else
         pr_null(p, "model");
     pr_raw(p, "evidence", json, plain);
@@ -252,7 +252,7 @@ static void print_entry(printer *p, const as_lexicon_entry *e)
 {
     pr_begin(p);
     pr_str(p, "term", e->term);
-    pr_double(p, "weight", e->weight, 2);
+    pr_real(p, "weight", e->weight, 2);
     pr_str(p, "kind", e->kind);
     pr_str(p, "tags", e->tags);
     pr_str(p, "origin", e->builtin ? "builtin" : "user");
@@ -330,7 +330,7 @@ static int lexicon_add(cli *c, int argc, char **argv)
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
     pr_str(p, "term", pos[0]);
-    pr_double(p, "weight", w, 2);
+    pr_real(p, "weight", w, 2);
     pr_str(p, "kind", kind ? kind : "word");
     pr_str(p, "tags", tags);
     pr_str(p, "origin", "user");
@@ -466,13 +466,13 @@ static void print_metrics(printer *p, const char *scorer, const as_sentiment_eva
     pr_begin(p);
     pr_str(p, "scorer", scorer);
     pr_int(p, "texts", (int64_t)e->texts);
-    pr_double(p, "accuracy", m->accuracy, 4);
-    pr_double(p, "macro_f1", m->macro_f1, 4);
-    pr_double(p, "neg_precision", m->neg_precision, 4);
-    pr_double(p, "neg_recall", m->neg_recall, 4);
-    pr_double(p, "neg_f1", m->neg_f1, 4);
-    pr_double(p, "texts_per_sec", m->texts_per_sec, 0);
-    pr_double(p, "mb_per_sec", m->mb_per_sec, 1);
+    pr_real(p, "accuracy", m->accuracy, 4);
+    pr_real(p, "macro_f1", m->macro_f1, 4);
+    pr_real(p, "neg_precision", m->neg_precision, 4);
+    pr_real(p, "neg_recall", m->neg_recall, 4);
+    pr_real(p, "neg_f1", m->neg_f1, 4);
+    pr_real(p, "texts_per_sec", m->texts_per_sec, 0);
+    pr_real(p, "mb_per_sec", m->mb_per_sec, 1);
     pr_end(p);
 }
 

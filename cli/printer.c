@@ -4,6 +4,7 @@
 #include "aftersales.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +101,6 @@ void pr_int(printer *p, const char *key, int64_t value)
     add(p, key, dup(buf), V_NUM);
 }
 
-void pr_real(printer *p, const char *key, double value, int decimals)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, value);
-    add(p, key, dup(buf), V_NUM);
-}
 
 void pr_bool(printer *p, const char *key, int value)
 {
@@ -126,9 +121,13 @@ void pr_time(printer *p, const char *key, int64_t t)
         add(p, key, dup(as_time_format(t, p->offset, buf)), V_STR);
 }
 
-void pr_double(printer *p, const char *key, double value, int decimals)
+void pr_real(printer *p, const char *key, double value, int decimals)
 {
     char buf[64];
+    if (!isfinite(value)) {   /* JSON has no NaN or infinity */
+        pr_null(p, key);
+        return;
+    }
     snprintf(buf, sizeof buf, "%.*f", decimals, value);
     if (strcmp(buf, "-0") == 0 || strspn(buf, "-0.") == strlen(buf))
         snprintf(buf, sizeof buf, "%.*f", decimals, 0.0);

@@ -29,7 +29,6 @@ void pr_real(printer *p, const char *key, double value, int decimals);
 void pr_bool(printer *p, const char *key, int value);
 void pr_null(printer *p, const char *key);
 void pr_time(printer *p, const char *key, int64_t t);          /* 0 prints null */
-void pr_double(printer *p, const char *key, double value, int decimals); /* fixed point */
 /* A value that is JSON (an array, an object) in json/jsonl and the text
  * in text/tsv. */
 void pr_raw(printer *p, const char *key, const char *json, const char *text);

@@ -105,5 +105,9 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_ticket(cli *c, int argc, char **argv);
+int cmd_sla(cli *c, int argc, char **argv);
+int cmd_survey(cli *c, int argc, char **argv);
+int cmd_report(cli *c, int argc, char **argv);
 
 #endif

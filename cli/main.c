@@ -40,6 +40,10 @@ static const cli_command commands[] = {
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
     {"rules", cmd_rules, "check a configuration file"},
+    {"ticket", cmd_ticket, "tickets"},
+    {"sla", cmd_sla, "SLA escalation sweep"},
+    {"survey", cmd_survey, "satisfaction surveys"},
+    {"report", cmd_report, "reports"},
     {NULL, NULL, NULL},
 };
 

@@ -1,6 +1,7 @@
 /* config.c - YAML configuration: a safe tree parser with positions, value
  * readers that report FILE:LINE:COL, and the section table. */
 #include "config.h"
+#include "ticket.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -454,6 +455,9 @@ static void business_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 
 static const as__section sections[] = {
     {"business", business_parse, NULL},
+    {"sla", as__sla_cfg_parse, NULL},
+    {"routing", as__routing_cfg_parse, NULL},
+    {"tickets", as__tickets_cfg_parse, as__ticket_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -79,9 +79,12 @@ typedef struct as__business_cfg {
     int utc_offset;          /* minutes east of UTC */
 } as__business_cfg;
 
+struct as__ticket_cfg;
+
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
     as__business_cfg business;
+    struct as__ticket_cfg *tickets; /* sections sla, routing, tickets (lib/ticket.h) */
 };
 
 /* One section: its name, parser and destructor. */

@@ -253,6 +253,28 @@ static as_status fill_row(as_db *db, sqlite3_stmt *st, trow *r)
     return AS_OK;
 }
 
+#define LOAD_COLS                                                                          \
+    "SELECT id, tracking, user_id, queue, assignee, calendar, category, subject, status,"  \
+    " severity, is_incident, incident_id, merged_into, related_id, created_at,"            \
+    " first_response_at, resolved_at, closed_at, eta, resolutions, frt_target, res_target," \
+    " frt_due, res_due, frt_warn, res_warn, frt_left, res_left, frt_met, res_met, frt_used,"\
+    " res_used, esc_flags, sla_watch, sla_next FROM tickets "
+
+/* Step a cached load statement (bound by the caller) into r. */
+static as_status load_step(as_db *db, sqlite3_stmt *st, trow *r, const char *what)
+{
+    int rc = sqlite3_step(st);
+    as_status s;
+    if (rc == SQLITE_ROW)
+        s = fill_row(db, st, r);
+    else if (rc == SQLITE_DONE)
+        s = as__fail(db, AS_NOTFOUND, "ticket %s not found", what);
+    else
+        s = as__sqlfail(db, rc, "reading a ticket");
+    sqlite3_reset(st);
+    return s;
+}
+
 /* Load by a tracking number as typed (checked first). */
 static as_status load(as_db *db, const char *text, trow *r)
 {
@@ -261,42 +283,24 @@ static as_status load(as_db *db, const char *text, trow *r)
         return as__fail(db, AS_MISUSE, "tracking number is NULL");
     if (as_tracking_check(text, num) != AS_OK)
         return bad_tracking(db, text);
-    static const char sql[] =
-        "SELECT id, tracking, user_id, queue, assignee, calendar, category, subject, status,"
-        " severity, is_incident, incident_id, merged_into, related_id, created_at,"
-        " first_response_at, resolved_at, closed_at, eta, resolutions, frt_target, res_target,"
-        " frt_due, res_due, frt_warn, res_warn, frt_left, res_left, frt_met, res_met, frt_used,"
-        " res_used, esc_flags, sla_watch, sla_next FROM tickets WHERE tracking = ?1";
+    static const char sql[] = LOAD_COLS "WHERE tracking = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    as_status s;
-    if (rc == SQLITE_ROW)
-        s = fill_row(db, st, r);
-    else if (rc == SQLITE_DONE)
-        s = as__fail(db, AS_NOTFOUND, "ticket %s not found", num);
-    else
-        s = as__sqlfail(db, rc, "reading a ticket");
-    sqlite3_reset(st);
-    return s;
+    return load_step(db, st, r, num);
 }
 
 static as_status load_id(as_db *db, int64_t id, trow *r)
 {
-    static const char sql[] = "SELECT tracking FROM tickets WHERE id = ?1";
+    static const char sql[] = LOAD_COLS "WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
-    char num[AS_TRACKING_BUFSIZE] = "";
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(num, sizeof num, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (!num[0])
-        return as__fail(db, AS_NOTFOUND, "ticket #%lld not found", (long long)id);
-    return load(db, num, r);
+    char what[32];
+    snprintf(what, sizeof what, "#%lld", (long long)id);
+    return load_step(db, st, r, what);
 }
 
 static as_status save(as_db *db, trow *r, int64_t now)

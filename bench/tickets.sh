@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-usage: bench/tickets.sh [-n TICKETS] [-r REPS] [-b BUILD_DIR] [-h]
+usage: bench/tickets.sh [-n TICKETS] [-r REPS] [-b BUILD_DIR] [-k FILE] [-h]
 
 Generate TICKETS tickets with SQL (not timed) in mixed states: 80% open
 (new, assigned, in_progress), 5% waiting on the customer (clocks paused),
@@ -25,6 +25,7 @@ Output goes to /dev/null; counts are checked.
   -n TICKETS    tickets to generate (default 1000000)
   -r REPS       timed runs of the repeatable steps (default 3)
   -b BUILD_DIR  meson build directory holding cli/aftersales (default: build/)
+  -k FILE       keep the generated database (before any sweep) as FILE
   -h            this text
 
 Target: the sweep over 1M tickets under 1 s.  Needs bash, sqlite3, python3.
@@ -36,11 +37,13 @@ repo_root=$(cd -- "$script_dir/.." && pwd)
 rows=1000000
 reps=3
 build_dir="$repo_root/build"
-while getopts ':n:r:b:h' opt; do
+keep=
+while getopts ':n:r:b:k:h' opt; do
     case $opt in
         n) rows=$OPTARG ;;
         r) reps=$OPTARG ;;
         b) build_dir=$OPTARG ;;
+        k) keep=$OPTARG ;;
         h) usage; exit 0 ;;
         :) echo "tickets.sh: -$OPTARG needs a value" >&2; usage >&2; exit 64 ;;
         *) echo "tickets.sh: unknown option -$OPTARG" >&2; usage >&2; exit 64 ;;
@@ -131,6 +134,7 @@ n=$(sqlite3 "$db" "SELECT count(*) FROM tickets")
 [[ $n == "$rows" ]] || fail "generated $n tickets, expected $rows"
 open=$(sqlite3 "$db" "SELECT count(*) FROM tickets WHERE status IN ('new','assigned','in_progress','waiting_customer')")
 echo "$n tickets ($open open), $(du -h "$db" | cut -f1)" >&2
+if [[ -n $keep ]]; then cp -- "$db" "$keep" || fail "cannot keep the database as $keep"; fi
 
 # ---- timed runs --------------------------------------------------------------
 base_t=() sweep_t=() over_t=()

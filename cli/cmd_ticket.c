@@ -559,6 +559,44 @@ static int t_track(cli *c, int argc, char **argv)
     return cli_print_end(c, p);
 }
 
+/* ---- export / import ----------------------------------------------- */
+
+static const char export_help[] =
+    "usage: aftersales ticket export\n"
+    "\n"
+    "Write every ticket as JSON Lines to stdout: its fields, SLA clock state and\n"
+    "full history (events, escalations, surveys) with the original times.\n"
+    "ticket import reads it back.\n";
+
+static int t_export(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(export_help, stdout), 0;
+    static const int allowed[] = {0};
+    opts o;
+    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
+    if (code)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_status st = as_ticket_export(c->db, stdout, NULL);
+    return st == AS_OK ? 0 : cli_fail(c, st);
+}
+
+static const char import_help[] =
+    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
+    "\n"
+    "Read JSON Lines written by ticket export.  Tickets keep their tracking\n"
+    "numbers, times and history; a number already in the database is left\n"
+    "alone (unchanged), so importing twice changes nothing.  The users must\n"
+    "exist.  Every bad line is reported as FILE:LINE: field: reason; if any is\n"
+    "bad nothing is imported (exit 65) unless --skip-bad.\n";
+
+static int t_import(cli *c, int argc, char **argv)
+{
+    return cli_import(c, argc, argv, as_ticket_import, import_help, 0);
+}
+
 int cmd_ticket(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
@@ -577,6 +615,8 @@ int cmd_ticket(cli *c, int argc, char **argv)
         {"eta", t_eta, "promise the customer a time"},
         {"autoclose", t_autoclose, "close tickets resolved long enough ago"},
         {"track", t_track, "the customer's view, by number and phone"},
+        {"export", t_export, "all tickets with history as JSON Lines"},
+        {"import", t_import, "import what ticket export wrote"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "ticket", table, argc, argv, group_help);

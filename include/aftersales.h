@@ -925,6 +925,30 @@ as_status as_report_csat(as_report_row **rows, size_t *n, as_db *db, const char 
                          int64_t from, int64_t to);
 void as_report_free(as_report_row *rows, size_t n);
 
+/* ---- exchange ------------------------------------------------------- */
+
+/*
+ * as_ticket_export - write every ticket to out as JSON Lines, one object a
+ * line in creation order: the ticket's fields (times as ISO 8601 in the
+ * business zone, SLA clock state, references as tracking numbers) with its
+ * full history (events), escalations and surveys as arrays.  *count (may
+ * be NULL) receives the number written.
+ * Returns AS_OK; AS_IO (writing failed); AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
+
+/*
+ * as_ticket_import - read what as_ticket_export() wrote (JSON Lines only;
+ * AS_IMPORT_JSONL is implied).  A ticket keeps its tracking number, its
+ * original times and history; one whose number is already in the database
+ * is left alone (unchanged), so importing twice changes nothing.  Users must
+ * exist.  References to tickets later in the file are resolved at the end.
+ * The contract of as_user_import() applies (all or nothing unless
+ * AS_IMPORT_SKIP_BAD, dry run, rejects).
+ */
+as_status as_ticket_import(as_db *db, FILE *in, const char *name,
+                           const as_import_options *opts, as_import_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -634,9 +634,23 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     sqlite3_reset(st);
     trow r;
     memset(&r, 0, sizeof r);
-    if (tracking_of(id, r.tracking) < 0) {
-        s = as__fail(db, AS_INVALID, "ticket numbers are exhausted");
-        goto out;
+    /* An imported ticket keeps its number, which may be the one this id
+     * would get: skip such ids. */
+    for (;;) {
+        if (tracking_of(id, r.tracking) < 0) {
+            s = as__fail(db, AS_INVALID, "ticket numbers are exhausted");
+            goto out;
+        }
+        if (!(st = as__stmt(db, "SELECT 1 FROM tickets WHERE tracking = ?1"))) {
+            s = AS_INTERNAL;
+            goto out;
+        }
+        sqlite3_bind_text(st, 1, r.tracking, -1, SQLITE_TRANSIENT);
+        int taken = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (!taken)
+            break;
+        id++;
     }
     r.id = id;
     r.status = a ? AS_TICKET_ASSIGNED : AS_TICKET_NEW;
@@ -1226,6 +1240,27 @@ as_status as_ticket_autoclose(as_db *db, int64_t at, int64_t *closed)
     if (s == AS_OK && closed)
         *closed = (int64_t)n;
     return as__write_end(db, s);
+}
+
+as_status as__ticket_rederive(as_db *db, int64_t id)
+{
+    trow r;
+    as_status s = load_id(db, id, &r);
+    if (s != AS_OK)
+        return s;
+    sla_derive(&r);
+    static const char sql[] = "UPDATE tickets SET sla_watch = ?2, sla_next = ?3 WHERE id = ?1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st) {
+        s = AS_INTERNAL;
+    } else {
+        sqlite3_bind_int64(st, 1, id);
+        bind64(st, 2, r.sla_watch);
+        bind64(st, 3, r.sla_next);
+        s = as__step_done(db, st, "updating a ticket");
+    }
+    trow_free(&r);
+    return s;
 }
 
 /* ---- the escalation sweep ------------------------------------------ */

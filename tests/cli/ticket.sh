@@ -9,7 +9,7 @@ as user add --id U1 --name 张三 --phone 13800138000
 as user add --id U2 --name 李四 --phone 13900139000
 
 # ---- help and usage ---------------------------------------------------
-for sub in open show list assign status reply note resolve close reopen merge link eta autoclose track; do
+for sub in open show list assign status reply note resolve close reopen merge link eta autoclose track export import; do
     as ticket "$sub" --help
     expect_rc "ticket $sub --help" 0
 done
@@ -191,6 +191,33 @@ expect_rc "resolve the incident" 0
 as --format json ticket track "$C" --phone-last4 9000
 expect_eq "child resolved" "$(json_get 'd["status"]')" "已解决"
 expect_eq "with the public message" "$(json_get 'd["last_reply"]')" "支付通道已恢复，给您带来不便深表歉意"
+
+# ---- export and import: lossless round trip ----------------------------------
+as ticket export
+expect_rc "export" 0
+expect_json "export is JSON Lines" jsonl
+printf '%s\n' "$OUT" > "$T/export.jsonl"
+as --db "$T/copy.db" init
+as --db "$T/copy.db" ticket import "$T/export.jsonl"
+expect_rc "import into an empty database without the users" 65
+expect_err_has "names the line and field" "export.jsonl:1: user_id: user 'U1' not found"
+as --db "$T/copy.db" user add --id U1 --name 张三 --phone 13800138000
+as --db "$T/copy.db" user add --id U2 --name 李四 --phone 13900139000
+as --db "$T/copy.db" ticket import "$T/export.jsonl"
+expect_rc "import" 0
+as --db "$T/copy.db" ticket export
+printf '%s\n' "$OUT" > "$T/export2.jsonl"
+if cmp -s "$T/export.jsonl" "$T/export2.jsonl"; then pass "round trip is lossless"; else fail "round trip is lossless" "$(diff "$T/export.jsonl" "$T/export2.jsonl" | head -5)"; fi
+as --db "$T/copy.db" --format json ticket import "$T/export.jsonl"
+expect_eq "importing twice changes nothing" "$(json_get 'd["unchanged"]')" "$(wc -l < "$T/export.jsonl" | tr -d ' ')"
+printf '{"tracking": "123456789", "user_id": "U1"}\n' > "$T/badnum.jsonl"
+as --db "$T/copy.db" ticket import "$T/badnum.jsonl"
+expect_rc "a bad tracking number in an import" 65
+expect_err_has "reported by line" "badnum.jsonl:1: tracking: invalid tracking number"
+as --db "$T/copy.db" --format json ticket track "$TK" --phone-last4 8000
+expect_eq "an imported ticket tracks" "$(json_get 'd["tracking"]')" "$TK"
+as --db "$T/copy.db" ticket open --user U1 --channel app --category c --subject "after import"
+if [[ "$OUT" =~ ^[0-9]{9}$ ]]; then pass "new numbers after an import"; else fail "new numbers after an import"; fi
 
 # ---- routing config errors through rules check ----------------------------------
 printf 'routing:\n  rules:\n    - keywords: [多扣]\n      severity: critical\n' > "$T/bad.yaml"

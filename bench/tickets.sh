@@ -98,7 +98,7 @@ INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, se
     assignee, status, created_at, updated_at, calendar, frt_target, res_target,
     first_response_at, frt_met, frt_used,
     frt_due, frt_warn, res_due, res_warn, res_left, resolved_at, closed_at, res_met, res_used,
-    resolutions, sla_watch, sla_next)
+    resolutions, sla_watch)
 SELECT id, printf('%09d', id), printf('U%06d', 1 + id % 100000),
     CASE id % 5 WHEN 0 THEN 'app' WHEN 1 THEN 'phone' WHEN 2 THEN 'wechat' WHEN 3 THEN 'web' ELSE 'station' END,
     'payment', '加油扣款问题', '同一笔订单重复扣款', 'normal',
@@ -122,11 +122,10 @@ SELECT id, printf('%09d', id), printf('U%06d', 1 + id % 100000),
     CASE WHEN kind >= 85 THEN 1 END,
     CASE WHEN kind >= 85 THEN 40000 END,
     CASE WHEN kind >= 85 THEN 1 ELSE 0 END,
-    NULL, NULL
+    NULL
 FROM g;
 UPDATE tickets SET sla_watch = min(coalesce(frt_warn, res_warn), coalesce(res_warn, frt_warn))
     WHERE res_warn IS NOT NULL OR frt_warn IS NOT NULL;
-UPDATE tickets SET sla_next = sla_watch WHERE sla_watch IS NOT NULL;
 COMMIT;
 ANALYZE;
 SQL

@@ -169,7 +169,7 @@ typedef struct trow {
     int64_t resolutions;
     /* the two clocks: 0 first response, 1 resolution */
     int64_t target[2], due[2], warn[2], left[2], met[2], used[2];
-    int64_t esc_flags, sla_watch, sla_next;
+    int64_t sla_watch;
 } trow;
 
 static void trow_free(trow *r)
@@ -242,9 +242,7 @@ static as_status fill_row(as_db *db, sqlite3_stmt *st, trow *r)
         r->met[k] = col64(st, 28 + k);
         r->used[k] = col64(st, 30 + k);
     }
-    r->esc_flags = col64(st, 32);
-    r->sla_watch = col64(st, 33);
-    r->sla_next = col64(st, 34);
+    r->sla_watch = col64(st, 32);
     if (!r->user_id || !r->queue || !r->category || !r->subject || r->status < 0 ||
         r->severity < 0) {
         trow_free(r);
@@ -258,7 +256,7 @@ static as_status fill_row(as_db *db, sqlite3_stmt *st, trow *r)
     " severity, is_incident, incident_id, merged_into, related_id, created_at,"            \
     " first_response_at, resolved_at, closed_at, eta, resolutions, frt_target, res_target," \
     " frt_due, res_due, frt_warn, res_warn, frt_left, res_left, frt_met, res_met, frt_used,"\
-    " res_used, esc_flags, sla_watch, sla_next FROM tickets "
+    " res_used, sla_watch FROM tickets "
 
 /* Step a cached load statement (bound by the caller) into r. */
 static as_status load_step(as_db *db, sqlite3_stmt *st, trow *r, const char *what)
@@ -311,7 +309,7 @@ static as_status save(as_db *db, trow *r, int64_t now)
         " first_response_at = ?10, resolved_at = ?11, closed_at = ?12, eta = ?13,"
         " resolutions = ?14, frt_due = ?15, res_due = ?16, frt_warn = ?17, res_warn = ?18,"
         " frt_left = ?19, res_left = ?20, frt_met = ?21, res_met = ?22, frt_used = ?23,"
-        " res_used = ?24, esc_flags = ?25, sla_watch = ?26, sla_next = ?27 WHERE id = ?1";
+        " res_used = ?24, sla_watch = ?25 WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;
@@ -336,9 +334,7 @@ static as_status save(as_db *db, trow *r, int64_t now)
         bind64(st, 21 + k, r->met[k]);
         bind64(st, 23 + k, r->used[k]);
     }
-    sqlite3_bind_int64(st, 25, r->esc_flags);
-    bind64(st, 26, r->sla_watch);
-    bind64(st, 27, r->sla_next);
+    bind64(st, 25, r->sla_watch);
     return as__step_done(db, st, "updating a ticket");
 }
 
@@ -427,23 +423,13 @@ static void clock_stop(const as__calendar *cal, trow *r, int k, int64_t t, int r
     r->due[k] = r->warn[k] = r->left[k] = NIL;
 }
 
-/* Derive sla_watch and sla_next from the running clocks. */
+/* Derive sla_watch (the earliest at-risk instant) from the running clocks. */
 static void sla_derive(trow *r)
 {
-    r->sla_watch = r->sla_next = NIL;
-    for (int k = 0; k < 2; k++) {
-        if (r->due[k] == NIL)
-            continue;
-        if (r->sla_watch == NIL || r->warn[k] < r->sla_watch)
+    r->sla_watch = NIL;
+    for (int k = 0; k < 2; k++)
+        if (r->due[k] != NIL && (r->sla_watch == NIL || r->warn[k] < r->sla_watch))
             r->sla_watch = r->warn[k];
-        int64_t next = NIL;
-        if (!(r->esc_flags & (1 << (2 * k))))
-            next = r->warn[k];
-        else if (!(r->esc_flags & (2 << (2 * k))))
-            next = r->due[k];
-        if (next != NIL && (r->sla_next == NIL || next < r->sla_next))
-            r->sla_next = next;
-    }
 }
 
 /* Apply the clock effects of entering status `to` at t. */
@@ -670,9 +656,9 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     static const char ins[] =
         "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, severity,"
         " queue, assignee, status, is_incident, related_id, rule, created_at, updated_at,"
-        " calendar, frt_target, res_target, frt_due, res_due, frt_warn, res_warn, sla_watch,"
-        " sla_next) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
+        " calendar, frt_target, res_target, frt_due, res_due, frt_warn, res_warn, sla_watch)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
     if (!(st = as__stmt(db, ins))) {
         s = AS_INTERNAL;
         goto out;
@@ -700,7 +686,6 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     bind64(st, 21, r.warn[0]);
     bind64(st, 22, r.warn[1]);
     bind64(st, 23, r.sla_watch);
-    bind64(st, 24, r.sla_next);
     if ((s = as__step_done(db, st, "opening a ticket")) != AS_OK)
         goto out;
     r.user_id = (char *)in->user_id;
@@ -1249,14 +1234,13 @@ as_status as__ticket_rederive(as_db *db, int64_t id)
     if (s != AS_OK)
         return s;
     sla_derive(&r);
-    static const char sql[] = "UPDATE tickets SET sla_watch = ?2, sla_next = ?3 WHERE id = ?1";
+    static const char sql[] = "UPDATE tickets SET sla_watch = ?2 WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st) {
         s = AS_INTERNAL;
     } else {
         sqlite3_bind_int64(st, 1, id);
         bind64(st, 2, r.sla_watch);
-        bind64(st, 3, r.sla_next);
         s = as__step_done(db, st, "updating a ticket");
     }
     trow_free(&r);
@@ -1276,77 +1260,85 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys,
     *recorded = 0;
     *keys = NULL;
     *nkeys = 0;
-    static const char sql[] = "SELECT id FROM tickets WHERE sla_next <= ?1";
-    int64_t *ids = NULL;
-    size_t n = 0;
-    as_status s = as__collect_ids(db, sql, t, &ids, &n);
-    if (s != AS_OK)
-        return s;
-    int64_t *k = malloc((2 * n + 1) * sizeof *k);
-    if (!k) {
-        free(ids);
-        return as__fail(db, AS_NOMEM, "out of memory");
-    }
-    size_t nk = 0;
+    /* Every running clock at risk by t; its escalations that are not yet
+     * recorded are inserted (the UNIQUE key makes a repeat a no-op), so the
+     * tickets themselves are never written by a sweep. */
+    static const char sql[] =
+        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn FROM tickets"
+        " WHERE sla_watch <= ?1";
     static const char esc[] =
         "INSERT INTO ticket_escalations (ticket_id, user_id, clock, kind, due_at, at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ticket_id, clock, kind) DO NOTHING";
+    static const char ev[] =
+        "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, public, body)"
+        " VALUES (?1, ?2, ?3, 'system', 'escalation', 0, ?4)";
     static const char *const clocks[2] = {"first_response", "resolution"};
-    for (size_t i = 0; s == AS_OK && i < n; i++) {
-        trow r;
-        if ((s = load_id(db, ids[i], &r)) != AS_OK)
-            break;
-        int changed = 0;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "sweeping SLA clocks");
+    sqlite3_bind_int64(q, 1, t);
+    as_status s = AS_OK;
+    int64_t *k = NULL;
+    size_t nk = 0, cap = 0;
+    while (s == AS_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
         for (int c = 0; c < 2 && s == AS_OK; c++) {
-            if (r.due[c] == NIL)
+            if (sqlite3_column_type(q, 2 + 2 * c) == SQLITE_NULL)
                 continue;
+            int64_t due = sqlite3_column_int64(q, 2 + 2 * c);
+            int64_t warn = sqlite3_column_int64(q, 3 + 2 * c);
+            int now = 0;
             for (int kind = 0; kind < 2 && s == AS_OK; kind++) {
-                int64_t bit = (int64_t)(1 + kind) << (2 * c);
-                int64_t when = kind ? r.due[c] : r.warn[c];
-                if ((r.esc_flags & bit) || when > t)
+                if ((kind ? due : warn) > t)
                     continue;
-                r.esc_flags |= bit;
-                changed = 1;
                 sqlite3_stmt *st = as__stmt(db, esc);
                 if (!st) {
                     s = AS_INTERNAL;
                     break;
                 }
-                sqlite3_bind_int64(st, 1, r.id);
-                bindstr(st, 2, r.user_id);
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
                 bindstr(st, 3, clocks[c]);
                 bindstr(st, 4, kind ? "breached" : "at_risk");
-                sqlite3_bind_int64(st, 5, r.due[c]);
+                sqlite3_bind_int64(st, 5, due);
                 sqlite3_bind_int64(st, 6, t);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
                 if (sqlite3_changes(db->sql) == 0)
                     continue;
+                if (!(st = as__stmt(db, ev))) {
+                    s = AS_INTERNAL;
+                    break;
+                }
                 char msg[80];
                 snprintf(msg, sizeof msg, "%s %s", clocks[c], kind ? "breached" : "at risk");
-                s = add_event(db, &r, t, "system", "escalation", -1, -1, 0, msg);
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
+                sqlite3_bind_int64(st, 3, t);
+                bindstr(st, 4, msg);
+                if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
+                    break;
                 (*recorded)++;
-                if (nk == 0 || k[nk - 1] != r.id * 2 + c)
-                    k[nk++] = r.id * 2 + c;
+                now = 1;
+            }
+            if (s == AS_OK && now) {
+                if (nk == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    int64_t *p = realloc(k, cap * sizeof *p);
+                    if (!p) {
+                        s = as__fail(db, AS_NOMEM, "out of memory");
+                        break;
+                    }
+                    k = p;
+                }
+                k[nk++] = id * 2 + c;
             }
         }
-        if (s == AS_OK && changed) {
-            sla_derive(&r);
-            static const char up[] =
-                "UPDATE tickets SET esc_flags = ?2, sla_next = ?3 WHERE id = ?1";
-            sqlite3_stmt *st = as__stmt(db, up);
-            if (!st) {
-                s = AS_INTERNAL;
-            } else {
-                sqlite3_bind_int64(st, 1, r.id);
-                sqlite3_bind_int64(st, 2, r.esc_flags);
-                bind64(st, 3, r.sla_next);
-                s = as__step_done(db, st, "updating a ticket");
-            }
-        }
-        trow_free(&r);
     }
-    free(ids);
+    if (s == AS_OK && rc != SQLITE_DONE)
+        s = as__sqlfail(db, rc, "sweeping SLA clocks");
+    sqlite3_finalize(q);
     if (s != AS_OK) {
         free(k);
         return s;

@@ -61,7 +61,7 @@ as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids
  * escalated now. */
 as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys, size_t *nkeys);
 
-/* Recompute sla_watch and sla_next of ticket id from its clocks (after an
+/* Recompute sla_watch of ticket id from its clocks (after an
  * import wrote them directly). */
 as_status as__ticket_rederive(as_db *db, int64_t id);
 

@@ -31,7 +31,7 @@ static const char export_sql[] =
     " 'frt_due', " ISO("t.frt_due") ", 'frt_warn', " ISO("t.frt_warn") ", 'frt_left', t.frt_left,"
     " 'res_due', " ISO("t.res_due") ", 'res_warn', " ISO("t.res_warn") ", 'res_left', t.res_left,"
     " 'frt_met', t.frt_met, 'frt_used', t.frt_used, 'res_met', t.res_met,"
-    " 'res_used', t.res_used, 'esc_flags', t.esc_flags,"
+    " 'res_used', t.res_used,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
     "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END), 'text', e.body))"
@@ -94,7 +94,7 @@ enum {
     C_ASSIGNEE, C_STATUS, C_INCIDENT_FLAG, C_INCIDENT, C_MERGED, C_RELATED, C_RULE, C_KB,
     C_CREATED, C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED, C_ETA, C_RESOLUTIONS, C_CALENDAR,
     C_FRT_TARGET, C_RES_TARGET, C_FRT_DUE, C_FRT_WARN, C_FRT_LEFT, C_RES_DUE, C_RES_WARN,
-    C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_ESC, C_EVENTS, C_ESCALATIONS,
+    C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_EVENTS, C_ESCALATIONS,
     C_SURVEYS, C_N
 };
 
@@ -104,7 +104,7 @@ static const char *const columns[C_N + 1] = {
     "kb_article_id", "created_at", "updated_at", "first_response_at", "resolved_at",
     "closed_at", "eta", "resolutions", "calendar", "frt_target", "res_target", "frt_due",
     "frt_warn", "frt_left", "res_due", "res_warn", "res_left", "frt_met", "frt_used",
-    "res_met", "res_used", "esc_flags", "events", "escalations", "surveys", NULL};
+    "res_met", "res_used", "events", "escalations", "surveys", NULL};
 
 /* Bind cell i as a time (?n), reporting a bad one.  Returns 0 or -1. */
 static int bind_time(as__import *im, sqlite3_stmt *st, int n, const char *const *cells, int i)
@@ -257,10 +257,10 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         " queue, assignee, status, is_incident, rule, kb_article_id, created_at, updated_at,"
         " first_response_at, resolved_at, closed_at, eta, resolutions, calendar, frt_target,"
         " res_target, frt_due, frt_warn, frt_left, res_due, res_warn, res_left, frt_met,"
-        " frt_used, res_met, res_used, esc_flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
+        " frt_used, res_met, res_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
         " ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13, ?14, ?15, coalesce(?16, ?15), ?17, ?18, ?19,"
         " ?20, coalesce(?21, 0), ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
-        " ?34, coalesce(?35, 0))";
+        " ?34)";
     if (!(st = as__stmt(db, ins)))
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
@@ -292,7 +292,6 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     bad |= bind_int(im, st, 32, cells, C_FRT_USED);
     bad |= bind_int(im, st, 33, cells, C_RES_MET);
     bad |= bind_int(im, st, 34, cells, C_RES_USED);
-    bad |= bind_int(im, st, 35, cells, C_ESC);
     if (bad) {
         sqlite3_reset(st);
         *badp = 1;

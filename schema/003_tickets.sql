@@ -1,7 +1,7 @@
 -- 003: tickets, their append-only events, escalations, surveys.
--- SLA: a running clock stores its due and at-risk instants; sla_watch (the
--- earliest at-risk instant) and sla_next (the next unrecorded escalation)
--- are indexed, so a sweep is a range scan.  See lib/ticket.c.
+-- SLA: a running clock stores its due and at-risk instants; sla_watch, the
+-- earliest at-risk instant of a running clock, is indexed, so the sweep is
+-- a range scan; escalations are recorded once by their UNIQUE key.
 
 CREATE TABLE tickets (
     id INTEGER PRIMARY KEY,
@@ -43,16 +43,13 @@ CREATE TABLE tickets (
     frt_used INTEGER,
     res_met INTEGER,
     res_used INTEGER,
-    esc_flags INTEGER NOT NULL DEFAULT 0,
-    sla_watch INTEGER,
-    sla_next INTEGER
+    sla_watch INTEGER
 );
 
 CREATE INDEX tickets_user ON tickets (user_id);
 CREATE INDEX tickets_status ON tickets (status, queue);
 CREATE INDEX tickets_incident ON tickets (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX tickets_watch ON tickets (sla_watch) WHERE sla_watch IS NOT NULL;
-CREATE INDEX tickets_next ON tickets (sla_next) WHERE sla_next IS NOT NULL;
 CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE status = 'resolved';
 CREATE INDEX tickets_created ON tickets (created_at);
 

@@ -1249,23 +1249,30 @@ as_status as__ticket_rederive(as_db *db, int64_t id)
 
 /* ---- the escalation sweep ------------------------------------------ */
 
-static int cmp64(const void *a, const void *b)
+void as__sla_rows_free(as__sla_row *rows, size_t n)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    for (size_t i = 0; rows && i < n; i++) {
+        free(rows[i].tracking);
+        free(rows[i].user_id);
+        free(rows[i].severity);
+        free(rows[i].queue);
+        free(rows[i].assignee);
+    }
+    free(rows);
 }
 
-as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys, size_t *nkeys)
+as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **rows,
+                        size_t *nrows)
 {
     *recorded = 0;
-    *keys = NULL;
-    *nkeys = 0;
-    /* Every running clock at risk by t; its escalations that are not yet
-     * recorded are inserted (the UNIQUE key makes a repeat a no-op), so the
-     * tickets themselves are never written by a sweep. */
+    *rows = NULL;
+    *nrows = 0;
+    /* One pass over the covering index tickets_watch: every running clock
+     * at risk by t.  Escalations not yet recorded are inserted (the UNIQUE
+     * key makes a repeat a no-op), so a sweep never writes a ticket row. */
     static const char sql[] =
-        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn FROM tickets"
-        " WHERE sla_watch <= ?1";
+        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn, tracking, severity, queue,"
+        " assignee FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
     static const char esc[] =
         "INSERT INTO ticket_escalations (ticket_id, user_id, clock, kind, due_at, at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ticket_id, clock, kind) DO NOTHING";
@@ -1279,29 +1286,48 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys,
         return as__sqlfail(db, rc, "sweeping SLA clocks");
     sqlite3_bind_int64(q, 1, t);
     as_status s = AS_OK;
-    int64_t *k = NULL;
-    size_t nk = 0, cap = 0;
+    as__sla_row *out = NULL;
+    size_t n = 0, cap = 0;
     while (s == AS_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, 0);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            as__sla_row *p = realloc(out, cap * sizeof *p);
+            if (!p) {
+                s = as__fail(db, AS_NOMEM, "out of memory");
+                break;
+            }
+            out = p;
+        }
+        as__sla_row *row = &out[n++];
+        memset(row, 0, sizeof *row);
+        row->id = sqlite3_column_int64(q, 0);
+        row->user_id = coldup(q, 1);
+        row->tracking = coldup(q, 6);
+        row->severity = coldup(q, 7);
+        row->queue = coldup(q, 8);
+        row->assignee = coldup(q, 9);
+        if (!row->user_id || !row->tracking || !row->severity || !row->queue) {
+            s = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
         for (int c = 0; c < 2 && s == AS_OK; c++) {
-            if (sqlite3_column_type(q, 2 + 2 * c) == SQLITE_NULL)
+            row->due[c] = col64(q, 2 + 2 * c);
+            row->warn[c] = col64(q, 3 + 2 * c);
+            if (row->due[c] == NIL)
                 continue;
-            int64_t due = sqlite3_column_int64(q, 2 + 2 * c);
-            int64_t warn = sqlite3_column_int64(q, 3 + 2 * c);
-            int now = 0;
             for (int kind = 0; kind < 2 && s == AS_OK; kind++) {
-                if ((kind ? due : warn) > t)
+                if ((kind ? row->due[c] : row->warn[c]) > t)
                     continue;
                 sqlite3_stmt *st = as__stmt(db, esc);
                 if (!st) {
                     s = AS_INTERNAL;
                     break;
                 }
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
+                sqlite3_bind_int64(st, 1, row->id);
+                bindstr(st, 2, row->user_id);
                 bindstr(st, 3, clocks[c]);
                 bindstr(st, 4, kind ? "breached" : "at_risk");
-                sqlite3_bind_int64(st, 5, due);
+                sqlite3_bind_int64(st, 5, row->due[c]);
                 sqlite3_bind_int64(st, 6, t);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
@@ -1313,26 +1339,14 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys,
                 }
                 char msg[80];
                 snprintf(msg, sizeof msg, "%s %s", clocks[c], kind ? "breached" : "at risk");
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
+                sqlite3_bind_int64(st, 1, row->id);
+                bindstr(st, 2, row->user_id);
                 sqlite3_bind_int64(st, 3, t);
                 bindstr(st, 4, msg);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
                 (*recorded)++;
-                now = 1;
-            }
-            if (s == AS_OK && now) {
-                if (nk == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    int64_t *p = realloc(k, cap * sizeof *p);
-                    if (!p) {
-                        s = as__fail(db, AS_NOMEM, "out of memory");
-                        break;
-                    }
-                    k = p;
-                }
-                k[nk++] = id * 2 + c;
+                row->escalated[c] = 1;
             }
         }
     }
@@ -1340,12 +1354,11 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys,
         s = as__sqlfail(db, rc, "sweeping SLA clocks");
     sqlite3_finalize(q);
     if (s != AS_OK) {
-        free(k);
+        as__sla_rows_free(out, n);
         return s;
     }
-    qsort(k, nk, sizeof *k, cmp64);
-    *keys = k;
-    *nkeys = nk;
+    *rows = out;
+    *nrows = n;
     return AS_OK;
 }
 

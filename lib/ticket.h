@@ -56,10 +56,20 @@ int as__severity_index(const char *name);   /* -1 when unknown */
  * (malloc'd array; free it). */
 as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n);
 
-/* Record the escalations due at t (inside a transaction the caller holds).
- * *keys (malloc'd, sorted) holds ticket_id * 2 + clock of each clock that
- * escalated now. */
-as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, int64_t **keys, size_t *nkeys);
+/* One ticket at risk or in breach, as the sweep saw it. */
+typedef struct as__sla_row {
+    int64_t id;
+    char *tracking, *user_id, *severity, *queue, *assignee;
+    int64_t due[2], warn[2];     /* INT64_MIN: the clock does not run */
+    int escalated[2];            /* recorded by this sweep */
+} as__sla_row;
+
+/* Record the escalations due at t (inside a transaction the caller holds)
+ * and collect every ticket with a running clock at risk by t, earliest
+ * first, into *rows (free with as__sla_rows_free). */
+as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **rows,
+                        size_t *nrows);
+void as__sla_rows_free(as__sla_row *rows, size_t n);
 
 /* Recompute sla_watch of ticket id from its clocks (after an
  * import wrote them directly). */

@@ -313,12 +313,10 @@ void as_ticket_event_iter_free(as_ticket_event_iter *it)
 
 struct as_sla_iter {
     as_db *db;
-    sqlite3_stmt *st;
     int64_t at;
-    int64_t *keys;           /* escalated now: ticket id * 2 + clock, sorted */
-    size_t nkeys;
-    int have_row;
-    int clock;               /* the next clock of the current row to look at */
+    as__sla_row *rows;
+    size_t n, i;
+    int clock;               /* the next clock of row i to look at */
     as_sla_item view;
 };
 
@@ -338,41 +336,16 @@ as_status as_sla_check(as_sla_iter **out, as_db *db, int64_t at, int64_t *record
         free(it);
         return s;
     }
-    s = as__sla_sweep(db, t, &rec, &it->keys, &it->nkeys);
+    s = as__sla_sweep(db, t, &rec, &it->rows, &it->n);
     if ((s = as__write_end(db, s)) != AS_OK) {
-        free(it->keys);
+        as__sla_rows_free(it->rows, it->n);
         free(it);
         return s;
     }
-    static const char sql[] =
-        "SELECT tracking, user_id, severity, queue, assignee, id, frt_due, frt_warn, res_due,"
-        " res_warn FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
-    if (rc != SQLITE_OK) {
-        free(it->keys);
-        free(it);
-        return as__sqlfail(db, rc, "listing SLA clocks");
-    }
-    sqlite3_bind_int64(it->st, 1, t);
     if (recorded)
         *recorded = rec;
     *out = it;
     return AS_OK;
-}
-
-static int has_key(const as_sla_iter *it, int64_t key)
-{
-    size_t lo = 0, hi = it->nkeys;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (it->keys[mid] == key)
-            return 1;
-        if (it->keys[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
 }
 
 as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
@@ -380,50 +353,36 @@ as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
     static const char *const clocks[2] = {"first_response", "resolution"};
     if (!it || !view)
         return AS_MISUSE;
-    for (;;) {
-        if (!it->have_row) {
-            int rc = sqlite3_step(it->st);
-            if (rc == SQLITE_DONE)
-                return AS_DONE;
-            if (rc != SQLITE_ROW)
-                return as__sqlfail(it->db, rc, "listing SLA clocks");
-            it->have_row = 1;
-            it->clock = 0;
-        }
-        sqlite3_stmt *st = it->st;
+    for (; it->i < it->n; it->i++, it->clock = 0) {
+        const as__sla_row *r = &it->rows[it->i];
         while (it->clock < 2) {
             int c = it->clock++;
-            if (sqlite3_column_type(st, 6 + 2 * c) == SQLITE_NULL)
-                continue;
-            int64_t due = sqlite3_column_int64(st, 6 + 2 * c);
-            int64_t warn = sqlite3_column_int64(st, 7 + 2 * c);
-            if (warn > it->at && due > it->at)
+            if (r->due[c] == INT64_MIN || (r->warn[c] > it->at && r->due[c] > it->at))
                 continue;
             as_sla_item *v = &it->view;
-            v->tracking = coltext(st, 0);
-            v->user_id = coltext(st, 1);
-            v->severity = coltext(st, 2);
-            v->queue = coltext(st, 3);
-            v->assignee = coltext(st, 4);
+            v->tracking = r->tracking;
+            v->user_id = r->user_id;
+            v->severity = r->severity;
+            v->queue = r->queue;
+            v->assignee = r->assignee;
             v->clock = clocks[c];
-            v->state = due <= it->at ? "breached" : "at_risk";
-            v->due_at = due;
-            int64_t d = due - it->at;
+            v->state = r->due[c] <= it->at ? "breached" : "at_risk";
+            v->due_at = r->due[c];
+            int64_t d = r->due[c] - it->at;
             v->minutes_left = d >= 0 ? d / 60 : -((-d + 59) / 60);
-            v->escalated = has_key(it, sqlite3_column_int64(st, 5) * 2 + c);
+            v->escalated = r->escalated[c];
             *view = v;
             return AS_OK;
         }
-        it->have_row = 0;
     }
+    return AS_DONE;
 }
 
 void as_sla_iter_free(as_sla_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
-    free(it->keys);
+    as__sla_rows_free(it->rows, it->n);
     free(it);
 }
 

@@ -49,7 +49,8 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_user ON tickets (user_id);
 CREATE INDEX tickets_status ON tickets (status, queue);
 CREATE INDEX tickets_incident ON tickets (incident_id) WHERE incident_id IS NOT NULL;
-CREATE INDEX tickets_watch ON tickets (sla_watch) WHERE sla_watch IS NOT NULL;
+CREATE INDEX tickets_watch ON tickets (sla_watch, frt_due, frt_warn, res_due, res_warn,
+    tracking, user_id, severity, queue, assignee) WHERE sla_watch IS NOT NULL;
 CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE status = 'resolved';
 CREATE INDEX tickets_created ON tickets (created_at);
 

@@ -66,12 +66,18 @@ AT=1764000000   # 2025-11-25T00:00:00+08:00, the sweep time
 fail() { echo "tickets.sh: $*" >&2; exit 1; }
 now() { if [[ -n ${EPOCHREALTIME:-} ]]; then printf '%s\n' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi; }
 elapsed=
-timed() {
+cpu=0
+timed() {   # wall seconds in $elapsed; user+system CPU seconds in $cpu (if GNU time exists)
     local t0 t1 rc=0
     t0=$(now)
-    "$@" || rc=$?
+    if [[ -x /usr/bin/time ]]; then
+        /usr/bin/time -o "$tmp/cpu" -f '%U %S' "$@" || rc=$?
+    else
+        "$@" || rc=$?
+    fi
     t1=$(now)
     elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+    cpu=$( [[ -s $tmp/cpu ]] && awk 'END { printf "%.2f", $1 + $2 }' "$tmp/cpu" || echo 0)
     return "$rc"
 }
 median() {
@@ -136,20 +142,23 @@ echo "$n tickets ($open open), $(du -h "$db" | cut -f1)" >&2
 if [[ -n $keep ]]; then cp -- "$db" "$keep" || fail "cannot keep the database as $keep"; fi
 
 # ---- timed runs --------------------------------------------------------------
-base_t=() sweep_t=() over_t=()
+base_t=() sweep_t=() over_t=() sweep_c=() over_c=()
 want=$(sqlite3 "$db" "SELECT count(*) FROM tickets WHERE sla_watch <= $AT")
 overdue_want=$(sqlite3 "$db" "SELECT count(*) FROM tickets WHERE sla_watch <= $AT AND (frt_due <= $AT OR res_due <= $AT)")
 
 timed "$aftersales" --db "$db" --format tsv sla check --at "@$AT" >"$tmp/first.tsv" || fail "sla check failed"
 first=$elapsed
+first_cpu=$cpu
 recorded=$(sqlite3 "$db" "SELECT count(*) FROM ticket_escalations")
 for ((i = 1; i <= reps; i++)); do
     timed sqlite3 "$db" "SELECT count(*) FROM tickets WHERE sla_watch <= $AT" >/dev/null || fail "baseline failed"
     base_t+=("$elapsed")
     timed "$aftersales" --db "$db" --format tsv sla check --at "@$AT" >"$tmp/sweep.tsv" || fail "sla check failed"
     sweep_t+=("$elapsed")
+    sweep_c+=("$cpu")
     timed "$aftersales" --db "$db" --format tsv ticket list --overdue --at "@$AT" >"$tmp/over.tsv" || fail "ticket list failed"
     over_t+=("$elapsed")
+    over_c+=("$cpu")
     echo "  run $i/$reps: baseline ${base_t[-1]} s, sweep ${sweep_t[-1]} s, overdue ${over_t[-1]} s" >&2
 done
 again=$(sqlite3 "$db" "SELECT count(*) FROM ticket_escalations")
@@ -162,15 +171,20 @@ overout=$(($(wc -l <"$tmp/over.tsv") - 1))
 base=$(median "${base_t[@]}")
 sweep=$(median "${sweep_t[@]}")
 over=$(median "${over_t[@]}")
+sweep_cpu=$(median "${sweep_c[@]}")
+over_cpu=$(median "${over_c[@]}")
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 awk -v rows="$rows" -v open="$open" -v reps="$reps" -v base="$base" -v first="$first" \
-    -v sweep="$sweep" -v over="$over" -v want="$want" -v rec="$recorded" -v ov="$overout" '
+    -v sweep="$sweep" -v over="$over" -v want="$want" -v rec="$recorded" -v ov="$overout" \
+    -v fc="$first_cpu" -v sc="$sweep_cpu" -v oc="$over_cpu" -v load="$load" '
 BEGIN {
     printf "\nticket SLA benchmark: %d tickets (%d open), median of %d run%s\n\n", rows, open, reps, (reps > 1 ? "s" : "")
-    printf "%-46s %10s %12s\n", "step", "seconds", "tickets/s"
+    printf "%-46s %10s %12s %8s\n", "step", "seconds", "tickets/s", "cpu s"
     printf "%-46s %10.3f %12.0f\n", "baseline (indexed SQL count, " want " rows)", base, rows / base
-    printf "%-46s %10.3f %12.0f\n", "sla check, first (records " rec ")", first, rows / first
-    printf "%-46s %10.3f %12.0f\n", "sla check, repeated (lists " want ")", sweep, rows / sweep
-    printf "%-46s %10.3f %12.0f\n", "ticket list --overdue (" ov " rows)", over, rows / over
+    printf "%-46s %10.3f %12.0f %8.2f\n", "sla check, first (records " rec ")", first, rows / first, fc
+    printf "%-46s %10.3f %12.0f %8.2f\n", "sla check, repeated (lists " want ")", sweep, rows / sweep, sc
+    printf "%-46s %10.3f %12.0f %8.2f\n", "ticket list --overdue (" ov " rows)", over, rows / over, oc
+    printf "\n(load average at the end: %s; cpu s = user + system of the command)\n", load
     printf "\nratio sweep_rate / baseline_rate: %.2f\n", base / sweep
     printf "target: sla check under 1 s\n"
     printf "%s\n", (first < 1.0 && sweep < 1.0) ? "PASS" : "BELOW TARGET"

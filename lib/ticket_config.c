@@ -88,7 +88,8 @@ void as__sla_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         as__cfg_error(c, node, "sla needs levels (normal, urgent, major, systemic)");
         return;
     }
-    if (as__cfg_map_keys(c, levels, "sla.levels", (const char *const *)as__severity_names) < 0)
+    static const char *const level_keys[] = {"normal", "urgent", "major", "systemic", NULL};
+    if (as__cfg_map_keys(c, levels, "sla.levels", level_keys) < 0)
         return;
     for (int i = 0; i < AS__NLEVELS; i++) {
         const as__ynode *l = as__ymap_get(levels, as__severity_names[i]);

@@ -753,7 +753,8 @@ as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_actio
  */
 as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_action *act,
                            char new_tracking[AS_TRACKING_BUFSIZE]);
-/* as_ticket_merge - mark dup a duplicate of into (both must be open). */
+/* as_ticket_merge - mark dup a duplicate of into (both open, of the same
+ * customer; tracking dup then shows into's progress). */
 as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
                           const as_ticket_action *act);
 /* as_ticket_link - make tracking a child of the incident (an open
@@ -854,7 +855,8 @@ typedef struct as_track {
 
 /*
  * as_ticket_track - what the customer may see of a ticket, given its
- * number and the last 4 digits of the phone on the customer's profile.
+ * number and the last 4 digits of the phone on the customer's profile
+ * (a merged ticket shows the progress of the one it was merged into).
  * now (0: the clock) decides "今天"/"明天" in the ETA text.  Free *out with
  * as_track_free().  A wrong second factor is AS_NOTFOUND with exactly the
  * message of an unknown number.

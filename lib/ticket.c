@@ -1128,6 +1128,9 @@ as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
     } else if (!is_open(target.status)) {
         s = as__fail(db, AS_INVALID, "ticket %s is %s: merge into an open ticket",
                      target.tracking, status_names[target.status]);
+    } else if (strcmp(r.user_id, target.user_id) != 0) {
+        s = as__fail(db, AS_INVALID, "tickets %s and %s belong to different customers: link"
+                     " them to an incident instead", r.tracking, target.tracking);
     } else {
         r.merged_into = target.id;
         char msg[64];

@@ -439,12 +439,16 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
         return as__fail(db, AS_INVALID,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
     static const char sql[] =
-        "SELECT t.status, t.eta, u.phone,"
-        " (SELECT e.body FROM ticket_events e WHERE e.ticket_id = t.id AND e.public = 1"
+        "SELECT v.status, v.eta, u.phone,"
+        " (SELECT e.body FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1),"
-        " (SELECT e.at FROM ticket_events e WHERE e.ticket_id = t.id AND e.public = 1"
+        " (SELECT e.at FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1)"
-        " FROM tickets t LEFT JOIN users u ON u.user_id = t.user_id WHERE t.tracking = ?1";
+        " FROM tickets t"
+        " LEFT JOIN tickets m ON m.id = t.merged_into AND t.status = 'merged'"
+        "   AND m.user_id = t.user_id"
+        " JOIN tickets v ON v.id = coalesce(m.id, t.id)"
+        " LEFT JOIN users u ON u.user_id = t.user_id WHERE t.tracking = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;

@@ -341,6 +341,31 @@ Test(ticket, reopen_window_merge_autoclose)
     cr_assert_eq(tk->status, AS_TICKET_MERGED);
     cr_assert_str_eq(tk->merged_into, made);
     as_ticket_free(tk);
+    /* the customer tracking the duplicate sees the surviving ticket's progress */
+    a.text = "合并后继续处理";
+    cr_assert_eq(as_ticket_reply(db, made, &a, 0), AS_OK);
+    a.text = NULL;
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, u, "8000", a.at), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(tr->status, "处理中");
+    cr_assert_str_eq(tr->last_reply, "合并后继续处理");
+    cr_assert_str_eq(tr->tracking, u);
+    as_track_free(tr);
+    /* never across customers */
+    as_user_input u2 = AS_USER_INPUT_INIT;
+    u2.fields = AS_USER_NAME;
+    u2.user_id = "U2";
+    u2.name = "李四";
+    cr_assert_eq(as_user_add(db, &u2), AS_OK);
+    char other[AS_TRACKING_BUFSIZE];
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U2";
+    in.channel = "phone";
+    in.category = "payment";
+    in.subject = "dup of another customer";
+    cr_assert_eq(as_ticket_open(db, &in, other), AS_OK);
+    cr_assert_eq(as_ticket_merge(db, other, made, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "different customers"), "%s", as_errmsg(db));
 
     /* autoclose: 3 days after resolution */
     a.at = T0 + 30 * 86400;

@@ -112,5 +112,9 @@ int cmd_kb(cli *c, int argc, char **argv);
 int cmd_feedback(cli *c, int argc, char **argv);
 int cmd_demand(cli *c, int argc, char **argv);
 int cmd_sentiment(cli *c, int argc, char **argv);
+int cmd_ticket(cli *c, int argc, char **argv);
+int cmd_sla(cli *c, int argc, char **argv);
+int cmd_survey(cli *c, int argc, char **argv);
+int cmd_report(cli *c, int argc, char **argv);
 
 #endif

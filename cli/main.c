@@ -54,6 +54,10 @@ static const cli_command commands[] = {
     {"calendar", cmd_calendar, "business calendars"},
     {"kb", cmd_kb, "knowledge base"},
     {"sentiment", cmd_sentiment, "explainable sentiment of feedback text"},
+    {"ticket", cmd_ticket, "tickets"},
+    {"sla", cmd_sla, "SLA escalation sweep"},
+    {"survey", cmd_survey, "satisfaction surveys"},
+    {"report", cmd_report, "reports"},
     {NULL, NULL, NULL},
 };
 

@@ -1219,6 +1219,375 @@ typedef struct as_sentiment_eval {
 as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, const char *name,
                                 const char *encoding);
 
+/* ------------------------------------------------------------------ */
+/* Tickets                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Tracking numbers are what a customer reads over the phone: 9 digits, the
+ * last a Damm check digit over the others, which catches every single
+ * mistyped digit and every swap of two adjacent digits.  They are printed
+ * as "123 456 789"; input may contain spaces and dashes.
+ */
+#define AS_TRACKING_BUFSIZE 16
+
+/*
+ * as_tracking_check - normalise a tracking number (drop spaces and dashes)
+ * into out (AS_TRACKING_BUFSIZE bytes, 9 digits) and verify its check
+ * digit.  Returns AS_OK; AS_INVALID (wrong length, a non-digit, or a
+ * failed check digit: a mistyped number); AS_MISUSE (NULL).
+ */
+as_status as_tracking_check(const char *text, char out[AS_TRACKING_BUFSIZE]);
+
+/* as_tracking_digit - the Damm check digit (0-9) of a string of digits,
+ * or -1 when it holds anything else. */
+int as_tracking_digit(const char *digits);
+
+/* The ticket statuses, in lifecycle order. */
+typedef enum as_ticket_status {
+    AS_TICKET_NEW = 0,
+    AS_TICKET_ASSIGNED,
+    AS_TICKET_IN_PROGRESS,
+    AS_TICKET_WAITING_CUSTOMER,
+    AS_TICKET_RESOLVED,
+    AS_TICKET_CLOSED,
+    AS_TICKET_MERGED,
+    AS_TICKET_CANCELLED,
+    AS_TICKET_STATUS_LAST
+} as_ticket_status;
+
+/* as_ticket_status_name - "new", "in_progress", ...; NULL when out of range. */
+const char *as_ticket_status_name(as_ticket_status s);
+/* as_ticket_status_parse - the status named name, or -1. */
+int as_ticket_status_parse(const char *name);
+/* as_ticket_status_zh - what the customer sees: 已受理, 处理中, 待您回复, ... */
+const char *as_ticket_status_zh(as_ticket_status s);
+/*
+ * as_ticket_transition_ok - 1 when the transition table allows from -> to.
+ * The table: new -> assigned, in_progress, waiting_customer, resolved,
+ * cancelled, merged; assigned -> in_progress, waiting_customer, resolved,
+ * cancelled, merged; in_progress -> assigned, waiting_customer, resolved,
+ * cancelled, merged; waiting_customer -> in_progress, resolved, closed,
+ * cancelled, merged; resolved -> in_progress (reopen), closed; closed,
+ * merged and cancelled are final (reopening a closed ticket opens a new
+ * linked one).
+ */
+int as_ticket_transition_ok(as_ticket_status from, as_ticket_status to);
+
+typedef struct as_ticket_input {
+    unsigned version;        /* AS_TICKET_INPUT_VERSION */
+    const char *user_id;     /* an existing user */
+    const char *channel;     /* app, phone, wechat, web, station */
+    const char *category;    /* free text, 1-64 characters ("payment") */
+    const char *subject;     /* 1-200 characters */
+    const char *body;        /* up to 10000 characters ("" allowed) */
+    const char *severity;    /* NULL: from routing; normal, urgent, major, systemic */
+    const char *queue;       /* NULL: from routing */
+    const char *assignee;    /* NULL: from routing */
+    const char *member_tier; /* NULL: unknown (routing rules on tier do not match) */
+    const char *by;          /* who opened it; NULL: "customer" */
+    int64_t at;              /* when; 0: now */
+} as_ticket_input;
+
+#define AS_TICKET_INPUT_VERSION 1
+#define AS_TICKET_INPUT_INIT { AS_TICKET_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, \
+                               NULL, NULL, NULL, NULL, 0 }
+
+/*
+ * as_ticket_open - open a ticket: routing rules (config section routing)
+ * pick queue, severity and assignee where the input leaves them NULL; the
+ * SLA clocks of the severity (section sla) start; a systemic ticket is an
+ * incident.  tracking (may be NULL) receives the tracking number.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a field, named in
+ * the detail); AS_CONFIG (the severity's calendar is unknown); AS_BUSY;
+ * AS_READONLY; AS_MISUSE.
+ */
+as_status as_ticket_open(as_db *db, const as_ticket_input *in,
+                         char tracking[AS_TRACKING_BUFSIZE]);
+
+/* A ticket as read back.  From as_ticket_get() the strings belong to the
+ * struct; in a view from as_ticket_next() they are borrowed. */
+typedef struct as_ticket {
+    const char *tracking;
+    const char *user_id;
+    const char *channel;
+    const char *category;
+    const char *subject;
+    const char *body;
+    const char *severity;
+    const char *queue;
+    const char *assignee;    /* NULL: unassigned */
+    as_ticket_status status;
+    int is_incident;
+    const char *incident;    /* tracking number of the parent incident, or NULL */
+    const char *merged_into; /* tracking number, or NULL */
+    const char *related;     /* the ticket this one follows up or reopens, or NULL */
+    const char *rule;        /* the routing rule that matched, or NULL */
+    int64_t kb_article_id;   /* 0: none */
+    int64_t created_at, updated_at;
+    int64_t first_response_at, resolved_at, closed_at;   /* 0: not yet */
+    int64_t eta;             /* 0: none promised */
+    int64_t frt_due;         /* wall-clock due time of a running first-response clock, 0 */
+    int64_t res_due;         /* the same for resolution */
+    int frt_met;             /* -1 not yet known, 0 missed, 1 met */
+    int res_met;
+} as_ticket;
+
+/*
+ * as_ticket_get - read the ticket with this tracking number.  Free *out
+ * with as_ticket_free().  Returns AS_OK; AS_INVALID ("invalid tracking
+ * number": a typo the check digit caught); AS_NOTFOUND; AS_NOMEM.
+ */
+as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking);
+void as_ticket_free(as_ticket *t);
+
+/* Who and when for a change. */
+typedef struct as_ticket_action {
+    unsigned version;        /* AS_TICKET_ACTION_VERSION */
+    const char *by;          /* the agent; NULL: "system" */
+    int64_t at;              /* 0: now */
+    const char *text;        /* the message (reply, note, resolution), or NULL */
+} as_ticket_action;
+
+#define AS_TICKET_ACTION_VERSION 1
+#define AS_TICKET_ACTION_INIT { AS_TICKET_ACTION_VERSION, NULL, 0, NULL }
+
+/*
+ * The changes below each add events to the ticket's append-only history
+ * and return AS_OK; AS_INVALID (bad tracking number or value, or a move
+ * the transition table refuses: the detail lists the allowed moves);
+ * AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE.  act NULL: defaults.
+ */
+
+/* as_ticket_assign - set the assignee (a new ticket becomes assigned). */
+as_status as_ticket_assign(as_db *db, const char *tracking, const char *assignee,
+                           const as_ticket_action *act);
+/* as_ticket_set_status - move to status along the transition table.
+ * Entering waiting_customer pauses the SLA clocks, leaving it resumes them. */
+as_status as_ticket_set_status(as_db *db, const char *tracking, as_ticket_status status,
+                               const as_ticket_action *act);
+
+#define AS_REPLY_WAIT 0x1u   /* then wait on the customer (waiting_customer) */
+/* as_ticket_reply - a public reply to the customer (act->text); the first
+ * one stops the first-response clock.  A new or assigned ticket becomes
+ * in_progress. */
+as_status as_ticket_reply(as_db *db, const char *tracking, const as_ticket_action *act,
+                          unsigned flags);
+/* as_ticket_note - an internal note (act->text), never shown to the customer. */
+as_status as_ticket_note(as_db *db, const char *tracking, const as_ticket_action *act);
+/* as_ticket_resolve - resolve (act->text, if any, is a public message).
+ * Makes one satisfaction survey due; resolving an incident resolves its
+ * open children with the same public message. */
+as_status as_ticket_resolve(as_db *db, const char *tracking, const as_ticket_action *act);
+/* as_ticket_close - close a resolved (or waiting) ticket. */
+as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_action *act);
+/*
+ * as_ticket_reopen - a resolved ticket within the reopen window (section
+ * tickets) goes back to in_progress, its resolution clock resumes and a
+ * pending survey is void; otherwise (closed, or too late) a new ticket
+ * linked to it is opened, whose number goes to new_tracking (may be NULL;
+ * "" when reopened in place).
+ */
+as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_action *act,
+                           char new_tracking[AS_TRACKING_BUFSIZE]);
+/* as_ticket_merge - mark dup a duplicate of into (both open, of the same
+ * customer; tracking dup then shows into's progress). */
+as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
+                          const as_ticket_action *act);
+/* as_ticket_link - make tracking a child of the incident (an open
+ * incident ticket; an incident cannot be a child). */
+as_status as_ticket_link(as_db *db, const char *tracking, const char *incident,
+                         const as_ticket_action *act);
+/* as_ticket_eta - promise the customer a time (eta 0 clears it). */
+as_status as_ticket_eta(as_db *db, const char *tracking, int64_t eta,
+                        const as_ticket_action *act);
+/* as_ticket_autoclose - close every ticket resolved longer ago than the
+ * configured autoclose_after, as of time at (0: now).  *closed (may be
+ * NULL) receives the count.  Returns AS_OK; AS_BUSY; AS_READONLY. */
+as_status as_ticket_autoclose(as_db *db, int64_t at, int64_t *closed);
+
+/* One event of a ticket's history. */
+typedef struct as_ticket_event {
+    int64_t id;
+    int64_t at;
+    const char *actor;
+    const char *kind;        /* opened, assigned, status, reply, note, resolved, closed,
+                              * reopened, merged, linked, eta, escalation, survey, ... */
+    const char *from_status; /* NULL when the status did not change */
+    const char *to_status;
+    int public;              /* 1: the customer sees it */
+    const char *text;        /* NULL when none */
+} as_ticket_event;
+
+typedef struct as_ticket_event_iter as_ticket_event_iter;
+/* as_ticket_event_iter_new - the history of a ticket, oldest first.
+ * Returns AS_OK; AS_INVALID; AS_NOTFOUND; AS_NOMEM. */
+as_status as_ticket_event_iter_new(as_ticket_event_iter **out, as_db *db, const char *tracking);
+/* as_ticket_event_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_ticket_event_next(as_ticket_event_iter *it, const as_ticket_event **view);
+void as_ticket_event_iter_free(as_ticket_event_iter *it);
+
+typedef struct as_ticket_query {
+    unsigned version;        /* AS_TICKET_QUERY_VERSION */
+    const char *status;      /* NULL: any; also "open" (not resolved/closed/merged/cancelled) */
+    const char *queue;
+    const char *assignee;
+    const char *severity;
+    const char *user_id;
+    int overdue;             /* 1: only tickets with a running clock past due at `at` */
+    int64_t at;              /* for overdue; 0: now */
+    int64_t limit;           /* 0: no limit */
+} as_ticket_query;
+
+#define AS_TICKET_QUERY_VERSION 1
+#define AS_TICKET_QUERY_INIT { AS_TICKET_QUERY_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+
+typedef struct as_ticket_iter as_ticket_iter;
+/* as_ticket_iter_new - list tickets, newest first (overdue: most overdue
+ * first).  Returns AS_OK; AS_INVALID (unknown status or severity); AS_NOMEM. */
+as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q);
+as_status as_ticket_next(as_ticket_iter *it, const as_ticket **view);
+void as_ticket_iter_free(as_ticket_iter *it);
+
+/* ---- SLA sweep ------------------------------------------------------ */
+
+/* One running clock at risk or in breach. */
+typedef struct as_sla_item {
+    const char *tracking;
+    const char *user_id;
+    const char *severity;
+    const char *queue;
+    const char *assignee;    /* NULL: unassigned */
+    const char *clock;       /* "first_response" or "resolution" */
+    const char *state;       /* "at_risk" or "breached" */
+    int64_t due_at;
+    int64_t minutes_left;    /* negative: overdue by that much */
+    int escalated;           /* 1: this sweep recorded the escalation */
+} as_sla_item;
+
+/*
+ * as_sla_check - the escalation sweep as of time at (0: now): records each
+ * escalation (at risk, breached; per clock) once, however often it runs,
+ * as a ticket_escalations row and an "escalation" event; then lists every
+ * running clock at risk or in breach, most overdue first.  *recorded (may
+ * be NULL) receives the number of escalations recorded now.  Free the
+ * iterator with as_sla_iter_free().
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ */
+typedef struct as_sla_iter as_sla_iter;
+as_status as_sla_check(as_sla_iter **out, as_db *db, int64_t at, int64_t *recorded);
+as_status as_sla_next(as_sla_iter *it, const as_sla_item **view);
+void as_sla_iter_free(as_sla_iter *it);
+
+/* ---- customer-side tracking ---------------------------------------- */
+
+typedef struct as_track {
+    const char *tracking;
+    const char *status;      /* in Chinese: 处理中, ... */
+    const char *last_reply;  /* the last public message, or NULL */
+    int64_t last_reply_at;   /* 0: none */
+    int64_t eta;             /* 0: none */
+    const char *eta_text;    /* "预计今天18:00前完成", or NULL */
+} as_track;
+
+/*
+ * as_ticket_track - what the customer may see of a ticket, given its
+ * number and the last 4 digits of the phone on the customer's profile
+ * (a merged ticket shows the progress of the one it was merged into).
+ * now (0: the clock) decides "今天"/"明天" in the ETA text.  Free *out with
+ * as_track_free().  A wrong second factor is AS_NOTFOUND with exactly the
+ * message of an unknown number.
+ * Returns AS_OK; AS_INVALID ("invalid tracking number"); AS_NOTFOUND; AS_NOMEM.
+ */
+as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
+                          const char *phone_last4, int64_t now);
+void as_track_free(as_track *t);
+
+/* ---- satisfaction surveys ------------------------------------------ */
+
+typedef struct as_survey {
+    const char *tracking;
+    const char *user_id;
+    const char *agent;       /* the assignee at resolution, or NULL */
+    const char *queue;
+    const char *status;      /* pending, answered, void */
+    int64_t created_at;
+    int64_t due_at;          /* send it before this */
+    int score;               /* 0: not answered */
+    const char *comment;
+    int64_t answered_at;
+    const char *followup;    /* tracking number of the follow-up ticket, or NULL */
+} as_survey;
+
+typedef struct as_survey_iter as_survey_iter;
+/* as_survey_pending - pending surveys, earliest due first. */
+as_status as_survey_pending(as_survey_iter **out, as_db *db);
+as_status as_survey_next(as_survey_iter *it, const as_survey **view);
+void as_survey_iter_free(as_survey_iter *it);
+
+/*
+ * as_survey_record - the answer to the pending survey of a ticket: score
+ * 1-5, comment (may be NULL).  A score at or below tickets.low_score opens
+ * a follow-up ticket, whose number goes to followup (may be NULL; "" when
+ * none).  Returns AS_OK; AS_INVALID (score, tracking number); AS_NOTFOUND
+ * (no such ticket, or no pending survey); AS_BUSY; AS_READONLY.
+ */
+as_status as_survey_record(as_db *db, const char *tracking, int score, const char *comment,
+                           int64_t at, char followup[AS_TRACKING_BUFSIZE]);
+
+/* ---- reports -------------------------------------------------------- */
+
+/* One group of a report (see as_report_sla, as_report_csat). */
+typedef struct as_report_row {
+    char *group;             /* the level, queue or agent ("(none)" when unset) */
+    int64_t count;           /* tickets (sla) or answered surveys (csat) */
+    /* sla: first response and resolution */
+    int64_t frt_count, frt_met;
+    int64_t frt_median_min, frt_p90_min;   /* business minutes; -1: no data */
+    int64_t res_count, res_met;
+    int64_t res_median_min, res_p90_min;
+    /* csat */
+    int64_t score_sum;       /* mean = score_sum / count */
+    int64_t satisfied;       /* scores 4 and 5 */
+} as_report_row;
+
+/*
+ * as_report_sla - SLA attainment of tickets created in [from, to), grouped
+ * by "level", "queue" or "agent".  *rows (an array of *n rows, free with
+ * as_report_free()) are in group order.  A clock counts once stopped
+ * (first reply, resolution).  Returns AS_OK; AS_INVALID (by); AS_NOMEM.
+ */
+as_status as_report_sla(as_report_row **rows, size_t *n, as_db *db, const char *by,
+                        int64_t from, int64_t to);
+/* as_report_csat - answered surveys in [from, to) by "agent" or "queue". */
+as_status as_report_csat(as_report_row **rows, size_t *n, as_db *db, const char *by,
+                         int64_t from, int64_t to);
+void as_report_free(as_report_row *rows, size_t n);
+
+/* ---- exchange ------------------------------------------------------- */
+
+/*
+ * as_ticket_export - write every ticket to out as JSON Lines, one object a
+ * line in creation order: the ticket's fields (times as ISO 8601 in the
+ * business zone, SLA clock state, references as tracking numbers) with its
+ * full history (events), escalations and surveys as arrays.  *count (may
+ * be NULL) receives the number written.
+ * Returns AS_OK; AS_IO (writing failed); AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
+
+/*
+ * as_ticket_import - read what as_ticket_export() wrote (JSON Lines only;
+ * AS_IMPORT_JSONL is implied).  A ticket keeps its tracking number, its
+ * original times and history; one whose number is already in the database
+ * is left alone (unchanged), so importing twice changes nothing.  Users must
+ * exist.  References to tickets later in the file are resolved at the end.
+ * The contract of as_user_import() applies (all or nothing unless
+ * AS_IMPORT_SKIP_BAD, dry run, rejects).
+ */
+as_status as_ticket_import(as_db *db, FILE *in, const char *name,
+                           const as_import_options *opts, as_import_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

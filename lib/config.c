@@ -4,6 +4,7 @@
 #include "calendar.h"
 #include "feedback.h"
 #include "sentiment.h"
+#include "ticket.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -462,6 +463,9 @@ static const as__section sections[] = {
     {"alerts", as__alerts_cfg_parse, as__alerts_cfg_free},
     {"topics", as__topics_cfg_parse, as__topics_cfg_free},
     {"sentiment", as__sentiment_cfg_parse, as__sentiment_cfg_free},
+    {"sla", as__sla_cfg_parse, NULL},
+    {"routing", as__routing_cfg_parse, NULL},
+    {"tickets", as__tickets_cfg_parse, as__ticket_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -84,6 +84,7 @@ struct as__feedback_cfg;
 struct as__alerts_cfg;
 struct as__topics_cfg;
 struct as__sentiment_cfg;   /* sentiment.c */
+struct as__ticket_cfg;
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -93,6 +94,7 @@ struct as_config {
     struct as__alerts_cfg *alerts;       /* lib/feedback.h */
     struct as__topics_cfg *topics;       /* lib/feedback.h */
     struct as__sentiment_cfg *sentiment;
+    struct as__ticket_cfg *tickets; /* sections sla, routing, tickets (lib/ticket.h) */
 };
 
 /* One section: its name, parser and destructor. */

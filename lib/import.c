@@ -336,7 +336,8 @@ static as_status import_json_line(as__import *im, const char *line, size_t len, 
         for (c = 0; c < im->ncols; c++)
             if (key && strcmp(key, im->spec->columns[c]) == 0)
                 break;
-        if (strcmp(vtype, "object") == 0 || strcmp(vtype, "array") == 0) {
+        if ((strcmp(vtype, "object") == 0 || strcmp(vtype, "array") == 0) &&
+            !((im->opts->flags & AS__IMPORT_NESTED) && c < im->ncols)) {
             as__import_problem(im, c < im->ncols ? im->spec->columns[c] : key,
                                "must be a string, number or boolean");
             continue;

@@ -34,6 +34,10 @@ typedef struct as__import_spec {
     void *ctx;
 } as__import_spec;
 
+/* An internal bit of as_import_options.flags: JSON Lines arrays and objects
+ * under known keys reach the row function as JSON text (not refused). */
+#define AS__IMPORT_NESTED 0x40000000u
+
 /* Run an import (see as_user_import() for the contract). */
 as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          const as__import_spec *spec, as_import_stats *stats);

@@ -12,12 +12,12 @@ expect_rc "a good file" 0
 as --format json rules check "$T/utc.yaml"
 expect_json "rules check --format json"
 
-printf 'business:\n  timezone: Mars/Olympus\n  extra: 1\nsla: {}\n' > "$T/bad.yaml"
+printf 'business:\n  timezone: Mars/Olympus\n  extra: 1\nnosuch: {}\n' > "$T/bad.yaml"
 as rules check "$T/bad.yaml"
 expect_rc "a bad file is exit 78" 78
 expect_err_has "unknown key with line and column" "aftersales rules check: $T/bad.yaml:3:3: unknown key 'extra' in business"
 expect_err_has "bad value with line and column" "$T/bad.yaml:2:13: 'Mars/Olympus' is not a time zone"
-expect_err_has "unknown section" "$T/bad.yaml:4:1: unknown section 'sla'"
+expect_err_has "unknown section" "$T/bad.yaml:4:1: unknown section 'nosuch'"
 
 printf 'a: &x [1]\nb: *x\n' > "$T/alias.yaml"
 as rules check "$T/alias.yaml"

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# ticket.sh - tickets from the command line: open, lifecycle, SLA sweep,
+# incidents, customer tracking, surveys, reports, and their failure paths.
+. "$(dirname "$0")/lib.sh"
+
+D9=2026-11-24T09:00:00+08:00
+as init
+as user add --id U1 --name 张三 --phone 13800138000
+as user add --id U2 --name 李四 --phone 13900139000
+
+# ---- help and usage ---------------------------------------------------
+for sub in open show list assign status reply note resolve close reopen merge link eta autoclose track export import; do
+    as ticket "$sub" --help
+    expect_rc "ticket $sub --help" 0
+done
+for cmd in "sla check" "survey pending" "survey record" "report sla" "report csat"; do
+    # shellcheck disable=SC2086
+    as $cmd --help
+    expect_rc "$cmd --help" 0
+done
+as ticket open --user U1
+expect_rc "open without the required options is usage" 64
+as ticket open --user U1 --channel app --category c --subject s --bogus
+expect_rc "an unknown option is usage" 64
+as ticket status
+expect_rc "status without arguments is usage" 64
+
+# ---- open ------------------------------------------------------------
+as ticket open --user U1 --channel app --category payment --subject "加油多扣了钱" \
+    --body "同一笔重复扣款两次" --at "$D9"
+expect_rc "open" 0
+TK=$OUT
+if [[ "$TK" =~ ^[0-9]{9}$ ]]; then pass "open prints a 9-digit number"; else fail "open prints a 9-digit number"; fi
+as --format json ticket show "$TK"
+expect_json "show --format json"
+expect_eq "routed to payment" "$(json_get 'd["ticket"]["queue"]')" "payment"
+expect_eq "routed urgent" "$(json_get 'd["ticket"]["severity"]')" "urgent"
+expect_eq "first response due in 30 min" "$(json_get 'd["ticket"]["first_response_due"]')" "2026-11-24T09:30:00+08:00"
+expect_eq "history starts with opened" "$(json_get 'd["events"][0]["kind"]')" "opened"
+
+as ticket open --user U1 --channel fax --category c --subject s
+expect_rc "an unknown channel is bad data" 65
+expect_err_has "names the channel" "channel: 'fax'"
+as ticket open --user NOBODY --channel app --category c --subject s
+expect_rc "an unknown user is not found" 1
+
+# ---- tracking numbers: typo vs unknown --------------------------------
+typo=${TK:0:4}$(( (${TK:4:1} + 1) % 10 ))${TK:5}
+as ticket show "$typo"
+expect_rc "a mistyped number is bad data" 65
+expect_err_has "says invalid tracking number" "invalid tracking number"
+swapped=${TK:0:2}${TK:3:1}${TK:2:1}${TK:4}
+if [ "${TK:2:1}" != "${TK:3:1}" ]; then
+    as ticket show "$swapped"
+    expect_rc "an adjacent swap is bad data" 65
+fi
+as ticket show "${TK:0:3} ${TK:3:3}-${TK:6:3}"
+expect_rc "spaces and dashes are fine" 0
+
+# ---- lifecycle --------------------------------------------------------
+as ticket status "$TK" closed --by alice
+expect_rc "an illegal move is exit 65" 65
+expect_err_has "lists the allowed moves" "cannot move from new to closed (allowed: assigned, in_progress, waiting_customer, resolved, merged, cancelled)"
+as ticket status "$TK" flying
+expect_rc "an unknown status is usage" 64
+as ticket assign "$TK" --to alice --by lead --at 2026-11-24T09:05:00+08:00
+expect_rc "assign" 0
+expect_out_has "assigned" "assigned"
+as ticket note "$TK" --message "内部：查银行流水" --by alice --at 2026-11-24T09:06:00+08:00
+expect_rc "note" 0
+as ticket reply "$TK" --message "已收到，正在核查" --wait --by alice --at 2026-11-24T09:10:00+08:00
+expect_rc "reply --wait" 0
+expect_out_has "waiting on the customer" "waiting_customer"
+
+# paused: nothing at risk however late
+as --format json sla check --at 2026-11-24T20:00:00+08:00
+expect_rc "sla check while paused" 0
+expect_eq "nothing listed while paused" "$(json_get 'len(d)')" "0"
+
+as ticket status "$TK" in_progress --at 2026-11-24T11:10:00+08:00
+expect_rc "the customer answered" 0
+as --format json ticket show "$TK"
+expect_eq "resolution due moved by the 2h pause" "$(json_get 'd["ticket"]["resolution_due"]')" "2026-11-24T15:00:00+08:00"
+
+# ---- SLA sweep: at risk, breached, recorded once ------------------------
+as --format json sla check --at 2026-11-24T14:20:00+08:00
+expect_json "sla check json"
+expect_eq "at risk" "$(json_get 'd[0]["state"]')" "at_risk"
+expect_eq "escalated now" "$(json_get 'd[0]["escalated"]')" "True"
+as --format json sla check --at 2026-11-24T14:20:00+08:00
+expect_eq "still listed" "$(json_get 'd[0]["state"]')" "at_risk"
+expect_eq "not escalated again" "$(json_get 'd[0]["escalated"]')" "False"
+as --format jsonl sla check --at 2026-11-24T15:30:00+08:00
+expect_json "sla check jsonl" jsonl
+as --format tsv sla check --at 2026-11-24T15:30:00+08:00
+expect_out_has "tsv header" "tracking	clock	state	due_at"
+expect_out_has "breached" "breached"
+as --format json ticket show "$TK"
+expect_eq "two escalation events" "$(json_get 'len([e for e in d["events"] if e["kind"] == "escalation"])')" "2"
+as --format json ticket list --overdue --at 2026-11-24T15:30:00+08:00
+expect_eq "overdue list" "$(json_get 'd[0]["tracking"]')" "$TK"
+as --format json ticket list --overdue --at 2026-11-24T12:00:00+08:00
+expect_eq "not overdue earlier" "$(json_get 'len(d)')" "0"
+as ticket list --status flying
+expect_rc "an unknown status filter is bad data" 65
+as --format json ticket list --queue payment --assignee alice --status open
+expect_eq "filters" "$(json_get 'len(d)')" "1"
+
+# ---- tracking by the customer -------------------------------------------
+as ticket eta "$TK" --at 2026-11-24T18:00:00+08:00 --now 2026-11-24T15:40:00+08:00 --by alice
+expect_rc "eta" 0
+as --format json ticket track "$TK" --phone-last4 8000 --at 2026-11-24T16:00:00+08:00
+expect_rc "track" 0
+expect_eq "status in Chinese" "$(json_get 'd["status"]')" "处理中"
+expect_eq "eta text" "$(json_get 'd["eta_text"]')" "预计今天18:00前完成"
+expect_eq "last public reply, not the note" "$(json_get 'd["last_reply"]')" "已收到，正在核查"
+as ticket track "$TK" --phone-last4 9000
+wrong_rc=$RC
+wrong_err=${ERR//$TK/NUMBER}
+unknown=$(python3 -c '
+t = [[0,3,1,7,5,9,8,6,4,2],[7,0,9,2,1,5,4,8,6,3],[4,2,0,6,8,7,1,3,5,9],[1,7,5,0,9,8,3,4,2,6],[6,1,2,3,0,4,5,9,7,8],[3,6,7,4,2,0,9,5,8,1],[5,8,6,9,7,2,0,1,3,4],[8,9,4,5,3,6,2,0,1,7],[9,4,3,8,6,1,7,2,0,5],[2,5,8,1,4,3,6,7,9,0]]
+b = "99999999"; v = 0
+for ch in b: v = t[v][int(ch)]
+print(b + str(v))')
+as ticket track "$unknown" --phone-last4 8000
+expect_eq "wrong second factor: same exit as unknown" "$wrong_rc" "$RC"
+expect_eq "wrong second factor: same message as unknown" "$wrong_err" "${ERR//$unknown/NUMBER}"
+expect_eq "that exit is not found" "$RC" "1"
+as ticket track "$typo" --phone-last4 8000
+expect_rc "track: a typo is invalid" 65
+
+# ---- resolve, survey, reopen ------------------------------------------------
+as ticket resolve "$TK" --message "已退款" --by alice --at 2026-11-24T16:30:00+08:00
+expect_rc "resolve" 0
+as --format json survey pending
+expect_eq "a survey is due" "$(json_get 'd[0]["tracking"]')" "$TK"
+expect_eq "within 24h" "$(json_get 'd[0]["due_at"]')" "2026-11-25T16:30:00+08:00"
+as ticket reopen "$TK" --at 2026-11-25T10:00:00+08:00 --by alice
+expect_rc "reopen within the window" 0
+expect_out_has "back in progress" "in_progress"
+as --format json survey pending
+expect_eq "reopening voids the survey" "$(json_get 'len(d)')" "0"
+as ticket resolve "$TK" --by alice --at 2026-11-25T11:00:00+08:00
+as survey record "$TK" --score 9
+expect_rc "score out of range is usage" 64
+as --format json survey record "$TK" --score 1 --comment "太慢" --at 2026-11-25T12:00:00+08:00
+expect_rc "record a low score" 0
+F=$(json_get 'd["followup"]')
+if [[ "$F" =~ ^[0-9]{9}$ ]]; then pass "a low score opens a follow-up"; else fail "a low score opens a follow-up"; fi
+as survey record "$TK" --score 5
+expect_rc "no pending survey left" 1
+as --format json report csat --by agent --from 2026-11-01 --to 2026-12-01
+expect_eq "csat by agent" "$(json_get 'd[0]["agent"]')" "alice"
+expect_eq "csat mean" "$(json_get 'd[0]["mean_score"]')" "1.00"
+as --format json report sla --by level --from 2026-11-01 --to 2026-12-01
+expect_json "report sla json"
+expect_eq "first response met" "$(json_get '[r for r in d if r["level"] == "urgent"][0]["first_response_met_pct"]')" "100.0"
+as report sla --by planet --from 2026-11-01 --to 2026-12-01
+expect_rc "report sla --by planet" 65
+as report sla --by level
+expect_rc "report without a period is usage" 64
+
+# ---- close, reopen later, autoclose, merge -------------------------------------
+as ticket close "$TK" --at 2026-11-25T13:00:00+08:00
+expect_rc "close" 0
+as --format json ticket reopen "$TK" --at 2026-12-20T10:00:00+08:00
+expect_rc "reopen a closed ticket" 0
+N=$(json_get 'd["tracking"]')
+expect_eq "a new linked ticket" "$(json_get 'd["related"]')" "$TK"
+as ticket merge "$F" --into "$N" --at 2026-12-20T10:05:00+08:00
+expect_rc "merge" 0
+as ticket status "$F" in_progress
+expect_rc "a merged ticket is final" 65
+as ticket resolve "$N" --at 2026-12-20T11:00:00+08:00
+as --format json ticket autoclose --at 2026-12-22T11:00:00+08:00
+expect_eq "not yet" "$(json_get 'd["closed"]')" "0"
+as --format json ticket autoclose --at 2026-12-23T11:00:01+08:00
+expect_eq "autoclose after 3 days" "$(json_get 'd["closed"]')" "1"
+
+# ---- incidents ---------------------------------------------------------------
+as ticket open --user U1 --channel station --category station --subject "油站全部无法支付" --severity systemic --at "$D9"
+P=$OUT
+as ticket open --user U2 --channel phone --category payment --subject "付不了款" --at "$D9"
+C=$OUT
+as ticket link "$C" --incident "$P"
+expect_rc "link" 0
+as ticket link "$P" --incident "$C"
+expect_rc "only incidents take children" 65
+as ticket resolve "$P" --message "支付通道已恢复，给您带来不便深表歉意"
+expect_rc "resolve the incident" 0
+as --format json ticket track "$C" --phone-last4 9000
+expect_eq "child resolved" "$(json_get 'd["status"]')" "已解决"
+expect_eq "with the public message" "$(json_get 'd["last_reply"]')" "支付通道已恢复，给您带来不便深表歉意"
+
+# ---- export and import: lossless round trip ----------------------------------
+as ticket export
+expect_rc "export" 0
+expect_json "export is JSON Lines" jsonl
+printf '%s\n' "$OUT" > "$T/export.jsonl"
+as --db "$T/copy.db" init
+as --db "$T/copy.db" ticket import "$T/export.jsonl"
+expect_rc "import into an empty database without the users" 65
+expect_err_has "names the line and field" "export.jsonl:1: user_id: user 'U1' not found"
+as --db "$T/copy.db" user add --id U1 --name 张三 --phone 13800138000
+as --db "$T/copy.db" user add --id U2 --name 李四 --phone 13900139000
+as --db "$T/copy.db" ticket import "$T/export.jsonl"
+expect_rc "import" 0
+as --db "$T/copy.db" ticket export
+printf '%s\n' "$OUT" > "$T/export2.jsonl"
+if cmp -s "$T/export.jsonl" "$T/export2.jsonl"; then pass "round trip is lossless"; else fail "round trip is lossless" "$(diff "$T/export.jsonl" "$T/export2.jsonl" | head -5)"; fi
+as --db "$T/copy.db" --format json ticket import "$T/export.jsonl"
+expect_eq "importing twice changes nothing" "$(json_get 'd["unchanged"]')" "$(wc -l < "$T/export.jsonl" | tr -d ' ')"
+printf '{"tracking": "123456789", "user_id": "U1"}\n' > "$T/badnum.jsonl"
+as --db "$T/copy.db" ticket import "$T/badnum.jsonl"
+expect_rc "a bad tracking number in an import" 65
+expect_err_has "reported by line" "badnum.jsonl:1: tracking: invalid tracking number"
+as --db "$T/copy.db" --format json ticket track "$TK" --phone-last4 8000
+expect_eq "an imported ticket tracks" "$(json_get 'd["tracking"]')" "$TK"
+as --db "$T/copy.db" ticket open --user U1 --channel app --category c --subject "after import"
+if [[ "$OUT" =~ ^[0-9]{9}$ ]]; then pass "new numbers after an import"; else fail "new numbers after an import"; fi
+
+# ---- routing config errors through rules check ----------------------------------
+printf 'routing:\n  rules:\n    - keywords: [多扣]\n      severity: critical\n' > "$T/bad.yaml"
+as rules check "$T/bad.yaml"
+expect_rc "bad routing is exit 78" 78
+expect_err_has "with line and column" "bad.yaml:4:17: unknown severity 'critical'"
+printf 'sla:\n  at_risk: 80%%\n  levels:\n    normal: {first_response: 2h}\n' > "$T/bad2.yaml"
+as rules check "$T/bad2.yaml"
+expect_rc "bad sla is exit 78" 78
+expect_err_has "missing keys located" "bad2.yaml:4:13: sla.levels.normal needs first_response, resolution and calendar"
+printf 'routing:\n  default_queue: desk\n  rules:\n    - category: fuel\n      queue: fuel\n' > "$T/route.yaml"
+as --config "$T/route.yaml" ticket open --user U1 --channel app --category other --subject "多扣钱"
+as --config "$T/route.yaml" --format json ticket show "$OUT"
+expect_eq "a file's routing replaces the default rules" "$(json_get 'd["ticket"]["queue"]')" "desk"
+
+finish

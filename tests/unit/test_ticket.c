@@ -1,0 +1,695 @@
+/* test_ticket.c - tickets: check digits, routing, the transition table,
+ * SLA clocks with pause and resume, idempotent escalation, incidents,
+ * tracking with a second factor, surveys, the config sections. */
+#include "helpers.h"
+#include "config.h"
+#include "ticket.h"
+
+TestSuite(ticket, .fini = th_cleanup);
+
+/* 2025-11-24T09:00:00+08:00 */
+#define T0 INT64_C(1763946000)
+#define MIN 60
+#define HOUR 3600
+
+static as_config *test_cfg;
+
+static const char cfg_text[] =
+    "calendars:\n"
+    "  standard:\n"
+    "    always: true\n"
+    "sla:\n"
+    "  at_risk: 80%\n"
+    "  levels:\n"
+    "    normal:   {first_response: 2h, resolution: 24h, calendar: standard}\n"
+    "    urgent:   {first_response: 30m, resolution: 4h, calendar: 24/7}\n"
+    "    major:    {first_response: 15m, resolution: 2h, calendar: 24/7}\n"
+    "    systemic: {first_response: 15m, resolution: 4h, calendar: 24/7}\n"
+    "routing:\n"
+    "  default_queue: general\n"
+    "  rules:\n"
+    "    - name: overcharge\n"
+    "      keywords: [多扣, 重复扣款, 扣款未到账, double charge]\n"
+    "      queue: payment\n"
+    "      severity: urgent\n"
+    "    - name: gold\n"
+    "      tier: gold\n"
+    "      queue: vip\n"
+    "      assignee: lily\n"
+    "    - name: wechat-coupon\n"
+    "      channel: wechat\n"
+    "      category: coupon\n"
+    "      queue: marketing\n"
+    "tickets:\n"
+    "  reopen_window: 7d\n"
+    "  autoclose_after: 3d\n"
+    "  survey_within: 24h\n"
+    "  low_score: 2\n";
+
+static as_db *open_db(void)
+{
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&test_cfg, cfg_text, strlen(cfg_text), "t.yaml", &err), AS_OK,
+                 "%s", err ? err : "");
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = test_cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, &err), AS_OK, "%s", err ? err : "");
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME | AS_USER_PHONE;
+    u.user_id = "U1";
+    u.name = "张三";
+    u.phone = "13800138000";
+    cr_assert_eq(as_user_add(db, &u), AS_OK, "%s", as_errmsg(db));
+    return db;
+}
+
+static void close_db(as_db *db)
+{
+    as_close(db);
+    as_config_free(test_cfg);
+    test_cfg = NULL;
+}
+
+static void open_ticket(as_db *db, const char *subject, const char *severity, int64_t at,
+                        char out[AS_TRACKING_BUFSIZE])
+{
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "payment";
+    in.subject = subject;
+    in.body = "";
+    in.severity = severity;
+    in.at = at;
+    cr_assert_eq(as_ticket_open(db, &in, out), AS_OK, "%s", as_errmsg(db));
+}
+
+static as_ticket *get(as_db *db, const char *t)
+{
+    as_ticket *tk = NULL;
+    cr_assert_eq(as_ticket_get(&tk, db, t), AS_OK, "%s", as_errmsg(db));
+    return tk;
+}
+
+static as_ticket_action act_at(int64_t at, const char *text)
+{
+    as_ticket_action a = AS_TICKET_ACTION_INIT;
+    a.at = at;
+    a.by = "agent1";
+    a.text = text;
+    return a;
+}
+
+/* ---- check digits -------------------------------------------------- */
+
+Test(ticket, check_digit_catches_every_single_error_and_adjacent_swap)
+{
+    static const char *const bodies[] = {"00000000", "12345678", "99999999", "37187484",
+                                         "10293847", "55555550", "80808080", "31415926"};
+    for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+        char num[16], bad[16], out[AS_TRACKING_BUFSIZE];
+        snprintf(num, sizeof num, "%s", bodies[b]);
+        int c = as_tracking_digit(num);
+        cr_assert(c >= 0 && c <= 9);
+        num[8] = (char)('0' + c);
+        num[9] = '\0';
+        cr_assert_eq(as_tracking_check(num, out), AS_OK, "%s", num);
+        cr_assert_str_eq(out, num);
+        int singles = 0, swaps = 0;
+        for (int i = 0; i < 9; i++) {
+            for (char d = '0'; d <= '9'; d++) {
+                if (d == num[i])
+                    continue;
+                memcpy(bad, num, 10);
+                bad[i] = d;
+                cr_assert_eq(as_tracking_check(bad, out), AS_INVALID, "%s accepted (from %s)",
+                             bad, num);
+                singles++;
+            }
+            if (i < 8 && num[i] != num[i + 1]) {
+                memcpy(bad, num, 10);
+                bad[i] = num[i + 1];
+                bad[i + 1] = num[i];
+                cr_assert_eq(as_tracking_check(bad, out), AS_INVALID, "swap %s accepted", bad);
+                swaps++;
+            }
+        }
+        cr_assert_eq(singles, 81);
+        (void)swaps;
+    }
+}
+
+Test(ticket, tracking_input_forms)
+{
+    char out[AS_TRACKING_BUFSIZE];
+    char num[16] = "12345678";
+    num[8] = (char)('0' + as_tracking_digit(num));
+    num[9] = '\0';
+    char spaced[32];
+    snprintf(spaced, sizeof spaced, "%.3s %.3s-%.3s", num, num + 3, num + 6);
+    cr_assert_eq(as_tracking_check(spaced, out), AS_OK);
+    cr_assert_str_eq(out, num);
+    cr_assert_eq(as_tracking_check("12345678", out), AS_INVALID, "too short");
+    cr_assert_eq(as_tracking_check("1234567890", out), AS_INVALID, "too long");
+    cr_assert_eq(as_tracking_check("12345678a", out), AS_INVALID);
+    cr_assert_eq(as_tracking_check("", out), AS_INVALID);
+    cr_assert_eq(as_tracking_check(NULL, out), AS_MISUSE);
+    cr_assert_eq(as_tracking_digit("12a"), -1);
+}
+
+Test(ticket, opened_numbers_are_valid_and_typos_are_invalid_not_missing)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE], prev[AS_TRACKING_BUFSIZE] = "";
+    for (int i = 0; i < 20; i++) {
+        open_ticket(db, "问题", NULL, T0, t);
+        char out[AS_TRACKING_BUFSIZE];
+        cr_assert_eq(as_tracking_check(t, out), AS_OK);
+        cr_assert_str_neq(t, prev);
+        snprintf(prev, sizeof prev, "%s", t);
+    }
+    char typo[16];
+    snprintf(typo, sizeof typo, "%s", t);
+    typo[3] = typo[3] == '9' ? '0' : (char)(typo[3] + 1);
+    as_ticket *tk = NULL;
+    cr_assert_eq(as_ticket_get(&tk, db, typo), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "invalid tracking number"));
+    close_db(db);
+}
+
+/* ---- routing ------------------------------------------------------- */
+
+Test(ticket, routing_rules)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "加油时被重复扣款", NULL, T0, t);
+    as_ticket *tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "payment");
+    cr_assert_str_eq(tk->severity, "urgent");
+    cr_assert_str_eq(tk->rule, "overcharge");
+    cr_assert_eq(tk->frt_due, T0 + 30 * MIN);
+    as_ticket_free(tk);
+
+    /* NFKC + case folding: full-width capitals match "double charge". */
+    open_ticket(db, "ＤＯＵＢＬＥ　ＣＨＡＲＧＥ at pump 3", NULL, T0, t);
+    tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "payment");
+    as_ticket_free(tk);
+
+    /* tier matches only when given */
+    open_ticket(db, "开票问题", NULL, T0, t);
+    tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "general");
+    cr_assert_str_eq(tk->severity, "normal");
+    cr_assert_null(tk->assignee);
+    cr_assert_eq(tk->status, AS_TICKET_NEW);
+    as_ticket_free(tk);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "web";
+    in.category = "invoice";
+    in.subject = "开票问题";
+    in.member_tier = "gold";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "vip");
+    cr_assert_str_eq(tk->assignee, "lily");
+    cr_assert_eq(tk->status, AS_TICKET_ASSIGNED);
+    as_ticket_free(tk);
+
+    /* all conditions of a rule must hold */
+    in.member_tier = NULL;
+    in.channel = "wechat";
+    in.category = "coupon";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK);
+    tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "marketing");
+    as_ticket_free(tk);
+    in.channel = "app";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK);
+    tk = get(db, t);
+    cr_assert_str_eq(tk->queue, "general");
+    as_ticket_free(tk);
+    close_db(db);
+}
+
+Test(ticket, open_refuses_bad_input)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "fax";
+    in.category = "payment";
+    in.subject = "x";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "channel: 'fax'"));
+    in.channel = "app";
+    in.severity = "critical";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "severity"));
+    in.severity = NULL;
+    in.subject = "";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "subject: is empty"));
+    in.subject = "ok";
+    in.user_id = "nobody";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_NOTFOUND);
+    close_db(db);
+}
+
+/* ---- lifecycle ----------------------------------------------------- */
+
+Test(ticket, transition_table_is_enforced_everywhere)
+{
+    /* The table through the API: final states accept nothing. */
+    for (int f = AS_TICKET_CLOSED; f <= AS_TICKET_CANCELLED; f++)
+        for (int t = 0; t < AS_TICKET_STATUS_LAST; t++)
+            cr_assert_not(as_ticket_transition_ok(f, t), "%d -> %d", f, t);
+    cr_assert(as_ticket_transition_ok(AS_TICKET_NEW, AS_TICKET_ASSIGNED));
+    cr_assert_not(as_ticket_transition_ok(AS_TICKET_NEW, AS_TICKET_CLOSED));
+    cr_assert_not(as_ticket_transition_ok(AS_TICKET_RESOLVED, AS_TICKET_WAITING_CUSTOMER));
+    cr_assert_not(as_ticket_transition_ok(AS_TICKET_STATUS_LAST, AS_TICKET_NEW));
+
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 + MIN, NULL);
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_CLOSED, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "cannot move from new to closed (allowed: assigned,"
+                                             " in_progress, waiting_customer, resolved, merged,"
+                                             " cancelled)"), "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_CANCELLED, &a), AS_OK);
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_IN_PROGRESS, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "allowed: none, it is final"), "%s", as_errmsg(db));
+    a.text = "hello";
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_INVALID);
+    cr_assert_eq(as_ticket_assign(db, t, "bob", &a), AS_INVALID);
+    /* history is append-only, also for SQL */
+    cr_assert_neq(as__exec(db, "DELETE FROM ticket_events"), AS_OK);
+    cr_assert_neq(as__exec(db, "UPDATE ticket_events SET actor = 'x'"), AS_OK);
+    as_ticket_event_iter *it;
+    cr_assert_eq(as_ticket_event_iter_new(&it, db, t), AS_OK);
+    const as_ticket_event *e;
+    int n = 0;
+    while (as_ticket_event_next(it, &e) == AS_OK)
+        n++;
+    as_ticket_event_iter_free(it);
+    cr_assert_eq(n, 2, "opened + cancelled");
+    close_db(db);
+}
+
+Test(ticket, reopen_window_merge_autoclose)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE], u[AS_TRACKING_BUFSIZE], made[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 + HOUR, "已退款");
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    a.at = T0 + 2 * 86400;
+    a.text = NULL;
+    cr_assert_eq(as_ticket_reopen(db, t, &a, made), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(made, "", "reopened in place");
+    as_ticket *tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_IN_PROGRESS);
+    as_ticket_free(tk);
+    /* the survey of the first resolution is void */
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_pending(&si, db), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    a.at = T0 + 3 * 86400;
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    a.at = T0 + 20 * 86400;   /* beyond the 7-day window */
+    cr_assert_eq(as_ticket_reopen(db, t, &a, made), AS_OK, "%s", as_errmsg(db));
+    cr_assert_neq(made[0], '\0', "a new linked ticket");
+    tk = get(db, made);
+    cr_assert_str_eq(tk->related, t);
+    cr_assert_eq(tk->status, AS_TICKET_NEW);
+    as_ticket_free(tk);
+    tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_CLOSED);
+    as_ticket_free(tk);
+
+    /* merge */
+    open_ticket(db, "dup", NULL, T0, u);
+    cr_assert_eq(as_ticket_merge(db, u, u, &a), AS_INVALID);
+    cr_assert_eq(as_ticket_merge(db, u, t, &a), AS_INVALID, "into a closed ticket");
+    cr_assert_eq(as_ticket_merge(db, u, made, &a), AS_OK, "%s", as_errmsg(db));
+    tk = get(db, u);
+    cr_assert_eq(tk->status, AS_TICKET_MERGED);
+    cr_assert_str_eq(tk->merged_into, made);
+    as_ticket_free(tk);
+    /* the customer tracking the duplicate sees the surviving ticket's progress */
+    a.text = "合并后继续处理";
+    cr_assert_eq(as_ticket_reply(db, made, &a, 0), AS_OK);
+    a.text = NULL;
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, u, "8000", a.at), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(tr->status, "处理中");
+    cr_assert_str_eq(tr->last_reply, "合并后继续处理");
+    cr_assert_str_eq(tr->tracking, u);
+    as_track_free(tr);
+    /* never across customers */
+    as_user_input u2 = AS_USER_INPUT_INIT;
+    u2.fields = AS_USER_NAME;
+    u2.user_id = "U2";
+    u2.name = "李四";
+    cr_assert_eq(as_user_add(db, &u2), AS_OK);
+    char other[AS_TRACKING_BUFSIZE];
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U2";
+    in.channel = "phone";
+    in.category = "payment";
+    in.subject = "dup of another customer";
+    cr_assert_eq(as_ticket_open(db, &in, other), AS_OK);
+    cr_assert_eq(as_ticket_merge(db, other, made, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "different customers"), "%s", as_errmsg(db));
+
+    /* autoclose: 3 days after resolution */
+    a.at = T0 + 30 * 86400;
+    cr_assert_eq(as_ticket_resolve(db, made, &a), AS_OK);
+    int64_t n = -1;
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 32 * 86400, &n), AS_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 33 * 86400, &n), AS_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 34 * 86400, &n), AS_OK);
+    cr_assert_eq(n, 0, "closed once");
+    close_db(db);
+}
+
+/* ---- SLA ----------------------------------------------------------- */
+
+Test(ticket, clocks_pause_while_waiting_on_the_customer)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", "urgent", T0, t);
+    as_ticket *tk = get(db, t);
+    cr_assert_eq(tk->frt_due, T0 + 30 * MIN);
+    cr_assert_eq(tk->res_due, T0 + 4 * HOUR);
+    as_ticket_free(tk);
+    /* a public reply at +10 min stops the first-response clock (met) and waits */
+    as_ticket_action a = act_at(T0 + 10 * MIN, "请提供订单号");
+    cr_assert_eq(as_ticket_reply(db, t, &a, AS_REPLY_WAIT), AS_OK, "%s", as_errmsg(db));
+    tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_WAITING_CUSTOMER);
+    cr_assert_eq(tk->first_response_at, T0 + 10 * MIN);
+    cr_assert_eq(tk->frt_met, 1);
+    cr_assert_eq(tk->frt_due, 0);
+    cr_assert_eq(tk->res_due, 0, "paused");
+    as_ticket_free(tk);
+    /* nothing is at risk while paused, however late */
+    as_sla_iter *it;
+    const as_sla_item *v;
+    cr_assert_eq(as_sla_check(&it, db, T0 + 10 * HOUR, NULL), AS_OK);
+    cr_assert_eq(as_sla_next(it, &v), AS_DONE);
+    as_sla_iter_free(it);
+    /* the customer answers 2 hours later: 3h50m remain from then */
+    a.at = T0 + 2 * HOUR + 10 * MIN;
+    a.text = NULL;
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_IN_PROGRESS, &a), AS_OK);
+    tk = get(db, t);
+    cr_assert_eq(tk->res_due, T0 + 6 * HOUR, "4h target + 2h paused");
+    as_ticket_free(tk);
+    /* a second pause and resume adds up */
+    a.at = T0 + 3 * HOUR;
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_WAITING_CUSTOMER, &a), AS_OK);
+    a.at = T0 + 4 * HOUR;
+    cr_assert_eq(as_ticket_set_status(db, t, AS_TICKET_IN_PROGRESS, &a), AS_OK);
+    tk = get(db, t);
+    cr_assert_eq(tk->res_due, T0 + 7 * HOUR);
+    as_ticket_free(tk);
+    /* resolved in time: 3h of the 4h used */
+    a.at = T0 + 6 * HOUR;
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    tk = get(db, t);
+    cr_assert_eq(tk->res_met, 1);
+    as_ticket_free(tk);
+    as_report_row *rows;
+    size_t n;
+    cr_assert_eq(as_report_sla(&rows, &n, db, "level", T0, T0 + 86400), AS_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(rows[0].group, "urgent");
+    cr_assert_eq(rows[0].frt_median_min, 10);
+    cr_assert_eq(rows[0].res_median_min, 180);
+    cr_assert_eq(rows[0].res_met, 1);
+    as_report_free(rows, n);
+    cr_assert_eq(as_report_sla(&rows, &n, db, "planet", T0, T0 + 1), AS_INVALID);
+    close_db(db);
+}
+
+static int sweep(as_db *db, int64_t at, int64_t *recorded, int *breached, int *escalated_now)
+{
+    as_sla_iter *it;
+    cr_assert_eq(as_sla_check(&it, db, at, recorded), AS_OK, "%s", as_errmsg(db));
+    const as_sla_item *v;
+    int n = 0;
+    *breached = *escalated_now = 0;
+    while (as_sla_next(it, &v) == AS_OK) {
+        n++;
+        *breached += strcmp(v->state, "breached") == 0;
+        *escalated_now += v->escalated;
+    }
+    as_sla_iter_free(it);
+    return n;
+}
+
+Test(ticket, escalation_is_recorded_once)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", "urgent", T0, t);   /* first response due +30m, at risk from +24m */
+    int64_t rec;
+    int br, now;
+    cr_assert_eq(sweep(db, T0 + 20 * MIN, &rec, &br, &now), 0);
+    cr_assert_eq(rec, 0);
+    cr_assert_eq(sweep(db, T0 + 25 * MIN, &rec, &br, &now), 1);
+    cr_assert_eq(rec, 1);
+    cr_assert_eq(br, 0);
+    cr_assert_eq(now, 1);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(sweep(db, T0 + 25 * MIN, &rec, &br, &now), 1, "still listed");
+        cr_assert_eq(rec, 0, "but not recorded again");
+        cr_assert_eq(now, 0);
+    }
+    cr_assert_eq(sweep(db, T0 + 31 * MIN, &rec, &br, &now), 1);
+    cr_assert_eq(rec, 1);
+    cr_assert_eq(br, 1);
+    cr_assert_eq(sweep(db, T0 + 40 * MIN, &rec, &br, &now), 1);
+    cr_assert_eq(rec, 0);
+    /* jumping far ahead records the resolution clock's two once each */
+    cr_assert_eq(sweep(db, T0 + 5 * HOUR, &rec, &br, &now), 2);
+    cr_assert_eq(rec, 2);
+    cr_assert_eq(br, 2);
+    cr_assert_eq(sweep(db, T0 + 6 * HOUR, &rec, &br, &now), 2);
+    cr_assert_eq(rec, 0);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM ticket_escalations", -1, &st,
+                                    NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(st, 0), 4);
+    sqlite3_finalize(st);
+    /* overdue listing agrees */
+    as_ticket_query q = AS_TICKET_QUERY_INIT;
+    q.overdue = 1;
+    q.at = T0 + 6 * HOUR;
+    as_ticket_iter *ti;
+    const as_ticket *tv;
+    cr_assert_eq(as_ticket_iter_new(&ti, db, &q), AS_OK);
+    cr_assert_eq(as_ticket_next(ti, &tv), AS_OK);
+    cr_assert_str_eq(tv->tracking, t);
+    cr_assert_eq(as_ticket_next(ti, &tv), AS_DONE);
+    as_ticket_iter_free(ti);
+    /* a reply stops the first-response clock: one clock left */
+    as_ticket_action a = act_at(T0 + 6 * HOUR, "处理中");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+    cr_assert_eq(sweep(db, T0 + 6 * HOUR, &rec, &br, &now), 1);
+    close_db(db);
+}
+
+/* ---- incidents ----------------------------------------------------- */
+
+Test(ticket, resolving_an_incident_resolves_its_children)
+{
+    as_db *db = open_db();
+    char p[AS_TRACKING_BUFSIZE], c1[AS_TRACKING_BUFSIZE], c2[AS_TRACKING_BUFSIZE],
+        c3[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "全站无法支付", "systemic", T0, p);
+    open_ticket(db, "付不了款", NULL, T0, c1);
+    open_ticket(db, "付款失败", NULL, T0, c2);
+    open_ticket(db, "别的问题", NULL, T0, c3);
+    as_ticket_action a = act_at(T0 + MIN, NULL);
+    cr_assert_eq(as_ticket_link(db, c1, p, &a), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_link(db, c2, p, &a), AS_OK);
+    cr_assert_eq(as_ticket_link(db, c3, c1, &a), AS_INVALID, "not an incident");
+    cr_assert_eq(as_ticket_link(db, p, p, &a), AS_INVALID);
+    cr_assert_eq(as_ticket_set_status(db, c2, AS_TICKET_CANCELLED, &a), AS_OK);
+    a.at = T0 + HOUR;
+    a.text = "支付通道已恢复";
+    cr_assert_eq(as_ticket_resolve(db, p, &a), AS_OK, "%s", as_errmsg(db));
+    as_ticket *tk = get(db, c1);
+    cr_assert_eq(tk->status, AS_TICKET_RESOLVED);
+    cr_assert_str_eq(tk->incident, p);
+    as_ticket_free(tk);
+    tk = get(db, c2);
+    cr_assert_eq(tk->status, AS_TICKET_CANCELLED, "a cancelled child stays cancelled");
+    as_ticket_free(tk);
+    tk = get(db, c3);
+    cr_assert_eq(tk->status, AS_TICKET_NEW);
+    as_ticket_free(tk);
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, c1, "8000", T0 + HOUR), AS_OK);
+    cr_assert_str_eq(tr->status, "已解决");
+    cr_assert_str_eq(tr->last_reply, "支付通道已恢复");
+    as_track_free(tr);
+    close_db(db);
+}
+
+/* ---- tracking ------------------------------------------------------ */
+
+Test(ticket, track_with_second_factor)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 + 5 * MIN, "内部备注");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    a.text = "正在为您核查";
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+    a.text = "另一条内部备注";
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    cr_assert_eq(as_ticket_eta(db, t, T0 + 9 * HOUR, &a), AS_OK);   /* 18:00 the same day */
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + HOUR), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(tr->status, "处理中");
+    cr_assert_str_eq(tr->last_reply, "正在为您核查", "internal notes are never shown");
+    cr_assert_str_eq(tr->eta_text, "预计今天18:00前完成");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 - 86400), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "预计明天18:00前完成");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 - 10 * 86400), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "预计11月24日18:00前完成");
+    as_track_free(tr);
+
+    /* a wrong second factor answers exactly like an unknown number */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8001", 0), AS_NOTFOUND);
+    cr_assert_null(tr);
+    char wrong[300];
+    snprintf(wrong, sizeof wrong, "%s", as_errmsg(db));
+    char unknown[16] = "99999999";
+    unknown[8] = (char)('0' + as_tracking_digit(unknown));
+    unknown[9] = '\0';
+    cr_assert_eq(as_ticket_track(&tr, db, unknown, "8000", 0), AS_NOTFOUND);
+    char expect[300];
+    snprintf(expect, sizeof expect, "%s", as_errmsg(db));
+    /* the same text with the number swapped */
+    char *pos = strstr(expect, unknown);
+    cr_assert_not_null(pos);
+    memcpy(pos, t, 9);
+    cr_assert_str_eq(wrong, expect);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "800", 0), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, "12345", "8000", 0), AS_INVALID);
+    close_db(db);
+}
+
+/* ---- surveys ------------------------------------------------------- */
+
+Test(ticket, surveys_one_per_resolution_low_score_follows_up)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE], f[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 + HOUR, NULL);
+    cr_assert_eq(as_ticket_assign(db, t, "bob", &a), AS_OK);
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_pending(&si, db), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_str_eq(sv->tracking, t);
+    cr_assert_eq(sv->due_at, T0 + HOUR + 86400);
+    cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    cr_assert_eq(as_survey_record(db, t, 6, NULL, T0 + 2 * HOUR, f), AS_INVALID);
+    cr_assert_eq(as_survey_record(db, t, 2, "太慢了", T0 + 2 * HOUR, f), AS_OK, "%s", as_errmsg(db));
+    cr_assert_neq(f[0], '\0', "a follow-up ticket");
+    as_ticket *tk = get(db, f);
+    cr_assert_str_eq(tk->related, t);
+    as_ticket_free(tk);
+    cr_assert_eq(as_survey_record(db, t, 5, NULL, T0 + 3 * HOUR, f), AS_NOTFOUND, "answered once");
+    as_report_row *rows;
+    size_t n;
+    cr_assert_eq(as_report_csat(&rows, &n, db, "agent", T0, T0 + 86400), AS_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(rows[0].group, "bob");
+    cr_assert_eq(rows[0].count, 1);
+    cr_assert_eq(rows[0].score_sum, 2);
+    cr_assert_eq(rows[0].satisfied, 0);
+    as_report_free(rows, n);
+    close_db(db);
+}
+
+/* ---- configuration ------------------------------------------------- */
+
+static void expect_cfg_error(const char *text, const char *want)
+{
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "c.yaml", &err), AS_CONFIG,
+                 "accepted: %s", text);
+    cr_assert_not_null(err);
+    cr_assert_not_null(strstr(err, want), "wanted '%s' in:\n%s", want, err);
+    as_free(err);
+}
+
+Test(ticket, config_errors_have_line_and_column)
+{
+    expect_cfg_error("routing:\n  rules:\n    - keywords: [a]\n      severity: critical\n",
+                     "c.yaml:4:17: unknown severity 'critical'");
+    expect_cfg_error("routing:\n  rules:\n    - channel: fax\n      queue: q\n",
+                     "c.yaml:3:16: unknown channel 'fax'");
+    expect_cfg_error("routing:\n  rules:\n    - queue: q\n", "c.yaml:3:7: routing rule 1 matches everything");
+    expect_cfg_error("routing:\n  rules:\n    - keywords: x\n", "c.yaml:3:7: routing rule 1 sets nothing");
+    expect_cfg_error("routing:\n  rules: {a: 1}\n", "c.yaml:2:10: routing.rules must be a list");
+    expect_cfg_error("routing:\n  rules:\n    - keywords: x\n      queue: q\n      colour: red\n",
+                     "c.yaml:5:7: unknown key 'colour' in routing rule 1");
+    expect_cfg_error("sla:\n  at_risk: 120%\n  levels: {}\n", "c.yaml:2:12: '120%' is not a percentage");
+    expect_cfg_error("sla:\n  levels:\n    normal: {first_response: 2h, resolution: 1d, calendar: std}\n",
+                     "sla.levels.urgent is missing");
+    expect_cfg_error("sla:\n  levels:\n"
+                     "    normal: {first_response: soon, resolution: 1d, calendar: std}\n"
+                     "    urgent: {first_response: 1h, resolution: 1d, calendar: std}\n"
+                     "    major: {first_response: 1h, resolution: 1d, calendar: std}\n"
+                     "    systemic: {first_response: 1h, resolution: 1d}\n",
+                     "c.yaml:3:30: 'soon' is not a duration");
+    expect_cfg_error("sla:\n  levels:\n"
+                     "    normal: {first_response: 1h, resolution: 1d, calendar: std}\n"
+                     "    urgent: {first_response: 1h, resolution: 1d, calendar: std}\n"
+                     "    major: {first_response: 1h, resolution: 1d, calendar: std}\n"
+                     "    systemic: {first_response: 1h, resolution: 1d}\n",
+                     "c.yaml:6:15: sla.levels.systemic needs first_response, resolution and calendar");
+    expect_cfg_error("tickets:\n  low_score: 9\n", "c.yaml:2:14: 9 is out of range");
+    expect_cfg_error("tickets:\n  reopen_window: forever\n", "c.yaml:2:18:");
+
+    /* the defaults encode the seed */
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_load(&cfg, NULL, &err), AS_OK, "%s", err ? err : "");
+    const as__ticket_cfg *t = cfg->tickets;
+    cr_assert_eq(t->levels[0].first_response, 2 * 3600);
+    cr_assert_eq(t->levels[1].first_response, 30 * 60);
+    cr_assert_eq(t->levels[2].first_response, 15 * 60);
+    cr_assert_null(t->levels[1].calendar, "urgent runs 24/7");
+    cr_assert(t->nrules >= 1);
+    cr_assert_str_eq(t->rules[0].queue, "payment");
+    cr_assert_eq(t->rules[0].severity, 1);
+    as_config_free(cfg);
+}

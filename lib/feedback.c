@@ -181,21 +181,95 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
 
 /* ---- tickets --------------------------------------------------------- */
 
+static const char SQL_ESC_FIND[] = "SELECT ref FROM feedback_escalations WHERE feedback_id = ?1";
 static const char SQL_ESC_INSERT[] =
-    "INSERT INTO feedback_escalations (ref, feedback_id, user_id, level, reasons, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+    "INSERT INTO feedback_escalations (ref, feedback_id, user_id, level, reasons, status, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
 static const char SQL_LINK_INSERT[] =
     "INSERT INTO feedback_tickets (feedback_id, ticket_ref, user_id, created_at)"
     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 
-as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
-                                   int level, const char *reasons_json, char *ref, size_t refsz,
-                                   int *opened)
+/* Open the real ticket; *opened is 0 when the customer cannot have one. */
+static as_status open_real_ticket(as_db *db, const char *feedback_id, const char *user_id,
+                                  int level, const char *reasons_json, const char *channel,
+                                  const char *comment, char *tracking, int *opened)
 {
-    snprintf(ref, refsz, "FB-%s", feedback_id);
-    int64_t now = as__now();
-    sqlite3_stmt *st = as__stmt(db, SQL_ESC_INSERT);
+    static const char *const channels[] = {"app", "phone", "wechat", "web", "station"};
+    *opened = 0;
+    if (!user_id || !user_id[0])
+        return AS_OK;
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = user_id;
+    in.channel = "app";
+    for (size_t i = 0; channel && i < sizeof channels / sizeof channels[0]; i++)
+        if (strcmp(channel, channels[i]) == 0)
+            in.channel = channels[i];
+    in.category = "feedback";
+    char subject[160];
+    snprintf(subject, sizeof subject, "紧急反馈 %.60s", feedback_id);
+    in.subject = subject;
+    /* The alert reasons in words: 资金损失（多扣钱）；... */
+    static const char reasons_sql[] =
+        "SELECT group_concat(json_extract(value, '$.reason') || '（' ||"
+        " json_extract(value, '$.match') || '）', '；') FROM json_each(?1)";
+    sqlite3_stmt *rs = as__stmt(db, reasons_sql);
+    if (!rs)
+        return AS_INTERNAL;
+    sqlite3_bind_text(rs, 1, reasons_json && reasons_json[0] ? reasons_json : "[]", -1, SQLITE_STATIC);
+    const char *words = sqlite3_step(rs) == SQLITE_ROW ? (const char *)sqlite3_column_text(rs, 0) : NULL;
+    char *body = as__printf("%s%s%s", comment ? comment : "", words ? "\n\n预警：" : "",
+                            words ? words : "");
+    sqlite3_reset(rs);
+    if (!body)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    in.body = body;
+    in.severity = level >= AS_URGENCY_CRITICAL ? "major" : level >= AS_URGENCY_HIGH ? "urgent" : NULL;
+    in.by = "feedback";
+    as_status st = as_ticket_open(db, &in, tracking);
+    free(body);
+    if (st == AS_OK) {
+        *opened = 1;
+        return AS_OK;
+    }
+    /* No such customer, an erased one, a text the ticket refuses: the
+     * escalation waits for a person instead. */
+    if (st == AS_NOTFOUND || st == AS_INVALID)
+        return AS_OK;
+    return st;
+}
+
+as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
+                                   int level, const char *reasons_json, const char *channel,
+                                   const char *comment, char *ref, size_t refsz, int *opened)
+{
+    if (opened)
+        *opened = 0;
+    sqlite3_stmt *st = as__stmt(db, SQL_ESC_FIND);
     if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(ref, refsz, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        return AS_OK;   /* escalated before: never twice */
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading escalations");
+
+    char tracking[AS_TRACKING_BUFSIZE];
+    int real = 0;
+    as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment,
+                                   tracking, &real);
+    if (s != AS_OK)
+        return s;
+    if (real)
+        snprintf(ref, refsz, "%s", tracking);
+    else
+        snprintf(ref, refsz, "FB-%s", feedback_id);
+    int64_t now = as__now();
+    if (!(st = as__stmt(db, SQL_ESC_INSERT)))
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, feedback_id, -1, SQLITE_STATIC);
@@ -203,12 +277,12 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
         sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, level);
     sqlite3_bind_text(st, 5, reasons_json ? reasons_json : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now);
-    as_status s = as__step_done(db, st, "queueing an escalation");
-    if (s != AS_OK)
+    sqlite3_bind_text(st, 6, real ? "opened" : "pending", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, now);
+    if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
         return s;
     if (opened)
-        *opened = sqlite3_changes(db->sql) > 0;
+        *opened = 1;
     if (!(st = as__stmt(db, SQL_LINK_INSERT)))
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
@@ -577,7 +651,7 @@ static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
         s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, fi->reasons.data,
-                                     ref, sizeof ref, NULL);
+                                     r->channel, r->comment, ref, sizeof ref, NULL);
     }
     return s;
 }

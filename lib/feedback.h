@@ -70,15 +70,18 @@ const char *as__urgency_name(int level);
 int as__urgency_parse(const char *s);
 
 /*
- * Open a ticket for urgent feedback (inside the caller's transaction).
- * For now this queues a row in feedback_escalations with a stable ref
- * ("FB-" + feedback_id) and links it in feedback_tickets; the lead connects
- * it to the tickets capability at merge.  Opening twice changes nothing.
- * ref (size refsz) receives the ticket ref.  *opened (may be NULL) is 1
- * when it was new.
+ * Open a ticket for urgent feedback (inside the caller's transaction), once
+ * per feedback however often it is re-imported.  Feedback from a known
+ * customer opens a real ticket (channel from the feedback when it is a
+ * ticket channel, else app; category "feedback"; critical → major, high →
+ * urgent) whose tracking number becomes the ref, marked 'opened'.
+ * Anonymous feedback, or feedback of an unknown or erased user, stays in
+ * feedback_escalations as 'pending' with the ref "FB-" + feedback_id for a
+ * person to handle.  Either way feedback_tickets links the two.  ref (size
+ * refsz) receives the ref; *opened (may be NULL) is 1 when it was new.
  */
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
-                                   int level, const char *reasons_json, char *ref, size_t refsz,
-                                   int *opened);
+                                   int level, const char *reasons_json, const char *channel,
+                                   const char *comment, char *ref, size_t refsz, int *opened);
 
 #endif

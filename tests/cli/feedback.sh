@@ -225,4 +225,26 @@ for sub in import show history list stats; do
     expect_rc "feedback $sub --help" 0
 done
 
+# Urgent feedback from a known customer opens a real ticket, once; anonymous
+# urgent feedback waits as a pending escalation.
+export AFTERSALES_DB="$T/link.db"
+as init
+as user add --id L1 --name 客户 --phone 13800138000
+printf 'feedback_id,user_id,submitted_at,channel,overall,comment\nK1,L1,2026-11-20T10:00:00+08:00,wechat,1,多扣钱了，要投诉12315\nK2,,2026-11-20T10:00:00+08:00,app,1,多扣钱了，要投诉12315\n' > "$T/urgent.csv"
+as feedback import "$T/urgent.csv"
+expect_rc "urgent feedback imports" 0
+as --format json feedback show K1
+ref=$(json_get 'd["ticket_ref"]')
+[[ "$ref" =~ ^[0-9]{9}$ ]] && pass "a known customer's urgent feedback gets a tracking number" || fail "a known customer's urgent feedback gets a tracking number" "ref=$ref"
+as --format json ticket show "$ref"
+expect_rc "the ticket exists" 0
+expect_eq "the ticket is the customer's, from the feedback's channel" "$(json_get '(d["ticket"]["user_id"], d["ticket"]["channel"], d["ticket"]["category"])')" "('L1', 'wechat', 'feedback')"
+expect_eq "the ticket body gives the reasons in words" "$(json_get 'd["ticket"]["body"].split(chr(10))[-1]')" "预警：资金损失（多扣钱）；可能投诉到监管部门（投诉）"
+as --format json feedback show K2
+expect_eq "anonymous urgent feedback waits as a pending escalation" "$(json_get 'd["ticket_ref"]')" "FB-K2"
+printf 'feedback_id,user_id,submitted_at,channel,overall,comment\nK1,L1,2026-11-20T10:00:00+08:00,wechat,1,多扣钱了，要投诉12315，还没退款\n' > "$T/urgent2.csv"
+as feedback import "$T/urgent2.csv"
+as --format jsonl ticket list --user L1
+expect_eq "a changed re-import opens no second ticket" "$(printf '%s\n' "$OUT" | grep -c .)" "1"
+
 finish

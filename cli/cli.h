@@ -100,6 +100,9 @@ typedef as_status (*cli_import_fn)(as_db *db, FILE *in, const char *name,
  * returns the exit code. */
 int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok);
 
+/* Print ranked knowledge base articles and free the iterator (cmd_kb.c). */
+int cli_print_kb_iter(cli *c, as_kb_iter *it);
+
 /* Group entry points. */
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);

@@ -378,6 +378,11 @@ static int kb_suggest(cli *c, int argc, char **argv)
     return print_iter(c, it, 1);
 }
 
+int cli_print_kb_iter(cli *c, as_kb_iter *it)
+{
+    return print_iter(c, it, 1);
+}
+
 int cmd_kb(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {

@@ -12,7 +12,7 @@
 enum {
     O_USER = 256, O_CHANNEL, O_CATEGORY, O_SUBJECT, O_BODY, O_SEVERITY, O_QUEUE, O_ASSIGNEE,
     O_TIER, O_BY, O_AT, O_MESSAGE, O_WAIT, O_TO, O_INTO, O_INCIDENT, O_STATUS, O_OVERDUE,
-    O_LIMIT, O_PHONE4, O_NOW, O_CLEAR, O_SCORE, O_COMMENT, O_FROM,
+    O_LIMIT, O_PHONE4, O_NOW, O_CLEAR, O_SCORE, O_COMMENT, O_FROM, O_KB,
     O_LAST
 };
 
@@ -42,6 +42,7 @@ static const struct option all_opts[] = {
     {"score", required_argument, NULL, O_SCORE},
     {"comment", required_argument, NULL, O_COMMENT},
     {"from", required_argument, NULL, O_FROM},
+    {"kb", required_argument, NULL, O_KB},
     {NULL, 0, NULL, 0},
 };
 
@@ -367,11 +368,12 @@ static const char note_help[] =
     "\n"
     "An internal note: in the history, never shown to the customer.\n";
 static const char resolve_help[] =
-    "usage: aftersales ticket resolve T [--message TEXT] [--by WHO] [--at TIME]\n"
+    "usage: aftersales ticket resolve T [--message TEXT] [--kb ARTICLE] [--by WHO] [--at TIME]\n"
     "\n"
     "Resolve a ticket (the message is public) and make one satisfaction survey\n"
     "due.  Resolving an incident resolves its open tickets with the same\n"
-    "message (or a standard one).\n";
+    "message (or a standard one).  --kb records the knowledge base article (its\n"
+    "number) that solved it; kb stats counts it.\n";
 static const char close_help[] =
     "usage: aftersales ticket close T [--message TEXT] [--by WHO] [--at TIME]\n"
     "\n"
@@ -407,13 +409,14 @@ static int change(cli *c, int argc, char **argv, change_kind kind)
         return fputs(helps[kind], stdout), 0;
     static const int a_assign[] = {O_TO, O_BY, O_AT, 0};
     static const int a_msg[] = {O_MESSAGE, O_BY, O_AT, 0};
+    static const int a_resolve[] = {O_MESSAGE, O_KB, O_BY, O_AT, 0};
     static const int a_reply[] = {O_MESSAGE, O_WAIT, O_BY, O_AT, 0};
     static const int a_merge[] = {O_INTO, O_BY, O_AT, 0};
     static const int a_link[] = {O_INCIDENT, O_BY, O_AT, 0};
     static const int a_eta[] = {O_AT, O_CLEAR, O_BY, O_NOW, 0};
     const int *allowed = kind == CH_ASSIGN ? a_assign : kind == CH_REPLY ? a_reply
                          : kind == CH_MERGE ? a_merge : kind == CH_LINK ? a_link
-                         : kind == CH_ETA ? a_eta : a_msg;
+                         : kind == CH_ETA ? a_eta : kind == CH_RESOLVE ? a_resolve : a_msg;
     opts o;
     int code = parse(c, argc, argv, &o, allowed, kind == CH_STATUS ? 2 : 1,
                      kind == CH_STATUS ? 2 : 1,
@@ -455,7 +458,16 @@ static int change(cli *c, int argc, char **argv, change_kind kind)
     case CH_STATUS: st = as_ticket_set_status(c->db, t, (as_ticket_status)status, &act); break;
     case CH_REPLY: st = as_ticket_reply(c->db, t, &act, HAS(&o, O_WAIT) ? AS_REPLY_WAIT : 0); break;
     case CH_NOTE: st = as_ticket_note(c->db, t, &act); break;
-    case CH_RESOLVE: st = as_ticket_resolve(c->db, t, &act); break;
+    case CH_RESOLVE:
+        if (HAS(&o, O_KB)) {
+            long long id = cli_parse_count(OPT(&o, O_KB));
+            if (id < 1)
+                return cli_usage(c, "--kb needs an article number, not '%s'", OPT(&o, O_KB));
+            st = as_ticket_resolve_kb(c->db, t, id, &act);
+        } else {
+            st = as_ticket_resolve(c->db, t, &act);
+        }
+        break;
     case CH_CLOSE: st = as_ticket_close(c->db, t, &act); break;
     case CH_REOPEN: st = as_ticket_reopen(c->db, t, &act, made); break;
     case CH_MERGE: st = as_ticket_merge(c->db, t, OPT(&o, O_INTO), &act); break;
@@ -483,6 +495,34 @@ static int t_reopen(cli *c, int argc, char **argv) { return change(c, argc, argv
 static int t_merge(cli *c, int argc, char **argv) { return change(c, argc, argv, CH_MERGE); }
 static int t_link(cli *c, int argc, char **argv) { return change(c, argc, argv, CH_LINK); }
 static int t_eta(cli *c, int argc, char **argv) { return change(c, argc, argv, CH_ETA); }
+
+static const char suggest_help[] =
+    "usage: aftersales ticket suggest T [--limit N]\n"
+    "\n"
+    "Propose knowledge base articles for a ticket from its category, subject\n"
+    "and body, best first (default 5).  Resolve with the one that helped:\n"
+    "ticket resolve T --kb ARTICLE.\n";
+
+static int t_suggest(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(suggest_help, stdout), 0;
+    static const int allowed[] = {O_LIMIT, 0};
+    opts o;
+    int code = parse(c, argc, argv, &o, allowed, 1, 1, "which ticket? give its tracking number");
+    if (code)
+        return code;
+    long long limit = 5;
+    if (HAS(&o, O_LIMIT) && (limit = cli_parse_count(OPT(&o, O_LIMIT))) < 1)
+        return cli_usage(c, "--limit must be a positive number, not '%s'", OPT(&o, O_LIMIT));
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_kb_iter *it;
+    as_status st = as_ticket_suggest(&it, c->db, o.args[0], limit);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    return cli_print_kb_iter(c, it);
+}
 
 /* ---- autoclose ----------------------------------------------------- */
 
@@ -613,6 +653,7 @@ int cmd_ticket(cli *c, int argc, char **argv)
         {"merge", t_merge, "merge a duplicate into a ticket"},
         {"link", t_link, "link a ticket to an incident"},
         {"eta", t_eta, "promise the customer a time"},
+        {"suggest", t_suggest, "knowledge base articles for a ticket"},
         {"autoclose", t_autoclose, "close tickets resolved long enough ago"},
         {"track", t_track, "the customer's view, by number and phone"},
         {"export", t_export, "all tickets with history as JSON Lines"},

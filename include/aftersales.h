@@ -1379,6 +1379,21 @@ as_status as_ticket_note(as_db *db, const char *tracking, const as_ticket_action
  * Makes one satisfaction survey due; resolving an incident resolves its
  * open children with the same public message. */
 as_status as_ticket_resolve(as_db *db, const char *tracking, const as_ticket_action *act);
+/*
+ * as_ticket_resolve_kb - resolve as as_ticket_resolve() does, and record
+ * that knowledge base article article_id solved it (the ticket's
+ * kb_article_id, and the article's count in as_kb_stats()), in one
+ * transaction.  Returns as as_ticket_resolve(), and AS_NOTFOUND for an
+ * unknown article.
+ */
+as_status as_ticket_resolve_kb(as_db *db, const char *tracking, int64_t article_id,
+                               const as_ticket_action *act);
+/*
+ * as_ticket_suggest - knowledge base articles for a ticket, from its
+ * category, subject and body (see as_kb_suggest()).  limit 0: no limit.
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID (bad tracking number); AS_NOMEM.
+ */
+as_status as_ticket_suggest(as_kb_iter **out, as_db *db, const char *tracking, int64_t limit);
 /* as_ticket_close - close a resolved (or waiting) ticket. */
 as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_action *act);
 /*

@@ -233,4 +233,30 @@ as --config "$T/route.yaml" ticket open --user U1 --channel app --category other
 as --config "$T/route.yaml" --format json ticket show "$OUT"
 expect_eq "a file's routing replaces the default rules" "$(json_get 'd["ticket"]["queue"]')" "desk"
 
+# The knowledge base: suggestions for a ticket, resolving with an article.
+export AFTERSALES_DB="$T/kbt.db"
+as init
+as user add --id K1 --name 张三 --phone 13800138000
+as kb add --title 重复扣款怎么退款 --body 支付时被重复扣款，一般1-3个工作日原路退回。 --category payment
+as kb add --title 电子发票怎么开 --body 在订单页申请开票。 --category invoice
+as --format json ticket open --user K1 --channel app --category payment --subject 加油被重复扣款 --body 昨天扣了两次钱
+kt=$(json_get 'd["tracking"]')
+as --format jsonl ticket suggest "$kt"
+expect_rc "ticket suggest" 0
+expect_eq "the payment article comes first" "$(printf '%s\n' "$OUT" | head -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')" "重复扣款怎么退款"
+as ticket suggest "$kt" --limit 0
+expect_rc "ticket suggest --limit 0 is a usage error" 64
+as ticket resolve "$kt" --kb 99
+expect_rc "resolving with an unknown article" 1
+as --format json ticket show "$kt"
+expect_eq "and the ticket is still open" "$(json_get 'd["ticket"]["status"]')" "new"
+as ticket resolve "$kt" --kb 1 --message 已原路退款
+expect_rc "ticket resolve --kb" 0
+as --format json ticket show "$kt"
+expect_eq "the ticket records the article" "$(json_get 'd["ticket"]["kb_article_id"]')" "1"
+as --format jsonl kb stats
+expect_eq "kb stats counts the resolution" "$(printf '%s\n' "$OUT" | head -1 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["id"], d["resolved"])')" "1 1"
+as ticket resolve "$kt" --kb abc
+expect_rc "--kb needs a number" 64
+
 finish

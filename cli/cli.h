@@ -105,5 +105,9 @@ int cmd_init(cli *c, int argc, char **argv);
 int cmd_user(cli *c, int argc, char **argv);
 int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_fuel(cli *c, int argc, char **argv);
+int cmd_profile(cli *c, int argc, char **argv);
+int cmd_remind(cli *c, int argc, char **argv);
+int cmd_outbox(cli *c, int argc, char **argv);
 
 #endif

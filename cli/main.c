@@ -18,6 +18,10 @@ static const char usage_text[] =
     "  init       create the database, or upgrade its schema\n"
     "  user       add, update, show, list, import and forget users\n"
     "  vehicle    vehicles and their odometer readings\n"
+    "  fuel       import fueling records\n"
+    "  profile    recompute derived profiles, segments and tiers\n"
+    "  remind     evaluate reminder rules; weather alerts\n"
+    "  outbox     pull, acknowledge and fail notifications\n"
     "  rules      check a configuration file\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
@@ -39,6 +43,10 @@ static const cli_command commands[] = {
     {"init", cmd_init, "create the database, or upgrade its schema"},
     {"user", cmd_user, "users"},
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
+    {"fuel", cmd_fuel, "fueling records"},
+    {"profile", cmd_profile, "derived profiles"},
+    {"remind", cmd_remind, "reminder rules"},
+    {"outbox", cmd_outbox, "notifications for the integrator"},
     {"rules", cmd_rules, "check a configuration file"},
     {NULL, NULL, NULL},
 };

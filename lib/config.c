@@ -1,6 +1,7 @@
 /* config.c - YAML configuration: a safe tree parser with positions, value
  * readers that report FILE:LINE:COL, and the section table. */
 #include "config.h"
+#include "remind.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -454,6 +455,9 @@ static void business_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 
 static const as__section sections[] = {
     {"business", business_parse, NULL},
+    {"segments", as__segments_parse, as__segments_free},
+    {"tiers", as__tiers_parse, as__tiers_free},
+    {"reminders", as__reminders_parse, as__reminders_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -79,9 +79,16 @@ typedef struct as__business_cfg {
     int utc_offset;          /* minutes east of UTC */
 } as__business_cfg;
 
+struct as__segments_cfg;   /* remind.h */
+struct as__tiers_cfg;
+struct as__reminders_cfg;
+
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
     as__business_cfg business;
+    struct as__segments_cfg *segments;   /* sections segments, tiers, reminders */
+    struct as__tiers_cfg *tiers;
+    struct as__reminders_cfg *reminders;
 };
 
 /* One section: its name, parser and destructor. */

@@ -1,0 +1,581 @@
+/* fuel.c - fueling records (import), amounts, and the derived profiles. */
+#include "import.h"
+#include "remind.h"
+#include "vehicle.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- decimal text to integer units ----------------------------------- */
+
+/* Digits, optionally '.' and 1..places digits; scaled by 10^places.
+ * Never through a float.  -1 when not such a number or above max. */
+static int64_t decimal_units(const char *s, int places, int64_t max)
+{
+    int64_t v = 0;
+    size_t i = 0, ndig = 0;
+    while (isdigit((unsigned char)s[i])) {
+        if (v > max)   /* stop before overflowing */
+            return -1;
+        v = v * 10 + (s[i++] - '0');
+        ndig++;
+    }
+    if (!ndig)
+        return -1;
+    int frac = 0;
+    if (s[i] == '.') {
+        i++;
+        while (isdigit((unsigned char)s[i])) {
+            if (++frac > places)
+                return -1;
+            v = v * 10 + (s[i++] - '0');
+        }
+        if (!frac)
+            return -1;
+    }
+    if (s[i])
+        return -1;
+    for (; frac < places; frac++)
+        v *= 10;
+    return v > max ? -1 : v;
+}
+
+as_status as_amount_parse(const char *text, int64_t *fen)
+{
+    if (!text || !fen)
+        return AS_MISUSE;
+    int64_t v = decimal_units(text, 2, 100000000LL * 100);
+    if (v < 0)
+        return AS_INVALID;
+    *fen = v;
+    return AS_OK;
+}
+
+as_status as_litres_parse(const char *text, int64_t *ml)
+{
+    if (!text || !ml)
+        return AS_MISUSE;
+    int64_t v = decimal_units(text, 3, 10000LL * 1000);
+    if (v <= 0)
+        return AS_INVALID;
+    *ml = v;
+    return AS_OK;
+}
+
+/* ---- import ---------------------------------------------------------- */
+
+enum { C_TX, C_USER, C_STATION, C_AT, C_GRADE, C_LITRES, C_AMOUNT, C_ODO, C_PLATE, C_SREGION,
+       NCOLS };
+
+static const char *const columns[NCOLS + 1] = {
+    "tx_id", "user_id", "station_id", "filled_at", "grade", "litres", "amount_yuan",
+    "odometer_km", "plate", "station_region", NULL,
+};
+
+typedef struct fuel_row {
+    const char *tx, *user, *station, *sregion;
+    int64_t at, ml, fen, odo;   /* odo -1: none */
+    char grade[8];
+    char *plate;                /* normalised, or NULL */
+} fuel_row;
+
+static void bind_row(sqlite3_stmt *s, const fuel_row *r)
+{
+    sqlite3_bind_text(s, 1, r->tx, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, r->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->station, -1, SQLITE_STATIC);
+    if (r->sregion)
+        sqlite3_bind_text(s, 4, r->sregion, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, r->at);
+    sqlite3_bind_text(s, 6, r->grade, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, r->ml);
+    sqlite3_bind_int64(s, 8, r->fen);
+    if (r->odo >= 0)
+        sqlite3_bind_int64(s, 9, r->odo);
+    if (r->plate)
+        sqlite3_bind_text(s, 10, r->plate, -1, SQLITE_STATIC);
+}
+
+/* A tx_id already recorded: unchanged when equal, else a problem. */
+static as_status known_tx(as__import *im, const fuel_row *r, int *known, as_upsert *result)
+{
+    static const char sql[] =
+        "SELECT tx_id = ?1 AND user_id = ?2 AND station_id = ?3 AND station_region IS ?4"
+        " AND filled_at = ?5 AND grade = ?6 AND litres_ml = ?7 AND amount_fen = ?8"
+        " AND odometer_km IS ?9 AND plate IS ?10 FROM fuelings WHERE tx_id = ?1";
+    as_db *db = as__import_db(im);
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    bind_row(s, r);
+    int rc = sqlite3_step(s);
+    *known = rc == SQLITE_ROW;
+    int same = *known && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading a fueling record");
+    if (*known) {
+        if (same)
+            *result = AS_UPSERT_UNCHANGED;
+        else
+            as__import_problem(im, "tx_id",
+                               "is already recorded with other values (a payment does not change)");
+    }
+    return AS_OK;
+}
+
+static as_status insert_row(as__import *im, const fuel_row *r, int *inserted)
+{
+    static const char sql[] =
+        "INSERT INTO fuelings (tx_id, user_id, station_id, station_region, filled_at, grade,"
+        " litres_ml, amount_fen, odometer_km, plate)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+        " WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?2 AND erased_at IS NULL)"
+        " ON CONFLICT (tx_id) DO NOTHING";
+    as_db *db = as__import_db(im);
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    bind_row(s, r);
+    as_status st = as__step_done(db, s, "adding a fueling record");
+    *inserted = st == AS_OK && sqlite3_changes(db->sql) == 1;
+    return st;
+}
+
+static as_status no_user(as__import *im, const fuel_row *r)
+{
+    static const char sql[] = "SELECT erased_at IS NOT NULL FROM users WHERE user_id = ?1";
+    as_db *db = as__import_db(im);
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, r->user, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    char msg[120];
+    if (rc == SQLITE_ROW && sqlite3_column_int(s, 0))
+        snprintf(msg, sizeof msg, "user '%.64s' was erased", r->user);
+    else
+        snprintf(msg, sizeof msg, "no user '%.64s'", r->user);
+    sqlite3_reset(s);
+    as__import_problem(im, "user_id", msg);
+    return AS_OK;
+}
+
+/* The plate: find or register the vehicle, record the reading. */
+static as_status vehicle_part(as__import *im, const fuel_row *r)
+{
+    as_db *db = as__import_db(im);
+    sqlite3_int64 vid = 0;
+    char owner[80] = "";
+    as_status st = as__vehicle_find(db, r->plate, &vid, owner, sizeof owner);
+    if (st == AS_NOTFOUND) {
+        static const char sql[] =
+            "INSERT INTO vehicles (user_id, plate, grade, created_at) VALUES (?1, ?2, ?3, ?4)";
+        sqlite3_stmt *s = as__stmt(db, sql);
+        if (!s)
+            return AS_INTERNAL;
+        sqlite3_bind_text(s, 1, r->user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, r->plate, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, r->grade, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, r->at);
+        if ((st = as__step_done(db, s, "registering a vehicle")) != AS_OK)
+            return st;
+        vid = sqlite3_last_insert_rowid(db->sql);
+        snprintf(owner, sizeof owner, "%s", r->user);
+    } else if (st != AS_OK) {
+        return st;
+    }
+    if (strcmp(owner, r->user) != 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s belongs to user '%.64s', not '%.64s'", r->plate, owner,
+                 r->user);
+        as__import_problem(im, "plate", msg);
+        return AS_OK;
+    }
+    if (r->odo < 0)
+        return AS_OK;
+    st = as__odometer_record(db, vid, owner, r->plate, r->odo, r->at, AS__ODOMETER_SAME_OK, "fuel");
+    if (st == AS_INVALID || st == AS_EXISTS) {
+        as__import_problem(im, "odometer_km", as_errmsg(db));
+        return AS_OK;
+    }
+    return st;
+}
+
+static void check_id(as__import *im, const char *field, const char *v)
+{
+    char why[120];
+    if (as__check_id(v, why, sizeof why) != AS_OK)
+        as__import_problem(im, field, why);
+}
+
+static as_status fuel_row_fn(as__import *im, const char *const *cell, const char *extra,
+                             as_upsert *result, void *ctx)
+{
+    (void)extra;
+    (void)ctx;
+    as_db *db = as__import_db(im);
+    char msg[200];
+    fuel_row r = {.tx = cell[C_TX], .user = cell[C_USER], .station = cell[C_STATION], .odo = -1};
+    check_id(im, "tx_id", r.tx ? r.tx : "");
+    check_id(im, "user_id", r.user ? r.user : "");
+    check_id(im, "station_id", r.station ? r.station : "");
+    const char *v = cell[C_AT];
+    if (!v || as_time_parse(v, as_db_utc_offset(db), &r.at) != AS_OK) {
+        snprintf(msg, sizeof msg, "'%.40s' is not a time (2026-11-24T09:00:00+08:00)", v ? v : "");
+        as__import_problem(im, "filled_at", msg);
+    }
+    v = cell[C_GRADE];
+    if (!v || as_grade_normalize(v, r.grade) != AS_OK) {
+        snprintf(msg, sizeof msg, "'%.40s' is not a fuel grade (92, 95, 98, 0 for diesel, ...)",
+                 v ? v : "");
+        as__import_problem(im, "grade", msg);
+    }
+    v = cell[C_LITRES];
+    if (!v || as_litres_parse(v, &r.ml) != AS_OK) {
+        snprintf(msg, sizeof msg, "'%.40s' is not a volume in litres (45.5, at most 3 decimals)",
+                 v ? v : "");
+        as__import_problem(im, "litres", msg);
+    }
+    v = cell[C_AMOUNT];
+    if (!v || as_amount_parse(v, &r.fen) != AS_OK) {
+        snprintf(msg, sizeof msg,
+                 "'%.40s' is not an amount in yuan (digits with at most 2 decimals: 300.50)",
+                 v ? v : "");
+        as__import_problem(im, "amount_yuan", msg);
+    }
+    v = cell[C_ODO];
+    if (v && v[0]) {
+        int64_t km = decimal_units(v, 0, 9999999);
+        if (km < 0) {
+            snprintf(msg, sizeof msg, "'%.40s' is not a whole number of km (0 to 9999999)", v);
+            as__import_problem(im, "odometer_km", msg);
+        }
+        r.odo = km;
+    }
+    v = cell[C_SREGION];
+    if (v && v[0]) {
+        if (as_region_check(v) != AS_OK) {
+            snprintf(msg, sizeof msg, "'%.40s' is not an administrative division code", v);
+            as__import_problem(im, "station_region", msg);
+        }
+        r.sregion = v;
+    }
+    v = cell[C_PLATE];
+    if (v && v[0] && as_plate_normalize(v, &r.plate) != AS_OK) {
+        snprintf(msg, sizeof msg, "'%.40s' is not a Chinese licence plate", v);
+        as__import_problem(im, "plate", msg);
+    }
+    as_status st = AS_OK;
+    int inserted = 0, known = 0;
+    if (as__import_row_problems(im))
+        goto out;
+    *result = AS_UPSERT_INSERTED;
+    if (!r.plate) {
+        /* The common case: one statement. */
+        if ((st = insert_row(im, &r, &inserted)) != AS_OK || inserted)
+            goto out;
+        if ((st = known_tx(im, &r, &known, result)) != AS_OK || known)
+            goto out;
+        st = no_user(im, &r);
+        goto out;
+    }
+    /* With a plate: a savepoint, so a rejected row leaves no vehicle. */
+    if ((st = known_tx(im, &r, &known, result)) != AS_OK || known)
+        goto out;
+    if ((st = as_begin(db)) != AS_OK)
+        goto out;
+    st = insert_row(im, &r, &inserted);
+    if (st == AS_OK && !inserted)
+        st = no_user(im, &r);
+    if (st == AS_OK && !as__import_row_problems(im))
+        st = vehicle_part(im, &r);
+    if (st == AS_OK && !as__import_row_problems(im))
+        st = as_commit(db);
+    else
+        as_rollback(db);
+out:
+    free(r.plate);
+    return st;
+}
+
+as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
+                         as_import_stats *stats)
+{
+    static const as__import_spec spec = {columns, 7, 0, fuel_row_fn, NULL};
+    return as__import_run(db, in, name, opts, &spec, stats);
+}
+
+/* ---- profiles -------------------------------------------------------- */
+
+/*
+ * The refresh: one INSERT ... SELECT over window functions and aggregates.
+ * ?1 is the refresh time, ?2 km per litre (estimate), ?3 points per yuan;
+ * the segment and tier CASE expressions take parameters from ?10 on.
+ */
+static const char refresh_head[] =
+    "INSERT INTO profiles (user_id, fillups, first_at, last_at, median_interval_s,"
+    " litres_ml_per_fill, preferred_grade, top_stations, stations, cities, km_per_day,"
+    " km_source, spend_12m_fen, points, segment, tier, refreshed_at)"
+    " WITH g AS ("
+    "   SELECT user_id, filled_at - lag(filled_at) OVER"
+    "     (PARTITION BY user_id ORDER BY filled_at, id) AS gap FROM fuelings"
+    " ), r AS ("
+    "   SELECT user_id, gap, row_number() OVER (PARTITION BY user_id ORDER BY gap) AS rn,"
+    "     count(*) OVER (PARTITION BY user_id) AS n FROM g WHERE gap IS NOT NULL"
+    " ), med AS ("
+    "   SELECT user_id, CAST(avg(gap) AS INTEGER) AS med FROM r"
+    "   WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY user_id"
+    " ), agg AS ("
+    "   SELECT user_id, count(*) AS n, min(filled_at) AS first_at, max(filled_at) AS last_at,"
+    "     sum(litres_ml) AS ml, count(DISTINCT station_id) AS stations,"
+    "     count(DISTINCT substr(station_region, 1, 4)) AS cities,"
+    "     coalesce(sum(amount_fen) FILTER (WHERE filled_at > ?1 - 31536000 AND filled_at <= ?1),"
+    "       0) AS spend"
+    "   FROM fuelings GROUP BY user_id"
+    " ), lastml AS ("
+    "   SELECT user_id, litres_ml AS ml FROM ("
+    "     SELECT user_id, litres_ml, row_number() OVER (PARTITION BY user_id"
+    "       ORDER BY filled_at DESC, id DESC) AS rn FROM fuelings) WHERE rn = 1"
+    " ), gr AS ("
+    "   SELECT user_id, grade FROM ("
+    "     SELECT user_id, grade, row_number() OVER (PARTITION BY user_id"
+    "       ORDER BY count(*) DESC, grade) AS rn FROM fuelings GROUP BY user_id, grade)"
+    "   WHERE rn = 1"
+    " ), ts AS ("
+    "   SELECT user_id, json_group_array(station_id) AS top FROM ("
+    "     SELECT user_id, station_id, row_number() OVER (PARTITION BY user_id"
+    "       ORDER BY count(*) DESC, station_id) AS rn FROM fuelings"
+    "     GROUP BY user_id, station_id ORDER BY user_id, rn)"
+    "   WHERE rn <= 3 GROUP BY user_id"
+    " ), odo AS ("
+    "   SELECT user_id, sum(km) AS km, max(days) AS days FROM ("
+    "     SELECT user_id, max(km) - min(km) AS km, (max(at) - min(at)) / 86400.0 AS days"
+    "     FROM odometer_readings WHERE at <= ?1 GROUP BY vehicle_id HAVING max(at) - min(at) >= 86400)"
+    "   GROUP BY user_id"
+    " ), b AS ("
+    "   SELECT a.user_id, a.n AS fillups, a.first_at, a.last_at, m.med AS median_interval_s,"
+    "     a.ml / a.n AS litres_ml_per_fill, gr.grade, coalesce(ts.top, '[]') AS top,"
+    "     a.stations, a.cities,"
+    "     CASE WHEN o.km IS NOT NULL THEN o.km / o.days"
+    "          WHEN a.n >= 2 AND a.last_at - a.first_at >= 86400"
+    "          THEN (a.ml - l.ml) / 1000.0 / ((a.last_at - a.first_at) / 86400.0) * ?2 END"
+    "       AS km_per_day,"
+    "     CASE WHEN o.km IS NOT NULL THEN 'odometer'"
+    "          WHEN a.n >= 2 AND a.last_at - a.first_at >= 86400 THEN 'estimate' END AS km_source,"
+    "     a.spend AS spend_12m_fen, a.spend / 100 * ?3 AS points,"
+    "     (?1 - a.last_at) / 86400.0 AS days_since_last"
+    "   FROM agg a LEFT JOIN med m ON m.user_id = a.user_id"
+    "   LEFT JOIN lastml l ON l.user_id = a.user_id"
+    "   LEFT JOIN gr ON gr.user_id = a.user_id LEFT JOIN ts ON ts.user_id = a.user_id"
+    "   LEFT JOIN odo o ON o.user_id = a.user_id"
+    " )"
+    " SELECT b.user_id, b.fillups, b.first_at, b.last_at, b.median_interval_s,"
+    "   b.litres_ml_per_fill, b.grade, b.top, b.stations, b.cities, b.km_per_day, b.km_source,"
+    "   b.spend_12m_fen, b.points, ";
+
+/* Append "CASE WHEN cond THEN ?N ... END" for the segments, binding names
+ * and numbers through the list. */
+typedef struct pbind {
+    int type;                /* 0 text, 1 real, 2 int */
+    const char *text;
+    double real;
+    int64_t i;
+} pbind;
+
+as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users)
+{
+    if (users)
+        *users = 0;
+    if (!db)
+        return AS_MISUSE;
+    const as_config *cfg = as__db_config(db);
+    const as__segments_cfg *sg = cfg->segments;
+    const as__tiers_cfg *tc = cfg->tiers;
+    enum { FIRST = 10, MAXB = 2000 };
+    pbind *bv = calloc(MAXB, sizeof *bv);
+    size_t nb = 0;
+    as_buf sql = {0};
+    as_status st = AS_OK;
+    if (!bv || as__buf_adds(&sql, refresh_head) < 0) {
+        free(bv);
+        as__buf_free(&sql);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    char q[80];
+    /* segment: the first rule that matches, in the order of the file */
+    if (sg && sg->n) {
+        as__buf_adds(&sql, "CASE");
+        for (size_t i = 0; i < sg->n && nb + 1 + sg->items[i].cond.nnums < MAXB; i++) {
+            const as__cond *c = &sg->items[i].cond;
+            as__buf_adds(&sql, " WHEN ");
+            /* the condition's "?" become numbered parameters */
+            size_t k = 0;
+            for (const char *p = c->sql; *p; p++) {
+                if (*p == '?') {
+                    snprintf(q, sizeof q, "?%zu", FIRST + nb);
+                    bv[nb].type = 1;
+                    bv[nb++].real = c->nums[k++];
+                    as__buf_adds(&sql, q);
+                } else {
+                    as__buf_addc(&sql, *p);
+                }
+            }
+            snprintf(q, sizeof q, " THEN ?%zu", FIRST + nb);
+            bv[nb].type = 0;
+            bv[nb++].text = sg->items[i].name;
+            as__buf_adds(&sql, q);
+        }
+        as__buf_adds(&sql, " END, ");
+    } else {
+        as__buf_adds(&sql, "NULL, ");
+    }
+    /* tier: the highest threshold reached */
+    if (tc && tc->n) {
+        as__buf_adds(&sql, "CASE");
+        for (size_t i = tc->n; i-- > 0 && nb + 2 < MAXB;) {
+            snprintf(q, sizeof q, " WHEN %s >= ?%zu", tc->basis_points ? "b.points"
+                                                                      : "b.spend_12m_fen / 100",
+                     FIRST + nb);
+            bv[nb].type = 2;
+            bv[nb++].i = tc->items[i].min;
+            as__buf_adds(&sql, q);
+            snprintf(q, sizeof q, " THEN ?%zu", FIRST + nb);
+            bv[nb].type = 0;
+            bv[nb++].text = tc->items[i].name;
+            as__buf_adds(&sql, q);
+        }
+        as__buf_adds(&sql, " END, ");
+    } else {
+        as__buf_adds(&sql, "NULL, ");
+    }
+    if (as__buf_adds(&sql, "?1 FROM b") < 0) {
+        free(bv);
+        as__buf_free(&sql);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    if ((st = as__write_begin(db)) != AS_OK) {
+        free(bv);
+        as__buf_free(&sql);
+        return st;
+    }
+    st = as__exec(db, "DELETE FROM profiles");
+    sqlite3_stmt *s = NULL;
+    if (st == AS_OK) {
+        int rc = sqlite3_prepare_v2(db->sql, sql.data, -1, &s, NULL);
+        if (rc != SQLITE_OK)
+            st = as__sqlfail(db, rc, "preparing the profile refresh");
+    }
+    if (st == AS_OK) {
+        sqlite3_bind_int64(s, 1, at);
+        sqlite3_bind_double(s, 2, sg ? sg->km_per_litre : 12);
+        sqlite3_bind_int64(s, 3, tc ? tc->points_per_yuan : 1);
+        for (size_t i = 0; i < nb; i++) {
+            int idx = (int)(FIRST + i);
+            if (bv[i].type == 0)
+                sqlite3_bind_text(s, idx, bv[i].text, -1, SQLITE_STATIC);
+            else if (bv[i].type == 1)
+                sqlite3_bind_double(s, idx, bv[i].real);
+            else
+                sqlite3_bind_int64(s, idx, bv[i].i);
+        }
+        int rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE)
+            st = as__sqlfail(db, rc, "refreshing profiles");
+        else if (users)
+            *users = sqlite3_changes(db->sql);
+    }
+    sqlite3_finalize(s);
+    free(bv);
+    as__buf_free(&sql);
+    return as__write_end(db, st);
+}
+
+as_status as_profile_get(as_profile **out, as_db *db, const char *user_id)
+{
+    if (!out || !db || !user_id)
+        return db ? as__fail(db, AS_MISUSE, "as_profile_get: NULL argument") : AS_MISUSE;
+    *out = NULL;
+    static const char sql[] =
+        "SELECT u.user_id, p.fillups, p.first_at, p.last_at, p.median_interval_s,"
+        " p.litres_ml_per_fill, p.preferred_grade, p.top_stations, p.stations, p.cities,"
+        " p.km_per_day, p.km_source, p.spend_12m_fen, p.points, p.segment, p.tier,"
+        " p.refreshed_at,"
+        " (SELECT s.at FROM services s WHERE s.user_id = u.user_id ORDER BY s.at DESC LIMIT 1),"
+        " (SELECT s.km FROM services s WHERE s.user_id = u.user_id ORDER BY s.at DESC LIMIT 1)"
+        " FROM users u LEFT JOIN profiles p ON p.user_id = u.user_id WHERE u.user_id = ?1";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    as_status st = AS_OK;
+    if (rc == SQLITE_DONE) {
+        st = as__fail(db, AS_NOTFOUND, "no user '%s'", user_id);
+    } else if (rc != SQLITE_ROW) {
+        st = as__sqlfail(db, rc, "reading a profile");
+    } else if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
+        st = as__fail(db, AS_NOTFOUND,
+                      "user '%s' has no profile (no fueling record, or run profile refresh)",
+                      user_id);
+    } else {
+        const as__tiers_cfg *tc = as__db_config(db)->tiers;
+        const char *tier = (const char *)sqlite3_column_text(s, 15);
+        const char *benefits = NULL;
+        for (size_t i = 0; tc && tier && i < tc->n; i++)
+            if (strcmp(tc->items[i].name, tier) == 0)
+                benefits = tc->items[i].benefits;
+        /* One block: the struct, then its strings. */
+        const int tcols[] = {0, 6, 7, 11, 14, 15};
+        size_t need = sizeof(as_profile) + (benefits ? strlen(benefits) + 1 : 0);
+        for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++)
+            need += (size_t)sqlite3_column_bytes(s, tcols[i]) + 1;
+        as_profile *p = calloc(1, need);
+        if (!p) {
+            st = as__fail(db, AS_NOMEM, "out of memory");
+        } else {
+            char *w = (char *)(p + 1);
+            const char **dst[] = {&p->user_id, &p->preferred_grade, &p->top_stations,
+                                  &p->km_source, &p->segment, &p->tier};
+            for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++) {
+                const char *t = (const char *)sqlite3_column_text(s, tcols[i]);
+                if (!t)
+                    continue;
+                size_t n = strlen(t) + 1;
+                *dst[i] = memcpy(w, t, n);
+                w += n;
+            }
+            if (benefits)
+                p->tier_benefits = memcpy(w, benefits, strlen(benefits) + 1);
+            p->fillups = sqlite3_column_int64(s, 1);
+            p->first_at = sqlite3_column_int64(s, 2);
+            p->last_at = sqlite3_column_int64(s, 3);
+            p->median_interval_s =
+                sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 4);
+            p->litres_ml_per_fill = sqlite3_column_int64(s, 5);
+            p->stations = sqlite3_column_int64(s, 8);
+            p->cities = sqlite3_column_int64(s, 9);
+            p->km_per_day = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1
+                                                                      : sqlite3_column_double(s, 10);
+            p->spend_12m_fen = sqlite3_column_int64(s, 12);
+            p->points = sqlite3_column_int64(s, 13);
+            p->refreshed_at = sqlite3_column_int64(s, 16);
+            p->last_service_at = sqlite3_column_int64(s, 17);
+            p->last_service_km =
+                sqlite3_column_type(s, 18) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 18);
+            *out = p;
+        }
+    }
+    sqlite3_reset(s);
+    if (st == AS_OK)
+        as__ok(db);
+    return st;
+}
+
+void as_profile_free(as_profile *profile)
+{
+    free(profile);
+}

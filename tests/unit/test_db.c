@@ -250,13 +250,15 @@ Test(db, migrating_step_by_step_equals_fresh_schema)
     char old[400];
     snprintf(old, sizeof old, "%s/old.db", th_dir);
     make_v1(old);
-    for (int v = 2; v <= as_schema_version(); v++) {
+    /* Migration numbers may have gaps: step through the ones that exist. */
+    for (int i = 1; i < as__nmigrations; i++) {
+        int v = as__migrations[i].version;
         sqlite3 *s;
         cr_assert_eq(sqlite3_open(old, &s), SQLITE_OK);
         as_db fake = {0};
         fake.sql = s;
         fake.path = old;
-        fake.schema_version = v - 1;
+        fake.schema_version = as__migrations[i - 1].version;
         cr_assert_eq(as__migrate_to(&fake, v), AS_OK, "step to %d: %s", v, fake.errmsg);
         free(fake.errmsg);
         sqlite3_close(s);

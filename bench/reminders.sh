@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# bench/reminders.sh - time `fuel import`, `profile refresh` and `remind run`
+# for many users, beside the sqlite3 shell's bare `.import` of the same
+# fueling file, measured in the same run.
+#
+# A benchmark reports; it does not gate: the exit status is 0 whatever the
+# numbers, and non-zero only when a command fails or a count is wrong.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF2'
+usage: bench/reminders.sh [-u USERS] [-f FUELINGS] [-b BUILD_DIR] [-h]
+
+Generate USERS users and FUELINGS fueling records (CSV; 5% of the users
+with a plate and odometer readings), then time, once each:
+  user import       aftersales user import users.csv        (setup, reported)
+  baseline          sqlite3 base.db ".import --csv fuel.csv t"   (bare table)
+  fuel import       aftersales fuel import fuel.csv
+  profile refresh   aftersales profile refresh --at T
+  remind run        aftersales remind run --at T
+  remind rerun      the same again (writes nothing: idempotent)
+
+  -u USERS      users (default 1000000)
+  -f FUELINGS   fueling records (default 10000000)
+  -b BUILD_DIR  meson build directory holding cli/aftersales (default build/)
+  -h            this text
+
+Targets: fuel import rows/s >= 0.50 x baseline rows/s; profile refresh and
+remind run each under 10 s for 1,000,000 users.  Needs bash, sqlite3, awk.
+EOF2
+}
+
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd -- "$script_dir/.." && pwd)
+users=1000000
+fuels=10000000
+build_dir="$repo_root/build"
+while getopts ':u:f:b:h' opt; do
+    case $opt in
+        u) users=$OPTARG ;;
+        f) fuels=$OPTARG ;;
+        b) build_dir=$OPTARG ;;
+        h) usage; exit 0 ;;
+        :) echo "reminders.sh: -$OPTARG needs a value" >&2; usage >&2; exit 64 ;;
+        *) echo "reminders.sh: unknown option -$OPTARG" >&2; usage >&2; exit 64 ;;
+    esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || { echo "reminders.sh: unexpected argument '$1'" >&2; exit 64; }
+[[ $users =~ ^[1-9][0-9]*$ && $fuels =~ ^[1-9][0-9]*$ ]] ||
+    { echo "reminders.sh: -u and -f want positive integers" >&2; exit 64; }
+aftersales="$build_dir/cli/aftersales"
+[[ -x $aftersales ]] || { echo "reminders.sh: $aftersales not found; build first" >&2; exit 66; }
+aftersales=$(cd -- "$(dirname -- "$aftersales")" && pwd)/aftersales
+for tool in sqlite3 awk; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "reminders.sh: $tool not found" >&2; exit 69; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+trap 'rm -rf -- "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+db="$tmp/ours.db"
+at="2026-11-24T10:00:00+08:00"
+at_s=1795485600   # the same instant in Unix seconds
+
+# ---- data (not timed) -------------------------------------------------------
+
+echo "generating $users users and $fuels fueling records ..." >&2
+awk -v n="$users" 'BEGIN {
+    split("530102 530103 530111 110105 310104 440106 440305 510107 330106 420106", reg, " ")
+    split("22:00-08:00 23:00-07:00 21:30-07:30", q, " ")
+    print "user_id,name,phone,region,consent_marketing,quiet_hours"
+    for (u = 1; u <= n; u++)
+        printf "U%07d,用户%d,138%08d,%s,%s,%s\n", u, u, u, reg[u % 10 + 1],
+            (u % 5 < 3) ? "yes" : "no", (u % 3 == 0) ? q[u % 3 + 1] : ""
+}' >"$tmp/users.csv"
+awk -v n="$users" -v f="$fuels" -v end="$at_s" 'BEGIN {
+    split("530102 530103 530111 110105 310104 440106 440305 510107 330106 420106", reg, " ")
+    print "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan,odometer_km,plate,station_region"
+    rounds = int((f + n - 1) / n); tx = 0
+    for (r = 0; r < rounds && tx < f; r++)
+        for (u = 1; u <= n && tx < f; u++) {
+            tx++
+            iv = (3 + (u * 7919) % 12) * 86400
+            t = end - (rounds - r) * iv - (u % 5) * 86400 + (u * 37) % 43200
+            st = (r % 3 == 2) ? (u + r) % 2000 : u % 2000
+            ml = 30000 + ((u + r) % 30) * 1000 + (r % 10) * 100
+            fen = int(ml * 78 / 1000)
+            plate = ""; odo = ""
+            if (u <= n / 20) { plate = sprintf("云A%05d", u); odo = 10000 + r * (iv / 86400) * 40 }
+            printf "T%010d,U%07d,S%04d,@%d,%s,%d.%03d,%d.%02d,%s,%s,%s\n", tx, u, st, t,
+                (u % 4 == 0) ? "95" : "92", ml / 1000, ml % 1000, fen / 100, fen % 100,
+                odo, plate, reg[st % 10 + 1]
+        }
+}' >"$tmp/fuel.csv"
+echo "$(du -h "$tmp/fuel.csv" | cut -f1) in fuel.csv" >&2
+
+now() { [[ -n ${EPOCHREALTIME:-} ]] && printf '%s\n' "${EPOCHREALTIME/,/.}" || date +%s.%N; }
+elapsed=
+timed() {
+    local t0 t1 rc=0
+    t0=$(now)
+    "$@" || rc=$?
+    t1=$(now)
+    elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    return "$rc"
+}
+fail() { echo "reminders.sh: $*" >&2; exit 1; }
+count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
+
+# ---- timed runs ---------------------------------------------------------------
+
+"$aftersales" --db "$db" init >/dev/null || fail "init failed"
+timed "$aftersales" --db "$db" user import "$tmp/users.csv" 2>"$tmp/log" || { cat "$tmp/log" >&2; fail "user import"; }
+t_users=$elapsed
+echo "user import: $t_users s" >&2
+
+timed sqlite3 "$tmp/base.db" ".import --csv \"$tmp/fuel.csv\" t" || fail "sqlite3 .import failed"
+t_base=$elapsed
+[[ $(count "$tmp/base.db" t) == "$fuels" ]] || fail "baseline row count"
+rm -f "$tmp/base.db"
+echo "baseline .import: $t_base s" >&2
+
+timed "$aftersales" --db "$db" fuel import "$tmp/fuel.csv" 2>"$tmp/log" || { tail -5 "$tmp/log" >&2; fail "fuel import"; }
+t_fuel=$elapsed
+[[ $(count "$db" fuelings) == "$fuels" ]] || fail "fuelings row count"
+echo "fuel import: $t_fuel s ($(tail -1 "$tmp/log"))" >&2
+
+timed "$aftersales" --db "$db" profile refresh --at "$at" >/dev/null || fail "profile refresh"
+t_refresh=$elapsed
+echo "profile refresh: $t_refresh s ($(count "$db" profiles) profiles)" >&2
+
+timed "$aftersales" --db "$db" --format tsv remind run --at "$at" >"$tmp/run1" || fail "remind run"
+t_run=$elapsed
+written=$(count "$db" outbox)
+echo "remind run: $t_run s ($written notifications)" >&2
+cat "$tmp/run1" >&2
+
+timed "$aftersales" --db "$db" --format tsv remind run --at "$at" >"$tmp/run2" || fail "remind rerun"
+t_rerun=$elapsed
+[[ $(count "$db" outbox) == "$written" ]] || fail "the rerun wrote notifications"
+
+awk -v users="$users" -v fuels="$fuels" -v tb="$t_base" -v tf="$t_fuel" -v tr="$t_refresh" \
+    -v tn="$t_run" -v tn2="$t_rerun" -v tu="$t_users" -v w="$written" '
+BEGIN {
+    printf "\nreminders benchmark: %d users, %d fueling records, %d notifications\n\n", users, fuels, w
+    printf "%-40s %10s %12s\n", "step", "seconds", "rows/s"
+    printf "%-40s %10.3f %12.0f\n", "user import (setup)", tu, users / tu
+    printf "%-40s %10.3f %12.0f\n", "baseline (sqlite3 .import --csv)", tb, fuels / tb
+    printf "%-40s %10.3f %12.0f\n", "fuel import", tf, fuels / tf
+    printf "%-40s %10.3f %12.0f\n", "profile refresh (users/s)", tr, users / tr
+    printf "%-40s %10.3f %12.0f\n", "remind run (users/s)", tn, users / tn
+    printf "%-40s %10.3f %12.0f\n", "remind rerun, nothing new (users/s)", tn2, users / tn2
+    ratio = (fuels / tf) / (fuels / tb)
+    printf "\nratio fuel import rate / baseline rate: %.2f (target >= 0.50): %s\n", ratio,
+        (sprintf("%.2f", ratio) + 0 >= 0.5) ? "PASS" : "BELOW TARGET"
+    s = users / 1000000
+    printf "profile refresh per 1M users: %.2f s (target < 10): %s\n", tr / s, (tr / s < 10) ? "PASS" : "ABOVE TARGET"
+    printf "remind run per 1M users: %.2f s (target < 10): %s\n", tn / s, (tn / s < 10) ? "PASS" : "ABOVE TARGET"
+}'

@@ -127,16 +127,110 @@ static as_status known_tx(as__import *im, const fuel_row *r, int *known, as_upse
     return AS_OK;
 }
 
-static as_status insert_row(as__import *im, const fuel_row *r, int *inserted)
+/* Known users, loaded once for a long import (an open-addressing set of
+ * the ids), so each row needs no lookup in users. */
+typedef struct user_set {
+    char **slot;
+    size_t cap;                  /* power of two; 0: not loaded */
+    char *arena;
+    uint64_t rows;               /* rows seen: load after a few thousand */
+    int failed;
+} user_set;
+
+static uint64_t hash_id(const char *s)
 {
-    static const char sql[] =
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void user_set_free(user_set *u)
+{
+    free(u->slot);
+    free(u->arena);
+    memset(u, 0, sizeof *u);
+}
+
+static as_status user_set_load(as_db *db, user_set *u)
+{
+    static const char count_sql[] =
+        "SELECT count(*), coalesce(sum(length(user_id) + 1), 0) FROM users"
+        " WHERE erased_at IS NULL";
+    static const char ids_sql[] = "SELECT user_id FROM users WHERE erased_at IS NULL";
+    sqlite3_stmt *s = as__stmt(db, count_sql);
+    if (!s)
+        return AS_INTERNAL;
+    int rc = sqlite3_step(s);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int64_t bytes = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "counting users");
+    size_t cap = 16;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    u->slot = calloc(cap, sizeof *u->slot);
+    u->arena = malloc((size_t)bytes + 1);
+    if (!u->slot || !u->arena) {
+        user_set_free(u);
+        u->failed = 1;   /* fall back to lookups */
+        return AS_OK;
+    }
+    u->cap = cap;
+    if (!(s = as__stmt(db, ids_sql)))
+        return AS_INTERNAL;
+    size_t used = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        size_t len = strlen(id) + 1;
+        if (used + len > (size_t)bytes + 1)
+            break;   /* changed under us: cannot happen inside the write */
+        char *copy = memcpy(u->arena + used, id, len);
+        used += len;
+        size_t i = hash_id(copy) & (cap - 1);
+        while (u->slot[i])
+            i = (i + 1) & (cap - 1);
+        u->slot[i] = copy;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        user_set_free(u);
+        return as__sqlfail(db, rc, "reading users");
+    }
+    return AS_OK;
+}
+
+/* 1: known, 0: not known, -1: not loaded (look it up in SQL). */
+static int user_set_has(const user_set *u, const char *id)
+{
+    if (!u->cap)
+        return -1;
+    for (size_t i = hash_id(id) & (u->cap - 1); u->slot[i]; i = (i + 1) & (u->cap - 1))
+        if (strcmp(u->slot[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static as_status insert_row(as__import *im, const fuel_row *r, user_set *us, int *inserted)
+{
+    static const char check_sql[] =
         "INSERT INTO fuelings (tx_id, user_id, station_id, station_region, filled_at, grade,"
         " litres_ml, amount_fen, odometer_km, plate)"
         " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
         " WHERE EXISTS (SELECT 1 FROM users WHERE user_id = ?2 AND erased_at IS NULL)"
         " ON CONFLICT (tx_id) DO NOTHING";
+    static const char known_sql[] =
+        "INSERT INTO fuelings (tx_id, user_id, station_id, station_region, filled_at, grade,"
+        " litres_ml, amount_fen, odometer_km, plate)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (tx_id) DO NOTHING";
     as_db *db = as__import_db(im);
-    sqlite3_stmt *s = as__stmt(db, sql);
+    *inserted = 0;
+    int has = user_set_has(us, r->user);
+    if (has == 0)
+        return AS_OK;   /* the caller reports the user */
+    sqlite3_stmt *s = as__stmt(db, has > 0 ? known_sql : check_sql);
     if (!s)
         return AS_INTERNAL;
     bind_row(s, r);
@@ -216,8 +310,14 @@ static as_status fuel_row_fn(as__import *im, const char *const *cell, const char
                              as_upsert *result, void *ctx)
 {
     (void)extra;
-    (void)ctx;
+    user_set *us = ctx;
     as_db *db = as__import_db(im);
+    /* Past a few thousand rows, load the user ids once. */
+    if (!us->cap && !us->failed && ++us->rows == 4096) {
+        as_status lst = user_set_load(db, us);
+        if (lst != AS_OK)
+            return lst;
+    }
     char msg[200];
     fuel_row r = {.tx = cell[C_TX], .user = cell[C_USER], .station = cell[C_STATION], .odo = -1};
     check_id(im, "tx_id", r.tx ? r.tx : "");
@@ -276,7 +376,7 @@ static as_status fuel_row_fn(as__import *im, const char *const *cell, const char
     *result = AS_UPSERT_INSERTED;
     if (!r.plate) {
         /* The common case: one statement. */
-        if ((st = insert_row(im, &r, &inserted)) != AS_OK || inserted)
+        if ((st = insert_row(im, &r, us, &inserted)) != AS_OK || inserted)
             goto out;
         if ((st = known_tx(im, &r, &known, result)) != AS_OK || known)
             goto out;
@@ -288,7 +388,7 @@ static as_status fuel_row_fn(as__import *im, const char *const *cell, const char
         goto out;
     if ((st = as_begin(db)) != AS_OK)
         goto out;
-    st = insert_row(im, &r, &inserted);
+    st = insert_row(im, &r, us, &inserted);
     if (st == AS_OK && !inserted)
         st = no_user(im, &r);
     if (st == AS_OK && !as__import_row_problems(im))
@@ -305,8 +405,11 @@ out:
 as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          as_import_stats *stats)
 {
-    static const as__import_spec spec = {columns, 7, 0, fuel_row_fn, NULL};
-    return as__import_run(db, in, name, opts, &spec, stats);
+    user_set us = {0};
+    const as__import_spec spec = {columns, 7, 0, fuel_row_fn, &us};
+    as_status st = as__import_run(db, in, name, opts, &spec, stats);
+    user_set_free(&us);
+    return st;
 }
 
 /* ---- profiles -------------------------------------------------------- */
@@ -320,62 +423,229 @@ static const char refresh_head[] =
     "INSERT INTO profiles (user_id, fillups, first_at, last_at, median_interval_s,"
     " litres_ml_per_fill, preferred_grade, top_stations, stations, cities, km_per_day,"
     " km_source, spend_12m_fen, points, segment, tier, refreshed_at)"
-    " WITH g AS ("
-    "   SELECT user_id, filled_at - lag(filled_at) OVER"
-    "     (PARTITION BY user_id ORDER BY filled_at, id) AS gap FROM fuelings"
-    " ), r AS ("
-    "   SELECT user_id, gap, row_number() OVER (PARTITION BY user_id ORDER BY gap) AS rn,"
-    "     count(*) OVER (PARTITION BY user_id) AS n FROM g WHERE gap IS NOT NULL"
-    " ), med AS ("
-    "   SELECT user_id, CAST(avg(gap) AS INTEGER) AS med FROM r"
-    "   WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY user_id"
-    " ), agg AS ("
+    " WITH a AS ("
     "   SELECT user_id, count(*) AS n, min(filled_at) AS first_at, max(filled_at) AS last_at,"
-    "     sum(litres_ml) AS ml, count(DISTINCT station_id) AS stations,"
-    "     count(DISTINCT substr(station_region, 1, 4)) AS cities,"
-    "     coalesce(sum(amount_fen) FILTER (WHERE filled_at > ?1 - 31536000 AND filled_at <= ?1),"
-    "       0) AS spend"
+    "     as__gap_median(filled_at) AS med, sum(litres_ml) AS ml,"
+    "     as__mode(grade) AS grade, as__top3(station_id) AS top,"
+    "     as__ndistinct(station_id) AS stations,"
+    "     as__ndistinct(substr(station_region, 1, 4)) AS cities,"
+    "     sum(CASE WHEN filled_at > ?1 - 31536000 AND filled_at <= ?1 THEN amount_fen"
+    "       ELSE 0 END) AS spend"
     "   FROM fuelings GROUP BY user_id"
-    " ), lastml AS ("
-    "   SELECT user_id, litres_ml AS ml FROM ("
-    "     SELECT user_id, litres_ml, row_number() OVER (PARTITION BY user_id"
-    "       ORDER BY filled_at DESC, id DESC) AS rn FROM fuelings) WHERE rn = 1"
-    " ), gr AS ("
-    "   SELECT user_id, grade FROM ("
-    "     SELECT user_id, grade, row_number() OVER (PARTITION BY user_id"
-    "       ORDER BY count(*) DESC, grade) AS rn FROM fuelings GROUP BY user_id, grade)"
-    "   WHERE rn = 1"
-    " ), ts AS ("
-    "   SELECT user_id, json_group_array(station_id) AS top FROM ("
-    "     SELECT user_id, station_id, row_number() OVER (PARTITION BY user_id"
-    "       ORDER BY count(*) DESC, station_id) AS rn FROM fuelings"
-    "     GROUP BY user_id, station_id ORDER BY user_id, rn)"
-    "   WHERE rn <= 3 GROUP BY user_id"
     " ), odo AS ("
     "   SELECT user_id, sum(km) AS km, max(days) AS days FROM ("
     "     SELECT user_id, max(km) - min(km) AS km, (max(at) - min(at)) / 86400.0 AS days"
-    "     FROM odometer_readings WHERE at <= ?1 GROUP BY vehicle_id HAVING max(at) - min(at) >= 86400)"
+    "     FROM odometer_readings WHERE at <= ?1 GROUP BY vehicle_id"
+    "     HAVING max(at) - min(at) >= 86400)"
     "   GROUP BY user_id"
     " ), b AS ("
-    "   SELECT a.user_id, a.n AS fillups, a.first_at, a.last_at, m.med AS median_interval_s,"
-    "     a.ml / a.n AS litres_ml_per_fill, gr.grade, coalesce(ts.top, '[]') AS top,"
-    "     a.stations, a.cities,"
+    "   SELECT a.user_id, a.n AS fillups, a.first_at, a.last_at, a.med AS median_interval_s,"
+    "     a.ml / a.n AS litres_ml_per_fill, a.grade, a.top, a.stations, a.cities,"
     "     CASE WHEN o.km IS NOT NULL THEN o.km / o.days"
     "          WHEN a.n >= 2 AND a.last_at - a.first_at >= 86400"
-    "          THEN (a.ml - l.ml) / 1000.0 / ((a.last_at - a.first_at) / 86400.0) * ?2 END"
-    "       AS km_per_day,"
+    /* the last fill-up is not used up yet: n - 1 of n fill-ups' litres */
+    "          THEN a.ml * (a.n - 1.0) / a.n / 1000.0 / ((a.last_at - a.first_at) / 86400.0) * ?2"
+    "     END AS km_per_day,"
     "     CASE WHEN o.km IS NOT NULL THEN 'odometer'"
     "          WHEN a.n >= 2 AND a.last_at - a.first_at >= 86400 THEN 'estimate' END AS km_source,"
     "     a.spend AS spend_12m_fen, a.spend / 100 * ?3 AS points,"
     "     (?1 - a.last_at) / 86400.0 AS days_since_last"
-    "   FROM agg a LEFT JOIN med m ON m.user_id = a.user_id"
-    "   LEFT JOIN lastml l ON l.user_id = a.user_id"
-    "   LEFT JOIN gr ON gr.user_id = a.user_id LEFT JOIN ts ON ts.user_id = a.user_id"
-    "   LEFT JOIN odo o ON o.user_id = a.user_id"
+    "   FROM a LEFT JOIN odo o ON o.user_id = a.user_id"
     " )"
     " SELECT b.user_id, b.fillups, b.first_at, b.last_at, b.median_interval_s,"
     "   b.litres_ml_per_fill, b.grade, b.top, b.stations, b.cities, b.km_per_day, b.km_source,"
     "   b.spend_12m_fen, b.points, ";
+
+/* ---- aggregate functions for the refresh ------------------------------
+ * Per-user figures that plain SQL gets only through extra sorted passes
+ * (median, mode, top three, distinct counts) as aggregates, so the refresh
+ * is one GROUP BY over the table in its clustered (user, time) order. */
+
+typedef struct agg_vals {
+    int64_t *v;
+    size_t n, cap;
+    struct { char *s; int64_t count; } *t;
+    size_t nt, capt;
+    int oom;
+} agg_vals;
+
+static agg_vals *agg_ctx(sqlite3_context *ctx)
+{
+    return sqlite3_aggregate_context(ctx, sizeof(agg_vals));
+}
+
+static void agg_release(agg_vals *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->nt; i++)
+        free(a->t[i].s);
+    free(a->t);
+    free(a->v);
+}
+
+static void int_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    agg_vals *a = agg_ctx(ctx);
+    if (!a || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        int64_t *v = realloc(a->v, cap * sizeof *v);
+        if (!v) {
+            a->oom = 1;
+            return;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = sqlite3_value_int64(argv[0]);
+}
+
+static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    agg_vals *a = agg_ctx(ctx);
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    if (!a || !s)
+        return;
+    for (size_t i = 0; i < a->nt; i++)
+        if (strcmp(a->t[i].s, s) == 0) {
+            a->t[i].count++;
+            return;
+        }
+    if (a->nt == a->capt) {
+        size_t cap = a->capt ? a->capt * 2 : 8;
+        void *t = realloc(a->t, cap * sizeof *a->t);
+        if (!t) {
+            a->oom = 1;
+            return;
+        }
+        a->t = t;
+        a->capt = cap;
+    }
+    if (!(a->t[a->nt].s = as__strdup(s))) {
+        a->oom = 1;
+        return;
+    }
+    a->t[a->nt++].count = 1;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Most visits first, then by text. */
+static int cmp_count(const void *x, const void *y)
+{
+    const struct { char *s; int64_t count; } *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->s, b->s);
+}
+
+static int agg_final_ok(sqlite3_context *ctx, agg_vals *a)
+{
+    if (a && a->oom) {
+        sqlite3_result_error_nomem(ctx);
+        agg_release(a);
+        return 0;
+    }
+    return 1;
+}
+
+/* The median of the gaps between sorted times (NULL with fewer than 2). */
+static void gap_median_final(sqlite3_context *ctx)
+{
+    agg_vals *a = sqlite3_aggregate_context(ctx, 0);
+    if (!agg_final_ok(ctx, a))
+        return;
+    if (!a || a->n < 2) {
+        sqlite3_result_null(ctx);
+        agg_release(a);
+        return;
+    }
+    qsort(a->v, a->n, sizeof *a->v, cmp_i64);
+    size_t g = a->n - 1;
+    for (size_t i = 0; i < g; i++)
+        a->v[i] = a->v[i + 1] - a->v[i];
+    qsort(a->v, g, sizeof *a->v, cmp_i64);
+    int64_t med = g % 2 ? a->v[g / 2] : (a->v[g / 2 - 1] + a->v[g / 2]) / 2;
+    sqlite3_result_int64(ctx, med);
+    agg_release(a);
+}
+
+static void mode_final(sqlite3_context *ctx)
+{
+    agg_vals *a = sqlite3_aggregate_context(ctx, 0);
+    if (!agg_final_ok(ctx, a))
+        return;
+    if (!a || !a->nt) {
+        sqlite3_result_null(ctx);
+        agg_release(a);
+        return;
+    }
+    qsort(a->t, a->nt, sizeof *a->t, cmp_count);
+    sqlite3_result_text(ctx, a->t[0].s, -1, SQLITE_TRANSIENT);
+    agg_release(a);
+}
+
+static void top3_final(sqlite3_context *ctx)
+{
+    agg_vals *a = sqlite3_aggregate_context(ctx, 0);
+    if (!agg_final_ok(ctx, a))
+        return;
+    as_buf b = {0};
+    as__buf_addc(&b, '[');
+    if (a) {
+        qsort(a->t, a->nt, sizeof *a->t, cmp_count);
+        for (size_t i = 0; i < a->nt && i < 3; i++) {
+            if (i)
+                as__buf_addc(&b, ',');
+            as__json_quote(&b, a->t[i].s);
+        }
+    }
+    if (as__buf_addc(&b, ']') < 0)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
+    as__buf_free(&b);
+    agg_release(a);
+}
+
+static void ndistinct_final(sqlite3_context *ctx)
+{
+    agg_vals *a = sqlite3_aggregate_context(ctx, 0);
+    if (!agg_final_ok(ctx, a))
+        return;
+    sqlite3_result_int64(ctx, a ? (int64_t)a->nt : 0);
+    agg_release(a);
+}
+
+static as_status register_aggregates(as_db *db)
+{
+    static const struct {
+        const char *name;
+        void (*step)(sqlite3_context *, int, sqlite3_value **);
+        void (*final)(sqlite3_context *);
+    } fns[] = {
+        {"as__gap_median", int_step, gap_median_final},
+        {"as__mode", text_step, mode_final},
+        {"as__top3", text_step, top3_final},
+        {"as__ndistinct", text_step, ndistinct_final},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        int rc = sqlite3_create_function_v2(db->sql, fns[i].name, 1,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+                                            fns[i].step, fns[i].final, NULL);
+        if (rc != SQLITE_OK)
+            return as__sqlfail(db, rc, "registering the profile functions");
+    }
+    return AS_OK;
+}
 
 /* Append "CASE WHEN cond THEN ?N ... END" for the segments, binding names
  * and numbers through the list. */
@@ -462,7 +732,9 @@ as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users)
         as__buf_free(&sql);
         return st;
     }
-    st = as__exec(db, "DELETE FROM profiles");
+    st = register_aggregates(db);
+    if (st == AS_OK)
+        st = as__exec(db, "DELETE FROM profiles");
     sqlite3_stmt *s = NULL;
     if (st == AS_OK) {
         int rc = sqlite3_prepare_v2(db->sql, sql.data, -1, &s, NULL);

@@ -2,8 +2,9 @@
 -- Times are Unix seconds (UTC); money is integer fen; litres are integer
 -- millilitres (the import reads the decimal text, never a float).
 
+-- Clustered by user and time (WITHOUT ROWID): the profile refresh reads
+-- each user's records in one sequential pass.
 CREATE TABLE fuelings (
-    id             INTEGER PRIMARY KEY,
     tx_id          TEXT NOT NULL UNIQUE,          -- the payment's transaction id
     user_id        TEXT NOT NULL,
     station_id     TEXT NOT NULL,
@@ -13,10 +14,9 @@ CREATE TABLE fuelings (
     litres_ml      INTEGER NOT NULL CHECK (litres_ml > 0),
     amount_fen     INTEGER NOT NULL CHECK (amount_fen >= 0),
     odometer_km    INTEGER CHECK (odometer_km >= 0),
-    plate          TEXT
-);
-
-CREATE INDEX fuelings_user ON fuelings (user_id, filled_at);
+    plate          TEXT,
+    PRIMARY KEY (user_id, filled_at, tx_id)
+) WITHOUT ROWID;
 
 -- A maintenance service restarts the maintenance count of a vehicle.
 CREATE TABLE services (

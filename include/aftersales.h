@@ -384,7 +384,9 @@ void as_user_free(as_user *user);
  * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
  * hours and consents are cleared, the plates of their vehicles removed, and
  * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, later fueling totals) stay for aggregates.  Forgetting an
+ * readings, fueling records without their plate) stay for aggregates; the
+ * texts of the user's notifications are blanked and undelivered ones
+ * marked dead.  Forgetting an
  * erased user again is AS_OK and changes nothing.
  * Returns AS_OK; AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE.
  */

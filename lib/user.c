@@ -381,6 +381,14 @@ as_status as_user_forget(as_db *db, const char *user_id)
         " consent_service = 0, consent_marketing = 0, beta_tester = 0, erased_at = ?2,"
         " updated_at = ?2 WHERE user_id = ?1 AND erased_at IS NULL";
     static const char plates_sql[] = "UPDATE vehicles SET plate = NULL WHERE user_id = ?1";
+    /* Fueling records keep their anonymous figures; notifications their
+     * shell (the texts name the user); undelivered ones are dropped. */
+    static const char fuel_sql[] = "UPDATE fuelings SET plate = NULL WHERE user_id = ?1";
+    static const char outbox_sql[] =
+        "UPDATE outbox SET title = '', body = '', payload = NULL,"
+        " status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'dead' END,"
+        " last_error = CASE WHEN status = 'sent' THEN last_error ELSE 'user erased' END"
+        " WHERE user_id = ?1";
     as_status st = as__write_begin(db);
     if (st != AS_OK)
         return st;
@@ -402,6 +410,14 @@ as_status as_user_forget(as_db *db, const char *user_id)
     if (st == AS_OK && (s = as__stmt(db, plates_sql)) != NULL) {
         sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
         st = as__step_done(db, s, "erasing a user's plates");
+    }
+    if (st == AS_OK && (s = as__stmt(db, fuel_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, "erasing a user's fueling plates");
+    }
+    if (st == AS_OK && (s = as__stmt(db, outbox_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, "erasing a user's notifications");
     }
     return as__write_end(db, st);
 }

@@ -151,6 +151,13 @@ for sub in "outbox pull" "outbox ack" "outbox fail" "outbox list" "remind run" "
     expect_rc "$sub --help" 0
 done
 
+# Erasure: plates leave the fueling records, notification texts are blanked.
+as user forget U3 --force
+as --format json outbox list --user U3
+expect_eq "erased user's notifications blanked" "$(json_get 'len(d) > 0 and all(x["body"] == "" and x["status"] == "dead" for x in d)')" "True"
+as fuel import --skip-bad "$T/f.csv"
+expect_rc "re-import after forgetting someone else" 0
+
 # Bad YAML: FILE:LINE:COL.
 cat >"$T/bad.yaml" <<'YAML'
 segments:

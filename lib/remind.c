@@ -198,121 +198,151 @@ static as_status add_kind(as_db *db, const as__reminders_cfg *r, int kind, int64
     return st;
 }
 
-/* The end of the user's quiet hours when due falls in them, else due
- * (x.quiet_start/x.quiet_end in minutes of the business day; ?2 offset s). */
+/* The end of the user's quiet hours when the run's time (?1; ?3 seconds
+ * and ?4 minutes into the business day) falls in them, else ?1. */
 #define NOT_BEFORE_SQL                                                                       \
-    "CASE WHEN c.quiet_start IS NULL THEN ?1 ELSE"                                           \
-    " (SELECT CASE WHEN (CASE WHEN c.quiet_start < c.quiet_end"                              \
-    "        THEN m >= c.quiet_start AND m < c.quiet_end"                                    \
-    "        ELSE m >= c.quiet_start OR m < c.quiet_end END)"                                \
-    "   THEN ?1 - sec + c.quiet_end * 60 + CASE WHEN c.quiet_end * 60 <= sec THEN 86400 ELSE 0 END" \
-    "   ELSE ?1 END"                                                                         \
-    "  FROM (SELECT ((?1 + ?2) % 86400 + 86400) % 86400 AS sec,"                             \
-    "        (((?1 + ?2) % 86400 + 86400) % 86400) / 60 AS m)) END"
+    "CASE WHEN c.quiet_start IS NULL THEN ?1"                                                \
+    " WHEN (CASE WHEN c.quiet_start < c.quiet_end THEN ?4 >= c.quiet_start AND ?4 < c.quiet_end" \
+    "       ELSE ?4 >= c.quiet_start OR ?4 < c.quiet_end END)"                                \
+    " THEN ?1 - ?3 + c.quiet_end * 60 + CASE WHEN c.quiet_end * 60 <= ?3 THEN 86400 ELSE 0 END" \
+    " ELSE ?1 END"
+
+/* Step a prepared statement to the end, calling row for each row. */
+static as_status each_row(as_db *db, sqlite3_stmt *s, void (*row)(sqlite3_stmt *, void *),
+                          void *ctx, const char *what)
+{
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (row)
+            row(s, ctx);
+    return rc == SQLITE_DONE ? AS_OK : as__sqlfail(db, rc, what);
+}
+
+static void count_dup(sqlite3_stmt *s, void *ctx)
+{
+    as_remind_stats *stats = ctx;
+    int k = sqlite3_column_int(s, 0);
+    if (k >= 0 && k < AS_REMIND_NKINDS)
+        stats->duplicates[k]++;
+}
+
+typedef struct held_ctx {
+    const as_remind_options *o;
+    as_remind_stats *stats;
+} held_ctx;
+
+static void report_held(sqlite3_stmt *s, void *ctx)
+{
+    held_ctx *h = ctx;
+    int k = sqlite3_column_int(s, 1);
+    if (k < 0 || k >= AS_REMIND_NKINDS)
+        return;
+    h->stats->held_back[k]++;
+    if (h->o->on_held)
+        h->o->on_held(h->o->userdata, (const char *)sqlite3_column_text(s, 0),
+                      as_remind_kind_name(k), (const char *)sqlite3_column_text(s, 2));
+}
+
+static void count_written(sqlite3_stmt *s, void *ctx)
+{
+    as_remind_stats *stats = ctx;
+    int k = sqlite3_column_int(s, 0);
+    if (k < 0 || k >= AS_REMIND_NKINDS)
+        return;
+    stats->written[k] += (uint64_t)sqlite3_column_int64(s, 1);
+    stats->deferred[k] += (uint64_t)sqlite3_column_int64(s, 2);
+}
+
+/* Prepare sql, bind ?1 at, ?2 the cap window or cap, ?3/?4 the time of day,
+ * and run it through each_row. */
+static as_status stage(as_db *db, const char *sql, int64_t at, int64_t p2, int64_t sec,
+                       void (*row)(sqlite3_stmt *, void *), void *ctx, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, what);
+    int n = sqlite3_bind_parameter_count(s);
+    sqlite3_bind_int64(s, 1, at);
+    if (n >= 2)
+        sqlite3_bind_int64(s, 2, p2);
+    if (n >= 3)
+        sqlite3_bind_int64(s, 3, sec);
+    if (n >= 4)
+        sqlite3_bind_int64(s, 4, sec / 60);
+    as_status st = each_row(db, s, row, ctx, what);
+    sqlite3_finalize(s);
+    return st;
+}
 
 static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
                            as_remind_stats *stats)
 {
     const as__reminders_cfg *r = as__db_config(db)->reminders;
     int64_t at = o->at ? o->at : as__now();
+    int64_t off = (int64_t)as_db_utc_offset(db) * 60;
+    int64_t sec = ((at + off) % 86400 + 86400) % 86400;   /* into the business day */
+    int64_t cap = r->cap_count > 0 ? r->cap_count : INT64_MAX;
     as_status st = as__exec(db,
+                            "DROP TABLE IF EXISTS temp.remind_ranked;"
                             "CREATE TEMP TABLE IF NOT EXISTS remind_cand ("
                             " user_id TEXT NOT NULL, kind_no INTEGER NOT NULL,"
                             " priority INTEGER NOT NULL, dedupe_key TEXT NOT NULL UNIQUE,"
                             " title TEXT NOT NULL, body TEXT NOT NULL, payload TEXT,"
-                            " quiet_start INTEGER, quiet_end INTEGER, slot INTEGER);"
+                            " quiet_start INTEGER, quiet_end INTEGER, slot INTEGER,"
+                            " not_before INTEGER);"
                             "DELETE FROM temp.remind_cand");
     for (int k = 0; k < AS_REMIND_NKINDS && st == AS_OK; k++)
         if ((mask & (1u << k)) && r->rule[k].enabled)
             st = add_kind(db, r, k, at);
-    if (st != AS_OK)
-        return st;
     /* Already in the outbox: duplicates. */
-    sqlite3_stmt *s = NULL;
-    static const char dup_sql[] =
-        "SELECT kind_no, count(*) FROM temp.remind_cand c"
-        " WHERE EXISTS (SELECT 1 FROM main.outbox o WHERE o.dedupe_key = c.dedupe_key)"
-        " GROUP BY kind_no";
-    int rc = sqlite3_prepare_v2(db->sql, dup_sql, -1, &s, NULL);
-    while ((rc == SQLITE_OK || rc == SQLITE_ROW) && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        stats->duplicates[sqlite3_column_int(s, 0)] += (uint64_t)sqlite3_column_int64(s, 1);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "counting duplicates");
-    st = as__exec(db, "DELETE FROM temp.remind_cand WHERE EXISTS (SELECT 1 FROM main.outbox o"
-                      " WHERE o.dedupe_key = remind_cand.dedupe_key)");
-    if (st != AS_OK)
-        return st;
-    /* The cap: slot = rank among the new ones + those sent in the window. */
-    int64_t nums[2] = {r->cap_window, 0};
-    st = exec_bound(db,
-                    "UPDATE temp.remind_cand SET slot = z.slot FROM ("
-                    " SELECT c.rowid AS rid, CASE WHEN c.priority = 0 THEN 0 ELSE"
-                    "  row_number() OVER (PARTITION BY c.user_id"
-                    "   ORDER BY c.priority, c.kind_no, c.dedupe_key)"
-                    "  + (SELECT count(*) FROM main.outbox o WHERE o.user_id = c.user_id"
-                    "     AND o.created_at > ?1 - ?2 AND o.created_at <= ?1) END AS slot"
-                    " FROM temp.remind_cand c) AS z WHERE z.rid = remind_cand.rowid",
-                    nums, 1, 0, NULL, 0, at, NULL);
-    if (st != AS_OK)
-        return st;
-    int64_t cap = r->cap_count > 0 ? r->cap_count : INT64_MAX;
+    if (st == AS_OK)
+        st = stage(db,
+                   "DELETE FROM temp.remind_cand WHERE ?1 IS NOT NULL AND EXISTS (SELECT 1"
+                   " FROM main.outbox o WHERE o.dedupe_key = remind_cand.dedupe_key)"
+                   " RETURNING kind_no", at, 0, 0, count_dup, stats, "counting duplicates");
+    /* The cap: slot = rank among the new ones + those created in the window
+     * (weather: 0, never held back); and the quiet-hours deferral. */
+    if (st == AS_OK)
+        st = stage(db,
+                   "CREATE TEMP TABLE remind_ranked AS"
+                   " WITH u AS (SELECT DISTINCT user_id FROM temp.remind_cand),"
+                   " recent AS (SELECT u.user_id, (SELECT count(*) FROM main.outbox o"
+                   "   WHERE o.user_id = u.user_id AND o.created_at > ?1 - ?2"
+                   "   AND o.created_at <= ?1) AS n FROM u)"
+                   " SELECT c.user_id, c.kind_no, c.priority, c.dedupe_key, c.title, c.body,"
+                   "   c.payload, CASE WHEN c.priority = 0 THEN 0 ELSE"
+                   "   row_number() OVER (PARTITION BY c.user_id"
+                   "     ORDER BY c.priority, c.kind_no, c.dedupe_key) + recent.n END AS slot,"
+                   "   " NOT_BEFORE_SQL " AS not_before"
+                   " FROM temp.remind_cand c JOIN recent ON recent.user_id = c.user_id",
+                   at, r->cap_window, sec, NULL, NULL, "applying the cap");
     /* Held back: reported, not written. */
-    rc = sqlite3_prepare_v2(db->sql,
-                            "SELECT user_id, kind_no, dedupe_key FROM temp.remind_cand"
-                            " WHERE slot > ?1 ORDER BY user_id, priority, kind_no, dedupe_key",
-                            -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        sqlite3_bind_int64(s, 1, cap);
-    while ((rc == SQLITE_OK || rc == SQLITE_ROW) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int k = sqlite3_column_int(s, 1);
-        stats->held_back[k]++;
-        if (o->on_held)
-            o->on_held(o->userdata, (const char *)sqlite3_column_text(s, 0),
-                       as_remind_kind_name(k), (const char *)sqlite3_column_text(s, 2));
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "reporting held-back reminders");
-    /* Write the rest, deferring those in quiet hours. */
-    static const char ins_sql[] =
-        "INSERT INTO main.outbox (user_id, kind, dedupe_key, priority, title, body, payload,"
-        " created_at, not_before)"
-        " SELECT c.user_id, CASE c.kind_no WHEN 0 THEN 'weather' WHEN 1 THEN 'maintenance'"
-        "   WHEN 2 THEN 'refuel_coupon' WHEN 3 THEN 'winback' ELSE 'tip' END,"
-        "   c.dedupe_key, c.priority, c.title, c.body, c.payload, ?1, " NOT_BEFORE_SQL
-        " FROM temp.remind_cand c WHERE c.slot <= ?3 ORDER BY c.user_id, c.slot"
-        " ON CONFLICT (dedupe_key) DO NOTHING";
-    rc = sqlite3_prepare_v2(db->sql, ins_sql, -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, at);
-        sqlite3_bind_int64(s, 2, (int64_t)as_db_utc_offset(db) * 60);
-        sqlite3_bind_int64(s, 3, cap);
-        rc = sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "writing reminders to the outbox");
-    rc = sqlite3_prepare_v2(db->sql,
-                            "SELECT CASE kind WHEN 'weather' THEN 0 WHEN 'maintenance' THEN 1"
-                            " WHEN 'refuel_coupon' THEN 2 WHEN 'winback' THEN 3 ELSE 4 END,"
-                            " count(*), sum(not_before > created_at)"
-                            " FROM main.outbox WHERE created_at = ?1 AND dedupe_key IN"
-                            " (SELECT dedupe_key FROM temp.remind_cand WHERE slot <= ?2)"
-                            " GROUP BY 1", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, at);
-        sqlite3_bind_int64(s, 2, cap);
-    }
-    while ((rc == SQLITE_OK || rc == SQLITE_ROW) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int k = sqlite3_column_int(s, 0);
-        stats->written[k] += (uint64_t)sqlite3_column_int64(s, 1);
-        stats->deferred[k] += (uint64_t)sqlite3_column_int64(s, 2);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "counting reminders");
-    return as__exec(db, "DELETE FROM temp.remind_cand");
+    held_ctx h = {o, stats};
+    if (st == AS_OK)
+        st = stage(db,
+                   "SELECT user_id, kind_no, dedupe_key FROM temp.remind_ranked"
+                   " WHERE slot > ?2 AND ?1 IS NOT NULL"
+                   " ORDER BY user_id, priority, kind_no, dedupe_key",
+                   at, cap, 0, report_held, &h, "reporting held-back reminders");
+    if (st == AS_OK)
+        st = stage(db,
+                   "INSERT INTO main.outbox (user_id, kind, dedupe_key, priority, title, body,"
+                   " payload, created_at, not_before)"
+                   " SELECT user_id, CASE kind_no WHEN 0 THEN 'weather' WHEN 1 THEN 'maintenance'"
+                   "   WHEN 2 THEN 'refuel_coupon' WHEN 3 THEN 'winback' ELSE 'tip' END,"
+                   "   dedupe_key, priority, title, body, payload, ?1, not_before"
+                   " FROM temp.remind_ranked WHERE slot <= ?2"
+                   " ON CONFLICT (dedupe_key) DO NOTHING",
+                   at, cap, 0, NULL, NULL, "writing reminders to the outbox");
+    if (st == AS_OK)
+        st = stage(db,
+                   "SELECT kind_no, count(*), sum(not_before > ?1) FROM temp.remind_ranked"
+                   " WHERE slot <= ?2 GROUP BY kind_no",
+                   at, cap, 0, count_written, stats, "counting reminders");
+    if (st == AS_OK)
+        st = as__exec(db, "DELETE FROM temp.remind_cand; DROP TABLE temp.remind_ranked");
+    return st;
 }
 
 static as_status run(as_db *db, unsigned mask, const as_remind_options *opts,

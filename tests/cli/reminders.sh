@@ -38,10 +38,17 @@ expect_rc "a changed payment is refused" 65
 expect_err_has "changed payment message" "tx_id: is already recorded with other values"
 as fuel import --help
 expect_rc "fuel import --help" 0
+printf '%s\n' '{"tx_id":"J1","user_id":"U3","station_id":"S9","filled_at":"2026-09-01T08:00:00+08:00","grade":"95","litres":"30","amount_yuan":"240.5"}' \
+    '{"tx_id":"J2","user_id":"U3","station_id":"S9","filled_at":"2026-09-02","grade":"95","litres":"30","amount_yuan":240.123}' >"$T/f.jsonl"
+as fuel import --jsonl "$T/f.jsonl"
+expect_rc "JSON Lines: a float amount is refused" 65
+expect_err_has "JSON float amount" "f.jsonl:2: amount_yuan: '240.123'"
+as fuel import --jsonl --skip-bad "$T/f.jsonl"
+expect_err_has "JSON Lines import" "inserted 1,"
 
 as --format json profile refresh --at 2026-10-30
 expect_rc "profile refresh" 0
-expect_eq "one profile" "$(json_get 'd["profiles"]')" "1"
+expect_eq "two profiles (U1, U3)" "$(json_get 'd["profiles"]')" "2"
 as --format json user profile U1
 expect_rc "user profile" 0
 expect_eq "fill-ups" "$(json_get 'd["fillups"]')" "4"
@@ -76,7 +83,7 @@ as --format json outbox list --user U1
 expect_eq "deferred across midnight to 08:00" "$(json_get 'd[0]["not_before"]')" "2026-10-29T08:00:00+08:00"
 expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="refuel_coupon"][0]')" "张三您好：预计您2026-10-29需要加油，S1的92号油优惠券已为您锁定。"
 as --format json outbox list --user U3
-expect_eq "U3 with consent but no fill-ups gets a tip only" "$(json_get '[x["kind"] for x in d]')" "['tip']"
+expect_eq "U3 with consent but one fill-up gets a tip only" "$(json_get '[x["kind"] for x in d]')" "['tip']"
 as --format json outbox list --user U2
 expect_eq "U2 without marketing consent gets nothing" "$(json_get 'len(d)')" "0"
 as --format json remind run --at 2026-10-28T23:30:00+08:00

@@ -428,7 +428,7 @@ static const char refresh_head[] =
     "     as__gap_median(filled_at) AS med, sum(litres_ml) AS ml,"
     "     as__mode(grade) AS grade, as__top3(station_id) AS top,"
     "     as__ndistinct(station_id) AS stations,"
-    "     as__ndistinct(substr(station_region, 1, 4)) AS cities,"
+    "     as__ncities(station_region) AS cities,"
     "     sum(CASE WHEN filled_at > ?1 - 31536000 AND filled_at <= ?1 THEN amount_fen"
     "       ELSE 0 END) AS spend"
     "   FROM fuelings GROUP BY user_id"
@@ -461,27 +461,61 @@ static const char refresh_head[] =
  * (median, mode, top three, distinct counts) as aggregates, so the refresh
  * is one GROUP BY over the table in its clustered (user, time) order. */
 
+/* Small inline buffers first: most users have a few dozen fill-ups and a
+ * handful of stations, so the common case allocates nothing. */
+enum { AGG_INLINE_V = 64, AGG_INLINE_T = 16, AGG_ARENA = 512 };
+
+typedef struct agg_text {
+    const char *s;
+    int64_t count;
+} agg_text;
+
 typedef struct agg_vals {
-    int64_t *v;
+    int64_t *v;                  /* v_inline or malloc'd */
     size_t n, cap;
-    struct { char *s; int64_t count; } *t;
+    agg_text *t;                 /* t_inline or malloc'd */
     size_t nt, capt;
+    size_t used;                 /* of arena */
+    char **heap;                 /* strings that did not fit the arena */
+    size_t nheap;
     int oom;
+    int64_t v_inline[AGG_INLINE_V];
+    agg_text t_inline[AGG_INLINE_T];
+    char arena[AGG_ARENA];
 } agg_vals;
 
 static agg_vals *agg_ctx(sqlite3_context *ctx)
 {
-    return sqlite3_aggregate_context(ctx, sizeof(agg_vals));
+    agg_vals *a = sqlite3_aggregate_context(ctx, sizeof(agg_vals));
+    if (a && !a->cap) {
+        a->v = a->v_inline;
+        a->cap = AGG_INLINE_V;
+        a->t = a->t_inline;
+        a->capt = AGG_INLINE_T;
+    }
+    return a;
 }
 
 static void agg_release(agg_vals *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < a->nt; i++)
-        free(a->t[i].s);
-    free(a->t);
-    free(a->v);
+    for (size_t i = 0; i < a->nheap; i++)
+        free(a->heap[i]);
+    free(a->heap);
+    if (a->t != a->t_inline)
+        free(a->t);
+    if (a->v != a->v_inline)
+        free(a->v);
+}
+
+/* Grow an array that starts inline. */
+static void *grow(void *p, const void *inline_p, size_t n, size_t size)
+{
+    void *q = p == inline_p ? malloc(2 * n * size) : realloc(p, 2 * n * size);
+    if (q && p == inline_p)
+        memcpy(q, p, n * size);
+    return q;
 }
 
 static void int_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -491,16 +525,54 @@ static void int_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (!a || sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return;
     if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 16;
-        int64_t *v = realloc(a->v, cap * sizeof *v);
+        int64_t *v = grow(a->v, a->v_inline, a->cap, sizeof *v);
         if (!v) {
             a->oom = 1;
             return;
         }
         a->v = v;
-        a->cap = cap;
+        a->cap *= 2;
     }
     a->v[a->n++] = sqlite3_value_int64(argv[0]);
+}
+
+/* Count a text value; prefix > 0 compares only its first prefix bytes
+ * (cities from station regions: 530102 -> 5301). */
+static void text_add(agg_vals *a, const char *s, int len)
+{
+    for (size_t i = 0; i < a->nt; i++)
+        if (strncmp(a->t[i].s, s, (size_t)len) == 0 && a->t[i].s[len] == '\0') {
+            a->t[i].count++;
+            return;
+        }
+    if (a->nt == a->capt) {
+        agg_text *t = grow(a->t, a->t_inline, a->capt, sizeof *t);
+        if (!t) {
+            a->oom = 1;
+            return;
+        }
+        a->t = t;
+        a->capt *= 2;
+    }
+    char *copy;
+    if (a->used + (size_t)len + 1 <= AGG_ARENA) {
+        copy = a->arena + a->used;
+        a->used += (size_t)len + 1;
+    } else {
+        char **h = realloc(a->heap, (a->nheap + 1) * sizeof *h);
+        if (!h || !(copy = malloc((size_t)len + 1))) {
+            if (h)
+                a->heap = h;
+            a->oom = 1;
+            return;
+        }
+        a->heap = h;
+        a->heap[a->nheap++] = copy;
+    }
+    memcpy(copy, s, (size_t)len);
+    copy[len] = '\0';
+    a->t[a->nt].s = copy;
+    a->t[a->nt++].count = 1;
 }
 
 static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -508,28 +580,20 @@ static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     agg_vals *a = agg_ctx(ctx);
     const char *s = (const char *)sqlite3_value_text(argv[0]);
-    if (!a || !s)
-        return;
-    for (size_t i = 0; i < a->nt; i++)
-        if (strcmp(a->t[i].s, s) == 0) {
-            a->t[i].count++;
-            return;
-        }
-    if (a->nt == a->capt) {
-        size_t cap = a->capt ? a->capt * 2 : 8;
-        void *t = realloc(a->t, cap * sizeof *a->t);
-        if (!t) {
-            a->oom = 1;
-            return;
-        }
-        a->t = t;
-        a->capt = cap;
+    if (a && s)
+        text_add(a, s, sqlite3_value_bytes(argv[0]));
+}
+
+/* Station regions to cities: the first four digits. */
+static void city_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    agg_vals *a = agg_ctx(ctx);
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    if (a && s) {
+        int len = sqlite3_value_bytes(argv[0]);
+        text_add(a, s, len < 4 ? len : 4);
     }
-    if (!(a->t[a->nt].s = as__strdup(s))) {
-        a->oom = 1;
-        return;
-    }
-    a->t[a->nt++].count = 1;
 }
 
 static int cmp_i64(const void *x, const void *y)
@@ -541,7 +605,7 @@ static int cmp_i64(const void *x, const void *y)
 /* Most visits first, then by text. */
 static int cmp_count(const void *x, const void *y)
 {
-    const struct { char *s; int64_t count; } *a = x, *b = y;
+    const agg_text *a = x, *b = y;
     if (a->count != b->count)
         return a->count > b->count ? -1 : 1;
     return strcmp(a->s, b->s);
@@ -636,6 +700,7 @@ static as_status register_aggregates(as_db *db)
         {"as__mode", text_step, mode_final},
         {"as__top3", text_step, top3_final},
         {"as__ndistinct", text_step, ndistinct_final},
+        {"as__ncities", city_step, ndistinct_final},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db->sql, fns[i].name, 1,

@@ -159,7 +159,7 @@ static as_status add_kind(as_db *db, const as__reminders_cfg *r, int kind, int64
     if (!rc)
         rc = as__buf_adds(&sql, srcs[kind]);
     if (!rc)
-        rc = as__buf_adds(&sql, ") AS x WHERE true ON CONFLICT DO NOTHING");
+        rc = as__buf_adds(&sql, ") AS x");
     if (rc) {
         as__buf_free(&sql);
         return as__fail(db, AS_NOMEM, "reminders: a template is too long or out of memory");
@@ -287,7 +287,7 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
                             "DROP TABLE IF EXISTS temp.remind_ranked;"
                             "CREATE TEMP TABLE IF NOT EXISTS remind_cand ("
                             " user_id TEXT NOT NULL, kind_no INTEGER NOT NULL,"
-                            " priority INTEGER NOT NULL, dedupe_key TEXT NOT NULL UNIQUE,"
+                            " priority INTEGER NOT NULL, dedupe_key TEXT NOT NULL,"
                             " title TEXT NOT NULL, body TEXT NOT NULL, payload TEXT,"
                             " quiet_start INTEGER, quiet_end INTEGER, slot INTEGER,"
                             " not_before INTEGER);"

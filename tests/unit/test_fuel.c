@@ -289,3 +289,40 @@ Test(fuel, segments_tiers_and_estimates)
     as_close(db);
     as_config_free(cfg);
 }
+
+Test(fuel, failed_too_often_is_dead)
+{
+    as_config *cfg = config("reminders:\n  outbox_max_attempts: 2\n"
+                            "  tips: {title: t, every: 1d, messages: ['{name}']}\n");
+    as_db *db = open_with(cfg);
+    add_user(db, "U1", 1, NULL);
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = T("2026-01-20T12:00:00+08:00");
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(written(&s, AS_REMIND_TIP), 1);
+    int64_t now = o.at;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        as_outbox_iter *it;
+        const as_outbox_item *v;
+        cr_assert_eq(as_outbox_pull(&it, db, now, 10, 60), AS_OK);
+        cr_assert_eq(as_outbox_next(it, &v), AS_OK, "attempt %d", attempt);
+        int64_t id = v->id;
+        as_outbox_iter_free(it);
+        cr_assert_eq(as_outbox_fail(db, id, now, 0, "gateway down"), AS_OK, "%s", as_errmsg(db));
+        now += 1;
+    }
+    as_outbox_query q = AS_OUTBOX_QUERY_INIT;
+    q.status = "dead";
+    as_outbox_iter *it;
+    const as_outbox_item *v;
+    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->last_error, "gateway down");
+    cr_assert_eq(v->attempts, 2);
+    as_outbox_iter_free(it);
+    q.status = "bogus";
+    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_INVALID);
+    as_close(db);
+    as_config_free(cfg);
+}

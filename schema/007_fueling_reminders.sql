@@ -50,8 +50,8 @@ CREATE TABLE profiles (
     refreshed_at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 
-CREATE INDEX profiles_segment ON profiles (segment);
-CREATE INDEX profiles_tier ON profiles (tier);
+-- No index on segment or tier: `user list --segment` walks users in id
+-- order and looks each profile up by its key.
 
 -- Weather alerts from `remind weather`: users whose home region starts
 -- with prefix are notified.

@@ -119,5 +119,9 @@ int cmd_ticket(cli *c, int argc, char **argv);
 int cmd_sla(cli *c, int argc, char **argv);
 int cmd_survey(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
+int cmd_fuel(cli *c, int argc, char **argv);
+int cmd_profile(cli *c, int argc, char **argv);
+int cmd_remind(cli *c, int argc, char **argv);
+int cmd_outbox(cli *c, int argc, char **argv);
 
 #endif

@@ -36,10 +36,22 @@ static const char show_help[] =
     "Print one user.  Exit 1 if there is no such user.\n";
 
 static const char list_help[] =
-    "usage: aftersales user list [--region CODE] [--after ID] [--limit N] [--reveal]\n"
+    "usage: aftersales user list [--region CODE] [--segment NAME] [--tier NAME]\n"
+    "                            [--after ID] [--limit N] [--reveal]\n"
     "\n"
     "List users in id order.  --region 530000 matches the whole province, 530100\n"
-    "the city, 530102 the district.  --after ID continues a listing after that id.\n";
+    "the city, 530102 the district.  --segment and --tier keep the users of that\n"
+    "segment or member tier as of the last 'profile refresh'.  --after ID continues\n"
+    "a listing after that id.\n";
+
+static const char profile_help[] =
+    "usage: aftersales user profile ID\n"
+    "\n"
+    "Print a user's derived profile as of the last 'profile refresh': fill-ups,\n"
+    "median days between them, litres per fill-up, preferred grade, top stations,\n"
+    "km per day (from odometer readings, else estimated), 12-month spend, points,\n"
+    "last service, segment, tier and its benefits.  Exit 1 if the user is unknown\n"
+    "or has no profile.\n";
 
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030] [--skip-bad]\n"
@@ -100,7 +112,7 @@ static int show_one(cli *c, const char *id, unsigned flags)
 }
 
 enum { OPT_ID = 256, OPT_NAME, OPT_PHONE, OPT_REGION, OPT_CMKT, OPT_CSVC, OPT_QUIET,
-       OPT_BETA, OPT_REVEAL, OPT_LIMIT, OPT_AFTER, OPT_FORCE };
+       OPT_BETA, OPT_REVEAL, OPT_LIMIT, OPT_AFTER, OPT_FORCE, OPT_SEGMENT, OPT_TIER };
 
 /* Options shared by add and update; fills in.  Returns 0 or an exit code. */
 static int parse_user_opts(cli *c, int argc, char **argv, int with_id, as_user_input *in,
@@ -284,6 +296,12 @@ static int list_opt(cli *c, int o, const char *arg, void *ctx)
     case OPT_REVEAL:
         q->flags |= AS_REVEAL;
         break;
+    case OPT_SEGMENT:
+        q->segment = arg;
+        break;
+    case OPT_TIER:
+        q->tier = arg;
+        break;
     }
     return 0;
 }
@@ -297,6 +315,8 @@ static int user_list(cli *c, int argc, char **argv)
         {"after", required_argument, NULL, OPT_AFTER},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"reveal", no_argument, NULL, OPT_REVEAL},
+        {"segment", required_argument, NULL, OPT_SEGMENT},
+        {"tier", required_argument, NULL, OPT_TIER},
         {NULL, 0, NULL, 0},
     };
     as_user_query q = AS_USER_QUERY_INIT;
@@ -360,6 +380,70 @@ static int user_forget(cli *c, int argc, char **argv)
     return show_one(c, argv[optind], 0);
 }
 
+static int user_profile(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(profile_help, stdout), 0;
+    static const struct option opts[] = {{NULL, 0, NULL, 0}};
+    unsigned flags = 0;
+    int code = simple_opts(c, argc, argv, opts, show_opt, &flags);
+    if (code)
+        return code;
+    if (optind >= argc)
+        return cli_usage(c, "which user? give an ID");
+    if (optind + 1 < argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_profile *pf = NULL;
+    as_status st = as_profile_get(&pf, c->db, argv[optind]);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    char num[64];
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_str(p, "user_id", pf->user_id);
+    pr_int(p, "fillups", pf->fillups);
+    pr_time(p, "first_at", pf->first_at);
+    pr_time(p, "last_at", pf->last_at);
+    if (pf->median_interval_s >= 0) {
+        snprintf(num, sizeof num, "%.1f", (double)pf->median_interval_s / 86400.0);
+        pr_str(p, "median_interval_days", num);
+    } else {
+        pr_null(p, "median_interval_days");
+    }
+    snprintf(num, sizeof num, "%lld.%03lld", (long long)(pf->litres_ml_per_fill / 1000),
+             (long long)(pf->litres_ml_per_fill % 1000));
+    pr_str(p, "litres_per_fill", num);
+    pr_str(p, "preferred_grade", pf->preferred_grade);
+    pr_str(p, "top_stations", pf->top_stations);
+    pr_int(p, "stations", pf->stations);
+    pr_int(p, "cities", pf->cities);
+    if (pf->km_per_day >= 0) {
+        snprintf(num, sizeof num, "%.1f", pf->km_per_day);
+        pr_str(p, "km_per_day", num);
+    } else {
+        pr_null(p, "km_per_day");
+    }
+    pr_str(p, "km_source", pf->km_source);
+    snprintf(num, sizeof num, "%lld.%02lld", (long long)(pf->spend_12m_fen / 100),
+             (long long)(pf->spend_12m_fen % 100));
+    pr_str(p, "spend_12m_yuan", num);
+    pr_int(p, "points", pf->points);
+    pr_time(p, "last_service_at", pf->last_service_at);
+    if (pf->last_service_km >= 0)
+        pr_int(p, "last_service_km", pf->last_service_km);
+    else
+        pr_null(p, "last_service_km");
+    pr_str(p, "segment", pf->segment);
+    pr_str(p, "tier", pf->tier);
+    pr_str(p, "tier_benefits", pf->tier_benefits);
+    pr_time(p, "refreshed_at", pf->refreshed_at);
+    pr_end(p);
+    as_profile_free(pf);
+    return cli_print_end(c, p);
+}
+
 int cmd_user(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
@@ -369,6 +453,7 @@ int cmd_user(cli *c, int argc, char **argv)
         {"list", user_list, "list users"},
         {"import", user_import, "upsert users from CSV or JSON Lines"},
         {"forget", user_forget, "erase a user's personal data (PIPL)"},
+        {"profile", user_profile, "show a user's derived profile"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "user", table, argc, argv, group_help);

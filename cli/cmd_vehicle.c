@@ -40,6 +40,13 @@ static const char odometer_help[] =
     "than a later one, is refused with exit 65 unless --force (the odometer was\n"
     "replaced).  Prints the vehicle.\n";
 
+static const char service_help[] =
+    "usage: aftersales vehicle service --plate PLATE --km KM [--at TIME]\n"
+    "\n"
+    "Record a maintenance service (and its odometer reading) at TIME (default\n"
+    "now).  The maintenance reminder counts again from here.  Exit 65 if the\n"
+    "reading is lower than an earlier one or a service is already recorded then.\n";
+
 static const char readings_help[] =
     "usage: aftersales vehicle readings PLATE\n"
     "\n"
@@ -245,6 +252,42 @@ static int vehicle_readings(cli *c, int argc, char **argv)
     return st != AS_DONE ? cli_fail(c, st) : code;
 }
 
+static int vehicle_service(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv))
+        return fputs(service_help, stdout), 0;
+    static const struct option opts[] = {
+        {"plate", required_argument, NULL, OPT_PLATE},
+        {"km", required_argument, NULL, OPT_KM},
+        {"at", required_argument, NULL, OPT_AT},
+        {NULL, 0, NULL, 0},
+    };
+    vopts v = {0};
+    int code = parse(c, argc, argv, opts, &v);
+    if (code)
+        return code;
+    if (optind < argc)
+        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+    if (!v.plate || !v.km)
+        return cli_usage(c, "--plate and --km are required");
+    long long km = cli_parse_count(v.km);
+    if (km < 0) {
+        cli_error(c, "km: '%s' is not a whole number of kilometres", v.km);
+        return EXIT_DATAERR;
+    }
+    if ((code = cli_open(c, 0)))
+        return code;
+    int64_t at = (int64_t)time(NULL);
+    if (v.at && as_time_parse(v.at, as_db_utc_offset(c->db), &at) != AS_OK) {
+        cli_error(c, "at: '%s' is not a time (2026-11-24T09:00:00+08:00)", v.at);
+        return EXIT_DATAERR;
+    }
+    as_status st = as_vehicle_service(c->db, v.plate, at, km);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    return show_plate(c, v.plate);
+}
+
 int cmd_vehicle(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
@@ -253,6 +296,7 @@ int cmd_vehicle(cli *c, int argc, char **argv)
         {"list", vehicle_list, "list vehicles"},
         {"odometer", vehicle_odometer, "record an odometer reading"},
         {"readings", vehicle_readings, "list a vehicle's readings"},
+        {"service", vehicle_service, "record a maintenance service"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "vehicle", table, argc, argv, group_help);

@@ -20,6 +20,10 @@ static const char usage_text[] =
     "  vehicle    vehicles and their odometer readings\n"
     "  feedback   import, show, list and score customer feedback\n"
     "  demand     suggestions grouped into topics; link and ship them\n"
+    "  fuel       import fueling records\n"
+    "  profile    recompute derived profiles, segments and tiers\n"
+    "  remind     evaluate reminder rules; weather alerts\n"
+    "  outbox     pull, acknowledge and fail notifications\n"
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
     "  check      verify the database (integrity, foreign keys, schema)\n"
@@ -48,6 +52,10 @@ static const cli_command commands[] = {
     {"vehicle", cmd_vehicle, "vehicles and odometer readings"},
     {"feedback", cmd_feedback, "customer feedback"},
     {"demand", cmd_demand, "demand mining"},
+    {"fuel", cmd_fuel, "fueling records"},
+    {"profile", cmd_profile, "derived profiles"},
+    {"remind", cmd_remind, "reminder rules"},
+    {"outbox", cmd_outbox, "notifications for the integrator"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},

@@ -384,7 +384,9 @@ void as_user_free(as_user *user);
  * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
  * hours and consents are cleared, the plates of their vehicles removed, and
  * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, later fueling totals) stay for aggregates.  Forgetting an
+ * readings, fueling records without their plate) stay for aggregates; the
+ * texts of the user's notifications are blanked and undelivered ones
+ * marked dead.  Forgetting an
  * erased user again is AS_OK and changes nothing.
  * Returns AS_OK; AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE.
  */
@@ -396,10 +398,14 @@ typedef struct as_user_query {
     const char *after_id;    /* NULL, or list ids greater than this (paging) */
     int64_t limit;           /* 0: no limit */
     unsigned flags;          /* AS_REVEAL */
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    const char *segment;     /* NULL, or only users of this segment (as of the last
+                              * as_profile_refresh()) */
+    const char *tier;        /* NULL, or only users of this member tier */
 } as_user_query;
 
-#define AS_USER_QUERY_VERSION 1
-#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u }
+#define AS_USER_QUERY_VERSION 2
+#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u, NULL, NULL }
 
 typedef struct as_user_iter as_user_iter;
 
@@ -1602,6 +1608,255 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  */
 as_status as_ticket_import(as_db *db, FILE *in, const char *name,
                            const as_import_options *opts, as_import_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* Fueling records, services and derived profiles                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * as_amount_parse - read a money amount in yuan written as decimal text
+ * ("12", "12.3", "12.30", "0.05") into integer fen, digit by digit (never
+ * through a floating-point number).  At most two decimals; no sign,
+ * exponent, spaces or thousands separators; at most 100,000,000 yuan.
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ */
+as_status as_amount_parse(const char *text, int64_t *fen);
+
+/*
+ * as_litres_parse - read a volume in litres ("45", "45.5", "45.125") into
+ * integer millilitres, the same way: at most three decimals, more than 0
+ * and at most 10,000 litres.  Returns AS_OK, AS_INVALID, AS_MISUSE.
+ */
+as_status as_litres_parse(const char *text, int64_t *ml);
+
+/*
+ * as_fuel_import - add fueling records from CSV (header: tx_id, user_id,
+ * station_id, filled_at, grade, litres, amount_yuan and optionally
+ * odometer_km, plate, station_region) or JSON Lines with those keys.
+ *
+ * Records are keyed by tx_id: a known tx_id with the same values is
+ * unchanged, with other values it is rejected (a payment does not change).
+ * The user must exist.  A plate is normalised; an unknown plate is
+ * registered to the user, a plate of another user is rejected.  With both
+ * plate and odometer_km the reading is recorded for the vehicle (source
+ * "fuel") and a reading lower than the vehicle's previous one rejects the
+ * row with the reason, as as_odometer_add() does.  Options, counts,
+ * all-or-nothing and the return values are those of as_user_import().
+ */
+as_status as_fuel_import(as_db *db, FILE *in, const char *name,
+                         const as_import_options *opts, as_import_stats *stats);
+
+/*
+ * as_vehicle_service - record that the vehicle was serviced at time at
+ * with km on the odometer.  The reading is recorded too (an equal reading
+ * at that time is fine), and the maintenance reminder counts again from
+ * this service.  Returns AS_OK; AS_NOTFOUND (plate); AS_INVALID (km out of
+ * range, or lower than an earlier reading); AS_EXISTS (a service at that
+ * time); AS_BUSY; AS_READONLY; AS_MISUSE.
+ */
+as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km);
+
+/* A user's derived profile, as of the last as_profile_refresh().  The
+ * strings belong to the struct. */
+typedef struct as_profile {
+    const char *user_id;
+    int64_t fillups;
+    int64_t first_at, last_at;    /* first and latest fill-up */
+    int64_t median_interval_s;    /* median time between fill-ups; -1 with < 2 */
+    int64_t litres_ml_per_fill;   /* mean, millilitres */
+    const char *preferred_grade;  /* the most frequent grade */
+    const char *top_stations;     /* JSON array of up to 3 station ids, most visits first */
+    int64_t stations;             /* distinct stations */
+    int64_t cities;               /* distinct station cities (from station_region) */
+    double km_per_day;            /* -1: unknown */
+    const char *km_source;        /* "odometer", "estimate" or NULL */
+    int64_t spend_12m_fen;        /* spend in the 12 months before the refresh */
+    int64_t points;
+    const char *segment;          /* NULL: no segment matched */
+    const char *tier;             /* NULL: below every tier */
+    const char *tier_benefits;    /* the tier's benefits from the configuration,
+                                   * "; "-separated, or NULL */
+    int64_t last_service_at;      /* 0: none recorded */
+    int64_t last_service_km;      /* -1: none */
+    int64_t refreshed_at;
+} as_profile;
+
+/*
+ * as_profile_refresh - recompute every user's profile from the fueling
+ * records in set-based SQL, as of time at (the rolling 12-month spend
+ * ends there), and decide segments and tiers from the configuration's
+ * segments and tiers sections.  *users (may be NULL) receives the number
+ * of profiles written.  One transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users);
+
+/*
+ * as_profile_get - a user's profile.  Free *out with as_profile_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record as of
+ * the last refresh: the detail says which); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_profile_get(as_profile **out, as_db *db, const char *user_id);
+
+/* as_profile_free - NULL is a no-op. */
+void as_profile_free(as_profile *profile);
+
+/* ------------------------------------------------------------------ */
+/* Reminders                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The kinds of reminder, in priority order (weather first). */
+typedef enum as_remind_kind {
+    AS_REMIND_WEATHER = 0,    /* safety */
+    AS_REMIND_MAINTENANCE,    /* service */
+    AS_REMIND_REFUEL_COUPON,  /* marketing */
+    AS_REMIND_WINBACK,        /* marketing */
+    AS_REMIND_TIP,            /* marketing */
+    AS_REMIND_NKINDS
+} as_remind_kind;
+
+/* as_remind_kind_name - "weather", "maintenance", "refuel_coupon",
+ * "winback", "tip"; NULL when out of range. */
+const char *as_remind_kind_name(int kind);
+
+/* Called for each notification the per-user cap held back. */
+typedef void (*as_held_fn)(void *userdata, const char *user_id, const char *kind,
+                           const char *dedupe_key);
+
+#define AS_REMIND_DRY_RUN 0x1u   /* evaluate and count, write nothing */
+
+typedef struct as_remind_options {
+    unsigned version;        /* AS_REMIND_OPTIONS_VERSION */
+    unsigned flags;          /* AS_REMIND_* */
+    int64_t at;              /* the run's time; 0: now */
+    as_held_fn on_held;      /* may be NULL */
+    void *userdata;
+} as_remind_options;
+
+#define AS_REMIND_OPTIONS_VERSION 1
+#define AS_REMIND_OPTIONS_INIT { AS_REMIND_OPTIONS_VERSION, 0u, 0, NULL, NULL }
+
+typedef struct as_remind_stats {
+    uint64_t written[AS_REMIND_NKINDS];     /* new outbox rows */
+    uint64_t deferred[AS_REMIND_NKINDS];    /* of those, pushed to the end of quiet hours */
+    uint64_t duplicates[AS_REMIND_NKINDS];  /* due, but already in the outbox */
+    uint64_t held_back[AS_REMIND_NKINDS];   /* due, but over the per-user cap */
+} as_remind_stats;
+
+/*
+ * as_remind_run - evaluate every enabled rule of the reminders section for
+ * every user (set-based SQL) at time opts->at and write the notifications
+ * to the outbox.  The profiles of the last as_profile_refresh() are used.
+ *
+ * Idempotent: each notification has a dedupe key (per service cycle, per
+ * fill-up cycle, per tip period, per alert), so a second run at the same
+ * or a later time writes nothing already written.  Marketing kinds need
+ * the user's marketing consent, the others service consent; erased users
+ * get nothing.  A notification due in the user's quiet hours gets
+ * not_before at their end (also across midnight).  The per-user cap
+ * (reminders.cap) counts the outbox rows created in the window before at
+ * and keeps the highest-priority new ones; the others are counted in
+ * held_back and passed to on_held.  Weather (safety) notifications are
+ * never held back, though they count against the cap.  With AS_REMIND_DRY_RUN everything is
+ * counted and rolled back.  One transaction.
+ *
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_remind_run(as_db *db, const as_remind_options *opts, as_remind_stats *stats);
+
+/*
+ * as_remind_weather - record a weather alert of kind (rainstorm, typhoon,
+ * ...: 1-32 letters, digits or _) for region (a province code such as
+ * 530000 covers the province, a city code its city) valid from..to with
+ * the message text, and notify the users whose home region matches at
+ * time opts->at, as as_remind_run() does for the weather rule.  Recording
+ * the same alert again (region, kind, from) notifies nobody twice.
+ * Returns AS_OK; AS_INVALID (bad region, kind, window or message);
+ * AS_BUSY; AS_READONLY; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_remind_weather(as_db *db, const char *region, const char *kind, int64_t from,
+                            int64_t to, const char *message, const as_remind_options *opts,
+                            as_remind_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* Outbox (for the integrator that delivers notifications)             */
+/* ------------------------------------------------------------------ */
+
+/* A notification.  Strings are borrowed from the iterator. */
+typedef struct as_outbox_item {
+    int64_t id;
+    const char *user_id;
+    const char *kind;
+    const char *dedupe_key;
+    int priority;            /* 0 safety, 1 service, 2 marketing */
+    const char *title;
+    const char *body;
+    const char *payload;     /* JSON object or NULL */
+    int64_t created_at;
+    int64_t not_before;      /* deliver at or after */
+    const char *status;      /* "pending", "leased", "sent", "dead" (an expired
+                              * lease reads as "pending") */
+    int64_t lease_until;     /* 0: none */
+    int attempts;            /* times pulled */
+    const char *last_error;  /* from as_outbox_fail(), or NULL */
+    int64_t sent_at;         /* 0: not sent */
+} as_outbox_item;
+
+typedef struct as_outbox_iter as_outbox_iter;
+
+/*
+ * as_outbox_pull - lease up to limit notifications that are due at now
+ * (pending with not_before <= now, or leased with an expired lease),
+ * highest priority first, for lease_s seconds: at-least-once delivery,
+ * a row that is neither acknowledged nor failed before its lease ends is
+ * pulled again.  *out iterates the leased rows (read with
+ * as_outbox_next(), free with as_outbox_iter_free()).
+ * Returns AS_OK; AS_MISUSE (limit or lease_s < 1); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_outbox_pull(as_outbox_iter **out, as_db *db, int64_t now, int64_t limit,
+                         int64_t lease_s);
+
+/*
+ * as_outbox_ack - mark a leased notification as sent.  Acknowledging a
+ * sent one again is AS_OK.
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (pending or dead:
+ * not leased); AS_BUSY; AS_READONLY.
+ */
+as_status as_outbox_ack(as_db *db, int64_t id, int64_t now);
+
+/*
+ * as_outbox_fail - delivery failed: the notification is pending again from
+ * now + retry_in_s, with error (may be NULL) kept as last_error.  After
+ * max_attempts pulls (reminders.outbox_max_attempts) it becomes "dead".
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID (not leased); AS_MISUSE
+ * (retry_in_s < 0); AS_BUSY; AS_READONLY.
+ */
+as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
+                         const char *error);
+
+typedef struct as_outbox_query {
+    unsigned version;        /* AS_OUTBOX_QUERY_VERSION */
+    const char *status;      /* NULL, or "pending", "leased", "sent", "dead" */
+    const char *user_id;     /* NULL, or one user's */
+    int64_t now;             /* for expired leases; 0: now */
+    int64_t limit;           /* 0: no limit */
+} as_outbox_query;
+
+#define AS_OUTBOX_QUERY_VERSION 1
+#define AS_OUTBOX_QUERY_INIT { AS_OUTBOX_QUERY_VERSION, NULL, NULL, 0, 0 }
+
+/*
+ * as_outbox_iter_new - list notifications in id order (for operators).
+ * Returns AS_OK; AS_INVALID (unknown status); AS_NOMEM; AS_MISUSE.
+ */
+as_status as_outbox_iter_new(as_outbox_iter **out, as_db *db, const as_outbox_query *query);
+
+/* as_outbox_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+as_status as_outbox_next(as_outbox_iter *it, const as_outbox_item **view);
+
+/* as_outbox_iter_free - NULL is a no-op. */
+void as_outbox_iter_free(as_outbox_iter *it);
 
 #ifdef __cplusplus
 }

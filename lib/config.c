@@ -5,6 +5,7 @@
 #include "feedback.h"
 #include "sentiment.h"
 #include "ticket.h"
+#include "remind.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -466,6 +467,9 @@ static const as__section sections[] = {
     {"sla", as__sla_cfg_parse, NULL},
     {"routing", as__routing_cfg_parse, NULL},
     {"tickets", as__tickets_cfg_parse, as__ticket_cfg_free},
+    {"segments", as__segments_parse, as__segments_free},
+    {"tiers", as__tiers_parse, as__tiers_free},
+    {"reminders", as__reminders_parse, as__reminders_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -85,6 +85,9 @@ struct as__alerts_cfg;
 struct as__topics_cfg;
 struct as__sentiment_cfg;   /* sentiment.c */
 struct as__ticket_cfg;
+struct as__segments_cfg;   /* remind.h */
+struct as__tiers_cfg;
+struct as__reminders_cfg;
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -95,6 +98,9 @@ struct as_config {
     struct as__topics_cfg *topics;       /* lib/feedback.h */
     struct as__sentiment_cfg *sentiment;
     struct as__ticket_cfg *tickets; /* sections sla, routing, tickets (lib/ticket.h) */
+    struct as__segments_cfg *segments;   /* sections segments, tiers, reminders */
+    struct as__tiers_cfg *tiers;
+    struct as__reminders_cfg *reminders;
 };
 
 /* One section: its name, parser and destructor. */

@@ -381,6 +381,14 @@ as_status as_user_forget(as_db *db, const char *user_id)
         " consent_service = 0, consent_marketing = 0, beta_tester = 0, erased_at = ?2,"
         " updated_at = ?2 WHERE user_id = ?1 AND erased_at IS NULL";
     static const char plates_sql[] = "UPDATE vehicles SET plate = NULL WHERE user_id = ?1";
+    /* Fueling records keep their anonymous figures; notifications their
+     * shell (the texts name the user); undelivered ones are dropped. */
+    static const char fuel_sql[] = "UPDATE fuelings SET plate = NULL WHERE user_id = ?1";
+    static const char outbox_sql[] =
+        "UPDATE outbox SET title = '', body = '', payload = NULL,"
+        " status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'dead' END,"
+        " last_error = CASE WHEN status = 'sent' THEN last_error ELSE 'user erased' END"
+        " WHERE user_id = ?1";
     as_status st = as__write_begin(db);
     if (st != AS_OK)
         return st;
@@ -402,6 +410,14 @@ as_status as_user_forget(as_db *db, const char *user_id)
     if (st == AS_OK && (s = as__stmt(db, plates_sql)) != NULL) {
         sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
         st = as__step_done(db, s, "erasing a user's plates");
+    }
+    if (st == AS_OK && (s = as__stmt(db, fuel_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, "erasing a user's fueling plates");
+    }
+    if (st == AS_OK && (s = as__stmt(db, outbox_sql)) != NULL) {
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, "erasing a user's notifications");
     }
     return as__write_end(db, st);
 }
@@ -509,7 +525,7 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
     *out = NULL;
     if (!query)
         query = &all;
-    if (query->version != AS_USER_QUERY_VERSION)
+    if (query->version < 1 || query->version > AS_USER_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "as_user_iter_new: unknown query version");
     char lo[8] = "", hi[8] = "";
     if (query->region) {
@@ -528,6 +544,10 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
     static const char sql[] =
         "SELECT " USER_COLUMNS " FROM users"
         " WHERE (?1 IS NULL OR (region >= ?1 AND region < ?2)) AND (?3 IS NULL OR user_id > ?3)"
+        " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM profiles p WHERE p.user_id = users.user_id"
+        "      AND p.segment = ?5))"
+        " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM profiles p WHERE p.user_id = users.user_id"
+        "      AND p.tier = ?6))"
         " ORDER BY user_id LIMIT ?4";
     as_user_iter *it = calloc(1, sizeof *it);
     if (!it)
@@ -544,6 +564,13 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
     if (query->after_id)
         sqlite3_bind_text(it->st, 3, query->after_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(it->st, 4, query->limit > 0 ? query->limit : -1);
+    if (query->version >= 2) {
+        /* Fields added in version 2: a version 1 struct is shorter. */
+        if (query->segment)
+            sqlite3_bind_text(it->st, 5, query->segment, -1, SQLITE_TRANSIENT);
+        if (query->tier)
+            sqlite3_bind_text(it->st, 6, query->tier, -1, SQLITE_TRANSIENT);
+    }
     it->db = db;
     it->flags = query->flags;
     *out = it;

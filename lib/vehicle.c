@@ -1,5 +1,6 @@
 /* vehicle.c - vehicles and odometer readings. */
 #include "internal.h"
+#include "vehicle.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -221,17 +222,32 @@ void as_vehicle_iter_free(as_vehicle_iter *it)
 
 /* ---- odometer ------------------------------------------------------ */
 
-as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at, unsigned flags)
+as_status as__vehicle_find(as_db *db, const char *plate, sqlite3_int64 *vid, char *user_id,
+                           size_t n)
 {
-    if (!db || !plate)
-        return db ? as__fail(db, AS_MISUSE, "as_odometer_add: NULL argument") : AS_MISUSE;
-    if (km < 0 || km > 9999999)
-        return as__fail(db, AS_INVALID, "km: %" PRId64 " is out of range (0 to 9999999)", km);
-    char *norm;
-    as_status st = plate_arg(db, plate, &norm);
-    if (st != AS_OK)
-        return st;
     static const char find_sql[] = "SELECT id, user_id FROM vehicles WHERE plate = ?1";
+    sqlite3_stmt *s = as__stmt(db, find_sql);
+    if (!s)
+        return AS_INTERNAL;
+    as_status st = AS_OK;
+    sqlite3_bind_text(s, 1, plate, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *vid = sqlite3_column_int64(s, 0);
+        snprintf(user_id, n, "%s", col_text(s, 1));
+    } else if (rc == SQLITE_DONE) {
+        st = as__fail(db, AS_NOTFOUND, "no vehicle with plate %s", plate);
+    } else {
+        st = as__sqlfail(db, rc, "reading a vehicle");
+    }
+    sqlite3_reset(s);
+    return st;
+}
+
+as_status as__odometer_record(as_db *db, sqlite3_int64 vid, const char *user_id,
+                              const char *plate, int64_t km, int64_t at, unsigned flags,
+                              const char *source)
+{
     static const char prev_sql[] =
         "SELECT km, at FROM odometer_readings WHERE vehicle_id = ?1 AND at < ?2"
         " ORDER BY at DESC LIMIT 1";
@@ -241,48 +257,33 @@ as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at, 
     static const char same_sql[] =
         "SELECT km FROM odometer_readings WHERE vehicle_id = ?1 AND at = ?2";
     static const char ins_sql[] =
-        "INSERT INTO odometer_readings (vehicle_id, user_id, km, at, forced, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-    if ((st = as__write_begin(db)) != AS_OK) {
-        free(norm);
-        return st;
-    }
-    sqlite3_int64 vid = 0;
-    char user_id[80] = "";
+        "INSERT INTO odometer_readings (vehicle_id, user_id, km, at, forced, source, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    if (km < 0 || km > 9999999)
+        return as__fail(db, AS_INVALID, "km: %" PRId64 " is out of range (0 to 9999999)", km);
     char when[AS_TIME_BUFSIZE];
-    sqlite3_stmt *s = as__stmt(db, find_sql);
-    if (!s) {
-        st = AS_INTERNAL;
-    } else {
-        sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            vid = sqlite3_column_int64(s, 0);
-            snprintf(user_id, sizeof user_id, "%s", col_text(s, 1));
-        } else if (rc == SQLITE_DONE) {
-            st = as__fail(db, AS_NOTFOUND, "no vehicle with plate %s", norm);
-        } else {
-            st = as__sqlfail(db, rc, "reading a vehicle");
+    as_status st = AS_OK;
+    sqlite3_stmt *s = as__stmt(db, same_sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, vid);
+    sqlite3_bind_int64(s, 2, at);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t same = sqlite3_column_int64(s, 0);
+        if ((flags & AS__ODOMETER_SAME_OK) && same == km) {
+            sqlite3_reset(s);
+            return AS_OK;
         }
-        sqlite3_reset(s);
+        st = as__fail(db, AS_EXISTS, "%s already has a reading of %lld km at %s", plate,
+                      (long long)same, as_time_format(at, db->utc_offset, when));
     }
-    if (st == AS_OK && (s = as__stmt(db, same_sql)) != NULL) {
-        sqlite3_bind_int64(s, 1, vid);
-        sqlite3_bind_int64(s, 2, at);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            st = as__fail(db, AS_EXISTS, "%s already has a reading of %lld km at %s", norm,
-                          (long long)sqlite3_column_int64(s, 0),
-                          as_time_format(at, db->utc_offset, when));
-        sqlite3_reset(s);
-    }
+    sqlite3_reset(s);
     if (st == AS_OK && !(flags & AS_ODOMETER_FORCE)) {
         /* The reading must fit between its neighbours in time. */
         const char *sqls[2] = {prev_sql, next_sql};
         for (int i = 0; i < 2 && st == AS_OK; i++) {
-            if (!(s = as__stmt(db, sqls[i]))) {
-                st = AS_INTERNAL;
-                break;
-            }
+            if (!(s = as__stmt(db, sqls[i])))
+                return AS_INTERNAL;
             sqlite3_bind_int64(s, 1, vid);
             sqlite3_bind_int64(s, 2, at);
             if (sqlite3_step(s) == SQLITE_ROW) {
@@ -292,11 +293,11 @@ as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at, 
                     st = as__fail(db, AS_INVALID,
                                   "km: %" PRId64 " is lower than the %" PRId64
                                   " km recorded for %s at %s (use force if the odometer was replaced)",
-                                  km, other, norm, as_time_format(other_at, db->utc_offset, when));
+                                  km, other, plate, as_time_format(other_at, db->utc_offset, when));
                 else if (i == 1 && km > other)
                     st = as__fail(db, AS_INVALID,
                                   "km: %" PRId64 " is higher than the %" PRId64
-                                  " km recorded later for %s at %s", km, other, norm,
+                                  " km recorded later for %s at %s", km, other, plate,
                                   as_time_format(other_at, db->utc_offset, when));
             }
             sqlite3_reset(s);
@@ -308,8 +309,71 @@ as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at, 
         sqlite3_bind_int64(s, 3, km);
         sqlite3_bind_int64(s, 4, at);
         sqlite3_bind_int(s, 5, (flags & AS_ODOMETER_FORCE) ? 1 : 0);
-        sqlite3_bind_int64(s, 6, as__now());
+        sqlite3_bind_text(s, 6, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, as__now());
         st = as__step_done(db, s, "recording a reading");
+    } else if (st == AS_OK) {
+        st = AS_INTERNAL;
+    }
+    return st;
+}
+
+as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at, unsigned flags)
+{
+    if (!db || !plate)
+        return db ? as__fail(db, AS_MISUSE, "as_odometer_add: NULL argument") : AS_MISUSE;
+    if (km < 0 || km > 9999999)
+        return as__fail(db, AS_INVALID, "km: %" PRId64 " is out of range (0 to 9999999)", km);
+    char *norm;
+    as_status st = plate_arg(db, plate, &norm);
+    if (st != AS_OK)
+        return st;
+    if ((st = as__write_begin(db)) != AS_OK) {
+        free(norm);
+        return st;
+    }
+    sqlite3_int64 vid = 0;
+    char user_id[80] = "";
+    st = as__vehicle_find(db, norm, &vid, user_id, sizeof user_id);
+    if (st == AS_OK)
+        st = as__odometer_record(db, vid, user_id, norm, km, at, flags & AS_ODOMETER_FORCE,
+                                 "manual");
+    free(norm);
+    return as__write_end(db, st);
+}
+
+as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km)
+{
+    if (!db || !plate)
+        return db ? as__fail(db, AS_MISUSE, "as_vehicle_service: NULL argument") : AS_MISUSE;
+    char *norm;
+    as_status st = plate_arg(db, plate, &norm);
+    if (st != AS_OK)
+        return st;
+    if ((st = as__write_begin(db)) != AS_OK) {
+        free(norm);
+        return st;
+    }
+    sqlite3_int64 vid = 0;
+    char user_id[80] = "";
+    char when[AS_TIME_BUFSIZE];
+    static const char ins_sql[] =
+        "INSERT INTO services (vehicle_id, user_id, at, km, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (vehicle_id, at) DO NOTHING";
+    st = as__vehicle_find(db, norm, &vid, user_id, sizeof user_id);
+    if (st == AS_OK)
+        st = as__odometer_record(db, vid, user_id, norm, km, at, AS__ODOMETER_SAME_OK, "service");
+    sqlite3_stmt *s;
+    if (st == AS_OK && (s = as__stmt(db, ins_sql)) != NULL) {
+        sqlite3_bind_int64(s, 1, vid);
+        sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, at);
+        sqlite3_bind_int64(s, 4, km);
+        sqlite3_bind_int64(s, 5, as__now());
+        st = as__step_done(db, s, "recording a service");
+        if (st == AS_OK && sqlite3_changes(db->sql) == 0)
+            st = as__fail(db, AS_EXISTS, "%s already has a service at %s", norm,
+                          as_time_format(at, db->utc_offset, when));
     }
     free(norm);
     return as__write_end(db, st);

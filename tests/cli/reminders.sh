@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# reminders.sh - fueling import, profiles, segments, reminder rules and the outbox.
+. "$(dirname "$0")/lib.sh"
+
+as init
+as user add --id U1 --name 张三 --region 530102 --consent-marketing yes --quiet-hours 22:00-08:00
+as user add --id U2 --name 李四 --region 110101
+as user add --id U3 --name 王五 --region 530100 --consent-marketing yes
+
+cat >"$T/f.csv" <<'CSV'
+tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan,odometer_km,plate,station_region
+T1,U1,S1,2026-10-01T09:00:00+08:00,92,40.5,300.50,10000,云A12345,530102
+T2,U1,S1,2026-10-08T09:00:00+08:00,92,41,310,10400,云A12345,530102
+T3,U1,S2,2026-10-15T09:00:00+08:00,95,39.25,305.2,10800,云A12345,530103
+T4,U1,S1,2026-10-22T09:00:00+08:00,92#,40,0.05,15200,云A12345,530102
+T5,U2,S3,2026-10-22T09:00:00+08:00,92,40,12.345,,,
+T6,U2,S3,2026-10-22T09:00:00+08:00,92,40,1e3,,,
+T7,U1,S1,2026-10-23T09:00:00+08:00,92,40,100,9000,云A12345,
+T8,U9,S1,2026-10-23T09:00:00+08:00,92,40,100,,,
+T9,U2,S3,2026-10-22T09:00:00+08:00,92,40,-5,,,
+CSV
+
+as fuel import "$T/f.csv"
+expect_rc "bad rows: nothing imported" 65
+expect_err_has "three decimals rejected" "f.csv:6: amount_yuan: '12.345' is not an amount in yuan"
+expect_err_has "exponent rejected" "f.csv:7: amount_yuan: '1e3'"
+expect_err_has "negative rejected" "f.csv:10: amount_yuan: '-5'"
+expect_err_has "odometer going back" "f.csv:8: odometer_km: km: 9000 is lower than the 15200 km recorded for 云A12345"
+expect_err_has "unknown user" "f.csv:9: user_id: no user 'U9'"
+as fuel import --skip-bad "$T/f.csv"
+expect_rc "skip-bad" 0
+expect_err_has "summary" "inserted 4, updated 0, unchanged 0, rejected 5"
+as fuel import --skip-bad "$T/f.csv"
+expect_err_has "idempotent on tx_id" "inserted 0, updated 0, unchanged 4, rejected 5"
+printf 'tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\nT1,U1,S1,2026-10-01T09:00:00+08:00,92,40.5,300.51\n' >"$T/g.csv"
+as fuel import "$T/g.csv"
+expect_rc "a changed payment is refused" 65
+expect_err_has "changed payment message" "tx_id: is already recorded with other values"
+as fuel import --help
+expect_rc "fuel import --help" 0
+printf '%s\n' '{"tx_id":"J1","user_id":"U3","station_id":"S9","filled_at":"2026-09-01T08:00:00+08:00","grade":"95","litres":"30","amount_yuan":"240.5"}' \
+    '{"tx_id":"J2","user_id":"U3","station_id":"S9","filled_at":"2026-09-02","grade":"95","litres":"30","amount_yuan":240.123}' >"$T/f.jsonl"
+as fuel import --jsonl "$T/f.jsonl"
+expect_rc "JSON Lines: a float amount is refused" 65
+expect_err_has "JSON float amount" "f.jsonl:2: amount_yuan: '240.123'"
+as fuel import --jsonl --skip-bad "$T/f.jsonl"
+expect_err_has "JSON Lines import" "inserted 1,"
+
+as --format json profile refresh --at 2026-10-30
+expect_rc "profile refresh" 0
+expect_eq "two profiles (U1, U3)" "$(json_get 'd["profiles"]')" "2"
+as --format json user profile U1
+expect_rc "user profile" 0
+expect_eq "fill-ups" "$(json_get 'd["fillups"]')" "4"
+expect_eq "median interval" "$(json_get 'd["median_interval_days"]')" "7.0"
+expect_eq "litres per fill-up" "$(json_get 'd["litres_per_fill"]')" "40.187"
+expect_eq "amounts in fen: 300.50+310+305.20+0.05" "$(json_get 'd["spend_12m_yuan"]')" "915.75"
+expect_eq "preferred grade" "$(json_get 'd["preferred_grade"]')" "92"
+expect_eq "top stations" "$(json_get 'd["top_stations"]')" '["S1","S2"]'
+expect_eq "km per day from odometer" "$(json_get 'd["km_source"]')" "odometer"
+expect_eq "segment" "$(json_get 'd["segment"]')" "都市通勤型"
+expect_eq "tier" "$(json_get 'd["tier"]')" "普通会员"
+as user profile U2
+expect_rc "no profile" 1
+as user profile nobody
+expect_rc "unknown user" 1
+as --format tsv user list --segment 都市通勤型
+expect_eq "list by segment" "$(printf '%s' "$OUT" | tail -n +2 | cut -f1)" "U1"
+as --format tsv user list --tier 金卡
+expect_eq "list by tier: none" "$(printf '%s' "$OUT" | tail -n +2 | wc -l)" "0"
+
+# Run at 23:00 Beijing time: U1's quiet hours (22:00-08:00) defer to 08:00 next day.
+as --format json remind run --at 2026-10-28T23:00:00+08:00 --dry-run
+expect_rc "dry run" 0
+as --format tsv outbox list
+expect_eq "dry run wrote nothing" "$(printf '%s' "$OUT" | tail -n +2 | wc -l)" "0"
+as --format json remind run --at 2026-10-28T23:00:00+08:00
+expect_rc "remind run" 0
+expect_eq "maintenance due (5200 km since the first reading)" "$(json_get '[k["written"] for k in d if k["kind"]=="maintenance"][0]')" "1"
+expect_eq "refuel coupon the day before 10-29" "$(json_get '[k["written"] for k in d if k["kind"]=="refuel_coupon"][0]')" "1"
+expect_eq "deferred by quiet hours" "$(json_get 'sum(k["deferred"] for k in d)')" "3"
+as --format json outbox list --user U1
+expect_eq "deferred across midnight to 08:00" "$(json_get 'd[0]["not_before"]')" "2026-10-29T08:00:00+08:00"
+expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="refuel_coupon"][0]')" "张三您好：预计您2026-10-29需要加油，S1的92号油优惠券已为您锁定。"
+as --format json outbox list --user U3
+expect_eq "U3 with consent but one fill-up gets a tip only" "$(json_get '[x["kind"] for x in d]')" "['tip']"
+as --format json outbox list --user U2
+expect_eq "U2 without marketing consent gets nothing" "$(json_get 'len(d)')" "0"
+as --format json remind run --at 2026-10-28T23:30:00+08:00
+expect_eq "rerun writes nothing" "$(json_get 'sum(k["written"] for k in d)')" "0"
+expect_eq "rerun counts duplicates (U3 tip too)" "$(json_get 'sum(k["duplicates"] for k in d)')" "4"
+
+# The cap (3 per 7 days): a fourth marketing notification is held back;
+# a weather alert is never held back.
+as vehicle service --plate 云A12345 --at 2026-10-29T10:00:00+08:00 --km 15300
+expect_rc "service" 0
+as --format json remind weather --region 530000 --kind rainstorm --from 2026-10-29T12:00 --to 2026-10-30T00:00 --message 暴雨预警 --at 2026-10-29T11:00:00+08:00
+expect_rc "weather" 0
+expect_eq "weather to the province's users (U1, U3)" "$(json_get '[k["written"] for k in d if k["kind"]=="weather"][0]')" "2"
+as --format json remind weather --region 530000 --kind rainstorm --from 2026-10-29T12:00 --to 2026-10-30T00:00 --message 暴雨预警 --at 2026-10-29T11:05:00+08:00
+expect_eq "the same alert twice notifies nobody twice" "$(json_get '[k["written"] for k in d if k["kind"]=="weather"][0]')" "0"
+as remind weather --region 5300 --kind rainstorm --from 2026-10-29 --to 2026-10-30 --message x
+expect_rc "bad region" 65
+as remind weather --region 530000 --kind rainstorm
+expect_rc "missing options" 64
+# Far later: win-back (> 3 x 7 days) is due for U1, but the cap is full.
+cat >"$T/cap.yaml" <<'YAML'
+reminders:
+  cap: {count: 1, per: 7d}
+  winback: {title: 好久不见, message: "{name}已{days_since_last}天未加油"}
+  tips: {title: t, every: 30d, messages: ["{name}"]}
+YAML
+as --config "$T/cap.yaml" --format json remind run --at 2026-11-20T12:00:00+08:00 --verbose
+expect_rc "run with a cap of 1" 0
+expect_eq "one kept" "$(json_get 'sum(k["written"] for k in d)')" "2"
+expect_eq "held back" "$(json_get 'sum(k["held_back"] for k in d)')" "1"
+expect_err_has "held back is reported" "held back by the cap: U1 tip"
+as --format json outbox list --user U1 --status pending
+expect_out_has "win-back kept over the tip" '"kind":"winback"'
+
+# Outbox: pull leases, ack, fail with retry, an expired lease is pulled again.
+as outbox pull --limit 2 --lease 60s --at 2026-11-21T09:00:00+08:00
+expect_rc "pull" 0
+expect_json "pull is JSON Lines" jsonl
+first=$(printf '%s' "$OUT" | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+second=$(printf '%s' "$OUT" | sed -n 2p | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+expect_eq "weather first (priority)" "$(printf '%s' "$OUT" | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["kind"])')" "weather"
+as outbox ack "$first" --at 2026-11-21T09:00:10+08:00
+expect_rc "ack" 0
+as outbox ack "$first"
+expect_rc "ack again is fine" 0
+as outbox ack 99999
+expect_rc "ack unknown" 1
+as outbox fail "$second" --retry-in 10m --error timeout --at 2026-11-21T09:00:20+08:00
+expect_rc "fail" 0
+as outbox fail "$second"
+expect_rc "fail when not leased" 65
+as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:00:30+08:00
+ids=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin))')
+case " $ids " in *" $second "*) fail "retry waits 10 minutes" ;; *) pass "retry waits 10 minutes" ;; esac
+as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:01:00+08:00
+expect_eq "nothing while leased" "$OUT" ""
+as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:01:31+08:00
+ids2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin))')
+expect_eq "an expired lease is pulled again" "$ids2" "$ids"
+as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:10:21+08:00
+expect_out_has "the failed one after its retry" "\"id\":$second,"
+expect_out_has "last error kept" '"last_error":"timeout"'
+as --format tsv outbox list --status sent
+expect_eq "one sent" "$(printf '%s' "$OUT" | tail -n +2 | cut -f1)" "$first"
+as outbox list --status nosuch
+expect_rc "bad status" 65
+as outbox pull --lease 0s
+expect_rc "bad lease" 64
+for sub in "outbox pull" "outbox ack" "outbox fail" "outbox list" "remind run" "remind weather" \
+           "profile refresh" "user profile" "vehicle service" "fuel import"; do
+    as $sub --help
+    expect_rc "$sub --help" 0
+done
+
+# Erasure: plates leave the fueling records, notification texts are blanked.
+as user forget U3 --force
+as --format json outbox list --user U3
+expect_eq "erased user's notifications blanked" "$(json_get 'len(d) > 0 and all(x["body"] == "" and x["status"] == "dead" for x in d)')" "True"
+as fuel import --skip-bad "$T/f.csv"
+expect_rc "re-import after forgetting someone else" 0
+
+# Bad YAML: FILE:LINE:COL.
+cat >"$T/bad.yaml" <<'YAML'
+segments:
+  rules:
+    - name: x
+      when: median_interval_days <= 7 and colour = 3
+reminders:
+  maintenance:
+    title: t
+    message: "{name} {mileage}"
+tiers:
+  basis: spend
+  levels:
+    - {name: a, min: 10}
+    - {name: b, min: 5}
+YAML
+as rules check "$T/bad.yaml"
+expect_rc "bad config" 78
+expect_err_has "unknown figure at its column" "bad.yaml:4:43: condition: unknown figure 'colour'"
+expect_err_has "unknown placeholder" "bad.yaml:8:22: unknown placeholder '{mileage}'"
+expect_err_has "tiers must rise" "bad.yaml:13:22: tier thresholds must rise"
+printf 'reminders:\n  survey: {}\n' >"$T/s.yaml"
+as rules check "$T/s.yaml"
+expect_err_has "survey reminders not in this build" "s.yaml:2:11: reminders.survey"
+printf 'segments:\n  rules:\n    - {name: x, when: "fillups >= 3 or"}\n' >"$T/s2.yaml"
+as rules check "$T/s2.yaml"
+expect_rc "incomplete condition" 78
+expect_err_has "incomplete condition message" "condition: expected a figure"
+finish

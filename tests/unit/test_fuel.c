@@ -224,6 +224,11 @@ Test(fuel, bad_yaml)
         {"tiers:\n  basis: miles\n", "t.yaml:2:10: tiers.basis must be spend or points"},
         {"reminders:\n  maintenance: {every_km: 500, lead_km: 600, title: t, message: m}\n",
          "reminders.maintenance: lead_km must be below every_km"},
+        {"reminders:\n  survey: {title: t, message: '{plate}'}\n",
+         "t.yaml:2:32: unknown placeholder '{plate}' (known here: name, user_id, tracking,"},
+        {"reminders:\n  survey: {delay: 2 hours, title: t, message: m}\n",
+         "t.yaml:2:19: '2 hours' is not a duration"},
+        {"reminders:\n  survey: {title: t}\n", "t.yaml:2:11: reminders.survey needs a message"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         as_config *cfg = NULL;

@@ -1705,18 +1705,21 @@ void as_profile_free(as_profile *profile);
 /* Reminders                                                            */
 /* ------------------------------------------------------------------ */
 
-/* The kinds of reminder, in priority order (weather first). */
+/* The kinds of reminder.  Priority: weather (safety) first, then the
+ * service kinds (maintenance, survey), then marketing; survey was added
+ * last, so it keeps the numbers of the others. */
 typedef enum as_remind_kind {
     AS_REMIND_WEATHER = 0,    /* safety */
     AS_REMIND_MAINTENANCE,    /* service */
     AS_REMIND_REFUEL_COUPON,  /* marketing */
     AS_REMIND_WINBACK,        /* marketing */
     AS_REMIND_TIP,            /* marketing */
+    AS_REMIND_SURVEY,         /* service: rate a resolved ticket */
     AS_REMIND_NKINDS
 } as_remind_kind;
 
 /* as_remind_kind_name - "weather", "maintenance", "refuel_coupon",
- * "winback", "tip"; NULL when out of range. */
+ * "winback", "tip", "survey"; NULL when out of range. */
 const char *as_remind_kind_name(int kind);
 
 /* Called for each notification the per-user cap held back. */
@@ -1749,10 +1752,13 @@ typedef struct as_remind_stats {
  * to the outbox.  The profiles of the last as_profile_refresh() are used.
  *
  * Idempotent: each notification has a dedupe key (per service cycle, per
- * fill-up cycle, per tip period, per alert), so a second run at the same
+ * fill-up cycle, per tip period, per alert, per survey), so a second run at the same
  * or a later time writes nothing already written.  Marketing kinds need
  * the user's marketing consent, the others service consent; erased users
- * get nothing.  A notification due in the user's quiet hours gets
+ * get nothing.  A survey reminder invites the customer of a resolved
+ * ticket to rate it: one per pending survey (not answered, not void),
+ * from reminders.survey.delay after the resolution until the survey's
+ * due time.  A notification due in the user's quiet hours gets
  * not_before at their end (also across midnight).  The per-user cap
  * (reminders.cap) counts the outbox rows created in the window before at
  * and keeps the highest-priority new ones; the others are counted in

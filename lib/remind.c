@@ -8,13 +8,14 @@
 const char *as_remind_kind_name(int kind)
 {
     static const char *const names[AS_REMIND_NKINDS] = {"weather", "maintenance",
-                                                        "refuel_coupon", "winback", "tip"};
+                                                        "refuel_coupon", "winback", "tip",
+                                                        "survey"};
     return kind >= 0 && kind < AS_REMIND_NKINDS ? names[kind] : NULL;
 }
 
 static const int priority[AS_REMIND_NKINDS] = {AS__PRIO_SAFETY, AS__PRIO_SERVICE,
                                                AS__PRIO_MARKETING, AS__PRIO_MARKETING,
-                                               AS__PRIO_MARKETING};
+                                               AS__PRIO_MARKETING, AS__PRIO_SERVICE};
 
 /*
  * The source query of each kind: one row per notification due at ?1, with
@@ -96,6 +97,21 @@ static const char src_tip[] =
     " json_object('period', ?1 / ?2) AS payload, (?1 / ?2) % ?3 AS tipno"
     " FROM users u WHERE u.erased_at IS NULL AND u.consent_marketing = 1";
 
+/* One per pending survey (status 'pending': not answered, not voided by a
+ * reopening), from ?2 seconds after the resolution until its due time. */
+static const char src_survey[] =
+    "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
+    " 'survey:' || s.id AS dedupe_key,"
+    " json_object('survey', s.id, 'ticket', t.tracking, 'resolution', s.resolution,"
+    "   'due_at', s.due_at) AS payload,"
+    " t.tracking AS tracking, t.subject AS subject,"
+    " strftime('%Y-%m-%d %H:%M', s.created_at + ?9, 'unixepoch') AS resolved,"
+    " strftime('%Y-%m-%d %H:%M', s.due_at + ?9, 'unixepoch') AS due"
+    " FROM surveys s JOIN tickets t ON t.id = s.ticket_id"
+    " JOIN users u ON u.user_id = s.user_id"
+    " WHERE s.status = 'pending' AND s.due_at > ?1 AND s.created_at + ?2 <= ?1"
+    "  AND u.erased_at IS NULL AND u.consent_service = 1";
+
 static as_status exec_bound(as_db *db, const char *sql, const int64_t *nums, size_t nnums,
                             double real2, const as__binds *binds, int first, int64_t at,
                             int64_t *changes)
@@ -126,7 +142,7 @@ static as_status add_kind(as_db *db, const as__reminders_cfg *r, int kind, int64
 {
     const as__rule *rule = &r->rule[kind];
     static const char *const srcs[AS_REMIND_NKINDS] = {src_weather, src_maint, src_refuel,
-                                                       src_winback, src_tip};
+                                                       src_winback, src_tip, src_survey};
     enum { FIRST = 20 };
     as__binds binds = {0};
     as_buf sql = {0};
@@ -189,6 +205,10 @@ static as_status add_kind(as_db *db, const as__reminders_cfg *r, int kind, int64
         nums[0] = r->tips_every_s;
         nums[1] = (int64_t)r->ntips;
         nn = 2;
+        break;
+    case AS_REMIND_SURVEY:
+        nums[0] = r->survey_delay_s;
+        nn = 1;
         break;
     default:
         break;
@@ -330,7 +350,8 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
                    "INSERT INTO main.outbox (user_id, kind, dedupe_key, priority, title, body,"
                    " payload, created_at, not_before)"
                    " SELECT user_id, CASE kind_no WHEN 0 THEN 'weather' WHEN 1 THEN 'maintenance'"
-                   "   WHEN 2 THEN 'refuel_coupon' WHEN 3 THEN 'winback' ELSE 'tip' END,"
+                   "   WHEN 2 THEN 'refuel_coupon' WHEN 3 THEN 'winback' WHEN 4 THEN 'tip'"
+                   "   ELSE 'survey' END,"
                    "   dedupe_key, priority, title, body, payload, ?1, not_before"
                    " FROM temp.remind_ranked WHERE slot <= ?2"
                    " ON CONFLICT (dedupe_key) DO NOTHING",

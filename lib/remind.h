@@ -73,6 +73,7 @@ typedef struct as__reminders_cfg {
     int64_t winback_min_fillups;
     double winback_factor;
     int64_t tips_every_s;
+    int64_t survey_delay_s;  /* after the resolution */
     size_t ntips;
     as__tmpl *tips;
 } as__reminders_cfg;

@@ -237,9 +237,11 @@ static const char *const ph_refuel[] = {"name", "user_id", "expected_date", "sta
 static const char *const ph_winback[] = {"name", "user_id", "days_since_last", "station",
                                          "usual_interval_days", NULL};
 static const char *const ph_tip[] = {"name", "user_id", NULL};
+static const char *const ph_survey[] = {"name", "user_id", "tracking", "subject", "resolved",
+                                        "due", NULL};
 
 const char *const *const as__remind_placeholders[AS_REMIND_NKINDS] = {
-    ph_weather, ph_maint, ph_refuel, ph_winback, ph_tip,
+    ph_weather, ph_maint, ph_refuel, ph_winback, ph_tip, ph_survey,
 };
 
 static void tmpl_free(as__tmpl *t)
@@ -540,7 +542,8 @@ void as__reminders_free(as_config *cfg)
 }
 
 static const char *const kind_keys[AS_REMIND_NKINDS] = {"weather", "maintenance",
-                                                        "refuel_coupon", "winback", "tips"};
+                                                        "refuel_coupon", "winback", "tips",
+                                                        "survey"};
 
 /* The keys every rule has, then the kind's own. */
 static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__reminders_cfg *r)
@@ -552,8 +555,9 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
     static const char *const k_winback[] = {"enabled", "title", "message", "min_fillups",
                                             "factor", NULL};
     static const char *const k_tips[] = {"enabled", "title", "every", "messages", NULL};
+    static const char *const k_survey[] = {"enabled", "title", "message", "delay", NULL};
     static const char *const *const allowed[AS_REMIND_NKINDS] = {k_weather, k_maint, k_refuel,
-                                                                 k_winback, k_tips};
+                                                                 k_winback, k_tips, k_survey};
     char what[64];
     snprintf(what, sizeof what, "reminders.%s", kind_keys[kind]);
     if (as__cfg_map_keys(c, node, what, allowed[kind]) < 0)
@@ -618,6 +622,10 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
             if (tmpl_compile(c, n->items[i], kind, &r->tips[r->ntips]) == 0)
                 r->ntips++;
         break;
+    case AS_REMIND_SURVEY:
+        if ((n = as__ymap_get(node, "delay")) && as__cfg_duration(c, n, &d) == 0)
+            r->survey_delay_s = d;
+        break;
     default:
         break;
     }
@@ -658,9 +666,6 @@ void as__reminders_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
     }
     if ((n = as__ymap_get(node, "outbox_max_attempts")) && as__cfg_int(c, n, 1, 1000, &v) == 0)
         r->max_attempts = v;
-    if ((n = as__ymap_get(node, "survey")))
-        as__cfg_error(c, n, "reminders.survey: survey reminders are not available in this"
-                            " build (they need tickets)");
     for (int k = 0; k < AS_REMIND_NKINDS; k++)
         if ((n = as__ymap_get(node, kind_keys[k])))
             rule_parse(c, n, k, r);

@@ -165,6 +165,65 @@ expect_eq "erased user's notifications blanked" "$(json_get 'len(d) > 0 and all(
 as fuel import --skip-bad "$T/f.csv"
 expect_rc "re-import after forgetting someone else" 0
 
+# Survey reminders (a database of their own): one per pending survey of a
+# resolved ticket, delay (1h) after the resolution, before the survey's due
+# time (tickets.survey_within, 24h), with service consent.
+export AFTERSALES_DB="$T/survey.db"
+as init
+as user add --id S1 --name 赵一
+as user add --id S2 --name 钱二 --consent-service no
+as user add --id S3 --name 孙三
+as user add --id S4 --name 李四
+as user add --id S5 --name 周五
+as user add --id S6 --name 吴六 --quiet-hours 22:00-08:00
+# resolved_ticket USER SUBJECT OPENED RESOLVED: open and resolve, the tracking number in $TK.
+resolved_ticket() {
+    as ticket open --user "$1" --channel app --category payment --subject "$2" --body 正文 --at "$3"
+    TK=$OUT
+    as ticket resolve "$TK" --message 已处理 --by alice --at "$4"
+    expect_rc "resolve $1's ticket" 0
+}
+resolved_ticket S1 加油多扣了钱 2026-11-24T09:00:00+08:00 2026-11-24T10:00:00+08:00
+TK1=$TK
+resolved_ticket S2 发票未收到 2026-11-24T09:00:00+08:00 2026-11-24T10:00:00+08:00
+resolved_ticket S3 积分未到账 2026-11-24T09:00:00+08:00 2026-11-24T10:00:00+08:00
+as survey record "$TK" --score 5 --at 2026-11-24T10:20:00+08:00
+expect_rc "S3 answers the survey" 0
+resolved_ticket S4 优惠券失效 2026-11-24T09:00:00+08:00 2026-11-24T10:00:00+08:00
+as ticket reopen "$TK" --by alice --at 2026-11-24T10:30:00+08:00
+expect_rc "S4's ticket reopened (its survey is void)" 0
+resolved_ticket S5 油品问题 2026-11-20T09:00:00+08:00 2026-11-20T10:00:00+08:00
+as --format json remind run --at 2026-11-24T10:50:00+08:00
+expect_rc "survey run before the delay" 0
+expect_eq "nothing before the delay (1h)" "$(json_get '[k["written"] for k in d if k["kind"]=="survey"][0]')" "0"
+as --format json remind run --at 2026-11-24T11:00:00+08:00
+expect_eq "resolved ticket: one survey notification" "$(json_get '[k["written"] for k in d if k["kind"]=="survey"][0]')" "1"
+as --format json outbox list --user S1
+expect_eq "survey kind, service priority" "$(json_get '[(x["kind"], x["priority"], x["dedupe_key"].startswith("survey:")) for x in d]')" "[('survey', 1, True)]"
+expect_eq "survey template filled" "$(json_get 'd[0]["body"]')" "赵一您好：您的工单${TK1}（加油多扣了钱）已处理完毕，请在2026-11-25 10:00前为本次服务打分（1-5分），感谢您的反馈。"
+expect_eq "survey payload names the ticket" "$(json_get 'json.loads(d[0]["payload"])["ticket"]')" "$TK1"
+for u in S2 S3 S4 S5; do
+    as --format json outbox list --user $u
+    expect_eq "no survey notification for $u" "$(json_get 'len(d)')" "0"
+done
+as --format json remind run --at 2026-11-24T12:00:00+08:00
+expect_eq "survey rerun writes nothing" "$(json_get '[k["written"] for k in d if k["kind"]=="survey"][0]')" "0"
+expect_eq "survey rerun counts the duplicate" "$(json_get '[k["duplicates"] for k in d if k["kind"]=="survey"][0]')" "1"
+# Quiet hours: resolved at 21:30, due at 23:00, deferred to 08:00.
+resolved_ticket S6 洗车券 2026-11-24T20:00:00+08:00 2026-11-24T21:30:00+08:00
+as --format json remind run --at 2026-11-24T23:00:00+08:00
+expect_eq "survey deferred by quiet hours" "$(json_get '[(k["written"], k["deferred"]) for k in d if k["kind"]=="survey"][0]')" "(1, 1)"
+as --format json outbox list --user S6
+expect_eq "survey not before the end of quiet hours" "$(json_get 'd[0]["not_before"]')" "2026-11-25T08:00:00+08:00"
+# The cap: two surveys due for one user, a cap of 1.
+as user add --id S7 --name 郑七
+resolved_ticket S7 甲 2026-11-25T09:00:00+08:00 2026-11-25T10:00:00+08:00
+resolved_ticket S7 乙 2026-11-25T09:00:00+08:00 2026-11-25T10:00:00+08:00
+printf 'reminders:\n  cap: {count: 1, per: 7d}\n  survey: {title: 评价, message: "{tracking}"}\n' >"$T/scap.yaml"
+as --config "$T/scap.yaml" --format json remind run --at 2026-11-25T10:00:00+08:00
+expect_eq "survey without delay, one kept by the cap" "$(json_get '[(k["written"], k["held_back"]) for k in d if k["kind"]=="survey"][0]')" "(1, 1)"
+export AFTERSALES_DB="$T/test.db"
+
 # Bad YAML: FILE:LINE:COL.
 cat >"$T/bad.yaml" <<'YAML'
 segments:
@@ -186,9 +245,20 @@ expect_rc "bad config" 78
 expect_err_has "unknown figure at its column" "bad.yaml:4:43: condition: unknown figure 'colour'"
 expect_err_has "unknown placeholder" "bad.yaml:8:22: unknown placeholder '{mileage}'"
 expect_err_has "tiers must rise" "bad.yaml:13:22: tier thresholds must rise"
-printf 'reminders:\n  survey: {}\n' >"$T/s.yaml"
+cat >"$T/s.yaml" <<'YAML'
+reminders:
+  survey:
+    delai: 1h
+    title: 请评价
+    message: "{name}：{order}"
+YAML
 as rules check "$T/s.yaml"
-expect_err_has "survey reminders not in this build" "s.yaml:2:11: reminders.survey"
+expect_rc "bad survey rule" 78
+expect_err_has "survey: unknown key" "s.yaml:3:5: unknown key 'delai' in reminders.survey"
+expect_err_has "survey: unknown placeholder" "s.yaml:5:22: unknown placeholder '{order}' (known here: name, user_id, tracking, subject, resolved, due)"
+printf 'reminders:\n  survey: {delay: soon, title: t, message: m}\n' >"$T/s3.yaml"
+as rules check "$T/s3.yaml"
+expect_err_has "survey: bad delay" "s3.yaml:2:19: 'soon' is not a duration"
 printf 'segments:\n  rules:\n    - {name: x, when: "fillups >= 3 or"}\n' >"$T/s2.yaml"
 as rules check "$T/s2.yaml"
 expect_rc "incomplete condition" 78

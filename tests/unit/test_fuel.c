@@ -224,6 +224,11 @@ Test(fuel, bad_yaml)
         {"tiers:\n  basis: miles\n", "t.yaml:2:10: tiers.basis must be spend or points"},
         {"reminders:\n  maintenance: {every_km: 500, lead_km: 600, title: t, message: m}\n",
          "reminders.maintenance: lead_km must be below every_km"},
+        {"reminders:\n  survey: {title: t, message: '{plate}'}\n",
+         "t.yaml:2:32: unknown placeholder '{plate}' (known here: name, user_id, tracking,"},
+        {"reminders:\n  survey: {delay: 2 hours, title: t, message: m}\n",
+         "t.yaml:2:19: '2 hours' is not a duration"},
+        {"reminders:\n  survey: {title: t}\n", "t.yaml:2:11: reminders.survey needs a message"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         as_config *cfg = NULL;
@@ -323,6 +328,62 @@ Test(fuel, failed_too_often_is_dead)
     as_outbox_iter_free(it);
     q.status = "bogus";
     cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_INVALID);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+/* Survey invitations: the window [resolution + delay, due), dry run,
+ * answered surveys and erased users. */
+static void resolved_ticket(as_db *db, const char *user, int64_t at, char tk[AS_TRACKING_BUFSIZE])
+{
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = user;
+    in.channel = "app";
+    in.category = "payment";
+    in.subject = "多扣款";
+    in.body = "";
+    in.at = at - 3600;
+    cr_assert_eq(as_ticket_open(db, &in, tk), AS_OK, "%s", as_errmsg(db));
+    as_ticket_action act = AS_TICKET_ACTION_INIT;
+    act.at = at;
+    cr_assert_eq(as_ticket_resolve(db, tk, &act), AS_OK, "%s", as_errmsg(db));
+}
+
+Test(fuel, survey_window_dry_run_and_answers)
+{
+    as_config *cfg = config("tickets:\n  survey_within: 2h\n"
+                            "reminders:\n  survey: {delay: 30m, title: t, message: '{tracking}'}\n");
+    as_db *db = open_with(cfg);
+    add_user(db, "U1", 0, NULL);
+    add_user(db, "U2", 0, NULL);
+    char tk1[AS_TRACKING_BUFSIZE], tk2[AS_TRACKING_BUFSIZE];
+    int64_t r = T("2026-11-24T10:00:00+08:00");
+    resolved_ticket(db, "U1", r, tk1);
+    resolved_ticket(db, "U2", r, tk2);
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = r + 1799;                                    /* before the delay */
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
+    o.at = r + 1800;
+    o.flags = AS_REMIND_DRY_RUN;
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 2);
+    o.flags = 0;
+    cr_assert_eq(as_survey_record(db, tk2, 4, NULL, r + 1000, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 1);     /* U2 answered; the dry run wrote nothing */
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
+    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
+    cr_assert_eq(s.duplicates[AS_REMIND_SURVEY], 1);
+    /* A third ticket of U1, checked at its due time: too late. */
+    char tk3[AS_TRACKING_BUFSIZE];
+    resolved_ticket(db, "U1", r + 600, tk3);
+    o.at = r + 600 + 7200;
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
+    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
+    cr_assert_eq(s.duplicates[AS_REMIND_SURVEY], 0);
+    cr_assert_str_eq(as_remind_kind_name(AS_REMIND_SURVEY), "survey");
     as_close(db);
     as_config_free(cfg);
 }

@@ -508,63 +508,6 @@ out:
     return ret;
 }
 
-/*
- * Find the first invalid UTF-8 sequence or NUL byte in s[0, n).  Returns
- * its offset (*nul set for a NUL), or n when the text is valid.
- */
-static size_t utf8_check(const unsigned char *s, size_t n, int *nul)
-{
-    const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
-    size_t i = 0;
-
-    *nul = 0;
-    for (;;) {
-        /* ASCII without NUL, eight bytes at a time. */
-        while (i + 8 <= n) {
-            uint64_t v;
-            memcpy(&v, s + i, 8);
-            if ((v | ((v - lo) & ~v)) & hi)
-                break;
-            i += 8;
-        }
-        if (i >= n)
-            return n;
-        unsigned b = s[i];
-        if (b < 0x80) {
-            if (b == 0) {
-                *nul = 1;
-                return i;
-            }
-            i++;
-            continue;
-        }
-        size_t left = n - i - 1;
-        if (b < 0xC2) {
-            return i;        /* continuation byte or overlong C0/C1 */
-        } else if (b < 0xE0) {
-            if (left < 1 || (s[i + 1] & 0xC0) != 0x80)
-                return i;
-            i += 2;
-        } else if (b < 0xF0) {
-            unsigned lo2 = b == 0xE0 ? 0xA0 : 0x80;   /* overlong */
-            unsigned hi2 = b == 0xED ? 0x9F : 0xBF;   /* surrogates */
-            if (left < 2 || s[i + 1] < lo2 || s[i + 1] > hi2
-                || (s[i + 2] & 0xC0) != 0x80)
-                return i;
-            i += 3;
-        } else if (b < 0xF5) {
-            unsigned lo2 = b == 0xF0 ? 0x90 : 0x80;   /* overlong */
-            unsigned hi2 = b == 0xF4 ? 0x8F : 0xBF;   /* over U+10FFFF */
-            if (left < 3 || s[i + 1] < lo2 || s[i + 1] > hi2
-                || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
-                return i;
-            i += 4;
-        } else {
-            return i;
-        }
-    }
-}
-
 /* The physical line and 1-based column of offset off in the record. */
 static uint64_t locate(const as_csv *c, size_t off, size_t *col)
 {
@@ -609,7 +552,7 @@ static as_status finish(as_csv *c, as_csv_record *rec)
         return AS_INVALID;
     }
     int nul;
-    size_t bad = utf8_check((const unsigned char *)raw, len, &nul);
+    size_t bad = as__utf8_scan((const unsigned char *)raw, len, &nul);
     if (c->junk && c->junk_off < bad) {
         size_t col;
         uint64_t ln = locate(c, c->junk_off, &col);

@@ -96,6 +96,45 @@ void as__buf_free(as_buf *b);
 as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t whysz);
 /* The same with NFKC and case folding, for matching. */
 as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz);
+/* Decode the UTF-8 sequence at s (left > 0 bytes): its length (1-4), or 0
+ * when it is invalid (overlong, surrogate, above U+10FFFF, truncated) or a
+ * NUL byte.  Inline: the CSV, text and sentiment hot paths call it. */
+static inline size_t as__utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return c ? 1 : 0;
+    }
+    size_t n;
+    uint32_t v, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2; v = c & 0x1F; min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3; v = c & 0x0F; min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4; v = c & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+/* The offset of the first invalid UTF-8 sequence or NUL byte in s[0, n)
+ * (*nul set for a NUL), or n when all is valid.  Checks eight ASCII bytes
+ * at a time: the one validator behind as_utf8_check() and the CSV reader. */
+size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
+
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);
 /* Parse a yes/no cell: yes/no/y/n/true/false/1/0/on/off/是/否 (case-insensitive).

@@ -71,42 +71,9 @@ void as__sentiment_cfg_free(as_config *cfg)
 
 /* ---- UTF-8 --------------------------------------------------------- */
 
-/* Decode the sequence at s (left > 0 bytes): its length, or 0 if invalid
- * (or a NUL byte). */
-static inline size_t dec(const unsigned char *s, size_t left, uint32_t *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return c ? 1 : 0;
-    }
-    size_t n;
-    uint32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
 size_t as__senti_decode(const unsigned char *s, size_t left, uint32_t *cp)
 {
-    return dec(s, left, cp);
+    return as__utf8_decode(s, left, cp);
 }
 
 static inline unsigned char lower(unsigned char b)
@@ -422,12 +389,12 @@ uint64_t as__senti_gram_key(const char *gram, size_t len)
 {
     uint32_t a, b;
     const unsigned char *s = (const unsigned char *)gram;
-    size_t n = len ? dec(s, len, &a) : 0;
+    size_t n = len ? as__utf8_decode(s, len, &a) : 0;
     if (n == 0)
         return 0;
     if (n == len)
         return AS__UNI(a);
-    size_t m = dec(s + n, len - n, &b);
+    size_t m = as__utf8_decode(s + n, len - n, &b);
     if (m == 0 || n + m != len)
         return 0;
     return AS__BI(a, b);
@@ -761,7 +728,7 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
         if (p[i] < 0x80 && p[i]) {
             cp = p[i];
             n = 1;
-        } else if ((n = dec(p + i, len - i, &cp)) == 0) {
+        } else if ((n = as__utf8_decode(p + i, len - i, &cp)) == 0) {
             *bad = i;
             return AS_INVALID;
         }

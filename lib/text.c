@@ -14,56 +14,80 @@
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid or NUL. */
 static size_t utf8_seq(const unsigned char *s, size_t left, int32_t *cp)
 {
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return c ? 1 : 0;
-    }
-    size_t n;
-    int32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
+    uint32_t u = 0;
+    size_t n = as__utf8_decode(s, left, &u);
+    *cp = (int32_t)u;
     return n;
+}
+
+/*
+ * Find the first invalid UTF-8 sequence or NUL byte in s[0, n).  Returns
+ * its offset (*nul set for a NUL), or n when the text is valid.
+ */
+size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul)
+{
+    const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
+    size_t i = 0;
+
+    *nul = 0;
+    for (;;) {
+        /* ASCII without NUL, eight bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if ((v | ((v - lo) & ~v)) & hi)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            return n;
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (b == 0) {
+                *nul = 1;
+                return i;
+            }
+            i++;
+            continue;
+        }
+        size_t left = n - i - 1;
+        if (b < 0xC2) {
+            return i;        /* continuation byte or overlong C0/C1 */
+        } else if (b < 0xE0) {
+            if (left < 1 || (s[i + 1] & 0xC0) != 0x80)
+                return i;
+            i += 2;
+        } else if (b < 0xF0) {
+            unsigned lo2 = b == 0xE0 ? 0xA0 : 0x80;   /* overlong */
+            unsigned hi2 = b == 0xED ? 0x9F : 0xBF;   /* surrogates */
+            if (left < 2 || s[i + 1] < lo2 || s[i + 1] > hi2
+                || (s[i + 2] & 0xC0) != 0x80)
+                return i;
+            i += 3;
+        } else if (b < 0xF5) {
+            unsigned lo2 = b == 0xF0 ? 0x90 : 0x80;   /* overlong */
+            unsigned hi2 = b == 0xF4 ? 0x8F : 0xBF;   /* over U+10FFFF */
+            if (left < 3 || s[i + 1] < lo2 || s[i + 1] > hi2
+                || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return i;
+            i += 4;
+        } else {
+            return i;
+        }
+    }
 }
 
 as_status as_utf8_check(const char *text, size_t len, size_t *bad_offset)
 {
     if (!text)
         return AS_MISUSE;
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        if (s[i] && s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        int32_t cp;
-        size_t n = utf8_seq(s + i, len - i, &cp);
-        if (n == 0) {
-            if (bad_offset)
-                *bad_offset = i;
-            return AS_INVALID;
-        }
-        i += n;
-    }
-    return AS_OK;
+    int nul;
+    size_t bad = as__utf8_scan((const unsigned char *)text, len, &nul);
+    if (bad == len)
+        return AS_OK;
+    if (bad_offset)
+        *bad_offset = bad;
+    return AS_INVALID;
 }
 
 size_t as__utf8_chars(const char *s)

@@ -36,6 +36,21 @@ for cmd in "init" "user" "vehicle" \
     as $cmd --help
     if [ "$RC" -eq 0 ] && [[ "$OUT" == usage:* ]]; then pass "$cmd --help"; else fail "$cmd --help"; fi
 done
+# Every command group is listed in --help, and every subcommand that a
+# group's help lists answers --help with a usage line and exit 0.
+groups="init user vehicle fuel profile remind outbox feedback demand sentiment ticket sla survey report calendar kb rules backup check"
+as --help
+for g in $groups; do
+    [[ "$OUT" == *"  $g "* ]] && pass "--help lists $g" || fail "--help lists $g"
+done
+for g in $groups; do
+    subs=$("$AFTERSALES" "$g" --help 2>/dev/null | awk -v g="$g" '$1 == g && NF >= 2 { print $2 }')
+    for sub in $subs; do
+        as "$g" "$sub" --help
+        if [ "$RC" -eq 0 ] && [[ "$OUT" == usage:* ]]; then pass "$g $sub --help"; else fail "$g $sub --help"; fi
+    done
+done
+
 as help user
 expect_rc "help user" 0
 expect_out_has "help user lists subcommands" "user import"

@@ -76,6 +76,7 @@ for tool in sqlite3 python3 cc pkg-config; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rm -rf -- "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -148,38 +149,14 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I "$repo_root/include" -I "$repo_root
 
 # ---- timing helpers -------------------------------------------------------
 
-now() {   # seconds with microseconds
-    if [[ -n ${EPOCHREALTIME:-} ]]; then
-        printf '%s\n' "${EPOCHREALTIME/,/.}"
-    else
-        date +%s.%N
-    fi
-}
 
-elapsed=   # set by timed
-timed() {  # timed CMD...: run CMD, store wall seconds in $elapsed
-    local t0 t1 rc=0
-    t0=$(now)
-    "$@" || rc=$?
-    t1=$(now)
-    elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-    return "$rc"
-}
 
-median() {  # median of the arguments
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
-              else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 fail() {
     echo "feedback-import.sh: $*" >&2
     exit 1
 }
 
-count_rows() {  # count_rows DB TABLE
-    sqlite3 "$1" "SELECT count(*) FROM $2"
-}
 
 # import_ours DB EXPECT_FIELD EXPECT_VALUE: one timed import, checks summary.
 import_ours() {

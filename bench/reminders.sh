@@ -57,6 +57,7 @@ for tool in sqlite3 awk; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rm -rf -- "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -100,15 +101,6 @@ echo "$(du -h "$tmp/fuel.csv" | cut -f1) in fuel.csv" >&2
 # seconds (user + system) it used: on a shared machine the CPU figure is the
 # steadier one.
 elapsed= cpu=
-timed() {
-    local rc=0 u s
-    exec 3>&2
-    { TIMEFORMAT='%R %U %S'; time "$@" 2>&3; } 2>"$tmp/time" || rc=$?
-    exec 3>&-
-    read -r elapsed u s <"$tmp/time"
-    cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')
-    return "$rc"
-}
 fail() { echo "reminders.sh: $*" >&2; exit 1; }
 count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
 

@@ -51,6 +51,7 @@ aftersales="$build_dir/cli/aftersales"
 aftersales=$(cd -- "$(dirname -- "$aftersales")" && pwd)/aftersales
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rm -rf -- "$tmp"' EXIT
 export LC_ALL=C.UTF-8
 
@@ -81,19 +82,6 @@ PY
 bytes=$(wc -c <"$tmp/texts.txt")
 echo "$rows texts, $bytes bytes" >&2
 
-now() { if [[ -n ${EPOCHREALTIME:-} ]]; then printf '%s\n' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi; }
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2]; else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-wall() {  # wall CMD...: seconds
-    local t0 t1
-    t0=$(now)
-    "$@" >/dev/null
-    t1=$(now)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
-}
-
 db="$tmp/bench.db"
 "$aftersales" --db "$db" init >/dev/null
 train="$repo_root/../shared/data/sentiment_train_reviews.csv"
@@ -104,15 +92,13 @@ base=() lexi=() comb=() expl=()
 for ((i = 1; i <= reps; i++)); do
     echo "run $i/$reps ..." >&2
     cat "$tmp/texts.txt" >/dev/null
-    s=$(wall wc -m "$tmp/texts.txt")
-    base+=("$(awk -v b="$bytes" -v s="$s" 'BEGIN { printf "%.1f", b / s / 1e6 }')")
+    timed wc -m "$tmp/texts.txt" >/dev/null
+    base+=("$(awk -v b="$bytes" -v s="$elapsed" 'BEGIN { printf "%.1f", b / s / 1e6 }')")
     out=$("$aftersales" --db "$db" --format tsv sentiment eval "$tmp/set.csv")
     lexi+=("$(awk -F'\t' 'NR == 2 { print $9 }' <<<"$out")")
     comb+=("$(awk -F'\t' 'NR == 3 { print $9 }' <<<"$out")")
-    t0=$(now)
-    "$aftersales" --db "$db" --format tsv sentiment score - <"$tmp/texts.txt" >/dev/null
-    t1=$(now)
-    expl+=("$(awk -v a="$t0" -v c="$t1" -v b="$bytes" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }')")
+    timed "$aftersales" --db "$db" --format tsv sentiment score - <"$tmp/texts.txt" >/dev/null
+    expl+=("$(awk -v s="$elapsed" -v b="$bytes" 'BEGIN { printf "%.1f", b / s / 1e6 }')")
 done
 b=$(median "${base[@]}") l=$(median "${lexi[@]}") c=$(median "${comb[@]}") e=$(median "${expl[@]}")
 ratio() { awk -v x="$1" -v y="$b" 'BEGIN { printf "%.2f", x / y }'; }

@@ -59,32 +59,12 @@ aftersales=$(cd -- "$(dirname -- "$aftersales")" && pwd)/aftersales
 command -v sqlite3 >/dev/null || { echo "tickets.sh: sqlite3 not found" >&2; exit 69; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rm -rf -- "$tmp"' EXIT
 db="$tmp/t.db"
 AT=1764000000   # 2025-11-25T00:00:00+08:00, the sweep time
 
 fail() { echo "tickets.sh: $*" >&2; exit 1; }
-now() { if [[ -n ${EPOCHREALTIME:-} ]]; then printf '%s\n' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi; }
-elapsed=
-cpu=0
-timed() {   # wall seconds in $elapsed; user+system CPU seconds in $cpu (if GNU time exists)
-    local t0 t1 rc=0
-    t0=$(now)
-    if [[ -x /usr/bin/time ]]; then
-        /usr/bin/time -o "$tmp/cpu" -f '%U %S' "$@" || rc=$?
-    else
-        "$@" || rc=$?
-    fi
-    t1=$(now)
-    elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-    cpu=$( [[ -s $tmp/cpu ]] && awk 'END { printf "%.2f", $1 + $2 }' "$tmp/cpu" || echo 0)
-    return "$rc"
-}
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
-              else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # ---- data (not timed) ----------------------------------------------------
 echo "generating $rows tickets ..." >&2

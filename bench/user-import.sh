@@ -72,6 +72,7 @@ for tool in sqlite3 python3; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rm -rf -- "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -131,38 +132,14 @@ echo "$(($(wc -l <"$csv") - 1)) data lines, $(du -h "$csv" | cut -f1) in users.c
 
 # ---- timing helpers -------------------------------------------------------
 
-now() {   # seconds with microseconds
-    if [[ -n ${EPOCHREALTIME:-} ]]; then
-        printf '%s\n' "${EPOCHREALTIME/,/.}"
-    else
-        date +%s.%N
-    fi
-}
 
-elapsed=   # set by timed
-timed() {  # timed CMD...: run CMD, store wall seconds in $elapsed
-    local t0 t1 rc=0
-    t0=$(now)
-    "$@" || rc=$?
-    t1=$(now)
-    elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-    return "$rc"
-}
 
-median() {  # median of the arguments
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
-              else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 fail() {
     echo "user-import.sh: $*" >&2
     exit 1
 }
 
-count_rows() {  # count_rows DB TABLE
-    sqlite3 "$1" "SELECT count(*) FROM $2"
-}
 
 # import_ours DB EXPECT_FIELD EXPECT_VALUE: one timed import, checks summary.
 import_ours() {

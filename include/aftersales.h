@@ -124,6 +124,15 @@ const char *as_config_source(const as_config *cfg);
  * handle that uses it. */
 void as_config_free(as_config *cfg);
 
+/* The business time zone when the configuration names none: Asia/Shanghai,
+ * UTC+8 (no daylight saving since 1991), in minutes east of UTC. */
+#define AS_DEFAULT_UTC_OFFSET 480
+
+/* as_config_utc_offset - the business zone of a configuration (its
+ * business.timezone), in minutes east of UTC; NULL gives
+ * AS_DEFAULT_UTC_OFFSET. */
+int as_config_utc_offset(const as_config *cfg);
+
 /* ------------------------------------------------------------------ */
 /* Opening a database                                                   */
 /* ------------------------------------------------------------------ */
@@ -190,7 +199,8 @@ void as_free(void *ptr);
 int as_db_schema_version(as_db *db);
 
 /* as_db_utc_offset - the business time zone offset of this handle, in
- * minutes east of UTC (the configuration's business.timezone). */
+ * minutes east of UTC (the configuration's business.timezone;
+ * AS_DEFAULT_UTC_OFFSET for a NULL handle). */
 int as_db_utc_offset(const as_db *db);
 
 /* ------------------------------------------------------------------ */
@@ -245,6 +255,22 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 
 /*
+ * as_duration_parse - parse a duration into seconds: a number with a unit,
+ * "90s", "30m" (or "30min"), "2h", "1d", several of them ("1h30m"), or a
+ * bare number of seconds ("3600").  At most ten years.  This is the one
+ * duration syntax of the configuration and the command line.
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ */
+as_status as_duration_parse(const char *text, int64_t *seconds);
+
+/*
+ * as_id_check - is text a valid external id (user_id, station_id,
+ * feedback_id, ...): 1-64 bytes of printable UTF-8 without whitespace.
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ */
+as_status as_id_check(const char *text);
+
+/*
  * as_phone_normalize - check a mainland China mobile number and write its
  * 11 digits to out (at least 12 bytes).  Spaces and dashes are ignored; an
  * optional +86 or 0086 prefix is removed.  Returns AS_OK, AS_INVALID, or
@@ -291,6 +317,35 @@ as_status as_plate_normalize(const char *text, char **out);
  * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_utf8_check(const char *text, size_t len, size_t *bad_offset);
+
+/* ------------------------------------------------------------------ */
+/* Typed fields                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The type of an as_field's value. */
+typedef enum as_value_type {
+    AS_VALUE_NULL = 0,
+    AS_VALUE_BOOL,
+    AS_VALUE_INT,
+    AS_VALUE_REAL,
+    AS_VALUE_TEXT
+} as_value_type;
+
+/*
+ * One named value of a record whose keys are data rather than fixed
+ * members: the columns of a feedback row the import did not know, the old
+ * values in a feedback row's history, the payload of a notification.  The
+ * C API hands them as arrays of as_field, never as JSON text to parse.
+ * Times inside them are ISO 8601 text with offset, as in JSON output.
+ * Every pointer is borrowed from the record that holds the array.
+ */
+typedef struct as_field {
+    const char *name;
+    as_value_type type;
+    int64_t i;               /* AS_VALUE_INT; AS_VALUE_BOOL: 0 or 1 */
+    double r;                /* AS_VALUE_REAL (also AS_VALUE_INT, converted) */
+    const char *text;        /* AS_VALUE_TEXT */
+} as_field;
 
 /* ------------------------------------------------------------------ */
 /* Users                                                                */

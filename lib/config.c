@@ -374,46 +374,12 @@ int as__cfg_duration(as__cfgctx *c, const as__ynode *n, int64_t *out)
         as__cfg_error(c, n, "expected a duration such as 30m, 2h or 1d");
         return -1;
     }
-    const char *p = n->value;
-    int64_t total = 0;
-    int parts = 0;
-    while (*p) {
-        if (!isdigit((unsigned char)*p))
-            goto bad;
-        int64_t v = 0;
-        while (isdigit((unsigned char)*p)) {
-            if (v > 1000000000)
-                goto bad;
-            v = v * 10 + (*p++ - '0');
-        }
-        int64_t unit = 1;
-        if (*p == 'd') {
-            unit = 86400;
-            p++;
-        } else if (*p == 'h') {
-            unit = 3600;
-            p++;
-        } else if (strncmp(p, "min", 3) == 0) {
-            unit = 60;
-            p += 3;
-        } else if (*p == 'm') {
-            unit = 60;
-            p++;
-        } else if (*p == 's') {
-            p++;
-        } else if (*p || parts) {
-            goto bad;
-        }
-        total += v * unit;
-        parts++;
+    if (as_duration_parse(n->value, out) != AS_OK) {
+        as__cfg_error(c, n, "'%s' is not a duration (such as 90s, 30m, 2h, 1d or 1h30m)",
+                      n->value);
+        return -1;
     }
-    if (total > INT64_C(10) * 365 * 86400)
-        goto bad;
-    *out = total;
     return 0;
-bad:
-    as__cfg_error(c, n, "'%s' is not a duration (such as 90s, 30m, 2h, 1d or 1h30m)", n->value);
-    return -1;
 }
 
 int as__cfg_utc_offset(as__cfgctx *c, const as__ynode *n, int *out)
@@ -424,7 +390,7 @@ int as__cfg_utc_offset(as__cfgctx *c, const as__ynode *n, int *out)
     if (strcmp(s, "Asia/Shanghai") == 0 || strcmp(s, "Asia/Chongqing") == 0 ||
         strcmp(s, "PRC") == 0 || strcmp(s, "Asia/Hong_Kong") == 0 || strcmp(s, "Asia/Macau") == 0 ||
         strcmp(s, "Asia/Taipei") == 0) {
-        *out = 480;   /* UTC+8, no daylight saving since 1991 */
+        *out = AS_DEFAULT_UTC_OFFSET;   /* UTC+8, no daylight saving since 1991 */
         return 0;
     }
     if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
@@ -538,7 +504,7 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
     if (!cfg)
         return AS_NOMEM;
     cfg->source = as__strdup(name ? name : "(built-in defaults)");
-    cfg->business.utc_offset = 480;
+    cfg->business.utc_offset = AS_DEFAULT_UTC_OFFSET;
     int seen[NSECTIONS] = {0};
     as__cfgctx c = {.file = cfg->source};
     size_t bad;
@@ -634,4 +600,9 @@ as_status as_config_load(as_config **out, const char *path, char **errmsg)
 const char *as_config_source(const as_config *cfg)
 {
     return cfg ? cfg->source : NULL;
+}
+
+int as_config_utc_offset(const as_config *cfg)
+{
+    return cfg ? cfg->business.utc_offset : AS_DEFAULT_UTC_OFFSET;
 }

@@ -34,7 +34,7 @@ const as_config *as__db_config(as_db *db)
 
 int as_db_utc_offset(const as_db *db)
 {
-    return db ? db->utc_offset : 480;
+    return db ? db->utc_offset : AS_DEFAULT_UTC_OFFSET;
 }
 
 int as_txn_depth(const as_db *db)

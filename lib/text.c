@@ -201,6 +201,14 @@ as_status as__check_id(const char *s, char *why, size_t whysz)
     return AS_OK;
 }
 
+as_status as_id_check(const char *text)
+{
+    char why[160];
+    if (!text)
+        return AS_MISUSE;
+    return as__check_id(text, why, sizeof why);
+}
+
 /* ---- phone, region, quiet hours ------------------------------------ */
 
 as_status as_phone_normalize(const char *text, char out[12])

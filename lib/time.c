@@ -193,3 +193,50 @@ char *as_time_format(int64_t t, int utc_offset_minutes, char *buf)
              utc_offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
     return buf;
 }
+
+/* ---- durations ----------------------------------------------------- */
+
+as_status as_duration_parse(const char *text, int64_t *seconds)
+{
+    if (!text || !seconds)
+        return AS_MISUSE;
+    const char *p = text;
+    int64_t total = 0;
+    int parts = 0;
+    if (!*p)
+        return AS_INVALID;
+    while (*p) {
+        if (*p < '0' || *p > '9')
+            return AS_INVALID;
+        int64_t v = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (v > 1000000000)
+                return AS_INVALID;
+            v = v * 10 + (*p++ - '0');
+        }
+        int64_t unit = 1;
+        if (*p == 'd') {
+            unit = 86400;
+            p++;
+        } else if (*p == 'h') {
+            unit = 3600;
+            p++;
+        } else if (strncmp(p, "min", 3) == 0) {
+            unit = 60;
+            p += 3;
+        } else if (*p == 'm') {
+            unit = 60;
+            p++;
+        } else if (*p == 's') {
+            p++;
+        } else if (*p || parts) {
+            return AS_INVALID;   /* a bare number only alone */
+        }
+        total += v * unit;
+        if (total > INT64_C(10) * 365 * 86400)
+            return AS_INVALID;
+        parts++;
+    }
+    *seconds = total;
+    return AS_OK;
+}

@@ -31,6 +31,8 @@ typedef struct cli {
     as_config *config;       /* loaded by cli_open or cli_load_config */
     char command[64];        /* "user add", for messages */
     as_db *db;
+    int describe;            /* "help --options": commands print their option
+                              * tables instead of running (see cli_parse) */
 } cli;
 
 /* A subcommand: argv[0] is its name. Returns the exit code. */
@@ -73,6 +75,126 @@ int cli_dispatch(cli *c, const char *group, const cli_command *table, int argc, 
 
 /* Is argv asking for help (-h/--help anywhere before "--")? */
 int cli_wants_help(int argc, char **argv);
+
+/* ---- the one option parser (options.c) ------------------------------ */
+
+/*
+ * Every command describes its options and positional arguments in a table
+ * and hands argv to cli_parse(), which
+ *  - prints the command's help for -h/--help anywhere before "--";
+ *  - accepts the global options (--db, --config, --format, --busy-timeout)
+ *    anywhere among the command's own;
+ *  - reads --name VALUE and --name=VALUE (exact names, no abbreviations),
+ *    "--" ending the options, "-" being a positional (standard input);
+ *  - converts and checks every value by its kind; a malformed or
+ *    out-of-range value, an unknown option or a missing argument is a usage
+ *    error (exit 64) whose message names the option as typed ("--limit");
+ *  - in describe mode ("aftersales help --options") prints the table.
+ * It returns CLI_GO when the command should go on, else the exit code to
+ * return (0 after --help).
+ */
+#define CLI_GO (-1)
+
+typedef enum cli_opt_kind {
+    CLI_O_END = 0,
+    CLI_O_FLAG,              /* int *: 1 when given */
+    CLI_O_STR,               /* const char **: valid UTF-8 (checked by .check if set) */
+    CLI_O_LIST,              /* cli_list *: a repeatable STR */
+    CLI_O_INT,               /* int64_t *: decimal, min..max */
+    CLI_O_REAL,              /* double *: finite, min..max */
+    CLI_O_TIME,              /* int64_t *: as_time_parse() in the business zone */
+    CLI_O_DURATION,          /* int64_t *: seconds, as_duration_parse(), min..max */
+    CLI_O_CHOICE,            /* int *: the value of the named choice */
+    CLI_O_YESNO,             /* int *: yes/no/true/false/1/0 -> 1/0 */
+    CLI_O_ARG,               /* positional, const char ** */
+    CLI_O_ARGS               /* the remaining positionals, cli_list * (at least min) */
+} cli_opt_kind;
+
+typedef struct cli_choice {
+    const char *name;
+    int value;
+} cli_choice;
+
+typedef struct cli_list {
+    int n;
+    char **v;                /* borrowed from argv; malloc'd array (cli_list_free) */
+} cli_list;
+
+/* A value check for CLI_O_STR / CLI_O_ARG: 0 when good, else -1 with the
+ * reason in why ("is not a mainland mobile number"). */
+typedef int (*cli_check_fn)(const char *value, char *why, size_t whysz);
+
+typedef struct cli_opt {
+    cli_opt_kind kind;
+    const char *name;        /* "limit" for --limit */
+    const char *metavar;     /* "N", "TIME", "ID" (positionals are named by it) */
+    void *dest;
+    int64_t min, max;        /* INT, DURATION, REAL (as integers), ARGS (min count) */
+    const cli_choice *choices;  /* CHOICE: terminated by a NULL name */
+    cli_check_fn check;      /* STR, ARG: NULL or a value check */
+    const char *check_name;  /* its kind for describe: "phone", "region", ... */
+    int required;            /* an option that must be given; a positional that must be there */
+    int *given;              /* NULL, or set to 1 when the option was given */
+} cli_opt;
+
+#define CLI_FLAG(n, d)              {.kind = CLI_O_FLAG, .name = (n), .dest = (d)}
+#define CLI_STR(n, mv, d)           {.kind = CLI_O_STR, .name = (n), .metavar = (mv), .dest = (d)}
+#define CLI_STR_REQ(n, mv, d)       {.kind = CLI_O_STR, .name = (n), .metavar = (mv), .dest = (d), \
+                                     .required = 1}
+#define CLI_CHECKED(n, mv, d, fn, what) {.kind = CLI_O_STR, .name = (n), .metavar = (mv), \
+                                     .dest = (d), .check = (fn), .check_name = (what)}
+#define CLI_CHECKED_REQ(n, mv, d, fn, what) {.kind = CLI_O_STR, .name = (n), .metavar = (mv), \
+                                     .dest = (d), .check = (fn), .check_name = (what), .required = 1}
+#define CLI_LIST(n, mv, d)          {.kind = CLI_O_LIST, .name = (n), .metavar = (mv), .dest = (d)}
+#define CLI_INT(n, mv, d, lo, hi)   {.kind = CLI_O_INT, .name = (n), .metavar = (mv), .dest = (d), \
+                                     .min = (lo), .max = (hi)}
+#define CLI_INT_REQ(n, mv, d, lo, hi) {.kind = CLI_O_INT, .name = (n), .metavar = (mv), \
+                                     .dest = (d), .min = (lo), .max = (hi), .required = 1}
+#define CLI_REAL(n, mv, d, lo, hi)  {.kind = CLI_O_REAL, .name = (n), .metavar = (mv), .dest = (d), \
+                                     .min = (lo), .max = (hi)}
+#define CLI_TIME(n, d)              {.kind = CLI_O_TIME, .name = (n), .metavar = "TIME", .dest = (d)}
+#define CLI_TIME_REQ(n, d)          {.kind = CLI_O_TIME, .name = (n), .metavar = "TIME", .dest = (d), \
+                                     .required = 1}
+#define CLI_TIME_GIVEN(n, d, g)     {.kind = CLI_O_TIME, .name = (n), .metavar = "TIME", .dest = (d), \
+                                     .given = (g)}
+#define CLI_DURATION(n, d, lo, hi)  {.kind = CLI_O_DURATION, .name = (n), .metavar = "DURATION", \
+                                     .dest = (d), .min = (lo), .max = (hi)}
+#define CLI_CHOICE(n, d, ch)        {.kind = CLI_O_CHOICE, .name = (n), .dest = (d), .choices = (ch)}
+#define CLI_CHOICE_REQ(n, d, ch)    {.kind = CLI_O_CHOICE, .name = (n), .dest = (d), .choices = (ch), \
+                                     .required = 1}
+#define CLI_YESNO(n, d, g)          {.kind = CLI_O_YESNO, .name = (n), .metavar = "yes|no", \
+                                     .dest = (d), .given = (g)}
+#define CLI_ARG(mv, d)              {.kind = CLI_O_ARG, .metavar = (mv), .dest = (d), .required = 1}
+#define CLI_ARG_OPT(mv, d)          {.kind = CLI_O_ARG, .metavar = (mv), .dest = (d)}
+#define CLI_ARG_CHECKED(mv, d, fn, what) {.kind = CLI_O_ARG, .metavar = (mv), .dest = (d), \
+                                     .required = 1, .check = (fn), .check_name = (what)}
+#define CLI_ARGS(mv, d, least)      {.kind = CLI_O_ARGS, .metavar = (mv), .dest = (d), .min = (least)}
+#define CLI_END                     {.kind = CLI_O_END}
+
+/* Parse argv (argv[0] is the command's name) against opts; see above. */
+int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *help);
+
+/* Free the array of a cli_list (not the strings, which are argv's). */
+void cli_list_free(cli_list *l);
+
+/* A global option at argv[*i] (--db, --config, --format, --busy-timeout,
+ * as "--name VALUE" or "--name=VALUE"): returns 1 when it was one and was
+ * taken (advancing *i past its value), 0 when argv[*i] is not a global
+ * option, or an exit code > 1 after reporting a bad value. */
+int cli_global_option(cli *c, int argc, char **argv, int *i);
+
+/* Value checks shared by the commands (cli_check_fn). */
+int cli_check_phone(const char *v, char *why, size_t whysz);
+int cli_check_region(const char *v, char *why, size_t whysz);
+int cli_check_plate(const char *v, char *why, size_t whysz);
+int cli_check_grade(const char *v, char *why, size_t whysz);
+int cli_check_quiet_hours(const char *v, char *why, size_t whysz);
+int cli_check_tracking(const char *v, char *why, size_t whysz);
+int cli_check_id(const char *v, char *why, size_t whysz);
+
+/* The business zone offset for times in and out: the open handle's, else
+ * the loaded configuration's, else AS_DEFAULT_UTC_OFFSET. */
+int cli_utc_offset(cli *c);
 
 /* Open an input file argument ("-" is stdin); on failure reports and sets
  * *code.  Returns NULL on failure. */

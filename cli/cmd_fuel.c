@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 static const char fuel_help[] =
@@ -54,25 +53,16 @@ static const char refresh_help[] =
 
 static int profile_refresh(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(refresh_help, stdout), 0;
-    const char *at_text = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
-            at_text = argv[++i];
-        else if (strncmp(argv[i], "--at=", 5) == 0)
-            at_text = argv[i] + 5;
-        else
-            return cli_usage(c, "unexpected argument '%s'", argv[i]);
-    }
-    int code = cli_open(c, 0);
-    if (code)
-        return code;
     int64_t at = (int64_t)time(NULL);
-    if (at_text && as_time_parse(at_text, as_db_utc_offset(c->db), &at) != AS_OK) {
-        cli_error(c, "at: '%s' is not a time (2026-11-24T09:00:00+08:00)", at_text);
-        return EXIT_DATAERR;
-    }
+    const cli_opt opts[] = {
+        CLI_TIME("at", &at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, refresh_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, 0)))
+        return code;
     int64_t n = 0;
     as_status st = as_profile_refresh(c->db, at, &n);
     if (st != AS_OK)

@@ -21,25 +21,17 @@ static const char check_help[] =
 
 int cmd_backup(cli *c, int argc, char **argv)
 {
-    snprintf(c->command, sizeof c->command, "backup");
-    if (cli_wants_help(argc, argv))
-        return fputs(backup_help, stdout), 0;
     int force = 0;
     const char *dest = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--force") == 0)
-            force = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage(c, "unknown option '%s'", argv[i]);
-        else if (dest)
-            return cli_usage(c, "unexpected argument '%s'", argv[i]);
-        else
-            dest = argv[i];
-    }
-    if (!dest)
-        return cli_usage(c, "give the DEST file");
-    int code = cli_open(c, AS_OPEN_READONLY);
-    if (code)
+    const cli_opt opts[] = {
+        CLI_FLAG("force", &force),
+        CLI_ARG("DEST", &dest),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, backup_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_status st = as_backup(c->db, dest, force ? AS_BACKUP_FORCE : 0);
     if (st != AS_OK)
@@ -65,13 +57,11 @@ static void on_item(void *ud, const as_check_item *item)
 
 int cmd_check(cli *c, int argc, char **argv)
 {
-    snprintf(c->command, sizeof c->command, "check");
-    if (cli_wants_help(argc, argv))
-        return fputs(check_help, stdout), 0;
-    if (argc > 1)
-        return cli_usage(c, "unexpected argument '%s'", argv[1]);
-    int code = cli_open(c, AS_OPEN_READONLY);
-    if (code)
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, check_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     printer *p = cli_printer(c, PR_LIST);
     as_status st = as_check(c->db, on_item, p);

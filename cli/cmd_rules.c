@@ -20,17 +20,17 @@ static const char check_help[] =
 
 static int rules_check(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(check_help, stdout), 0;
-    if (argc > 2)
-        return cli_usage(c, "unexpected argument '%s'", argv[2]);
-    if (argc == 2) {
-        if (argv[1][0] == '-' && argv[1][1])
-            return cli_usage(c, "unknown option '%s'", argv[1]);
-        c->config_path = argv[1];
-    }
-    int code = cli_load_config(c);
-    if (code)
+    const char *file = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG_OPT("FILE", &file),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, check_help);
+    if (code != CLI_GO)
+        return code;
+    if (file)
+        c->config_path = file;
+    if ((code = cli_load_config(c)))
         return code;
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);

@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,54 +102,40 @@ static void on_progress(void *ud, uint64_t rows, uint64_t bytes)
         fprintf(stderr, "\r\033[K%llu rows", (unsigned long long)rows);
 }
 
-enum { OPT_JSONL = 300, OPT_ENCODING, OPT_SKIP_BAD, OPT_DRY_RUN, OPT_REJECTS };
+/* The encodings an import accepts (the CSV reader's names). */
+static const cli_choice encodings[] = {
+    {"utf-8", 0}, {"utf8", 1}, {"gb18030", 2}, {"gbk", 3}, {"gb2312", 4}, {NULL, 0},
+};
 
 int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(help, stdout), 0;
-    static const struct option opts[] = {
-        {"jsonl", no_argument, NULL, OPT_JSONL},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"rejects", required_argument, NULL, OPT_REJECTS},
-        {NULL, 0, NULL, 0},
-    };
     import_run r = {.c = c};
     as_import_options io = AS_IMPORT_OPTIONS_INIT;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case OPT_JSONL:
-            if (!jsonl_ok)
-                return cli_usage(c, "this import reads CSV only");
-            io.flags |= AS_IMPORT_JSONL;
-            break;
-        case OPT_ENCODING:
-            io.encoding = optarg;
-            break;
-        case OPT_SKIP_BAD:
-            io.flags |= AS_IMPORT_SKIP_BAD;
-            break;
-        case OPT_DRY_RUN:
-            io.flags |= AS_IMPORT_DRY_RUN;
-            break;
-        case OPT_REJECTS:
-            r.rejects_path = optarg;
-            break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage(c, "give a FILE to import, or - for standard input");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    const char *path = argv[optind];
-    int code = 0;
+    int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1;
+    const char *path = NULL;
+    cli_opt opts[] = {
+        CLI_CHOICE("encoding", &encoding, encodings),
+        CLI_FLAG("skip-bad", &skip_bad),
+        CLI_FLAG("dry-run", &dry_run),
+        CLI_STR("rejects", "FILE", &r.rejects_path),
+        CLI_ARG("FILE", &path),
+        CLI_FLAG("jsonl", &jsonl),
+        CLI_END,
+    };
+    if (!jsonl_ok)
+        opts[5] = (cli_opt)CLI_END;
+    int code = cli_parse(c, argc, argv, opts, help);
+    if (code != CLI_GO)
+        return code;
+    if (jsonl)
+        io.flags |= AS_IMPORT_JSONL;
+    if (skip_bad)
+        io.flags |= AS_IMPORT_SKIP_BAD;
+    if (dry_run)
+        io.flags |= AS_IMPORT_DRY_RUN;
+    if (encoding >= 0)
+        io.encoding = encodings[encoding].name;
+
     FILE *in = cli_open_input(c, path, &code);
     if (!in)
         return code;

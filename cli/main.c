@@ -10,6 +10,7 @@
 static const char usage_text[] =
     "usage: aftersales [--db PATH] [--config FILE] [--format text|tsv|json|jsonl]\n"
     "                  [--busy-timeout MS] COMMAND [ARGS]\n"
+    "       aftersales help [--options | COMMAND [SUBCOMMAND]]\n"
     "\n"
     "After-sales service data of a fuel-station payment mini-program, in one\n"
     "SQLite file.\n"
@@ -43,6 +44,11 @@ static const char usage_text[] =
     "  --busy-timeout MS  wait this long for another writer (default 10000)\n"
     "  -h, --help       this text\n"
     "  --version        print the version\n"
+    "  --format-version print the version of the JSON output contract\n"
+    "\n"
+    "The options above may also follow the command (aftersales user list\n"
+    "--format json).  'aftersales help --options' lists every command's\n"
+    "options as TSV.\n"
     "\n"
     "Every command takes --help.  Exit codes: 0 ok, 1 not found, 64 usage,\n"
     "65 bad input data, 66 input file missing, 69 not an aftersales database,\n"
@@ -175,6 +181,10 @@ int cli_load_config(cli *c)
 
 int cli_open(cli *c, unsigned flags)
 {
+    if (c->describe) {
+        cli_error(c, "internal: the command opened the database before describing its options");
+        return EXIT_SOFTWARE;
+    }
     int code = cli_load_config(c);
     if (code)
         return code;
@@ -207,23 +217,40 @@ int cli_dispatch(cli *c, const char *group, const cli_command *table, int argc, 
                  const char *group_help)
 {
     snprintf(c->command, sizeof c->command, "%s", group);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        FILE *out = argc < 2 ? stderr : stdout;
+    if (c->describe) {
+        /* help --options: every subcommand describes its options. */
+        int code = 0;
+        for (const cli_command *t = table; t->name && code == 0; t++) {
+            char *sub_argv[] = {(char *)t->name, NULL};
+            snprintf(c->command, sizeof c->command, "%s %s", group, t->name);
+            code = t->fn(c, 1, sub_argv);
+        }
+        return code;
+    }
+    /* Global options may stand between the group and the subcommand. */
+    int i = 1, code;
+    while (i < argc && (code = cli_global_option(c, argc, argv, &i)) != 0) {
+        if (code > 1)
+            return code;
+        i++;
+    }
+    if (i >= argc || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+        strcmp(argv[i], "help") == 0) {
+        FILE *out = i >= argc ? stderr : stdout;
         fputs(group_help, out);
         fputs("\nCommands:\n", out);
         for (const cli_command *t = table; t->name; t++)
             fprintf(out, "  %s %-10s %s\n", group, t->name, t->synopsis);
         fprintf(out, "\nRun 'aftersales %s COMMAND --help' for a command's options.\n", group);
-        return argc < 2 ? EXIT_USAGE : 0;
+        return i >= argc ? EXIT_USAGE : 0;
     }
     for (const cli_command *t = table; t->name; t++) {
-        if (strcmp(argv[1], t->name) == 0) {
+        if (strcmp(argv[i], t->name) == 0) {
             snprintf(c->command, sizeof c->command, "%s %s", group, t->name);
-            return t->fn(c, argc - 1, argv + 1);
+            return t->fn(c, argc - i, argv + i);
         }
     }
-    return cli_usage(c, "unknown command '%s'", argv[1]);
+    return cli_usage(c, "unknown command '%s'", argv[i]);
 }
 
 FILE *cli_open_input(cli *c, const char *path, int *code)
@@ -243,7 +270,11 @@ FILE *cli_open_input(cli *c, const char *path, int *code)
 
 printer *cli_printer(cli *c, int shape)
 {
-    printer *p = pr_new(stdout, c->format, shape, c->db ? as_db_utc_offset(c->db) : 480);
+    if (c->describe) {
+        cli_error(c, "internal: the command printed before describing its options");
+        exit(EXIT_SOFTWARE);
+    }
+    printer *p = pr_new(stdout, c->format, shape, cli_utc_offset(c));
     if (!p) {
         cli_error(c, "out of memory");
         exit(EXIT_SOFTWARE);
@@ -285,20 +316,20 @@ long long cli_parse_count(const char *s)
 
 /* ---- init ---------------------------------------------------------- */
 
+static const char init_help[] =
+    "usage: aftersales [--db PATH] init\n"
+    "\n"
+    "Create the database file (readable by its owner only) with the newest\n"
+    "schema, or upgrade an older one in place.  Running it again is harmless.\n"
+    "Prints the path and the schema version.\n";
+
 int cmd_init(cli *c, int argc, char **argv)
 {
-    snprintf(c->command, sizeof c->command, "init");
-    if (cli_wants_help(argc, argv)) {
-        printf("usage: aftersales [--db PATH] init\n\n"
-               "Create the database file (readable by its owner only) with the newest\n"
-               "schema, or upgrade an older one in place.  Running it again is harmless.\n"
-               "Prints the path and the schema version.\n");
-        return 0;
-    }
-    if (argc > 1)
-        return cli_usage(c, "unexpected argument '%s'", argv[1]);
-    int code = cli_open(c, AS_OPEN_CREATE);
-    if (code)
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, init_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_CREATE)))
         return code;
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
@@ -310,6 +341,39 @@ int cmd_init(cli *c, int argc, char **argv)
 }
 
 /* ---- main ---------------------------------------------------------- */
+
+/* aftersales help [--options | GROUP [COMMAND]] */
+static int help(cli *c, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--options") == 0) {
+        /* Every command's options, one per line (TSV): command, option,
+         * kind, metavar, detail, required.  For scripts and the tests. */
+        if (argc > 2)
+            return cli_usage(c, "unexpected argument '%s'", argv[2]);
+        c->describe = 1;
+        int code = 0;
+        for (const cli_command *t = commands; t->name && code == 0; t++) {
+            char *sub_argv[] = {(char *)t->name, NULL};
+            snprintf(c->command, sizeof c->command, "%s", t->name);
+            code = t->fn(c, 1, sub_argv);
+        }
+        return code;
+    }
+    for (const cli_command *t = commands; t->name; t++) {
+        if (strcmp(argv[1], t->name) != 0)
+            continue;
+        if (argc > 3)
+            return cli_usage(c, "unexpected argument '%s'", argv[3]);
+        char *help_argv[] = {argv[1], argc > 2 ? argv[2] : "--help", "--help", NULL};
+        snprintf(c->command, sizeof c->command, "%s", t->name);
+        return t->fn(c, argc > 2 ? 3 : 2, help_argv);
+    }
+    return cli_usage(c, "no command '%s'", argv[1]);
+}
 
 int main(int argc, char **argv)
 {
@@ -323,66 +387,42 @@ int main(int argc, char **argv)
     if (c.config_path && !c.config_path[0])
         c.config_path = NULL;
 
-    int i = 1;
+    int i = 1, code;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
-        const char *val = NULL;
-        size_t n = strcspn(a, "=");
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage_text, stdout);
             return 0;
         }
         if (strcmp(a, "--version") == 0) {
-            printf("aftersales %s (schema %d)\n", as_version(), as_schema_version());
+            printf("aftersales %s (schema %d, format %d)\n", as_version(), as_schema_version(),
+                   PR_FORMAT_VERSION);
             return 0;
         }
-        if (strncmp(a, "--db", n) == 0 && n == 4) {
-            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val || !val[0])
-                return cli_usage(&c, "--db needs a path");
-            c.db_path = val;
-        } else if (strncmp(a, "--format", n) == 0 && n == 8) {
-            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val || (c.format = pr_format_parse(val)) < 0)
-                return cli_usage(&c, "--format must be text, tsv, json or jsonl");
-            c.format_given = 1;
-        } else if (strncmp(a, "--config", n) == 0 && n == 8) {
-            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val || !val[0])
-                return cli_usage(&c, "--config needs a file");
-            c.config_path = val;
-        } else if (strncmp(a, "--busy-timeout", n) == 0 && n == 14) {
-            val = a[n] ? a + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            long long ms = val ? cli_parse_count(val) : -1;
-            if (ms < 0 || ms > 3600000)
-                return cli_usage(&c, "--busy-timeout needs milliseconds (0 to 3600000)");
-            c.busy_ms = (int)ms;
-        } else {
-            return cli_usage(&c, "unknown option '%s'", a);
+        if (strcmp(a, "--format-version") == 0) {
+            printf("%d\n", PR_FORMAT_VERSION);
+            return 0;
         }
+        if ((code = cli_global_option(&c, argc, argv, &i)) > 1)
+            return code;
+        if (code == 0)
+            return cli_usage(&c, "unknown option '%s'", a);
     }
     if (i >= argc) {
         fputs(usage_text, stderr);
         return EXIT_USAGE;
     }
     const char *name = argv[i];
+    code = -1;
     if (strcmp(name, "help") == 0) {
-        if (i + 1 >= argc) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        char *help_argv[] = {argv[i + 1], "--help", NULL};
-        for (const cli_command *t = commands; t->name; t++)
-            if (strcmp(argv[i + 1], t->name) == 0)
-                return t->fn(&c, 2, help_argv);
-        return cli_usage(&c, "no command '%s'", argv[i + 1]);
-    }
-    int code = -1;
-    for (const cli_command *t = commands; t->name; t++) {
-        if (strcmp(name, t->name) == 0) {
-            snprintf(c.command, sizeof c.command, "%s", name);
-            code = t->fn(&c, argc - i, argv + i);
-            break;
+        code = help(&c, argc - i, argv + i);
+    } else {
+        for (const cli_command *t = commands; t->name; t++) {
+            if (strcmp(name, t->name) == 0) {
+                snprintf(c.command, sizeof c.command, "%s", name);
+                code = t->fn(&c, argc - i, argv + i);
+                break;
+            }
         }
     }
     if (code < 0)

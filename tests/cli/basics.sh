@@ -9,7 +9,7 @@ expect_out_has "--help lists exit codes" "75 busy (retry)"
 
 as --version
 expect_rc "--version exits 0" 0
-[[ "$OUT" =~ ^aftersales\ [0-9]+\.[0-9]+\.[0-9]+\ \(schema\ [0-9]+\)$ ]] && pass "--version format" || fail "--version format"
+[[ "$OUT" =~ ^aftersales\ [0-9]+\.[0-9]+\.[0-9]+\ \(schema\ [0-9]+,\ format\ [0-9]+\)$ ]] && pass "--version format" || fail "--version format"
 
 as
 expect_rc "no command is a usage error" 64

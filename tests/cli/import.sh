@@ -65,7 +65,8 @@ expect_rc "GB18030 with --encoding" 0
 as --format json user show G1
 expect_eq "GB18030 decoded" "$(json_get 'd["name"]')" "张三"
 as user import --encoding latin9 "$T/gbk.csv"
-expect_rc "unknown encoding" 65
+expect_rc "unknown encoding is a usage error" 64
+expect_err_has "unknown encoding names the option" "--encoding: 'latin9' is not one of utf-8"
 printf '\xef\xbb\xbfuser_id,name,phone,region\nB1,带BOM,,\n' > "$T/bom.csv"
 as user import "$T/bom.csv"
 expect_rc "UTF-8 with BOM" 0

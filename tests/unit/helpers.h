@@ -126,12 +126,12 @@ static inline as_status th_feedback_import(as_db *db, const char *text, as_impor
     return s;
 }
 
-/* The integer a query gives, read through a second SQLite connection on
- * the database of th_open_new()/th_open_with() (committed data only). */
-static inline int64_t th_count(const char *sql)
+/* The integer a query gives, read through a second, read-only SQLite
+ * connection on the database file at path (committed data only). */
+static inline int64_t th_count_in(const char *path, const char *sql)
 {
     sqlite3 *c = NULL;
-    cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "%s", path);
     sqlite3_stmt *st = NULL;
     cr_assert_eq(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
                  sqlite3_errmsg(c));
@@ -140,6 +140,20 @@ static inline int64_t th_count(const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(c);
     return v;
+}
+
+/* th_count_in() on the database of th_open_new()/th_open_with(). */
+static inline int64_t th_count(const char *sql)
+{
+    return th_count_in(th_path, sql);
+}
+
+/* A path beside the test database (static buffer, one at a time). */
+static inline const char *th_file(const char *name)
+{
+    static char p[400];
+    snprintf(p, sizeof p, "%s/%s", th_dir, name);
+    return p;
 }
 
 #endif

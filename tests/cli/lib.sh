@@ -116,6 +116,34 @@ print(eval(sys.argv[1]))
 ' "$1"
 }
 
+# expect_json_where NAME MODE EXPR [ARG...]: the last command exited 0, its
+# stdout is not empty and parses as one JSON document (MODE json) or as one
+# JSON value per line (MODE jsonl: `d` is then the list of the lines'
+# values), and the Python expression EXPR on `d` is true.  The ARGs are in
+# the list `a` (pass expected text this way, not inside EXPR).
+expect_json_where() {
+    local name=$1 mode=$2 expr=$3
+    shift 3
+    if [ "$RC" -ne 0 ]; then fail "$name" "expected status 0"; return; fi
+    if printf '%s' "$OUT" | python3 -c '
+import json, sys
+mode, expr, a = sys.argv[1], sys.argv[2], sys.argv[3:]
+data = sys.stdin.read()
+if not data.strip():
+    sys.exit("empty output")
+if mode == "jsonl":
+    d = [json.loads(l) for l in data.split("\n")]
+else:
+    d = json.loads(data)
+if not eval(expr):
+    sys.exit("false: " + expr)
+' "$mode" "$expr" "$@" 2>"$T/.jerr"; then
+        pass "$name"
+    else
+        fail "$name" "$(tail -1 "$T/.jerr")"
+    fi
+}
+
 # expect_eq NAME GOT WANT
 expect_eq() {
     if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "expected: $3" "got: $2"; fi

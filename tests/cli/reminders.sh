@@ -67,12 +67,14 @@ expect_rc "unknown user" 1
 as --format tsv user list --segment 都市通勤型
 expect_eq "list by segment" "$(printf '%s' "$OUT" | tail -n +2 | cut -f1)" "U1"
 as --format tsv user list --tier 金卡
+expect_rc "list by tier" 0
 expect_eq "list by tier: none" "$(printf '%s' "$OUT" | tail -n +2 | wc -l)" "0"
 
 # Run at 23:00 Beijing time: U1's quiet hours (22:00-08:00) defer to 08:00 next day.
 as --format json remind run --at 2026-10-28T23:00:00+08:00 --dry-run
 expect_rc "dry run" 0
 as --format tsv outbox list
+expect_rc "outbox list after the dry run" 0
 expect_eq "dry run wrote nothing" "$(printf '%s' "$OUT" | tail -n +2 | wc -l)" "0"
 as --format json remind run --at 2026-10-28T23:00:00+08:00
 expect_rc "remind run" 0
@@ -124,6 +126,12 @@ expect_rc "pull" 0
 expect_json "pull is JSON Lines" jsonl
 first=$(printf '%s' "$OUT" | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 second=$(printf '%s' "$OUT" | sed -n 2p | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+expect_eq "pull --limit 2 gives two" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" "2"
+if [[ "$first" =~ ^[0-9]+$ && "$second" =~ ^[0-9]+$ && "$first" != "$second" ]]; then
+    pass "two distinct ids pulled"
+else
+    fail "two distinct ids pulled" "first=$first second=$second"
+fi
 expect_eq "weather first (priority)" "$(printf '%s' "$OUT" | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["kind"])')" "weather"
 as outbox ack "$first" --at 2026-11-21T09:00:10+08:00
 expect_rc "ack" 0
@@ -136,9 +144,13 @@ expect_rc "fail" 0
 as outbox fail "$second"
 expect_rc "fail when not leased" 65
 as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:00:30+08:00
+expect_rc "pull the rest" 0
 ids=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin))')
-case " $ids " in *" $second "*) fail "retry waits 10 minutes" ;; *) pass "retry waits 10 minutes" ;; esac
+# The rest were pulled (not nothing: an empty list would pass the checks below).
+if [[ "$ids" =~ ^[0-9]+( [0-9]+)*$ ]]; then pass "the rest are pulled ($ids)"; else fail "the rest are pulled" "ids=$ids"; fi
+case " $ids " in *" $second "*|*" $first "*) fail "retry waits 10 minutes" ;; *) pass "retry waits 10 minutes" ;; esac
 as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:01:00+08:00
+expect_rc "pull while leased" 0
 expect_eq "nothing while leased" "$OUT" ""
 as outbox pull --limit 100 --lease 60s --at 2026-11-21T09:01:31+08:00
 ids2=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin))')

@@ -125,6 +125,8 @@ print(b + str(v))')
 as ticket track "$unknown" --phone-last4 8000
 expect_eq "wrong second factor: same exit as unknown" "$wrong_rc" "$RC"
 expect_eq "wrong second factor: same message as unknown" "$wrong_err" "${ERR//$unknown/NUMBER}"
+# (two empty messages would be "the same": require one.)
+expect_eq "wrong second factor: the message names the number" "$([[ "$wrong_err" == *NUMBER* ]] && echo yes)" "yes"
 expect_eq "that exit is not found" "$RC" "1"
 as ticket track "$typo" --phone-last4 8000
 expect_rc "track: a typo is invalid" 65

@@ -1,7 +1,7 @@
-/* test_fuel.c - amounts, the refuel prediction, whichever-first maintenance,
- * quiet hours, the cap and the outbox lease through the C API. */
+/* test_fuel.c - amounts without floats, the fueling configuration's
+ * errors, and segments, tiers and distance estimates through the C API.
+ * The reminder rules are in test_remind.c, the outbox in test_outbox.c. */
 #include "helpers.h"
-#include "internal.h"
 
 TestSuite(fuel, .fini = th_cleanup);
 
@@ -29,186 +29,6 @@ Test(fuel, amounts_without_floats)
     cr_assert_eq(as_litres_parse("0", &ml), AS_INVALID);
     cr_assert_eq(as_litres_parse("1.2345", &ml), AS_INVALID);
     cr_assert_eq(as_amount_parse(NULL, &ml), AS_MISUSE);
-}
-
-static void add_user(as_db *db, const char *id, int marketing, const char *quiet)
-{
-    as_user_input in = AS_USER_INPUT_INIT;
-    in.fields = AS_USER_NAME | AS_USER_CONSENT_MARKETING | AS_USER_REGION;
-    in.user_id = id;
-    in.name = "张三";
-    in.region = "530102";
-    in.consent_marketing = marketing;
-    if (quiet) {
-        in.fields |= AS_USER_QUIET_HOURS;
-        cr_assert_eq(as_quiet_hours_parse(quiet, &in.quiet_start, &in.quiet_end), AS_OK);
-    }
-    cr_assert_eq(as_user_add(db, &in), AS_OK, "%s", as_errmsg(db));
-}
-
-static void import_text(as_db *db, const char *text)
-{
-    FILE *f = fmemopen((void *)text, strlen(text), "r");
-    cr_assert_not_null(f);
-    as_import_stats s;
-    cr_assert_eq(as_fuel_import(db, f, "t.csv", NULL, &s), AS_OK, "%s", as_errmsg(db));
-    fclose(f);
-}
-
-static int64_t T(const char *s)
-{
-    int64_t t;
-    cr_assert_eq(as_time_parse(s, 480, &t), AS_OK, "%s", s);
-    return t;
-}
-
-static as_config *config(const char *yaml)
-{
-    as_config *cfg = NULL;
-    char *err = NULL;
-    cr_assert_eq(as_config_parse(&cfg, yaml, strlen(yaml), "t.yaml", &err), AS_OK, "%s",
-                 err ? err : "");
-    return cfg;
-}
-
-static as_db *open_with(as_config *cfg)
-{
-    as_open_options o = AS_OPEN_OPTIONS_INIT;
-    o.flags = AS_OPEN_CREATE;
-    o.config = cfg;
-    as_db *db = NULL;
-    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
-    return db;
-}
-
-static uint64_t written(const as_remind_stats *s, int k)
-{
-    return s->written[k];
-}
-
-/* A rule left out of the reminders section is off. */
-static const char no_tips[] =
-    "reminders:\n"
-    "  maintenance: {title: t, message: '{plate} {km_since_service}'}\n"
-    "  refuel_coupon: {title: t, message: '{expected_date}'}\n";
-
-Test(fuel, refuel_prediction_fires_the_day_before)
-{
-    as_config *cfg = config(no_tips);
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 1, NULL);
-    add_user(db, "U2", 0, NULL);   /* no marketing consent */
-    /* intervals 5, 7, 9 days: median 7; last 10-22 09:00 -> expected 10-29 09:00 */
-    import_text(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
-                    "A,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n"
-                    "B,U1,S1,2026-10-06T09:00:00+08:00,92,40,300\n"
-                    "C,U1,S1,2026-10-13T09:00:00+08:00,92,40,300\n"
-                    "D,U1,S1,2026-10-22T09:00:00+08:00,92,40,300\n"
-                    "E,U2,S1,2026-10-01T09:00:00+08:00,92,40,300\n"
-                    "F,U2,S1,2026-10-06T09:00:00+08:00,92,40,300\n"
-                    "G,U2,S1,2026-10-13T09:00:00+08:00,92,40,300\n"
-                    "H,U2,S1,2026-10-22T09:00:00+08:00,92,40,300\n");
-    cr_assert_eq(as_profile_refresh(db, T("2026-10-23"), NULL), AS_OK, "%s", as_errmsg(db));
-    as_profile *p;
-    cr_assert_eq(as_profile_get(&p, db, "U1"), AS_OK);
-    cr_assert_eq(p->median_interval_s, 7 * 86400);
-    as_profile_free(p);
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    as_remind_stats s;
-    o.at = T("2026-10-27T20:00:00+08:00");   /* two days before: nothing */
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_REFUEL_COUPON), 0);
-    o.at = T("2026-10-28T00:00:00+08:00");   /* the day before */
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_REFUEL_COUPON), 1);   /* U1 only: consent */
-    o.at = T("2026-10-28T08:00:00+08:00");   /* again: idempotent */
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_REFUEL_COUPON), 0);
-    cr_assert_eq(s.duplicates[AS_REMIND_REFUEL_COUPON], 1);
-    as_close(db);
-    as_config_free(cfg);
-}
-
-Test(fuel, maintenance_whichever_first)
-{
-    as_config *cfg = config(no_tips);
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 0, NULL);
-    cr_assert_eq(as_vehicle_add(db, "U1", "云A11111", NULL, NULL), AS_OK);
-    cr_assert_eq(as_vehicle_add(db, "U1", "云A22222", NULL, NULL), AS_OK);
-    cr_assert_eq(as_vehicle_service(db, "云A11111", T("2026-01-01"), 10000), AS_OK);
-    cr_assert_eq(as_vehicle_service(db, "云A22222", T("2026-01-01"), 10000), AS_OK);
-    cr_assert_eq(as_vehicle_service(db, "云A22222", T("2026-01-01"), 10000), AS_EXISTS);
-    /* 11111 runs 4600 km in a month (5000 - 500 lead reached); 22222 little */
-    cr_assert_eq(as_odometer_add(db, "云A11111", 14600, T("2026-02-01"), 0), AS_OK);
-    cr_assert_eq(as_odometer_add(db, "云A22222", 10300, T("2026-02-01"), 0), AS_OK);
-    cr_assert_eq(as_odometer_add(db, "云A22222", 10200, T("2026-02-02"), 0), AS_INVALID);
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    as_remind_stats s;
-    o.at = T("2026-02-02T12:00:00+08:00");
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_MAINTENANCE), 1);     /* by km */
-    /* 180 days - 7 lead after the service: 22222 is due by days */
-    o.at = T("2026-06-24T12:00:00+08:00");
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_MAINTENANCE), 1);
-    cr_assert_eq(s.duplicates[AS_REMIND_MAINTENANCE], 1);
-    /* a service restarts the count */
-    cr_assert_eq(as_vehicle_service(db, "云A22222", T("2026-06-25"), 10400), AS_OK);
-    o.at = T("2026-06-26T12:00:00+08:00");
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_MAINTENANCE), 0);
-    cr_assert_eq(s.duplicates[AS_REMIND_MAINTENANCE], 1);   /* 11111's, still due */
-    as_close(db);
-    as_config_free(cfg);
-}
-
-Test(fuel, quiet_hours_cap_and_lease)
-{
-    as_config *cfg = config("reminders:\n  cap: {count: 1, per: 7d}\n"
-                            "  maintenance: {title: t, message: m}\n"
-                            "  tips: {title: t, every: 1d, messages: ['{name}']}\n");
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 1, "22:00-07:30");
-    cr_assert_eq(as_vehicle_add(db, "U1", "云A11111", NULL, NULL), AS_OK);
-    cr_assert_eq(as_odometer_add(db, "云A11111", 1000, T("2026-01-01"), 0), AS_OK);
-    cr_assert_eq(as_odometer_add(db, "云A11111", 9000, T("2026-01-20"), 0), AS_OK);
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    as_remind_stats s;
-    o.at = T("2026-01-20T23:15:00+08:00");
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    /* maintenance (service) beats the tip (marketing) under a cap of 1 */
-    cr_assert_eq(written(&s, AS_REMIND_MAINTENANCE), 1);
-    cr_assert_eq(s.held_back[AS_REMIND_TIP], 1);
-    cr_assert_eq(s.deferred[AS_REMIND_MAINTENANCE], 1);
-    as_outbox_iter *it;
-    const as_outbox_item *v;
-    /* deferred across midnight to 07:30 */
-    cr_assert_eq(as_outbox_pull(&it, db, T("2026-01-21T07:29:59+08:00"), 10, 60), AS_OK);
-    cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
-    as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_pull(&it, db, T("2026-01-21T07:30:00+08:00"), 10, 60), AS_OK);
-    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
-    int64_t id = v->id;
-    cr_assert_str_eq(v->kind, "maintenance");
-    cr_assert_eq(v->attempts, 1);
-    cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
-    as_outbox_iter_free(it);
-    /* leased: not pulled again until the lease ends */
-    cr_assert_eq(as_outbox_pull(&it, db, T("2026-01-21T07:30:59+08:00"), 10, 60), AS_OK);
-    cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
-    as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_pull(&it, db, T("2026-01-21T07:31:00+08:00"), 10, 60), AS_OK);
-    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
-    cr_assert_eq(v->id, id);
-    cr_assert_eq(v->attempts, 2);
-    as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_ack(db, id, T("2026-01-21T07:31:10+08:00")), AS_OK);
-    cr_assert_eq(as_outbox_fail(db, id, 0, 60, "x"), AS_INVALID);
-    cr_assert_eq(as_outbox_ack(db, 999, 0), AS_NOTFOUND);
-    cr_assert_eq(as_outbox_pull(&it, db, 0, 0, 60), AS_MISUSE);
-    as_close(db);
-    as_config_free(cfg);
 }
 
 Test(fuel, bad_yaml)
@@ -242,21 +62,21 @@ Test(fuel, bad_yaml)
 
 Test(fuel, segments_tiers_and_estimates)
 {
-    as_config *cfg = config("tiers:\n  basis: points\n  points_per_yuan: 2\n  levels:\n"
+    as_config *cfg = th_config("tiers:\n  basis: points\n  points_per_yuan: 2\n  levels:\n"
                             "    - {name: 普通, min: 0}\n"
                             "    - {name: 金卡, min: 1000, benefits: [洗车, 优惠券]}\n");
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 0, NULL);
-    add_user(db, "U2", 0, NULL);
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 0, NULL);
+    th_add_user(db, "U2", 0, NULL);
     /* U1: 55 L a fill-up (长途商务型), 600 yuan -> 1200 points (金卡);
      * U2: every 3 days at one station (都市通勤型), 20 yuan -> 40 points. */
-    import_text(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
                     "A,U1,S1,2026-10-01T09:00:00+08:00,95,55,300\n"
                     "B,U1,S2,2026-10-11T09:00:00+08:00,95,55,300\n"
                     "C,U2,S1,2026-10-01T09:00:00+08:00,92,20,10\n"
                     "D,U2,S1,2026-10-04T09:00:00+08:00,92,20,10\n");
     int64_t n = 0;
-    cr_assert_eq(as_profile_refresh(db, T("2026-10-20"), &n), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_profile_refresh(db, th_time("2026-10-20"), &n), AS_OK, "%s", as_errmsg(db));
     cr_assert_eq(n, 2);
     as_profile *p;
     cr_assert_eq(as_profile_get(&p, db, "U1"), AS_OK);
@@ -291,99 +111,6 @@ Test(fuel, segments_tiers_and_estimates)
         count++;
     cr_assert_eq(count, 2);   /* no segment filter read past a version 1 struct */
     as_user_iter_free(it);
-    as_close(db);
-    as_config_free(cfg);
-}
-
-Test(fuel, failed_too_often_is_dead)
-{
-    as_config *cfg = config("reminders:\n  outbox_max_attempts: 2\n"
-                            "  tips: {title: t, every: 1d, messages: ['{name}']}\n");
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 1, NULL);
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    as_remind_stats s;
-    o.at = T("2026-01-20T12:00:00+08:00");
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_TIP), 1);
-    int64_t now = o.at;
-    for (int attempt = 1; attempt <= 2; attempt++) {
-        as_outbox_iter *it;
-        const as_outbox_item *v;
-        cr_assert_eq(as_outbox_pull(&it, db, now, 10, 60), AS_OK);
-        cr_assert_eq(as_outbox_next(it, &v), AS_OK, "attempt %d", attempt);
-        int64_t id = v->id;
-        as_outbox_iter_free(it);
-        cr_assert_eq(as_outbox_fail(db, id, now, 0, "gateway down"), AS_OK, "%s", as_errmsg(db));
-        now += 1;
-    }
-    as_outbox_query q = AS_OUTBOX_QUERY_INIT;
-    q.status = "dead";
-    as_outbox_iter *it;
-    const as_outbox_item *v;
-    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_OK);
-    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
-    cr_assert_str_eq(v->last_error, "gateway down");
-    cr_assert_eq(v->attempts, 2);
-    as_outbox_iter_free(it);
-    q.status = "bogus";
-    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_INVALID);
-    as_close(db);
-    as_config_free(cfg);
-}
-
-/* Survey invitations: the window [resolution + delay, due), dry run,
- * answered surveys and erased users. */
-static void resolved_ticket(as_db *db, const char *user, int64_t at, char tk[AS_TRACKING_BUFSIZE])
-{
-    as_ticket_input in = AS_TICKET_INPUT_INIT;
-    in.user_id = user;
-    in.channel = "app";
-    in.category = "payment";
-    in.subject = "多扣款";
-    in.body = "";
-    in.at = at - 3600;
-    cr_assert_eq(as_ticket_open(db, &in, tk), AS_OK, "%s", as_errmsg(db));
-    as_ticket_action act = AS_TICKET_ACTION_INIT;
-    act.at = at;
-    cr_assert_eq(as_ticket_resolve(db, tk, &act), AS_OK, "%s", as_errmsg(db));
-}
-
-Test(fuel, survey_window_dry_run_and_answers)
-{
-    as_config *cfg = config("tickets:\n  survey_within: 2h\n"
-                            "reminders:\n  survey: {delay: 30m, title: t, message: '{tracking}'}\n");
-    as_db *db = open_with(cfg);
-    add_user(db, "U1", 0, NULL);
-    add_user(db, "U2", 0, NULL);
-    char tk1[AS_TRACKING_BUFSIZE], tk2[AS_TRACKING_BUFSIZE];
-    int64_t r = T("2026-11-24T10:00:00+08:00");
-    resolved_ticket(db, "U1", r, tk1);
-    resolved_ticket(db, "U2", r, tk2);
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    as_remind_stats s;
-    o.at = r + 1799;                                    /* before the delay */
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
-    o.at = r + 1800;
-    o.flags = AS_REMIND_DRY_RUN;
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 2);
-    o.flags = 0;
-    cr_assert_eq(as_survey_record(db, tk2, 4, NULL, r + 1000, NULL), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 1);     /* U2 answered; the dry run wrote nothing */
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
-    cr_assert_eq(s.duplicates[AS_REMIND_SURVEY], 1);
-    /* A third ticket of U1, checked at its due time: too late. */
-    char tk3[AS_TRACKING_BUFSIZE];
-    resolved_ticket(db, "U1", r + 600, tk3);
-    o.at = r + 600 + 7200;
-    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
-    cr_assert_eq(written(&s, AS_REMIND_SURVEY), 0);
-    cr_assert_eq(s.duplicates[AS_REMIND_SURVEY], 0);
-    cr_assert_str_eq(as_remind_kind_name(AS_REMIND_SURVEY), "survey");
     as_close(db);
     as_config_free(cfg);
 }

@@ -1,0 +1,206 @@
+/* test_ops.c - as_backup and as_check through the C API: a consistent copy
+ * while another connection holds a write transaction, no overwrite without
+ * AS_BACKUP_FORCE, a private copy that opens and has the rows; a clean
+ * check, and failed checks reported through the callback. */
+#include "helpers.h"
+
+#include <sys/stat.h>
+
+TestSuite(ops, .fini = th_cleanup);
+
+static as_db *open_existing(const char *path)
+{
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    as_db *db = NULL;
+    char *err = NULL;
+    as_status st = as_open(&db, path, &o, &err);
+    cr_assert_eq(st, AS_OK, "as_open %s: %s", path, err ? err : "?");
+    return db;
+}
+
+static int64_t users_in(const char *path)
+{
+    return th_count_in(path, "SELECT count(*) FROM users");
+}
+
+/* as_check's findings, collected. */
+typedef struct findings {
+    int n, failed;
+    char checks[16][32];
+    int ok[16];
+    char details[16][512];
+} findings;
+
+static void collect(void *ud, const as_check_item *item)
+{
+    findings *f = ud;
+    cr_assert_lt(f->n, 16, "too many findings");
+    snprintf(f->checks[f->n], sizeof f->checks[0], "%s", item->check);
+    snprintf(f->details[f->n], sizeof f->details[0], "%s", item->detail ? item->detail : "");
+    f->ok[f->n] = item->ok;
+    f->failed += !item->ok;
+    f->n++;
+}
+
+static int find(const findings *f, const char *check)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->checks[i], check) == 0)
+            return i;
+    return -1;
+}
+
+Test(ops, backup_is_private_opens_and_has_the_rows)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    th_add_user(db, "U2", 1, "22:00-07:00");
+    char dest[400];
+    snprintf(dest, sizeof dest, "%s", th_file("copy.db"));
+    cr_assert_eq(as_backup(db, dest, 0), AS_OK, "%s", as_errmsg(db));
+    struct stat sb;
+    cr_assert_eq(stat(dest, &sb), 0);
+    cr_assert_eq(sb.st_mode & 07777, 0600, "mode %o", (unsigned)(sb.st_mode & 07777));
+    /* No temporary file is left beside it, and the copy is one file. */
+    char side[460];
+    snprintf(side, sizeof side, "%s.tmp-%ld", dest, (long)getpid());
+    cr_assert_neq(stat(side, &sb), 0, "%s left behind", side);
+    snprintf(side, sizeof side, "%s-wal", dest);
+    cr_assert(stat(side, &sb) != 0 || sb.st_size == 0, "the copy's WAL is not empty");
+
+    as_db *copy = open_existing(dest);
+    as_user *u = NULL;
+    cr_assert_eq(as_user_get(&u, copy, "U2", 0), AS_OK, "%s", as_errmsg(copy));
+    cr_assert_str_eq(u->user_id, "U2");
+    cr_assert_str_eq(u->name, "张三");
+    as_user_free(u);
+    cr_assert_eq(as_check(copy, NULL, NULL), AS_OK, "%s", as_errmsg(copy));
+    as_close(copy);
+    cr_assert_eq(users_in(dest), 2);
+    as_close(db);
+}
+
+Test(ops, backup_needs_force_to_replace)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    char dest[400];
+    snprintf(dest, sizeof dest, "%s", th_file("copy.db"));
+    cr_assert_eq(as_backup(db, dest, 0), AS_OK, "%s", as_errmsg(db));
+    th_add_user(db, "U2", 0, NULL);
+
+    cr_assert_eq(as_backup(db, dest, 0), AS_EXISTS);
+    cr_assert_not_null(strstr(as_errmsg(db), dest), "detail: %s", as_errmsg(db));
+    cr_assert_eq(users_in(dest), 1, "the existing copy was touched");
+
+    cr_assert_eq(as_backup(db, dest, AS_BACKUP_FORCE), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(users_in(dest), 2);
+
+    /* Misuse and a destination that cannot be created. */
+    cr_assert_eq(as_backup(db, NULL, 0), AS_MISUSE);
+    cr_assert_eq(as_backup(db, "", 0), AS_MISUSE);
+    cr_assert_eq(as_backup(NULL, dest, 0), AS_MISUSE);
+    cr_assert_eq(as_backup(db, th_file("no/such/dir/b.db"), 0), AS_CANTCREATE);
+    as_close(db);
+}
+
+Test(ops, backup_while_another_connection_writes)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    th_add_user(db, "U2", 0, NULL);
+
+    /* A second connection holds a write transaction with a row inserted and
+     * not committed while the backup runs. */
+    sqlite3 *w = NULL;
+    cr_assert_eq(sqlite3_open_v2(th_path, &w, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(w, "BEGIN IMMEDIATE;"
+                                 " INSERT INTO users (user_id, name, created_at, updated_at)"
+                                 " VALUES ('HELD', 'x', 1, 1)", NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(w));
+
+    char dest[400];
+    snprintf(dest, sizeof dest, "%s", th_file("during.db"));
+    cr_assert_eq(as_backup(db, dest, 0), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(w));
+    sqlite3_close(w);
+
+    /* The copy is the committed state: none of the held row. */
+    cr_assert_eq(users_in(dest), 2);
+    cr_assert_eq(th_count_in(dest, "SELECT count(*) FROM users WHERE user_id = 'HELD'"), 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM users WHERE user_id = 'HELD'"), 1);
+    as_db *copy = open_existing(dest);
+    cr_assert_eq(as_check(copy, NULL, NULL), AS_OK, "%s", as_errmsg(copy));
+    as_close(copy);
+    as_close(db);
+}
+
+Test(ops, check_passes_on_a_fresh_database)
+{
+    as_db *db = th_open_new();
+    findings f = {0};
+    cr_assert_eq(as_check(db, collect, &f), AS_OK, "%s", as_errmsg(db));
+    static const char *const want[] = {"integrity", "foreign_keys", "application_id",
+                                       "schema_version", "journal_mode"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int k = find(&f, want[i]);
+        cr_assert_geq(k, 0, "no %s finding", want[i]);
+        cr_assert_eq(f.ok[k], 1, "%s: %s", want[i], f.details[k]);
+    }
+    cr_assert_eq(f.n, 5);
+    cr_assert_eq(f.failed, 0);
+    cr_assert_str_eq(f.details[find(&f, "integrity")], "ok");
+    cr_assert_eq(as_check(db, NULL, NULL), AS_OK, "the callback may be NULL");
+    cr_assert_eq(as_check(NULL, NULL, NULL), AS_MISUSE);
+    as_close(db);
+}
+
+Test(ops, check_reports_a_foreign_key_violation)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    /* Raw SQL through a second connection, foreign keys off. */
+    sqlite3 *c = NULL;
+    cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(c, "PRAGMA foreign_keys = OFF;"
+                                 " INSERT INTO vehicles (user_id, plate, created_at)"
+                                 " VALUES ('ghost', '云A00000', 1)", NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+
+    findings f = {0};
+    cr_assert_eq(as_check(db, collect, &f), AS_INVALID);
+    int k = find(&f, "foreign_keys");
+    cr_assert_geq(k, 0);
+    cr_assert_eq(f.ok[k], 0);
+    cr_assert_not_null(strstr(f.details[k], "vehicles row"), "detail: %s", f.details[k]);
+    cr_assert_not_null(strstr(f.details[k], "users"), "detail: %s", f.details[k]);
+    cr_assert_eq(f.failed, 1, "only the foreign key check fails");
+    cr_assert_eq(f.ok[find(&f, "integrity")], 1);
+    cr_assert_not_null(strstr(as_errmsg(db), "1 check failed; first: foreign_keys:"), "%s",
+                       as_errmsg(db));
+    as_close(db);
+}
+
+Test(ops, check_reports_a_tampered_schema_version)
+{
+    as_db *db = th_open_new();
+    sqlite3 *c = NULL;
+    cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", as_schema_version() - 1);
+    cr_assert_eq(sqlite3_exec(c, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+
+    findings f = {0};
+    cr_assert_eq(as_check(db, collect, &f), AS_INVALID);
+    int k = find(&f, "schema_version");
+    cr_assert_geq(k, 0);
+    cr_assert_eq(f.ok[k], 0);
+    char want[64];
+    snprintf(want, sizeof want, "%d (this library: %d)", as_schema_version() - 1, as_schema_version());
+    cr_assert_str_eq(f.details[k], want);
+    cr_assert_eq(f.failed, 1);
+    cr_assert_not_null(strstr(as_errmsg(db), "schema_version"), "%s", as_errmsg(db));
+    as_close(db);
+}

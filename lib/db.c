@@ -1,6 +1,5 @@
 /* db.c - opening, schema migration, statement cache and transactions. */
 #include "config.h"
-#include "sentiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +39,22 @@ int as_db_utc_offset(const as_db *db)
 int as_txn_depth(const as_db *db)
 {
     return db ? db->txn_depth : 0;
+}
+
+/* ---- data of other modules ---------------------------------------- */
+
+void *as__ext_get(const as_db *db, as__ext_slot slot)
+{
+    return db->ext[slot].ptr;
+}
+
+void as__ext_set(as_db *db, as__ext_slot slot, void *ptr, void (*destroy)(void *ptr))
+{
+    as__ext *e = &db->ext[slot];
+    if (e->ptr && e->destroy)
+        e->destroy(e->ptr);
+    e->ptr = ptr;
+    e->destroy = ptr ? destroy : NULL;
 }
 
 /* ---- statements ---------------------------------------------------- */
@@ -372,7 +387,8 @@ void as_close(as_db *db)
 {
     if (!db)
         return;
-    as__senti_cache_free(db->senti);
+    for (int i = 0; i < AS_EXT_LAST; i++)
+        as__ext_set(db, (as__ext_slot)i, NULL, NULL);
     for (int i = 0; i < db->ncache; i++)
         sqlite3_finalize(db->cache[i].stmt);
     if (db->sql) {

@@ -22,6 +22,19 @@
 
 enum { AS_STMT_CACHE = 64 };
 
+/* Per-handle data owned by other modules (caches built on first use).
+ * The handle only stores the pointer and calls the owner's destructor in
+ * as_close(); it knows nothing else about them. */
+typedef enum as__ext_slot {
+    AS_EXT_SENTIMENT,        /* lexicon trie + model table (sentiment.c) */
+    AS_EXT_LAST
+} as__ext_slot;
+
+typedef struct as__ext {
+    void *ptr;
+    void (*destroy)(void *ptr);
+} as__ext;
+
 struct as_db {
     sqlite3 *sql;
     char *path;
@@ -37,8 +50,15 @@ struct as_db {
         sqlite3_stmt *stmt;
     } cache[AS_STMT_CACHE];
     int ncache;
-    struct as__senti_cache *senti; /* sentiment lexicon + model (sentiment.c) */
+    as__ext ext[AS_EXT_LAST];
 };
+
+/* The data in a handle's slot, or NULL. */
+void *as__ext_get(const as_db *db, as__ext_slot slot);
+/* Store ptr in a slot with its destructor (called by as_close, or by the
+ * next as__ext_set on that slot).  The previous data, if any, is destroyed
+ * first; ptr NULL just empties the slot. */
+void as__ext_set(as_db *db, as__ext_slot slot, void *ptr, void (*destroy)(void *ptr));
 
 /* Record a failure: sets db->errmsg and returns status. */
 as_status as__fail(as_db *db, as_status status, const char *fmt, ...) AS_PRINTF(3, 4);

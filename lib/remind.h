@@ -81,7 +81,7 @@ typedef struct as__reminders_cfg {
 /* The placeholders a kind's templates may use (NULL-terminated). */
 extern const char *const *const as__remind_placeholders[AS_REMIND_NKINDS];
 
-/* Section parsers and destructors (registered in config.c). */
+/* Section parsers and destructors (registered in config_sections.c). */
 void as__segments_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
 void as__segments_free(as_config *cfg);
 void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);

@@ -1,4 +1,4 @@
-/* remind_cfg.c - the segments, tiers and reminders configuration sections:
+/* remind_config.c - the segments, tiers and reminders configuration sections:
  * the condition compiler and the message templates. */
 #include "remind.h"
 

@@ -250,7 +250,7 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
     sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        snprintf(ref, refsz, "%s", (const char *)sqlite3_column_text(st, 0));
+        as__column_copy(st, 0, ref, refsz);
         sqlite3_reset(st);
         return AS_OK;   /* escalated before: never twice */
     }
@@ -463,26 +463,18 @@ static as_status derive(as_db *db, fb_import *fi, fb_row *r)
     return AS_OK;
 }
 
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* Bind ?2..?18 (everything but the key ?1 and the times). */
 static void bind_row(sqlite3_stmt *st, const fb_row *r, const char *reasons)
 {
-    bind_opt_text(st, 2, r->user_id);
-    bind_opt_text(st, 3, r->station_id);
+    as__bind_text_or_null(st, 2, r->user_id);
+    as__bind_text_or_null(st, 3, r->station_id);
     sqlite3_bind_int64(st, 4, r->submitted_at);
-    bind_opt_text(st, 5, r->channel);
-    bind_opt_text(st, 6, r->kind);
+    as__bind_text_or_null(st, 5, r->channel);
+    as__bind_text_or_null(st, 6, r->kind);
     if (r->overall)
         sqlite3_bind_int(st, 7, r->overall);
     sqlite3_bind_text(st, 8, r->stars, -1, SQLITE_STATIC);
-    bind_opt_text(st, 9, r->comment);
+    as__bind_text_or_null(st, 9, r->comment);
     sqlite3_bind_text(st, 10, r->extra, -1, SQLITE_STATIC);
     if (r->score >= 0)
         sqlite3_bind_double(st, 11, r->score);
@@ -539,7 +531,7 @@ static int diff_row(sqlite3_stmt *q, const fb_row *r, as_buf *old)
         if (i == 2)
             changed = sqlite3_column_int64(q, i) != r->submitted_at;
         else if (i == 5)
-            changed = (sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : sqlite3_column_int(q, i)) !=
+            changed = as__column_int_or(q, i, 0) !=
                       r->overall;
         else
             changed = !same_text(sqlite3_column_text(q, i), texts[i]);
@@ -607,7 +599,7 @@ static as_status update_row(as_db *db, fb_import *fi, const fb_row *r, int *foun
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
-    bind_opt_text(st, 2, r->user_id);
+    as__bind_text_or_null(st, 2, r->user_id);
     sqlite3_bind_int64(st, 3, fi->now);
     sqlite3_bind_text(st, 4, fi->old.data, -1, SQLITE_STATIC);
     as_status s = as__step_done(db, st, "recording a feedback change");
@@ -715,24 +707,19 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     " f.created_at, f.updated_at"                                                              \
     " FROM feedback f LEFT JOIN feedback_tickets t ON t.feedback_id = f.feedback_id"
 
-static const char *ctext(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
 static void fill(as_feedback *v, sqlite3_stmt *st)
 {
     memset(v, 0, sizeof *v);
-    v->feedback_id = ctext(st, 0);
-    v->user_id = ctext(st, 1);
-    v->station_id = ctext(st, 2);
+    v->feedback_id = as__column_text(st, 0);
+    v->user_id = as__column_text(st, 1);
+    v->station_id = as__column_text(st, 2);
     v->submitted_at = sqlite3_column_int64(st, 3);
-    v->channel = ctext(st, 4);
-    v->kind = ctext(st, 5);
+    v->channel = as__column_text(st, 4);
+    v->kind = as__column_text(st, 5);
     v->overall = sqlite3_column_int(st, 6);
-    v->stars = ctext(st, 7);
-    v->comment = ctext(st, 8);
-    v->extra = ctext(st, 9);
+    v->stars = as__column_text(st, 7);
+    v->comment = as__column_text(st, 8);
+    v->extra = as__column_text(st, 9);
     v->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
     v->score = sqlite3_column_double(st, 10);
     v->has_sentiment = sqlite3_column_type(st, 11) != SQLITE_NULL;
@@ -740,10 +727,10 @@ static void fill(as_feedback *v, sqlite3_stmt *st)
     v->sentiment_label = sqlite3_column_int(st, 12);
     v->urgency = sqlite3_column_int(st, 13);
     v->urgency_name = as__urgency_name(v->urgency);
-    v->reasons = ctext(st, 14);
+    v->reasons = as__column_text(st, 14);
     v->mismatch = sqlite3_column_int(st, 15);
     v->suggestion = sqlite3_column_int(st, 16);
-    v->ticket_ref = ctext(st, 17);
+    v->ticket_ref = as__column_text(st, 17);
     v->revisions = sqlite3_column_int64(st, 18);
     v->created_at = sqlite3_column_int64(st, 19);
     v->updated_at = sqlite3_column_int64(st, 20);
@@ -933,9 +920,9 @@ as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedba
         return AS_DONE;
     if (rc != SQLITE_ROW)
         return as__sqlfail(it->db, rc, "reading feedback history");
-    it->view.feedback_id = ctext(it->st, 0);
+    it->view.feedback_id = as__column_text(it->st, 0);
     it->view.changed_at = sqlite3_column_int64(it->st, 1);
-    it->view.old = ctext(it->st, 2);
+    it->view.old = as__column_text(it->st, 2);
     *view = &it->view;
     return AS_OK;
 }
@@ -1030,7 +1017,7 @@ as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_
             }
             it->keys = k;
         }
-        char *key = as__strdup(ctext(st, 0) ? ctext(st, 0) : "(none)");
+        char *key = as__strdup(as__column_text(st, 0) ? as__column_text(st, 0) : "(none)");
         if (!key) {
             s = as__fail(db, AS_NOMEM, "out of memory");
             break;

@@ -86,6 +86,66 @@ as_status as__write_begin(as_db *db);
  * commit failure). */
 as_status as__write_end(as_db *db, as_status status);
 
+/* ---- small SQLite helpers (inline: import and read loops call them per
+ * row; the others are in sqlutil.c) --------------------------------- */
+
+/* Bind text s to parameter i, or NULL when s is NULL.  The text is not
+ * copied (SQLITE_STATIC): it must stay valid until the statement has been
+ * stepped, as it does when a caller binds and steps right away. */
+static inline void as__bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, i);
+}
+
+/* The same, but an empty string is no value either: NULL or "" bind NULL. */
+static inline void as__bind_nonempty_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    as__bind_text_or_null(stmt, i, s && s[0] ? s : NULL);
+}
+
+/* Bind v, or NULL when v is null_value (a sentinel such as INT64_MIN). */
+static inline void as__bind_int64_or_null(sqlite3_stmt *stmt, int i, int64_t v,
+                                          int64_t null_value)
+{
+    if (v == null_value)
+        sqlite3_bind_null(stmt, i);
+    else
+        sqlite3_bind_int64(stmt, i, v);
+}
+
+/* Column i as text (NULL for SQL NULL), borrowed until the next step or
+ * reset of stmt. */
+static inline const char *as__column_text(sqlite3_stmt *stmt, int i)
+{
+    return (const char *)sqlite3_column_text(stmt, i);
+}
+
+/* Column i as an integer, or null_value when it is SQL NULL. */
+static inline int64_t as__column_int64_or(sqlite3_stmt *stmt, int i, int64_t null_value)
+{
+    return sqlite3_column_type(stmt, i) == SQLITE_NULL ? null_value
+                                                       : sqlite3_column_int64(stmt, i);
+}
+
+static inline int as__column_int_or(sqlite3_stmt *stmt, int i, int null_value)
+{
+    return sqlite3_column_type(stmt, i) == SQLITE_NULL ? null_value : sqlite3_column_int(stmt, i);
+}
+
+/* A malloc'd copy of column i's text; SQL NULL (or no memory) gives NULL. */
+char *as__column_dup(sqlite3_stmt *stmt, int i);
+/* Copy column i's text into buf (size n, truncated, always terminated);
+ * SQL NULL gives "". */
+void as__column_copy(sqlite3_stmt *stmt, int i, char *buf, size_t n);
+
+/* Run sql (prepared for this call only, so that the statement cache may
+ * be used while the caller walks the result) with ?1 = arg and collect the
+ * first column of every row (malloc'd array; free it). */
+as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n);
+
 /* ---- memory -------------------------------------------------------- */
 
 char *as__strdup(const char *s);

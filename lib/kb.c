@@ -236,14 +236,6 @@ static void collect_problem(void *ctx, const char *field, const char *reason)
 
 /* ---- writing -------------------------------------------------------- */
 
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && v[0])
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static int same(const char *a, const char *b)
 {
     if (!a || !a[0])
@@ -307,7 +299,7 @@ static as_status kb_write(as_db *db, const kb_norm *n, int upsert, int64_t *id_o
                 sqlite3_bind_int64(s, 1, id);
                 sqlite3_bind_text(s, 2, ct, -1, SQLITE_STATIC);
                 sqlite3_bind_text(s, 3, cb, -1, SQLITE_STATIC);
-                bind_text_or_null(s, 4, cc);
+                as__bind_nonempty_or_null(s, 4, cc);
                 sqlite3_bind_text(s, 5, cg, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(s, 6, now);
                 st = as__step_done(db, s, "updating an article");
@@ -339,10 +331,10 @@ static as_status kb_write(as_db *db, const kb_norm *n, int upsert, int64_t *id_o
     sqlite3_stmt *s = as__stmt(db, ins_sql);
     if (!s)
         return AS_INTERNAL;
-    bind_text_or_null(s, 1, n->article_id);
+    as__bind_nonempty_or_null(s, 1, n->article_id);
     sqlite3_bind_text(s, 2, n->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, n->body, -1, SQLITE_STATIC);
-    bind_text_or_null(s, 4, n->category);
+    as__bind_nonempty_or_null(s, 4, n->category);
     sqlite3_bind_text(s, 5, n->tags ? n->tags : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, now);
     st = as__step_done(db, s, "adding an article");
@@ -475,7 +467,7 @@ as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *tic
         return as__write_end(db, AS_INTERNAL);
     sqlite3_bind_int64(s, 1, article_id);
     sqlite3_bind_text(s, 2, ticket_ref, -1, SQLITE_STATIC);
-    bind_text_or_null(s, 3, user_id);
+    as__bind_nonempty_or_null(s, 3, user_id);
     sqlite3_bind_int64(s, 4, at);
     st = as__step_done(db, s, "recording a resolution");
     st = as__write_end(db, st);

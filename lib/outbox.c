@@ -199,7 +199,7 @@ static as_status row_status(as_db *db, int64_t id, char *status, size_t n)
     int rc = sqlite3_step(s);
     as_status st = AS_OK;
     if (rc == SQLITE_ROW)
-        snprintf(status, n, "%s", (const char *)sqlite3_column_text(s, 0));
+        as__column_copy(s, 0, status, n);
     else if (rc == SQLITE_DONE)
         st = as__fail(db, AS_NOTFOUND, "no notification %lld in the outbox", (long long)id);
     else

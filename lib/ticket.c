@@ -183,66 +183,38 @@ static void trow_free(trow *r)
     memset(r, 0, sizeof *r);
 }
 
-static int64_t col64(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NIL : sqlite3_column_int64(st, i);
-}
-
-static char *coldup(sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? as__strdup(s) : NULL;
-}
-
-static void bind64(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v == NIL)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, v);
-}
-
-static void bindstr(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-
 static as_status fill_row(as_db *db, sqlite3_stmt *st, trow *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
-    snprintf(r->tracking, sizeof r->tracking, "%s", (const char *)sqlite3_column_text(st, 1));
-    r->user_id = coldup(st, 2);
-    r->queue = coldup(st, 3);
-    r->assignee = coldup(st, 4);
-    r->calendar = coldup(st, 5);
-    r->category = coldup(st, 6);
-    r->subject = coldup(st, 7);
+    as__column_copy(st, 1, r->tracking, sizeof r->tracking);
+    r->user_id = as__column_dup(st, 2);
+    r->queue = as__column_dup(st, 3);
+    r->assignee = as__column_dup(st, 4);
+    r->calendar = as__column_dup(st, 5);
+    r->category = as__column_dup(st, 6);
+    r->subject = as__column_dup(st, 7);
     r->status = as_ticket_status_parse((const char *)sqlite3_column_text(st, 8));
     r->severity = as__severity_index((const char *)sqlite3_column_text(st, 9));
     r->is_incident = sqlite3_column_int(st, 10);
-    r->incident_id = col64(st, 11);
-    r->merged_into = col64(st, 12);
-    r->related_id = col64(st, 13);
-    r->created_at = col64(st, 14);
-    r->first_response_at = col64(st, 15);
-    r->resolved_at = col64(st, 16);
-    r->closed_at = col64(st, 17);
-    r->eta = col64(st, 18);
-    r->resolutions = col64(st, 19);
+    r->incident_id = as__column_int64_or(st, 11, NIL);
+    r->merged_into = as__column_int64_or(st, 12, NIL);
+    r->related_id = as__column_int64_or(st, 13, NIL);
+    r->created_at = as__column_int64_or(st, 14, NIL);
+    r->first_response_at = as__column_int64_or(st, 15, NIL);
+    r->resolved_at = as__column_int64_or(st, 16, NIL);
+    r->closed_at = as__column_int64_or(st, 17, NIL);
+    r->eta = as__column_int64_or(st, 18, NIL);
+    r->resolutions = as__column_int64_or(st, 19, NIL);
     for (int k = 0; k < 2; k++) {
-        r->target[k] = col64(st, 20 + k);
-        r->due[k] = col64(st, 22 + k);
-        r->warn[k] = col64(st, 24 + k);
-        r->left[k] = col64(st, 26 + k);
-        r->met[k] = col64(st, 28 + k);
-        r->used[k] = col64(st, 30 + k);
+        r->target[k] = as__column_int64_or(st, 20 + k, NIL);
+        r->due[k] = as__column_int64_or(st, 22 + k, NIL);
+        r->warn[k] = as__column_int64_or(st, 24 + k, NIL);
+        r->left[k] = as__column_int64_or(st, 26 + k, NIL);
+        r->met[k] = as__column_int64_or(st, 28 + k, NIL);
+        r->used[k] = as__column_int64_or(st, 30 + k, NIL);
     }
-    r->sla_watch = col64(st, 32);
+    r->sla_watch = as__column_int64_or(st, 32, NIL);
     if (!r->user_id || !r->queue || !r->category || !r->subject || r->status < 0 ||
         r->severity < 0) {
         trow_free(r);
@@ -314,27 +286,27 @@ static as_status save(as_db *db, trow *r, int64_t now)
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, r->id);
-    bindstr(st, 2, r->queue);
-    bindstr(st, 3, r->assignee);
-    bindstr(st, 4, status_names[r->status]);
-    bindstr(st, 5, as__severity_names[r->severity]);
-    bind64(st, 6, r->incident_id);
-    bind64(st, 7, r->merged_into);
-    bind64(st, 8, r->related_id);
+    as__bind_text_or_null(st, 2, r->queue);
+    as__bind_text_or_null(st, 3, r->assignee);
+    as__bind_text_or_null(st, 4, status_names[r->status]);
+    as__bind_text_or_null(st, 5, as__severity_names[r->severity]);
+    as__bind_int64_or_null(st, 6, r->incident_id, NIL);
+    as__bind_int64_or_null(st, 7, r->merged_into, NIL);
+    as__bind_int64_or_null(st, 8, r->related_id, NIL);
     sqlite3_bind_int64(st, 9, now);
-    bind64(st, 10, r->first_response_at);
-    bind64(st, 11, r->resolved_at);
-    bind64(st, 12, r->closed_at);
-    bind64(st, 13, r->eta);
+    as__bind_int64_or_null(st, 10, r->first_response_at, NIL);
+    as__bind_int64_or_null(st, 11, r->resolved_at, NIL);
+    as__bind_int64_or_null(st, 12, r->closed_at, NIL);
+    as__bind_int64_or_null(st, 13, r->eta, NIL);
     sqlite3_bind_int64(st, 14, r->resolutions);
     for (int k = 0; k < 2; k++) {
-        bind64(st, 15 + k, r->due[k]);
-        bind64(st, 17 + k, r->warn[k]);
-        bind64(st, 19 + k, r->left[k]);
-        bind64(st, 21 + k, r->met[k]);
-        bind64(st, 23 + k, r->used[k]);
+        as__bind_int64_or_null(st, 15 + k, r->due[k], NIL);
+        as__bind_int64_or_null(st, 17 + k, r->warn[k], NIL);
+        as__bind_int64_or_null(st, 19 + k, r->left[k], NIL);
+        as__bind_int64_or_null(st, 21 + k, r->met[k], NIL);
+        as__bind_int64_or_null(st, 23 + k, r->used[k], NIL);
     }
-    bind64(st, 25, r->sla_watch);
+    as__bind_int64_or_null(st, 25, r->sla_watch, NIL);
     return as__step_done(db, st, "updating a ticket");
 }
 
@@ -348,14 +320,14 @@ static as_status add_event(as_db *db, const trow *r, int64_t at, const char *act
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, r->id);
-    bindstr(st, 2, r->user_id);
+    as__bind_text_or_null(st, 2, r->user_id);
     sqlite3_bind_int64(st, 3, at);
-    bindstr(st, 4, actor ? actor : "system");
-    bindstr(st, 5, kind);
-    bindstr(st, 6, from >= 0 ? status_names[from] : NULL);
-    bindstr(st, 7, to >= 0 ? status_names[to] : NULL);
+    as__bind_text_or_null(st, 4, actor ? actor : "system");
+    as__bind_text_or_null(st, 5, kind);
+    as__bind_text_or_null(st, 6, from >= 0 ? status_names[from] : NULL);
+    as__bind_text_or_null(st, 7, to >= 0 ? status_names[to] : NULL);
     sqlite3_bind_int(st, 8, public);
-    bindstr(st, 9, text);
+    as__bind_text_or_null(st, 9, text);
     return as__step_done(db, st, "recording a ticket event");
 }
 
@@ -664,28 +636,28 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         goto out;
     }
     sqlite3_bind_int64(st, 1, id);
-    bindstr(st, 2, r.tracking);
-    bindstr(st, 3, in->user_id);
-    bindstr(st, 4, in->channel);
-    bindstr(st, 5, category);
-    bindstr(st, 6, subject);
-    bindstr(st, 7, body);
-    bindstr(st, 8, as__severity_names[sev]);
-    bindstr(st, 9, q);
-    bindstr(st, 10, a);
-    bindstr(st, 11, status_names[r.status]);
+    as__bind_text_or_null(st, 2, r.tracking);
+    as__bind_text_or_null(st, 3, in->user_id);
+    as__bind_text_or_null(st, 4, in->channel);
+    as__bind_text_or_null(st, 5, category);
+    as__bind_text_or_null(st, 6, subject);
+    as__bind_text_or_null(st, 7, body);
+    as__bind_text_or_null(st, 8, as__severity_names[sev]);
+    as__bind_text_or_null(st, 9, q);
+    as__bind_text_or_null(st, 10, a);
+    as__bind_text_or_null(st, 11, status_names[r.status]);
     sqlite3_bind_int(st, 12, r.is_incident);
-    bind64(st, 13, related);
-    bindstr(st, 14, rule ? rule->name : NULL);
+    as__bind_int64_or_null(st, 13, related, NIL);
+    as__bind_text_or_null(st, 14, rule ? rule->name : NULL);
     sqlite3_bind_int64(st, 15, t);
-    bindstr(st, 16, lv->calendar);
+    as__bind_text_or_null(st, 16, lv->calendar);
     sqlite3_bind_int64(st, 17, r.target[0]);
     sqlite3_bind_int64(st, 18, r.target[1]);
-    bind64(st, 19, r.due[0]);
-    bind64(st, 20, r.due[1]);
-    bind64(st, 21, r.warn[0]);
-    bind64(st, 22, r.warn[1]);
-    bind64(st, 23, r.sla_watch);
+    as__bind_int64_or_null(st, 19, r.due[0], NIL);
+    as__bind_int64_or_null(st, 20, r.due[1], NIL);
+    as__bind_int64_or_null(st, 21, r.warn[0], NIL);
+    as__bind_int64_or_null(st, 22, r.warn[1], NIL);
+    as__bind_int64_or_null(st, 23, r.sla_watch, NIL);
     if ((s = as__step_done(db, st, "opening a ticket")) != AS_OK)
         goto out;
     r.user_id = (char *)in->user_id;
@@ -722,38 +694,6 @@ as_status as_ticket_open(as_db *db, const as_ticket_input *in, char tracking[AS_
 }
 
 /* ---- changes ------------------------------------------------------- */
-
-as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n)
-{
-    *ids = NULL;
-    *n = 0;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "preparing a query");
-    sqlite3_bind_int64(q, 1, arg);
-    size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *p = realloc(*ids, cap * sizeof *p);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *ids = p;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-        return as__sqlfail(db, rc, "reading ticket ids");
-    }
-    return AS_OK;
-}
 
 static const as_ticket_action no_action = AS_TICKET_ACTION_INIT;
 
@@ -945,10 +885,10 @@ static as_status resolve_row(as_db *db, trow *r, int64_t t, const char *by, cons
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, r->id);
-    bindstr(st, 2, r->user_id);
+    as__bind_text_or_null(st, 2, r->user_id);
     sqlite3_bind_int64(st, 3, r->resolutions);
-    bindstr(st, 4, r->assignee);
-    bindstr(st, 5, r->queue);
+    as__bind_text_or_null(st, 4, r->assignee);
+    as__bind_text_or_null(st, 5, r->queue);
     sqlite3_bind_int64(st, 6, t);
     sqlite3_bind_int64(st, 7, t + (cfg ? cfg->survey_within : 86400));
     if ((s = as__step_done(db, st, "making a survey due")) != AS_OK)
@@ -1028,8 +968,8 @@ static as_status open_linked(as_db *db, trow *r, const char *by, int64_t t, cons
     sqlite3_bind_int64(st, 1, r->id);
     char *channel = NULL, *body = NULL;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        channel = coldup(st, 0);
-        body = coldup(st, 1);
+        channel = as__column_dup(st, 0);
+        body = as__column_dup(st, 1);
     }
     sqlite3_reset(st);
     char *subject = as__printf("%s %s: %s", prefix, r->tracking, r->subject);
@@ -1243,7 +1183,7 @@ as_status as__ticket_rederive(as_db *db, int64_t id)
         s = AS_INTERNAL;
     } else {
         sqlite3_bind_int64(st, 1, id);
-        bind64(st, 2, r.sla_watch);
+        as__bind_int64_or_null(st, 2, r.sla_watch, NIL);
         s = as__step_done(db, st, "updating a ticket");
     }
     trow_free(&r);
@@ -1304,18 +1244,18 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **r
         as__sla_row *row = &out[n++];
         memset(row, 0, sizeof *row);
         row->id = sqlite3_column_int64(q, 0);
-        row->user_id = coldup(q, 1);
-        row->tracking = coldup(q, 6);
-        row->severity = coldup(q, 7);
-        row->queue = coldup(q, 8);
-        row->assignee = coldup(q, 9);
+        row->user_id = as__column_dup(q, 1);
+        row->tracking = as__column_dup(q, 6);
+        row->severity = as__column_dup(q, 7);
+        row->queue = as__column_dup(q, 8);
+        row->assignee = as__column_dup(q, 9);
         if (!row->user_id || !row->tracking || !row->severity || !row->queue) {
             s = as__fail(db, AS_NOMEM, "out of memory");
             break;
         }
         for (int c = 0; c < 2 && s == AS_OK; c++) {
-            row->due[c] = col64(q, 2 + 2 * c);
-            row->warn[c] = col64(q, 3 + 2 * c);
+            row->due[c] = as__column_int64_or(q, 2 + 2 * c, NIL);
+            row->warn[c] = as__column_int64_or(q, 3 + 2 * c, NIL);
             if (row->due[c] == NIL)
                 continue;
             for (int kind = 0; kind < 2 && s == AS_OK; kind++) {
@@ -1327,9 +1267,9 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **r
                     break;
                 }
                 sqlite3_bind_int64(st, 1, row->id);
-                bindstr(st, 2, row->user_id);
-                bindstr(st, 3, clocks[c]);
-                bindstr(st, 4, kind ? "breached" : "at_risk");
+                as__bind_text_or_null(st, 2, row->user_id);
+                as__bind_text_or_null(st, 3, clocks[c]);
+                as__bind_text_or_null(st, 4, kind ? "breached" : "at_risk");
                 sqlite3_bind_int64(st, 5, row->due[c]);
                 sqlite3_bind_int64(st, 6, t);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
@@ -1343,9 +1283,9 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **r
                 char msg[80];
                 snprintf(msg, sizeof msg, "%s %s", clocks[c], kind ? "breached" : "at risk");
                 sqlite3_bind_int64(st, 1, row->id);
-                bindstr(st, 2, row->user_id);
+                as__bind_text_or_null(st, 2, row->user_id);
                 sqlite3_bind_int64(st, 3, t);
-                bindstr(st, 4, msg);
+                as__bind_text_or_null(st, 4, msg);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
                 (*recorded)++;
@@ -1414,9 +1354,9 @@ as_status as_survey_record(as_db *db, const char *tracking, int score, const cha
         } else {
             sqlite3_bind_int64(st, 1, sid);
             sqlite3_bind_int(st, 2, score);
-            bindstr(st, 3, text);
+            as__bind_text_or_null(st, 3, text);
             sqlite3_bind_int64(st, 4, t);
-            bindstr(st, 5, made[0] ? made : NULL);
+            as__bind_text_or_null(st, 5, made[0] ? made : NULL);
             s = as__step_done(db, st, "recording a survey");
         }
     }

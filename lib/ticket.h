@@ -52,10 +52,6 @@ void as__ticket_cfg_free(as_config *cfg);
 extern const char *const as__severity_names[AS__NLEVELS];
 int as__severity_index(const char *name);   /* -1 when unknown */
 
-/* Run sql with ?1 = arg and collect the first column of every row
- * (malloc'd array; free it). */
-as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n);
-
 /* One ticket at risk or in breach, as the sweep saw it. */
 typedef struct as__sla_row {
     int64_t id;

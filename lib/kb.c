@@ -660,24 +660,16 @@ static int fts_quote(as_buf *b, const char *s, size_t n)
     return rc ? rc : as__buf_addc(b, '"');
 }
 
-/* Decode one UTF-8 sequence of valid text; returns its length. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+/* The character at s (s < end) and its length, through the one decoder
+ * (as__utf8_decode).  kb text is validated on input; should an invalid
+ * byte appear anyway, it is taken alone as U+FFFD, never reading past end. */
+static inline size_t next_char(const unsigned char *s, const unsigned char *end, uint32_t *cp)
 {
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0) {
-        *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-        return 2;
-    }
-    if ((s[0] & 0xF0) == 0xE0) {
-        *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-          (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
-    return 4;
+    size_t k = as__utf8_decode(s, (size_t)(end - s), cp);
+    if (k)
+        return k;
+    *cp = 0xFFFD;
+    return 1;
 }
 
 static int is_space(uint32_t c)
@@ -765,10 +757,11 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
     kb_term terms[AS__KB_MAX_TERMS];
     int nterms = 0, all_long = 1;
     const unsigned char *s = (const unsigned char *)norm;
+    const unsigned char *end = s + strlen(norm);
     size_t total_chars = 0;
     while (*s) {
         uint32_t cp;
-        size_t k = utf8_next(s, &cp);
+        size_t k = next_char(s, end, &cp);
         if (is_space(cp)) {
             s += k;
             continue;
@@ -776,7 +769,7 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
         const unsigned char *start = s;
         size_t chars = 0;
         while (*s) {
-            k = utf8_next(s, &cp);
+            k = next_char(s, end, &cp);
             if (is_space(cp))
                 break;
             s += k;
@@ -896,11 +889,12 @@ as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const
     as_buf match = {0};
     int ngrams = 0, oom = 0;
     const unsigned char *s = (const unsigned char *)norm;
+    const unsigned char *end = s + strlen(norm);
     const unsigned char *run[3] = {NULL, NULL, NULL};   /* the last three characters */
     int inrun = 0;
     while (*s && ngrams < AS__KB_MAX_GRAMS && !oom) {
         uint32_t cp;
-        size_t k = utf8_next(s, &cp);
+        size_t k = next_char(s, end, &cp);
         if (is_break(cp)) {
             inrun = 0;
             s += k;

@@ -20,7 +20,12 @@
 
 /* ---- the handle ---------------------------------------------------- */
 
-enum { AS_STMT_CACHE = 64 };
+/* A cached statement: the SQL text's address is the key, so only static
+ * SQL strings go through as__stmt(). */
+typedef struct as__stmt_slot {
+    const char *key;         /* NULL: empty slot */
+    sqlite3_stmt *stmt;
+} as__stmt_slot;
 
 /* Per-handle data owned by other modules (caches built on first use).
  * The handle only stores the pointer and calls the owner's destructor in
@@ -45,11 +50,9 @@ struct as_db {
     const as_config *config; /* the caller's (borrowed) or own_config */
     as_config *own_config;   /* the built-in defaults, when no config was given */
     int schema_version;
-    struct {
-        const char *key;     /* the SQL text's address: statements are static strings */
-        sqlite3_stmt *stmt;
-    } cache[AS_STMT_CACHE];
-    int ncache;
+    as__stmt_slot *cache;    /* open addressing by address, linear probing; never evicts */
+    size_t cache_cap;        /* slots: 0 or a power of two */
+    size_t ncache;           /* statements held (at most half the slots) */
     as__ext ext[AS_EXT_LAST];
 };
 
@@ -72,7 +75,9 @@ as_status as__sqlfail(as_db *db, int rc, const char *context);
 as_status as__sqlstatus(int rc);
 
 /* A cached prepared statement for static SQL text (reset and cleared of
- * bindings).  Returns NULL and records the failure on error. */
+ * bindings), prepared on first use and kept until as_close (the cache
+ * grows; it never evicts).  sql must be a string with static storage: its
+ * address is the key.  Returns NULL and records the failure on error. */
 sqlite3_stmt *as__stmt(as_db *db, const char *sql);
 /* Execute SQL with no result rows; records failures. */
 as_status as__exec(as_db *db, const char *sql);

@@ -14,14 +14,16 @@ struct as_ticket_iter {
     as_ticket view;
 };
 
-static const char ticket_select[] =
-    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"
-    " t.queue, t.assignee, t.status, t.is_incident,"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"
-    " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at,"
-    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t";
+#define TICKET_SELECT                                                                           \
+    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"       \
+    " t.queue, t.assignee, t.status, t.is_incident,"                                            \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"                           \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"                           \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"                            \
+    " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at," \
+    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t"
+
+static const char ticket_select[] = TICKET_SELECT;
 
 static void ticket_view(sqlite3_stmt *st, as_ticket *v)
 {
@@ -178,18 +180,12 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
     if (as_tracking_check(tracking, num) != AS_OK)
         return as__fail(db, AS_INVALID,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
-    as_buf b = {0};
-    as__buf_adds(&b, ticket_select);
-    as__buf_adds(&b, " WHERE t.tracking = ?1");
-    if (!b.data)
-        return as__fail(db, AS_NOMEM, "out of memory");
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, b.data, -1, &st, NULL);
-    as__buf_free(&b);
-    if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "reading a ticket");
+    static const char sql[] = TICKET_SELECT " WHERE t.tracking = ?1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
     sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     as_status s = AS_OK;
     if (rc == SQLITE_ROW) {
         as_ticket v;
@@ -223,7 +219,7 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
     } else {
         s = as__sqlfail(db, rc, "reading a ticket");
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s == AS_OK)
         as__ok(db);
     return s;

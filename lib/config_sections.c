@@ -108,6 +108,7 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
         return AS_NOMEM;
     cfg->source = as__strdup(name ? name : "(built-in defaults)");
     cfg->business.utc_offset = 480;
+    cfg->outbox.max_attempts = 10;
     int seen[NSECTIONS] = {0};
     as__cfgctx c = {.file = cfg->source};
     size_t bad;

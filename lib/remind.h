@@ -66,7 +66,6 @@ typedef struct as__rule {
 typedef struct as__reminders_cfg {
     int64_t cap_count;       /* 0: no cap */
     int64_t cap_window;      /* seconds */
-    int64_t max_attempts;    /* outbox: pulls before a row is dead */
     as__rule rule[AS_REMIND_NKINDS];
     int64_t maint_every_km, maint_every_s, maint_lead_km, maint_lead_s;
     int64_t refuel_min_fillups;

@@ -114,16 +114,6 @@ void as_feedback_iter_free(as_feedback_iter *it)
     free(it);
 }
 
-static char *dup_or_null(const char *s, int *failed)
-{
-    if (!s)
-        return NULL;
-    char *d = as__strdup(s);
-    if (!d)
-        *failed = 1;
-    return d;
-}
-
 void as_feedback_free(as_feedback *fb)
 {
     if (!fb)
@@ -158,16 +148,16 @@ as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id)
     int failed = !fb;
     if (fb) {
         *fb = *v;
-        fb->feedback_id = dup_or_null(v->feedback_id, &failed);
-        fb->user_id = dup_or_null(v->user_id, &failed);
-        fb->station_id = dup_or_null(v->station_id, &failed);
-        fb->channel = dup_or_null(v->channel, &failed);
-        fb->kind = dup_or_null(v->kind, &failed);
-        fb->stars = dup_or_null(v->stars, &failed);
-        fb->comment = dup_or_null(v->comment, &failed);
-        fb->extra = dup_or_null(v->extra, &failed);
-        fb->reasons = dup_or_null(v->reasons, &failed);
-        fb->ticket_ref = dup_or_null(v->ticket_ref, &failed);
+        fb->feedback_id = as__strdup_opt(v->feedback_id, &failed);
+        fb->user_id = as__strdup_opt(v->user_id, &failed);
+        fb->station_id = as__strdup_opt(v->station_id, &failed);
+        fb->channel = as__strdup_opt(v->channel, &failed);
+        fb->kind = as__strdup_opt(v->kind, &failed);
+        fb->stars = as__strdup_opt(v->stars, &failed);
+        fb->comment = as__strdup_opt(v->comment, &failed);
+        fb->extra = as__strdup_opt(v->extra, &failed);
+        fb->reasons = as__strdup_opt(v->reasons, &failed);
+        fb->ticket_ref = as__strdup_opt(v->ticket_ref, &failed);
     }
     as_feedback_iter_free(it);
     if (failed) {

@@ -155,6 +155,9 @@ as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids
 
 char *as__strdup(const char *s);
 char *as__strndup(const char *s, size_t n);
+/* A copy of s, NULL staying NULL; sets *failed when out of memory (for
+ * copying a record's strings and checking once). */
+char *as__strdup_opt(const char *s, int *failed);
 /* malloc'd printf. */
 char *as__printf(const char *fmt, ...) AS_PRINTF(1, 2);
 

@@ -149,16 +149,6 @@ void as_ticket_iter_free(as_ticket_iter *it)
     free(it);
 }
 
-static const char *dupnull(const char *s, int *bad)
-{
-    if (!s)
-        return NULL;
-    char *d = as__strdup(s);
-    if (!d)
-        *bad = 1;
-    return d;
-}
-
 void as_ticket_free(as_ticket *t)
 {
     if (!t)
@@ -194,19 +184,19 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
         int bad = !t;
         if (t) {
             *t = v;
-            t->tracking = dupnull(v.tracking, &bad);
-            t->user_id = dupnull(v.user_id, &bad);
-            t->channel = dupnull(v.channel, &bad);
-            t->category = dupnull(v.category, &bad);
-            t->subject = dupnull(v.subject, &bad);
-            t->body = dupnull(v.body, &bad);
-            t->severity = dupnull(v.severity, &bad);
-            t->queue = dupnull(v.queue, &bad);
-            t->assignee = dupnull(v.assignee, &bad);
-            t->incident = dupnull(v.incident, &bad);
-            t->merged_into = dupnull(v.merged_into, &bad);
-            t->related = dupnull(v.related, &bad);
-            t->rule = dupnull(v.rule, &bad);
+            t->tracking = as__strdup_opt(v.tracking, &bad);
+            t->user_id = as__strdup_opt(v.user_id, &bad);
+            t->channel = as__strdup_opt(v.channel, &bad);
+            t->category = as__strdup_opt(v.category, &bad);
+            t->subject = as__strdup_opt(v.subject, &bad);
+            t->body = as__strdup_opt(v.body, &bad);
+            t->severity = as__strdup_opt(v.severity, &bad);
+            t->queue = as__strdup_opt(v.queue, &bad);
+            t->assignee = as__strdup_opt(v.assignee, &bad);
+            t->incident = as__strdup_opt(v.incident, &bad);
+            t->merged_into = as__strdup_opt(v.merged_into, &bad);
+            t->related = as__strdup_opt(v.related, &bad);
+            t->rule = as__strdup_opt(v.rule, &bad);
         }
         if (bad) {
             as_ticket_free(t);

@@ -79,6 +79,13 @@ typedef struct as__business_cfg {
     int utc_offset;          /* minutes east of UTC */
 } as__business_cfg;
 
+/* The outbox's settings (read by the reminders section's parser, whose
+ * key reminders.outbox_max_attempts sets it; here so that the outbox does
+ * not depend on the reminders module). */
+typedef struct as__outbox_cfg {
+    int64_t max_attempts;    /* pulls before a row is dead */
+} as__outbox_cfg;
+
 struct as__calendars;
 struct as__feedback_cfg;
 struct as__alerts_cfg;
@@ -92,6 +99,7 @@ struct as__reminders_cfg;
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
     as__business_cfg business;
+    as__outbox_cfg outbox;
     struct as__calendars *calendars;  /* calendar.c: the calendars section */
     struct as__feedback_cfg *feedback;   /* lib/feedback.h */
     struct as__alerts_cfg *alerts;       /* lib/feedback.h */

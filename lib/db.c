@@ -1,6 +1,5 @@
 /* db.c - opening, schema migration, statement cache and transactions. */
 #include "config.h"
-#include "sentiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,16 +41,67 @@ int as_txn_depth(const as_db *db)
     return db ? db->txn_depth : 0;
 }
 
+/* ---- data of other modules ---------------------------------------- */
+
+void *as__ext_get(const as_db *db, as__ext_slot slot)
+{
+    return db->ext[slot].ptr;
+}
+
+void as__ext_set(as_db *db, as__ext_slot slot, void *ptr, void (*destroy)(void *ptr))
+{
+    as__ext *e = &db->ext[slot];
+    if (e->ptr && e->destroy)
+        e->destroy(e->ptr);
+    e->ptr = ptr;
+    e->destroy = ptr ? destroy : NULL;
+}
+
 /* ---- statements ---------------------------------------------------- */
+
+enum { STMT_CACHE_MIN = 128 };
+
+/* The first slot to probe for key in a table of cap (a power of two) slots:
+ * Fibonacci hashing of the address (its low bits are alignment). */
+static size_t stmt_hash(const char *key, size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)key * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* Double the table (or make the first one); 0 ok, -1 no memory. */
+static int stmt_cache_grow(as_db *db)
+{
+    size_t cap = db->cache_cap ? db->cache_cap * 2 : STMT_CACHE_MIN;
+    as__stmt_slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < db->cache_cap; i++) {
+        if (!db->cache[i].key)
+            continue;
+        size_t j = stmt_hash(db->cache[i].key, cap);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = db->cache[i];
+    }
+    free(db->cache);
+    db->cache = slots;
+    db->cache_cap = cap;
+    return 0;
+}
 
 sqlite3_stmt *as__stmt(as_db *db, const char *sql)
 {
-    for (int i = 0; i < db->ncache; i++) {
-        if (db->cache[i].key == sql) {
-            sqlite3_stmt *st = db->cache[i].stmt;
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            return st;
+    size_t i = 0;
+    if (db->cache_cap) {
+        for (i = stmt_hash(sql, db->cache_cap); db->cache[i].key;
+             i = (i + 1) & (db->cache_cap - 1)) {
+            if (db->cache[i].key == sql) {
+                sqlite3_stmt *st = db->cache[i].stmt;
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                return st;
+            }
         }
     }
     sqlite3_stmt *st = NULL;
@@ -60,18 +110,20 @@ sqlite3_stmt *as__stmt(as_db *db, const char *sql)
         as__sqlfail(db, rc, "preparing a statement");
         return NULL;
     }
-    if (db->ncache < AS_STMT_CACHE) {
-        db->cache[db->ncache].key = sql;
-        db->cache[db->ncache].stmt = st;
-        db->ncache++;
-    } else {
-        /* The cache is full: evict the oldest entry (a sign that the
-         * cache should grow, never a failure). */
-        sqlite3_finalize(db->cache[0].stmt);
-        memmove(&db->cache[0], &db->cache[1], sizeof db->cache[0] * (AS_STMT_CACHE - 1));
-        db->cache[AS_STMT_CACHE - 1].key = sql;
-        db->cache[AS_STMT_CACHE - 1].stmt = st;
+    /* Keep the table at most half full (short probe runs). */
+    if (2 * (db->ncache + 1) > db->cache_cap) {
+        if (stmt_cache_grow(db) < 0) {
+            sqlite3_finalize(st);
+            as__fail(db, AS_NOMEM, "out of memory");
+            return NULL;
+        }
+        i = stmt_hash(sql, db->cache_cap);
+        while (db->cache[i].key)
+            i = (i + 1) & (db->cache_cap - 1);
     }
+    db->cache[i].key = sql;
+    db->cache[i].stmt = st;
+    db->ncache++;
     return st;
 }
 
@@ -372,9 +424,11 @@ void as_close(as_db *db)
 {
     if (!db)
         return;
-    as__senti_cache_free(db->senti);
-    for (int i = 0; i < db->ncache; i++)
+    for (int i = 0; i < AS_EXT_LAST; i++)
+        as__ext_set(db, (as__ext_slot)i, NULL, NULL);
+    for (size_t i = 0; i < db->cache_cap; i++)
         sqlite3_finalize(db->cache[i].stmt);
+    free(db->cache);
     if (db->sql) {
         if (!sqlite3_get_autocommit(db->sql))
             sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);

@@ -55,7 +55,7 @@ static as_status sugg_load(as_db *db, sugg_set *ss)
         g->anonymous = !u;
         g->user = u ? as__strdup(u) : as__printf("#%s", (const char *)sqlite3_column_text(st, 1));
         g->at = sqlite3_column_int64(st, 2);
-        g->text = as__strdup((const char *)sqlite3_column_text(st, 3));
+        g->text = as__column_dup(st, 3);
         ss->n++;
         if (!g->user || !g->text)
             goto nomem;
@@ -370,7 +370,7 @@ as_status as_demand_iter_new(as_demand_iter **out, as_db *db, int64_t limit)
         }
         sqlite3_bind_text(st, 1, it->rows[i].topic, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            it->rows[i].backlog = as__strdup((const char *)sqlite3_column_text(st, 0));
+            it->rows[i].backlog = as__column_dup(st, 0);
             it->rows[i].view.backlog_id = it->rows[i].backlog;
             it->rows[i].view.shipped_at = sqlite3_column_int64(st, 1);
         }
@@ -542,7 +542,7 @@ as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t 
     sqlite3_bind_text(st, 1, backlog_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         char **p = realloc(topics, (nt + 1) * sizeof *p);
-        if (!p || !(p[nt] = as__strdup((const char *)sqlite3_column_text(st, 0)))) {
+        if (!p || !(p[nt] = as__column_dup(st, 0))) {
             if (p)
                 topics = p;
             s = as__fail(db, AS_NOMEM, "out of memory");

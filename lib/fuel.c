@@ -905,8 +905,7 @@ as_status as_profile_get(as_profile **out, as_db *db, const char *user_id)
             p->fillups = sqlite3_column_int64(s, 1);
             p->first_at = sqlite3_column_int64(s, 2);
             p->last_at = sqlite3_column_int64(s, 3);
-            p->median_interval_s =
-                sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 4);
+            p->median_interval_s = as__column_int64_or(s, 4, -1);
             p->litres_ml_per_fill = sqlite3_column_int64(s, 5);
             p->stations = sqlite3_column_int64(s, 8);
             p->cities = sqlite3_column_int64(s, 9);
@@ -916,8 +915,7 @@ as_status as_profile_get(as_profile **out, as_db *db, const char *user_id)
             p->points = sqlite3_column_int64(s, 13);
             p->refreshed_at = sqlite3_column_int64(s, 16);
             p->last_service_at = sqlite3_column_int64(s, 17);
-            p->last_service_km =
-                sqlite3_column_type(s, 18) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 18);
+            p->last_service_km = as__column_int64_or(s, 18, -1);
             *out = p;
         }
     }

@@ -20,7 +20,25 @@
 
 /* ---- the handle ---------------------------------------------------- */
 
-enum { AS_STMT_CACHE = 64 };
+/* A cached statement: the SQL text's address is the key, so only static
+ * SQL strings go through as__stmt(). */
+typedef struct as__stmt_slot {
+    const char *key;         /* NULL: empty slot */
+    sqlite3_stmt *stmt;
+} as__stmt_slot;
+
+/* Per-handle data owned by other modules (caches built on first use).
+ * The handle only stores the pointer and calls the owner's destructor in
+ * as_close(); it knows nothing else about them. */
+typedef enum as__ext_slot {
+    AS_EXT_SENTIMENT,        /* lexicon trie + model table (sentiment.c) */
+    AS_EXT_LAST
+} as__ext_slot;
+
+typedef struct as__ext {
+    void *ptr;
+    void (*destroy)(void *ptr);
+} as__ext;
 
 struct as_db {
     sqlite3 *sql;
@@ -32,13 +50,18 @@ struct as_db {
     const as_config *config; /* the caller's (borrowed) or own_config */
     as_config *own_config;   /* the built-in defaults, when no config was given */
     int schema_version;
-    struct {
-        const char *key;     /* the SQL text's address: statements are static strings */
-        sqlite3_stmt *stmt;
-    } cache[AS_STMT_CACHE];
-    int ncache;
-    struct as__senti_cache *senti; /* sentiment lexicon + model (sentiment.c) */
+    as__stmt_slot *cache;    /* open addressing by address, linear probing; never evicts */
+    size_t cache_cap;        /* slots: 0 or a power of two */
+    size_t ncache;           /* statements held (at most half the slots) */
+    as__ext ext[AS_EXT_LAST];
 };
+
+/* The data in a handle's slot, or NULL. */
+void *as__ext_get(const as_db *db, as__ext_slot slot);
+/* Store ptr in a slot with its destructor (called by as_close, or by the
+ * next as__ext_set on that slot).  The previous data, if any, is destroyed
+ * first; ptr NULL just empties the slot. */
+void as__ext_set(as_db *db, as__ext_slot slot, void *ptr, void (*destroy)(void *ptr));
 
 /* Record a failure: sets db->errmsg and returns status. */
 as_status as__fail(as_db *db, as_status status, const char *fmt, ...) AS_PRINTF(3, 4);
@@ -52,7 +75,9 @@ as_status as__sqlfail(as_db *db, int rc, const char *context);
 as_status as__sqlstatus(int rc);
 
 /* A cached prepared statement for static SQL text (reset and cleared of
- * bindings).  Returns NULL and records the failure on error. */
+ * bindings), prepared on first use and kept until as_close (the cache
+ * grows; it never evicts).  sql must be a string with static storage: its
+ * address is the key.  Returns NULL and records the failure on error. */
 sqlite3_stmt *as__stmt(as_db *db, const char *sql);
 /* Execute SQL with no result rows; records failures. */
 as_status as__exec(as_db *db, const char *sql);
@@ -66,10 +91,73 @@ as_status as__write_begin(as_db *db);
  * commit failure). */
 as_status as__write_end(as_db *db, as_status status);
 
+/* ---- small SQLite helpers (inline: import and read loops call them per
+ * row; the others are in sqlutil.c) --------------------------------- */
+
+/* Bind text s to parameter i, or NULL when s is NULL.  The text is not
+ * copied (SQLITE_STATIC): it must stay valid until the statement has been
+ * stepped, as it does when a caller binds and steps right away. */
+static inline void as__bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, i);
+}
+
+/* The same, but an empty string is no value either: NULL or "" bind NULL. */
+static inline void as__bind_nonempty_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    as__bind_text_or_null(stmt, i, s && s[0] ? s : NULL);
+}
+
+/* Bind v, or NULL when v is null_value (a sentinel such as INT64_MIN). */
+static inline void as__bind_int64_or_null(sqlite3_stmt *stmt, int i, int64_t v,
+                                          int64_t null_value)
+{
+    if (v == null_value)
+        sqlite3_bind_null(stmt, i);
+    else
+        sqlite3_bind_int64(stmt, i, v);
+}
+
+/* Column i as text (NULL for SQL NULL), borrowed until the next step or
+ * reset of stmt. */
+static inline const char *as__column_text(sqlite3_stmt *stmt, int i)
+{
+    return (const char *)sqlite3_column_text(stmt, i);
+}
+
+/* Column i as an integer, or null_value when it is SQL NULL. */
+static inline int64_t as__column_int64_or(sqlite3_stmt *stmt, int i, int64_t null_value)
+{
+    return sqlite3_column_type(stmt, i) == SQLITE_NULL ? null_value
+                                                       : sqlite3_column_int64(stmt, i);
+}
+
+static inline int as__column_int_or(sqlite3_stmt *stmt, int i, int null_value)
+{
+    return sqlite3_column_type(stmt, i) == SQLITE_NULL ? null_value : sqlite3_column_int(stmt, i);
+}
+
+/* A malloc'd copy of column i's text; SQL NULL (or no memory) gives NULL. */
+char *as__column_dup(sqlite3_stmt *stmt, int i);
+/* Copy column i's text into buf (size n, truncated, always terminated);
+ * SQL NULL gives "". */
+void as__column_copy(sqlite3_stmt *stmt, int i, char *buf, size_t n);
+
+/* Run sql (prepared for this call only, so that the statement cache may
+ * be used while the caller walks the result) with ?1 = arg and collect the
+ * first column of every row (malloc'd array; free it). */
+as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n);
+
 /* ---- memory -------------------------------------------------------- */
 
 char *as__strdup(const char *s);
 char *as__strndup(const char *s, size_t n);
+/* A copy of s, NULL staying NULL; sets *failed when out of memory (for
+ * copying a record's strings and checking once). */
+char *as__strdup_opt(const char *s, int *failed);
 /* malloc'd printf. */
 char *as__printf(const char *fmt, ...) AS_PRINTF(1, 2);
 

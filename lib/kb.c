@@ -236,14 +236,6 @@ static void collect_problem(void *ctx, const char *field, const char *reason)
 
 /* ---- writing -------------------------------------------------------- */
 
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && v[0])
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static int same(const char *a, const char *b)
 {
     if (!a || !a[0])
@@ -307,7 +299,7 @@ static as_status kb_write(as_db *db, const kb_norm *n, int upsert, int64_t *id_o
                 sqlite3_bind_int64(s, 1, id);
                 sqlite3_bind_text(s, 2, ct, -1, SQLITE_STATIC);
                 sqlite3_bind_text(s, 3, cb, -1, SQLITE_STATIC);
-                bind_text_or_null(s, 4, cc);
+                as__bind_nonempty_or_null(s, 4, cc);
                 sqlite3_bind_text(s, 5, cg, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(s, 6, now);
                 st = as__step_done(db, s, "updating an article");
@@ -339,10 +331,10 @@ static as_status kb_write(as_db *db, const kb_norm *n, int upsert, int64_t *id_o
     sqlite3_stmt *s = as__stmt(db, ins_sql);
     if (!s)
         return AS_INTERNAL;
-    bind_text_or_null(s, 1, n->article_id);
+    as__bind_nonempty_or_null(s, 1, n->article_id);
     sqlite3_bind_text(s, 2, n->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, n->body, -1, SQLITE_STATIC);
-    bind_text_or_null(s, 4, n->category);
+    as__bind_nonempty_or_null(s, 4, n->category);
     sqlite3_bind_text(s, 5, n->tags ? n->tags : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, now);
     st = as__step_done(db, s, "adding an article");
@@ -475,7 +467,7 @@ as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *tic
         return as__write_end(db, AS_INTERNAL);
     sqlite3_bind_int64(s, 1, article_id);
     sqlite3_bind_text(s, 2, ticket_ref, -1, SQLITE_STATIC);
-    bind_text_or_null(s, 3, user_id);
+    as__bind_nonempty_or_null(s, 3, user_id);
     sqlite3_bind_int64(s, 4, at);
     st = as__step_done(db, s, "recording a resolution");
     st = as__write_end(db, st);
@@ -668,24 +660,16 @@ static int fts_quote(as_buf *b, const char *s, size_t n)
     return rc ? rc : as__buf_addc(b, '"');
 }
 
-/* Decode one UTF-8 sequence of valid text; returns its length. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+/* The character at s (s < end) and its length, through the one decoder
+ * (as__utf8_decode).  kb text is validated on input; should an invalid
+ * byte appear anyway, it is taken alone as U+FFFD, never reading past end. */
+static inline size_t next_char(const unsigned char *s, const unsigned char *end, uint32_t *cp)
 {
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0) {
-        *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-        return 2;
-    }
-    if ((s[0] & 0xF0) == 0xE0) {
-        *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-          (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
-    return 4;
+    size_t k = as__utf8_decode(s, (size_t)(end - s), cp);
+    if (k)
+        return k;
+    *cp = 0xFFFD;
+    return 1;
 }
 
 static int is_space(uint32_t c)
@@ -773,10 +757,11 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
     kb_term terms[AS__KB_MAX_TERMS];
     int nterms = 0, all_long = 1;
     const unsigned char *s = (const unsigned char *)norm;
+    const unsigned char *end = s + strlen(norm);
     size_t total_chars = 0;
     while (*s) {
         uint32_t cp;
-        size_t k = utf8_next(s, &cp);
+        size_t k = next_char(s, end, &cp);
         if (is_space(cp)) {
             s += k;
             continue;
@@ -784,7 +769,7 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
         const unsigned char *start = s;
         size_t chars = 0;
         while (*s) {
-            k = utf8_next(s, &cp);
+            k = next_char(s, end, &cp);
             if (is_space(cp))
                 break;
             s += k;
@@ -904,11 +889,12 @@ as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const
     as_buf match = {0};
     int ngrams = 0, oom = 0;
     const unsigned char *s = (const unsigned char *)norm;
+    const unsigned char *end = s + strlen(norm);
     const unsigned char *run[3] = {NULL, NULL, NULL};   /* the last three characters */
     int inrun = 0;
     while (*s && ngrams < AS__KB_MAX_GRAMS && !oom) {
         uint32_t cp;
-        size_t k = utf8_next(s, &cp);
+        size_t k = next_char(s, end, &cp);
         if (is_break(cp)) {
             inrun = 0;
             s += k;

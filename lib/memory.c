@@ -15,6 +15,16 @@ char *as__strdup(const char *s)
     return s ? as__strndup(s, strlen(s)) : NULL;
 }
 
+char *as__strdup_opt(const char *s, int *failed)
+{
+    if (!s)
+        return NULL;
+    char *d = as__strdup(s);
+    if (!d)
+        *failed = 1;
+    return d;
+}
+
 char *as__strndup(const char *s, size_t n)
 {
     char *p = malloc(n + 1);

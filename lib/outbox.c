@@ -1,7 +1,9 @@
 /* outbox.c - the notification outbox (enqueue side; the integrator's
  * side follows). */
 #include "outbox.h"
+#include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 as_status as__outbox_enqueue(as_db *db, const as__outbox_msg *m, int *inserted)
@@ -51,11 +53,6 @@ as_status as__outbox_count_since(as_db *db, const char *user_id, int64_t from, i
 }
 
 /* ---- the integrator's side ------------------------------------------ */
-
-#include "config.h"
-#include "remind.h"
-
-#include <stdlib.h>
 
 struct as_outbox_iter {
     as_db *db;
@@ -199,7 +196,7 @@ static as_status row_status(as_db *db, int64_t id, char *status, size_t n)
     int rc = sqlite3_step(s);
     as_status st = AS_OK;
     if (rc == SQLITE_ROW)
-        snprintf(status, n, "%s", (const char *)sqlite3_column_text(s, 0));
+        as__column_copy(s, 0, status, n);
     else if (rc == SQLITE_DONE)
         st = as__fail(db, AS_NOTFOUND, "no notification %lld in the outbox", (long long)id);
     else
@@ -260,11 +257,10 @@ as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
         if (!s) {
             st = AS_INTERNAL;
         } else {
-            const as__reminders_cfg *r = as__db_config(db)->reminders;
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_int64(s, 2, now);
             sqlite3_bind_int64(s, 3, retry_in_s);
-            sqlite3_bind_int64(s, 4, r ? r->max_attempts : 10);
+            sqlite3_bind_int64(s, 4, as__db_config(db)->outbox.max_attempts);
             if (error)
                 sqlite3_bind_text(s, 5, error, -1, SQLITE_TRANSIENT);
             st = as__step_done(db, s, "failing a notification");

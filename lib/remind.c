@@ -20,7 +20,7 @@ static const int priority[AS_REMIND_NKINDS] = {AS__PRIO_SAFETY, AS__PRIO_SERVICE
 /*
  * The source query of each kind: one row per notification due at ?1, with
  * user_id, quiet_start, quiet_end, dedupe_key, payload and a column per
- * placeholder of the kind (remind_cfg.c).  ?2.. are the kind's numbers;
+ * placeholder of the kind (remind_config.c).  ?2.. are the kind's numbers;
  * ?9 is the business zone's offset in seconds.
  */
 static const char src_weather[] =

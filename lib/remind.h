@@ -66,7 +66,6 @@ typedef struct as__rule {
 typedef struct as__reminders_cfg {
     int64_t cap_count;       /* 0: no cap */
     int64_t cap_window;      /* seconds */
-    int64_t max_attempts;    /* outbox: pulls before a row is dead */
     as__rule rule[AS_REMIND_NKINDS];
     int64_t maint_every_km, maint_every_s, maint_lead_km, maint_lead_s;
     int64_t refuel_min_fillups;
@@ -81,7 +80,7 @@ typedef struct as__reminders_cfg {
 /* The placeholders a kind's templates may use (NULL-terminated). */
 extern const char *const *const as__remind_placeholders[AS_REMIND_NKINDS];
 
-/* Section parsers and destructors (registered in config.c). */
+/* Section parsers and destructors (registered in config_sections.c). */
 void as__segments_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
 void as__segments_free(as_config *cfg);
 void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);

@@ -115,10 +115,14 @@ void as__senti_cache_free(as__senti_cache *c)
     free(c);
 }
 
+static void senti_cache_destroy(void *c)
+{
+    as__senti_cache_free(c);
+}
+
 void as__sentiment_invalidate(as_db *db)
 {
-    as__senti_cache_free(db->senti);
-    db->senti = NULL;
+    as__ext_set(db, AS_EXT_SENTIMENT, NULL, NULL);
 }
 
 /* A growing list of terms while the lexicon is read. */
@@ -469,8 +473,9 @@ static as_status load_model(as_db *db, as__senti_cache *c)
 
 as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
 {
-    if (db->senti) {
-        *out = db->senti;
+    const as__senti_cache *cached = as__ext_get(db, AS_EXT_SENTIMENT);
+    if (cached) {
+        *out = cached;
         return AS_OK;
     }
     as__senti_cache *c = calloc(1, sizeof *c);
@@ -492,7 +497,7 @@ as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
             as__fail(db, st, "sentiment: out of memory loading the lexicon and model");
         return st;
     }
-    db->senti = c;
+    as__ext_set(db, AS_EXT_SENTIMENT, c, senti_cache_destroy);
     *out = c;
     return AS_OK;
 }

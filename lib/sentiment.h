@@ -22,7 +22,7 @@ as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__senti
 typedef struct as__senti_cache as__senti_cache;
 /* Drop the handle's cache (after the lexicon or model changed). */
 void as__sentiment_invalidate(as_db *db);
-/* Free a cache; NULL is a no-op (as_close calls it). */
+/* Free a cache; NULL is a no-op (the handle slot's destructor calls it). */
 void as__senti_cache_free(as__senti_cache *cache);
 
 /* The sentiment section of the configuration. */

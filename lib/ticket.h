@@ -1,8 +1,16 @@
 /* ticket.h - internal: tickets, their configuration (sections routing, sla
- * and tickets) and the SLA clock arithmetic. */
+ * and tickets), and what the ticket files share:
+ *   ticket.c         the lifecycle: status table, a row in memory, open, changes
+ *   ticket_track.c   tracking numbers
+ *   ticket_sla.c     SLA clocks in business time, the escalation sweep
+ *   ticket_survey.c  satisfaction surveys
+ *   ticket_config.c  the configuration sections
+ *   ticket_read.c    reads and reports; ticket_export.c export and import;
+ *   ticket_kb.c      resolving with a knowledge-base article */
 #ifndef AS_TICKET_H
 #define AS_TICKET_H
 
+#include "calendar.h"
 #include "config.h"
 
 enum { AS__NLEVELS = 4 };   /* normal, urgent, major, systemic */
@@ -52,9 +60,82 @@ void as__ticket_cfg_free(as_config *cfg);
 extern const char *const as__severity_names[AS__NLEVELS];
 int as__severity_index(const char *name);   /* -1 when unknown */
 
-/* Run sql with ?1 = arg and collect the first column of every row
- * (malloc'd array; free it). */
-as_status as__collect_ids(as_db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n);
+/* ---- shared by the ticket files --------------------------------------- */
+
+/* "No value" in a ticket row's times and clocks (SQL NULL). */
+#define AS__TICKET_NIL INT64_MIN
+
+static inline const as__ticket_cfg *as__ticket_cfg_of(as_db *db)
+{
+    const as_config *c = as__db_config(db);
+    return c ? c->tickets : NULL;
+}
+
+/* Tracking numbers (ticket_track.c). */
+/* The number of ticket id: a bijection of 1..10^8-1 onto 8 digits (so that
+ * numbers do not reveal the ticket count), then the check digit.  Returns
+ * -1 when id is out of range. */
+int as__tracking_of(int64_t id, char out[AS_TRACKING_BUFSIZE]);
+/* Record "invalid tracking number" for text; returns AS_INVALID. */
+as_status as__bad_tracking(as_db *db, const char *text);
+
+/* A ticket row in memory (ticket.c). */
+typedef struct as__trow {
+    int64_t id;
+    char tracking[AS_TRACKING_BUFSIZE];
+    char *user_id, *queue, *assignee, *calendar, *category, *subject;
+    int status, severity, is_incident;
+    int64_t incident_id, merged_into, related_id;
+    int64_t created_at, first_response_at, resolved_at, closed_at, eta;
+    int64_t resolutions;
+    /* the two clocks: 0 first response, 1 resolution */
+    int64_t target[2], due[2], warn[2], left[2], met[2], used[2];
+    int64_t sla_watch;
+} as__trow;
+
+void as__trow_free(as__trow *r);
+/* Load by a tracking number as typed (checked first), or by id. */
+as_status as__ticket_load(as_db *db, const char *text, as__trow *r);
+as_status as__ticket_load_id(as_db *db, int64_t id, as__trow *r);
+/* Write r's changing columns back, updated_at = now. */
+as_status as__ticket_save(as_db *db, as__trow *r, int64_t now);
+/* Record an event of r (from/to: statuses, -1 for none). */
+as_status as__ticket_event(as_db *db, const as__trow *r, int64_t at, const char *actor,
+                           const char *kind, int from, int to, int public, const char *text);
+/* Begin a change: check *act (NULL: defaults), open the transaction, load
+ * the ticket into r and the time into t.  End it with as__ticket_change_end,
+ * which frees r and commits when s is AS_OK. */
+as_status as__ticket_change_begin(as_db *db, const char *tracking, const as_ticket_action **act,
+                                  as__trow *r, int64_t *t);
+as_status as__ticket_change_end(as_db *db, as__trow *r, as_status s);
+/* Validate and NFC an optional (or required) text of at most 10000
+ * characters into *out (NULL when absent). */
+as_status as__ticket_check_text(as_db *db, const char *field, const char *text, int required,
+                                char **out);
+/* Open a ticket that follows r (reopen too late, low survey score); its
+ * number goes to out. */
+as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t t,
+                                 const char *prefix, const char *text,
+                                 char out[AS_TRACKING_BUFSIZE]);
+
+/* SLA clocks (ticket_sla.c).  k: 0 first response, 1 resolution. */
+/* The calendar called name (NULL name: 24/7, *out NULL); AS_CONFIG when unknown. */
+as_status as__ticket_calendar_of(as_db *db, const char *name, const as__calendar **out);
+/* Run clock k from t with left business seconds to go. */
+void as__ticket_clock_run(as_db *db, const as__calendar *cal, as__trow *r, int k, int64_t t,
+                          int64_t left);
+/* Stop clock k; record met/used when it was running or paused and record is set. */
+void as__ticket_clock_stop(const as__calendar *cal, as__trow *r, int k, int64_t t, int record);
+/* Derive sla_watch (the earliest at-risk instant) from the running clocks. */
+void as__ticket_sla_derive(as__trow *r);
+/* Apply the clock effects of entering status `to` at t, and set r->status. */
+as_status as__ticket_enter_status(as_db *db, as__trow *r, int to, int64_t t);
+
+/* Surveys (ticket_survey.c). */
+/* Make the survey of r's latest resolution due (once per resolution). */
+as_status as__ticket_survey_due(as_db *db, const as__trow *r, int64_t t);
+/* Void the ticket's pending surveys (it reopened). */
+as_status as__ticket_void_surveys(as_db *db, int64_t ticket_id);
 
 /* One ticket at risk or in breach, as the sweep saw it. */
 typedef struct as__sla_row {

@@ -149,14 +149,6 @@ static int bind_int(as__import *im, sqlite3_stmt *st, int n, const char *const *
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int n, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, n, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, n);
-}
-
 /* The id of the ticket with this tracking number, 0 if none, -1 on error. */
 static int64_t id_of(as_db *db, const char *tracking)
 {
@@ -264,13 +256,13 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     if (!(st = as__stmt(db, ins)))
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, num);
+    as__bind_text_or_null(st, 2, num);
     for (int i = C_USER; i <= C_STATUS; i++)
-        bind_text(st, 3 + (i - C_USER), cells[i]);
+        as__bind_text_or_null(st, 3 + (i - C_USER), cells[i]);
     int bad = 0;
     bad |= bind_int(im, st, 12, cells, C_INCIDENT_FLAG);
     *badp = 0;
-    bind_text(st, 13, cells[C_RULE]);
+    as__bind_text_or_null(st, 13, cells[C_RULE]);
     bad |= bind_int(im, st, 14, cells, C_KB);
     bad |= bind_time(im, st, 15, cells, C_CREATED);
     bad |= bind_time(im, st, 16, cells, C_UPDATED);
@@ -279,7 +271,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     bad |= bind_time(im, st, 19, cells, C_CLOSED);
     bad |= bind_time(im, st, 20, cells, C_ETA);
     bad |= bind_int(im, st, 21, cells, C_RESOLUTIONS);
-    bind_text(st, 22, cells[C_CALENDAR]);
+    as__bind_text_or_null(st, 22, cells[C_CALENDAR]);
     bad |= bind_int(im, st, 23, cells, C_FRT_TARGET);
     bad |= bind_int(im, st, 24, cells, C_RES_TARGET);
     bad |= bind_time(im, st, 25, cells, C_FRT_DUE);

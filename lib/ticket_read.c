@@ -6,16 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t col0(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
-}
-
-static const char *coltext(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
 /* ---- tickets ------------------------------------------------------- */
 
 struct as_ticket_iter {
@@ -24,43 +14,45 @@ struct as_ticket_iter {
     as_ticket view;
 };
 
-static const char ticket_select[] =
-    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"
-    " t.queue, t.assignee, t.status, t.is_incident,"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"
-    " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"
-    " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at,"
-    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t";
+#define TICKET_SELECT                                                                           \
+    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"       \
+    " t.queue, t.assignee, t.status, t.is_incident,"                                            \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"                           \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"                           \
+    " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"                            \
+    " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at," \
+    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t"
+
+static const char ticket_select[] = TICKET_SELECT;
 
 static void ticket_view(sqlite3_stmt *st, as_ticket *v)
 {
-    v->tracking = coltext(st, 0);
-    v->user_id = coltext(st, 1);
-    v->channel = coltext(st, 2);
-    v->category = coltext(st, 3);
-    v->subject = coltext(st, 4);
-    v->body = coltext(st, 5);
-    v->severity = coltext(st, 6);
-    v->queue = coltext(st, 7);
-    v->assignee = coltext(st, 8);
-    v->status = (as_ticket_status)as_ticket_status_parse(coltext(st, 9));
+    v->tracking = as__column_text(st, 0);
+    v->user_id = as__column_text(st, 1);
+    v->channel = as__column_text(st, 2);
+    v->category = as__column_text(st, 3);
+    v->subject = as__column_text(st, 4);
+    v->body = as__column_text(st, 5);
+    v->severity = as__column_text(st, 6);
+    v->queue = as__column_text(st, 7);
+    v->assignee = as__column_text(st, 8);
+    v->status = (as_ticket_status)as_ticket_status_parse(as__column_text(st, 9));
     v->is_incident = sqlite3_column_int(st, 10);
-    v->incident = coltext(st, 11);
-    v->merged_into = coltext(st, 12);
-    v->related = coltext(st, 13);
-    v->rule = coltext(st, 14);
-    v->kb_article_id = col0(st, 15);
-    v->created_at = col0(st, 16);
-    v->updated_at = col0(st, 17);
-    v->first_response_at = col0(st, 18);
-    v->resolved_at = col0(st, 19);
-    v->closed_at = col0(st, 20);
-    v->eta = col0(st, 21);
-    v->frt_due = col0(st, 22);
-    v->res_due = col0(st, 23);
-    v->frt_met = sqlite3_column_type(st, 24) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 24);
-    v->res_met = sqlite3_column_type(st, 25) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 25);
+    v->incident = as__column_text(st, 11);
+    v->merged_into = as__column_text(st, 12);
+    v->related = as__column_text(st, 13);
+    v->rule = as__column_text(st, 14);
+    v->kb_article_id = as__column_int64_or(st, 15, 0);
+    v->created_at = as__column_int64_or(st, 16, 0);
+    v->updated_at = as__column_int64_or(st, 17, 0);
+    v->first_response_at = as__column_int64_or(st, 18, 0);
+    v->resolved_at = as__column_int64_or(st, 19, 0);
+    v->closed_at = as__column_int64_or(st, 20, 0);
+    v->eta = as__column_int64_or(st, 21, 0);
+    v->frt_due = as__column_int64_or(st, 22, 0);
+    v->res_due = as__column_int64_or(st, 23, 0);
+    v->frt_met = as__column_int_or(st, 24, -1);
+    v->res_met = as__column_int_or(st, 25, -1);
 }
 
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q)
@@ -157,16 +149,6 @@ void as_ticket_iter_free(as_ticket_iter *it)
     free(it);
 }
 
-static const char *dupnull(const char *s, int *bad)
-{
-    if (!s)
-        return NULL;
-    char *d = as__strdup(s);
-    if (!d)
-        *bad = 1;
-    return d;
-}
-
 void as_ticket_free(as_ticket *t)
 {
     if (!t)
@@ -188,18 +170,12 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
     if (as_tracking_check(tracking, num) != AS_OK)
         return as__fail(db, AS_INVALID,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
-    as_buf b = {0};
-    as__buf_adds(&b, ticket_select);
-    as__buf_adds(&b, " WHERE t.tracking = ?1");
-    if (!b.data)
-        return as__fail(db, AS_NOMEM, "out of memory");
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, b.data, -1, &st, NULL);
-    as__buf_free(&b);
-    if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "reading a ticket");
+    static const char sql[] = TICKET_SELECT " WHERE t.tracking = ?1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
     sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     as_status s = AS_OK;
     if (rc == SQLITE_ROW) {
         as_ticket v;
@@ -208,19 +184,19 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
         int bad = !t;
         if (t) {
             *t = v;
-            t->tracking = dupnull(v.tracking, &bad);
-            t->user_id = dupnull(v.user_id, &bad);
-            t->channel = dupnull(v.channel, &bad);
-            t->category = dupnull(v.category, &bad);
-            t->subject = dupnull(v.subject, &bad);
-            t->body = dupnull(v.body, &bad);
-            t->severity = dupnull(v.severity, &bad);
-            t->queue = dupnull(v.queue, &bad);
-            t->assignee = dupnull(v.assignee, &bad);
-            t->incident = dupnull(v.incident, &bad);
-            t->merged_into = dupnull(v.merged_into, &bad);
-            t->related = dupnull(v.related, &bad);
-            t->rule = dupnull(v.rule, &bad);
+            t->tracking = as__strdup_opt(v.tracking, &bad);
+            t->user_id = as__strdup_opt(v.user_id, &bad);
+            t->channel = as__strdup_opt(v.channel, &bad);
+            t->category = as__strdup_opt(v.category, &bad);
+            t->subject = as__strdup_opt(v.subject, &bad);
+            t->body = as__strdup_opt(v.body, &bad);
+            t->severity = as__strdup_opt(v.severity, &bad);
+            t->queue = as__strdup_opt(v.queue, &bad);
+            t->assignee = as__strdup_opt(v.assignee, &bad);
+            t->incident = as__strdup_opt(v.incident, &bad);
+            t->merged_into = as__strdup_opt(v.merged_into, &bad);
+            t->related = as__strdup_opt(v.related, &bad);
+            t->rule = as__strdup_opt(v.rule, &bad);
         }
         if (bad) {
             as_ticket_free(t);
@@ -233,7 +209,7 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
     } else {
         s = as__sqlfail(db, rc, "reading a ticket");
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s == AS_OK)
         as__ok(db);
     return s;
@@ -291,12 +267,12 @@ as_status as_ticket_event_next(as_ticket_event_iter *it, const as_ticket_event *
     as_ticket_event *v = &it->view;
     v->id = sqlite3_column_int64(st, 0);
     v->at = sqlite3_column_int64(st, 1);
-    v->actor = coltext(st, 2);
-    v->kind = coltext(st, 3);
-    v->from_status = coltext(st, 4);
-    v->to_status = coltext(st, 5);
+    v->actor = as__column_text(st, 2);
+    v->kind = as__column_text(st, 3);
+    v->from_status = as__column_text(st, 4);
+    v->to_status = as__column_text(st, 5);
     v->public = sqlite3_column_int(st, 6);
-    v->text = coltext(st, 7);
+    v->text = as__column_text(st, 7);
     *view = v;
     return AS_OK;
 }
@@ -459,7 +435,7 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
         return as__sqlfail(db, rc, "tracking a ticket");
     }
     /* The same answer for an unknown number and a wrong second factor. */
-    const char *phone = rc == SQLITE_ROW ? coltext(st, 2) : NULL;
+    const char *phone = rc == SQLITE_ROW ? as__column_text(st, 2) : NULL;
     size_t pl = phone ? strlen(phone) : 0;
     int match = phone && pl >= 4 && strlen(phone_last4) == 4;
     unsigned diff = 0;
@@ -475,11 +451,11 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
         return as__fail(db, AS_NOMEM, "out of memory");
     }
     memcpy(o->tracking, num, sizeof num);
-    int status = as_ticket_status_parse(coltext(st, 0));
-    int64_t eta = col0(st, 1);
-    if (coltext(st, 3))
-        o->last_reply = as__strdup(coltext(st, 3));
-    o->pub.last_reply_at = col0(st, 4);
+    int status = as_ticket_status_parse(as__column_text(st, 0));
+    int64_t eta = as__column_int64_or(st, 1, 0);
+    if (as__column_text(st, 3))
+        o->last_reply = as__strdup(as__column_text(st, 3));
+    o->pub.last_reply_at = as__column_int64_or(st, 4, 0);
     sqlite3_reset(st);
     o->pub.tracking = o->tracking;
     o->pub.status = as_ticket_status_zh((as_ticket_status)(status < 0 ? 0 : status));
@@ -538,17 +514,17 @@ as_status as_survey_next(as_survey_iter *it, const as_survey **view)
         return as__sqlfail(it->db, rc, "listing surveys");
     sqlite3_stmt *st = it->st;
     as_survey *v = &it->view;
-    v->tracking = coltext(st, 0);
-    v->user_id = coltext(st, 1);
-    v->agent = coltext(st, 2);
-    v->queue = coltext(st, 3);
-    v->status = coltext(st, 4);
-    v->created_at = col0(st, 5);
-    v->due_at = col0(st, 6);
-    v->score = (int)col0(st, 7);
-    v->comment = coltext(st, 8);
-    v->answered_at = col0(st, 9);
-    v->followup = coltext(st, 10);
+    v->tracking = as__column_text(st, 0);
+    v->user_id = as__column_text(st, 1);
+    v->agent = as__column_text(st, 2);
+    v->queue = as__column_text(st, 3);
+    v->status = as__column_text(st, 4);
+    v->created_at = as__column_int64_or(st, 5, 0);
+    v->due_at = as__column_int64_or(st, 6, 0);
+    v->score = (int)as__column_int64_or(st, 7, 0);
+    v->comment = as__column_text(st, 8);
+    v->answered_at = as__column_int64_or(st, 9, 0);
+    v->followup = as__column_text(st, 10);
     *view = v;
     return AS_OK;
 }
@@ -656,7 +632,7 @@ as_status as_report_sla(as_report_row **rows, size_t *n, as_db *db, const char *
     as_report_row *cur = NULL;
     for (;;) {
         rc = sqlite3_step(st);
-        const char *g = rc == SQLITE_ROW ? coltext(st, 0) : NULL;
+        const char *g = rc == SQLITE_ROW ? as__column_text(st, 0) : NULL;
         if (cur && (!g || strcmp(g, cur->group) != 0)) {
             cur->frt_median_min = pct_minutes(&fr, 50);
             cur->frt_p90_min = pct_minutes(&fr, 90);
@@ -727,7 +703,7 @@ as_status as_report_csat(as_report_row **rows, size_t *n, as_db *db, const char 
     sqlite3_bind_int64(st, 2, to);
     as_status s = AS_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *g = coltext(st, 0);
+        const char *g = as__column_text(st, 0);
         if (!*n || strcmp((*rows)[*n - 1].group, g ? g : "") != 0)
             if ((s = push_row(db, rows, n, g ? g : "")) != AS_OK)
                 break;

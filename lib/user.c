@@ -120,19 +120,11 @@ typedef struct user_row {
     int consent_service, consent_marketing, quiet_start, quiet_end, beta_tester;
 } user_row;
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && s[0])
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static void bind_row(sqlite3_stmt *st, const user_row *r)
 {
-    bind_text_or_null(st, 2, r->name);
-    bind_text_or_null(st, 3, r->phone);
-    bind_text_or_null(st, 4, r->region);
+    as__bind_nonempty_or_null(st, 2, r->name);
+    as__bind_nonempty_or_null(st, 3, r->phone);
+    as__bind_nonempty_or_null(st, 4, r->region);
     sqlite3_bind_int(st, 5, r->consent_service);
     sqlite3_bind_int(st, 6, r->consent_marketing);
     if (r->quiet_start >= 0) {
@@ -151,16 +143,6 @@ static int str_eq(const char *a, const char *b)
     if (!a || !a[0])
         return !b || !b[0];
     return b && strcmp(a, b) == 0;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
-static int col_int_or(sqlite3_stmt *st, int i, int dflt)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int(st, i);
 }
 
 static void merge(user_row *r, const as__user_norm *n)
@@ -255,9 +237,9 @@ as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert
         return as__fail(db, AS_EXISTS, "user '%s' already exists", n->user_id);
     }
     sqlite3_int64 id = sqlite3_column_int64(find, 0);
-    user_row old = {col_text(find, 1), col_text(find, 2), col_text(find, 3),
+    user_row old = {as__column_text(find, 1), as__column_text(find, 2), as__column_text(find, 3),
                     sqlite3_column_int(find, 4), sqlite3_column_int(find, 5),
-                    col_int_or(find, 6, -1), col_int_or(find, 7, -1), sqlite3_column_int(find, 8)};
+                    as__column_int_or(find, 6, -1), as__column_int_or(find, 7, -1), sqlite3_column_int(find, 8)};
     int erased = sqlite3_column_type(find, 9) != SQLITE_NULL;
     user_row r = old;
     merge(&r, n);
@@ -432,16 +414,16 @@ as_status as_user_forget(as_db *db, const char *user_id)
  * masked phone written to mask. */
 static void read_user(sqlite3_stmt *st, as_user *u, unsigned flags, char mask[12])
 {
-    u->user_id = col_text(st, 0);
-    u->name = col_text(st, 1);
-    u->phone = col_text(st, 2);
+    u->user_id = as__column_text(st, 0);
+    u->name = as__column_text(st, 1);
+    u->phone = as__column_text(st, 2);
     if (u->phone && !(flags & AS_REVEAL))
         u->phone = as_phone_mask(u->phone, mask);
-    u->region = col_text(st, 3);
+    u->region = as__column_text(st, 3);
     u->consent_service = sqlite3_column_int(st, 4);
     u->consent_marketing = sqlite3_column_int(st, 5);
-    u->quiet_start = col_int_or(st, 6, -1);
-    u->quiet_end = col_int_or(st, 7, -1);
+    u->quiet_start = as__column_int_or(st, 6, -1);
+    u->quiet_end = as__column_int_or(st, 7, -1);
     u->beta_tester = sqlite3_column_int(st, 8);
     u->created_at = sqlite3_column_int64(st, 9);
     u->updated_at = sqlite3_column_int64(st, 10);

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
 /* Normalise a plate argument, recording a clear failure. */
 static as_status plate_arg(as_db *db, const char *plate, char **out)
 {
@@ -69,7 +64,7 @@ as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate, cons
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
             st = as__fail(db, AS_EXISTS, "plate %s is already registered to user '%s'", norm,
-                          col_text(s, 0));
+                          as__column_text(s, 0));
         else if (rc != SQLITE_DONE)
             st = as__sqlfail(db, rc, "reading a vehicle");
         sqlite3_reset(s);
@@ -98,10 +93,10 @@ as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate, cons
 
 static void read_vehicle(sqlite3_stmt *st, as_vehicle *v)
 {
-    v->plate = col_text(st, 0);
-    v->user_id = col_text(st, 1);
-    v->grade = col_text(st, 2);
-    v->km = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+    v->plate = as__column_text(st, 0);
+    v->user_id = as__column_text(st, 1);
+    v->grade = as__column_text(st, 2);
+    v->km = as__column_int64_or(st, 3, -1);
     v->km_at = sqlite3_column_int64(st, 4);
     v->created_at = sqlite3_column_int64(st, 5);
 }
@@ -234,7 +229,7 @@ as_status as__vehicle_find(as_db *db, const char *plate, sqlite3_int64 *vid, cha
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         *vid = sqlite3_column_int64(s, 0);
-        snprintf(user_id, n, "%s", col_text(s, 1));
+        snprintf(user_id, n, "%s", as__column_text(s, 1));
     } else if (rc == SQLITE_DONE) {
         st = as__fail(db, AS_NOTFOUND, "no vehicle with plate %s", plate);
     } else {
@@ -428,7 +423,7 @@ as_status as_odometer_next(as_odometer_iter *it, const as_odometer **view)
         return AS_DONE;
     if (rc != SQLITE_ROW)
         return as__sqlfail(it->db, rc, "listing readings");
-    it->view.plate = col_text(it->st, 0);
+    it->view.plate = as__column_text(it->st, 0);
     it->view.km = sqlite3_column_int64(it->st, 1);
     it->view.at = sqlite3_column_int64(it->st, 2);
     it->view.forced = sqlite3_column_int(it->st, 3);

@@ -354,6 +354,37 @@ Test(db, close_rolls_back_an_open_transaction)
     as_close(db);
 }
 
+/* Every static statement is prepared once per handle: the cache grows
+ * instead of evicting, however many distinct statements are used. */
+static int stmt_is_live(as_db *db, sqlite3_stmt *st)
+{
+    for (sqlite3_stmt *p = sqlite3_next_stmt(db->sql, NULL); p; p = sqlite3_next_stmt(db->sql, p))
+        if (p == st)
+            return 1;
+    return 0;
+}
+
+Test(db, statement_cache_keeps_every_statement)
+{
+    enum { N = 300 };
+    static char sql[N][32];
+    static sqlite3_stmt *first[N];
+    as_db *db = th_open_new();
+    for (int i = 0; i < N; i++) {
+        snprintf(sql[i], sizeof sql[i], "SELECT %d", i);
+        first[i] = as__stmt(db, sql[i]);
+        cr_assert_not_null(first[i], "%s: %s", sql[i], as_errmsg(db));
+    }
+    for (int i = N - 1; i >= 0; i--) {
+        cr_assert(stmt_is_live(db, first[i]), "statement %d was finalized", i);
+        sqlite3_stmt *st = as__stmt(db, sql[i]);
+        cr_assert_eq(st, first[i], "statement %d was prepared again", i);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        cr_assert_eq(sqlite3_column_int(st, 0), i);
+    }
+    as_close(db);
+}
+
 Test(db, a_second_writer_gets_busy)
 {
     as_db *one = th_open_new(), *two;

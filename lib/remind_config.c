@@ -1,4 +1,4 @@
-/* remind_cfg.c - the segments, tiers and reminders configuration sections:
+/* remind_config.c - the segments, tiers and reminders configuration sections:
  * the condition compiler and the message templates. */
 #include "remind.h"
 
@@ -644,7 +644,7 @@ void as__reminders_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
     cfg->reminders = r;
     r->cap_count = 3;
     r->cap_window = 7 * 86400;
-    r->max_attempts = 10;
+    cfg->outbox.max_attempts = 10;
     r->maint_every_km = 5000;
     r->maint_every_s = 180 * 86400;
     r->maint_lead_km = 500;
@@ -665,7 +665,7 @@ void as__reminders_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
             as__cfg_duration(c, m, &r->cap_window);
     }
     if ((n = as__ymap_get(node, "outbox_max_attempts")) && as__cfg_int(c, n, 1, 1000, &v) == 0)
-        r->max_attempts = v;
+        cfg->outbox.max_attempts = v;
     for (int k = 0; k < AS_REMIND_NKINDS; k++)
         if ((n = as__ymap_get(node, kind_keys[k])))
             rule_parse(c, n, k, r);

@@ -43,6 +43,7 @@ struct as_csv {
     char *name;
     int declared;            /* ENC_*: the encoding named at open */
     int enc;                 /* ENC_*: the one read (a BOM overrides declared) */
+    int hinted;              /* the wrong-encoding hint was given once */
     iconv_t cd;              /* for GB18030; (iconv_t)-1 when not opened */
 
     /* Undecoded input: bytes [ipos, ilen) of ibuf are pending; ibuf[0] is
@@ -714,9 +715,12 @@ static as_status finish(as_csv *c, as_csv_record *rec)
         uint64_t ln = locate(c, bad, &col);
         if (nul)
             set_err(c, ln, "NUL byte at byte %zu of the line", col);
-        else
-            set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col,
-                    c->enc == ENC_UTF8 && c->declared == ENC_UTF8 ? utf8_hint : "");
+        else {
+            /* The hint goes with the first such error of the file only. */
+            int hint = c->enc == ENC_UTF8 && c->declared == ENC_UTF8 && !c->hinted;
+            set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col, hint ? utf8_hint : "");
+            c->hinted |= hint;
+        }
         return AS_INVALID;
     }
 

@@ -180,7 +180,10 @@ as_status as__check_id(const char *s, char *why, size_t whysz);
  * closing quote, a record over AS_CSV_MAX_RECORD bytes or
  * AS_CSV_MAX_FIELDS fields) return AS_INVALID from as__csv_next with
  * as__csv_error() describing it, e.g. "invalid UTF-8 at byte 17 of the
- * line (is the file GB18030/GBK? try --encoding gb18030)"; the reader then
+ * line (is the file GB18030/GBK? try --encoding gb18030)" -- the hint in
+ * parentheses is given once per file, with the first invalid UTF-8 of input
+ * read as UTF-8 without a named encoding other than UTF-8; later ones say
+ * just "invalid UTF-8 at byte N of the line".  The reader then
  * resynchronises at the next record boundary outside quotes and can be
  * called again.  An unterminated quote at end of input returns AS_INVALID
  * naming the line where the quote opened, and then AS_DONE.  A read error

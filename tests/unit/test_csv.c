@@ -1290,3 +1290,19 @@ Test(csv, delimiter_invalid)
     cr_assert_eq(as__csv_set_delimiter(NULL, ';'), AS_MISUSE);
     rd_close(&r);
 }
+
+/* ---- the encoding hint --------------------------------------------------- */
+
+Test(csv, hint_once_per_file)
+{
+    struct rd r;
+    rd_str(&r, "id,name\n1,\xD5\xC5\n2,ok\n3,\xC0\xEE\n");
+    EXPECT_REC(&r, 1, "id", "name");
+    EXPECT_INVALID(&r, 2, "invalid UTF-8 at byte 3 of the line");
+    cr_assert(strstr(as__csv_error(r.c), utf8_hint) != NULL, "%s", as__csv_error(r.c));
+    EXPECT_REC(&r, 3, "2", "ok");
+    EXPECT_INVALID(&r, 4, "invalid UTF-8 at byte 3 of the line");
+    cr_assert_str_eq(as__csv_error(r.c), "invalid UTF-8 at byte 3 of the line");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+}

@@ -460,17 +460,37 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
 #define AS_IMPORT_SKIP_BAD 0x2u  /* import the good rows even if some are bad */
 #define AS_IMPORT_JSONL    0x4u  /* input is JSON Lines, one object per line */
 
+/*
+ * Options of every import (as_user_import() and the others).
+ *
+ * encoding: NULL or "utf-8"; "gb18030" (also "gbk", "gb2312": GB18030
+ *   covers them); "utf-16" or "utf-16le" (little-endian, as Windows
+ *   writes it), "utf-16be".  Case-insensitive.  A byte order mark at the
+ *   start of a CSV file wins over the name: FF FE is read as UTF-16LE,
+ *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
+ *   is read without naming an encoding.  JSON Lines must be UTF-8.
+ *
+ * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
+ *   '|'; 0 detects it from the header line: ',' if the header has a comma
+ *   outside quotes, else TAB if it has a tab, else ';' if it has a
+ *   semicolon, else ','.  (TAB wins over ';'; quoted header cells do not
+ *   count; '|' is never guessed.)  Any other value makes the import fail
+ *   with AS_INVALID before reading, as does a delimiter with AS_IMPORT_JSONL.
+ *   A version 1 struct (without this field) is still accepted: it detects.
+ */
 typedef struct as_import_options {
     unsigned version;        /* AS_IMPORT_OPTIONS_VERSION */
     unsigned flags;          /* AS_IMPORT_* */
-    const char *encoding;    /* NULL or "utf-8", or "gb18030" (covers GBK) */
+    const char *encoding;    /* NULL (UTF-8) or an encoding name, see above */
     as_reject_fn on_reject;
     as_progress_fn on_progress;
     void *userdata;
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    char delimiter;          /* 0: detect; ',', '\t', ';' or '|' */
 } as_import_options;
 
-#define AS_IMPORT_OPTIONS_VERSION 1
-#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL }
+#define AS_IMPORT_OPTIONS_VERSION 2
+#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL, 0 }
 
 /*
  * as_user_import - upsert users from CSV (a header naming user_id, name,
@@ -480,6 +500,11 @@ typedef struct as_import_options {
  * one updated where a given field differs, otherwise unchanged.  Empty
  * optional cells leave the stored value alone.
  *
+ * CSV is UTF-8, GB18030 or UTF-16 and comma-, TAB-, semicolon- or
+ * pipe-separated: see as_import_options for how the encoding and the
+ * delimiter are chosen (by default from the byte order mark and the header
+ * line).
+ *
  * All or nothing: if any row is bad, nothing is written and the status is
  * AS_INVALID, unless AS_IMPORT_SKIP_BAD.  Every problem is passed to
  * on_reject.  With AS_IMPORT_DRY_RUN the counts are real but nothing
@@ -487,11 +512,13 @@ typedef struct as_import_options {
  *
  * in:   an open stream (the caller opens and closes it); name: the name
  *       used in messages ("-" or "users.csv").
+ * opts: NULL for the defaults; version 1 or 2.
  * stats: if not NULL, receives the counts (also on AS_INVALID).
  *
  * Returns AS_OK; AS_INVALID (bad rows, or the input is not CSV/JSONL with
- * the needed columns: the detail says which); AS_IO; AS_BUSY; AS_READONLY;
- * AS_NOMEM; AS_MISUSE.
+ * the needed columns, or an unknown encoding or delimiter: the detail says
+ * which); AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in,
+ * an unknown options version).
  */
 as_status as_user_import(as_db *db, FILE *in, const char *name,
                          const as_import_options *opts, as_import_stats *stats);
@@ -1215,7 +1242,9 @@ typedef struct as_sentiment_eval {
 
 /*
  * as_sentiment_evaluate - score every row of CSV label,review (header
- * required; encoding NULL, "utf-8" or "gb18030") with the lexicon alone
+ * required; encoding and delimiter as for as_import_options: NULL,
+ * "utf-8", "gb18030" or "utf-16", a byte order mark winning; the delimiter
+ * detected from the header) with the lexicon alone
  * and with lexicon plus model, and measure.  A text is predicted positive
  * when its score is > 0 (no evidence counts as negative: in after-sales
  * feedback, text without praise is mostly a complaint).

@@ -1,6 +1,7 @@
 /* import.c - the import driver shared by every bulk import. */
 #include "import.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct as__import {
     int last_inserted;
     as_buf extra;                /* unknown columns of the row, as JSON */
     as_buf raw;                  /* the current CSV record's text, NUL-terminated */
+    char delimiter;              /* CSV: the caller's, or 0 to detect */
 };
 
 /* Keep the record's text (the reader's is not NUL-terminated). */
@@ -231,6 +233,8 @@ static as_status import_csv(as__import *im, FILE *in)
     as_status st = as__csv_open(&csv, in, im->name, im->opts->encoding, err, sizeof err);
     if (st != AS_OK)
         return as__fail(im->db, st, "%s", st == AS_NOMEM ? "out of memory" : err);
+    if (im->delimiter)
+        as__csv_set_delimiter(csv, im->delimiter);   /* checked by as__import_run */
     csv_map m = {0};
     const char **cells = calloc(im->ncols + 1, sizeof *cells);
     st = cells ? read_header(im, csv, &m) : as__fail(im->db, AS_NOMEM, "out of memory");
@@ -442,14 +446,26 @@ as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_
         return db ? as__fail(db, AS_MISUSE, "import: NULL argument") : AS_MISUSE;
     if (!opts)
         opts = &defaults;
-    if (opts->version != AS_IMPORT_OPTIONS_VERSION)
-        return as__fail(db, AS_MISUSE, "import: unknown options version");
+    if (opts->version < 1 || opts->version > AS_IMPORT_OPTIONS_VERSION)
+        return as__fail(db, AS_MISUSE, "import: unknown options version %u", opts->version);
     if ((opts->flags & AS_IMPORT_JSONL) && opts->encoding && strcasecmp(opts->encoding, "utf-8") &&
         strcasecmp(opts->encoding, "utf8"))
         return as__fail(db, AS_INVALID, "JSON Lines input must be UTF-8");
+    /* Only version 2 and later have the field. */
+    char delim = opts->version >= 2 ? opts->delimiter : 0;
+    if (delim && delim != ',' && delim != '\t' && delim != ';' && delim != '|') {
+        unsigned char b = (unsigned char)delim;
+        if (isprint(b))
+            return as__fail(db, AS_INVALID, "delimiter '%c' is not one of ',', TAB, ';' or '|'",
+                            delim);
+        return as__fail(db, AS_INVALID, "delimiter byte 0x%02X is not one of ',', TAB, ';' or '|'",
+                        b);
+    }
+    if (delim && (opts->flags & AS_IMPORT_JSONL))
+        return as__fail(db, AS_INVALID, "a delimiter applies to CSV, not to JSON Lines");
 
     as__import im = {.db = db, .name = name ? name : "-", .opts = opts, .spec = spec,
-                     .last_inserted = 1};
+                     .last_inserted = 1, .delimiter = delim};
     while (spec->columns[im.ncols])
         im.ncols++;
     as_status st = as__write_begin(db);

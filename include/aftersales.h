@@ -505,6 +505,15 @@ typedef struct as_import_options {
  * delimiter are chosen (by default from the byte order mark and the header
  * line).
  *
+ * A key may appear once per input: a row whose key (here user_id; the
+ * first column of each import), trimmed of surrounding spaces, equals that
+ * of an earlier imported row of the same file is rejected with the problem
+ * "user_id: 'U1' is also on line 17" naming the earlier row's line.  (Keys
+ * are remembered as 64-bit hashes, 16 bytes each: two different keys share
+ * a hash with a probability of about n^2/2^65 for n rows, which would
+ * report a duplicate that is not one.)  So with AS_IMPORT_SKIP_BAD the
+ * first occurrence is imported and later ones are rejected.
+ *
  * All or nothing: if any row is bad, nothing is written and the status is
  * AS_INVALID, unless AS_IMPORT_SKIP_BAD.  Every problem is passed to
  * on_reject.  With AS_IMPORT_DRY_RUN the counts are real but nothing
@@ -1201,7 +1210,8 @@ void as_lexicon_iter_free(as_lexicon_iter *it);
  * as_sentiment_train - train the model from CSV with a header naming
  * label and review (label 1 positive, 0 negative), through the import
  * driver: opts and stats as for as_user_import() (AS_IMPORT_JSONL is
- * accepted too).  Repeated review texts count once (the repeats are
+ * accepted too), except that rows are not keyed: labels and texts may
+ * repeat.  Repeated review texts count once (the repeats are
  * "unchanged"), new texts "inserted".  On success the model replaces the
  * stored one; both classes need at least one text (else AS_INVALID).
  * Returns as as_user_import().

@@ -387,3 +387,53 @@ Test(fuel, survey_window_dry_run_and_answers)
     as_close(db);
     as_config_free(cfg);
 }
+
+/* ---- import ---------------------------------------------------------------- */
+
+static char fuel_rejects[1024];
+
+static void fuel_on_reject(void *ud, const as_reject *r)
+{
+    (void)ud;
+    size_t n = strlen(fuel_rejects);
+    snprintf(fuel_rejects + n, sizeof fuel_rejects - n, "%llu %s: %s|",
+             (unsigned long long)r->line, r->field ? r->field : "-", r->reason);
+}
+
+static as_status fuel_import(as_db *db, const char *text, unsigned flags, as_import_stats *s)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    cr_assert_not_null(f);
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = flags;
+    o.on_reject = fuel_on_reject;
+    fuel_rejects[0] = '\0';
+    as_status st = as_fuel_import(db, f, "f.csv", &o, s);
+    fclose(f);
+    return st;
+}
+
+#define FUEL_HEAD "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+
+Test(fuel, import_refuses_a_tx_id_twice_in_one_file)
+{
+    as_db *db = th_open_new();
+    add_user(db, "U1", 0, NULL);
+    /* Even with the same values: a payment is in a file once. */
+    const char *csv = FUEL_HEAD
+        "T1,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n"
+        "T2,U1,S1,2026-10-02T09:00:00+08:00,92,40,300\n"
+        "T1,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n";
+    as_import_stats s;
+    cr_assert_eq(fuel_import(db, csv, 0, &s), AS_INVALID);
+    cr_assert_str_eq(fuel_rejects, "4 tx_id: 'T1' is also on line 2|");
+    cr_assert_eq(fuel_import(db, csv, AS_IMPORT_SKIP_BAD, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.inserted, 2);
+    cr_assert_eq(s.unchanged, 0);
+    cr_assert_eq(s.rejected, 1);
+    /* Across files a known tx_id is still unchanged. */
+    cr_assert_eq(fuel_import(db, csv, AS_IMPORT_SKIP_BAD, &s), AS_OK);
+    cr_assert_eq(s.unchanged, 2);
+    cr_assert_eq(s.rejected, 1);
+    as_close(db);
+}

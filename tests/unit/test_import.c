@@ -248,3 +248,134 @@ Test(import, encoding_hint_once_per_file)
                      "--encoding gb18030)|"
                      "4 -: invalid UTF-8 at byte 1 of the line|");
 }
+
+/* ---- duplicate keys ------------------------------------------------------ */
+
+Test(import, duplicate_key_in_csv_all_or_nothing)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *csv = "id,score\nF1,1\nF2,2\n\"F1\",3\n F2 ,4\nf1,5\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_eq(st.rows, 5);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "4 id: 'F1' is also on line 2|5 id: 'F2' is also on line 3|");
+    cr_assert_eq(s.n, 3, "the repeats never reach the row function");
+    cr_assert_str_eq(s.extras[2], "f1|5|(null)", "keys are compared as given: f1 is not F1");
+    cr_assert(strstr(err, "2 of 5 rows rejected; nothing imported") != NULL, "%s", err);
+}
+
+Test(import, duplicate_key_in_csv_skip_bad)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD;
+    /* Line 3 repeats line 2; the multi-line record on lines 4-5 is one row,
+     * so the third F1 is on line 6. */
+    const char *csv = "id,score\nF1,1\nF1,2\n\"F\n2\",x\nF1,3\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "3 id: 'F1' is also on line 2|6 id: 'F1' is also on line 2|");
+    cr_assert_str_eq(s.extras[0], "F1|1|(null)", "the first occurrence is the one kept");
+}
+
+Test(import, a_rejected_row_does_not_claim_its_key)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD;
+    const char *csv = "id,score\nF1,bad\nF1,2\nF1,3\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 1);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "2 score: is bad|4 id: 'F1' is also on line 3|");
+}
+
+Test(import, duplicate_key_in_jsonl)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL;
+    const char *jsonl = "{\"id\":\"7\",\"score\":1}\n"
+                        "\n"
+                        "{\"id\":8}\n"
+                        "{\"score\":2,\"id\":7}\n"     /* a number: the same text */
+                        "{\"id\":\"8 \"}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "4 id: '7' is also on line 1|5 id: '8' is also on line 3|");
+    o.flags |= AS_IMPORT_SKIP_BAD;
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_eq(s.n, 2);
+    cr_assert_str_eq(s.extras[0], "7|1|(null)");
+}
+
+Test(import, duplicate_key_shown_shortened)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    /* 63 bytes of 'k' then 中 (3 bytes): the cut falls inside 中. */
+    char key[80], csv[256];
+    memset(key, 'k', 63);
+    strcpy(key + 63, "中z");
+    snprintf(csv, sizeof csv, "id\n%s\n%s\n", key, key);
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    char want[160];
+    snprintf(want, sizeof want, "3 id: '%.63s...' is also on line 2|", key);
+    cr_assert_str_eq(p.text, want);
+}
+
+Test(import, many_keys)
+{
+    /* Enough rows to grow the table several times; one repeat at the end. */
+    size_t rows = 50000;
+    char *csv = malloc(rows * 16 + 64);
+    size_t n = (size_t)sprintf(csv, "id\n");
+    for (size_t i = 0; i < rows; i++)
+        n += (size_t)sprintf(csv + n, "K%zu\n", i);
+    n += (size_t)sprintf(csv + n, "K12345\n");
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD | AS_IMPORT_DRY_RUN;
+    cr_assert_eq(run_with(csv, n, &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, rows);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_str_eq(p.text, "50002 id: 'K12345' is also on line 12347|");
+    free(csv);
+}
+
+Test(import, repeat_keys_flag_turns_the_check_off)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *csv = "id,score\n1,a\n1,b\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, AS__SPEC_REPEAT_KEYS, &s, &st, &p, err), AS_OK,
+                 "%s", p.text);
+    cr_assert_eq(s.n, 2);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 0);
+}

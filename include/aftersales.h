@@ -231,6 +231,12 @@ int as_txn_depth(const as_db *db);
  * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
  * (:60) is read as :59.
  *
+ * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
+ * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
+ * read as their ASCII forms (their NFKC forms); other full-width or
+ * Chinese forms (Ｔ, 年, 。) are not.  Text that has them must be at most
+ * 127 bytes once folded.
+ *
  * Returns AS_OK, AS_INVALID (text is not such a time), AS_MISUSE (NULL).
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
@@ -270,7 +276,8 @@ as_status as_region_check(const char *code);
 /*
  * as_quiet_hours_parse - parse "22:00-08:00" into minutes after midnight
  * (start 1320, end 480).  The window may cross midnight; start == end is
- * invalid.  Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ * invalid.  Full-width digits, '：' and '－' are read as in as_time_parse().
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_quiet_hours_parse(const char *text, int *start_min, int *end_min);
 
@@ -503,7 +510,8 @@ typedef struct as_import_options {
  * CSV is UTF-8, GB18030 or UTF-16 and comma-, TAB-, semicolon- or
  * pipe-separated: see as_import_options for how the encoding and the
  * delimiter are chosen (by default from the byte order mark and the header
- * line).
+ * line).  Times and numbers may be written with full-width digits (see
+ * as_time_parse()).
  *
  * A key may appear once per input: a row whose key (here user_id; the
  * first column of each import), trimmed of surrounding spaces, equals that
@@ -1657,6 +1665,7 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name,
  * ("12", "12.3", "12.30", "0.05") into integer fen, digit by digit (never
  * through a floating-point number).  At most two decimals; no sign,
  * exponent, spaces or thousands separators; at most 100,000,000 yuan.
+ * Full-width digits and '．' are read as ASCII ("１２．５０" is 1250 fen).
  * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_amount_parse(const char *text, int64_t *fen);
@@ -1664,7 +1673,8 @@ as_status as_amount_parse(const char *text, int64_t *fen);
 /*
  * as_litres_parse - read a volume in litres ("45", "45.5", "45.125") into
  * integer millilitres, the same way: at most three decimals, more than 0
- * and at most 10,000 litres.  Returns AS_OK, AS_INVALID, AS_MISUSE.
+ * and at most 10,000 litres; full-width digits accepted ("４５.５").
+ * Returns AS_OK, AS_INVALID, AS_MISUSE.
  */
 as_status as_litres_parse(const char *text, int64_t *ml);
 
@@ -1679,8 +1689,11 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  * registered to the user, a plate of another user is rejected.  With both
  * plate and odometer_km the reading is recorded for the vehicle (source
  * "fuel") and a reading lower than the vehicle's previous one rejects the
- * row with the reason, as as_odometer_add() does.  Options, counts,
- * all-or-nothing and the return values are those of as_user_import().
+ * row with the reason, as as_odometer_add() does.  filled_at as in
+ * as_time_parse(), litres and amount_yuan as in as_litres_parse() and
+ * as_amount_parse(), odometer_km a whole number; all may be written with
+ * full-width digits.  Options, counts, all-or-nothing and the return values
+ * are those of as_user_import().
  */
 as_status as_fuel_import(as_db *db, FILE *in, const char *name,
                          const as_import_options *opts, as_import_stats *stats);

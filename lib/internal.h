@@ -135,6 +135,20 @@ static inline size_t as__utf8_decode(const unsigned char *s, size_t left, uint32
  * at a time: the one validator behind as_utf8_check() and the CSV reader. */
 size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
 
+/*
+ * Fold the full-width forms that Chinese input methods type into numbers
+ * and times to ASCII before parsing: the digits U+FF10-FF19 (０-９), ＋ － ．
+ * ／ ： (U+FF0B, U+FF0D-FF0F, U+FF1A) and the ideographic space U+3000 (to
+ * ' ').  Each becomes its NFKC form; nothing else is touched (no
+ * full-width letters, no ，, no 。), so a parser still refuses what it
+ * refused before.  Returns in itself when in has no byte >= 0x80 (the
+ * common case: nothing is copied); else buf holding the folded,
+ * NUL-terminated text; NULL when that needs more than bufsz bytes.
+ * AS__FOLD_MAX is enough for any number or time the parsers accept.
+ */
+enum { AS__FOLD_MAX = 128 };
+const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz);
+
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);
 /* Parse a yes/no cell: yes/no/y/n/true/false/1/0/on/off/是/否 (case-insensitive).

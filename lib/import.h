@@ -12,7 +12,8 @@
  * surrounding ASCII spaces) of every row the row function took, as a 64-bit
  * hash with the row's first line in an open-addressing table (16-byte
  * slots, at most 3/4 full: 21 to 43 bytes a row, whatever the key's
- * length).  A later row with a remembered key is rejected before the row
+ * length, and half as much again while the table doubles; 32 MiB for a
+ * million rows).  A later row with a remembered key is rejected before the row
  * function sees it: "<key column>: 'F1' is also on line 17".  A rejected
  * row's key is not remembered, so a good row after a bad one with the same
  * key is taken.  Two different keys with the same hash (probability about

@@ -713,9 +713,9 @@ static as_status finish(as_csv *c, as_csv_record *rec)
     if (bad < len) {
         size_t col;
         uint64_t ln = locate(c, bad, &col);
-        if (nul)
+        if (nul) {
             set_err(c, ln, "NUL byte at byte %zu of the line", col);
-        else {
+        } else {
             /* The hint goes with the first such error of the file only. */
             int hint = c->enc == ENC_UTF8 && c->declared == ENC_UTF8 && !c->hinted;
             set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col, hint ? utf8_hint : "");

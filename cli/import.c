@@ -20,6 +20,7 @@ typedef struct import_run {
     char *reasons;
     size_t reasons_len;
     int is_csv;
+    char delimiter;          /* the CSV file's, for the rejects file */
     int write_failed;
 } import_run;
 
@@ -42,7 +43,7 @@ static void flush_reject(import_run *r)
     if (r->rejects) {
         fputs(r->raw, r->rejects);
         if (r->is_csv) {
-            fputc(',', r->rejects);
+            fputc(r->delimiter, r->rejects);
             csv_field(r->rejects, r->reasons ? r->reasons : "");
         }
         fputc('\n', r->rejects);
@@ -80,9 +81,10 @@ static void on_reject(void *ud, const as_reject *rj)
     if (rj->first) {
         flush_reject(r);
         r->is_csv = rj->header != NULL;
+        r->delimiter = rj->delimiter ? rj->delimiter : ',';
         if (r->is_csv && !r->header_written) {
             fputs(rj->header, r->rejects);
-            fputs(",error\n", r->rejects);
+            fprintf(r->rejects, "%cerror\n", r->delimiter);
             r->header_written = 1;
         }
         r->raw = strdup(rj->raw);
@@ -104,17 +106,25 @@ static void on_progress(void *ud, uint64_t rows, uint64_t bytes)
 
 /* The encodings an import accepts (the CSV reader's names). */
 static const cli_choice encodings[] = {
-    {"utf-8", 0}, {"utf8", 1}, {"gb18030", 2}, {"gbk", 3}, {"gb2312", 4}, {NULL, 0},
+    {"utf-8", 0}, {"utf8", 1}, {"gb18030", 2}, {"gbk", 3}, {"gb2312", 4},
+    {"utf-16", 5}, {"utf-16le", 6}, {"utf-16be", 7}, {NULL, 0},
+};
+
+/* --delimiter: the character, or its name. */
+static const cli_choice delimiters[] = {
+    {",", ','}, {"comma", ','}, {"tab", '\t'}, {";", ';'}, {"semicolon", ';'},
+    {"|", '|'}, {"pipe", '|'}, {NULL, 0},
 };
 
 int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok)
 {
     import_run r = {.c = c};
     as_import_options io = AS_IMPORT_OPTIONS_INIT;
-    int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1;
+    int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1, delimiter = 0;
     const char *path = NULL;
     cli_opt opts[] = {
         CLI_CHOICE("encoding", &encoding, encodings),
+        CLI_CHOICE("delimiter", &delimiter, delimiters),
         CLI_FLAG("skip-bad", &skip_bad),
         CLI_FLAG("dry-run", &dry_run),
         CLI_STR("rejects", "FILE", &r.rejects_path),
@@ -123,7 +133,7 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
         CLI_END,
     };
     if (!jsonl_ok)
-        opts[5] = (cli_opt)CLI_END;
+        opts[6] = (cli_opt)CLI_END;
     int code = cli_parse(c, argc, argv, opts, help);
     if (code != CLI_GO)
         return code;
@@ -135,6 +145,9 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
         io.flags |= AS_IMPORT_DRY_RUN;
     if (encoding >= 0)
         io.encoding = encodings[encoding].name;
+    if (jsonl && delimiter)
+        return cli_usage(c, "--delimiter applies to CSV, not to --jsonl");
+    io.delimiter = (char)delimiter;
 
     FILE *in = cli_open_input(c, path, &code);
     if (!in)

@@ -241,6 +241,12 @@ int as_txn_depth(const as_db *db);
  * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
  * (:60) is read as :59.
  *
+ * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
+ * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
+ * read as their ASCII forms (their NFKC forms); other full-width or
+ * Chinese forms (Ｔ, 年, 。) are not.  Text that has them must be at most
+ * 127 bytes once folded.
+ *
  * Returns AS_OK, AS_INVALID (text is not such a time), AS_MISUSE (NULL).
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
@@ -296,7 +302,8 @@ as_status as_region_check(const char *code);
 /*
  * as_quiet_hours_parse - parse "22:00-08:00" into minutes after midnight
  * (start 1320, end 480).  The window may cross midnight; start == end is
- * invalid.  Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ * invalid.  Full-width digits, '：' and '－' are read as in as_time_parse().
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_quiet_hours_parse(const char *text, int *start_min, int *end_min);
 
@@ -502,6 +509,9 @@ typedef struct as_reject {
                               * for a rejects file; "" when it could not be kept */
     const char *header;      /* the CSV header line's text; NULL for JSON Lines */
     int first;               /* 1 for the first problem of this row */
+    char delimiter;          /* the CSV file's field delimiter (',', '\t', ';', '|'),
+                              * so that a rejects file can be written in kind;
+                              * 0 for JSON Lines */
 } as_reject;
 
 /* Called once per problem; every pointer is valid during the call only. */
@@ -515,17 +525,37 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
 #define AS_IMPORT_SKIP_BAD 0x2u  /* import the good rows even if some are bad */
 #define AS_IMPORT_JSONL    0x4u  /* input is JSON Lines, one object per line */
 
+/*
+ * Options of every import (as_user_import() and the others).
+ *
+ * encoding: NULL or "utf-8"; "gb18030" (also "gbk", "gb2312": GB18030
+ *   covers them); "utf-16" or "utf-16le" (little-endian, as Windows
+ *   writes it), "utf-16be".  Case-insensitive.  A byte order mark at the
+ *   start of a CSV file wins over the name: FF FE is read as UTF-16LE,
+ *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
+ *   is read without naming an encoding.  JSON Lines must be UTF-8.
+ *
+ * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
+ *   '|'; 0 detects it from the header line: ',' if the header has a comma
+ *   outside quotes, else TAB if it has a tab, else ';' if it has a
+ *   semicolon, else ','.  (TAB wins over ';'; quoted header cells do not
+ *   count; '|' is never guessed.)  Any other value makes the import fail
+ *   with AS_INVALID before reading, as does a delimiter with AS_IMPORT_JSONL.
+ *   A version 1 struct (without this field) is still accepted: it detects.
+ */
 typedef struct as_import_options {
     unsigned version;        /* AS_IMPORT_OPTIONS_VERSION */
     unsigned flags;          /* AS_IMPORT_* */
-    const char *encoding;    /* NULL or "utf-8", or "gb18030" (covers GBK) */
+    const char *encoding;    /* NULL (UTF-8) or an encoding name, see above */
     as_reject_fn on_reject;
     as_progress_fn on_progress;
     void *userdata;
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    char delimiter;          /* 0: detect; ',', '\t', ';' or '|' */
 } as_import_options;
 
-#define AS_IMPORT_OPTIONS_VERSION 1
-#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL }
+#define AS_IMPORT_OPTIONS_VERSION 2
+#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL, 0 }
 
 /*
  * as_user_import - upsert users from CSV (a header naming user_id, name,
@@ -535,6 +565,21 @@ typedef struct as_import_options {
  * one updated where a given field differs, otherwise unchanged.  Empty
  * optional cells leave the stored value alone.
  *
+ * CSV is UTF-8, GB18030 or UTF-16 and comma-, TAB-, semicolon- or
+ * pipe-separated: see as_import_options for how the encoding and the
+ * delimiter are chosen (by default from the byte order mark and the header
+ * line).  Times and numbers may be written with full-width digits (see
+ * as_time_parse()).
+ *
+ * A key may appear once per input: a row whose key (here user_id; the
+ * first column of each import), trimmed of surrounding spaces, equals that
+ * of an earlier imported row of the same file is rejected with the problem
+ * "user_id: 'U1' is also on line 17" naming the earlier row's line.  (Keys
+ * are remembered as 64-bit hashes, 16 bytes each: two different keys share
+ * a hash with a probability of about n^2/2^65 for n rows, which would
+ * report a duplicate that is not one.)  So with AS_IMPORT_SKIP_BAD the
+ * first occurrence is imported and later ones are rejected.
+ *
  * All or nothing: if any row is bad, nothing is written and the status is
  * AS_INVALID, unless AS_IMPORT_SKIP_BAD.  Every problem is passed to
  * on_reject.  With AS_IMPORT_DRY_RUN the counts are real but nothing
@@ -542,11 +587,13 @@ typedef struct as_import_options {
  *
  * in:   an open stream (the caller opens and closes it); name: the name
  *       used in messages ("-" or "users.csv").
+ * opts: NULL for the defaults; version 1 or 2.
  * stats: if not NULL, receives the counts (also on AS_INVALID).
  *
  * Returns AS_OK; AS_INVALID (bad rows, or the input is not CSV/JSONL with
- * the needed columns: the detail says which); AS_IO; AS_BUSY; AS_READONLY;
- * AS_NOMEM; AS_MISUSE.
+ * the needed columns, or an unknown encoding or delimiter: the detail says
+ * which); AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in,
+ * an unknown options version).
  */
 as_status as_user_import(as_db *db, FILE *in, const char *name,
                          const as_import_options *opts, as_import_stats *stats);
@@ -1229,7 +1276,8 @@ void as_lexicon_iter_free(as_lexicon_iter *it);
  * as_sentiment_train - train the model from CSV with a header naming
  * label and review (label 1 positive, 0 negative), through the import
  * driver: opts and stats as for as_user_import() (AS_IMPORT_JSONL is
- * accepted too).  Repeated review texts count once (the repeats are
+ * accepted too), except that rows are not keyed: labels and texts may
+ * repeat.  Repeated review texts count once (the repeats are
  * "unchanged"), new texts "inserted".  On success the model replaces the
  * stored one; both classes need at least one text (else AS_INVALID).
  * Returns as as_user_import().
@@ -1270,7 +1318,9 @@ typedef struct as_sentiment_eval {
 
 /*
  * as_sentiment_evaluate - score every row of CSV label,review (header
- * required; encoding NULL, "utf-8" or "gb18030") with the lexicon alone
+ * required; encoding and delimiter as for as_import_options: NULL,
+ * "utf-8", "gb18030" or "utf-16", a byte order mark winning; the delimiter
+ * detected from the header) with the lexicon alone
  * and with lexicon plus model, and measure.  A text is predicted positive
  * when its score is > 0 (no evidence counts as negative: in after-sales
  * feedback, text without praise is mostly a complaint).
@@ -1673,6 +1723,7 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name,
  * ("12", "12.3", "12.30", "0.05") into integer fen, digit by digit (never
  * through a floating-point number).  At most two decimals; no sign,
  * exponent, spaces or thousands separators; at most 100,000,000 yuan.
+ * Full-width digits and '．' are read as ASCII ("１２．５０" is 1250 fen).
  * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
  */
 as_status as_amount_parse(const char *text, int64_t *fen);
@@ -1680,7 +1731,8 @@ as_status as_amount_parse(const char *text, int64_t *fen);
 /*
  * as_litres_parse - read a volume in litres ("45", "45.5", "45.125") into
  * integer millilitres, the same way: at most three decimals, more than 0
- * and at most 10,000 litres.  Returns AS_OK, AS_INVALID, AS_MISUSE.
+ * and at most 10,000 litres; full-width digits accepted ("４５.５").
+ * Returns AS_OK, AS_INVALID, AS_MISUSE.
  */
 as_status as_litres_parse(const char *text, int64_t *ml);
 
@@ -1695,8 +1747,11 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  * registered to the user, a plate of another user is rejected.  With both
  * plate and odometer_km the reading is recorded for the vehicle (source
  * "fuel") and a reading lower than the vehicle's previous one rejects the
- * row with the reason, as as_odometer_add() does.  Options, counts,
- * all-or-nothing and the return values are those of as_user_import().
+ * row with the reason, as as_odometer_add() does.  filled_at as in
+ * as_time_parse(), litres and amount_yuan as in as_litres_parse() and
+ * as_amount_parse(), odometer_km a whole number; all may be written with
+ * full-width digits.  Options, counts, all-or-nothing and the return values
+ * are those of as_user_import().
  */
 as_status as_fuel_import(as_db *db, FILE *in, const char *name,
                          const as_import_options *opts, as_import_stats *stats);

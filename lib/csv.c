@@ -1,8 +1,11 @@
 /*
  * csv.c - the streaming RFC 4180 reader shared by every import.
  *
- * Input is decoded (GB18030 through iconv) into a sliding window that
- * holds at least the record being scanned.  A record is found in one
+ * The first chunk of the file is read raw: its byte order mark decides the
+ * encoding.  Input is then decoded (GB18030 through iconv, UTF-16 here)
+ * into a sliding window that holds at least the record being scanned;
+ * UTF-8 is read straight into the window.  Before the first record the
+ * header line is sniffed for its delimiter.  A record is found in one
  * resumable pass that notes where each field begins and ends; it is then
  * validated as UTF-8 and its fields are copied, unescaped and
  * NUL-terminated, into one reused buffer.  raw points into the window.
@@ -18,6 +21,13 @@
 
 enum { CSV_CHUNK = 64 * 1024 };
 
+/* The header is sniffed for its delimiter within this many bytes. */
+enum { SNIFF_MAX = 1024 * 1024 };
+
+enum csv_enc { ENC_UTF8, ENC_GB18030, ENC_UTF16LE, ENC_UTF16BE };
+
+static const char *const enc_names[] = {"UTF-8", "GB18030", "UTF-16LE", "UTF-16BE"};
+
 enum scan_state {
     S_START,                 /* at the start of a field */
     S_UNQUOTED,              /* inside an unquoted field */
@@ -31,17 +41,26 @@ enum { F_PLAIN = 0, F_QUOTED = 1, F_ESCAPED = 2 };
 struct as_csv {
     FILE *in;
     char *name;
-    int utf8;                /* declared UTF-8 (selects the hint) */
-    iconv_t cd;              /* (iconv_t)-1 for UTF-8 input */
+    int declared;            /* ENC_*: the encoding named at open */
+    int enc;                 /* ENC_*: the one read (a BOM overrides declared) */
+    int hinted;              /* the wrong-encoding hint was given once */
+    iconv_t cd;              /* for GB18030; (iconv_t)-1 when not opened */
 
-    /* Undecoded GB18030 input: bytes [ipos, ilen) of ibuf are pending;
-     * ibuf[0] is byte ioff of the file. */
+    /* Undecoded input: bytes [ipos, ilen) of ibuf are pending; ibuf[0] is
+     * byte ioff of the file.  UTF-8 uses ibuf for the first chunk only. */
     char *ibuf;
     size_t ipos, ilen;
     uint64_t ioff;
     int in_eof;              /* the FILE reported end of file */
     int dec_err;             /* undecodable input at byte dec_off (1-based) */
     uint64_t dec_off;
+    const char *dec_why;     /* "" or " (why)" */
+
+    /* The field delimiter: 0 until decided (detected from the header
+     * unless set); stop_plain holds it, '\n' and '\r'. */
+    char delim;
+    int delim_set;
+    unsigned char stop_plain[256];
 
     /* The decoded window: win[0, wlen) is valid, win[wlen] a sentinel. */
     char *win;
@@ -84,11 +103,8 @@ struct as_csv {
     char err[256];
 };
 
-/* Bytes that stop the scan of an unquoted / a quoted field.  '\n' is
- * also the sentinel stored at win[wlen]. */
-static const unsigned char stop_plain[256] = {
-    [','] = 1, ['\n'] = 1, ['\r'] = 1
-};
+/* Bytes that stop the scan of a quoted field (those of an unquoted one are
+ * in as_csv.stop_plain).  '\n' is also the sentinel stored at win[wlen]. */
 static const unsigned char stop_quoted[256] = {
     ['"'] = 1, ['\n'] = 1, ['\r'] = 1
 };
@@ -106,6 +122,32 @@ static void set_err(as_csv *c, uint64_t line, const char *fmt, ...)
     c->errline = line;
 }
 
+/* The encoding named by text (case-insensitive), or -1. */
+static int encoding_of(const char *text)
+{
+    static const struct { const char *name; int enc; } names[] = {
+        {"utf-8", ENC_UTF8},        {"utf8", ENC_UTF8},
+        {"gb18030", ENC_GB18030},   {"gbk", ENC_GB18030},       {"gb2312", ENC_GB18030},
+        {"utf-16", ENC_UTF16LE},    {"utf16", ENC_UTF16LE},
+        {"utf-16le", ENC_UTF16LE},  {"utf16le", ENC_UTF16LE},
+        {"utf-16be", ENC_UTF16BE},  {"utf16be", ENC_UTF16BE},
+    };
+    if (!text)
+        return ENC_UTF8;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(text, names[i].name))
+            return names[i].enc;
+    return -1;
+}
+
+static void use_delimiter(as_csv *c, char d)
+{
+    memset(c->stop_plain, 0, sizeof c->stop_plain);
+    c->stop_plain['\n'] = c->stop_plain['\r'] = 1;
+    c->stop_plain[(unsigned char)d] = 1;
+    c->delim = d;
+}
+
 as_status as__csv_open(as_csv **out, FILE *in, const char *name,
                        const char *encoding, char *err, size_t errsz)
 {
@@ -117,15 +159,11 @@ as_status as__csv_open(as_csv **out, FILE *in, const char *name,
     if (!in)
         return AS_MISUSE;
 
-    int utf8;
-    if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8")) {
-        utf8 = 1;
-    } else if (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk")
-               || !strcasecmp(encoding, "gb2312")) {
-        utf8 = 0;
-    } else {
+    int enc = encoding_of(encoding);
+    if (enc < 0) {
         if (err && errsz)
-            snprintf(err, errsz, "unknown encoding \"%s\" (use utf-8 or gb18030)", encoding);
+            snprintf(err, errsz, "unknown encoding \"%s\" (use utf-8, gb18030 or utf-16)",
+                     encoding);
         return AS_INVALID;
     }
 
@@ -133,20 +171,22 @@ as_status as__csv_open(as_csv **out, FILE *in, const char *name,
     if (!c)
         return AS_NOMEM;
     c->in = in;
-    c->utf8 = utf8;
+    c->declared = c->enc = enc;
+    c->dec_why = "";
     c->cd = (iconv_t)-1;
     c->line = 1;
     c->name = as__strdup(name ? name : "input");
     c->wcap = 2 * CSV_CHUNK;
     c->win = malloc(c->wcap + 1);
-    if (!utf8)
-        c->ibuf = malloc(CSV_CHUNK + 16);
-    if (!c->name || !c->win || (!utf8 && !c->ibuf)) {
+    c->ibuf = malloc(CSV_CHUNK + 16);
+    if (!c->name || !c->win || !c->ibuf) {
         as__csv_free(c);
         return AS_NOMEM;
     }
     c->win[0] = '\n';
-    if (!utf8) {
+    use_delimiter(c, ',');
+    c->delim = 0;            /* detected from the header */
+    if (enc == ENC_GB18030) {
         c->cd = iconv_open("UTF-8", "GB18030");
         if (c->cd == (iconv_t)-1) {
             int e = errno;
@@ -160,6 +200,32 @@ as_status as__csv_open(as_csv **out, FILE *in, const char *name,
     }
     *out = c;
     return AS_OK;
+}
+
+as_status as__csv_set_delimiter(as_csv *c, char delimiter)
+{
+    if (!c || c->started)
+        return AS_MISUSE;
+    if (delimiter == 0) {
+        c->delim_set = 0;
+        c->delim = 0;
+        return AS_OK;
+    }
+    if (delimiter != ',' && delimiter != '\t' && delimiter != ';' && delimiter != '|')
+        return AS_INVALID;
+    use_delimiter(c, delimiter);
+    c->delim_set = 1;
+    return AS_OK;
+}
+
+char as__csv_delimiter(const as_csv *c)
+{
+    return c && (c->started || c->delim_set) ? c->delim : 0;
+}
+
+const char *as__csv_encoding(const as_csv *c)
+{
+    return c ? enc_names[c->enc] : "";
 }
 
 void as__csv_free(as_csv *c)
@@ -260,6 +326,86 @@ static int fill_gb(as_csv *c)
     }
 }
 
+/* Convert pending UTF-16 input into the window (as fill_gb does).  A
+ * surrogate pair becomes one four-byte sequence; an unpaired surrogate,
+ * or input ending inside a code unit or a pair, stops the decoding with
+ * dec_err at its first byte. */
+static int fill_utf16(as_csv *c)
+{
+    const int hi = c->enc == ENC_UTF16BE ? 0 : 1;   /* index of the high byte */
+    for (;;) {
+        const unsigned char *s = (const unsigned char *)c->ibuf;
+        size_t i = c->ipos, n = c->ilen;
+        unsigned char *o = (unsigned char *)c->win + c->wlen;
+        unsigned char *const oend = (unsigned char *)c->win + c->wcap - 4;
+        int bad = 0;
+        while (i + 2 <= n && o <= oend) {
+            uint32_t u = (uint32_t)s[i + hi] << 8 | s[i + 1 - hi];
+            if (u < 0x80) {
+                *o++ = (unsigned char)u;
+                i += 2;
+            } else if (u < 0x800) {
+                o[0] = (unsigned char)(0xC0 | u >> 6);
+                o[1] = (unsigned char)(0x80 | (u & 0x3F));
+                o += 2;
+                i += 2;
+            } else if (u < 0xD800 || u > 0xDFFF) {
+                o[0] = (unsigned char)(0xE0 | u >> 12);
+                o[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+                o[2] = (unsigned char)(0x80 | (u & 0x3F));
+                o += 3;
+                i += 2;
+            } else {
+                if (u >= 0xDC00) {
+                    bad = 1;         /* a low surrogate without a high one */
+                    break;
+                }
+                if (i + 4 > n)
+                    break;           /* the pair's second half is not read yet */
+                uint32_t v = (uint32_t)s[i + 2 + hi] << 8 | s[i + 3 - hi];
+                if (v < 0xDC00 || v > 0xDFFF) {
+                    bad = 1;         /* a high surrogate without a low one */
+                    break;
+                }
+                uint32_t cp = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+                o[0] = (unsigned char)(0xF0 | cp >> 18);
+                o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+                o += 4;
+                i += 4;
+            }
+        }
+        size_t made = (size_t)(o - ((unsigned char *)c->win + c->wlen));
+        c->ipos = i;
+        c->wlen += made;
+        if (bad) {
+            c->dec_err = 1;
+            c->dec_off = c->ioff + i + 1;
+            c->dec_why = " (an unpaired surrogate)";
+            return made > 0;
+        }
+        if (made > 0)
+            return 1;
+        if (c->in_eof || c->io_err) {
+            if (c->ipos < c->ilen && !c->io_err) {
+                c->dec_err = 1;
+                c->dec_off = c->ioff + c->ipos + 1;
+                c->dec_why = (c->ilen - c->ipos) % 2 ? " (the file ends in the middle of a "
+                                                       "character: an odd number of bytes)"
+                                                     : " (an unpaired surrogate)";
+            }
+            return 0;
+        }
+        /* Carry the incomplete tail (under 4 bytes) to the front. */
+        size_t keep = c->ilen - c->ipos;
+        memmove(c->ibuf, c->ibuf + c->ipos, keep);
+        c->ioff += c->ipos;
+        c->ipos = 0;
+        c->ilen = keep + read_chunk(c, c->ibuf + keep);
+    }
+}
+
 /* Make room and add decoded text to the window.  Returns 1 on new text,
  * 0 at the end of input (or on a read error: io_err), -1 out of memory. */
 static int refill(as_csv *c)
@@ -288,12 +434,14 @@ static int refill(as_csv *c)
         c->wcap = cap;
     }
     int got;
-    if (c->cd == (iconv_t)-1) {
+    if (c->enc == ENC_UTF8) {
         size_t n = read_chunk(c, c->win + c->wlen);
         c->wlen += n;
         got = n > 0;
-    } else {
+    } else if (c->enc == ENC_GB18030) {
         got = fill_gb(c);
+    } else {
+        got = fill_utf16(c);
     }
     c->win[c->wlen] = '\n';  /* sentinel */
     if (!got)
@@ -357,6 +505,8 @@ static inline int add_field(as_csv *c, size_t beg, size_t end, unsigned char fla
 static int scan(as_csv *c)
 {
     const unsigned char *w = (const unsigned char *)c->win;
+    const unsigned char *const stop_plain = c->stop_plain;
+    const unsigned char d = (unsigned char)c->delim;
     size_t p = c->pos, e = c->wlen, rs = c->rs;
     uint64_t line = c->line;
     int state = c->state;
@@ -387,7 +537,7 @@ static int scan(as_csv *c)
                 c->cur = ++p - rs;
                 break;
             }
-            if (ch == ',') {
+            if (ch == d) {
                 if (add_field(c, p - rs, p - rs, F_PLAIN) < 0)
                     goto nomem;
                 p++;
@@ -427,7 +577,7 @@ static int scan(as_csv *c)
                 goto out;
             if (add_field(c, c->cur, p - rs, F_PLAIN) < 0)
                 goto nomem;
-            if (w[p] != ',')
+            if (w[p] != d)
                 goto eol;
             p++;
             state = S_START;
@@ -462,10 +612,10 @@ static int scan(as_csv *c)
                 p++;
                 break;
             }
-            if (ch == ',' || ch == '\n' || ch == '\r') {
+            if (ch == d || ch == '\n' || ch == '\r') {
                 if (add_field(c, c->cur, p - 1 - rs, c->fflag) < 0)
                     goto nomem;
-                if (ch != ',')
+                if (ch != d)
                     goto eol;
                 p++;
                 state = S_START;
@@ -563,11 +713,14 @@ static as_status finish(as_csv *c, as_csv_record *rec)
     if (bad < len) {
         size_t col;
         uint64_t ln = locate(c, bad, &col);
-        if (nul)
+        if (nul) {
             set_err(c, ln, "NUL byte at byte %zu of the line", col);
-        else
-            set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col,
-                    c->utf8 ? utf8_hint : "");
+        } else {
+            /* The hint goes with the first such error of the file only. */
+            int hint = c->enc == ENC_UTF8 && c->declared == ENC_UTF8 && !c->hinted;
+            set_err(c, ln, "invalid UTF-8 at byte %zu of the line%s", col, hint ? utf8_hint : "");
+            c->hinted |= hint;
+        }
         return AS_INVALID;
     }
 
@@ -622,8 +775,8 @@ static as_status at_eof(as_csv *c, as_csv_record *rec)
     c->skip_lf = 0;
     if (c->dec_err) {
         c->done = 1;
-        set_err(c, c->line, "byte %llu of the file cannot be decoded as GB18030",
-                (unsigned long long)c->dec_off);
+        set_err(c, c->line, "byte %llu of the file cannot be decoded as %s%s",
+                (unsigned long long)c->dec_off, enc_names[c->enc], c->dec_why);
         return AS_INVALID;
     }
     switch (c->state) {
@@ -656,21 +809,123 @@ static as_status at_eof(as_csv *c, as_csv_record *rec)
     return finish(c, rec);
 }
 
-/* The body of as__csv_next. */
-static as_status read_record(as_csv *c, as_csv_record *rec)
+/*
+ * Pick the delimiter from the first record (the header): ',' when a comma
+ * is outside quotes, else TAB when there is a tab, else ';' when there is a
+ * semicolon, else ','.  Empty lines before it are passed over, as the
+ * scanner does.  A quote opens a quoted field only at the start of a field
+ * (after a line break or any candidate delimiter), so "a;b",c is comma-
+ * separated and "a,b";c semicolon-separated.  Looks at SNIFF_MAX bytes at
+ * most.  Returns 0, or -1 out of memory.
+ */
+static int sniff(as_csv *c)
 {
-    if (!c->started) {
-        c->rs = c->pos;
+    enum { Q_START, Q_PLAIN, Q_QUOTED, Q_QUOTE };
+    size_t commas = 0, tabs = 0, semis = 0, i = 0;
+    int state = Q_START, seen = 0;
+    for (;;) {
+        /* Offsets from pos: a refill may move the window. */
+        const unsigned char *w = (const unsigned char *)c->win + c->pos;
+        size_t n = c->wlen - c->pos;
+        for (; i < n; i++) {
+            unsigned char ch = w[i];
+            if (state == Q_QUOTED) {
+                if (ch == '"')
+                    state = Q_QUOTE;
+                continue;
+            }
+            if (state == Q_QUOTE) {
+                state = Q_QUOTED;
+                if (ch == '"')
+                    continue;    /* a doubled quote */
+                state = Q_PLAIN;  /* the field's closing quote */
+            }
+            if (ch == '\n' || ch == '\r') {
+                if (seen)
+                    goto done;
+                continue;
+            }
+            seen = 1;
+            if (ch == ',' || ch == '\t' || ch == ';') {
+                commas += ch == ',';
+                tabs += ch == '\t';
+                semis += ch == ';';
+                state = Q_START;
+            } else if (ch == '"' && state == Q_START) {
+                state = Q_QUOTED;
+            } else {
+                state = Q_PLAIN;
+            }
+        }
+        if (n >= SNIFF_MAX || c->eof)
+            break;
+        int r = refill(c);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+    }
+done:
+    use_delimiter(c, commas ? ',' : tabs ? '\t' : semis ? ';' : ',');
+    return 0;
+}
+
+/* Once, before the first record: a byte order mark decides the encoding
+ * (whatever was declared), then the header the delimiter (unless set). */
+static as_status start(as_csv *c)
+{
+    c->ilen = read_chunk(c, c->ibuf);
+    if (c->io_err)
+        return AS_IO;
+    const unsigned char *b = (const unsigned char *)c->ibuf;
+    if (c->ilen >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+        c->enc = ENC_UTF8;
+        c->ipos = 3;
+        c->bom = 3;          /* counted in the columns of line 1 */
+    } else if (c->ilen >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
+        c->enc = ENC_UTF16LE;
+        c->ipos = 2;
+    } else if (c->ilen >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
+        c->enc = ENC_UTF16BE;
+        c->ipos = 2;
+    }
+    if (c->enc == ENC_UTF8) {
+        /* From here on UTF-8 is read straight into the window. */
+        size_t n = c->ilen - c->ipos;
+        memcpy(c->win, c->ibuf + c->ipos, n);
+        c->wlen = n;
+        c->ipos = c->ilen;
+        c->win[n] = '\n';
+    }
+    c->rs = c->pos;
+    if (c->enc == ENC_GB18030) {
+        /* GB18030's own byte order mark (84 31 95 33) decodes to U+FEFF. */
         while (c->wlen - c->pos < 3 && !c->eof) {
             if (refill(c) < 0)
                 return AS_NOMEM;
         }
         if (c->io_err)
             return AS_IO;
-        if (c->wlen - c->pos >= 3 && !memcmp(c->win + c->pos, "\xEF\xBB\xBF", 3)) {
+        if (c->wlen - c->pos >= 3 && !memcmp(c->win + c->pos, "\xEF\xBB\xBF", 3))
             c->pos += 3;
-            c->bom = c->utf8 ? 3 : 0;
-        }
+        c->rs = c->pos;
+    }
+    if (!c->delim_set) {
+        if (sniff(c) < 0)
+            return AS_NOMEM;
+        if (c->io_err)
+            return AS_IO;
+    }
+    return AS_OK;
+}
+
+/* The body of as__csv_next. */
+static as_status read_record(as_csv *c, as_csv_record *rec)
+{
+    if (!c->started) {
+        as_status st = start(c);
+        if (st != AS_OK)
+            return st;
         c->started = 1;
     }
 

@@ -329,11 +329,12 @@ static int parse_stars(as__import *im, const char *col, const char *s)
 {
     if (!s || !s[0])
         return 0;
-    const char *p = s;
-    while (*p == ' ')
-        p++;
+    char folded[AS__FOLD_MAX];
+    const char *p = as__fold_fullwidth(s, folded, sizeof folded);   /* ５ is 5 */
     int v = 0;
-    if (*p >= '1' && *p <= '5') {
+    while (p && *p == ' ')
+        p++;
+    if (p && *p >= '1' && *p <= '5') {
         v = *p++ - '0';
         if (p[0] == '.' && p[1] == '0')
             p += 2;

@@ -12,9 +12,14 @@
 /* ---- decimal text to integer units ----------------------------------- */
 
 /* Digits, optionally '.' and 1..places digits; scaled by 10^places.
- * Never through a float.  -1 when not such a number or above max. */
-static int64_t decimal_units(const char *s, int places, int64_t max)
+ * Never through a float.  Full-width digits and '．' are read as ASCII.
+ * -1 when not such a number or above max. */
+static int64_t decimal_units(const char *text, int places, int64_t max)
 {
+    char folded[AS__FOLD_MAX];
+    const char *s = as__fold_fullwidth(text, folded, sizeof folded);
+    if (!s)
+        return -1;
     int64_t v = 0;
     size_t i = 0, ndig = 0;
     while (isdigit((unsigned char)s[i])) {

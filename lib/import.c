@@ -1,10 +1,24 @@
 /* import.c - the import driver shared by every bulk import. */
 #include "import.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* The keys of the rows taken so far: 64-bit hashes (0 marks a free slot)
+ * with the line of the row, in a power-of-two table probed linearly. */
+typedef struct key_slot {
+    uint64_t hash;
+    uint64_t line;
+} key_slot;
+
+typedef struct key_set {
+    key_slot *slot;
+    size_t mask;                 /* slots - 1, when slot is not NULL */
+    size_t n;                    /* keys held */
+} key_set;
 
 struct as__import {
     as_db *db;
@@ -20,7 +34,102 @@ struct as__import {
     int last_inserted;
     as_buf extra;                /* unknown columns of the row, as JSON */
     as_buf raw;                  /* the current CSV record's text, NUL-terminated */
+    char delimiter;              /* CSV: the caller's, or 0 to detect */
+    int unique_keys;             /* reject a key seen earlier in the input */
+    key_set keys;
 };
+
+/* ---- duplicate keys -------------------------------------------------- */
+
+/* A 64-bit hash of n bytes: eight at a time, multiply and fold. */
+static uint64_t key_hash(const char *s, size_t n)
+{
+    const uint64_t k1 = 0x9cfbac6e7687a66full, k2 = 0x4462ebfc5f915ef1ull;
+    uint64_t h = (uint64_t)n * k2 ^ 0x2fa73207237751abull, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * k1;
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * k1;
+    h ^= h >> 29;
+    h *= k2;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+/* Room for one more key: at most 3/4 of the slots in use.  0, or -1 out of memory. */
+static int keys_reserve(key_set *k)
+{
+    size_t cap = k->slot ? k->mask + 1 : 0;
+    if ((k->n + 1) * 4 <= cap * 3)
+        return 0;
+    size_t ncap = cap ? cap * 2 : 1024;
+    if (ncap > SIZE_MAX / sizeof(key_slot))
+        return -1;
+    key_slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < cap; i++) {
+        if (!k->slot[i].hash)
+            continue;
+        size_t j = (size_t)k->slot[i].hash & (ncap - 1);
+        while (ns[j].hash)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = k->slot[i];
+    }
+    free(k->slot);
+    k->slot = ns;
+    k->mask = ncap - 1;
+    return 0;
+}
+
+/* The slot holding hash h, or the free slot where it would go. */
+static key_slot *keys_find(const key_set *k, uint64_t h)
+{
+    size_t j = (size_t)h & k->mask;
+    while (k->slot[j].hash && k->slot[j].hash != h)
+        j = (j + 1) & k->mask;
+    return &k->slot[j];
+}
+
+as_status as__import_options_copy(as_import_options *dst, const as_import_options *src)
+{
+    if (src->version < 1 || src->version > AS_IMPORT_OPTIONS_VERSION)
+        return AS_MISUSE;
+    dst->flags = src->flags;
+    dst->encoding = src->encoding;
+    dst->on_reject = src->on_reject;
+    dst->on_progress = src->on_progress;
+    dst->userdata = src->userdata;
+    if (src->version >= 2)
+        dst->delimiter = src->delimiter;
+    return AS_OK;
+}
+
+/* Is a key twice in one input an error?  (Not for specs whose key repeats
+ * by design, such as the label of a training text.) */
+static int wants_unique_keys(const as__import_spec *spec)
+{
+    return !(spec->flags & AS__SPEC_REPEAT_KEYS);
+}
+
+/* Report a repeated key (key[0, len)), showing at most 64 bytes of it. */
+static void repeated_key(as__import *im, const char *key, size_t len, uint64_t first_line)
+{
+    size_t show = len;
+    if (show > 64) {
+        show = 64;
+        while (show > 0 && ((unsigned char)key[show] & 0xC0) == 0x80)
+            show--;  /* do not cut a UTF-8 sequence */
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "'%.*s%s' is also on line %llu", (int)show, key,
+             show < len ? "..." : "", (unsigned long long)first_line);
+    as__import_problem(im, im->spec->columns[0], msg);
+}
 
 /* Keep the record's text (the reader's is not NUL-terminated). */
 static void set_raw(as__import *im, const char *raw, size_t len)
@@ -36,7 +145,7 @@ void as__import_problem(as__import *im, const char *field, const char *reason)
 {
     if (im->opts->on_reject) {
         as_reject r = {im->name, im->line, field, reason, im->raw_text ? im->raw_text : "",
-                       im->header, im->problems == 0};
+                       im->header, im->problems == 0, im->header ? im->delimiter : 0};
         im->opts->on_reject(im->opts->userdata, &r);
     }
     im->problems++;
@@ -97,8 +206,34 @@ static void reject_whole(as__import *im, const char *reason)
 /* Hand a mapped row to the spec and count its outcome. */
 static as_status take_row(as__import *im, const char *const *cells)
 {
+    key_slot *slot = NULL;
+    uint64_t hash = 0;
+    if (im->unique_keys && cells[0]) {
+        const char *key = cells[0];
+        size_t len = strlen(key);
+        while (len && *key == ' ') {
+            key++;
+            len--;
+        }
+        while (len && key[len - 1] == ' ')
+            len--;
+        if (len) {   /* an empty key is the row function's to refuse */
+            if (keys_reserve(&im->keys) < 0)
+                return as__fail(im->db, AS_NOMEM, "out of memory");
+            hash = key_hash(key, len);
+            slot = keys_find(&im->keys, hash);
+            if (slot->hash) {
+                repeated_key(im, key, len, slot->line);
+                im->stats.rows++;
+                im->stats.rejected++;
+                return AS_OK;
+            }
+        }
+    }
     as_upsert res = AS_UPSERT_UNCHANGED;
-    const char *extra = im->spec->keep_unknown ? (im->extra.data ? im->extra.data : "{}") : NULL;
+    const char *extra = NULL;
+    if (im->spec->flags & AS__SPEC_KEEP_UNKNOWN)
+        extra = im->extra.data ? im->extra.data : "{}";
     as_status st = im->spec->row(im, cells, extra, &res, im->spec->ctx);
     im->stats.rows++;
     if (st == AS_INVALID || (st == AS_OK && im->problems)) {
@@ -109,6 +244,13 @@ static as_status take_row(as__import *im, const char *const *cells)
     }
     if (st != AS_OK)
         return st;
+    if (slot) {
+        /* Taken: remember its key.  (The row function does not touch the
+         * table, so the free slot found above is still the right one.) */
+        slot->hash = hash;
+        slot->line = im->line;
+        im->keys.n++;
+    }
     im->last_inserted = res == AS_UPSERT_INSERTED;
     if (res == AS_UPSERT_INSERTED)
         im->stats.inserted++;
@@ -197,7 +339,7 @@ static as_status read_header(as__import *im, as_csv *csv, csv_map *m)
             m->known[c] = (int)i;
             continue;
         }
-        if (!im->spec->keep_unknown) {
+        if (!(im->spec->flags & AS__SPEC_KEEP_UNKNOWN)) {
             as_buf b = {0};
             known_list(im, &b);
             st = as__fail(im->db, AS_INVALID, "%s:%llu: unknown column '%s' (columns: %s)", im->name,
@@ -231,9 +373,12 @@ static as_status import_csv(as__import *im, FILE *in)
     as_status st = as__csv_open(&csv, in, im->name, im->opts->encoding, err, sizeof err);
     if (st != AS_OK)
         return as__fail(im->db, st, "%s", st == AS_NOMEM ? "out of memory" : err);
+    if (im->delimiter)
+        as__csv_set_delimiter(csv, im->delimiter);   /* checked by as__import_run */
     csv_map m = {0};
     const char **cells = calloc(im->ncols + 1, sizeof *cells);
     st = cells ? read_header(im, csv, &m) : as__fail(im->db, AS_NOMEM, "out of memory");
+    im->delimiter = as__csv_delimiter(csv);   /* as read: for the rejects */
     as_csv_record rec;
     while (st == AS_OK) {
         st = as__csv_next(csv, &rec);
@@ -265,7 +410,7 @@ static as_status import_csv(as__import *im, FILE *in)
         }
         for (size_t c = 0; c < im->ncols; c++)
             cells[c] = m.known[c] >= 0 ? rec.fields[m.known[c]] : NULL;
-        if (im->spec->keep_unknown) {
+        if (im->spec->flags & AS__SPEC_KEEP_UNKNOWN) {
             im->extra.len = 0;
             as__buf_addc(&im->extra, '{');
             for (size_t u = 0; u < m.nunknown; u++) {
@@ -349,7 +494,7 @@ static as_status import_json_line(as__import *im, const char *line, size_t len, 
         else if (strcmp(vtype, "null") == 0)
             v = NULL;
         if (c == im->ncols) {
-            if (!im->spec->keep_unknown) {
+            if (!(im->spec->flags & AS__SPEC_KEEP_UNKNOWN)) {
                 snprintf(msg, sizeof msg, "unknown key '%.60s'", key ? key : "");
                 as__import_problem(im, NULL, msg);
             } else if (v) {
@@ -442,14 +587,27 @@ as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_
         return db ? as__fail(db, AS_MISUSE, "import: NULL argument") : AS_MISUSE;
     if (!opts)
         opts = &defaults;
-    if (opts->version != AS_IMPORT_OPTIONS_VERSION)
-        return as__fail(db, AS_MISUSE, "import: unknown options version");
+    if (opts->version < 1 || opts->version > AS_IMPORT_OPTIONS_VERSION)
+        return as__fail(db, AS_MISUSE, "import: unknown options version %u", opts->version);
     if ((opts->flags & AS_IMPORT_JSONL) && opts->encoding && strcasecmp(opts->encoding, "utf-8") &&
         strcasecmp(opts->encoding, "utf8"))
         return as__fail(db, AS_INVALID, "JSON Lines input must be UTF-8");
+    /* Only version 2 and later have the field. */
+    char delim = opts->version >= 2 ? opts->delimiter : 0;
+    if (delim && delim != ',' && delim != '\t' && delim != ';' && delim != '|') {
+        unsigned char b = (unsigned char)delim;
+        if (isprint(b))
+            return as__fail(db, AS_INVALID, "delimiter '%c' is not one of ',', TAB, ';' or '|'",
+                            delim);
+        return as__fail(db, AS_INVALID, "delimiter byte 0x%02X is not one of ',', TAB, ';' or '|'",
+                        b);
+    }
+    if (delim && (opts->flags & AS_IMPORT_JSONL))
+        return as__fail(db, AS_INVALID, "a delimiter applies to CSV, not to JSON Lines");
 
     as__import im = {.db = db, .name = name ? name : "-", .opts = opts, .spec = spec,
-                     .last_inserted = 1};
+                     .last_inserted = 1, .delimiter = delim,
+                     .unique_keys = wants_unique_keys(spec)};
     while (spec->columns[im.ncols])
         im.ncols++;
     as_status st = as__write_begin(db);
@@ -458,6 +616,7 @@ as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_
     st = (opts->flags & AS_IMPORT_JSONL) ? import_jsonl(&im, in) : import_csv(&im, in);
     as__buf_free(&im.extra);
     as__buf_free(&im.raw);
+    free(im.keys.slot);
     if (stats)
         *stats = im.stats;
     if (st != AS_OK)

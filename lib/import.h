@@ -7,6 +7,17 @@
  * every problem with its file and physical line, and runs the whole input
  * as one transaction: committed at the end, or rolled back for a dry run or
  * when a row was bad without AS_IMPORT_SKIP_BAD.
+ *
+ * Duplicate keys: the driver remembers the key (columns[0], trimmed of
+ * surrounding ASCII spaces) of every row the row function took, as a 64-bit
+ * hash with the row's first line in an open-addressing table (16-byte
+ * slots, at most 3/4 full: 21 to 43 bytes a row, whatever the key's
+ * length, and half as much again while the table doubles; 32 MiB for a
+ * million rows).  A later row with a remembered key is rejected before the row
+ * function sees it: "<key column>: 'F1' is also on line 17".  A rejected
+ * row's key is not remembered, so a good row after a bad one with the same
+ * key is taken.  Two different keys with the same hash (probability about
+ * n^2/2^65 for n rows) would be a false report.
  */
 #ifndef AS_IMPORT_H
 #define AS_IMPORT_H
@@ -15,16 +26,24 @@
 
 typedef struct as__import as__import;
 
+/* Bits of as__import_spec.flags.  (The field was an int keep_unknown, so
+ * a spec written {cols, n, 1, row, ctx} still means AS__SPEC_KEEP_UNKNOWN.) */
+#define AS__SPEC_KEEP_UNKNOWN 0x1u  /* unknown columns are passed on, not refused */
+#define AS__SPEC_REPEAT_KEYS  0x2u  /* the key may repeat within one input: no
+                                     * duplicate check (columns[0] is not an id) */
+
 typedef struct as__import_spec {
     const char *const *columns;  /* known column names, NULL-terminated */
     int nrequired;               /* the first nrequired columns must be in a CSV
                                   * header; columns[0] is the row's key, which a
                                   * JSON Lines object must have */
-    int keep_unknown;            /* unknown columns are passed on, not refused */
+    unsigned flags;              /* AS__SPEC_* */
     /*
      * Handle one row.  cells[i] is the text of columns[i] (NULL when the
      * column is absent; "" when the cell is empty).  extra is a JSON object
-     * of the unknown columns ("{}" when none; only with keep_unknown).
+     * of the unknown columns ("{}" when none; only with AS__SPEC_KEEP_UNKNOWN).
+     * Unless AS__SPEC_REPEAT_KEYS, a row whose key was already imported
+     * from this input is rejected by the driver and never gets here.
      * Report problems with as__import_problem(); a row with problems counts
      * as rejected whatever is returned.  Set *result for a good row.
      * Return AS_OK, or a failure that stops the import.
@@ -37,6 +56,11 @@ typedef struct as__import_spec {
 /* An internal bit of as_import_options.flags: JSON Lines arrays and objects
  * under known keys reach the row function as JSON text (not refused). */
 #define AS__IMPORT_NESTED 0x40000000u
+
+/* Copy a caller's options of any known version into *dst (initialised with
+ * AS_IMPORT_OPTIONS_INIT), reading only the fields that version has.
+ * Returns AS_OK, or AS_MISUSE for an unknown version. */
+as_status as__import_options_copy(as_import_options *dst, const as_import_options *src);
 
 /* Run an import (see as_user_import() for the contract). */
 as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,

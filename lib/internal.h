@@ -223,6 +223,20 @@ static inline size_t as__utf8_decode(const unsigned char *s, size_t left, uint32
  * at a time: the one validator behind as_utf8_check() and the CSV reader. */
 size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
 
+/*
+ * Fold the full-width forms that Chinese input methods type into numbers
+ * and times to ASCII before parsing: the digits U+FF10-FF19 (０-９), ＋ － ．
+ * ／ ： (U+FF0B, U+FF0D-FF0F, U+FF1A) and the ideographic space U+3000 (to
+ * ' ').  Each becomes its NFKC form; nothing else is touched (no
+ * full-width letters, no ，, no 。), so a parser still refuses what it
+ * refused before.  Returns in itself when in has no byte >= 0x80 (the
+ * common case: nothing is copied); else buf holding the folded,
+ * NUL-terminated text; NULL when that needs more than bufsz bytes.
+ * AS__FOLD_MAX is enough for any number or time the parsers accept.
+ */
+enum { AS__FOLD_MAX = 128 };
+const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz);
+
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);
 /* Parse a yes/no cell: yes/no/y/n/true/false/1/0/on/off/是/否 (case-insensitive).
@@ -238,14 +252,29 @@ as_status as__check_id(const char *s, char *why, size_t whysz);
 /*
  * A streaming RFC 4180 reader shared by every import.
  *
- * - Fields separated by ',', records by LF, CRLF or a lone CR.
- * - Quoted fields may hold separators, doubled quotes ("") and line breaks
+ * - Fields separated by a delimiter, records by LF, CRLF or a lone CR.
+ * - The delimiter is ',', TAB, ';' or '|'.  Unless as__csv_set_delimiter()
+ *   chose one, it is taken from the first record (the header): ',' if the
+ *   header has a comma outside quotes, else TAB if it has a tab, else ';'
+ *   if it has a semicolon, else ','.  So TAB wins over ';' when both
+ *   appear, and a quoted header cell holding a ';' or ',' does not count
+ *   ("a;b",c is comma-separated).  '|' is never guessed.  Only the first
+ *   1 MiB of the header is looked at.
+ * - Quoted fields may hold delimiters, doubled quotes ("") and line breaks
  *   (kept as they are in the file; CRLF inside quotes is kept as CRLF).
- * - A UTF-8 byte order mark at the very start is skipped.
- * - encoding NULL / "utf-8" / "utf8": input must be valid UTF-8;
- *   "gb18030" / "gbk" / "gb2312": converted to UTF-8 with iconv (GB18030
- *   covers the others).  Names are case-insensitive; any other name is
- *   AS_INVALID from as__csv_open.
+ * - Encodings.  A byte order mark at the very start decides, whatever
+ *   encoding was named, and is skipped: EF BB BF is UTF-8, FF FE UTF-16LE,
+ *   FE FF UTF-16BE (as in Excel's "Unicode text" export; the bytes of
+ *   these marks cannot start a valid UTF-8 or GB18030 text, except the
+ *   UTF-8 mark read as GB18030, which would be mojibake).  Without a mark
+ *   the named encoding applies: NULL / "utf-8" / "utf8": input must be
+ *   valid UTF-8; "gb18030" / "gbk" / "gb2312": converted to UTF-8 with
+ *   iconv (GB18030 covers the others; its own mark 84 31 95 33 is skipped);
+ *   "utf-16" / "utf-16le": UTF-16 little-endian (what Windows writes),
+ *   "utf-16be": big-endian (also spelled without the '-').  Names are
+ *   case-insensitive; any other name is AS_INVALID from as__csv_open.
+ *   UTF-16 is decoded here: a surrogate pair is one character; an unpaired
+ *   surrogate, or an odd number of bytes, is undecodable (below).
  * - line numbers are physical lines of the input file, 1-based, counting
  *   every line break (LF, CRLF, or lone CR), including those inside quotes.
  *
@@ -253,12 +282,16 @@ as_status as__check_id(const char *s, char *why, size_t whysz);
  * closing quote, a record over AS_CSV_MAX_RECORD bytes or
  * AS_CSV_MAX_FIELDS fields) return AS_INVALID from as__csv_next with
  * as__csv_error() describing it, e.g. "invalid UTF-8 at byte 17 of the
- * line (is the file GB18030? try --encoding gb18030)"; the reader then
+ * line (is the file GB18030/GBK? try --encoding gb18030)" -- the hint in
+ * parentheses is given once per file, with the first invalid UTF-8 of input
+ * read as UTF-8 without a named encoding other than UTF-8; later ones say
+ * just "invalid UTF-8 at byte N of the line".  The reader then
  * resynchronises at the next record boundary outside quotes and can be
  * called again.  An unterminated quote at end of input returns AS_INVALID
  * naming the line where the quote opened, and then AS_DONE.  A read error
  * returns AS_IO.  Bytes that the encoding cannot decode are AS_INVALID
- * with the byte offset in the file.
+ * with the byte offset in the file ("byte 41 of the file cannot be decoded
+ * as UTF-16LE (an unpaired surrogate)"), and then AS_DONE.
  *
  * A bare quote inside an unquoted field (ab"c) is kept literally.
  * An empty line (nothing between two line breaks, outside quotes) is
@@ -285,6 +318,15 @@ typedef struct as_csv_record {
  * Returns AS_OK, AS_INVALID (unknown encoding; message in err), AS_NOMEM. */
 as_status as__csv_open(as_csv **out, FILE *in, const char *name,
                        const char *encoding, char *err, size_t errsz);
+/* Choose the delimiter (',', '\t', ';' or '|'), or 0 to detect it from the
+ * header (the default).  Call before the first as__csv_next.
+ * Returns AS_OK, AS_INVALID (another byte), AS_MISUSE (NULL, or too late). */
+as_status as__csv_set_delimiter(as_csv *csv, char delimiter);
+/* The delimiter in use; 0 while it is still to be detected. */
+char as__csv_delimiter(const as_csv *csv);
+/* The encoding read ("UTF-8", "GB18030", "UTF-16LE", "UTF-16BE"): the one
+ * named until the first as__csv_next has seen the byte order mark. */
+const char *as__csv_encoding(const as_csv *csv);
 /* Read the next record: AS_OK, AS_DONE, AS_INVALID (see above), AS_IO, AS_NOMEM. */
 as_status as__csv_next(as_csv *csv, as_csv_record *rec);
 /* The text of the last AS_INVALID/AS_IO error, and its physical line. */

@@ -319,7 +319,8 @@ as_status as_sentiment_train(as_db *db, FILE *in, const char *name,
         opts = &defaults;
     trainer t;
     memset(&t, 0, sizeof t);
-    as__import_spec spec = {train_columns, 2, 1, train_row, &t};
+    as__import_spec spec = {train_columns, 2, AS__SPEC_KEEP_UNKNOWN | AS__SPEC_REPEAT_KEYS, train_row,
+                            &t};
     as_status st = as__write_begin(db);
     if (st != AS_OK)
         return st;

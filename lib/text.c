@@ -77,6 +77,38 @@ size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul)
     }
 }
 
+/* ---- full-width digits ------------------------------------------------ */
+
+const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0;
+    while (s[i] && s[i] < 0x80)
+        i++;
+    if (!s[i])
+        return in;
+    if (i >= bufsz)
+        return NULL;
+    memcpy(buf, in, i);
+    size_t o = i;
+    while (s[i]) {
+        unsigned char c = s[i++];
+        if (c == 0xEF && s[i] == 0xBC &&
+            (s[i + 1] == 0x8B || (s[i + 1] >= 0x8D && s[i + 1] <= 0x9A))) {
+            c = (unsigned char)(s[i + 1] - 0x60);   /* U+FF0B..FF1A: '+'..':' */
+            i += 2;
+        } else if (c == 0xE3 && s[i] == 0x80 && s[i + 1] == 0x80) {
+            c = ' ';                                  /* U+3000 */
+            i += 2;
+        }
+        if (o + 1 >= bufsz)
+            return NULL;
+        buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 as_status as_utf8_check(const char *text, size_t len, size_t *bad_offset)
 {
     if (!text)
@@ -293,9 +325,11 @@ as_status as_quiet_hours_parse(const char *text, int *start_min, int *end_min)
 {
     if (!text || !start_min || !end_min)
         return AS_MISUSE;
+    char folded[AS__FOLD_MAX];
+    const char *t = as__fold_fullwidth(text, folded, sizeof folded);
     const char *p;
     int a, b;
-    if (parse_hhmm(text, &p, &a) < 0 || *p != '-' || parse_hhmm(p + 1, &p, &b) < 0 || *p ||
+    if (!t || parse_hhmm(t, &p, &a) < 0 || *p != '-' || parse_hhmm(p + 1, &p, &b) < 0 || *p ||
         a == b)
         return AS_INVALID;
     *start_min = a;

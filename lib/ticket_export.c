@@ -413,8 +413,8 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_impor
 {
     static const as__import_spec spec = {columns, 1, 0, ticket_row, NULL};
     as_import_options o = AS_IMPORT_OPTIONS_INIT;
-    if (opts)
-        o = *opts;
+    if (opts && as__import_options_copy(&o, opts) != AS_OK)
+        return as__fail(db, AS_MISUSE, "ticket import: unknown options version %u", opts->version);
     o.flags |= AS_IMPORT_JSONL | AS__IMPORT_NESTED;
     as_status s = as__import_run(db, in, name, &o, &spec, stats);
     as__exec(db, "DROP TABLE IF EXISTS temp.ticket_import_refs");

@@ -70,7 +70,10 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
 {
     if (!text || !out)
         return AS_MISUSE;
-    const char *p = text;
+    char folded[AS__FOLD_MAX];
+    const char *p = as__fold_fullwidth(text, folded, sizeof folded);
+    if (!p)
+        return AS_INVALID;   /* too long to be a time */
     while (*p == ' ')
         p++;
     if (*p == '@') {

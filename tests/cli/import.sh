@@ -101,6 +101,49 @@ printf '{"user_id":"J9","name":"x","phone":"1"}\n' > "$T/r.jsonl"
 as user import --jsonl --skip-bad --rejects "$T/rejects.jsonl" "$T/r.jsonl"
 expect_eq "JSON Lines rejects are the lines as read" "$(cat "$T/rejects.jsonl")" '{"user_id":"J9","name":"x","phone":"1"}'
 
+# Excel's "Unicode text": UTF-16LE with a byte order mark, TAB-separated.
+printf 'user_id\tname\tphone\tregion\r\nW1\t王五\t13700137000\t530102\r\nW2\t赵六 😀\t13600136000\t530102\r\n' \
+    | iconv -f UTF-8 -t UTF-16LE | { printf '\xff\xfe'; cat; } > "$T/u16le.txt"
+as user import "$T/u16le.txt"
+expect_rc "UTF-16LE with a BOM and tabs imports" 0
+as --format json user show W2
+expect_eq "UTF-16 decoded (with a surrogate pair)" "$(json_get 'd["name"]')" "赵六 😀"
+printf 'user_id\tname\tphone\tregion\nW3\tx\t13500135000\t530102\n' \
+    | iconv -f UTF-8 -t UTF-16BE | { printf '\xfe\xff'; cat; } > "$T/u16be.txt"
+as user import "$T/u16be.txt"
+expect_rc "UTF-16BE with a BOM imports" 0
+printf 'user_id;name;phone;region\nS1;"a;b";13400134000;530102\n' > "$T/semi.csv"
+as user import "$T/semi.csv"
+expect_rc "a semicolon header is read with ';'" 0
+as --format json user show S1
+expect_eq "a quoted ';' stays in the cell" "$(json_get 'd["name"]')" "a;b"
+printf 'user_id|name|phone|region\nP1|x|13300133000|530102\n' > "$T/pipe.csv"
+as user import "$T/pipe.csv"
+expect_rc "'|' is not guessed" 65
+as user import --delimiter pipe "$T/pipe.csv"
+expect_rc "--delimiter pipe" 0
+as user import --delimiter colon "$T/pipe.csv"
+expect_rc "an unknown --delimiter is a usage error" 64
+expect_err_has "… naming the option" "--delimiter: 'colon' is not one of"
+as user import --jsonl --delimiter tab "$T/r.jsonl"
+expect_rc "--delimiter with --jsonl is a usage error" 64
+# A rejects file of a TAB-separated input is TAB-separated.
+printf 'user_id\tname\tphone\tregion\nT1\tx\t123\t530102\n' > "$T/tab-bad.txt"
+as user import --skip-bad --rejects "$T/tab-rejects.txt" "$T/tab-bad.txt"
+expect_eq "TAB rejects keep the TAB" "$(head -1 "$T/tab-rejects.txt")" "$(printf 'user_id\tname\tphone\tregion\terror')"
+# The same key twice in one file is reported with both lines, not updated.
+printf 'user_id,name,phone,region\nD1,a,13800138001,530102\nD2,b,13800138002,530102\nD1,c,13800138003,530102\n' > "$T/dup.csv"
+as user import "$T/dup.csv"
+expect_rc "a key twice in one file is bad data" 65
+expect_err_has "… reported at the later line, naming the first" "dup.csv:4: user_id: 'D1' is also on line 2"
+as user show D1
+expect_rc "… and nothing was imported" 1
+# The wrong-encoding hint is given once per file.
+printf 'user_id,name,phone,region\nG1,\xd5\xc5,13800138004,530102\nG2,\xc0\xee,13800138005,530102\n' > "$T/gbk2.csv"
+as user import --skip-bad "$T/gbk2.csv"
+expect_eq "the encoding hint once" "$(grep -c 'try --encoding gb18030' <<<"$ERR")" 1
+expect_eq "… for two bad rows" "$(grep -c 'invalid UTF-8' <<<"$ERR")" 2
+
 as user import
 expect_rc "import needs a file" 64
 as user import a.csv b.csv

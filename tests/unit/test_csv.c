@@ -738,11 +738,20 @@ Test(csv, bytes_grow_to_input_size)
 Test(csv, encoding_names)
 {
     static const char *const ok[] = {
-        "utf-8", "UTF-8", "utf8", "Utf8", "gb18030", "GB18030", "gbk", "GBK", "gb2312", "GB2312"
+        "utf-8", "UTF-8", "utf8", "Utf8", "gb18030", "GB18030", "gbk", "GBK", "gb2312", "GB2312",
+        "utf-16", "UTF-16", "utf16", "utf-16le", "UTF-16LE", "utf16le", "utf-16be", "utf16be"
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        /* "a\n" in the encoding: ASCII in all but UTF-16. */
+        const char *in = "a\n";
+        size_t n = 2;
+        if (strstr(ok[i], "16")) {
+            int be = strstr(ok[i], "be") || strstr(ok[i], "BE");
+            in = be ? "\0a\0\n" : "a\0\n\0";
+            n = 4;
+        }
         struct rd r;
-        rd_open(&r, "a\n", 2, ok[i]);
+        rd_open(&r, in, n, ok[i]);
         EXPECT_REC(&r, 1, "a");
         rd_close(&r);
     }
@@ -757,7 +766,8 @@ Test(csv, unknown_encoding)
     cr_assert_null(c);
     cr_assert(strstr(err, "latin1") != NULL, "%s", err);
     cr_assert_eq(as__csv_open(&c, f, "x.csv", "", err, sizeof err), AS_INVALID);
-    cr_assert_eq(as__csv_open(&c, f, "x.csv", "utf-16", NULL, 0), AS_INVALID);
+    cr_assert_eq(as__csv_open(&c, f, "x.csv", "utf-32", NULL, 0), AS_INVALID);
+    cr_assert_eq(as__csv_open(&c, f, "x.csv", "utf-16-le", NULL, 0), AS_INVALID);
     cr_assert_eq(as__csv_open(&c, NULL, "x.csv", NULL, err, sizeof err), AS_MISUSE);
     cr_assert_eq(as__csv_open(NULL, f, "x.csv", NULL, err, sizeof err), AS_MISUSE);
     fclose(f);
@@ -906,5 +916,393 @@ Test(csv, gb18030_nul_without_hint)
     EXPECT_INVALID(&r, 1, "NUL byte at byte 2 of the line");
     cr_assert(strstr(as__csv_error(r.c), "--encoding") == NULL);
     EXPECT_REC(&r, 2, "c");
+    rd_close(&r);
+}
+
+/* ---- UTF-16 ------------------------------------------------------------ */
+
+/* Encode UTF-8 text as UTF-16 (with a byte order mark when bom) into a
+ * malloc'd buffer; *n receives its size. */
+static char *utf16(const char *text, size_t len, int be, int bom, size_t *n)
+{
+    unsigned char *out = malloc(2 * len + 4);
+    cr_assert_not_null(out);
+    size_t o = 0;
+    const int hi = be ? 0 : 1;
+    if (bom) {
+        out[o + hi] = 0xFE;
+        out[o + 1 - hi] = 0xFF;
+        o += 2;
+    }
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = 0;
+        size_t k = s[i] ? as__utf8_decode(s + i, len - i, &cp) : 1;   /* NUL: U+0000 */
+        cr_assert_gt(k, 0, "test text is not UTF-8");
+        i += k;
+        uint32_t units[2] = {cp, 0};
+        int nu = 1;
+        if (cp >= 0x10000) {
+            units[0] = 0xD800 + ((cp - 0x10000) >> 10);
+            units[1] = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+            nu = 2;
+        }
+        for (int u = 0; u < nu; u++) {
+            out[o + hi] = (unsigned char)(units[u] >> 8);
+            out[o + 1 - hi] = (unsigned char)units[u];
+            o += 2;
+        }
+    }
+    *n = o;
+    return (char *)out;
+}
+
+/* Excel's "Unicode text": UTF-16 with a BOM, TAB-separated, CRLF. */
+static const char excel_text[] =
+    "id\tname\tnote\r\n"
+    "1\t张三\t\"two\r\nlines 😀\"\r\n"
+    "2\t\"a \"\"q\"\"\"\t𝄞\r\n";
+
+static void check_excel_text(const char *enc, int be)
+{
+    size_t n;
+    char *in = utf16(excel_text, sizeof excel_text - 1, be, 1, &n);
+    struct rd r;
+    rd_open(&r, in, n, enc);
+    EXPECT_REC(&r, 1, "id", "name", "note");
+    cr_assert_str_eq(as__csv_encoding(r.c), be ? "UTF-16BE" : "UTF-16LE");
+    cr_assert_eq(as__csv_delimiter(r.c), '\t');
+    cr_assert_eq(r.rec.raw_len, strlen("id\tname\tnote"));
+    EXPECT_REC(&r, 2, "1", "张三", "two\r\nlines 😀");
+    cr_assert_eq(r.rec.end_line, 3);
+    EXPECT_REC(&r, 4, "2", "a \"q\"", "𝄞");
+    EXPECT_DONE(&r);
+    cr_assert_eq(as__csv_bytes(r.c), n);
+    rd_close(&r);
+    free(in);
+}
+
+Test(csv, utf16le_with_bom)
+{
+    check_excel_text(NULL, 0);
+}
+
+Test(csv, utf16be_with_bom)
+{
+    check_excel_text(NULL, 1);
+}
+
+Test(csv, utf16_bom_wins_over_the_named_encoding)
+{
+    static const char *const names[] = {"utf-8", "gb18030", "utf-16", "utf-16le", "utf-16be"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        check_excel_text(names[i], 0);
+        check_excel_text(names[i], 1);
+    }
+}
+
+Test(csv, utf16_without_bom_follows_the_name)
+{
+    static const struct { const char *name; int be; } cases[] = {
+        {"utf-16", 0}, {"utf-16le", 0}, {"utf-16be", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n;
+        char *in = utf16("a,中\n😀,b\n", strlen("a,中\n😀,b\n"), cases[i].be, 0, &n);
+        struct rd r;
+        rd_open(&r, in, n, cases[i].name);
+        EXPECT_REC(&r, 1, "a", "中");
+        EXPECT_REC(&r, 2, "😀", "b");
+        EXPECT_DONE(&r);
+        rd_close(&r);
+        free(in);
+    }
+}
+
+Test(csv, utf8_bom_wins_over_gb18030)
+{
+    struct rd r;
+    rd_open(&r, "\xEF\xBB\xBF中,1\n", strlen("\xEF\xBB\xBF中,1\n"), "gb18030");
+    EXPECT_REC(&r, 1, "中", "1");
+    cr_assert_str_eq(as__csv_encoding(r.c), "UTF-8");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+}
+
+Test(csv, utf16_pair_split_across_chunks)
+{
+    /* The pair (and a CRLF) straddles the reader's 64 KiB reads at every
+     * even offset near the boundary. */
+    for (size_t k = CHUNK - 8; k <= CHUNK + 2; k += 2) {
+        size_t units = (k - 2) / 2;   /* after the two-byte BOM */
+        char *text = malloc(units + 64);
+        memset(text, 'x', units);
+        strcpy(text + units, "😀,中\r\nnext\r\n");
+        size_t n;
+        char *in = utf16(text, strlen(text), 0, 1, &n);
+        struct rd r;
+        rd_open(&r, in, n, NULL);
+        cr_assert_eq(rd_next(&r), AS_OK, "k=%zu: %s", k, as__csv_error(r.c));
+        cr_assert_eq(r.rec.nfields, 2);
+        cr_assert_eq(r.rec.lens[0], units + 4, "k=%zu", k);
+        cr_assert(memcmp(r.rec.fields[0] + units, "😀", 4) == 0, "k=%zu", k);
+        cr_assert_str_eq(r.rec.fields[1], "中");
+        EXPECT_REC(&r, 2, "next");
+        EXPECT_DONE(&r);
+        rd_close(&r);
+        free(in);
+        free(text);
+    }
+}
+
+Test(csv, utf16_large_input)
+{
+    /* Three UTF-8 bytes for every two of input: the window fills before
+     * the input chunk is used up. */
+    size_t rows = 20000;
+    char *text = malloc(rows * 48);
+    size_t len = 0;
+    for (size_t i = 0; i < rows; i++)
+        len += (size_t)sprintf(text + len, "%zu\t中文中文中文\t😀\r\n", i);
+    size_t n;
+    char *in = utf16(text, len, 1, 1, &n);
+    struct rd r;
+    rd_open(&r, in, n, NULL);
+    char want[32];
+    for (size_t i = 0; i < rows; i++) {
+        cr_assert_eq(rd_next(&r), AS_OK, "row %zu: %s", i, as__csv_error(r.c));
+        sprintf(want, "%zu", i);
+        cr_assert_eq(r.rec.line, i + 1);
+        EXPECT_FIELDS(&r.rec, want, "中文中文中文", "😀");
+    }
+    EXPECT_DONE(&r);
+    cr_assert_eq(as__csv_bytes(r.c), n);
+    rd_close(&r);
+    free(in);
+    free(text);
+}
+
+Test(csv, utf16_odd_byte_count)
+{
+    size_t n;
+    char *text = utf16("a,b\nc", 5, 0, 1, &n);   /* 12 bytes */
+    char *in = malloc(n + 1);
+    memcpy(in, text, n);
+    in[n] = 'd';   /* a thirteenth byte */
+    struct rd r;
+    rd_open(&r, in, n + 1, NULL);
+    EXPECT_REC(&r, 1, "a", "b");
+    EXPECT_INVALID(&r, 2, "byte 13 of the file cannot be decoded as UTF-16LE");
+    cr_assert(strstr(as__csv_error(r.c), "odd number of bytes") != NULL, "%s",
+              as__csv_error(r.c));
+    EXPECT_DONE(&r);
+    rd_close(&r);
+    free(in);
+    free(text);
+}
+
+Test(csv, utf16_unpaired_surrogates)
+{
+    /* BOM, "ok\n" (bytes 3-8), then "x" (9-10) and a bad unit at byte 11. */
+    static const struct { unsigned char unit[4]; size_t len; } bad[] = {
+        {{0x00, 0xDC}, 2},                /* a low surrogate alone */
+        {{0x3D, 0xD8, 'a', 0}, 4},        /* a high surrogate before 'a' */
+        {{0x3D, 0xD8, 0x3D, 0xD8}, 4},    /* two high surrogates */
+        {{0x3D, 0xD8}, 2},                /* a high surrogate at the end */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unsigned char in[32] = {0xFF, 0xFE, 'o', 0, 'k', 0, '\n', 0, 'x', 0};
+        memcpy(in + 10, bad[i].unit, bad[i].len);
+        size_t n = 10 + bad[i].len;
+        memcpy(in + n, "\n\0z\0\n\0", 6);
+        n += 6;
+        struct rd r;
+        rd_open(&r, in, n, NULL);
+        EXPECT_REC(&r, 1, "ok");
+        EXPECT_INVALID(&r, 2, "byte 11 of the file cannot be decoded as UTF-16LE "
+                              "(an unpaired surrogate)");
+        EXPECT_DONE(&r);
+        rd_close(&r);
+    }
+    /* Big-endian, at the very start after the BOM. */
+    static const unsigned char be[] = {0xFE, 0xFF, 0xDC, 0x00, 0, 'a'};
+    struct rd r;
+    rd_open(&r, be, sizeof be, NULL);
+    EXPECT_INVALID(&r, 1, "byte 3 of the file cannot be decoded as UTF-16BE");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+}
+
+Test(csv, utf16_nul_is_an_error_of_the_record)
+{
+    size_t n;
+    char *in = utf16("a\0b,c\nd\n", 8, 0, 1, &n);
+    struct rd r;
+    rd_open(&r, in, n, NULL);
+    EXPECT_INVALID(&r, 1, "NUL byte at byte 2 of the line");
+    cr_assert(strstr(as__csv_error(r.c), "--encoding") == NULL);
+    EXPECT_REC(&r, 2, "d");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+    free(in);
+}
+
+/* ---- the delimiter ----------------------------------------------------- */
+
+/* Read text with the delimiter detected; the header must be detected as d. */
+static void rd_detect(struct rd *r, const char *text, char d)
+{
+    rd_str(r, text);
+    cr_assert_eq(as__csv_delimiter(r->c), 0, "not decided before the first record");
+    as_status st = rd_next(r);
+    cr_assert_eq(st, AS_OK, "%s", as__csv_error(r->c));
+    cr_assert_eq(as__csv_delimiter(r->c), d, "detected 0x%02x in \"%s\"",
+                 (unsigned)as__csv_delimiter(r->c), text);
+}
+
+Test(csv, delimiter_tab_detected)
+{
+    struct rd r;
+    rd_detect(&r, "id\tname\tcity\n1\tA, B\tX;Y\n", '\t');
+    EXPECT_FIELDS(&r.rec, "id", "name", "city");
+    EXPECT_REC(&r, 2, "1", "A, B", "X;Y");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+}
+
+Test(csv, delimiter_semicolon_detected)
+{
+    struct rd r;
+    rd_detect(&r, "id;amount;note\r\n1;12,50;\"a;b\"\r\n", ';');
+    EXPECT_FIELDS(&r.rec, "id", "amount", "note");
+    EXPECT_REC(&r, 2, "1", "12,50", "a;b");
+    EXPECT_DONE(&r);
+    rd_close(&r);
+}
+
+Test(csv, delimiter_tab_preferred_over_semicolon)
+{
+    struct rd r;
+    rd_detect(&r, "id\tcol;umn\n1\t2;3\n", '\t');
+    EXPECT_FIELDS(&r.rec, "id", "col;umn");
+    EXPECT_REC(&r, 2, "1", "2;3");
+    rd_close(&r);
+}
+
+Test(csv, delimiter_comma_wins_when_present)
+{
+    struct rd r;
+    rd_detect(&r, "id,a\tb;c\n1,2\n", ',');
+    EXPECT_FIELDS(&r.rec, "id", "a\tb;c");
+    rd_close(&r);
+    rd_detect(&r, "one\n", ',');   /* nothing to go by */
+    EXPECT_FIELDS(&r.rec, "one");
+    rd_close(&r);
+    rd_detect(&r, "a|b|c\n", ',');  /* '|' is never guessed */
+    EXPECT_FIELDS(&r.rec, "a|b|c");
+    rd_close(&r);
+}
+
+Test(csv, delimiter_quoted_header_cells_do_not_count)
+{
+    struct rd r;
+    /* Commas are the delimiter; the semicolons and tab are inside quotes. */
+    rd_detect(&r, "\"user;id\",\"na\tme\",\"x\"\";y\"\n1,2,3\n", ',');
+    EXPECT_FIELDS(&r.rec, "user;id", "na\tme", "x\";y");
+    EXPECT_REC(&r, 2, "1", "2", "3");
+    rd_close(&r);
+    /* And the other way round, with a quoted line break holding a comma. */
+    rd_detect(&r, "\"a,\nb\";c\n1;2\n", ';');
+    EXPECT_FIELDS(&r.rec, "a,\nb", "c");
+    EXPECT_REC(&r, 3, "1", "2");
+    rd_close(&r);
+    /* A quote inside an unquoted cell does not open a quoted field. */
+    rd_detect(&r, "a\"b;c\"d\n", ';');
+    EXPECT_FIELDS(&r.rec, "a\"b", "c\"d");
+    rd_close(&r);
+}
+
+Test(csv, delimiter_detected_after_empty_lines_and_bom)
+{
+    struct rd r;
+    rd_detect(&r, "\xEF\xBB\xBF\n\r\nid;n\n1;2\n", ';');
+    cr_assert_eq(r.rec.line, 3);
+    EXPECT_FIELDS(&r.rec, "id", "n");
+    EXPECT_REC(&r, 4, "1", "2");
+    rd_close(&r);
+}
+
+Test(csv, delimiter_detected_in_a_long_header)
+{
+    /* A header longer than one read. */
+    size_t n = 3 * CHUNK;
+    char *in = malloc(n + 16);
+    memset(in, 'h', n);
+    in[n - 1] = ';';
+    strcpy(in + n, "x\n1;2\n");
+    struct rd r;
+    rd_detect(&r, in, ';');
+    cr_assert_eq(r.rec.nfields, 2);
+    cr_assert_eq(r.rec.lens[0], n - 1);
+    EXPECT_REC(&r, 2, "1", "2");
+    rd_close(&r);
+    free(in);
+}
+
+Test(csv, delimiter_forced)
+{
+    static const struct { char d; const char *want[3]; size_t n; } cases[] = {
+        {'|', {"a", "b,c\tx;y"}, 2},
+        {',', {"a|b", "c\tx;y"}, 2},
+        {'\t', {"a|b,c", "x;y"}, 2},
+        {';', {"a|b,c\tx", "y"}, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rd r;
+        rd_str(&r, "a|b,c\tx;y\n\"q|\"|z\n");
+        cr_assert_eq(as__csv_set_delimiter(r.c, cases[i].d), AS_OK);
+        cr_assert_eq(as__csv_delimiter(r.c), cases[i].d);
+        cr_assert_eq(rd_next(&r), AS_OK);
+        check_fields(&r.rec, cases[i].want, cases[i].n);
+        if (cases[i].d == '|')
+            EXPECT_REC(&r, 2, "q|", "z");
+        rd_close(&r);
+    }
+    /* 0 goes back to detection. */
+    struct rd r;
+    rd_str(&r, "a;b\n");
+    cr_assert_eq(as__csv_set_delimiter(r.c, '|'), AS_OK);
+    cr_assert_eq(as__csv_set_delimiter(r.c, 0), AS_OK);
+    EXPECT_REC(&r, 1, "a", "b");
+    rd_close(&r);
+}
+
+Test(csv, delimiter_invalid)
+{
+    struct rd r;
+    rd_str(&r, "a:b\n");
+    static const char bad[] = {':', ' ', '"', '\n', '\r', 'x', '\x80'};
+    for (size_t i = 0; i < sizeof bad; i++)
+        cr_assert_eq(as__csv_set_delimiter(r.c, bad[i]), AS_INVALID, "0x%02x",
+                     (unsigned char)bad[i]);
+    EXPECT_REC(&r, 1, "a:b");   /* still detecting */
+    cr_assert_eq(as__csv_set_delimiter(r.c, ';'), AS_MISUSE, "too late");
+    cr_assert_eq(as__csv_set_delimiter(NULL, ';'), AS_MISUSE);
+    rd_close(&r);
+}
+
+/* ---- the encoding hint --------------------------------------------------- */
+
+Test(csv, hint_once_per_file)
+{
+    struct rd r;
+    rd_str(&r, "id,name\n1,\xD5\xC5\n2,ok\n3,\xC0\xEE\n");
+    EXPECT_REC(&r, 1, "id", "name");
+    EXPECT_INVALID(&r, 2, "invalid UTF-8 at byte 3 of the line");
+    cr_assert(strstr(as__csv_error(r.c), utf8_hint) != NULL, "%s", as__csv_error(r.c));
+    EXPECT_REC(&r, 3, "2", "ok");
+    EXPECT_INVALID(&r, 4, "invalid UTF-8 at byte 3 of the line");
+    cr_assert_str_eq(as__csv_error(r.c), "invalid UTF-8 at byte 3 of the line");
+    EXPECT_DONE(&r);
     rd_close(&r);
 }

@@ -190,6 +190,30 @@ Test(feedback, skip_bad_and_dry_run)
     as_close(db);
 }
 
+Test(feedback, a_feedback_id_twice_in_one_file_is_refused)
+{
+    as_db *db = th_open_new();
+    const char *csv = HEAD "F1,U1,S1,2026-11-24,,5,,,,,好\n"
+                           "F2,U2,S1,2026-11-24,,4,,,,,\n"
+                           "F1,U1,S1,2026-11-25,,1,,,,,差\n";
+    as_import_stats st;
+    rejects rj;
+    cr_assert_eq(import_str(db, csv, 0, &st, &rj), AS_INVALID);
+    cr_assert_str_eq(rj.all, "fb.csv:4: feedback_id: 'F1' is also on line 2\n");
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback"), 0);
+    cr_assert_eq(import_str(db, csv, AS_IMPORT_SKIP_BAD, &st, &rj), AS_OK);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.updated, 0, "the repeat is not an update");
+    cr_assert_eq(st.rejected, 1);
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
+    cr_assert_eq(f->overall, 5, "the first occurrence stays");
+    cr_assert_eq(f->revisions, 0);
+    as_feedback_free(f);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_history"), 0);
+    as_close(db);
+}
+
 Test(feedback, bom_crlf_and_gb18030)
 {
     as_db *db = th_open_new();
@@ -373,4 +397,25 @@ Test(feedback, five_stars_with_negative_text_is_a_mismatch)
     as_feedback_free(f);
     as_close(db);
     as_config_free(cfg);
+}
+
+Test(feedback, full_width_stars_and_times)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD
+        "F1,U1,S1,２０２６-１１-２４ ０９:０５,praise,５,４,５,,３,好\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
+    cr_assert_eq(f->overall, 5);
+    cr_assert_str_eq(f->stars, "{\"ui\":4,\"payment\":5,\"service\":3}");
+    cr_assert_eq(f->submitted_at, 1795482300);
+    as_feedback_free(f);
+    /* A full-width value out of range is named as written. */
+    rejects rj;
+    const char *bad = HEAD "F2,U1,S1,2026-11-24,praise,６,,,,,\n";
+    cr_assert_eq(import_str(db, bad, 0, &st, &rj), AS_INVALID);
+    cr_assert(strstr(rj.all, "overall: '６' is not a star rating") != NULL, "%s", rj.all);
+    as_close(db);
 }

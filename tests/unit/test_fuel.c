@@ -2,6 +2,7 @@
  * errors, and segments, tiers and distance estimates through the C API.
  * The reminder rules are in test_remind.c, the outbox in test_outbox.c. */
 #include "helpers.h"
+#include "internal.h"
 
 TestSuite(fuel, .fini = th_cleanup);
 
@@ -113,4 +114,103 @@ Test(fuel, segments_tiers_and_estimates)
     as_user_iter_free(it);
     as_close(db);
     as_config_free(cfg);
+}
+
+/* ---- import ---------------------------------------------------------------- */
+
+static char fuel_rejects[1024];
+
+static void fuel_on_reject(void *ud, const as_reject *r)
+{
+    (void)ud;
+    size_t n = strlen(fuel_rejects);
+    snprintf(fuel_rejects + n, sizeof fuel_rejects - n, "%llu %s: %s|",
+             (unsigned long long)r->line, r->field ? r->field : "-", r->reason);
+}
+
+static as_status fuel_import(as_db *db, const char *text, unsigned flags, as_import_stats *s)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    cr_assert_not_null(f);
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = flags;
+    o.on_reject = fuel_on_reject;
+    fuel_rejects[0] = '\0';
+    as_status st = as_fuel_import(db, f, "f.csv", &o, s);
+    fclose(f);
+    return st;
+}
+
+#define FUEL_HEAD "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+
+Test(fuel, import_refuses_a_tx_id_twice_in_one_file)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    /* Even with the same values: a payment is in a file once. */
+    const char *csv = FUEL_HEAD
+        "T1,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n"
+        "T2,U1,S1,2026-10-02T09:00:00+08:00,92,40,300\n"
+        "T1,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n";
+    as_import_stats s;
+    cr_assert_eq(fuel_import(db, csv, 0, &s), AS_INVALID);
+    cr_assert_str_eq(fuel_rejects, "4 tx_id: 'T1' is also on line 2|");
+    cr_assert_eq(fuel_import(db, csv, AS_IMPORT_SKIP_BAD, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.inserted, 2);
+    cr_assert_eq(s.unchanged, 0);
+    cr_assert_eq(s.rejected, 1);
+    /* Across files a known tx_id is still unchanged. */
+    cr_assert_eq(fuel_import(db, csv, AS_IMPORT_SKIP_BAD, &s), AS_OK);
+    cr_assert_eq(s.unchanged, 2);
+    cr_assert_eq(s.rejected, 1);
+    as_close(db);
+}
+
+Test(fuel, full_width_amounts_and_litres)
+{
+    int64_t v = 0;
+    cr_assert_eq(as_amount_parse("１２.５０", &v), AS_OK);
+    cr_assert_eq(v, 1250);
+    cr_assert_eq(as_amount_parse("１２．５", &v), AS_OK);
+    cr_assert_eq(v, 1250);
+    cr_assert_eq(as_amount_parse("３００", &v), AS_OK);
+    cr_assert_eq(v, 30000);
+    cr_assert_eq(as_litres_parse("４５.５", &v), AS_OK);
+    cr_assert_eq(v, 45500);
+    cr_assert_eq(as_litres_parse("４５．１２５", &v), AS_OK);
+    cr_assert_eq(v, 45125);
+    /* The rules are the same as for ASCII. */
+    static const char *const bad[] = {"１２.３４５", "－１", "１，０００", "１２　", "１２。５",
+                                      "十二", "１２.", "．５"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(as_amount_parse(bad[i], &v), AS_INVALID, "'%s' accepted", bad[i]);
+    cr_assert_eq(as_litres_parse("０", &v), AS_INVALID);
+}
+
+Test(fuel, import_reads_full_width_numbers_and_times)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    const char *csv = "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan,odometer_km,plate\n"
+                      "T1,U1,S1,２０２６-１１-２４ ０９:００,92,４５.５,１２.５０,１５２００,云A12345\n";
+    as_import_stats s;
+    cr_assert_eq(fuel_import(db, csv, 0, &s), AS_OK, "%s %s", as_errmsg(db), fuel_rejects);
+    cr_assert_eq(s.inserted, 1);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db->sql,
+                                    "SELECT filled_at, litres_ml, amount_fen, odometer_km"
+                                    " FROM fuelings WHERE tx_id = 'T1'", -1, &st, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(db->sql));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int64(st, 0), th_time("2026-11-24T09:00:00+08:00"));
+    cr_assert_eq(sqlite3_column_int64(st, 1), 45500);
+    cr_assert_eq(sqlite3_column_int64(st, 2), 1250);
+    cr_assert_eq(sqlite3_column_int64(st, 3), 15200);
+    sqlite3_finalize(st);
+    /* A bad full-width cell is named as written. */
+    const char *bad = FUEL_HEAD "T2,U1,S1,２０２６-１１-２４,92,４５.５,１２.３４５\n";
+    cr_assert_eq(fuel_import(db, bad, 0, &s), AS_INVALID);
+    cr_assert(strstr(fuel_rejects, "2 amount_yuan: '１２.３４５' is not an amount in yuan") != NULL,
+              "%s", fuel_rejects);
+    as_close(db);
 }

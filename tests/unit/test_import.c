@@ -18,7 +18,7 @@ static as_status row(as__import *im, const char *const *cells, const char *extra
     seen *s = ctx;
     if (s->n < 8)
         snprintf(s->extras[s->n++], sizeof s->extras[0], "%s|%s|%s", cells[0],
-                 cells[1] ? cells[1] : "(absent)", extra);
+                 cells[1] ? cells[1] : "(absent)", extra ? extra : "(null)");
     if (cells[1] && strcmp(cells[1], "bad") == 0)
         as__import_problem(im, "score", "is bad");
     *result = cells[0][0] == 'u' ? AS_UPSERT_UPDATED : AS_UPSERT_INSERTED;
@@ -100,4 +100,282 @@ Test(import, json_quote)
     as__json_quote(&b, "a\"b\\c\n\x01");
     cr_assert_str_eq(b.data, "\"a\\\"b\\\\c\\u000a\\u0001\"");
     as__buf_free(&b);
+}
+
+/* ---- options, delimiters, encodings ------------------------------------ */
+
+typedef struct problems {
+    char text[2048];
+    int n;
+} problems;
+
+static void collect(void *ud, const as_reject *r)
+{
+    problems *p = ud;
+    size_t len = strlen(p->text);
+    snprintf(p->text + len, sizeof p->text - len, "%llu %s: %s|", (unsigned long long)r->line,
+             r->field ? r->field : "-", r->reason);
+    p->n++;
+}
+
+/* Run the test spec over n bytes with the given options (on_reject is set
+ * here); the handle's message goes to errbuf. */
+static as_status run_with(const void *text, size_t n, as_import_options *o, unsigned spec_flags,
+                          seen *s, as_import_stats *st, problems *p, char *errbuf)
+{
+    as_db *db = th_open_new();
+    FILE *f = fmemopen((void *)text, n, "rb");
+    as__import_spec spec = {cols, 1, spec_flags, row, s};
+    memset(s, 0, sizeof *s);
+    memset(p, 0, sizeof *p);
+    o->on_reject = collect;
+    o->userdata = p;
+    as_status r = as__import_run(db, f, "t.csv", o, &spec, st);
+    snprintf(errbuf, 256, "%s", as_errmsg(db));
+    fclose(f);
+    as_close(db);
+    return r;
+}
+
+Test(import, delimiter_detected_and_forced)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    cr_assert_eq(o.version, 2);
+    cr_assert_eq(o.delimiter, 0);
+    const char *semi = "id;score\n1;4\n2;5\n";
+    cr_assert_eq(run_with(semi, strlen(semi), &o, 0, &s, &st, &p, err), AS_OK, "%s %s", err,
+                 p.text);
+    cr_assert_eq(s.n, 2);
+    cr_assert_str_eq(s.extras[1], "2|5|(null)");
+    /* Forced: a pipe-separated file with commas in the cells. */
+    const char *pipe = "id|score\n1,5|4\n";
+    o.delimiter = '|';
+    cr_assert_eq(run_with(pipe, strlen(pipe), &o, 0, &s, &st, &p, err), AS_OK, "%s", p.text);
+    cr_assert_str_eq(s.extras[0], "1,5|4|(null)");
+    /* Forced comma over a tab header: one unknown column. */
+    const char *tab = "id\tscore\n1\t4\n";
+    o.delimiter = ',';
+    cr_assert_eq(run_with(tab, strlen(tab), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert(strstr(err, "unknown column 'id\tscore'") != NULL, "%s", err);
+    o.delimiter = '\t';
+    cr_assert_eq(run_with(tab, strlen(tab), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_str_eq(s.extras[0], "1|4|(null)");
+}
+
+Test(import, delimiter_invalid_or_misplaced)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *csv = "id\n1\n";
+    o.delimiter = ':';
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_str_eq(err, "delimiter ':' is not one of ',', TAB, ';' or '|'");
+    cr_assert_eq(s.n, 0);
+    o.delimiter = '\n';
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert(strstr(err, "byte 0x0A") != NULL, "%s", err);
+    o.delimiter = ';';
+    o.flags = AS_IMPORT_JSONL;
+    const char *jsonl = "{\"id\":\"1\"}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert(strstr(err, "JSON Lines") != NULL, "%s", err);
+}
+
+Test(import, options_version_1_still_accepted)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    /* A version 1 caller has no delimiter field: whatever lies there is
+     * not read, and the delimiter is detected. */
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.version = 1;
+    o.delimiter = 'x';
+    const char *tab = "id\tscore\n1\t4\n";
+    cr_assert_eq(run_with(tab, strlen(tab), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_str_eq(s.extras[0], "1|4|(null)");
+    o.version = 0;
+    cr_assert_eq(run_with(tab, strlen(tab), &o, 0, &s, &st, &p, err), AS_MISUSE);
+    o.version = AS_IMPORT_OPTIONS_VERSION + 1;
+    cr_assert_eq(run_with(tab, strlen(tab), &o, 0, &s, &st, &p, err), AS_MISUSE);
+}
+
+Test(import, utf16_text_from_excel)
+{
+    /* "id<TAB>score\r\n中<TAB>5\r\n" as UTF-16LE with its mark. */
+    static const unsigned char in[] = {
+        0xFF, 0xFE, 'i', 0, 'd', 0, '\t', 0, 's', 0, 'c', 0, 'o', 0, 'r', 0, 'e', 0, '\r', 0,
+        '\n', 0, 0x2D, 0x4E, '\t', 0, '5', 0, '\r', 0, '\n', 0,
+    };
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    cr_assert_eq(run_with(in, sizeof in, &o, 0, &s, &st, &p, err), AS_OK, "%s %s", err, p.text);
+    cr_assert_eq(s.n, 1);
+    cr_assert_str_eq(s.extras[0], "中|5|(null)");
+    /* An odd byte count (half of the last LF, bytes 31-32): the CR ended
+     * the row, so it is taken; the error names line 3 and the offset. */
+    o.flags = AS_IMPORT_SKIP_BAD;
+    cr_assert_eq(run_with(in, sizeof in - 1, &o, 0, &s, &st, &p, err), AS_OK);
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert(strstr(p.text, "3 -: byte 31 of the file cannot be decoded as UTF-16LE") != NULL,
+              "%s", p.text);
+}
+
+Test(import, encoding_hint_once_per_file)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *gbk = "id,score\n\xD5\xC5,1\n2,3\n\xC0\xEE,4\n";
+    cr_assert_eq(run_with(gbk, strlen(gbk), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text,
+                     "2 -: invalid UTF-8 at byte 1 of the line (is the file GB18030/GBK? try "
+                     "--encoding gb18030)|"
+                     "4 -: invalid UTF-8 at byte 1 of the line|");
+}
+
+/* ---- duplicate keys ------------------------------------------------------ */
+
+Test(import, duplicate_key_in_csv_all_or_nothing)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *csv = "id,score\nF1,1\nF2,2\n\"F1\",3\n F2 ,4\nf1,5\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_eq(st.rows, 5);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "4 id: 'F1' is also on line 2|5 id: 'F2' is also on line 3|");
+    cr_assert_eq(s.n, 3, "the repeats never reach the row function");
+    cr_assert_str_eq(s.extras[2], "f1|5|(null)", "keys are compared as given: f1 is not F1");
+    cr_assert(strstr(err, "2 of 5 rows rejected; nothing imported") != NULL, "%s", err);
+}
+
+Test(import, duplicate_key_in_csv_skip_bad)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD;
+    /* Line 3 repeats line 2; the multi-line record on lines 4-5 is one row,
+     * so the third F1 is on line 6. */
+    const char *csv = "id,score\nF1,1\nF1,2\n\"F\n2\",x\nF1,3\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "3 id: 'F1' is also on line 2|6 id: 'F1' is also on line 2|");
+    cr_assert_str_eq(s.extras[0], "F1|1|(null)", "the first occurrence is the one kept");
+}
+
+Test(import, a_rejected_row_does_not_claim_its_key)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD;
+    const char *csv = "id,score\nF1,bad\nF1,2\nF1,3\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 1);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "2 score: is bad|4 id: 'F1' is also on line 3|");
+}
+
+Test(import, duplicate_key_in_jsonl)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL;
+    const char *jsonl = "{\"id\":\"7\",\"score\":1}\n"
+                        "\n"
+                        "{\"id\":8}\n"
+                        "{\"score\":2,\"id\":7}\n"     /* a number: the same text */
+                        "{\"id\":\"8 \"}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_str_eq(p.text, "4 id: '7' is also on line 1|5 id: '8' is also on line 3|");
+    o.flags |= AS_IMPORT_SKIP_BAD;
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_eq(s.n, 2);
+    cr_assert_str_eq(s.extras[0], "7|1|(null)");
+}
+
+Test(import, duplicate_key_shown_shortened)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    /* 63 bytes of 'k' then 中 (3 bytes): the cut falls inside 中. */
+    char key[80], csv[256];
+    memset(key, 'k', 63);
+    strcpy(key + 63, "中z");
+    snprintf(csv, sizeof csv, "id\n%s\n%s\n", key, key);
+    cr_assert_eq(run_with(csv, strlen(csv), &o, 0, &s, &st, &p, err), AS_INVALID);
+    char want[160];
+    snprintf(want, sizeof want, "3 id: '%.63s...' is also on line 2|", key);
+    cr_assert_str_eq(p.text, want);
+}
+
+Test(import, many_keys)
+{
+    /* Enough rows to grow the table several times; one repeat at the end. */
+    size_t rows = 50000;
+    char *csv = malloc(rows * 16 + 64);
+    size_t n = (size_t)sprintf(csv, "id\n");
+    for (size_t i = 0; i < rows; i++)
+        n += (size_t)sprintf(csv + n, "K%zu\n", i);
+    n += (size_t)sprintf(csv + n, "K12345\n");
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_SKIP_BAD | AS_IMPORT_DRY_RUN;
+    cr_assert_eq(run_with(csv, n, &o, 0, &s, &st, &p, err), AS_OK, "%s", err);
+    cr_assert_eq(st.inserted, rows);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_str_eq(p.text, "50002 id: 'K12345' is also on line 12347|");
+    free(csv);
+}
+
+Test(import, repeat_keys_flag_turns_the_check_off)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    const char *csv = "id,score\n1,a\n1,b\n";
+    cr_assert_eq(run_with(csv, strlen(csv), &o, AS__SPEC_REPEAT_KEYS, &s, &st, &p, err), AS_OK,
+                 "%s", p.text);
+    cr_assert_eq(s.n, 2);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 0);
 }

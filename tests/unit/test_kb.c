@@ -321,6 +321,29 @@ Test(kb, import_is_idempotent_on_article_id)
     as_close(db);
 }
 
+Test(kb, import_refuses_an_article_id_twice_in_one_file)
+{
+    as_db *db = th_open_new();
+    static const char dup[] =
+        "{\"article_id\":\"KB001\",\"title\":\"扣款未到账\",\"body\":\"请等待回调。\"}\n"
+        "{\"article_id\":\"KB002\",\"title\":\"发票\",\"body\":\"邮箱。\"}\n"
+        "{\"article_id\":\"KB001\",\"title\":\"扣款\",\"body\":\"改了\"}\n";
+    FILE *f = fmemopen((void *)dup, strlen(dup), "rb");
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD;
+    o.on_reject = on_reject;
+    rejects[0] = '\0';
+    as_import_stats s;
+    cr_assert_eq(as_kb_import(db, f, "dup.jsonl", &o, &s), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    cr_assert_eq(s.inserted, 2);
+    cr_assert_eq(s.updated, 0);
+    cr_assert_eq(s.rejected, 1);
+    cr_assert_str_eq(rejects, "3 article_id: 'KB001' is also on line 1|");
+    cr_assert_str_eq(search(db, "扣款未到账", NULL), "1", "the first occurrence stays");
+    as_close(db);
+}
+
 Test(kb, import_reports_bad_lines_and_keeps_nothing)
 {
     as_db *db = th_open_new();

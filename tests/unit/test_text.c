@@ -176,6 +176,17 @@ Test(quiet_hours, invalid)
     }
 }
 
+Test(quiet_hours, full_width)
+{
+    int s = -7, e = -7;
+    cr_assert_eq(as_quiet_hours_parse("２２：００－０８：００", &s, &e), AS_OK);
+    cr_assert_eq(s, 1320);
+    cr_assert_eq(e, 480);
+    cr_assert_eq(as_quiet_hours_parse("２２:００-８:３０", &s, &e), AS_OK);
+    cr_assert_eq(e, 510);
+    cr_assert_eq(as_quiet_hours_parse("２２：００至０８：００", &s, &e), AS_INVALID);
+}
+
 Test(quiet_hours, null_is_misuse)
 {
     int s, e;
@@ -542,4 +553,44 @@ Test(text, check_id)
     cr_assert_eq(as__check_id(cjk, why, sizeof why), AS_INVALID);
     cjk[64] = '\0';
     cr_assert_eq(as__check_id(cjk, why, sizeof why), AS_OK, "%s", why);
+}
+
+/* ---- as__fold_fullwidth ------------------------------------------------ */
+
+Test(text, fold_fullwidth)
+{
+    char buf[AS__FOLD_MAX];
+    const char *ascii = "2026-11-24 09:00";
+    cr_assert_eq(as__fold_fullwidth(ascii, buf, sizeof buf), ascii, "ASCII is not copied");
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"０１２３４５６７８９", "0123456789"},
+        {"＋－．／：", "+-./:"},
+        {"１２．５０", "12.50"},
+        {"a　b", "a b"},                          /* U+3000 */
+        {"１，０００", "1，000"},                  /* the full-width comma stays */
+        {"Ｔ０９。", "Ｔ09。"},                      /* letters and 。 stay */
+        {"中文５", "中文5"},
+        {"\xEF\xBC", "\xEF\xBC"},              /* a cut sequence is copied */
+        {"\xE3\x80", "\xE3\x80"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        const char *got = as__fold_fullwidth(cases[i].in, buf, sizeof buf);
+        cr_assert_not_null(got, "'%s'", cases[i].in);
+        cr_assert_str_eq(got, cases[i].want, "'%s'", cases[i].in);
+    }
+    /* Exactly what fits, and one byte more. */
+    cr_assert_str_eq(as__fold_fullwidth("１２３", buf, 4), "123");
+    cr_assert_null(as__fold_fullwidth("１２３４", buf, 4));
+    cr_assert_null(as__fold_fullwidth("abcd５", buf, 4));
+    cr_assert_str_eq(as__fold_fullwidth("abc", buf, 1), "abc", "ASCII needs no room");
+    /* Each of the 16 folded characters becomes its NFKC form. */
+    const char *all = "０１２３４５６７８９＋－．／：　";
+    char *nfkc = NULL;
+    char why[64];
+    cr_assert_eq(as__text_nfkc_fold(all, strlen(all), &nfkc, why, sizeof why), AS_OK);
+    cr_assert_str_eq(as__fold_fullwidth(all, buf, sizeof buf), nfkc);
+    free(nfkc);
 }

@@ -693,3 +693,75 @@ Test(ticket, config_errors_have_line_and_column)
     cr_assert_eq(t->rules[0].severity, 1);
     as_config_free(cfg);
 }
+
+/* ---- import ---------------------------------------------------------------- */
+
+static char ticket_rejects[1024];
+
+static void ticket_on_reject(void *ud, const as_reject *r)
+{
+    (void)ud;
+    size_t n = strlen(ticket_rejects);
+    snprintf(ticket_rejects + n, sizeof ticket_rejects - n, "%llu %s: %s|",
+             (unsigned long long)r->line, r->field ? r->field : "-", r->reason);
+}
+
+Test(ticket, import_refuses_a_tracking_number_twice_in_one_file)
+{
+    as_db *db = open_db();
+    char t1[AS_TRACKING_BUFSIZE], t2[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "first", NULL, T0, t1);
+    open_ticket(db, "second", NULL, T0 + 60, t2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    cr_assert_not_null(out);
+    int64_t n = 0;
+    cr_assert_eq(as_ticket_export(db, out, &n), AS_OK, "%s", as_errmsg(db));
+    fclose(out);
+    cr_assert_eq(n, 2);
+
+    /* The export with its first line again at the end, into a fresh
+     * database that has the user. */
+    size_t first = (size_t)(strchr(buf, '\n') - buf) + 1;
+    char *text = malloc(len + first);
+    memcpy(text, buf, len);
+    memcpy(text + len, buf, first);
+    char path[400];
+    snprintf(path, sizeof path, "%s/copy.db", th_dir);
+    as_open_options oo = AS_OPEN_OPTIONS_INIT;
+    oo.flags = AS_OPEN_CREATE;
+    oo.config = test_cfg;
+    as_db *copy = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_open(&copy, path, &oo, &err), AS_OK, "%s", err ? err : "");
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME;
+    u.user_id = "U1";
+    u.name = "张三";
+    cr_assert_eq(as_user_add(copy, &u), AS_OK, "%s", as_errmsg(copy));
+
+    FILE *in = fmemopen(text, len + first, "rb");
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.on_reject = ticket_on_reject;
+    as_import_stats st;
+    ticket_rejects[0] = '\0';
+    cr_assert_eq(as_ticket_import(copy, in, "t.jsonl", &o, &st), AS_INVALID);
+    fclose(in);
+    char want[128];
+    snprintf(want, sizeof want, "3 tracking: '%s' is also on line 1|", t1);
+    cr_assert_str_eq(ticket_rejects, want);
+
+    in = fmemopen(text, len + first, "rb");
+    o.flags = AS_IMPORT_SKIP_BAD;
+    ticket_rejects[0] = '\0';
+    cr_assert_eq(as_ticket_import(copy, in, "t.jsonl", &o, &st), AS_OK, "%s", as_errmsg(copy));
+    fclose(in);
+    cr_assert_eq(st.inserted, 2);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_str_eq(ticket_rejects, want);
+    as_close(copy);
+    free(text);
+    free(buf);
+    close_db(db);
+}

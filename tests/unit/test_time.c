@@ -413,3 +413,40 @@ Test(time_parse, edges_fixed_after_review)
         cr_assert_eq(t, early[i], "%s", buf);
     }
 }
+
+Test(time_parse, full_width_digits)
+{
+    static const struct {
+        const char *in;
+        int64_t want;
+    } cases[] = {
+        {"２０２６-１１-２４ ０９:００", T0},
+        {"２０２６－１１－２４　０９：００", T0},          /* ideographic space, full-width -: */
+        {"２０２６／１１／２４ ９：００", T0},             /* Excel's form */
+        {"2026-11-24T０９:００:００＋０８:００", T0},
+        {"２０２６-１１-２４T０１:００:００Z", T0},
+        {"　２０２６-１１-２４ ０９:００:００.５　", T0},   /* fraction, spaces around */
+        {"@１７９５４８２０００", T0},
+    };
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        int64_t t = 0;
+        cr_assert_eq(as_time_parse(cases[i].in, 480, &t), AS_OK, "'%s'", cases[i].in);
+        cr_assert_eq(t, cases[i].want, "'%s' gave %" PRId64, cases[i].in, t);
+    }
+    /* Other wide or Chinese forms are still refused. */
+    static const char *const bad[] = {
+        "２０２６年１１月２４日", "２０２６-１１-２４Ｔ０９:００", "２０２６-１３-０１",
+        "２０２６。１１。２４", "二〇二六-十一-二十四",
+    };
+    for (size_t i = 0; i < N_ELEMS(bad); i++) {
+        int64_t t;
+        cr_assert_eq(as_time_parse(bad[i], 480, &t), AS_INVALID, "'%s'", bad[i]);
+    }
+    /* Folded text that would not fit the buffer is refused, not cut. */
+    char long_text[400] = "２０２６-１１-２４";
+    for (int i = 0; i < 200; i++)
+        strcat(long_text, " ");
+    strcat(long_text, "　");
+    int64_t t;
+    cr_assert_eq(as_time_parse(long_text, 480, &t), AS_INVALID);
+}

@@ -345,6 +345,45 @@ Test(user, import_is_all_or_nothing_and_reports_every_bad_row)
     as_close(db);
 }
 
+Test(user, import_refuses_a_user_id_twice_in_one_file)
+{
+    as_db *db = th_open_new();
+    const char text[] = "user_id,name,phone,region\n"
+                        "U1,张三,13800138000,530102\n"
+                        "U2,李四,13800138001,530102\n"
+                        " U1 ,张三丰,13800138002,530102\n";
+    as_import_stats s;
+    rejects r;
+    cr_assert_eq(import_text(db, text, 0, &s, &r), AS_INVALID);
+    cr_assert_eq(s.rejected, 1);
+    cr_assert_str_eq(r.text, "users.csv:4: user_id: 'U1' is also on line 2\n");
+    cr_assert_eq(count_users(db), 0, "all or nothing");
+
+    /* Skipping bad rows keeps the first occurrence, not a silent update. */
+    cr_assert_eq(import_text(db, text, AS_IMPORT_SKIP_BAD, &s, &r), AS_OK);
+    cr_assert_eq(s.inserted, 2);
+    cr_assert_eq(s.updated, 0);
+    cr_assert_eq(s.rejected, 1);
+    as_user *u;
+    cr_assert_eq(as_user_get(&u, db, "U1", AS_REVEAL), AS_OK);
+    cr_assert_str_eq(u->name, "张三");
+    cr_assert_str_eq(u->phone, "13800138000");
+    as_user_free(u);
+
+    /* The same for JSON Lines. */
+    const char jsonl[] = "{\"user_id\":\"U7\",\"name\":\"a\"}\n{\"user_id\":\"U7\",\"name\":\"b\"}\n";
+    FILE *f = fmemopen((void *)jsonl, strlen(jsonl), "rb");
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL;
+    o.on_reject = on_reject;
+    o.userdata = &r;
+    memset(&r, 0, sizeof r);
+    cr_assert_eq(as_user_import(db, f, "users.jsonl", &o, &s), AS_INVALID);
+    fclose(f);
+    cr_assert_str_eq(r.text, "users.jsonl:2: user_id: 'U7' is also on line 1\n");
+    as_close(db);
+}
+
 Test(user, import_dry_run_counts_but_keeps_nothing)
 {
     as_db *db = th_open_new();

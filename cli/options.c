@@ -179,7 +179,8 @@ static const char *kind_name(const cli_opt *o)
 }
 
 /* One line per option: command, option (--name, or the positional's
- * metavar), kind, metavar, detail (choices or range), "required". */
+ * metavar), kind, metavar, detail (the choices separated by spaces, or the
+ * range MIN..MAX), "required". */
 static void describe(const cli *c, const cli_opt *opts)
 {
     printf("%s\t\tcommand\t\t\t\n", c->command);
@@ -189,7 +190,7 @@ static void describe(const cli *c, const cli_opt *opts)
                positional ? o->metavar : o->name, kind_name(o), o->metavar ? o->metavar : "");
         if (o->kind == CLI_O_CHOICE) {
             for (const cli_choice *ch = o->choices; ch->name; ch++)
-                printf("%s%s", ch == o->choices ? "" : "|", ch->name);
+                printf("%s%s", ch == o->choices ? "" : " ", ch->name);
         } else if (o->kind == CLI_O_INT || o->kind == CLI_O_DURATION || o->kind == CLI_O_REAL) {
             printf("%" PRId64 "..%" PRId64, o->min, o->max);
         } else if (o->kind == CLI_O_ARGS) {
@@ -355,7 +356,8 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
             dashdash = 1;
             continue;
         }
-        if (!dashdash && a[0] == '-' && a[1]) {
+        /* "-" is standard input and "-5" a negative number: positionals. */
+        if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
             if (a[1] != '-')
                 return cli_usage(c, "unknown option '%s'", a);
             if ((code = cli_global_option(c, argc, argv, &i)) == 1)
@@ -408,6 +410,20 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
             next_pos++;
     }
 
+    /* Times before the checks for what is missing, so that a bad value is
+     * named first; they need the business zone of the configuration. */
+    for (size_t k = 0; k < nopts; k++) {
+        if (!time_text[k])
+            continue;
+        if (!c->db && (code = cli_load_config(c)))
+            return code;
+        int off = cli_utc_offset(c);
+        if (as_time_parse(time_text[k], off, (int64_t *)opts[k].dest) != AS_OK)
+            return cli_usage(c,
+                             "--%s: '%s' is not a time (such as 2026-11-24, 2026-11-24T09:00 or "
+                             "2026-11-24T09:00:00+08:00)",
+                             opts[k].name, time_text[k]);
+    }
     for (size_t k = 0; k < nopts; k++) {
         const cli_opt *o = &opts[k];
         if (o->kind == CLI_O_ARGS && ((cli_list *)o->dest)->n < o->min)
@@ -428,19 +444,6 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
         return cli_usage(c, "--%s %s is required", o->name, o->metavar ? o->metavar : "");
     }
 
-    /* Times last: they need the business zone of the configuration. */
-    for (size_t k = 0; k < nopts; k++) {
-        if (!time_text[k])
-            continue;
-        if (!c->db && (code = cli_load_config(c)))
-            return code;
-        int off = cli_utc_offset(c);
-        if (as_time_parse(time_text[k], off, (int64_t *)opts[k].dest) != AS_OK)
-            return cli_usage(c,
-                             "--%s: '%s' is not a time (such as 2026-11-24, 2026-11-24T09:00 or "
-                             "2026-11-24T09:00:00+08:00)",
-                             opts[k].name, time_text[k]);
-    }
     return CLI_GO;
 }
 

@@ -424,8 +424,10 @@ static void emit_json_node(FILE *out, const node *n)
     }
 }
 
-/* The compact text of a value for tables: "k=v, k=v", "a; b", yes/no, "-". */
-static void compact_text(FILE *out, const node *n)
+/* The compact text of a value for tables: "k=v, k=v", "a; b", yes/no, "-";
+ * below the top level an object is {k=v, ...} and an array [a; b], so that
+ * nesting stays readable. */
+static void compact_level(FILE *out, const node *n, int depth)
 {
     switch (n->kind) {
     case V_NULL:
@@ -439,19 +441,32 @@ static void compact_text(FILE *out, const node *n)
         fputs(n->value, out);
         return;
     case V_OBJ:
+        if (depth)
+            fputc('{', out);
         for (size_t i = 0; i < n->n; i++) {
             fprintf(out, "%s%s=", i ? ", " : "", n->kids[i].key);
-            compact_text(out, &n->kids[i]);
+            compact_level(out, &n->kids[i], depth + 1);
         }
+        if (depth)
+            fputc('}', out);
         return;
     case V_ARR:
+        if (depth)
+            fputc('[', out);
         for (size_t i = 0; i < n->n; i++) {
             if (i)
                 fputs("; ", out);
-            compact_text(out, &n->kids[i]);
+            compact_level(out, &n->kids[i], depth + 1);
         }
+        if (depth)
+            fputc(']', out);
         return;
     }
+}
+
+static void compact_text(FILE *out, const node *n)
+{
+    compact_level(out, n, 0);
 }
 
 /* A malloc'd rendering of n (JSON text when json, else compact text), for

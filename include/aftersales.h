@@ -1031,8 +1031,8 @@ typedef struct as_feedback {
  * AS_IMPORT_OPTIONS_INIT; *stats (if not NULL) receives the counts.  The
  * contract of all-or-nothing, AS_IMPORT_SKIP_BAD, AS_IMPORT_DRY_RUN,
  * on_reject and the statuses are those of as_user_import(): Returns AS_OK;
- * AS_INVALID (bad rows, a bad header, an unknown encoding); AS_IO; AS_BUSY;
- * AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * AS_INVALID (bad rows, a bad header, an unknown encoding or delimiter);
+ * AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
  */
 as_status as_feedback_import(as_db *db, FILE *in, const char *name,
                              const as_import_options *opts, as_import_stats *stats);

@@ -222,6 +222,13 @@ typedef as_status (*cli_import_fn)(as_db *db, FILE *in, const char *name,
  * returns the exit code. */
 int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok);
 
+/* The choice tables of the import options, for commands that read CSV
+ * without cli_import(): --encoding (a choice's value indexes the table, its
+ * name is the encoding to pass on) and --delimiter (the value is the
+ * character).  Both end with a NULL name. */
+const cli_choice *cli_import_encodings(void);
+const cli_choice *cli_import_delimiters(void);
+
 /* Print ranked knowledge base articles and free the iterator (cmd_kb.c). */
 int cli_print_kb_iter(cli *c, as_kb_iter *it);
 

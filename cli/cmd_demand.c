@@ -1,10 +1,8 @@
 /* cmd_demand.c - aftersales demand list|link|ship */
 #include "cli.h"
 
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 static const char group_help[] =
     "usage: aftersales demand COMMAND [ARGS]\n"
@@ -18,12 +16,14 @@ static const char list_help[] =
     "Topics ranked by distinct users who asked, then by the newest suggestion:\n"
     "dictionary topics (section topics.dictionary) and phrases found in the\n"
     "suggestions no dictionary topic matched (2-4 characters, used by at least\n"
-    "topics.min_users users).  Shows the linked backlog item, if any.\n";
+    "topics.min_users users).  Shows the linked backlog item, if any.  --limit N\n"
+    "(at least 1) shows the first N.\n";
 
 static const char link_help[] =
     "usage: aftersales demand link TOPIC --backlog ID\n"
     "\n"
-    "Link a topic (a dictionary name or a phrase) to a backlog item.\n";
+    "Link a topic (a dictionary name or a phrase) to a backlog item (an id:\n"
+    "1-64 bytes, no spaces).  Linking again changes nothing.\n";
 
 static const char ship_help[] =
     "usage: aftersales demand ship ID [--at TIME]\n"
@@ -31,30 +31,20 @@ static const char ship_help[] =
     "The backlog item ID shipped: write one notification to the outbox for each\n"
     "user who asked for a linked topic, inviting them to try it.  Users who\n"
     "refused service notices or were erased are skipped.  Shipping again\n"
-    "notifies nobody twice.  Prints the counts.  Exit 1 if no topic is linked.\n";
-
-enum { OPT_LIMIT = 256, OPT_BACKLOG, OPT_AT };
+    "notifies nobody twice.  --at records the time (default now).  Prints the\n"
+    "counts.  Exit 1 if no topic is linked.\n";
 
 static int demand_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const struct option opts[] = {{"limit", required_argument, NULL, OPT_LIMIT},
-                                         {NULL, 0, NULL, 0}};
-    long long limit = 0;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o != OPT_LIMIT)
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        if ((limit = cli_parse_count(optarg)) < 1)
-            return cli_usage(c, "--limit must be a positive number, not '%s'", optarg);
-    }
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    int code = cli_open(c, AS_OPEN_READONLY);
-    if (code)
+    int64_t limit = 0;
+    const cli_opt opts[] = {
+        CLI_INT("limit", "N", &limit, 1, INT64_MAX),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_demand_iter *it;
     as_status st = as_demand_iter_new(&it, c->db, limit);
@@ -83,34 +73,23 @@ static int demand_list(cli *c, int argc, char **argv)
 
 static int demand_link(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(link_help, stdout), 0;
-    static const struct option opts[] = {{"backlog", required_argument, NULL, OPT_BACKLOG},
-                                         {NULL, 0, NULL, 0}};
-    const char *backlog = NULL;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o != OPT_BACKLOG)
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        backlog = optarg;
-    }
-    if (optind >= argc)
-        return cli_usage(c, "which topic? give a TOPIC");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    if (!backlog)
-        return cli_usage(c, "--backlog ID is required");
-    int code = cli_open(c, 0);
-    if (code)
+    const char *topic = NULL, *backlog = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG("TOPIC", &topic),
+        CLI_CHECKED_REQ("backlog", "ID", &backlog, cli_check_id, "id"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, link_help);
+    if (code != CLI_GO)
         return code;
-    as_status st = as_demand_link(c->db, argv[optind], backlog);
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_status st = as_demand_link(c->db, topic, backlog);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
-    pr_str(p, "topic", argv[optind]);
+    pr_str(p, "topic", topic);
     pr_str(p, "backlog_id", backlog);
     pr_end(p);
     return cli_print_end(c, p);
@@ -118,39 +97,30 @@ static int demand_link(cli *c, int argc, char **argv)
 
 static int demand_ship(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(ship_help, stdout), 0;
-    static const struct option opts[] = {{"at", required_argument, NULL, OPT_AT},
-                                         {NULL, 0, NULL, 0}};
-    const char *at_s = NULL;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o != OPT_AT)
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        at_s = optarg;
-    }
-    if (optind >= argc)
-        return cli_usage(c, "which backlog item? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    int code = cli_open(c, 0);
-    if (code)
-        return code;
+    const char *id = NULL;
     int64_t at = 0;
-    if (at_s && as_time_parse(at_s, as_db_utc_offset(c->db), &at) != AS_OK)
-        return cli_usage(c, "--at: '%s' is not a time", at_s);
-    int64_t notified = 0, already = 0, skipped = 0;
-    as_status st = as_demand_ship(c->db, argv[optind], at, &notified, &already, &skipped);
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("ID", &id, cli_check_id, "id"),
+        CLI_TIME("at", &at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, ship_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_demand_shipment r;
+    as_status st = as_demand_ship(&r, c->db, id, at);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
-    pr_str(p, "backlog_id", argv[optind]);
-    pr_int(p, "notified", notified);
-    pr_int(p, "already_notified", already);
-    pr_int(p, "skipped", skipped);
+    pr_str(p, "backlog_id", id);
+    pr_int(p, "topics", r.topics);
+    pr_int(p, "notified", r.notified);
+    pr_int(p, "already_notified", r.already_notified);
+    pr_int(p, "skipped", r.skipped);
+    pr_time(p, "shipped_at", r.shipped_at);
     pr_end(p);
     return cli_print_end(c, p);
 }

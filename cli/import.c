@@ -116,6 +116,16 @@ static const cli_choice delimiters[] = {
     {"|", '|'}, {"pipe", '|'}, {NULL, 0},
 };
 
+const cli_choice *cli_import_encodings(void)
+{
+    return encodings;
+}
+
+const cli_choice *cli_import_delimiters(void)
+{
+    return delimiters;
+}
+
 int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help, int jsonl_ok)
 {
     import_run r = {.c = c};

@@ -960,8 +960,26 @@ as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *tic
 #define AS_URGENCY_HIGH     3
 #define AS_URGENCY_CRITICAL 4
 
-/* A feedback row as read back: borrowed from an iterator until its next
- * call, or owned by the struct from as_feedback_get(). */
+/* One dimension's rating of a feedback row. */
+typedef struct as_feedback_star {
+    const char *dimension;    /* a configured dimension (feedback.dimensions) */
+    int stars;                /* 1-5 */
+} as_feedback_star;
+
+/* Why a feedback row got its urgency: one alert rule that matched. */
+typedef struct as_feedback_reason {
+    const char *rule;         /* the rule's name (alerts.rules), or "mismatch" */
+    const char *reason;       /* the rule's reason, in words */
+    const char *match;        /* the keyword found in the comment; NULL for "mismatch" */
+} as_feedback_reason;
+
+/*
+ * A feedback row as read back.  Every pointer in it (strings, arrays and
+ * the strings they hold) points into memory owned by whoever handed the
+ * row out: the iterator for a view from as_feedback_next() (valid until
+ * the next call), or the row itself for one from as_feedback_get() (one
+ * block, freed whole by as_feedback_free()).
+ */
 typedef struct as_feedback {
     const char *feedback_id;
     const char *user_id;      /* NULL when not given */
@@ -970,17 +988,22 @@ typedef struct as_feedback {
     const char *channel;      /* NULL when not given */
     const char *kind;         /* "complaint", "suggestion", "praise", "other" or NULL */
     int overall;              /* 1-5, 0: not given */
-    const char *stars;        /* JSON object: dimension -> 1..5 ("{}" when none) */
+    const as_feedback_star *stars;  /* the rated dimensions, in configuration order */
+    size_t nstars;
     const char *comment;      /* NULL when not given */
-    const char *extra;        /* JSON object of the columns the import did not know */
+    const as_field *extra;    /* the columns the import did not know, by name
+                               * (AS_VALUE_TEXT: the cell as given), in file order */
+    size_t nextra;
     int has_score;            /* 0: no stars at all */
     double score;             /* weighted dimension score (or overall), 1-5 */
     int has_sentiment;        /* 0: no comment */
     double sentiment;         /* [-1, 1] */
     int sentiment_label;      /* -1 negative, 0 neutral, 1 positive */
     int urgency;              /* AS_URGENCY_* */
-    const char *urgency_name; /* "none", "low", "medium", "high", "critical" */
-    const char *reasons;      /* JSON array of {"rule","reason","match"} */
+    const char *urgency_name; /* "none", "low", "medium", "high", "critical" (static) */
+    const as_feedback_reason *reasons;  /* the rules that matched, in the order of
+                                         * alerts.rules, "mismatch" last */
+    size_t nreasons;
     int mismatch;             /* 1: 5 stars with strongly negative text */
     int suggestion;           /* 1: counted as a suggestion for demand mining */
     const char *ticket_ref;   /* the ticket urgent feedback opened, or NULL */
@@ -995,8 +1018,8 @@ typedef struct as_feedback {
  * user_id, station_id, channel, kind (complaint, suggestion, praise, other;
  * 投诉/建议/表扬/其他 accepted), overall (1-5), one column per configured
  * dimension (feedback.dimensions; 1-5 or empty) and comment are optional;
- * other columns are kept with the row as JSON (as_feedback.extra).  Times
- * as in as_time_parse() (no offset: the business zone).
+ * other columns are kept with the row (as_feedback.extra).  Times as in
+ * as_time_parse() (no offset: the business zone).
  *
  * Each row is scored (weighted stars), its comment's sentiment taken, and
  * the alert rules (section alerts) give it an urgency with reasons; feedback
@@ -1004,19 +1027,28 @@ typedef struct as_feedback {
  * feedback_id: a known row that differs is updated and its old values are
  * recorded in the history; an equal one is unchanged.
  *
- * The contract of all-or-nothing, AS_IMPORT_SKIP_BAD, AS_IMPORT_DRY_RUN,
- * on_reject and the returns are those of as_user_import().
+ * in and name are the caller's (name is used in messages); opts NULL means
+ * AS_IMPORT_OPTIONS_INIT; *stats (if not NULL) receives the counts.  The
+ * contract of all-or-nothing, AS_IMPORT_SKIP_BAD, AS_IMPORT_DRY_RUN,
+ * on_reject and the statuses are those of as_user_import(): Returns AS_OK;
+ * AS_INVALID (bad rows, a bad header, an unknown encoding or delimiter);
+ * AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
  */
 as_status as_feedback_import(as_db *db, FILE *in, const char *name,
                              const as_import_options *opts, as_import_stats *stats);
 
 /*
- * as_feedback_get - read one feedback row.  Free *out with as_feedback_free().
- * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE.
+ * as_feedback_get - read one feedback row.  *out is one malloc'd block (the
+ * struct, its arrays and every string); free it with as_feedback_free().
+ * On failure *out is NULL.
+ * Returns AS_OK; AS_NOTFOUND (no such feedback_id); AS_NOMEM; AS_MISUSE
+ * (a NULL argument); AS_BUSY; AS_INTERNAL (a SQLite failure, or a stored
+ * row that cannot be read back).
  */
 as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id);
 
-/* as_feedback_free - NULL is a no-op. */
+/* as_feedback_free - free a row from as_feedback_get() (never an iterator's
+ * view).  NULL is a no-op. */
 void as_feedback_free(as_feedback *fb);
 
 typedef struct as_feedback_query {
@@ -1036,38 +1068,71 @@ typedef struct as_feedback_iter as_feedback_iter;
 
 /*
  * as_feedback_iter_new - list feedback (newest first, or the triage order
- * with query->urgent).  query NULL lists all.
- * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * with query->urgent).  query NULL lists all; it is copied, and need not
+ * outlive the call.  *out is freed with as_feedback_iter_free().
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db); AS_BUSY;
+ * AS_INTERNAL.
  */
 as_status as_feedback_iter_new(as_feedback_iter **out, as_db *db, const as_feedback_query *query);
 
-/* as_feedback_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_feedback_next - the next row: *view is borrowed from the iterator
+ * until the next call of as_feedback_next() or as_feedback_iter_free().
+ * Returns AS_OK; AS_DONE (no more rows); AS_NOMEM; AS_MISUSE; AS_BUSY;
+ * AS_INTERNAL (a SQLite failure, or a stored row that cannot be read back).
+ */
 as_status as_feedback_next(as_feedback_iter *it, const as_feedback **view);
 
-/* as_feedback_iter_free - NULL is a no-op. */
+/* as_feedback_iter_free - free the iterator and its current view.  NULL is
+ * a no-op. */
 void as_feedback_iter_free(as_feedback_iter *it);
 
-/* One recorded change of a feedback row (borrowed until the next call). */
+/*
+ * One recorded change of a feedback row: the values its columns had before
+ * a re-import changed them (only the changed columns).  Borrowed from the
+ * iterator until its next call.
+ */
 typedef struct as_feedback_change {
     const char *feedback_id;
     int64_t changed_at;
-    const char *old;          /* JSON object: column -> the value before the change */
+    /* The changed columns among user_id, station_id, submitted_at, channel,
+     * kind, overall and comment, in that order, with their old values:
+     * AS_VALUE_TEXT, AS_VALUE_INT (overall) or AS_VALUE_NULL (was not
+     * given); submitted_at is AS_VALUE_TEXT in ISO 8601 with the business
+     * zone's offset.  The names are static text. */
+    const as_field *old;
+    size_t nold;
+    int stars_changed;        /* 1: the stars changed; old_stars were the stars before */
+    const as_feedback_star *old_stars;
+    size_t nold_stars;
+    int extra_changed;        /* 1: the unknown columns changed; old_extra were they */
+    const as_field *old_extra;
+    size_t nold_extra;
 } as_feedback_change;
 
 typedef struct as_feedback_history_iter as_feedback_history_iter;
 
 /*
  * as_feedback_history_iter_new - the changes re-imports made to one
- * feedback row, oldest first.
- * Returns AS_OK; AS_NOTFOUND (no such feedback); AS_NOMEM; AS_MISUSE.
+ * feedback row, oldest first.  *out is freed with
+ * as_feedback_history_iter_free().
+ * Returns AS_OK; AS_NOTFOUND (no such feedback); AS_NOMEM; AS_MISUSE (a
+ * NULL argument); AS_BUSY; AS_INTERNAL.
  */
 as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
                                        const char *feedback_id);
 
-/* as_feedback_history_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_feedback_history_next - the next change: *view is borrowed from the
+ * iterator until the next call of as_feedback_history_next() or
+ * as_feedback_history_iter_free().
+ * Returns AS_OK; AS_DONE (no more changes); AS_NOMEM; AS_MISUSE; AS_BUSY;
+ * AS_INTERNAL (a SQLite failure, or a stored change that cannot be read).
+ */
 as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedback_change **view);
 
-/* as_feedback_history_iter_free - NULL is a no-op. */
+/* as_feedback_history_iter_free - free the iterator and its current view.
+ * NULL is a no-op. */
 void as_feedback_history_iter_free(as_feedback_history_iter *it);
 
 /* Groupings for as_feedback_stats_iter_new(). */
@@ -1079,11 +1144,11 @@ typedef enum as_feedback_by {
 
 /* One group of feedback stats (borrowed until the next call). */
 typedef struct as_feedback_stat {
-    const char *key;          /* station id, dimension name or YYYY-MM-DD;
-                               * "(none)" for feedback without a station */
+    const char *key;          /* station id (NULL: feedback without a station),
+                               * dimension name, or YYYY-MM-DD */
     int64_t count;            /* ratings in the group */
     double mean;              /* their mean, 1-5 */
-    double csat;              /* percent of ratings at 4 or above */
+    double csat_pct;          /* percent (0-100) of ratings at 4 or above */
     double bayes;             /* (m * prior + sum) / (m + count) */
     double prior;             /* the mean of every rating in the period */
 } as_feedback_stat;
@@ -1095,13 +1160,20 @@ typedef struct as_feedback_stat_iter as_feedback_stat_iter;
  * [from, to) (0: no bound) by station, dimension or day.  By station and
  * by day the rating of a row is its weighted score; by dimension, each
  * dimension's stars.  m is the configuration's feedback.prior_weight.
- * Groups come sorted by Bayesian mean, highest first (by day: in date order).
- * Returns AS_OK; AS_INVALID (unknown by); AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * Groups come sorted by Bayesian mean, highest first (by day: in date
+ * order).  *out holds every group; free it with
+ * as_feedback_stats_iter_free().
+ * Returns AS_OK; AS_INVALID (by is not an as_feedback_by); AS_NOMEM;
+ * AS_MISUSE (a NULL out or db); AS_BUSY; AS_INTERNAL.
  */
 as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
                                      int64_t from, int64_t to);
 
-/* as_feedback_stats_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_feedback_stats_next - the next group: *view is borrowed from the
+ * iterator until as_feedback_stats_iter_free().
+ * Returns AS_OK; AS_DONE (no more groups); AS_MISUSE (a NULL argument).
+ */
 as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_stat **view);
 
 /* as_feedback_stats_iter_free - NULL is a no-op. */
@@ -1114,7 +1186,7 @@ void as_feedback_stats_iter_free(as_feedback_stat_iter *it);
 /* One demand topic (borrowed until the next call). */
 typedef struct as_demand {
     const char *topic;        /* dictionary topic name, or a mined phrase */
-    const char *source;       /* "dictionary" or "phrase" */
+    const char *source;       /* "dictionary" or "phrase" (static) */
     int64_t users;            /* distinct users who asked */
     int64_t feedback;         /* suggestions matched */
     int64_t latest;           /* newest matching submitted_at */
@@ -1129,38 +1201,55 @@ typedef struct as_demand_iter as_demand_iter;
  * as_demand_iter_new - group the suggestions (kind suggestion, or a comment
  * with a topics.markers word) into topics: the configured dictionary, then
  * frequent phrases of the newest 5000 suggestions no dictionary topic
- * matched (see topics.min_users, topics.stoplist).  Ranked by distinct users, then by
- * the newest suggestion.  Dictionary topics nobody asked for are left out.
- * limit 0: all.  Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * matched (see topics.min_users, topics.stoplist).  Ranked by distinct
+ * users, then by the newest suggestion.  Dictionary topics nobody asked for
+ * are left out.  limit 0: all.  *out holds every topic; free it with
+ * as_demand_iter_free().
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db, a negative
+ * limit); AS_BUSY; AS_INTERNAL.
  */
 as_status as_demand_iter_new(as_demand_iter **out, as_db *db, int64_t limit);
 
-/* as_demand_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_demand_next - the next topic: *view is borrowed from the iterator
+ * until the next call of as_demand_next() or as_demand_iter_free().
+ * Returns AS_OK; AS_DONE (no more topics); AS_MISUSE (a NULL argument).
+ */
 as_status as_demand_next(as_demand_iter *it, const as_demand **view);
 
 /* as_demand_iter_free - NULL is a no-op. */
 void as_demand_iter_free(as_demand_iter *it);
 
 /*
- * as_demand_link - link a topic (a dictionary name or a phrase) to a
- * backlog item id (1-64 bytes, no spaces).  Linking again is AS_OK.
- * Returns AS_OK; AS_INVALID (empty topic, bad id); AS_BUSY; AS_READONLY.
+ * as_demand_link - link a topic (a dictionary name or a phrase; NFC
+ * normalised) to a backlog item id (1-64 bytes, no spaces).  Linking again
+ * is AS_OK.  Both strings are the caller's.
+ * Returns AS_OK; AS_INVALID (empty topic, bad id); AS_MISUSE (a NULL
+ * argument); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
 as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id);
+
+/* What as_demand_ship() did. */
+typedef struct as_demand_shipment {
+    int64_t topics;           /* the topics linked to the backlog item */
+    int64_t notified;         /* users written a notification now */
+    int64_t already_notified; /* users an earlier ship of this item notified */
+    int64_t skipped;          /* users who refused service notices or were erased */
+    int64_t shipped_at;       /* the time recorded (Unix seconds) */
+} as_demand_shipment;
 
 /*
  * as_demand_ship - the backlog item shipped: write one "demand_shipped"
  * notification to the outbox for every user who asked for a linked topic
  * (users who refused service notices or were erased are skipped), inviting
- * them to try it.  The dedupe key is per backlog item and user, so shipping
- * again notifies nobody twice.  at: the time to record (0: now).
- * *notified / *already / *skipped (each may be NULL) receive the counts.
- * Returns AS_OK; AS_NOTFOUND (no topic linked to backlog_id); AS_BUSY;
- * AS_READONLY; AS_NOMEM.
+ * them to try it, and mark the links shipped.  The dedupe key is per
+ * backlog item and user, so shipping again notifies nobody twice.  at: the
+ * time to record (0: now).  *out (if not NULL) receives the counts; it is
+ * left alone on failure.  One transaction.
+ * Returns AS_OK; AS_NOTFOUND (no topic linked to backlog_id); AS_MISUSE (a
+ * NULL db or backlog_id); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
-as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t *notified,
-                         int64_t *already, int64_t *skipped);
-
+as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog_id, int64_t at);
 /* ------------------------------------------------------------------ */
 /* Sentiment                                                            */
 /* ------------------------------------------------------------------ */
@@ -1197,13 +1286,16 @@ typedef struct as_sentiment_term {
     size_t offset;           /* byte offset of the match in the text */
     double base;             /* its lexicon weight */
     double value;            /* its contribution after the rules */
-    const char *rules;       /* the rules that changed it, "; " separated
-                              * ("negated by 不 ×-0.8; after 但是 ×1.5"), "" if none */
+    const char *const *rules; /* the rules that changed it, in the order they
+                               * applied ("negated by 不 ×-0.8", "after 但是 ×1.5") */
+    size_t nrules;           /* 0: no rule changed it (value == base) */
 } as_sentiment_term;
 
 /* Flags for as_sentiment_analyze(). */
 #define AS_SENTIMENT_LEXICON_ONLY 0x1u  /* ignore the trained model */
 
+/* A scored text.  One block: the terms, their rules and strings live
+ * inside it and go with as_sentiment_result_free(). */
 typedef struct as_sentiment_result {
     double score;            /* [-1, 1] */
     int label;               /* -1 negative, 0 neutral, 1 positive */
@@ -1211,16 +1303,18 @@ typedef struct as_sentiment_result {
     double model;            /* M, the model's normalised log-odds (0 without one) */
     int model_used;          /* a trained model took part */
     size_t nterms;
-    as_sentiment_term *terms; /* in text order */
+    const as_sentiment_term *terms; /* in text order */
 } as_sentiment_result;
 
 /*
  * as_sentiment_analyze - score UTF-8 text (len bytes; it need not be
- * NUL-terminated) and explain it.  *out is malloc'd, free it with
- * as_sentiment_result_free(); its strings live inside it.  Empty text
- * scores 0, neutral.
+ * NUL-terminated) and explain it.  flags: 0 or AS_SENTIMENT_LEXICON_ONLY.
+ * *out is one malloc'd block; free it with as_sentiment_result_free().
+ * Empty text scores 0, neutral.  On failure *out is NULL.
  * Returns AS_OK; AS_INVALID (not valid UTF-8: the detail gives the byte
- * offset); AS_NOMEM; AS_MISUSE; errors reading the lexicon or model.
+ * offset); AS_NOMEM; AS_MISUSE (a NULL out or db, NULL text with len > 0);
+ * AS_BUSY, AS_READONLY or AS_INTERNAL (reading, or on first use loading,
+ * the lexicon and model).
  */
 as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char *text,
                                size_t len, unsigned flags);
@@ -1228,12 +1322,29 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
 /* as_sentiment_result_free - NULL is a no-op. */
 void as_sentiment_result_free(as_sentiment_result *result);
 
-/* A lexicon entry (view). */
+/* What a lexicon term does. */
+typedef enum as_lexicon_kind {
+    AS_LEXICON_WORD = 0,     /* sentiment of its own: its weight */
+    AS_LEXICON_NEGATOR,      /* 不, 没有: the next word times its weight (negative) */
+    AS_LEXICON_DEGREE,       /* 很, 有点: the next word times its weight */
+    AS_LEXICON_CONTRAST,     /* 但是: the part after it times its weight, the part
+                              * before halved */
+    AS_LEXICON_CONCESSION,   /* 虽然: the part after it times its weight */
+    AS_LEXICON_RHETORICAL,   /* 难道: with ？ the clause is turned around */
+    AS_LEXICON_KIND_LAST     /* not a kind: the count */
+} as_lexicon_kind;
+
+/* as_lexicon_kind_name - "word", "negator", "degree", "contrast",
+ * "concession" or "rhetorical" (static text); NULL for another value. */
+const char *as_lexicon_kind_name(as_lexicon_kind kind);
+
+/* A lexicon entry (borrowed from the iterator until its next call). */
 typedef struct as_lexicon_entry {
     const char *term;
     double weight;
-    const char *kind;        /* word, negator, degree, contrast, concession, rhetorical */
-    const char *tags;        /* comma separated, "" when none */
+    as_lexicon_kind kind;
+    const char *const *tags; /* its tags ([a-z0-9_-]+), in the order given */
+    size_t ntags;
     int builtin;             /* 1: from the built-in files, 0: added by a user */
 } as_lexicon_entry;
 
@@ -1241,15 +1352,23 @@ typedef struct as_lexicon_entry {
  * as_lexicon_add - add a term, or replace the weight, kind and tags of an
  * existing one (it becomes a user entry, kept by as_lexicon_load).
  * term: 1-64 bytes of UTF-8 without whitespace, NFC-normalised, ASCII
- * letters lower-cased.  weight: finite, -5..5.  kind: NULL means "word".
- * tags: NULL or comma-separated names ([a-z0-9_-]).
- * Returns AS_OK; AS_INVALID; AS_BUSY; AS_READONLY; AS_MISUSE.
+ * letters lower-cased.  weight: finite, -5..5.  tags: ntags names of
+ * a-z, 0-9, _ and - (tags may be NULL when ntags is 0).  Every string is
+ * the caller's.
+ * Returns AS_OK; AS_INVALID (a bad term, weight, kind or tag); AS_MISUSE (a
+ * NULL db or term, NULL tags with ntags > 0); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_INTERNAL.
  */
-as_status as_lexicon_add(as_db *db, const char *term, double weight, const char *kind,
-                         const char *tags);
+as_status as_lexicon_add(as_db *db, const char *term, double weight, as_lexicon_kind kind,
+                         const char *const *tags, size_t ntags);
 
-/* as_lexicon_remove - delete a term (built-in or user).  Returns AS_OK;
- * AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE. */
+/*
+ * as_lexicon_remove - delete a term (built-in or user; normalised as for
+ * as_lexicon_add()).
+ * Returns AS_OK; AS_NOTFOUND (not in the lexicon); AS_INVALID (not a
+ * possible term); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_INTERNAL.
+ */
 as_status as_lexicon_remove(as_db *db, const char *term);
 
 /*
@@ -1257,19 +1376,32 @@ as_status as_lexicon_remove(as_db *db, const char *term);
  * replaced by the compiled-in files (removed ones come back), user rows
  * are kept and win over a built-in term of the same text.  *count (if not
  * NULL) receives the number of built-in terms written.
- * Returns AS_OK; AS_BUSY; AS_READONLY; AS_INTERNAL.
+ * Returns AS_OK; AS_MISUSE (a NULL db); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
 as_status as_lexicon_load(as_db *db, int *count);
 
 typedef struct as_lexicon_iter as_lexicon_iter;
 
-/* as_lexicon_iter_new - list the lexicon by term; tag NULL lists all,
- * else the entries having that tag (or that kind).  Loads the built-in
- * lexicon first if the database has none yet (and is writable).
- * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_BUSY. */
+/*
+ * as_lexicon_iter_new - list the lexicon by term; tag NULL lists all,
+ * else the entries having that tag (or that kind's name); tag is copied.
+ * Loads the built-in lexicon first if the database has none yet (and is
+ * writable).  *out is freed with as_lexicon_iter_free().
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db); AS_BUSY;
+ * AS_INTERNAL.
+ */
 as_status as_lexicon_iter_new(as_lexicon_iter **out, as_db *db, const char *tag);
-/* as_lexicon_next - AS_OK with *view borrowed until the next call, AS_DONE, or an error. */
+
+/*
+ * as_lexicon_next - the next entry: *view is borrowed from the iterator
+ * until the next call of as_lexicon_next() or as_lexicon_iter_free().
+ * Returns AS_OK; AS_DONE (no more entries); AS_NOMEM; AS_MISUSE (a NULL
+ * argument); AS_BUSY; AS_INTERNAL.
+ */
 as_status as_lexicon_next(as_lexicon_iter *it, const as_lexicon_entry **view);
+
+/* as_lexicon_iter_free - free the iterator and its current view.  NULL is
+ * a no-op. */
 void as_lexicon_iter_free(as_lexicon_iter *it);
 
 /*
@@ -1280,7 +1412,8 @@ void as_lexicon_iter_free(as_lexicon_iter *it);
  * repeat.  Repeated review texts count once (the repeats are
  * "unchanged"), new texts "inserted".  On success the model replaces the
  * stored one; both classes need at least one text (else AS_INVALID).
- * Returns as as_user_import().
+ * Returns as as_user_import(): AS_OK; AS_INVALID; AS_IO; AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
  */
 as_status as_sentiment_train(as_db *db, FILE *in, const char *name,
                              const as_import_options *opts, as_import_stats *stats);
@@ -1289,23 +1422,26 @@ as_status as_sentiment_train(as_db *db, FILE *in, const char *name,
  * as_sentiment_train_ratings - train the model from the database's own
  * feedback: rows of the table or view feedback(overall INTEGER, comment
  * TEXT) with a non-empty comment; overall 1-2 is negative, 4-5 positive,
- * 3 is left out.  stats->rows counts the rows used.
+ * 3 is left out.  *stats (if not NULL): rows counts the rows used,
+ * inserted the distinct texts, unchanged the repeats.
  * Returns AS_OK; AS_NOTFOUND (there is no feedback table or view);
- * AS_INVALID (a class has no text); AS_BUSY; AS_READONLY; AS_NOMEM.
+ * AS_INVALID (a class has no text); AS_MISUSE (a NULL db); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
 as_status as_sentiment_train_ratings(as_db *db, as_import_stats *stats);
 
 /* as_sentiment_model_clear - drop the trained model (scoring goes back to
- * the lexicon alone).  Returns AS_OK; AS_BUSY; AS_READONLY. */
+ * the lexicon alone).  Returns AS_OK; AS_MISUSE (a NULL db); AS_BUSY;
+ * AS_READONLY; AS_INTERNAL. */
 as_status as_sentiment_model_clear(as_db *db);
 
 /* Quality of one scorer over a labelled set (positive = label 1). */
 typedef struct as_sentiment_metrics {
-    double accuracy;
-    double macro_f1;         /* mean of the F1 of both classes */
-    double neg_precision, neg_recall, neg_f1;
+    double accuracy;         /* 0-1 */
+    double macro_f1;         /* mean of the F1 of both classes, 0-1 */
+    double neg_precision, neg_recall, neg_f1;   /* of the negative class, 0-1 */
     double texts_per_sec;
-    double mb_per_sec;
+    double mb_per_sec;       /* megabytes (10^6) of text per second */
 } as_sentiment_metrics;
 
 typedef struct as_sentiment_eval {
@@ -1316,19 +1452,31 @@ typedef struct as_sentiment_eval {
     int model_used;
 } as_sentiment_eval;
 
+/* How as_sentiment_evaluate() reads its CSV. */
+typedef struct as_sentiment_eval_options {
+    unsigned version;        /* AS_SENTIMENT_EVAL_OPTIONS_VERSION */
+    const char *encoding;    /* NULL (UTF-8) or a name, as in as_import_options */
+    char delimiter;          /* 0: detect from the header; ',', '\t', ';' or '|' */
+} as_sentiment_eval_options;
+
+#define AS_SENTIMENT_EVAL_OPTIONS_VERSION 1
+#define AS_SENTIMENT_EVAL_OPTIONS_INIT { AS_SENTIMENT_EVAL_OPTIONS_VERSION, NULL, 0 }
+
 /*
  * as_sentiment_evaluate - score every row of CSV label,review (header
- * required; encoding and delimiter as for as_import_options: NULL,
- * "utf-8", "gb18030" or "utf-16", a byte order mark winning; the delimiter
- * detected from the header) with the lexicon alone
- * and with lexicon plus model, and measure.  A text is predicted positive
- * when its score is > 0 (no evidence counts as negative: in after-sales
- * feedback, text without praise is mostly a complaint).
- * Returns AS_OK; AS_INVALID (a bad row: the detail names FILE:LINE, or no
- * rows); AS_IO; AS_NOMEM; AS_MISUSE.
+ * required; the encoding and the delimiter as for as_import_options, a
+ * byte order mark winning) with the lexicon alone and with lexicon plus
+ * model, and measure into *out.  opts NULL means
+ * AS_SENTIMENT_EVAL_OPTIONS_INIT.  in and name are the caller's (name is
+ * used in messages).  A text is predicted positive when its score is > 0
+ * (no evidence counts as negative: in after-sales feedback, text without
+ * praise is mostly a complaint).
+ * Returns AS_OK; AS_INVALID (a bad row: the detail names FILE:LINE; no
+ * rows; an unknown encoding or delimiter); AS_IO; AS_NOMEM; AS_MISUSE (a
+ * NULL argument but opts, a bad opts->version); AS_BUSY; AS_INTERNAL.
  */
 as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, const char *name,
-                                const char *encoding);
+                                const as_sentiment_eval_options *opts);
 
 /* ------------------------------------------------------------------ */
 /* Tickets                                                              */

@@ -314,7 +314,7 @@ static const char SQL_LINK_OF[] =
 
 as_status as_demand_iter_new(as_demand_iter **out, as_db *db, int64_t limit)
 {
-    if (!out || !db)
+    if (!out || !db || limit < 0)
         return AS_MISUSE;
     *out = NULL;
     const struct as__topics_cfg *tc = as__db_config(db)->topics;
@@ -520,8 +520,7 @@ static as_status ship_topic(as_db *db, const sugg_set *ss, const char *backlog_i
     return s;
 }
 
-as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t *notified,
-                         int64_t *already, int64_t *skipped)
+as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog_id, int64_t at)
 {
     if (!db || !backlog_id)
         return AS_MISUSE;
@@ -533,7 +532,7 @@ as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t 
         return s;
     sugg_set ss = {0};
     char **topics = NULL;
-    size_t nt = 0;
+    size_t nt = 0, nshipped;
     sqlite3_stmt *st = as__stmt(db, SQL_LINKS_OF);
     if (!st) {
         s = AS_INTERNAL;
@@ -571,18 +570,18 @@ as_status as_demand_ship(as_db *db, const char *backlog_id, int64_t at, int64_t 
         s = AS_INTERNAL;
     }
 done:
+    nshipped = nt;
     for (size_t i = 0; i < nt; i++)
         free(topics[i]);
     free(topics);
     sugg_free(&ss);
     s = as__write_end(db, s);
-    if (s == AS_OK) {
-        if (notified)
-            *notified = n;
-        if (already)
-            *already = a;
-        if (skipped)
-            *skipped = k;
+    if (s == AS_OK && out) {
+        out->topics = (int64_t)nshipped;
+        out->notified = n;
+        out->already_notified = a;
+        out->skipped = k;
+        out->shipped_at = at;
     }
     return s;
 }

@@ -1,10 +1,196 @@
 /* feedback_read.c - reading feedback: get, list, change history, and the
  * stats (Bayesian mean by station, day or dimension). */
 #include "feedback.h"
+#include "json.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- one-block records ----------------------------------------------- */
+
+/*
+ * A record handed out (a row, a change) is one malloc'd block: the struct,
+ * then its arrays, then every string.  The caller sizes the block from the
+ * stored texts (a string decoded from JSON is never longer than its quoted
+ * form), so placing never runs out; an owned record is freed with one free()
+ * and a view is the same block kept by its iterator.
+ */
+typedef struct block {
+    char *base;
+    size_t off, cap;
+} block;
+
+static void *block_take(block *b, size_t n, size_t align)
+{
+    size_t at = (b->off + align - 1) / align * align;
+    if (at > b->cap || n > b->cap - at)
+        return NULL;
+    b->off = at + n;
+    return b->base + at;
+}
+
+/* Copy s (NULL stays NULL); *bad set when the block is too small. */
+static const char *block_str(block *b, const char *s, int *bad)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = block_take(b, n, 1);
+    if (!p) {
+        *bad = 1;
+        return NULL;
+    }
+    return memcpy(p, s, n);
+}
+
+static size_t len0(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+#define ARRAY_BYTES(n, type) ((n) * sizeof(type) + alignof(max_align_t))
+
+/* Parse stored JSON text of the expected type; "" or NULL gives none. */
+static as_status parse_stored(as_db *db, const char *feedback_id, const char *what,
+                              const char *text, as__jtype type, as__json **out)
+{
+    *out = NULL;
+    if (!text || !text[0])
+        return AS_OK;
+    char why[128] = "";
+    as_status s = as__json_parse(text, strlen(text), out, why, sizeof why);
+    if (s == AS_NOMEM)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (s != AS_OK || (*out)->type != type) {
+        as__json_free(*out);
+        *out = NULL;
+        return as__fail(db, AS_INTERNAL, "feedback '%s': the stored %s cannot be read%s%s",
+                        feedback_id, what, why[0] ? ": " : "", why);
+    }
+    return AS_OK;
+}
+
+/* Stars from a parsed object {dimension: 1..5} into stars[]. */
+static as_status place_stars(as_db *db, const char *feedback_id, block *b, const as__json *o,
+                             as_feedback_star **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!o || o->n == 0)
+        return AS_OK;
+    as_feedback_star *v = block_take(b, o->n * sizeof *v, alignof(as_feedback_star));
+    if (!v)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    int bad = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const as__json *x = &o->items[i];
+        if (x->type != AS__J_NUMBER || !x->is_int || x->i < 1 || x->i > 5)
+            return as__fail(db, AS_INTERNAL, "feedback '%s': stored stars of '%s' are not 1 to 5",
+                            feedback_id, o->keys[i]);
+        v[i].dimension = block_str(b, o->keys[i], &bad);
+        v[i].stars = (int)x->i;
+    }
+    if (bad)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    *out = v;
+    *n = o->n;
+    return AS_OK;
+}
+
+/* Typed fields from a parsed object of scalars into fields[]. */
+static as_status place_fields(as_db *db, const char *feedback_id, block *b, const as__json *o,
+                              as_field **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!o || o->n == 0)
+        return AS_OK;
+    as_field *v = block_take(b, o->n * sizeof *v, alignof(as_field));
+    if (!v)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    int bad = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const as__json *x = &o->items[i];
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].name = block_str(b, o->keys[i], &bad);
+        switch (x->type) {
+        case AS__J_NULL:
+            v[i].type = AS_VALUE_NULL;
+            break;
+        case AS__J_BOOL:
+            v[i].type = AS_VALUE_BOOL;
+            v[i].i = x->b;
+            v[i].r = x->b;
+            break;
+        case AS__J_NUMBER:
+            v[i].type = x->is_int ? AS_VALUE_INT : AS_VALUE_REAL;
+            v[i].i = x->is_int ? x->i : 0;
+            v[i].r = x->num;
+            break;
+        case AS__J_STRING:
+            v[i].type = AS_VALUE_TEXT;
+            v[i].text = block_str(b, x->str, &bad);
+            break;
+        default:
+            return as__fail(db, AS_INTERNAL, "feedback '%s': stored column '%s' is not a value",
+                            feedback_id, o->keys[i]);
+        }
+    }
+    if (bad)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    *out = v;
+    *n = o->n;
+    return AS_OK;
+}
+
+/* The text of member key of a reason object, or NULL (absent or null). */
+static const char *member_text(const as__json *o, const char *key, int *wrong)
+{
+    const as__json *x = as__json_get(o, key);
+    if (!x || x->type == AS__J_NULL)
+        return NULL;
+    if (x->type != AS__J_STRING) {
+        *wrong = 1;
+        return NULL;
+    }
+    return x->str;
+}
+
+static as_status place_reasons(as_db *db, const char *feedback_id, block *b, const as__json *a,
+                               as_feedback_reason **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!a || a->n == 0)
+        return AS_OK;
+    as_feedback_reason *v = block_take(b, a->n * sizeof *v, alignof(as_feedback_reason));
+    if (!v)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    int bad = 0, wrong = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const as__json *o = &a->items[i];
+        if (o->type != AS__J_OBJECT)
+            return as__fail(db, AS_INTERNAL, "feedback '%s': a stored reason is not an object",
+                            feedback_id);
+        const char *rule = member_text(o, "rule", &wrong);
+        const char *reason = member_text(o, "reason", &wrong);
+        const char *match = member_text(o, "match", &wrong);
+        if (wrong || !rule || !reason)
+            return as__fail(db, AS_INTERNAL, "feedback '%s': a stored reason lacks its rule",
+                            feedback_id);
+        v[i].rule = block_str(b, rule, &bad);
+        v[i].reason = block_str(b, reason, &bad);
+        v[i].match = block_str(b, match, &bad);
+    }
+    if (bad)
+        return as__fail(db, AS_INTERNAL, "feedback '%s': record too large", feedback_id);
+    *out = v;
+    *n = a->n;
+    return AS_OK;
+}
 
 /* ---- reading --------------------------------------------------------- */
 
@@ -16,39 +202,93 @@
     " f.created_at, f.updated_at"                                                              \
     " FROM feedback f LEFT JOIN feedback_tickets t ON t.feedback_id = f.feedback_id"
 
-static void fill(as_feedback *v, sqlite3_stmt *st)
+/* The current row of st as one block (see above). */
+static as_status build_row(as_db *db, sqlite3_stmt *st, as_feedback **out)
 {
-    memset(v, 0, sizeof *v);
-    v->feedback_id = as__column_text(st, 0);
-    v->user_id = as__column_text(st, 1);
-    v->station_id = as__column_text(st, 2);
-    v->submitted_at = sqlite3_column_int64(st, 3);
-    v->channel = as__column_text(st, 4);
-    v->kind = as__column_text(st, 5);
-    v->overall = sqlite3_column_int(st, 6);
-    v->stars = as__column_text(st, 7);
-    v->comment = as__column_text(st, 8);
-    v->extra = as__column_text(st, 9);
-    v->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
-    v->score = sqlite3_column_double(st, 10);
-    v->has_sentiment = sqlite3_column_type(st, 11) != SQLITE_NULL;
-    v->sentiment = sqlite3_column_double(st, 11);
-    v->sentiment_label = sqlite3_column_int(st, 12);
-    v->urgency = sqlite3_column_int(st, 13);
-    v->urgency_name = as__urgency_name(v->urgency);
-    v->reasons = as__column_text(st, 14);
-    v->mismatch = sqlite3_column_int(st, 15);
-    v->suggestion = sqlite3_column_int(st, 16);
-    v->ticket_ref = as__column_text(st, 17);
-    v->revisions = sqlite3_column_int64(st, 18);
-    v->created_at = sqlite3_column_int64(st, 19);
-    v->updated_at = sqlite3_column_int64(st, 20);
+    *out = NULL;
+    const char *id = as__column_text(st, 0);
+    const char *texts[] = {id, as__column_text(st, 1), as__column_text(st, 2),
+                           as__column_text(st, 4), as__column_text(st, 5),
+                           as__column_text(st, 8), as__column_text(st, 17)};
+    const char *stars_json = as__column_text(st, 7);
+    const char *extra_json = as__column_text(st, 9);
+    const char *reasons_json = as__column_text(st, 14);
+    if (!id)
+        id = "";
+    as__json *stars = NULL, *extra = NULL, *reasons = NULL;
+    as_status s = parse_stored(db, id, "stars", stars_json, AS__J_OBJECT, &stars);
+    if (s == AS_OK)
+        s = parse_stored(db, id, "extra columns", extra_json, AS__J_OBJECT, &extra);
+    if (s == AS_OK)
+        s = parse_stored(db, id, "reasons", reasons_json, AS__J_ARRAY, &reasons);
+    as_feedback *v = NULL;
+    if (s == AS_OK) {
+        size_t cap = sizeof *v + ARRAY_BYTES(stars ? stars->n : 0, as_feedback_star) +
+                     ARRAY_BYTES(extra ? extra->n : 0, as_field) +
+                     ARRAY_BYTES(reasons ? reasons->n : 0, as_feedback_reason) +
+                     len0(stars_json) + len0(extra_json) + len0(reasons_json);
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            cap += len0(texts[i]);
+        block b = {malloc(cap), 0, cap};
+        if (!b.base) {
+            s = as__fail(db, AS_NOMEM, "out of memory");
+        } else {
+            v = block_take(&b, sizeof *v, alignof(as_feedback));
+            memset(v, 0, sizeof *v);
+            as_feedback_star *sv;
+            as_field *ev;
+            as_feedback_reason *rv;
+            s = place_stars(db, id, &b, stars, &sv, &v->nstars);
+            if (s == AS_OK)
+                s = place_fields(db, id, &b, extra, &ev, &v->nextra);
+            if (s == AS_OK)
+                s = place_reasons(db, id, &b, reasons, &rv, &v->nreasons);
+            if (s == AS_OK) {
+                int bad = 0;
+                v->stars = sv;
+                v->extra = ev;
+                v->reasons = rv;
+                v->feedback_id = block_str(&b, texts[0], &bad);
+                v->user_id = block_str(&b, texts[1], &bad);
+                v->station_id = block_str(&b, texts[2], &bad);
+                v->channel = block_str(&b, texts[3], &bad);
+                v->kind = block_str(&b, texts[4], &bad);
+                v->comment = block_str(&b, texts[5], &bad);
+                v->ticket_ref = block_str(&b, texts[6], &bad);
+                if (bad)
+                    s = as__fail(db, AS_INTERNAL, "feedback '%s': record too large", id);
+            }
+            v->submitted_at = sqlite3_column_int64(st, 3);
+            v->overall = sqlite3_column_int(st, 6);
+            v->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
+            v->score = sqlite3_column_double(st, 10);
+            v->has_sentiment = sqlite3_column_type(st, 11) != SQLITE_NULL;
+            v->sentiment = sqlite3_column_double(st, 11);
+            v->sentiment_label = sqlite3_column_int(st, 12);
+            v->urgency = sqlite3_column_int(st, 13);
+            v->urgency_name = as__urgency_name(v->urgency);
+            v->mismatch = sqlite3_column_int(st, 15);
+            v->suggestion = sqlite3_column_int(st, 16);
+            v->revisions = sqlite3_column_int64(st, 18);
+            v->created_at = sqlite3_column_int64(st, 19);
+            v->updated_at = sqlite3_column_int64(st, 20);
+            if (s != AS_OK) {
+                free(b.base);
+                v = NULL;
+            }
+        }
+    }
+    as__json_free(stars);
+    as__json_free(extra);
+    as__json_free(reasons);
+    *out = v;
+    return s;
 }
 
 struct as_feedback_iter {
     as_db *db;
     sqlite3_stmt *st;
-    as_feedback view;
+    as_feedback *cur;        /* the current view: a block owned here */
 };
 
 static const char SQL_FB_LIST[] =
@@ -96,13 +336,17 @@ as_status as_feedback_next(as_feedback_iter *it, const as_feedback **view)
 {
     if (!it || !view)
         return AS_MISUSE;
+    free(it->cur);
+    it->cur = NULL;
     int rc = sqlite3_step(it->st);
     if (rc == SQLITE_DONE)
         return AS_DONE;
     if (rc != SQLITE_ROW)
         return as__sqlfail(it->db, rc, "listing feedback");
-    fill(&it->view, it->st);
-    *view = &it->view;
+    as_status s = build_row(it->db, it->st, &it->cur);
+    if (s != AS_OK)
+        return s;
+    *view = it->cur;
     return AS_OK;
 }
 
@@ -110,18 +354,13 @@ void as_feedback_iter_free(as_feedback_iter *it)
 {
     if (!it)
         return;
+    free(it->cur);
     sqlite3_finalize(it->st);
     free(it);
 }
 
 void as_feedback_free(as_feedback *fb)
 {
-    if (!fb)
-        return;
-    const char *owned[] = {fb->feedback_id, fb->user_id, fb->station_id, fb->channel, fb->kind,
-                           fb->stars, fb->comment, fb->extra, fb->reasons, fb->ticket_ref};
-    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
-        free((char *)owned[i]);
     free(fb);
 }
 
@@ -136,46 +375,121 @@ as_status as_feedback_get(as_feedback **out, as_db *db, const char *feedback_id)
         return s;
     const as_feedback *v;
     s = as_feedback_next(it, &v);
-    if (s == AS_DONE) {
-        as_feedback_iter_free(it);
-        return as__fail(db, AS_NOTFOUND, "feedback_id: no feedback '%s'", feedback_id);
-    }
-    if (s != AS_OK) {
-        as_feedback_iter_free(it);
-        return s;
-    }
-    as_feedback *fb = malloc(sizeof *fb);
-    int failed = !fb;
-    if (fb) {
-        *fb = *v;
-        fb->feedback_id = as__strdup_opt(v->feedback_id, &failed);
-        fb->user_id = as__strdup_opt(v->user_id, &failed);
-        fb->station_id = as__strdup_opt(v->station_id, &failed);
-        fb->channel = as__strdup_opt(v->channel, &failed);
-        fb->kind = as__strdup_opt(v->kind, &failed);
-        fb->stars = as__strdup_opt(v->stars, &failed);
-        fb->comment = as__strdup_opt(v->comment, &failed);
-        fb->extra = as__strdup_opt(v->extra, &failed);
-        fb->reasons = as__strdup_opt(v->reasons, &failed);
-        fb->ticket_ref = as__strdup_opt(v->ticket_ref, &failed);
+    if (s == AS_DONE)
+        s = as__fail(db, AS_NOTFOUND, "feedback_id: no feedback '%s'", feedback_id);
+    if (s == AS_OK) {
+        *out = it->cur;          /* the block becomes the caller's */
+        it->cur = NULL;
+        as__ok(db);
     }
     as_feedback_iter_free(it);
-    if (failed) {
-        as_feedback_free(fb);
-        return as__fail(db, AS_NOMEM, "out of memory");
-    }
-    as__ok(db);
-    *out = fb;
-    return AS_OK;
+    return s;
 }
 
 /* ---- history --------------------------------------------------------- */
 
+/* The columns a change may record, in order, and which are not text. */
+static const char *const change_cols[] = {"user_id", "station_id", "submitted_at", "channel",
+                                          "kind", "overall", "comment"};
+
 struct as_feedback_history_iter {
     as_db *db;
     sqlite3_stmt *st;
-    as_feedback_change view;
+    as_feedback_change *cur; /* the current view: a block owned here */
 };
+
+/* The current change of st as one block. */
+static as_status build_change(as_db *db, sqlite3_stmt *st, as_feedback_change **out)
+{
+    *out = NULL;
+    const char *id = as__column_text(st, 0);
+    const char *old_json = as__column_text(st, 2);
+    if (!id)
+        id = "";
+    as__json *old = NULL, *stars = NULL, *extra = NULL;
+    as_status s = parse_stored(db, id, "change", old_json, AS__J_OBJECT, &old);
+    const as__json *sj = old ? as__json_get(old, "stars") : NULL;
+    const as__json *xj = old ? as__json_get(old, "extra") : NULL;
+    /* The old stars and extra columns are stored as their JSON text. */
+    if (s == AS_OK && sj && sj->type == AS__J_STRING)
+        s = parse_stored(db, id, "old stars", sj->str, AS__J_OBJECT, &stars);
+    if (s == AS_OK && xj && xj->type == AS__J_STRING)
+        s = parse_stored(db, id, "old extra columns", xj->str, AS__J_OBJECT, &extra);
+    if (s == AS_OK && ((sj && sj->type != AS__J_STRING && sj->type != AS__J_NULL) ||
+                       (xj && xj->type != AS__J_STRING && xj->type != AS__J_NULL)))
+        s = as__fail(db, AS_INTERNAL, "feedback '%s': a stored change cannot be read", id);
+    as_feedback_change *v = NULL;
+    const size_t ncols = sizeof change_cols / sizeof change_cols[0];
+    if (s == AS_OK) {
+        size_t cap = sizeof *v + ARRAY_BYTES(ncols, as_field) +
+                     ARRAY_BYTES(stars ? stars->n : 0, as_feedback_star) +
+                     ARRAY_BYTES(extra ? extra->n : 0, as_field) + len0(id) +
+                     2 * len0(old_json) + AS_TIME_BUFSIZE;
+        block b = {malloc(cap), 0, cap};
+        if (!b.base)
+            s = as__fail(db, AS_NOMEM, "out of memory");
+        else {
+            v = block_take(&b, sizeof *v, alignof(as_feedback_change));
+            memset(v, 0, sizeof *v);
+            as_field *f = block_take(&b, ncols * sizeof *f, alignof(as_field));
+            int bad = !f;
+            size_t n = 0;
+            for (size_t c = 0; !bad && c < ncols; c++) {
+                const as__json *x = as__json_get(old, change_cols[c]);
+                if (!x)
+                    continue;
+                as_field *fl = &f[n++];
+                memset(fl, 0, sizeof *fl);
+                fl->name = change_cols[c];
+                if (x->type == AS__J_NULL) {
+                    fl->type = AS_VALUE_NULL;
+                } else if (c == 2 && x->type == AS__J_NUMBER && x->is_int) {
+                    char buf[AS_TIME_BUFSIZE];
+                    fl->type = AS_VALUE_TEXT;
+                    fl->text = block_str(&b, as_time_format(x->i, as_db_utc_offset(db), buf), &bad);
+                } else if (c == 5 && x->type == AS__J_NUMBER && x->is_int) {
+                    fl->type = AS_VALUE_INT;
+                    fl->i = x->i;
+                    fl->r = (double)x->i;
+                } else if (c != 2 && c != 5 && x->type == AS__J_STRING) {
+                    fl->type = AS_VALUE_TEXT;
+                    fl->text = block_str(&b, x->str, &bad);
+                } else {
+                    s = as__fail(db, AS_INTERNAL, "feedback '%s': the stored old %s cannot be read",
+                                 id, change_cols[c]);
+                    break;
+                }
+            }
+            if (s == AS_OK && bad)
+                s = as__fail(db, AS_INTERNAL, "feedback '%s': record too large", id);
+            v->old = n ? f : NULL;
+            v->nold = n;
+            as_feedback_star *sv = NULL;
+            as_field *ev = NULL;
+            if (s == AS_OK)
+                s = place_stars(db, id, &b, stars, &sv, &v->nold_stars);
+            if (s == AS_OK)
+                s = place_fields(db, id, &b, extra, &ev, &v->nold_extra);
+            v->old_stars = sv;
+            v->old_extra = ev;
+            v->stars_changed = sj != NULL;
+            v->extra_changed = xj != NULL;
+            v->feedback_id = block_str(&b, id, &bad);
+            v->changed_at = sqlite3_column_int64(st, 1);
+            if (s == AS_OK && bad)
+                s = as__fail(db, AS_INTERNAL, "feedback '%s': record too large", id);
+            if (s != AS_OK) {
+                free(b.base);
+                v = NULL;
+            }
+        }
+    }
+    as__json_free(old);
+    as__json_free(stars);
+    as__json_free(extra);
+    *out = v;
+    return s;
+}
 
 as_status as_feedback_history_iter_new(as_feedback_history_iter **out, as_db *db,
                                        const char *feedback_id)
@@ -214,15 +528,17 @@ as_status as_feedback_history_next(as_feedback_history_iter *it, const as_feedba
 {
     if (!it || !view)
         return AS_MISUSE;
+    free(it->cur);
+    it->cur = NULL;
     int rc = sqlite3_step(it->st);
     if (rc == SQLITE_DONE)
         return AS_DONE;
     if (rc != SQLITE_ROW)
         return as__sqlfail(it->db, rc, "reading feedback history");
-    it->view.feedback_id = as__column_text(it->st, 0);
-    it->view.changed_at = sqlite3_column_int64(it->st, 1);
-    it->view.old = as__column_text(it->st, 2);
-    *view = &it->view;
+    as_status s = build_change(it->db, it->st, &it->cur);
+    if (s != AS_OK)
+        return s;
+    *view = it->cur;
     return AS_OK;
 }
 
@@ -230,6 +546,7 @@ void as_feedback_history_iter_free(as_feedback_history_iter *it)
 {
     if (!it)
         return;
+    free(it->cur);
     sqlite3_finalize(it->st);
     free(it);
 }
@@ -243,7 +560,7 @@ struct as_feedback_stat_iter {
 };
 
 static const char SQL_STATS_STATION[] =
-    "SELECT coalesce(station_id, '(none)'), count(*), sum(score), sum(score >= 4)"
+    "SELECT station_id, count(*), sum(score), sum(score >= 4)"
     " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
     " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1";
 static const char SQL_STATS_DAY[] =
@@ -262,6 +579,8 @@ static int by_bayes(const void *a, const void *b)
         return x->bayes < y->bayes ? 1 : -1;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
+    if (!x->key || !y->key)
+        return !x->key - !y->key;   /* no station last */
     return strcmp(x->key, y->key);
 }
 
@@ -316,8 +635,9 @@ as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_
             }
             it->keys = k;
         }
-        char *key = as__strdup(as__column_text(st, 0) ? as__column_text(st, 0) : "(none)");
-        if (!key) {
+        int failed = 0;
+        char *key = as__strdup_opt(as__column_text(st, 0), &failed);
+        if (failed) {
             s = as__fail(db, AS_NOMEM, "out of memory");
             break;
         }
@@ -327,7 +647,7 @@ as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_
         r->count = sqlite3_column_int64(st, 1);
         double sum = sqlite3_column_double(st, 2);
         r->mean = r->count ? sum / (double)r->count : 0;
-        r->csat = r->count ? 100.0 * (double)sqlite3_column_int64(st, 3) / (double)r->count : 0;
+        r->csat_pct = r->count ? 100.0 * (double)sqlite3_column_int64(st, 3) / (double)r->count : 0;
         r->bayes = sum; /* the sum until the prior is known */
         total += sum;
         total_n += r->count;

@@ -44,7 +44,9 @@ typedef struct as__senti_ev {
     int32_t term;
     size_t offset;
     double base, value;
-    char rules[200];
+    char rules[200];         /* nrules texts, each NUL-terminated, one after another */
+    uint16_t rules_len;      /* bytes of rules in use */
+    uint8_t nrules;
 } as__senti_ev;
 
 typedef struct as__senti_evlist {

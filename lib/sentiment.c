@@ -525,21 +525,24 @@ static inline int punct(uint32_t cp)
     }
 }
 
-/* Append a rule description to an evidence entry. */
+/* Append a rule description to an evidence entry (dropped when the
+ * entry's room is full: a text has at most a handful of rules per term). */
 static void ev_rule(as__senti_ev *e, const char *fmt, ...) AS_PRINTF(2, 3);
 static void ev_rule(as__senti_ev *e, const char *fmt, ...)
 {
-    size_t n = strlen(e->rules);
-    if (n + 4 >= sizeof e->rules)
+    size_t n = e->rules_len, room = sizeof e->rules - n;
+    if (room < 2 || e->nrules == UINT8_MAX)
         return;
-    if (n) {
-        memcpy(e->rules + n, "; ", 3);
-        n += 2;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->rules + n, sizeof e->rules - n, fmt, ap);
+    int w = vsnprintf(e->rules + n, room, fmt, ap);
     va_end(ap);
+    if (w < 0 || (size_t)w >= room) {
+        e->rules[n] = '\0';     /* did not fit whole: leave it out */
+        return;
+    }
+    e->rules_len = (uint16_t)(n + (size_t)w + 1);
+    e->nrules++;
 }
 
 typedef struct scorer {
@@ -595,7 +598,8 @@ static as_status ev_push(scorer *s, int32_t t, size_t off, double base, double v
     e->offset = off;
     e->base = base;
     e->value = value;
-    e->rules[0] = '\0';
+    e->rules_len = 0;
+    e->nrules = 0;
     return AS_OK;
 }
 
@@ -896,30 +900,40 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
             return as__fail(db, st, "text: invalid UTF-8 at byte %zu", bad + 1);
         return as__fail(db, st, "sentiment: out of memory");
     }
-    /* One block: the result, the terms, then their strings. */
-    size_t strbytes = 0;
-    for (size_t i = 0; i < ev.n; i++)
-        strbytes += c->terms[ev.v[i].term].len + 1 + strlen(ev.v[i].rules) + 1;
-    size_t head = sizeof(as_sentiment_result) + ev.n * sizeof(as_sentiment_term);
+    /* One block: the result, the terms, the rule pointers, then the
+     * strings (every array ahead of the strings keeps its alignment). */
+    size_t strbytes = 0, nrules = 0;
+    for (size_t i = 0; i < ev.n; i++) {
+        strbytes += c->terms[ev.v[i].term].len + 1 + ev.v[i].rules_len;
+        nrules += ev.v[i].nrules;
+    }
+    size_t head = sizeof(as_sentiment_result) + ev.n * sizeof(as_sentiment_term) +
+                  nrules * sizeof(const char *);
     as_sentiment_result *r = malloc(head + strbytes);
     if (!r) {
         free(ev.v);
         return as__fail(db, AS_NOMEM, "sentiment: out of memory");
     }
-    r->terms = (as_sentiment_term *)(void *)(r + 1);
+    as_sentiment_term *terms = (as_sentiment_term *)(void *)(r + 1);
+    const char **rp = (const char **)(void *)(terms + ev.n);
     char *sp = (char *)r + head;
+    r->terms = terms;
     r->nterms = ev.n;
     for (size_t i = 0; i < ev.n; i++) {
         const as__senti_ev *e = &ev.v[i];
-        as_sentiment_term *t = &r->terms[i];
+        as_sentiment_term *t = &terms[i];
         size_t tl = c->terms[e->term].len;
         memcpy(sp, term_text(c, e->term), tl + 1);
         t->term = sp;
         sp += tl + 1;
-        size_t rl = strlen(e->rules);
-        memcpy(sp, e->rules, rl + 1);
-        t->rules = sp;
-        sp += rl + 1;
+        memcpy(sp, e->rules, e->rules_len);
+        t->rules = e->nrules ? rp : NULL;
+        t->nrules = e->nrules;
+        for (size_t k = 0, at = 0; k < e->nrules; k++) {
+            *rp++ = sp + at;
+            at += strlen(sp + at) + 1;
+        }
+        sp += e->rules_len;
         t->offset = e->offset;
         t->base = e->base;
         t->value = e->value;
@@ -1054,39 +1068,67 @@ static const char sql_lex_add[] =
     " ON CONFLICT (term) DO UPDATE SET weight = excluded.weight, kind = excluded.kind,"
     " tags = excluded.tags, origin = 'user', updated_at = excluded.updated_at";
 
-as_status as_lexicon_add(as_db *db, const char *term, double weight, const char *kind,
-                         const char *tags)
+_Static_assert(SK_WORD == (int)AS_LEXICON_WORD && SK_RHETORICAL == (int)AS_LEXICON_RHETORICAL &&
+                   SK_COUNT == (int)AS_LEXICON_KIND_LAST,
+               "the lexicon kinds are the public enum");
+
+const char *as_lexicon_kind_name(as_lexicon_kind kind)
 {
-    if (!db || !term)
+    return (int)kind >= 0 && kind < AS_LEXICON_KIND_LAST ? kind_names[kind] : NULL;
+}
+
+/* The tags joined with commas into b (checked: names of a-z, 0-9, _ and -). */
+static as_status join_tags(as_db *db, const char *const *tags, size_t ntags, as_buf *b)
+{
+    int oom = as__buf_reserve(b, 1) < 0;
+    for (size_t i = 0; i < ntags; i++) {
+        const char *tag = tags[i];
+        if (!tag)
+            return AS_MISUSE;
+        size_t n = strspn(tag, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+        if (n == 0 || tag[n] != '\0' || n > 64)
+            return as__fail(db, AS_INVALID,
+                            "tag: '%.60s' is not a name of a-z, 0-9, _ and - (1 to 64 bytes)", tag);
+        if (i)
+            oom |= as__buf_addc(b, ',') < 0;
+        oom |= as__buf_add(b, tag, n) < 0;
+    }
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    b->data[b->len] = '\0';
+    return AS_OK;
+}
+
+as_status as_lexicon_add(as_db *db, const char *term, double weight, as_lexicon_kind kind,
+                         const char *const *tags, size_t ntags)
+{
+    if (!db || !term || (!tags && ntags))
         return AS_MISUSE;
-    if (!kind)
-        kind = "word";
-    if (as__senti_kind(kind, strlen(kind)) < 0)
+    const char *kind_name = as_lexicon_kind_name(kind);
+    if (!kind_name)
         return as__fail(db, AS_INVALID,
-                        "kind: '%.40s' is not word, negator, degree, contrast, concession or "
-                        "rhetorical", kind);
+                        "kind: %d is not word, negator, degree, contrast, concession or "
+                        "rhetorical", (int)kind);
     if (!isfinite(weight) || weight < -5 || weight > 5)
         return as__fail(db, AS_INVALID, "weight: %g is outside -5..5", weight);
-    if (!tags)
-        tags = "";
-    for (const char *p = tags; *p; p++) {
-        char ch = *p;
-        int ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
-                 (ch == ',' && p != tags && p[1] && p[1] != ',');
-        if (!ok)
-            return as__fail(db, AS_INVALID,
-                            "tags: '%.60s' must be comma-separated names of a-z, 0-9, _ and -",
-                            tags);
+    as_buf tb = {0};
+    as_status st = join_tags(db, tags, ntags, &tb);
+    if (st != AS_OK) {
+        as__buf_free(&tb);
+        return st;
     }
     char *t = NULL;
-    as_status st = norm_term(db, term, &t);
-    if (st != AS_OK)
+    st = norm_term(db, term, &t);
+    if (st != AS_OK) {
+        as__buf_free(&tb);
         return st;
+    }
     st = as__lexicon_ensure(db);
     if (st == AS_OK)
         st = as__write_begin(db);
     if (st != AS_OK) {
         free(t);
+        as__buf_free(&tb);
         return st;
     }
     sqlite3_stmt *q = as__stmt(db, sql_lex_add);
@@ -1095,13 +1137,14 @@ as_status as_lexicon_add(as_db *db, const char *term, double weight, const char 
     } else {
         sqlite3_bind_text(q, 1, t, -1, SQLITE_STATIC);
         sqlite3_bind_double(q, 2, weight);
-        sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, tags, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, kind_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, tb.data, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 5, as__now());
         st = as__step_done(db, q, "adding a lexicon term");
         sqlite3_clear_bindings(q);
     }
     free(t);
+    as__buf_free(&tb);
     st = as__write_end(db, st);
     if (st == AS_OK) {
         as__sentiment_invalidate(db);
@@ -1150,7 +1193,46 @@ struct as_lexicon_iter {
     as_db *db;
     sqlite3_stmt *st;
     as_lexicon_entry view;
+    char *tagbuf;            /* the current entry's tags, each NUL-terminated */
+    size_t tagcap;
+    const char **tagv;       /* pointers into tagbuf */
+    size_t tagvcap;
 };
+
+/* Split the stored "a,b" into the iterator's tag array. */
+static as_status split_tags(as_lexicon_iter *it, const char *tags)
+{
+    size_t len = strlen(tags), n = 0;
+    if (len + 1 > it->tagcap) {
+        char *b = realloc(it->tagbuf, len + 1);
+        if (!b)
+            return as__fail(it->db, AS_NOMEM, "out of memory");
+        it->tagbuf = b;
+        it->tagcap = len + 1;
+    }
+    memcpy(it->tagbuf, tags, len + 1);
+    size_t want = 1;
+    for (const char *p = tags; *p; p++)
+        want += *p == ',';
+    if (want > it->tagvcap) {
+        const char **v = realloc(it->tagv, want * sizeof *v);
+        if (!v)
+            return as__fail(it->db, AS_NOMEM, "out of memory");
+        it->tagv = v;
+        it->tagvcap = want;
+    }
+    for (char *p = it->tagbuf; len && p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p)
+            it->tagv[n++] = p;
+        p = comma ? comma + 1 : NULL;
+    }
+    it->view.tags = n ? it->tagv : NULL;
+    it->view.ntags = n;
+    return AS_OK;
+}
 
 static const char sql_lex_list[] =
     "SELECT term, weight, kind, tags, origin FROM sentiment_lexicon"
@@ -1191,16 +1273,17 @@ as_status as_lexicon_next(as_lexicon_iter *it, const as_lexicon_entry **view)
         return as__sqlfail(it->db, rc, "listing the lexicon");
     it->view.term = (const char *)sqlite3_column_text(it->st, 0);
     it->view.weight = sqlite3_column_double(it->st, 1);
-    it->view.kind = (const char *)sqlite3_column_text(it->st, 2);
-    it->view.tags = (const char *)sqlite3_column_text(it->st, 3);
+    const char *kind = (const char *)sqlite3_column_text(it->st, 2);
+    int k = kind ? as__senti_kind(kind, strlen(kind)) : SK_WORD;
+    it->view.kind = k < 0 ? AS_LEXICON_WORD : (as_lexicon_kind)k;
+    const char *tags = (const char *)sqlite3_column_text(it->st, 3);
     const char *origin = (const char *)sqlite3_column_text(it->st, 4);
     it->view.builtin = origin && strcmp(origin, "builtin") == 0;
     if (!it->view.term)
         it->view.term = "";
-    if (!it->view.kind)
-        it->view.kind = "word";
-    if (!it->view.tags)
-        it->view.tags = "";
+    as_status st = split_tags(it, tags ? tags : "");
+    if (st != AS_OK)
+        return st;
     *view = &it->view;
     return AS_OK;
 }
@@ -1209,6 +1292,8 @@ void as_lexicon_iter_free(as_lexicon_iter *it)
 {
     if (!it)
         return;
+    free(it->tagbuf);
+    free(it->tagv);
     sqlite3_finalize(it->st);
     free(it);
 }

@@ -509,9 +509,13 @@ static as_status measure(as_db *db, const as__senti_cache *c, const evalset *e, 
 }
 
 as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, const char *name,
-                                const char *encoding)
+                                const as_sentiment_eval_options *opts)
 {
-    if (!out || !db || !in || !name)
+    static const as_sentiment_eval_options defaults = AS_SENTIMENT_EVAL_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    if (!out || !db || !in || !name || opts->version < 1 ||
+        opts->version > AS_SENTIMENT_EVAL_OPTIONS_VERSION)
         return AS_MISUSE;
     memset(out, 0, sizeof *out);
     const as__senti_cache *c;
@@ -520,9 +524,14 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
         return st;
     char err[256];
     as_csv *csv = NULL;
-    st = as__csv_open(&csv, in, name, encoding, err, sizeof err);
+    st = as__csv_open(&csv, in, name, opts->encoding, err, sizeof err);
     if (st != AS_OK)
         return as__fail(db, st, "%s", st == AS_INVALID ? err : "out of memory");
+    if (opts->delimiter && as__csv_set_delimiter(csv, opts->delimiter) != AS_OK) {
+        as__csv_free(csv);
+        return as__fail(db, AS_INVALID, "delimiter: '%c' is not ',', tab, ';' or '|'",
+                        opts->delimiter);
+    }
     evalset e;
     memset(&e, 0, sizeof e);
     as_csv_record rec;

@@ -35,8 +35,11 @@ as demand ship B-1
 expect_rc "ship with nothing linked: not found" 1
 as demand link 电子发票
 expect_rc "link without --backlog" 64
+# A malformed --backlog is a usage error now (65 before the option layer
+# checked ids).
 as demand link 电子发票 --backlog "bad id"
-expect_rc "bad backlog id" 65
+expect_rc "bad backlog id" 64
+expect_err_has "bad backlog id named" "--backlog: 'bad id' is not an id"
 as demand link 电子发票 --backlog B-1
 expect_rc "link" 0
 as --format json demand list
@@ -46,6 +49,8 @@ as --format json demand ship B-1 --at 2026-11-25T10:00:00+08:00
 expect_rc "ship" 0
 expect_eq "one message per user who asked; no consent skipped" \
   "$(json_get '(d["notified"], d["already_notified"], d["skipped"])')" "(2, 0, 1)"
+expect_eq "ship: topics and the time recorded" "$(json_get '(d["topics"], d["shipped_at"])')" \
+  "(1, '2026-11-25T10:00:00+08:00')"
 n=$(sqlite3 "$AFTERSALES_DB" "SELECT group_concat(user_id || ':' || dedupe_key, ' ') FROM (SELECT * FROM outbox ORDER BY user_id)")
 expect_eq "outbox rows" "$n" "U1:demand:B-1:U1 U2:demand:B-1:U2"
 as --format json demand ship B-1
@@ -65,5 +70,10 @@ for sub in list link ship; do
 done
 as demand list extra
 expect_rc "list: unexpected argument" 64
+as demand list --limit 0
+expect_rc "list --limit 0" 64
+as demand ship B-1 --at tomorrow
+expect_rc "ship: a bad --at" 64
+expect_err_has "ship: --at named" "--at: 'tomorrow' is not a time"
 
 finish

@@ -27,10 +27,13 @@ expect_eq "Excel time in the business zone" "$(json_get 'd["submitted_at"]')" "2
 expect_eq "weighted score (payment and service weigh 1.5)" "$(json_get 'd["score"]')" "4.3"
 expect_eq "a suggestion" "$(json_get 'd["suggestion"]')" "True"
 as --format json feedback show F1
-expect_eq "unknown columns kept" "$(json_get 'd["extra"]')" '{"source":"x"}'
+# Version 2: stars, reasons, extra and history's old are JSON objects and
+# arrays (they were JSON text in a string).
+expect_eq "unknown columns kept" "$(json_get 'd["extra"]')" "{'source': 'x'}"
 expect_eq "money lost is urgent" "$(json_get 'd["urgency"]')" "high"
 expect_eq "urgent feedback opened a ticket" "$(json_get 'd["ticket_ref"]')" "FB-F1"
-expect_eq "the reason is kept" "$(json_get 'd["reasons"]')" '[{"rule":"money_lost","reason":"资金损失","match":"多扣钱"}]'
+expect_eq "the reason is kept" "$(json_get 'd["reasons"]')" "[{'rule': 'money_lost', 'reason': '资金损失', 'match': '多扣钱'}]"
+expect_eq "its stars by dimension" "$(json_get 'd["stars"]')" "{'ui': 2, 'payment': 1, 'service': 3}"
 as --format json feedback show F4
 expect_eq "Chinese kind accepted" "$(json_get 'd["kind"]')" "suggestion"
 expect_eq "no offset: business zone" "$(json_get 'd["submitted_at"]')" "2026-11-23T10:00:00+08:00"
@@ -48,9 +51,19 @@ expect_eq "one escalation however often re-imported" "$n" "1"
 old=$(sqlite3 "$AFTERSALES_DB" "SELECT old FROM feedback_history WHERE feedback_id = 'F1'")
 expect_eq "history holds the old value" "$old" '{"comment":"多扣钱了，要求退款"}'
 as --format json feedback history F1
-expect_eq "feedback history" "$(json_get '[r["old"] for r in d]')" "['{\"comment\":\"多扣钱了，要求退款\"}']"
+expect_eq "feedback history" "$(json_get '[r["old"] for r in d]')" "[{'comment': '多扣钱了，要求退款'}]"
 as --format json feedback history F2
 expect_eq "no changes: an empty list" "$OUT" "[]"
+printf '%s\n' "$H" 'F9,U9,S1,2026-11-20T08:00:00+08:00,app,praise,5,5,,,,好,a' > "$T/f9a.csv"
+printf '%s\n' "$H" 'F9,U9,S1,2026-11-21T08:00:00+08:00,app,praise,5,3,,,,好,b' > "$T/f9b.csv"
+as feedback import "$T/f9a.csv"
+as feedback import "$T/f9b.csv"
+as --format json feedback history F9
+expect_eq "history: old stars and extra are objects, the old time ISO 8601" \
+    "$(json_get 'sorted(d[0]["old"].items())')" \
+    "[('extra', {'source': 'a'}), ('stars', {'ui': 5}), ('submitted_at', '2026-11-20T08:00:00+08:00')]"
+as feedback history F9
+expect_out_has "history in text: old as k=v" "submitted_at=2026-11-20T08:00:00+08:00, stars=ui=5"
 as feedback history NOPE
 expect_rc "history: not found" 1
 
@@ -127,6 +140,9 @@ as feedback show NOPE
 expect_rc "show: not found" 1
 as feedback show
 expect_rc "show: usage" 64
+as feedback show "has space"
+expect_rc "show: a malformed ID is a usage error" 64
+expect_err_has "show: the ID named" "ID: 'has space' is not an id"
 as feedback list --station S1
 expect_rc "list by station" 0
 expect_out_has "list shows S1 rows" "F2"
@@ -136,14 +152,22 @@ as --format tsv feedback list --limit 2
 expect_eq "tsv with --limit: header + 2 rows" "$(printf '%s\n' "$OUT" | wc -l)" "3"
 as feedback list --limit 0
 expect_rc "bad --limit" 64
+expect_err_has "bad --limit named" "--limit: 0 is out of range"
+as --format tsv feedback list --limit 1
+expect_eq "list has the fields of show in every format" "$(printf '%s\n' "$OUT" | head -1)" \
+    "$(printf 'feedback_id\tsubmitted_at\tstation_id\tuser_id\tchannel\tkind\toverall\tstars\tscore\tsentiment\turgency\treasons\tmismatch\tsuggestion\tticket_ref\tcomment\textra\trevisions\tcreated_at\tupdated_at')"
 as feedback list --from yesterday
 expect_rc "bad --from" 64
 
 # Stats.
 as --format json feedback stats --by station
 expect_json "stats by station as JSON"
-expect_eq "stats by station: Bayesian order" "$(json_get '[r["station"] for r in d]')" "['S2', '(none)', 'S1']"
-expect_eq "S2 count, mean, csat" "$(json_get '(d[0]["count"], d[0]["mean"], d[0]["csat"])')" "(1, 5.0, 100.0)"
+# Version 2: feedback without a station is station null (was "(none)");
+# csat is csat_pct.
+expect_eq "stats by station: Bayesian order" "$(json_get '[r["station"] for r in d]')" "['S2', None, 'S1']"
+expect_eq "S2 count, mean, csat" "$(json_get '(d[0]["count"], d[0]["mean"], d[0]["csat_pct"])')" "(1, 5.0, 100.0)"
+as feedback stats --by station
+expect_eq "text: no station shows as -" "$(printf '%s\n' "$OUT" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "S2 - S1 "
 as --format json feedback stats --by dimension
 expect_eq "stats by dimension" "$(json_get 'sorted(r["dimension"] for r in d)')" "['coupon', 'payment', 'service', 'ui']"
 as --format json feedback stats --by day --from 2026-11-23 --to 2026-11-24
@@ -173,13 +197,13 @@ printf 'feedback_id,submitted_at,speed,comment\nD1,2026-11-24,2,加油太慢\n' 
 as --config "$T/cfg.yaml" feedback import "$T/speed.csv"
 expect_rc "a configured dimension" 0
 as --config "$T/cfg.yaml" --format json feedback show D1
-expect_eq "its stars" "$(json_get 'd["stars"]')" '{"speed":2}'
+expect_eq "its stars" "$(json_get 'd["stars"]')" "{'speed': 2}"
 expect_eq "its rule" "$(json_get '(d["urgency"], d["ticket_ref"])')" "('medium', None)"
 printf 'feedback_id,submitted_at,ui,comment\nD2,2026-11-24,3,好\n' > "$T/ui.csv"
 as --config "$T/cfg.yaml" feedback import "$T/ui.csv"
 expect_rc "ui is not a column under that config: kept as extra" 0
 as --config "$T/cfg.yaml" --format json feedback show D2
-expect_eq "unknown dimension kept in extra" "$(json_get 'd["extra"]')" '{"ui":"3"}'
+expect_eq "unknown dimension kept in extra" "$(json_get 'd["extra"]')" "{'ui': '3'}"
 
 cat > "$T/bad.yaml" <<'YAML'
 feedback:
@@ -216,7 +240,7 @@ printf '{"feedback_id":"J1","submitted_at":"2026-11-24T10:00:00+08:00","overall"
 as --config "$T/cfg.yaml" feedback import --jsonl "$T/j.jsonl"
 expect_rc "JSON Lines import" 0
 as --config "$T/cfg.yaml" --format json feedback show J1
-expect_eq "JSON Lines: values and the unknown key" "$(json_get '(d["overall"], d["extra"])')" "(5, '{\"note\":\"x\"}')"
+expect_eq "JSON Lines: values and the unknown key" "$(json_get '(d["overall"], d["extra"])')" "(5, {'note': 'x'})"
 
 as feedback --help
 expect_rc "group help" 0

@@ -24,17 +24,51 @@ Test(demand, demand_topics_link_and_ship_once)
     cr_assert_eq(d->feedback, 3);
     cr_assert_eq(as_demand_next(it, &d), AS_DONE);
     as_demand_iter_free(it);
-    int64_t n, a, k;
-    cr_assert_eq(as_demand_ship(db, "BL-1", 0, &n, &a, &k), AS_NOTFOUND);
+    as_demand_shipment r = {.notified = -7};
+    cr_assert_eq(as_demand_ship(&r, db, "BL-1", 0), AS_NOTFOUND);
+    cr_assert_eq(r.notified, -7, "a failed ship leaves *out alone");
     cr_assert_eq(as_demand_link(db, "电子发票", "BL-1"), AS_OK);
     cr_assert_eq(as_demand_link(db, "电子发票", "BL-1"), AS_OK, "linking again is fine");
     cr_assert_eq(as_demand_link(db, "", "BL-1"), AS_INVALID);
     cr_assert_eq(as_demand_link(db, "x", "a b"), AS_INVALID);
-    cr_assert_eq(as_demand_ship(db, "BL-1", 1764000000, &n, &a, &k), AS_OK);
-    cr_assert_eq(n, 2);
-    cr_assert_eq(as_demand_ship(db, "BL-1", 1764000000, &n, &a, &k), AS_OK);
-    cr_assert_eq(n, 0);
-    cr_assert_eq(a, 2);
+    cr_assert_eq(as_demand_ship(&r, db, "BL-1", 1764000000), AS_OK);
+    cr_assert_eq(r.topics, 1);
+    cr_assert_eq(r.notified, 2);
+    cr_assert_eq(r.already_notified, 0);
+    cr_assert_eq(r.skipped, 0);
+    cr_assert_eq(r.shipped_at, 1764000000);
+    cr_assert_eq(as_demand_ship(&r, db, "BL-1", 1764000000), AS_OK);
+    cr_assert_eq(r.notified, 0);
+    cr_assert_eq(r.already_notified, 2);
+    cr_assert_eq(as_demand_ship(NULL, db, "BL-1", 0), AS_OK, "out may be NULL");
     cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE kind = 'demand_shipped'"), 2);
+    as_close(db);
+}
+
+Test(demand, misuse_and_skipped_users)
+{
+    as_db *db = th_open_new();
+    as_demand_iter *it = NULL;
+    cr_assert_eq(as_demand_iter_new(&it, db, -1), AS_MISUSE);
+    cr_assert_eq(as_demand_iter_new(NULL, db, 0), AS_MISUSE);
+    cr_assert_eq(as_demand_ship(NULL, db, NULL, 0), AS_MISUSE);
+    cr_assert_eq(as_demand_ship(NULL, NULL, "B", 0), AS_MISUSE);
+    as_import_stats st;
+    const char *users = "user_id,name,phone,region,consent_service\n"
+                        "U9,不要通知,13800138000,530102,no\n";
+    FILE *f = fmemopen((void *)users, strlen(users), "r");
+    cr_assert_not_null(f);
+    cr_assert_eq(as_user_import(db, f, "u.csv", NULL, &st), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    const char *csv = "feedback_id,user_id,submitted_at,kind,comment\n"
+                      "1,U1,2026-11-20,suggestion,希望增加电子发票\n"
+                      "2,U9,2026-11-21,suggestion,电子发票\n";
+    cr_assert_eq(th_feedback_import(db, csv, &st), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_demand_link(db, "电子发票", "BL-2"), AS_OK);
+    as_demand_shipment r;
+    cr_assert_eq(as_demand_ship(&r, db, "BL-2", 0), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.notified, 1);
+    cr_assert_eq(r.skipped, 1, "a user who refused service notices is skipped");
+    cr_assert(r.shipped_at > 0, "at 0 records now");
     as_close(db);
 }

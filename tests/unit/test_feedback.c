@@ -63,6 +63,26 @@ static int64_t count(as_db *db, const char *sql)
     return v;
 }
 
+/* Stars as "dim=n,dim=n" (configuration order), for comparing. */
+static const char *stars_text(const as_feedback_star *s, size_t n, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s=%d", i ? "," : "", s[i].dimension,
+                                s[i].stars);
+    return buf;
+}
+
+/* The typed field named name, or NULL. */
+static const as_field *field(const as_field *f, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return &f[i];
+    return NULL;
+}
+
 #define HEAD "feedback_id,user_id,station_id,submitted_at,kind,overall,ui,payment,coupon,service,comment\n"
 
 Test(feedback, import_and_read_back)
@@ -76,12 +96,19 @@ Test(feedback, import_and_read_back)
     cr_assert_eq(st.inserted, 2);
     as_feedback *f;
     cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
-    cr_assert_str_eq(f->stars, "{\"ui\":2,\"payment\":1,\"service\":3}");
+    char buf[128];
+    cr_assert_str_eq(stars_text(f->stars, f->nstars, buf, sizeof buf), "ui=2,payment=1,service=3");
     /* (2*1 + 1*1.5 + 3*1.5) / 4 = 2.0 */
     cr_assert(fabs(f->score - 2.0) < 1e-9, "score %f", f->score);
     cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
     cr_assert_str_eq(f->ticket_ref, "FB-F1");
-    cr_assert_not_null(strstr(f->reasons, "money_lost"));
+    cr_assert_eq(f->nreasons, 1);
+    cr_assert_str_eq(f->reasons[0].rule, "money_lost");
+    cr_assert_str_eq(f->reasons[0].reason, "资金损失");
+    cr_assert_not_null(f->reasons[0].match);
+    cr_assert_not_null(strstr(f->comment, f->reasons[0].match), "%s", f->reasons[0].match);
+    cr_assert_eq(f->nextra, 0);
+    cr_assert_null(f->extra);
     cr_assert_eq(f->submitted_at, 1795482300);
     as_feedback_free(f);
     cr_assert_eq(as_feedback_get(&f, db, "F2"), AS_OK);
@@ -125,7 +152,16 @@ Test(feedback, idempotent_and_changes_recorded)
     cr_assert_eq(as_feedback_history_iter_new(&h, db, "F1"), AS_OK);
     const as_feedback_change *ch;
     cr_assert_eq(as_feedback_history_next(h, &ch), AS_OK);
-    cr_assert_str_eq(ch->old, "{\"overall\":1,\"comment\":\"加错油了\"}");
+    cr_assert_eq(ch->nold, 2, "only the changed columns");
+    cr_assert_str_eq(ch->old[0].name, "overall");
+    cr_assert_eq(ch->old[0].type, AS_VALUE_INT);
+    cr_assert_eq(ch->old[0].i, 1);
+    cr_assert_str_eq(ch->old[1].name, "comment");
+    cr_assert_eq(ch->old[1].type, AS_VALUE_TEXT);
+    cr_assert_str_eq(ch->old[1].text, "加错油了");
+    cr_assert_eq(ch->stars_changed, 0);
+    cr_assert_eq(ch->extra_changed, 0);
+    cr_assert_str_eq(ch->feedback_id, "F1");
     cr_assert_gt(ch->changed_at, 0);
     cr_assert_eq(as_feedback_history_next(h, &ch), AS_DONE);
     as_feedback_history_iter_free(h);
@@ -293,14 +329,14 @@ Test(feedback, bayesian_mean_keeps_small_stations_down)
     double prior = (480 + 300 + 15) / 203.0;
     cr_assert(fabs(s->prior - prior) < 1e-9);
     cr_assert(fabs(s->bayes - (10 * prior + 480) / 110.0) < 1e-9, "bayes %f", s->bayes);
-    cr_assert(fabs(s->csat - 100.0) < 1e-9);
+    cr_assert(fabs(s->csat_pct - 100.0) < 1e-9);
     cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
     cr_assert_str_eq(s->key, "SMALL");
     cr_assert(fabs(s->mean - 5.0) < 1e-9);
     cr_assert(fabs(s->bayes - (10 * prior + 15) / 13.0) < 1e-9);
     cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
     cr_assert_str_eq(s->key, "MID");
-    cr_assert(fabs(s->csat) < 1e-9);
+    cr_assert(fabs(s->csat_pct) < 1e-9);
     cr_assert_eq(as_feedback_stats_next(it, &s), AS_DONE);
     as_feedback_stats_iter_free(it);
     cr_assert_eq(as_feedback_stats_iter_new(&it, db, (as_feedback_by)9, 0, 0), AS_INVALID);
@@ -385,7 +421,9 @@ Test(feedback, five_stars_with_negative_text_is_a_mismatch)
     cr_assert(f->has_sentiment && f->sentiment <= 0, "差评 is not positive");
     cr_assert_eq(f->mismatch, 1);
     cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
-    cr_assert_not_null(strstr(f->reasons, "\"rule\":\"mismatch\""));
+    cr_assert_eq(f->nreasons, 1);
+    cr_assert_str_eq(f->reasons[0].rule, "mismatch");
+    cr_assert_null(f->reasons[0].match, "a mismatch matches no keyword");
     cr_assert_null(f->ticket_ref, "below ticket_level: no ticket");
     as_feedback_free(f);
     cr_assert_eq(as_feedback_get(&f, db, "B"), AS_OK);
@@ -409,7 +447,8 @@ Test(feedback, full_width_stars_and_times)
     as_feedback *f;
     cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
     cr_assert_eq(f->overall, 5);
-    cr_assert_str_eq(f->stars, "{\"ui\":4,\"payment\":5,\"service\":3}");
+    char buf[128];
+    cr_assert_str_eq(stars_text(f->stars, f->nstars, buf, sizeof buf), "ui=4,payment=5,service=3");
     cr_assert_eq(f->submitted_at, 1795482300);
     as_feedback_free(f);
     /* A full-width value out of range is named as written. */
@@ -417,5 +456,138 @@ Test(feedback, full_width_stars_and_times)
     const char *bad = HEAD "F2,U1,S1,2026-11-24,praise,６,,,,,\n";
     cr_assert_eq(import_str(db, bad, 0, &st, &rj), AS_INVALID);
     cr_assert(strstr(rj.all, "overall: '６' is not a star rating") != NULL, "%s", rj.all);
+    as_close(db);
+}
+
+/* The typed structures: extra columns, the same row through get and a
+ * list view, and a history whose stars, extra and time changed. */
+Test(feedback, typed_extra_and_history)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *v1 = "feedback_id,submitted_at,ui,comment,source,note\n"
+                     "X1,2026-11-24T09:00:00+08:00,3,还行,app-store,\"a,b\"\n";
+    const char *v2 = "feedback_id,submitted_at,ui,payment,comment,source\n"
+                     "X1,2026-11-25T10:00:00+08:00,4,5,还行,web\n";
+    cr_assert_eq(import_str(db, v1, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    as_feedback *f;
+    cr_assert_eq(as_feedback_get(&f, db, "X1"), AS_OK);
+    cr_assert_eq(f->nextra, 2);
+    cr_assert_str_eq(f->extra[0].name, "source");
+    cr_assert_eq(f->extra[0].type, AS_VALUE_TEXT);
+    cr_assert_str_eq(f->extra[0].text, "app-store");
+    cr_assert_str_eq(field(f->extra, f->nextra, "note")->text, "a,b");
+    cr_assert_eq(f->nreasons, 0);
+    cr_assert_null(f->reasons);
+    /* The list's view holds the same values. */
+    as_feedback_iter *it;
+    const as_feedback *v;
+    cr_assert_eq(as_feedback_iter_new(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_feedback_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->feedback_id, "X1");
+    cr_assert_eq(v->nstars, 1);
+    cr_assert_str_eq(v->stars[0].dimension, "ui");
+    cr_assert_eq(v->stars[0].stars, 3);
+    cr_assert_eq(v->nextra, f->nextra);
+    cr_assert_str_eq(v->extra[1].text, f->extra[1].text);
+    cr_assert_eq(as_feedback_next(it, &v), AS_DONE);
+    as_feedback_iter_free(it);
+    as_feedback_free(f);     /* owned: freed without a cast, after the iterator */
+
+    cr_assert_eq(import_str(db, v2, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(st.updated, 1);
+    as_feedback_history_iter *h;
+    const as_feedback_change *ch;
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "X1"), AS_OK);
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_OK);
+    const as_field *at = field(ch->old, ch->nold, "submitted_at");
+    cr_assert_not_null(at);
+    cr_assert_eq(at->type, AS_VALUE_TEXT);
+    cr_assert_str_eq(at->text, "2026-11-24T09:00:00+08:00", "old times in ISO 8601");
+    cr_assert_null(field(ch->old, ch->nold, "comment"), "the comment did not change");
+    cr_assert_eq(ch->stars_changed, 1);
+    cr_assert_eq(ch->nold_stars, 1);
+    cr_assert_str_eq(ch->old_stars[0].dimension, "ui");
+    cr_assert_eq(ch->old_stars[0].stars, 3);
+    cr_assert_eq(ch->extra_changed, 1);
+    cr_assert_eq(ch->nold_extra, 2);
+    cr_assert_str_eq(field(ch->old_extra, ch->nold_extra, "source")->text, "app-store");
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_DONE);
+    as_feedback_history_iter_free(h);
+    as_close(db);
+}
+
+/* An old value that was not given reads back as a null field. */
+Test(feedback, history_null_old_values)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    cr_assert_eq(import_str(db, "feedback_id,submitted_at,comment\nN1,2026-11-24,好\n", 0, &st,
+                            NULL), AS_OK);
+    cr_assert_eq(import_str(db, "feedback_id,submitted_at,station_id,overall,comment\n"
+                                "N1,2026-11-24,S1,4,好\n", 0, &st, NULL), AS_OK);
+    as_feedback_history_iter *h;
+    const as_feedback_change *ch;
+    cr_assert_eq(as_feedback_history_iter_new(&h, db, "N1"), AS_OK);
+    cr_assert_eq(as_feedback_history_next(h, &ch), AS_OK);
+    const as_field *station = field(ch->old, ch->nold, "station_id");
+    const as_field *overall = field(ch->old, ch->nold, "overall");
+    cr_assert_not_null(station);
+    cr_assert_eq(station->type, AS_VALUE_NULL);
+    cr_assert_not_null(overall);
+    cr_assert_eq(overall->type, AS_VALUE_NULL);
+    as_feedback_history_iter_free(h);
+    as_close(db);
+}
+
+/* Stored JSON that cannot be read is an internal error, not a crash or
+ * a silently empty value. */
+Test(feedback, unreadable_stored_json)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    cr_assert_eq(import_str(db, "feedback_id,submitted_at,ui\nJ1,2026-11-24,3\n", 0, &st, NULL),
+                 AS_OK);
+    cr_assert_eq(sqlite3_exec(db->sql, "UPDATE feedback SET stars = '{\"ui\":' ", NULL, NULL, NULL),
+                 SQLITE_OK);
+    as_feedback *f = (as_feedback *)1;
+    cr_assert_eq(as_feedback_get(&f, db, "J1"), AS_INTERNAL);
+    cr_assert_null(f);
+    cr_assert(strstr(as_errmsg(db), "J1") != NULL, "%s", as_errmsg(db));
+    cr_assert_eq(sqlite3_exec(db->sql, "UPDATE feedback SET stars = '{\"ui\":9}'", NULL, NULL,
+                              NULL), SQLITE_OK);
+    cr_assert_eq(as_feedback_get(&f, db, "J1"), AS_INTERNAL, "stars out of range");
+    cr_assert_eq(sqlite3_exec(db->sql, "UPDATE feedback SET stars = '{}', reasons = '[1]'", NULL,
+                              NULL, NULL), SQLITE_OK);
+    as_feedback_iter *it;
+    const as_feedback *v;
+    cr_assert_eq(as_feedback_iter_new(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_feedback_next(it, &v), AS_INTERNAL, "a reason that is not an object");
+    as_feedback_iter_free(it);
+    cr_assert_eq(as_feedback_get(NULL, db, "J1"), AS_MISUSE);
+    cr_assert_eq(as_feedback_get(&f, db, NULL), AS_MISUSE);
+    cr_assert_eq(as_feedback_next(NULL, &v), AS_MISUSE);
+    as_close(db);
+}
+
+/* Feedback without a station is its own group, with a NULL key, last
+ * among equals. */
+Test(feedback, stats_without_station)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    cr_assert_eq(import_str(db, "feedback_id,station_id,submitted_at,overall\n"
+                                "A,S1,2026-11-24,4\nB,,2026-11-24,4\n", 0, &st, NULL), AS_OK);
+    as_feedback_stat_iter *it;
+    const as_feedback_stat *s;
+    cr_assert_eq(as_feedback_stats_iter_new(&it, db, AS_FEEDBACK_BY_STATION, 0, 0), AS_OK);
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
+    cr_assert_str_eq(s->key, "S1");
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_OK);
+    cr_assert_null(s->key);
+    cr_assert_eq(s->count, 1);
+    cr_assert(fabs(s->csat_pct - 100.0) < 1e-9);
+    cr_assert_eq(as_feedback_stats_next(it, &s), AS_DONE);
+    as_feedback_stats_iter_free(it);
     as_close(db);
 }

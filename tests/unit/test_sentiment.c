@@ -35,6 +35,15 @@ static const as_sentiment_term *term_of(const as_sentiment_result *r, const char
     return NULL;
 }
 
+/* The rule of a term containing text, or NULL. */
+static const char *rule_with(const as_sentiment_term *t, const char *text)
+{
+    for (size_t i = 0; i < t->nrules; i++)
+        if (strstr(t->rules[i], text))
+            return t->rules[i];
+    return NULL;
+}
+
 Test(sentiment, plain_terms_and_labels)
 {
     as_db *db = th_open_new();
@@ -91,8 +100,7 @@ Test(sentiment, negation_flips_and_weakens)
     cr_assert_gt(lexv(db, "不是不好"), 0, "double negation");
     r = lex(db, "没有问题");
     cr_assert_gt(r->lexicon, 0);
-    cr_assert(strstr(term_of(r, "问题")->rules, "negated by 没有") != NULL, "%s",
-              r->terms[0].rules);
+    cr_assert_not_null(rule_with(term_of(r, "问题"), "negated by 没有"));
     as_sentiment_result_free(r);
     /* Scope: a negator does not reach past the clause. */
     cr_assert_gt(lexv(db, "不，很好"), 0);
@@ -115,7 +123,7 @@ Test(sentiment, butaihao_is_weaker_than_taibuhao)
     cr_assert_lt(e, 0);
     cr_assert_lt(f, e, "很不方便 %g must be below 不很方便 %g", f, e);
     as_sentiment_result *r = lex(db, "不很方便");
-    cr_assert(strstr(r->terms[0].rules, "weakened") != NULL, "%s", r->terms[0].rules);
+    cr_assert_not_null(rule_with(&r->terms[0], "weakened"));
     as_sentiment_result_free(r);
     as_close(db);
 }
@@ -129,7 +137,8 @@ Test(sentiment, degree_words_scale)
     cr_assert_gt(bit, 0);
     cr_assert_lt(lexv(db, "极其麻烦"), lexv(db, "麻烦"));
     as_sentiment_result *r = lex(db, "特别方便");
-    cr_assert(strstr(r->terms[0].rules, "intensified") != NULL);
+    cr_assert_eq(r->terms[0].nrules, 1);
+    cr_assert_not_null(rule_with(&r->terms[0], "intensified"));
     cr_assert_float_eq(r->terms[0].value, 2 * r->terms[0].base, 1e-9);
     as_sentiment_result_free(r);
     /* A degree word far from the sentiment word does not apply. */
@@ -147,13 +156,14 @@ Test(sentiment, contrast_weighs_the_part_after)
     /* 虽然 ... 但是: the concession part weighs less. */
     as_sentiment_result *r = lex(db, "虽然便宜，但是油品差");
     cr_assert_lt(r->lexicon, 0);
-    cr_assert(strstr(term_of(r, "便宜")->rules, "after 虽然") != NULL);
-    cr_assert(strstr(term_of(r, "油品差")->rules, "after 但是") != NULL);
+    cr_assert_not_null(rule_with(term_of(r, "便宜"), "after 虽然"));
+    cr_assert_not_null(rule_with(term_of(r, "油品差"), "after 但是"));
     cr_assert_float_eq(term_of(r, "便宜")->value, 0.5 * term_of(r, "便宜")->base, 1e-9);
     as_sentiment_result_free(r);
     /* A sentence end resets the contrast. */
     r = lex(db, "很慢。方便");
-    cr_assert_eq(term_of(r, "方便")->rules[0], '\0');
+    cr_assert_eq(term_of(r, "方便")->nrules, 0);
+    cr_assert_null(term_of(r, "方便")->rules);
     as_sentiment_result_free(r);
     as_close(db);
 }
@@ -172,8 +182,8 @@ Test(sentiment, punctuation)
     cr_assert_lt(lexv(db, "难道这样很方便吗？"), 0);
     /* ！ applies to its own clause only. */
     as_sentiment_result *r = lex(db, "方便，太慢了！");
-    cr_assert_eq(term_of(r, "方便")->rules[0], '\0');
-    cr_assert(strstr(term_of(r, "太慢")->rules, "\xEF\xBC\x81") != NULL);
+    cr_assert_eq(term_of(r, "方便")->nrules, 0);
+    cr_assert_not_null(rule_with(term_of(r, "太慢"), "\xEF\xBC\x81"));
     as_sentiment_result_free(r);
     as_close(db);
 }
@@ -194,17 +204,17 @@ Test(sentiment, lexicon_add_remove_refreshes_the_cache)
     as__sentiment s;
     cr_assert_eq(as__sentiment_score(db, "油枪", strlen("油枪"), &s), AS_OK);
     cr_assert_eq(s.label, 0);
-    cr_assert_eq(as_lexicon_add(db, "油枪", -2, NULL, "fuel"), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_lexicon_add(db, "油枪", -2, AS_LEXICON_WORD, (const char *[]){"fuel"}, 1), AS_OK, "%s", as_errmsg(db));
     cr_assert_eq(as__sentiment_score(db, "油枪", strlen("油枪"), &s), AS_OK);
     cr_assert_eq(s.label, -1, "the cache must see the new term");
     /* A longer user term wins over the built-in 加错. */
-    cr_assert_eq(as_lexicon_add(db, "加错号", -3, "word", "safety"), AS_OK);
+    cr_assert_eq(as_lexicon_add(db, "加错号", -3, AS_LEXICON_WORD, (const char *[]){"safety", "fuel"}, 2), AS_OK);
     as_sentiment_result *r = lex(db, "加错号");
     cr_assert_str_eq(r->terms[0].term, "加错号");
     cr_assert_float_eq(r->terms[0].base, -3, 1e-9);
     as_sentiment_result_free(r);
     /* ASCII is matched case-insensitively; terms are stored lower case. */
-    cr_assert_eq(as_lexicon_add(db, "GREAT", 2, NULL, NULL), AS_OK);
+    cr_assert_eq(as_lexicon_add(db, "GREAT", 2, AS_LEXICON_WORD, NULL, 0), AS_OK);
     cr_assert_gt(lexv(db, "great"), 0);
     cr_assert_gt(lexv(db, "Great"), 0);
     /* list by tag */
@@ -217,7 +227,10 @@ Test(sentiment, lexicon_add_remove_refreshes_the_cache)
         if (strcmp(e->term, "加错号") == 0) {
             found = 1;
             cr_assert_eq(e->builtin, 0);
-            cr_assert_str_eq(e->tags, "safety");
+            cr_assert_eq(e->kind, AS_LEXICON_WORD);
+            cr_assert_eq(e->ntags, 2);
+            cr_assert_str_eq(e->tags[0], "safety");
+            cr_assert_str_eq(e->tags[1], "fuel");
         }
     }
     as_lexicon_iter_free(it);
@@ -243,18 +256,25 @@ Test(sentiment, lexicon_add_remove_refreshes_the_cache)
 Test(sentiment, lexicon_add_rejects_bad_values)
 {
     as_db *db = th_open_new();
-    cr_assert_eq(as_lexicon_add(db, "", 1, NULL, NULL), AS_INVALID);
-    cr_assert_eq(as_lexicon_add(db, "a b", 1, NULL, NULL), AS_INVALID);
+    const as_lexicon_kind W = AS_LEXICON_WORD;
+    cr_assert_eq(as_lexicon_add(db, "", 1, W, NULL, 0), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, "a b", 1, W, NULL, 0), AS_INVALID);
     cr_assert(strstr(as_errmsg(db), "whitespace") != NULL);
-    cr_assert_eq(as_lexicon_add(db, "好", 6, NULL, NULL), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, "好", 6, W, NULL, 0), AS_INVALID);
     cr_assert(strstr(as_errmsg(db), "weight") != NULL);
-    cr_assert_eq(as_lexicon_add(db, "好", NAN, NULL, NULL), AS_INVALID);
-    cr_assert_eq(as_lexicon_add(db, "好", 1, "adverb", NULL), AS_INVALID);
-    cr_assert(strstr(as_errmsg(db), "adverb") != NULL);
-    cr_assert_eq(as_lexicon_add(db, "好", 1, NULL, "Bad Tag"), AS_INVALID);
-    cr_assert_eq(as_lexicon_add(db, "好", 1, NULL, "a,,b"), AS_INVALID);
-    cr_assert_eq(as_lexicon_add(db, "\xff", 1, NULL, NULL), AS_INVALID);
-    cr_assert_eq(as_lexicon_add(db, NULL, 1, NULL, NULL), AS_MISUSE);
+    cr_assert_eq(as_lexicon_add(db, "好", NAN, W, NULL, 0), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, AS_LEXICON_KIND_LAST, NULL, 0), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "kind") != NULL);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, (as_lexicon_kind)-1, NULL, 0), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, W, (const char *[]){"Bad Tag"}, 1), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "Bad Tag") != NULL);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, W, (const char *[]){"a", ""}, 2), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, W, (const char *[]){"a,b"}, 1), AS_INVALID,
+                 "a comma is no part of a tag");
+    cr_assert_eq(as_lexicon_add(db, "\xff", 1, W, NULL, 0), AS_INVALID);
+    cr_assert_eq(as_lexicon_add(db, NULL, 1, W, NULL, 0), AS_MISUSE);
+    cr_assert_eq(as_lexicon_add(db, "好", 1, W, NULL, 1), AS_MISUSE, "NULL tags with a count");
+    cr_assert_eq(as_lexicon_add(db, "好", 1, W, (const char *[]){NULL}, 1), AS_MISUSE);
     as_close(db);
 }
 
@@ -445,7 +465,7 @@ Test(sentiment, readonly_handle_uses_the_builtin_lexicon)
     cr_assert_eq(as__sentiment_score(db, "很方便", strlen("很方便"), &s), AS_OK, "%s",
                  as_errmsg(db));
     cr_assert_eq(s.label, 1);
-    cr_assert_eq(as_lexicon_add(db, "x", 1, NULL, NULL), AS_READONLY);
+    cr_assert_eq(as_lexicon_add(db, "x", 1, AS_LEXICON_WORD, NULL, 0), AS_READONLY);
     as_close(db);
 }
 
@@ -546,4 +566,100 @@ Test(sentiment, config_section)
     cr_assert_eq(s.label, 0, "0.32 is inside the neutral band 0.5");
     as_close(db);
     as_config_free(cfg);
+}
+
+/* Kinds and tags read back as the enum and an array; a term without tags
+ * has none. */
+Test(sentiment, lexicon_kinds_and_tags)
+{
+    as_db *db = th_open_new();
+    cr_assert_str_eq(as_lexicon_kind_name(AS_LEXICON_WORD), "word");
+    cr_assert_str_eq(as_lexicon_kind_name(AS_LEXICON_RHETORICAL), "rhetorical");
+    cr_assert_null(as_lexicon_kind_name(AS_LEXICON_KIND_LAST));
+    cr_assert_eq(as_lexicon_add(db, "贼", 1.8, AS_LEXICON_DEGREE, NULL, 0), AS_OK, "%s",
+                 as_errmsg(db));
+    cr_assert_eq(as_lexicon_add(db, "真行", 1, AS_LEXICON_WORD,
+                                (const char *[]){"a", "b-2", "c_3"}, 3), AS_OK);
+    as_lexicon_iter *it;
+    const as_lexicon_entry *e;
+    int seen = 0;
+    cr_assert_eq(as_lexicon_iter_new(&it, db, NULL), AS_OK);
+    while (as_lexicon_next(it, &e) == AS_OK) {
+        if (strcmp(e->term, "贼") == 0) {
+            seen++;
+            cr_assert_eq(e->kind, AS_LEXICON_DEGREE);
+            cr_assert_eq(e->ntags, 0);
+            cr_assert_null(e->tags);
+        } else if (strcmp(e->term, "真行") == 0) {
+            seen++;
+            cr_assert_eq(e->ntags, 3);
+            cr_assert_str_eq(e->tags[1], "b-2");
+            cr_assert_str_eq(e->tags[2], "c_3");
+        }
+    }
+    as_lexicon_iter_free(it);
+    cr_assert_eq(seen, 2);
+    /* The degree word now scales. */
+    cr_assert_gt(lexv(db, "贼方便"), lexv(db, "方便"));
+    /* by kind name */
+    cr_assert_eq(as_lexicon_iter_new(&it, db, "degree"), AS_OK);
+    int n = 0;
+    while (as_lexicon_next(it, &e) == AS_OK) {
+        cr_assert_eq(e->kind, AS_LEXICON_DEGREE, "%s", e->term);
+        n++;
+    }
+    as_lexicon_iter_free(it);
+    cr_assert_gt(n, 1);
+    cr_assert_eq(as_lexicon_next(NULL, &e), AS_MISUSE);
+    as_lexicon_iter_free(NULL);
+    as_close(db);
+}
+
+/* Each rule is one string, in the order the rules applied. */
+Test(sentiment, rules_are_an_array)
+{
+    as_db *db = th_open_new();
+    as_sentiment_result *r = lex(db, "不太好，但是加油员很热情！");
+    const as_sentiment_term *t = term_of(r, "热情");
+    cr_assert_eq(t->nrules, 3);
+    cr_assert_not_null(strstr(t->rules[0], "intensified"));
+    cr_assert_not_null(strstr(t->rules[1], "\xEF\xBC\x81"));
+    cr_assert_not_null(strstr(t->rules[2], "after 但是"));
+    for (size_t i = 0; i < t->nrules; i++)
+        cr_assert_null(strstr(t->rules[i], "; "), "one rule per string: %s", t->rules[i]);
+    t = term_of(r, "好");
+    cr_assert_eq(t->nrules, 2);
+    cr_assert_not_null(strstr(t->rules[0], "negated by 不太"));
+    as_sentiment_result_free(r);
+    as_close(db);
+}
+
+/* The delimiter of an evaluation set: detected, or given. */
+Test(sentiment, evaluate_delimiter)
+{
+    as_db *db = th_open_new();
+    static const char set[] = "label;review\n1;很方便\n0;太慢了\n";
+    const char *path = th_write("semi.csv", set, strlen(set));
+    as_sentiment_eval e;
+    FILE *f = fopen(path, "rb");
+    cr_assert_eq(as_sentiment_evaluate(&e, db, f, "semi.csv", NULL), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    cr_assert_eq(e.texts, 2, "detected from the header");
+    as_sentiment_eval_options o = AS_SENTIMENT_EVAL_OPTIONS_INIT;
+    o.delimiter = ',';
+    f = fopen(path, "rb");
+    cr_assert_eq(as_sentiment_evaluate(&e, db, f, "semi.csv", &o), AS_INVALID,
+                 "forced to commas, the header has no label column");
+    fclose(f);
+    o.delimiter = ':';
+    f = fopen(path, "rb");
+    cr_assert_eq(as_sentiment_evaluate(&e, db, f, "semi.csv", &o), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "delimiter") != NULL, "%s", as_errmsg(db));
+    fclose(f);
+    o.delimiter = 0;
+    o.version = 99;
+    f = fopen(path, "rb");
+    cr_assert_eq(as_sentiment_evaluate(&e, db, f, "semi.csv", &o), AS_MISUSE);
+    fclose(f);
+    as_close(db);
 }

@@ -1,0 +1,61 @@
+# contract/30-feedback.sh - feedback, demand and sentiment.
+#
+# Feedback with stars, reasons (an alert rule and a mismatch), unknown
+# columns and a change, so that every nested value is there to check.
+cat >"$T/c-fb.csv" <<'CSV'
+feedback_id,user_id,station_id,submitted_at,channel,kind,overall,ui,payment,coupon,service,comment,source
+CF1,CU1,S1,2026-11-20T09:00:00+08:00,app,complaint,1,2,1,,3,多扣钱了，要求退款,kiosk
+CF2,CU2,S1,2026-11-21T10:00:00+08:00,wechat,suggestion,4,4,5,4,4,希望增加电子发票自动推送,
+CF3,CU1,,2026-11-22T11:00:00+08:00,app,praise,5,5,,,,差评,
+CF4,,S2,2026-11-22T12:00:00+08:00,,,,,,,,希望增加电子发票,
+CSV
+contract "feedback import" feedback import "$T/c-fb.csv"
+sed 's/多扣钱了，要求退款,kiosk/多扣钱了，要求退款！,counter/; s/^CF2,CU2,S1,2026-11-21T10:00:00+08:00,wechat,suggestion,4,4,5/CF2,CU2,S1,2026-11-21T10:30:00+08:00,wechat,suggestion,4,3,5/' \
+    "$T/c-fb.csv" >"$T/c-fb2.csv"
+as feedback import "$T/c-fb2.csv"
+
+contract_both "feedback show" feedback show CF1
+as --format json feedback show CF1
+expect_eq "contract: show has stars, reasons and extra" \
+    "$(json_get '(d["stars"]["payment"], d["reasons"][0]["rule"], d["extra"]["source"])')" \
+    "(1, 'money_lost', 'counter')"
+contract_both "feedback list" feedback list
+as --format json feedback list
+expect_eq "contract: list has every row, with a mismatch reason" \
+    "$(json_get 'sorted((r["feedback_id"], [x["rule"] for x in r["reasons"]]) for r in d)')" \
+    "[('CF1', ['money_lost']), ('CF2', []), ('CF3', ['mismatch']), ('CF4', [])]"
+contract_both "feedback history" feedback history CF2
+as --format json feedback history CF2
+expect_eq "contract: history's old holds a time and stars" \
+    "$(json_get 'sorted(d[0]["old"].keys())')" "['stars', 'submitted_at']"
+contract_both "feedback stats" feedback stats --by station
+contract_both "feedback stats" feedback stats --by dimension
+contract_both "feedback stats" feedback stats --by day
+
+contract_both "demand list" demand list
+contract_both "demand link" demand link 电子发票 --backlog CB-1
+contract_both "demand ship" demand ship CB-1 --at 2026-11-25T10:00:00+08:00
+
+contract "sentiment score" sentiment score "不太好，但是加油员很热情！"
+as --format json sentiment score "不太好，但是加油员很热情！"
+expect_eq "contract: evidence with rules" "$(json_get 'len(d["evidence"][1]["rules"])')" "3"
+as --format jsonl sentiment score "很方便"
+check_schema "sentiment score" jsonl
+contract "sentiment score" sentiment score 好 差
+contract "sentiment lexicon add" sentiment lexicon add 油枪漏 --weight -3 --tag safety --tag fuel
+contract_both "sentiment lexicon list" sentiment lexicon list --tag safety
+contract "sentiment lexicon remove" sentiment lexicon remove 油枪漏
+contract_both "sentiment lexicon load" sentiment lexicon load
+cat >"$T/c-train.csv" <<'CSV'
+label,review
+1,小哥热情 利索
+1,很方便
+0,窝火 排队
+0,太慢了
+CSV
+contract "sentiment train" sentiment train "$T/c-train.csv"
+contract "sentiment train" sentiment train --from-ratings
+contract "sentiment eval" sentiment eval "$T/c-train.csv"
+as --format jsonl sentiment eval "$T/c-train.csv"
+check_schema "sentiment eval" jsonl
+contract "sentiment train" sentiment train --clear

@@ -63,7 +63,7 @@ expect_eq "history: old stars and extra are objects, the old time ISO 8601" \
     "$(json_get 'sorted(d[0]["old"].items())')" \
     "[('extra', {'source': 'a'}), ('stars', {'ui': 5}), ('submitted_at', '2026-11-20T08:00:00+08:00')]"
 as feedback history F9
-expect_out_has "history in text: old as k=v" "submitted_at=2026-11-20T08:00:00+08:00, stars=ui=5"
+expect_out_has "history in text: old as k=v" "submitted_at=2026-11-20T08:00:00+08:00, stars={ui=5}, extra={source=a}"
 as feedback history NOPE
 expect_rc "history: not found" 1
 

@@ -83,7 +83,12 @@ Test(fuel, segments_tiers_and_estimates)
     cr_assert_eq(as_profile_get(&p, db, "U1"), AS_OK);
     cr_assert_str_eq(p->segment, "长途商务型");
     cr_assert_str_eq(p->tier, "金卡");
-    cr_assert_str_eq(p->tier_benefits, "洗车; 优惠券");
+    cr_assert_eq(p->ntier_benefits, 2);
+    cr_assert_str_eq(p->tier_benefits[0], "洗车");
+    cr_assert_str_eq(p->tier_benefits[1], "优惠券");
+    cr_assert_eq(p->ntop_stations, 2);
+    cr_assert_str_eq(p->top_stations[0], "S1", "equal visits: by id");
+    cr_assert_str_eq(p->top_stations[1], "S2");
     cr_assert_eq(p->points, 1200);
     cr_assert_str_eq(p->km_source, "estimate");
     /* 55 L of 2 fill-ups used in 10 days x 12 km/L = 66 km a day */
@@ -92,7 +97,9 @@ Test(fuel, segments_tiers_and_estimates)
     cr_assert_eq(as_profile_get(&p, db, "U2"), AS_OK);
     cr_assert_str_eq(p->segment, "都市通勤型");
     cr_assert_str_eq(p->tier, "普通");
-    cr_assert_null(p->tier_benefits);
+    cr_assert_eq(p->ntier_benefits, 0, "a tier without benefits");
+    cr_assert_eq(p->ntop_stations, 1);
+    cr_assert_str_eq(p->top_stations[0], "S1");
     as_profile_free(p);
     /* user list --segment, with the current and a version 1 query */
     as_user_query q = AS_USER_QUERY_INIT;

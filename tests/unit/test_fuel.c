@@ -221,3 +221,31 @@ Test(fuel, import_reads_full_width_numbers_and_times)
               "%s", fuel_rejects);
     as_close(db);
 }
+
+/* A stored profile whose top_stations is not a JSON array of texts is an
+ * internal failure, not a crash or a half-filled struct. */
+Test(fuel, a_damaged_profile_is_reported)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,95,55,300\n");
+    cr_assert_eq(as_profile_refresh(db, th_time("2026-10-20"), NULL), AS_OK, "%s", as_errmsg(db));
+    static const char *const bad[] = {"UPDATE profiles SET top_stations = '{\"a\":1}'",
+                                      "UPDATE profiles SET top_stations = '[1]'",
+                                      "UPDATE profiles SET top_stations = '[\"S1\"'"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sqlite3 *c = NULL;
+        cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_exec(c, bad[i], NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(c));
+        sqlite3_close(c);
+        as_profile *p = (as_profile *)db;
+        cr_assert_eq(as_profile_get(&p, db, "U1"), AS_INTERNAL, "%s", bad[i]);
+        cr_assert_null(p);
+        cr_assert_not_null(strstr(as_errmsg(db), "top_stations"), "%s", as_errmsg(db));
+    }
+    as_profile *p = NULL;
+    cr_assert_eq(as_profile_get(&p, db, NULL), AS_MISUSE);
+    as_profile_free(NULL);
+    as_close(db);
+}

@@ -2075,6 +2075,8 @@ typedef struct as_outbox_pull_options {
  * failure) is read with as_outbox_next() and freed with
  * as_outbox_iter_free().
  *
+ * On any failure nothing is leased (the transaction is rolled back).
+ *
  * Returns AS_OK; AS_MISUSE (NULL out or db, an unknown options version,
  * limit or lease_s < 1); AS_INTERNAL (a stored payload is not a JSON
  * object: the detail names the row); AS_BUSY; AS_READONLY; AS_NOMEM.

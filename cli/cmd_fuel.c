@@ -10,8 +10,9 @@ static const char fuel_help[] =
     "Fueling records (加油记录), keyed by the payment's transaction id.\n";
 
 static const char import_help[] =
-    "usage: aftersales fuel import [--jsonl] [--encoding utf-8|gb18030] [--skip-bad]\n"
-    "                              [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales fuel import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
+    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
+    "                              [--rejects FILE] FILE|-\n"
     "\n"
     "Add fueling records from CSV with a header (tx_id,user_id,station_id,filled_at,\n"
     "grade,litres,amount_yuan and optionally odometer_km,plate,station_region) or\n"
@@ -20,8 +21,8 @@ static const char import_help[] =
     "must exist.  A known tx_id with the same values is unchanged, with other values\n"
     "rejected.  A plate unknown so far is registered to the user; with odometer_km\n"
     "the reading is recorded and one lower than the vehicle's previous reading\n"
-    "rejects the row.  Bad rows, --skip-bad, --rejects, --dry-run and the summary\n"
-    "work as for user import.\n";
+    "rejects the row.  Encodings, delimiters, bad rows, --skip-bad, --rejects,\n"
+    "--dry-run and the summary work as for user import.\n";
 
 static int fuel_import(cli *c, int argc, char **argv)
 {

@@ -34,6 +34,10 @@ int cmd_backup(cli *c, int argc, char **argv)
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_status st = as_backup(c->db, dest, force ? AS_BACKUP_FORCE : 0);
+    if (st == AS_EXISTS) {
+        cli_error(c, "%s: already exists (--force replaces it)", dest);
+        return EXIT_DATAERR;
+    }
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_ONE);
@@ -45,16 +49,6 @@ int cmd_backup(cli *c, int argc, char **argv)
     return cli_print_end(c, p);
 }
 
-static void on_item(void *ud, const as_check_item *item)
-{
-    printer *p = ud;
-    pr_begin(p);
-    pr_str(p, "check", item->check);
-    pr_bool(p, "ok", item->ok);
-    pr_str(p, "detail", item->detail);
-    pr_end(p);
-}
-
 int cmd_check(cli *c, int argc, char **argv)
 {
     const cli_opt opts[] = {CLI_END};
@@ -63,9 +57,32 @@ int cmd_check(cli *c, int argc, char **argv)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
+    as_check_iter *it;
+    as_status st = as_check_iter_new(&it, c->db);
+    if (st != AS_OK)
+        return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
-    as_status st = as_check(c->db, on_item, p);
+    const as_check_item *item;
+    int failed = 0;
+    char first[600] = "";
+    while ((st = as_check_next(it, &item)) == AS_OK) {
+        pr_begin(p);
+        pr_str(p, "check", item->check);
+        pr_bool(p, "ok", item->ok);
+        pr_str(p, "detail", item->detail);
+        pr_end(p);
+        if (!item->ok && !failed++)
+            snprintf(first, sizeof first, "%s: %s", item->check, item->detail);
+    }
+    as_check_iter_free(it);
     if ((code = cli_print_end(c, p)))
         return code;
-    return st == AS_OK ? 0 : cli_fail(c, st);
+    if (st != AS_DONE)
+        return cli_fail(c, st);
+    if (failed) {
+        cli_error(c, "%s: %d check%s failed; first: %s", c->db_path, failed,
+                  failed == 1 ? "" : "s", first);
+        return EXIT_DATAERR;
+    }
+    return 0;
 }

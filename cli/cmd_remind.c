@@ -1,8 +1,7 @@
 /* cmd_remind.c - aftersales remind run|weather; aftersales outbox pull|ack|fail|list */
 #include "cli.h"
 
-#include <ctype.h>
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,77 +31,16 @@ static const char weather_help[] =
     "                                 --message TEXT [--at TIME] [--dry-run] [--verbose]\n"
     "\n"
     "Record a weather alert and notify the users whose home region is in CODE\n"
-    "(530000: the province, 530100: the city).  KIND is a word such as rainstorm,\n"
-    "typhoon or snow.  The same alert again notifies nobody twice.\n";
+    "(530000: the province, 530100: the city).  KIND is a word of lower-case\n"
+    "letters, digits or _ such as rainstorm, typhoon or snow.  The same alert\n"
+    "again notifies nobody twice.  Prints the counts as remind run does.\n";
 
-enum { OPT_AT = 256, OPT_DRY, OPT_VERBOSE, OPT_REGION, OPT_KIND, OPT_FROM, OPT_TO, OPT_MESSAGE,
-       OPT_LIMIT, OPT_LEASE, OPT_RETRY, OPT_ERROR, OPT_STATUS, OPT_USER };
-
-typedef struct ropts {
-    const char *at, *region, *kind, *from, *to, *message, *limit, *lease, *retry, *error,
-        *status, *user;
-    int dry, verbose;
-} ropts;
-
-static int parse(cli *c, int argc, char **argv, const struct option *opts, ropts *r)
+/* --kind: the library's rule for a weather alert kind. */
+static int check_weather_kind(const char *v, char *why, size_t whysz)
 {
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case OPT_AT: r->at = optarg; break;
-        case OPT_DRY: r->dry = 1; break;
-        case OPT_VERBOSE: r->verbose = 1; break;
-        case OPT_REGION: r->region = optarg; break;
-        case OPT_KIND: r->kind = optarg; break;
-        case OPT_FROM: r->from = optarg; break;
-        case OPT_TO: r->to = optarg; break;
-        case OPT_MESSAGE: r->message = optarg; break;
-        case OPT_LIMIT: r->limit = optarg; break;
-        case OPT_LEASE: r->lease = optarg; break;
-        case OPT_RETRY: r->retry = optarg; break;
-        case OPT_ERROR: r->error = optarg; break;
-        case OPT_STATUS: r->status = optarg; break;
-        case OPT_USER: r->user = optarg; break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    return 0;
-}
-
-/* A time option; 0 or EXIT_DATAERR. */
-static int time_opt(cli *c, const char *name, const char *text, int64_t *out)
-{
-    if (!text) {
-        *out = (int64_t)time(NULL);
+    if (as_weather_kind_check(v) == AS_OK)
         return 0;
-    }
-    if (as_time_parse(text, as_db_utc_offset(c->db), out) != AS_OK) {
-        cli_error(c, "%s: '%s' is not a time (2026-11-24T09:00:00+08:00)", name, text);
-        return EXIT_DATAERR;
-    }
-    return 0;
-}
-
-/* "90s", "10m", "2h", "1d" or bare seconds; -1 when not such. */
-static long long duration(const char *s)
-{
-    char *end;
-    if (!s || !isdigit((unsigned char)s[0]))
-        return -1;
-    long long v = strtoll(s, &end, 10);
-    if (v < 0 || v > 100000000)
-        return -1;
-    if (!*end || strcmp(end, "s") == 0)
-        return v;
-    if (strcmp(end, "m") == 0)
-        return v * 60;
-    if (strcmp(end, "h") == 0)
-        return v * 3600;
-    if (strcmp(end, "d") == 0)
-        return v * 86400;
+    snprintf(why, whysz, "is not a kind of alert (1-32 lower-case letters, digits or _)");
     return -1;
 }
 
@@ -137,27 +75,22 @@ static int print_stats(cli *c, const as_remind_stats *s, int dry)
 
 static int remind_run(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(run_help, stdout), 0;
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, OPT_AT},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {NULL, 0, NULL, 0},
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    int dry = 0, verbose = 0;
+    o.at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_TIME("at", &o.at),
+        CLI_FLAG("dry-run", &dry),
+        CLI_FLAG("verbose", &verbose),
+        CLI_END,
     };
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, run_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
     if ((code = cli_open(c, 0)))
         return code;
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    if ((code = time_opt(c, "at", r.at, &o.at)))
-        return code;
-    o.flags = r.dry ? AS_REMIND_DRY_RUN : 0;
-    if (r.verbose) {
+    o.flags = dry ? AS_REMIND_DRY_RUN : 0;
+    if (verbose) {
         o.on_held = on_held;
         o.userdata = c;
     }
@@ -165,49 +98,48 @@ static int remind_run(cli *c, int argc, char **argv)
     as_status st = as_remind_run(c->db, &o, &s);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return print_stats(c, &s, r.dry);
+    return print_stats(c, &s, dry);
 }
 
 static int remind_weather(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(weather_help, stdout), 0;
-    static const struct option opts[] = {
-        {"region", required_argument, NULL, OPT_REGION},
-        {"kind", required_argument, NULL, OPT_KIND},
-        {"from", required_argument, NULL, OPT_FROM},
-        {"to", required_argument, NULL, OPT_TO},
-        {"message", required_argument, NULL, OPT_MESSAGE},
-        {"at", required_argument, NULL, OPT_AT},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {NULL, 0, NULL, 0},
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    const char *region = NULL, *kind = NULL, *message = NULL;
+    int64_t from = 0, to = 0;
+    int dry = 0, verbose = 0, from_given = 0, to_given = 0;
+    o.at = (int64_t)time(NULL);
+    /* The required options are checked after cli_parse(), which reports a
+     * missing one before it reads the times: so a malformed --from is
+     * reported as such even when --region is missing. */
+    const cli_opt opts[] = {
+        CLI_CHECKED("region", "CODE", &region, cli_check_region, "region"),
+        {.kind = CLI_O_STR, .name = "kind", .metavar = "KIND", .dest = &kind,
+         .check = check_weather_kind},
+        CLI_TIME_GIVEN("from", &from, &from_given),
+        CLI_TIME_GIVEN("to", &to, &to_given),
+        CLI_STR("message", "TEXT", &message),
+        CLI_TIME("at", &o.at),
+        CLI_FLAG("dry-run", &dry),
+        CLI_FLAG("verbose", &verbose),
+        CLI_END,
     };
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, weather_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!r.region || !r.kind || !r.from || !r.to || !r.message)
+    if (!region || !kind || !from_given || !to_given || !message)
         return cli_usage(c, "--region, --kind, --from, --to and --message are required");
     if ((code = cli_open(c, 0)))
         return code;
-    as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    int64_t from, to;
-    if ((code = time_opt(c, "at", r.at, &o.at)) || (code = time_opt(c, "from", r.from, &from)) ||
-        (code = time_opt(c, "to", r.to, &to)))
-        return code;
-    o.flags = r.dry ? AS_REMIND_DRY_RUN : 0;
-    if (r.verbose) {
+    o.flags = dry ? AS_REMIND_DRY_RUN : 0;
+    if (verbose) {
         o.on_held = on_held;
         o.userdata = c;
     }
     as_remind_stats s;
-    as_status st = as_remind_weather(c->db, r.region, r.kind, from, to, r.message, &o, &s);
+    as_status st = as_remind_weather(c->db, region, kind, from, to, message, &o, &s);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return print_stats(c, &s, r.dry);
+    return print_stats(c, &s, dry);
 }
 
 int cmd_remind(cli *c, int argc, char **argv)
@@ -233,26 +165,28 @@ static const char pull_help[] =
     "usage: aftersales outbox pull [--limit N] [--lease DURATION] [--at TIME]\n"
     "\n"
     "Lease up to N (default 100) due notifications for DURATION (default 60s;\n"
-    "90s, 10m, 2h, 1d), highest priority first, and print them as JSON Lines\n"
-    "(unless --format says otherwise).\n";
+    "90s, 10m, 2h, 1d, 1h30m), highest priority first, and print them as JSON\n"
+    "Lines (unless --format says otherwise).  Each has its payload: the figures\n"
+    "it was made from, times in ISO 8601.\n";
 
 static const char ack_help[] =
-    "usage: aftersales outbox ack ID...\n"
+    "usage: aftersales outbox ack [--at TIME] ID...\n"
     "\n"
     "Mark leased notifications as sent.  Exit 1 if an id is unknown, 65 if one is\n"
     "not leased.\n";
 
 static const char fail_help[] =
-    "usage: aftersales outbox fail ID [--retry-in DURATION] [--error TEXT]\n"
+    "usage: aftersales outbox fail ID [--retry-in DURATION] [--error TEXT] [--at TIME]\n"
     "\n"
     "Delivery failed: the notification is pending again after DURATION (default\n"
     "10m).  After reminders.outbox_max_attempts pulls it is marked dead.\n";
 
 static const char list_help[] =
     "usage: aftersales outbox list [--status pending|leased|sent|dead] [--user ID]\n"
-    "                              [--limit N]\n"
+    "                              [--limit N] [--at TIME]\n"
     "\n"
-    "List notifications in id order (an expired lease lists as pending).\n";
+    "List notifications in id order (a lease expired at TIME, default now, lists\n"
+    "as pending).\n";
 
 static void print_item(printer *p, const as_outbox_item *v)
 {
@@ -263,9 +197,9 @@ static void print_item(printer *p, const as_outbox_item *v)
     pr_int(p, "priority", v->priority);
     pr_str(p, "title", v->title);
     pr_str(p, "body", v->body);
-    pr_str(p, "payload", v->payload);
+    pr_fields(p, "payload", v->payload, v->npayload);
     pr_str(p, "dedupe_key", v->dedupe_key);
-    pr_str(p, "status", v->status);
+    pr_str(p, "status", as_outbox_status_name(v->status));
     pr_time(p, "created_at", v->created_at);
     pr_time(p, "not_before", v->not_before);
     pr_time(p, "lease_until", v->lease_until);
@@ -287,143 +221,123 @@ static int print_items(cli *c, as_outbox_iter *it)
     return st != AS_DONE ? cli_fail(c, st) : code;
 }
 
+/* Ten years: the longest duration as_duration_parse() reads. */
+#define DURATION_MAX (10LL * 366 * 86400)
+
 static int outbox_pull(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(pull_help, stdout), 0;
-    static const struct option opts[] = {
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"lease", required_argument, NULL, OPT_LEASE},
-        {"at", required_argument, NULL, OPT_AT},
-        {NULL, 0, NULL, 0},
+    as_outbox_pull_options o = AS_OUTBOX_PULL_OPTIONS_INIT;
+    o.now = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_INT("limit", "N", &o.limit, 1, INT64_MAX),
+        CLI_DURATION("lease", &o.lease_s, 1, DURATION_MAX),
+        CLI_TIME("at", &o.now),
+        CLI_END,
     };
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, pull_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    long long limit = r.limit ? cli_parse_count(r.limit) : 100;
-    if (limit < 1)
-        return cli_usage(c, "--limit must be a positive number, not '%s'", r.limit);
-    long long lease = r.lease ? duration(r.lease) : 60;
-    if (lease < 1)
-        return cli_usage(c, "--lease must be a duration such as 60s or 10m, not '%s'", r.lease);
     if (!c->format_given)
         c->format = PR_JSONL;
     if ((code = cli_open(c, 0)))
         return code;
-    int64_t at;
-    if ((code = time_opt(c, "at", r.at, &at)))
-        return code;
     as_outbox_iter *it;
-    as_status st = as_outbox_pull(&it, c->db, at, limit, lease);
+    as_status st = as_outbox_pull_iter_new(&it, c->db, &o);
     if (st != AS_OK)
         return cli_fail(c, st);
     return print_items(c, it);
 }
 
+/* A notification id argument; 0 or EXIT_USAGE.  (ack and fail check their
+ * ID arguments after cli_parse(), which reports a missing argument before
+ * it reads the time options: so a malformed --at is reported as such.) */
 static int id_arg(cli *c, const char *s, int64_t *id)
 {
     long long v = cli_parse_count(s);
     if (v < 1)
-        return cli_usage(c, "'%s' is not a notification id", s);
+        return cli_usage(c, "ID: '%s' is not a notification id (a whole number from 1)", s);
     *id = v;
     return 0;
 }
 
 static int outbox_ack(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(ack_help, stdout), 0;
-    static const struct option opts[] = {{"at", required_argument, NULL, OPT_AT},
-                                         {NULL, 0, NULL, 0}};
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
-        return code;
-    if (optind >= argc)
-        return cli_usage(c, "give the ID of at least one notification");
+    cli_list ids = {0};
+    int64_t at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_TIME("at", &at),
+        CLI_ARGS("ID", &ids, 0),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, ack_help);
+    if (code == CLI_GO && ids.n == 0)
+        code = cli_usage(c, "missing ID");
     int64_t id = 0;
-    for (int i = optind; i < argc; i++)
-        if ((code = id_arg(c, argv[i], &id)))
-            return code;
-    if ((code = cli_open(c, 0)))
-        return code;
-    int64_t at;
-    if ((code = time_opt(c, "at", r.at, &at)))
-        return code;
+    for (int i = 0; code == CLI_GO && i < ids.n; i++)
+        if ((code = id_arg(c, ids.v[i], &id)) == 0)
+            code = CLI_GO;
+    int opened;
+    if (code == CLI_GO && (opened = cli_open(c, 0)) != 0)
+        code = opened;
     int worst = 0;
-    for (int i = optind; i < argc; i++) {
-        id_arg(c, argv[i], &id);
+    for (int i = 0; code == CLI_GO && i < ids.n; i++) {
+        id_arg(c, ids.v[i], &id);
         as_status st = as_outbox_ack(c->db, id, at);
         if (st != AS_OK) {
             int e = cli_fail(c, st);
-            if (!worst || e > worst)
+            if (e > worst)
                 worst = e;
         }
     }
-    return worst;
+    cli_list_free(&ids);
+    return code == CLI_GO ? worst : code;
 }
 
 static int outbox_fail(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(fail_help, stdout), 0;
-    static const struct option opts[] = {
-        {"retry-in", required_argument, NULL, OPT_RETRY},
-        {"error", required_argument, NULL, OPT_ERROR},
-        {"at", required_argument, NULL, OPT_AT},
-        {NULL, 0, NULL, 0},
+    const char *id_text = NULL, *error = NULL;
+    int64_t id = 0, retry = 600, at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_ARG_OPT("ID", &id_text),
+        CLI_DURATION("retry-in", &retry, 0, DURATION_MAX),
+        CLI_STR("error", "TEXT", &error),
+        CLI_TIME("at", &at),
+        CLI_END,
     };
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, fail_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "give the ID of the notification");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    int64_t id = 0;
-    if ((code = id_arg(c, argv[optind], &id)))
+    if (!id_text)
+        return cli_usage(c, "missing ID");
+    if ((code = id_arg(c, id_text, &id)) || (code = cli_open(c, 0)))
         return code;
-    long long retry = r.retry ? duration(r.retry) : 600;
-    if (retry < 0)
-        return cli_usage(c, "--retry-in must be a duration such as 10m, not '%s'", r.retry);
-    if ((code = cli_open(c, 0)))
-        return code;
-    int64_t at;
-    if ((code = time_opt(c, "at", r.at, &at)))
-        return code;
-    as_status st = as_outbox_fail(c->db, id, at, retry, r.error);
+    as_status st = as_outbox_fail(c->db, id, at, retry, error);
     return st != AS_OK ? cli_fail(c, st) : 0;
 }
 
+static const cli_choice statuses[] = {
+    {"pending", AS_OUTBOX_PENDING}, {"leased", AS_OUTBOX_LEASED},
+    {"sent", AS_OUTBOX_SENT},       {"dead", AS_OUTBOX_DEAD},
+    {NULL, 0},
+};
+
 static int outbox_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const struct option opts[] = {
-        {"status", required_argument, NULL, OPT_STATUS},
-        {"user", required_argument, NULL, OPT_USER},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"at", required_argument, NULL, OPT_AT},
-        {NULL, 0, NULL, 0},
-    };
-    ropts r = {0};
-    int code = parse(c, argc, argv, opts, &r);
-    if (code)
-        return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
     as_outbox_query q = AS_OUTBOX_QUERY_INIT;
-    q.status = r.status;
-    q.user_id = r.user;
-    if (r.limit && (q.limit = cli_parse_count(r.limit)) < 1)
-        return cli_usage(c, "--limit must be a positive number, not '%s'", r.limit);
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    int status = 0;
+    q.now = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_CHOICE("status", &status, statuses),
+        CLI_CHECKED("user", "ID", &q.user_id, cli_check_id, "id"),
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_TIME("at", &q.now),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
         return code;
-    if (r.at && (code = time_opt(c, "at", r.at, &q.now)))
+    q.status = (as_outbox_status)status;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_outbox_iter *it;
     as_status st = as_outbox_iter_new(&it, c->db, &q);

@@ -1,7 +1,7 @@
 /* cmd_user.c - aftersales user add|update|show|list|import|forget */
 #include "cli.h"
 
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +17,19 @@ static const char add_help[] =
     "                           [--consent-marketing yes|no] [--consent-service yes|no]\n"
     "                           [--quiet-hours HH:MM-HH:MM|none] [--beta-tester yes|no] [--reveal]\n"
     "\n"
-    "Add a user and print it.  PHONE is a mainland mobile number (optional +86);\n"
-    "CODE a 6-digit administrative division code (530102).  Marketing consent\n"
-    "defaults to no, service notices to yes.  Exit 65 if the id exists or a value\n"
-    "is invalid.\n";
+    "Add a user and print it.  ID is 1-64 bytes without spaces; PHONE a mainland\n"
+    "mobile number (optional +86); CODE a 6-digit administrative division code\n"
+    "(530102).  Marketing consent defaults to no, service notices to yes.  A\n"
+    "malformed value is a usage error (exit 64); exit 65 if the id exists.\n";
 
 static const char update_help[] =
-    "usage: aftersales user update ID [--name NAME] [--phone PHONE] [--region CODE]\n"
+    "usage: aftersales user update ID [--name NAME] [--phone PHONE|\"\"] [--region CODE|\"\"]\n"
     "                                 [--consent-marketing yes|no] [--consent-service yes|no]\n"
     "                                 [--quiet-hours HH:MM-HH:MM|none] [--beta-tester yes|no]\n"
     "                                 [--reveal]\n"
     "\n"
-    "Change the given fields of a user and print it.  Exit 1 if there is no such user.\n";
+    "Change the given fields of a user and print it (an empty --phone or --region\n"
+    "clears it).  Exit 1 if there is no such user, 65 if the user was erased.\n";
 
 static const char show_help[] =
     "usage: aftersales user show ID [--reveal]\n"
@@ -42,7 +43,7 @@ static const char list_help[] =
     "List users in id order.  --region 530000 matches the whole province, 530100\n"
     "the city, 530102 the district.  --segment and --tier keep the users of that\n"
     "segment or member tier as of the last 'profile refresh'.  --after ID continues\n"
-    "a listing after that id.\n";
+    "a listing after that id; --limit N (at least 1) stops after N users.\n";
 
 static const char profile_help[] =
     "usage: aftersales user profile ID\n"
@@ -54,13 +55,18 @@ static const char profile_help[] =
     "or has no profile.\n";
 
 static const char import_help[] =
-    "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030] [--skip-bad]\n"
-    "                              [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
+    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
+    "                              [--rejects FILE] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
     "consent_marketing,consent_service,quiet_hours,beta_tester, in any order) or\n"
     "from JSON Lines (--jsonl) with the same keys.  Known ids are updated where a\n"
     "value differs; empty cells leave the stored value alone.\n"
+    "\n"
+    "CSV may be UTF-8, GB18030 or UTF-16 (a byte order mark is recognised, so\n"
+    "Excel's \"Unicode text\" needs no --encoding) and comma-, tab-, semicolon- or\n"
+    "pipe-separated (detected from the header unless --delimiter says).\n"
     "\n"
     "Every bad row is reported as FILE:LINE: field: reason.  If any row is bad,\n"
     "nothing is imported (exit 65) unless --skip-bad.  --rejects FILE writes the\n"
@@ -111,97 +117,94 @@ static int show_one(cli *c, const char *id, unsigned flags)
     return cli_print_end(c, p);
 }
 
-enum { OPT_ID = 256, OPT_NAME, OPT_PHONE, OPT_REGION, OPT_CMKT, OPT_CSVC, OPT_QUIET,
-       OPT_BETA, OPT_REVEAL, OPT_LIMIT, OPT_AFTER, OPT_FORCE, OPT_SEGMENT, OPT_TIER };
-
-/* Options shared by add and update; fills in.  Returns 0 or an exit code. */
-static int parse_user_opts(cli *c, int argc, char **argv, int with_id, as_user_input *in,
-                           unsigned *flags)
+/* update: "" clears a phone or a region, so the checks let it through. */
+static int phone_or_empty(const char *v, char *why, size_t whysz)
 {
-    static const struct option opts[] = {
-        {"id", required_argument, NULL, OPT_ID},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"phone", required_argument, NULL, OPT_PHONE},
-        {"region", required_argument, NULL, OPT_REGION},
-        {"consent-marketing", required_argument, NULL, OPT_CMKT},
-        {"consent-service", required_argument, NULL, OPT_CSVC},
-        {"quiet-hours", required_argument, NULL, OPT_QUIET},
-        {"beta-tester", required_argument, NULL, OPT_BETA},
-        {"reveal", no_argument, NULL, OPT_REVEAL},
-        {NULL, 0, NULL, 0},
-    };
-    int o, v;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case OPT_ID:
-            if (!with_id)
-                return cli_usage(c, "the id is an argument here, not --id");
-            in->user_id = optarg;
-            break;
-        case OPT_NAME:
-            in->fields |= AS_USER_NAME;
-            in->name = optarg;
-            break;
-        case OPT_PHONE:
-            in->fields |= AS_USER_PHONE;
-            in->phone = optarg;
-            break;
-        case OPT_REGION:
-            in->fields |= AS_USER_REGION;
-            in->region = optarg;
-            break;
-        case OPT_CMKT:
-        case OPT_CSVC:
-        case OPT_BETA:
-            if ((v = cli_parse_yesno(optarg)) < 0)
-                return cli_usage(c, "%s must be yes or no, not '%s'", argv[optind - 1], optarg);
-            if (o == OPT_CMKT) {
-                in->fields |= AS_USER_CONSENT_MARKETING;
-                in->consent_marketing = v;
-            } else if (o == OPT_CSVC) {
-                in->fields |= AS_USER_CONSENT_SERVICE;
-                in->consent_service = v;
-            } else {
-                in->fields |= AS_USER_BETA_TESTER;
-                in->beta_tester = v;
-            }
-            break;
-        case OPT_QUIET:
-            in->fields |= AS_USER_QUIET_HOURS;
-            if (strcmp(optarg, "none") == 0) {
-                in->quiet_start = in->quiet_end = -1;
-            } else if (as_quiet_hours_parse(optarg, &in->quiet_start, &in->quiet_end) != AS_OK) {
-                cli_error(c, "quiet_hours: '%s' is not a window such as 22:00-08:00", optarg);
-                return EXIT_DATAERR;
-            }
-            break;
-        case OPT_REVEAL:
-            *flags |= AS_REVEAL;
-            break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    return 0;
+    return v[0] ? cli_check_phone(v, why, whysz) : 0;
 }
+
+static int region_or_empty(const char *v, char *why, size_t whysz)
+{
+    return v[0] ? cli_check_region(v, why, whysz) : 0;
+}
+
+/* The values of add and update, and which were given. */
+typedef struct user_opts {
+    const char *id, *name, *phone, *region, *quiet;
+    int cmkt, csvc, beta, reveal;
+    int name_given, phone_given, region_given, quiet_given, cmkt_given, csvc_given, beta_given;
+} user_opts;
+
+/* Copy the given options into in and the read flags into *flags. */
+static void user_input(const user_opts *o, as_user_input *in, unsigned *flags)
+{
+    if (o->name_given) {
+        in->fields |= AS_USER_NAME;
+        in->name = o->name;
+    }
+    if (o->phone_given) {
+        in->fields |= AS_USER_PHONE;
+        in->phone = o->phone;
+    }
+    if (o->region_given) {
+        in->fields |= AS_USER_REGION;
+        in->region = o->region;
+    }
+    if (o->cmkt_given) {
+        in->fields |= AS_USER_CONSENT_MARKETING;
+        in->consent_marketing = o->cmkt;
+    }
+    if (o->csvc_given) {
+        in->fields |= AS_USER_CONSENT_SERVICE;
+        in->consent_service = o->csvc;
+    }
+    if (o->beta_given) {
+        in->fields |= AS_USER_BETA_TESTER;
+        in->beta_tester = o->beta;
+    }
+    if (o->quiet_given) {
+        in->fields |= AS_USER_QUIET_HOURS;
+        in->quiet_start = in->quiet_end = -1;
+        /* checked by cli_check_quiet_hours: "none", "" or a window */
+        if (strcmp(o->quiet, "none") != 0 && o->quiet[0])
+            as_quiet_hours_parse(o->quiet, &in->quiet_start, &in->quiet_end);
+    }
+    *flags = o->reveal ? AS_REVEAL : 0;
+}
+
+/* The options add and update share (each table adds its own first). */
+#define USER_FIELD_OPTS(o, phone_check, region_check)                                         \
+    {.kind = CLI_O_STR, .name = "name", .metavar = "NAME", .dest = &(o).name,                   \
+     .given = &(o).name_given},                                                               \
+    {.kind = CLI_O_STR, .name = "phone", .metavar = "PHONE", .dest = &(o).phone,                \
+     .check = (phone_check), .check_name = "phone", .given = &(o).phone_given},               \
+    {.kind = CLI_O_STR, .name = "region", .metavar = "CODE", .dest = &(o).region,               \
+     .check = (region_check), .check_name = "region", .given = &(o).region_given},            \
+    CLI_YESNO("consent-marketing", &(o).cmkt, &(o).cmkt_given),                                 \
+    CLI_YESNO("consent-service", &(o).csvc, &(o).csvc_given),                                   \
+    {.kind = CLI_O_STR, .name = "quiet-hours", .metavar = "HH:MM-HH:MM|none",                   \
+     .dest = &(o).quiet, .check = cli_check_quiet_hours, .check_name = "quiet-hours",           \
+     .given = &(o).quiet_given},                                                              \
+    CLI_YESNO("beta-tester", &(o).beta, &(o).beta_given),                                       \
+    CLI_FLAG("reveal", &(o).reveal)
 
 static int user_add(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(add_help, stdout), 0;
-    as_user_input in = AS_USER_INPUT_INIT;
-    unsigned flags = 0;
-    int code = parse_user_opts(c, argc, argv, 1, &in, &flags);
-    if (code)
+    user_opts o = {0};
+    const cli_opt opts[] = {
+        CLI_CHECKED_REQ("id", "ID", &o.id, cli_check_id, "id"),
+        USER_FIELD_OPTS(o, cli_check_phone, cli_check_region),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, add_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!in.user_id)
-        return cli_usage(c, "--id is required");
-    if (!(in.fields & AS_USER_NAME))
-        return cli_usage(c, "--name is required");
+    if (!o.name_given)
+        return cli_usage(c, "--name NAME is required");
+    as_user_input in = AS_USER_INPUT_INIT;
+    unsigned flags;
+    user_input(&o, &in, &flags);
+    in.user_id = o.id;
     if ((code = cli_open(c, 0)))
         return code;
     as_status st = as_user_add(c->db, &in);
@@ -212,18 +215,19 @@ static int user_add(cli *c, int argc, char **argv)
 
 static int user_update(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(update_help, stdout), 0;
-    as_user_input in = AS_USER_INPUT_INIT;
-    unsigned flags = 0;
-    int code = parse_user_opts(c, argc, argv, 0, &in, &flags);
-    if (code)
+    user_opts o = {0};
+    const cli_opt opts[] = {
+        CLI_ARG("ID", &o.id),
+        USER_FIELD_OPTS(o, phone_or_empty, region_or_empty),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, update_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "which user? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    in.user_id = argv[optind];
+    as_user_input in = AS_USER_INPUT_INIT;
+    unsigned flags;
+    user_input(&o, &in, &flags);
+    in.user_id = o.id;
     if (!in.fields)
         return cli_usage(c, "nothing to change: give at least one option");
     if ((code = cli_open(c, 0)))
@@ -234,97 +238,40 @@ static int user_update(cli *c, int argc, char **argv)
     return show_one(c, in.user_id, flags);
 }
 
-/* Parse options that take no value or one, for the simple subcommands. */
-static int simple_opts(cli *c, int argc, char **argv, const struct option *opts,
-                       int (*on)(cli *, int, const char *, void *), void *ctx)
-{
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == '?' || o == ':')
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        int code = on(c, o, optarg, ctx);
-        if (code)
-            return code;
-    }
-    return 0;
-}
-
-static int show_opt(cli *c, int o, const char *arg, void *ctx)
-{
-    (void)c;
-    (void)arg;
-    if (o == OPT_REVEAL)
-        *(unsigned *)ctx |= AS_REVEAL;
-    return 0;
-}
-
 static int user_show(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(show_help, stdout), 0;
-    static const struct option opts[] = {{"reveal", no_argument, NULL, OPT_REVEAL},
-                                         {NULL, 0, NULL, 0}};
-    unsigned flags = 0;
-    int code = simple_opts(c, argc, argv, opts, show_opt, &flags);
-    if (code)
+    const char *id = NULL;
+    int reveal = 0;
+    const cli_opt opts[] = {
+        CLI_ARG("ID", &id),
+        CLI_FLAG("reveal", &reveal),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, show_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "which user? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    return show_one(c, argv[optind], flags);
-}
-
-static int list_opt(cli *c, int o, const char *arg, void *ctx)
-{
-    as_user_query *q = ctx;
-    switch (o) {
-    case OPT_REGION:
-        q->region = arg;
-        break;
-    case OPT_AFTER:
-        q->after_id = arg;
-        break;
-    case OPT_LIMIT:
-        if ((q->limit = cli_parse_count(arg)) < 1)
-            return cli_usage(c, "--limit must be a positive number, not '%s'", arg);
-        break;
-    case OPT_REVEAL:
-        q->flags |= AS_REVEAL;
-        break;
-    case OPT_SEGMENT:
-        q->segment = arg;
-        break;
-    case OPT_TIER:
-        q->tier = arg;
-        break;
-    }
-    return 0;
+    return show_one(c, id, reveal ? AS_REVEAL : 0);
 }
 
 static int user_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const struct option opts[] = {
-        {"region", required_argument, NULL, OPT_REGION},
-        {"after", required_argument, NULL, OPT_AFTER},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"reveal", no_argument, NULL, OPT_REVEAL},
-        {"segment", required_argument, NULL, OPT_SEGMENT},
-        {"tier", required_argument, NULL, OPT_TIER},
-        {NULL, 0, NULL, 0},
-    };
     as_user_query q = AS_USER_QUERY_INIT;
-    int code = simple_opts(c, argc, argv, opts, list_opt, &q);
-    if (code)
+    int reveal = 0;
+    const cli_opt opts[] = {
+        CLI_CHECKED("region", "CODE", &q.region, cli_check_region, "region"),
+        CLI_STR("segment", "NAME", &q.segment),
+        CLI_STR("tier", "NAME", &q.tier),
+        CLI_STR("after", "ID", &q.after_id),
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+    q.flags = reveal ? AS_REVEAL : 0;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_user_iter *it;
@@ -347,97 +294,80 @@ static int user_import(cli *c, int argc, char **argv)
     return cli_import(c, argc, argv, as_user_import, import_help, 1);
 }
 
-static int forget_opt(cli *c, int o, const char *arg, void *ctx)
-{
-    (void)c;
-    (void)arg;
-    if (o == OPT_FORCE)
-        *(int *)ctx = 1;
-    return 0;
-}
-
 static int user_forget(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(forget_help, stdout), 0;
-    static const struct option opts[] = {{"force", no_argument, NULL, OPT_FORCE},
-                                         {NULL, 0, NULL, 0}};
+    const char *id = NULL;
     int force = 0;
-    int code = simple_opts(c, argc, argv, opts, forget_opt, &force);
-    if (code)
+    const cli_opt opts[] = {
+        CLI_ARG("ID", &id),
+        CLI_FLAG("force", &force),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, forget_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "which user? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
     if (!force)
-        return cli_usage(c, "erasing '%s' cannot be undone; add --force", argv[optind]);
+        return cli_usage(c, "erasing '%s' cannot be undone; add --force", id);
     if ((code = cli_open(c, 0)))
         return code;
-    as_status st = as_user_forget(c->db, argv[optind]);
+    as_status st = as_user_forget(c->db, id);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return show_one(c, argv[optind], 0);
+    return show_one(c, id, 0);
+}
+
+/* An array of strings (NULL-free) under key. */
+static void pr_strings(printer *p, const char *key, const char *const *v, size_t n)
+{
+    pr_arr_begin(p, key);
+    for (size_t i = 0; i < n; i++)
+        pr_str(p, NULL, v[i]);
+    pr_arr_end(p);
 }
 
 static int user_profile(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(profile_help, stdout), 0;
-    static const struct option opts[] = {{NULL, 0, NULL, 0}};
-    unsigned flags = 0;
-    int code = simple_opts(c, argc, argv, opts, show_opt, &flags);
-    if (code)
+    const char *id = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG("ID", &id),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, profile_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "which user? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_profile *pf = NULL;
-    as_status st = as_profile_get(&pf, c->db, argv[optind]);
+    as_status st = as_profile_get(&pf, c->db, id);
     if (st != AS_OK)
         return cli_fail(c, st);
-    char num[64];
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
     pr_str(p, "user_id", pf->user_id);
     pr_int(p, "fillups", pf->fillups);
     pr_time(p, "first_at", pf->first_at);
     pr_time(p, "last_at", pf->last_at);
-    if (pf->median_interval_s >= 0) {
-        snprintf(num, sizeof num, "%.1f", (double)pf->median_interval_s / 86400.0);
-        pr_str(p, "median_interval_days", num);
-    } else {
+    if (pf->median_interval_s >= 0)
+        pr_real(p, "median_interval_days", (double)pf->median_interval_s / 86400.0, 1);
+    else
         pr_null(p, "median_interval_days");
-    }
-    snprintf(num, sizeof num, "%lld.%03lld", (long long)(pf->litres_ml_per_fill / 1000),
-             (long long)(pf->litres_ml_per_fill % 1000));
-    pr_str(p, "litres_per_fill", num);
+    pr_real(p, "litres_per_fill", (double)pf->litres_ml_per_fill / 1000.0, 3);
     pr_str(p, "preferred_grade", pf->preferred_grade);
-    pr_str(p, "top_stations", pf->top_stations);
+    pr_strings(p, "top_stations", pf->top_stations, pf->ntop_stations);
     pr_int(p, "stations", pf->stations);
     pr_int(p, "cities", pf->cities);
-    if (pf->km_per_day >= 0) {
-        snprintf(num, sizeof num, "%.1f", pf->km_per_day);
-        pr_str(p, "km_per_day", num);
-    } else {
+    if (pf->km_per_day >= 0)
+        pr_real(p, "km_per_day", pf->km_per_day, 1);
+    else
         pr_null(p, "km_per_day");
-    }
     pr_str(p, "km_source", pf->km_source);
-    snprintf(num, sizeof num, "%lld.%02lld", (long long)(pf->spend_12m_fen / 100),
-             (long long)(pf->spend_12m_fen % 100));
-    pr_str(p, "spend_12m_yuan", num);
+    pr_money(p, "spend_12m", pf->spend_12m_fen);
     pr_int(p, "points", pf->points);
     pr_time(p, "last_service_at", pf->last_service_at);
-    if (pf->last_service_km >= 0)
-        pr_int(p, "last_service_km", pf->last_service_km);
-    else
-        pr_null(p, "last_service_km");
+    pr_int_or_null(p, "last_service_km", pf->last_service_km, -1);
     pr_str(p, "segment", pf->segment);
     pr_str(p, "tier", pf->tier);
-    pr_str(p, "tier_benefits", pf->tier_benefits);
+    pr_strings(p, "tier_benefits", pf->tier_benefits, pf->ntier_benefits);
     pr_time(p, "refreshed_at", pf->refreshed_at);
     pr_end(p);
     as_profile_free(pf);

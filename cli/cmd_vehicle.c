@@ -1,7 +1,6 @@
 /* cmd_vehicle.c - aftersales vehicle add|show|list|odometer|readings */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,8 @@ static const char add_help[] =
     "Register a vehicle and print it.  PLATE is a Chinese plate (云A12345, or the\n"
     "8-character new-energy 云AD12345); full-width characters, lower case and\n"
     "spaces are normalised.  GRADE is the preferred fuel: 92, 95, 98, E92, 0 (diesel),\n"
-    "-10, CNG, LNG, EV, ...  Exit 1 if the user does not exist, 65 if the plate is\n"
-    "invalid or already registered.\n";
+    "-10, CNG, LNG, EV, ...  A malformed plate or grade is a usage error (exit 64).\n"
+    "Exit 1 if the user does not exist, 65 if the plate is already registered.\n";
 
 static const char show_help[] =
     "usage: aftersales vehicle show PLATE\n"
@@ -35,47 +34,38 @@ static const char list_help[] =
 static const char odometer_help[] =
     "usage: aftersales vehicle odometer --plate PLATE --km KM [--at TIME] [--force]\n"
     "\n"
-    "Record an odometer reading (TIME defaults to now; ISO 8601, a time without\n"
-    "an offset is Beijing time).  A reading lower than an earlier one, or higher\n"
-    "than a later one, is refused with exit 65 unless --force (the odometer was\n"
-    "replaced).  Prints the vehicle.\n";
+    "Record an odometer reading of KM kilometres (0 to 9999999) at TIME (default\n"
+    "now; ISO 8601, a time without an offset is in the business zone).  A reading\n"
+    "lower than an earlier one, or higher than a later one, is refused with exit\n"
+    "65 unless --force (the odometer was replaced).  Prints the vehicle.\n";
 
 static const char service_help[] =
     "usage: aftersales vehicle service --plate PLATE --km KM [--at TIME]\n"
     "\n"
-    "Record a maintenance service (and its odometer reading) at TIME (default\n"
-    "now).  The maintenance reminder counts again from here.  Exit 65 if the\n"
-    "reading is lower than an earlier one or a service is already recorded then.\n";
+    "Record a maintenance service (and its odometer reading, KM 0 to 9999999) at\n"
+    "TIME (default now).  The maintenance reminder counts again from here.  Exit 65\n"
+    "if the reading is lower than an earlier one or a service is already recorded\n"
+    "then.\n";
 
 static const char readings_help[] =
     "usage: aftersales vehicle readings PLATE\n"
     "\n"
     "List a vehicle's odometer readings, oldest first.\n";
 
-enum { OPT_USER = 256, OPT_PLATE, OPT_GRADE, OPT_KM, OPT_AT, OPT_FORCE };
+enum { KM_MAX = 9999999 };
 
-typedef struct vopts {
-    const char *user, *plate, *grade, *km, *at;
-    int force;
-} vopts;
-
-static int parse(cli *c, int argc, char **argv, const struct option *opts, vopts *v)
+/*
+ * odometer and service: --plate and --km are required, but checked after
+ * cli_parse() rather than marked in the table, because cli_parse() reports
+ * a missing required option before it reads the time options; this way a
+ * malformed --at is reported as such even when --plate is missing.
+ */
+static int plate_and_km(cli *c, const char *plate, int64_t km)
 {
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case OPT_USER: v->user = optarg; break;
-        case OPT_PLATE: v->plate = optarg; break;
-        case OPT_GRADE: v->grade = optarg; break;
-        case OPT_KM: v->km = optarg; break;
-        case OPT_AT: v->at = optarg; break;
-        case OPT_FORCE: v->force = 1; break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
+    if (!plate)
+        return cli_usage(c, "--plate PLATE is required");
+    if (km < 0)
+        return cli_usage(c, "--km KM is required");
     return 0;
 }
 
@@ -85,10 +75,7 @@ static void print_vehicle(printer *p, const as_vehicle *v)
     pr_str(p, "plate", v->plate);
     pr_str(p, "user_id", v->user_id);
     pr_str(p, "grade", v->grade);
-    if (v->km >= 0)
-        pr_int(p, "km", v->km);
-    else
-        pr_null(p, "km");
+    pr_int_or_null(p, "km", v->km, -1);
     pr_time(p, "km_at", v->km_at);
     pr_time(p, "created_at", v->created_at);
     pr_end(p);
@@ -106,74 +93,58 @@ static int show_plate(cli *c, const char *plate)
     return cli_print_end(c, p);
 }
 
-static int one_arg(cli *c, int argc, char **argv, const char *what)
-{
-    if (optind >= argc)
-        return cli_usage(c, "give the %s", what);
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    return 0;
-}
-
 static int vehicle_add(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(add_help, stdout), 0;
-    static const struct option opts[] = {
-        {"user", required_argument, NULL, OPT_USER},
-        {"plate", required_argument, NULL, OPT_PLATE},
-        {"grade", required_argument, NULL, OPT_GRADE},
-        {NULL, 0, NULL, 0},
+    const char *user = NULL, *plate = NULL, *grade = NULL;
+    const cli_opt opts[] = {
+        CLI_CHECKED_REQ("user", "ID", &user, cli_check_id, "id"),
+        CLI_CHECKED_REQ("plate", "PLATE", &plate, cli_check_plate, "plate"),
+        CLI_CHECKED("grade", "GRADE", &grade, cli_check_grade, "grade"),
+        CLI_END,
     };
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, add_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!v.user || !v.plate)
-        return cli_usage(c, "--user and --plate are required");
     if ((code = cli_open(c, 0)))
         return code;
-    char *plate = NULL;
-    as_status st = as_vehicle_add(c->db, v.user, v.plate, v.grade, &plate);
+    char *norm = NULL;
+    as_status st = as_vehicle_add(c->db, user, plate, grade, &norm);
     if (st != AS_OK)
         return cli_fail(c, st);
-    code = show_plate(c, plate);
-    as_free(plate);
+    code = show_plate(c, norm);
+    as_free(norm);
     return code;
 }
 
 static int vehicle_show(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(show_help, stdout), 0;
-    static const struct option opts[] = {{NULL, 0, NULL, 0}};
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code || (code = one_arg(c, argc, argv, "PLATE")))
+    const char *plate = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("PLATE", &plate, cli_check_plate, "plate"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, show_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    return show_plate(c, argv[optind]);
+    return show_plate(c, plate);
 }
 
 static int vehicle_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const struct option opts[] = {{"user", required_argument, NULL, OPT_USER},
-                                         {NULL, 0, NULL, 0}};
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code)
+    const char *user = NULL;
+    const cli_opt opts[] = {
+        CLI_CHECKED("user", "ID", &user, cli_check_id, "id"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_vehicle_iter *it;
-    as_status st = as_vehicle_iter_new(&it, c->db, v.user);
+    as_status st = as_vehicle_iter_new(&it, c->db, user);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
@@ -187,54 +158,41 @@ static int vehicle_list(cli *c, int argc, char **argv)
 
 static int vehicle_odometer(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(odometer_help, stdout), 0;
-    static const struct option opts[] = {
-        {"plate", required_argument, NULL, OPT_PLATE},
-        {"km", required_argument, NULL, OPT_KM},
-        {"at", required_argument, NULL, OPT_AT},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {NULL, 0, NULL, 0},
+    const char *plate = NULL;
+    int64_t km = -1, at = (int64_t)time(NULL);
+    int force = 0;
+    const cli_opt opts[] = {
+        CLI_CHECKED("plate", "PLATE", &plate, cli_check_plate, "plate"),
+        CLI_INT("km", "KM", &km, 0, KM_MAX),
+        CLI_TIME("at", &at),
+        CLI_FLAG("force", &force),
+        CLI_END,
     };
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, odometer_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!v.plate || !v.km)
-        return cli_usage(c, "--plate and --km are required");
-    long long km = cli_parse_count(v.km);
-    if (km < 0) {
-        cli_error(c, "km: '%s' is not a whole number of kilometres", v.km);
-        return EXIT_DATAERR;
-    }
-    if ((code = cli_open(c, 0)))
+    if ((code = plate_and_km(c, plate, km)) || (code = cli_open(c, 0)))
         return code;
-    int64_t at = (int64_t)time(NULL);
-    if (v.at && as_time_parse(v.at, as_db_utc_offset(c->db), &at) != AS_OK) {
-        cli_error(c, "at: '%s' is not a time (2026-11-24T09:00:00+08:00)", v.at);
-        return EXIT_DATAERR;
-    }
-    as_status st = as_odometer_add(c->db, v.plate, km, at, v.force ? AS_ODOMETER_FORCE : 0);
+    as_status st = as_odometer_add(c->db, plate, km, at, force ? AS_ODOMETER_FORCE : 0);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return show_plate(c, v.plate);
+    return show_plate(c, plate);
 }
 
 static int vehicle_readings(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(readings_help, stdout), 0;
-    static const struct option opts[] = {{NULL, 0, NULL, 0}};
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code || (code = one_arg(c, argc, argv, "PLATE")))
+    const char *plate = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("PLATE", &plate, cli_check_plate, "plate"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, readings_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_odometer_iter *it;
-    as_status st = as_odometer_iter_new(&it, c->db, argv[optind]);
+    as_status st = as_odometer_iter_new(&it, c->db, plate);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
@@ -254,38 +212,23 @@ static int vehicle_readings(cli *c, int argc, char **argv)
 
 static int vehicle_service(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(service_help, stdout), 0;
-    static const struct option opts[] = {
-        {"plate", required_argument, NULL, OPT_PLATE},
-        {"km", required_argument, NULL, OPT_KM},
-        {"at", required_argument, NULL, OPT_AT},
-        {NULL, 0, NULL, 0},
+    const char *plate = NULL;
+    int64_t km = -1, at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_CHECKED("plate", "PLATE", &plate, cli_check_plate, "plate"),
+        CLI_INT("km", "KM", &km, 0, KM_MAX),
+        CLI_TIME("at", &at),
+        CLI_END,
     };
-    vopts v = {0};
-    int code = parse(c, argc, argv, opts, &v);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, service_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!v.plate || !v.km)
-        return cli_usage(c, "--plate and --km are required");
-    long long km = cli_parse_count(v.km);
-    if (km < 0) {
-        cli_error(c, "km: '%s' is not a whole number of kilometres", v.km);
-        return EXIT_DATAERR;
-    }
-    if ((code = cli_open(c, 0)))
+    if ((code = plate_and_km(c, plate, km)) || (code = cli_open(c, 0)))
         return code;
-    int64_t at = (int64_t)time(NULL);
-    if (v.at && as_time_parse(v.at, as_db_utc_offset(c->db), &at) != AS_OK) {
-        cli_error(c, "at: '%s' is not a time (2026-11-24T09:00:00+08:00)", v.at);
-        return EXIT_DATAERR;
-    }
-    as_status st = as_vehicle_service(c->db, v.plate, at, km);
+    as_status st = as_vehicle_service(c->db, plate, at, km);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return show_plate(c, v.plate);
+    return show_plate(c, plate);
 }
 
 int cmd_vehicle(cli *c, int argc, char **argv)

@@ -367,6 +367,11 @@ typedef struct as_field {
 #define AS_USER_QUIET_HOURS       0x20u
 #define AS_USER_BETA_TESTER       0x40u
 
+/*
+ * What as_user_add(), as_user_update() and as_user_upsert() write: only the
+ * members named in fields (and user_id, always).  The caller owns every
+ * string; the library copies what it keeps.
+ */
 typedef struct as_user_input {
     unsigned version;        /* AS_USER_INPUT_VERSION */
     unsigned fields;         /* AS_USER_* bits: which members below are set */
@@ -384,8 +389,13 @@ typedef struct as_user_input {
 #define AS_USER_INPUT_VERSION 1
 #define AS_USER_INPUT_INIT { AS_USER_INPUT_VERSION, 0u, NULL, NULL, NULL, NULL, 1, 0, -1, -1, 0 }
 
-/* A user as read back.  In an as_user from as_user_get() the strings
- * belong to the struct; in a view from as_user_next() they are borrowed. */
+/*
+ * A user as read back.  Two kinds, one type, neither needing a cast:
+ *  - owned: *out of as_user_get() is ONE allocation holding the struct and
+ *    its strings; as_user_free() frees it whole;
+ *  - borrowed: a view from as_user_next() belongs to the iterator (valid
+ *    until its next as_user_next() or as_user_iter_free()); never free it.
+ */
 typedef struct as_user {
     const char *user_id;
     const char *name;        /* NULL when erased */
@@ -407,15 +417,19 @@ typedef struct as_user {
 /*
  * as_user_add - create a user.  fields must include AS_USER_NAME; the
  * other members default as in AS_USER_INPUT_INIT.
- * Returns AS_OK; AS_EXISTS; AS_INVALID (a field fails its check; the
- * detail names the field and the value); AS_BUSY; AS_READONLY; AS_MISUSE.
+ * Returns AS_OK; AS_EXISTS (the id is taken); AS_INVALID (a field fails its
+ * check, or no name: the detail names every bad field and its value);
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in, an unknown
+ * input version); AS_INTERNAL.
  */
 as_status as_user_add(as_db *db, const as_user_input *in);
 
 /*
  * as_user_update - change the members named in in->fields of the user
  * in->user_id.  An erased user cannot get personal data back (AS_INVALID).
- * Returns AS_OK; AS_NOTFOUND; AS_INVALID; AS_BUSY; AS_READONLY; AS_MISUSE.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a bad field, or
+ * an erased user); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or
+ * in, an unknown input version); AS_INTERNAL.
  */
 as_status as_user_update(as_db *db, const as_user_input *in);
 
@@ -428,18 +442,24 @@ typedef enum as_upsert {
 
 /*
  * as_user_upsert - insert the user, or update the members named in
- * in->fields when the id exists.  *result (if not NULL) says which.
- * Returns as as_user_add() / as_user_update().
+ * in->fields when the id exists.  *result (if not NULL) says which
+ * (AS_UPSERT_UNCHANGED when nothing differs).
+ * Returns AS_OK; AS_INVALID (a bad field; a new id without a name; an
+ * erased user); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in,
+ * an unknown input version); AS_INTERNAL.
  */
 as_status as_user_upsert(as_db *db, const as_user_input *in, as_upsert *result);
 
 /*
- * as_user_get - read one user.  *out is malloc'd; free with as_user_free().
- * flags: AS_REVEAL.  Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE.
+ * as_user_get - read one user.  *out (NULL on failure) is owned by the
+ * caller: one allocation, freed with as_user_free().  flags: AS_REVEAL.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_NOMEM; AS_BUSY; AS_MISUSE
+ * (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned flags);
 
-/* as_user_free - free an as_user from as_user_get().  NULL is a no-op. */
+/* as_user_free - free an as_user from as_user_get() (never a view of an
+ * iterator).  NULL is a no-op. */
 void as_user_free(as_user *user);
 
 /*
@@ -450,10 +470,12 @@ void as_user_free(as_user *user);
  * texts of the user's notifications are blanked and undelivered ones
  * marked dead.  Forgetting an
  * erased user again is AS_OK and changes nothing.
- * Returns AS_OK; AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_BUSY; AS_READONLY;
+ * AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_forget(as_db *db, const char *user_id);
 
+/* What as_user_iter_new() lists; the strings are copied by the call. */
 typedef struct as_user_query {
     unsigned version;        /* AS_USER_QUERY_VERSION */
     const char *region;      /* NULL or a code; 530000 matches the province, 530100 the city */
@@ -473,14 +495,19 @@ typedef struct as_user_iter as_user_iter;
 
 /*
  * as_user_iter_new - list users in user_id order.  query NULL lists all.
- * Free the iterator with as_user_iter_free() before as_close().
- * Returns AS_OK; AS_INVALID (bad region); AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * *out (NULL on failure) belongs to the caller: free it with
+ * as_user_iter_free() before as_close().
+ * Returns AS_OK; AS_INVALID (region is not a division code); AS_NOMEM;
+ * AS_MISUSE (NULL out or db, an unknown query version); AS_BUSY;
+ * AS_INTERNAL.
  */
 as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *query);
 
 /*
- * as_user_next - the next user.  *view is borrowed until the next call.
- * Returns AS_OK, AS_DONE at the end, or an error (AS_BUSY, AS_INTERNAL).
+ * as_user_next - the next user.  *view is borrowed until the next call or
+ * as_user_iter_free(); never pass it to as_user_free().
+ * Returns AS_OK; AS_DONE at the end; AS_BUSY; AS_MISUSE (a NULL argument);
+ * AS_INTERNAL.
  */
 as_status as_user_next(as_user_iter *it, const as_user **view);
 
@@ -610,6 +637,11 @@ as_status as_user_import(as_db *db, FILE *in, const char *name,
  */
 as_status as_grade_normalize(const char *text, char out[8]);
 
+/*
+ * A vehicle as read back.  Like as_user: *out of as_vehicle_get() is one
+ * allocation (struct and strings) freed whole by as_vehicle_free(); a view
+ * from as_vehicle_next() is borrowed from the iterator and never freed.
+ */
 typedef struct as_vehicle {
     const char *plate;       /* normalised; NULL once its owner is erased */
     const char *user_id;
@@ -621,35 +653,49 @@ typedef struct as_vehicle {
 
 /*
  * as_vehicle_add - register a vehicle of an existing user.  plate is
- * normalised with as_plate_normalize(); grade (may be NULL) with
+ * normalised with as_plate_normalize(); grade (may be NULL or "") with
  * as_grade_normalize().  If plate_out is not NULL it receives the
- * normalised plate (malloc'd, free with as_free()).
+ * normalised plate (owned by the caller, free with as_free(); NULL on
+ * failure).
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_EXISTS (plate known);
- * AS_INVALID; AS_BUSY; AS_READONLY; AS_MISUSE.
+ * AS_INVALID (not a plate, not a grade, an erased user); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db, user_id or plate);
+ * AS_INTERNAL.
  */
 as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate,
                          const char *grade, char **plate_out);
 
 /*
- * as_vehicle_get - read one vehicle by plate (normalised first).
- * Free *out with as_vehicle_free().
- * Returns AS_OK; AS_NOTFOUND; AS_INVALID (not a plate); AS_NOMEM.
+ * as_vehicle_get - read one vehicle by plate (normalised first).  *out
+ * (NULL on failure) is owned by the caller: free it with
+ * as_vehicle_free().
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate);
+ * AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_vehicle_get(as_vehicle **out, as_db *db, const char *plate);
 
-/* as_vehicle_free - NULL is a no-op. */
+/* as_vehicle_free - free an as_vehicle from as_vehicle_get() (never a
+ * view of an iterator).  NULL is a no-op. */
 void as_vehicle_free(as_vehicle *vehicle);
 
 typedef struct as_vehicle_iter as_vehicle_iter;
 
 /*
  * as_vehicle_iter_new - list vehicles (of one user when user_id is not
- * NULL, else all) in plate order; erased plates come last.
- * Returns AS_OK; AS_NOTFOUND (user_id given but unknown); AS_NOMEM.
+ * NULL, else all) in plate order; erased plates come last.  user_id is
+ * copied.  *out (NULL on failure) is freed with as_vehicle_iter_free()
+ * before as_close().
+ * Returns AS_OK; AS_NOTFOUND (user_id given but unknown); AS_NOMEM;
+ * AS_BUSY; AS_MISUSE (NULL out or db); AS_INTERNAL.
  */
 as_status as_vehicle_iter_new(as_vehicle_iter **out, as_db *db, const char *user_id);
 
-/* as_vehicle_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_vehicle_next - the next vehicle; *view is borrowed until the next call
+ * or as_vehicle_iter_free().
+ * Returns AS_OK; AS_DONE at the end; AS_BUSY; AS_MISUSE (a NULL argument);
+ * AS_INTERNAL.
+ */
 as_status as_vehicle_next(as_vehicle_iter *it, const as_vehicle **view);
 
 /* as_vehicle_iter_free - NULL is a no-op. */
@@ -665,12 +711,14 @@ void as_vehicle_iter_free(as_vehicle_iter *it);
  * conflicting reading) unless AS_ODOMETER_FORCE (an odometer replaced or
  * rolled over).  A second reading at the same time replaces nothing: it is
  * AS_EXISTS.
- * Returns AS_OK; AS_NOTFOUND (plate); AS_INVALID; AS_EXISTS; AS_BUSY;
- * AS_READONLY.
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate, km
+ * out of range, a reading out of order); AS_EXISTS; AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_MISUSE (NULL db or plate); AS_INTERNAL.
  */
 as_status as_odometer_add(as_db *db, const char *plate, int64_t km, int64_t at,
                           unsigned flags);
 
+/* An odometer reading: a view borrowed from its iterator. */
 typedef struct as_odometer {
     const char *plate;
     int64_t km;
@@ -680,11 +728,21 @@ typedef struct as_odometer {
 
 typedef struct as_odometer_iter as_odometer_iter;
 
-/* as_odometer_iter_new - the readings of one vehicle, oldest first.
- * Returns AS_OK; AS_NOTFOUND; AS_INVALID (not a plate); AS_NOMEM. */
+/*
+ * as_odometer_iter_new - the readings of one vehicle, oldest first.  *out
+ * (NULL on failure) is freed with as_odometer_iter_free() before
+ * as_close().
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate);
+ * AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL argument); AS_INTERNAL.
+ */
 as_status as_odometer_iter_new(as_odometer_iter **out, as_db *db, const char *plate);
 
-/* as_odometer_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_odometer_next - the next reading; *view is borrowed until the next
+ * call or as_odometer_iter_free().
+ * Returns AS_OK; AS_DONE at the end; AS_BUSY; AS_MISUSE (a NULL argument);
+ * AS_INTERNAL.
+ */
 as_status as_odometer_next(as_odometer_iter *it, const as_odometer **view);
 
 /* as_odometer_iter_free - NULL is a no-op. */
@@ -698,32 +756,51 @@ void as_odometer_iter_free(as_odometer_iter *it);
 #define AS_BACKUP_FORCE 0x1u  /* replace an existing destination file */
 
 /*
- * as_backup - copy the database to dest with SQLite's online backup, as
- * one consistent snapshot, while other processes go on writing (WAL lets
- * them).  The copy is written to "dest.tmp-PID" (mode 0600) and renamed
- * over dest only when complete, so dest is never half-written.
+ * as_backup - copy the database to dest (a path; the caller's string) with
+ * SQLite's online backup, as one consistent snapshot, while other
+ * processes go on writing (WAL lets them).  The copy is written to
+ * "dest.tmp-PID" (mode 0600) and renamed over dest only when complete, so
+ * dest is never half-written.  flags: 0 or AS_BACKUP_FORCE.
  * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
- * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE.
+ * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an
+ * empty dest); AS_INTERNAL.
  */
 as_status as_backup(as_db *db, const char *dest, unsigned flags);
 
-/* One line of a check report. */
+/* One finding of the database check. */
 typedef struct as_check_item {
-    const char *check;       /* "integrity", "foreign_keys", "schema", ... */
+    const char *check;       /* "integrity", "foreign_keys", "application_id",
+                              * "schema_version", "journal_mode" */
     int ok;                  /* 1 when this check passed */
     const char *detail;      /* "ok", or what is wrong */
 } as_check_item;
 
-typedef void (*as_check_fn)(void *userdata, const as_check_item *item);
+typedef struct as_check_iter as_check_iter;
 
 /*
- * as_check - verify the database: SQLite's integrity_check, the foreign
- * keys, the application id, the schema version against this library's,
- * and the journal mode.  Each finding is passed to fn (may be NULL).
- * Returns AS_OK when every check passed, AS_INVALID when one failed (the
- * detail names it), or another failure (AS_BUSY, AS_IO, AS_INTERNAL).
+ * as_check_iter_new - verify the database and iterate the findings:
+ * SQLite's integrity_check (one finding per problem, at most 100, or one
+ * "ok"), the foreign keys (one per violating row, or one "ok"), the
+ * application id, the schema version against this library's, and the
+ * journal mode (WAL unless the handle is read-only).  Every check runs in
+ * this call, which only reads; the iterator holds the findings, copied.
+ * A check that fails is a finding with ok = 0, not an error of the
+ * iterator: the caller decides what it means (the command line exits 65).
+ * Free *out (NULL on failure) with as_check_iter_free().
+ * Returns AS_OK; AS_MISUSE (NULL out or db); AS_NOMEM; AS_BUSY; AS_IO;
+ * AS_INTERNAL (a check could not run: the detail says which).
  */
-as_status as_check(as_db *db, as_check_fn fn, void *userdata);
+as_status as_check_iter_new(as_check_iter **out, as_db *db);
+
+/*
+ * as_check_next - the next finding, in the order above.  *view and its
+ * strings are borrowed until as_check_iter_free().
+ * Returns AS_OK; AS_DONE after the last; AS_MISUSE (NULL argument).
+ */
+as_status as_check_next(as_check_iter *it, const as_check_item **view);
+
+/* as_check_iter_free - NULL is a no-op. */
+void as_check_iter_free(as_check_iter *it);
 
 /* ------------------------------------------------------------------ */
 /* Business calendars                                                   */
@@ -1908,14 +1985,18 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name,
  * as_vehicle_service - record that the vehicle was serviced at time at
  * with km on the odometer.  The reading is recorded too (an equal reading
  * at that time is fine), and the maintenance reminder counts again from
- * this service.  Returns AS_OK; AS_NOTFOUND (plate); AS_INVALID (km out of
- * range, or lower than an earlier reading); AS_EXISTS (a service at that
- * time); AS_BUSY; AS_READONLY; AS_MISUSE.
+ * this service.  Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID
+ * (not a plate, km out of range, or lower than an earlier reading);
+ * AS_EXISTS (a service at that time); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_MISUSE (NULL db or plate); AS_INTERNAL.
  */
 as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km);
 
-/* A user's derived profile, as of the last as_profile_refresh().  The
- * strings belong to the struct. */
+/*
+ * A user's derived profile, as of the last as_profile_refresh().  An
+ * as_profile from as_profile_get() is one allocation: the struct, its
+ * string arrays and its strings, all freed by as_profile_free().
+ */
 typedef struct as_profile {
     const char *user_id;
     int64_t fillups;
@@ -1923,7 +2004,8 @@ typedef struct as_profile {
     int64_t median_interval_s;    /* median time between fill-ups; -1 with < 2 */
     int64_t litres_ml_per_fill;   /* mean, millilitres */
     const char *preferred_grade;  /* the most frequent grade */
-    const char *top_stations;     /* JSON array of up to 3 station ids, most visits first */
+    const char *const *top_stations;  /* up to 3 station ids, most visits first */
+    size_t ntop_stations;
     int64_t stations;             /* distinct stations */
     int64_t cities;               /* distinct station cities (from station_region) */
     double km_per_day;            /* -1: unknown */
@@ -1932,8 +2014,9 @@ typedef struct as_profile {
     int64_t points;
     const char *segment;          /* NULL: no segment matched */
     const char *tier;             /* NULL: below every tier */
-    const char *tier_benefits;    /* the tier's benefits from the configuration,
-                                   * "; "-separated, or NULL */
+    const char *const *tier_benefits;  /* the tier's benefits from the configuration,
+                                        * in its order (none without a tier) */
+    size_t ntier_benefits;
     int64_t last_service_at;      /* 0: none recorded */
     int64_t last_service_km;      /* -1: none */
     int64_t refreshed_at;
@@ -1945,18 +2028,22 @@ typedef struct as_profile {
  * ends there), and decide segments and tiers from the configuration's
  * segments and tiers sections.  *users (may be NULL) receives the number
  * of profiles written.  One transaction.
- * Returns AS_OK; AS_BUSY; AS_READONLY; AS_INTERNAL.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
  */
 as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users);
 
 /*
- * as_profile_get - a user's profile.  Free *out with as_profile_free().
+ * as_profile_get - a user's profile.  *out (NULL on failure) is owned by
+ * the caller: one allocation, freed with as_profile_free().
  * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record as of
- * the last refresh: the detail says which); AS_NOMEM; AS_MISUSE.
+ * the last refresh: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE
+ * (a NULL argument); AS_INTERNAL (a damaged stored profile).
  */
 as_status as_profile_get(as_profile **out, as_db *db, const char *user_id);
 
-/* as_profile_free - NULL is a no-op. */
+/* as_profile_free - free an as_profile from as_profile_get(); NULL is a
+ * no-op. */
 void as_profile_free(as_profile *profile);
 
 /* ------------------------------------------------------------------ */
@@ -1980,12 +2067,14 @@ typedef enum as_remind_kind {
  * "winback", "tip", "survey"; NULL when out of range. */
 const char *as_remind_kind_name(int kind);
 
-/* Called for each notification the per-user cap held back. */
+/* Called for each notification the per-user cap held back; the strings
+ * are valid during the call only (kind as as_remind_kind_name()). */
 typedef void (*as_held_fn)(void *userdata, const char *user_id, const char *kind,
                            const char *dedupe_key);
 
 #define AS_REMIND_DRY_RUN 0x1u   /* evaluate and count, write nothing */
 
+/* Options of as_remind_run() and as_remind_weather(). */
 typedef struct as_remind_options {
     unsigned version;        /* AS_REMIND_OPTIONS_VERSION */
     unsigned flags;          /* AS_REMIND_* */
@@ -1997,6 +2086,7 @@ typedef struct as_remind_options {
 #define AS_REMIND_OPTIONS_VERSION 1
 #define AS_REMIND_OPTIONS_INIT { AS_REMIND_OPTIONS_VERSION, 0u, 0, NULL, NULL }
 
+/* What a run did, per kind (indexed by as_remind_kind). */
 typedef struct as_remind_stats {
     uint64_t written[AS_REMIND_NKINDS];     /* new outbox rows */
     uint64_t deferred[AS_REMIND_NKINDS];    /* of those, pushed to the end of quiet hours */
@@ -2021,22 +2111,36 @@ typedef struct as_remind_stats {
  * (reminders.cap) counts the outbox rows created in the window before at
  * and keeps the highest-priority new ones; the others are counted in
  * held_back and passed to on_held.  Weather (safety) notifications are
- * never held back, though they count against the cap.  With AS_REMIND_DRY_RUN everything is
- * counted and rolled back.  One transaction.
+ * never held back, though they count against the cap.  With
+ * AS_REMIND_DRY_RUN everything is counted and rolled back.  One
+ * transaction.  Each notification's payload holds the figures it was made
+ * from, times as ISO 8601 text in the business zone (see as_outbox_item).
+ * opts NULL gives AS_REMIND_OPTIONS_INIT; stats (may be NULL) is zeroed
+ * first.
  *
- * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE; AS_INTERNAL.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db, an
+ * unknown options version); AS_INTERNAL.
  */
 as_status as_remind_run(as_db *db, const as_remind_options *opts, as_remind_stats *stats);
 
 /*
+ * as_weather_kind_check - is text a weather alert kind: 1-32 lower-case
+ * ASCII letters, digits or _ ("rainstorm", "typhoon", "snow").
+ * Returns AS_OK, AS_INVALID, or AS_MISUSE for NULL.
+ */
+as_status as_weather_kind_check(const char *text);
+
+/*
  * as_remind_weather - record a weather alert of kind (rainstorm, typhoon,
- * ...: 1-32 letters, digits or _) for region (a province code such as
+ * ...: see as_weather_kind_check()) for region (a province code such as
  * 530000 covers the province, a city code its city) valid from..to with
  * the message text, and notify the users whose home region matches at
  * time opts->at, as as_remind_run() does for the weather rule.  Recording
- * the same alert again (region, kind, from) notifies nobody twice.
+ * the same alert again (region, kind, from) notifies nobody twice.  The
+ * strings are copied.
  * Returns AS_OK; AS_INVALID (bad region, kind, window or message);
- * AS_BUSY; AS_READONLY; AS_MISUSE; AS_INTERNAL.
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (a NULL argument, an unknown
+ * options version); AS_INTERNAL.
  */
 as_status as_remind_weather(as_db *db, const char *region, const char *kind, int64_t from,
                             int64_t to, const char *message, const as_remind_options *opts,
@@ -2046,20 +2150,45 @@ as_status as_remind_weather(as_db *db, const char *region, const char *kind, int
 /* Outbox (for the integrator that delivers notifications)             */
 /* ------------------------------------------------------------------ */
 
-/* A notification.  Strings are borrowed from the iterator. */
+/* Where a notification stands.  A lease that ran out reads as pending. */
+typedef enum as_outbox_status {
+    AS_OUTBOX_PENDING = 1,   /* waiting for a pull (from not_before on) */
+    AS_OUTBOX_LEASED,        /* pulled; waiting for an ack or a fail */
+    AS_OUTBOX_SENT,          /* acknowledged */
+    AS_OUTBOX_DEAD           /* failed too often, or its user was erased */
+} as_outbox_status;
+
+/*
+ * as_outbox_status_name - "pending", "leased", "sent", "dead": static text;
+ * NULL for a value out of range.
+ */
+const char *as_outbox_status_name(as_outbox_status status);
+
+/*
+ * A notification, as an iterator's view: every pointer (strings and the
+ * payload array with its names and texts) is borrowed from the iterator
+ * until its next as_outbox_next() or as_outbox_iter_free().
+ */
 typedef struct as_outbox_item {
     int64_t id;
     const char *user_id;
-    const char *kind;
+    const char *kind;        /* "weather", "maintenance", "refuel_coupon", "winback",
+                              * "tip", "survey", "demand_shipped", ... */
     const char *dedupe_key;
     int priority;            /* 0 safety, 1 service, 2 marketing */
-    const char *title;
-    const char *body;
-    const char *payload;     /* JSON object or NULL */
+    const char *title;       /* "" once the user is erased */
+    const char *body;        /* "" once the user is erased */
+    /* The figures the notification was made from, by name (see the kinds in
+     * docs/json.md); none for a notification without them or of an erased
+     * user.  Times in it are AS_VALUE_TEXT in ISO 8601 with the business
+     * zone's offset.  (Rows written by libaftersales 0.1 stored times as
+     * Unix seconds: a member named *_at holding an integer is such a time
+     * and is read as ISO text too.) */
+    const as_field *payload;
+    size_t npayload;
     int64_t created_at;
     int64_t not_before;      /* deliver at or after */
-    const char *status;      /* "pending", "leased", "sent", "dead" (an expired
-                              * lease reads as "pending") */
+    as_outbox_status status;
     int64_t lease_until;     /* 0: none */
     int attempts;            /* times pulled */
     const char *last_error;  /* from as_outbox_fail(), or NULL */
@@ -2068,58 +2197,90 @@ typedef struct as_outbox_item {
 
 typedef struct as_outbox_iter as_outbox_iter;
 
-/*
- * as_outbox_pull - lease up to limit notifications that are due at now
- * (pending with not_before <= now, or leased with an expired lease),
- * highest priority first, for lease_s seconds: at-least-once delivery,
- * a row that is neither acknowledged nor failed before its lease ends is
- * pulled again.  *out iterates the leased rows (read with
- * as_outbox_next(), free with as_outbox_iter_free()).
- * Returns AS_OK; AS_MISUSE (limit or lease_s < 1); AS_BUSY; AS_READONLY;
- * AS_NOMEM; AS_INTERNAL.
- */
-as_status as_outbox_pull(as_outbox_iter **out, as_db *db, int64_t now, int64_t limit,
-                         int64_t lease_s);
+/* Options of as_outbox_pull_iter_new(). */
+typedef struct as_outbox_pull_options {
+    unsigned version;        /* AS_OUTBOX_PULL_OPTIONS_VERSION */
+    int64_t now;             /* the pull's time; 0: now */
+    int64_t limit;           /* at most this many notifications, >= 1 (default 100) */
+    int64_t lease_s;         /* lease length in seconds, >= 1 (default 60) */
+} as_outbox_pull_options;
+
+#define AS_OUTBOX_PULL_OPTIONS_VERSION 1
+#define AS_OUTBOX_PULL_OPTIONS_INIT { AS_OUTBOX_PULL_OPTIONS_VERSION, 0, 100, 60 }
 
 /*
- * as_outbox_ack - mark a leased notification as sent.  Acknowledging a
- * sent one again is AS_OK.
+ * as_outbox_pull_iter_new - LEASE up to opts->limit notifications that are
+ * due at opts->now (pending with not_before <= now, or leased with an
+ * expired lease), highest priority first (then not_before, then id), for
+ * opts->lease_s seconds, and iterate them.  This is a write: the lease is
+ * taken (status leased, attempts + 1) and committed before the call
+ * returns, whether or not the caller reads the iterator.  Delivery is at
+ * least once: a row neither acknowledged (as_outbox_ack()) nor failed
+ * (as_outbox_fail()) before its lease ends is pulled again.  The rows are
+ * copied: the iterator holds no statement and no transaction.
+ *
+ * opts NULL gives AS_OUTBOX_PULL_OPTIONS_INIT.  *out (set to NULL on
+ * failure) is read with as_outbox_next() and freed with
+ * as_outbox_iter_free().
+ *
+ * On any failure nothing is leased (the transaction is rolled back).
+ *
+ * Returns AS_OK; AS_MISUSE (NULL out or db, an unknown options version,
+ * limit or lease_s < 1); AS_INTERNAL (a stored payload is not a JSON
+ * object: the detail names the row); AS_BUSY; AS_READONLY; AS_NOMEM.
+ */
+as_status as_outbox_pull_iter_new(as_outbox_iter **out, as_db *db,
+                                  const as_outbox_pull_options *opts);
+
+/*
+ * as_outbox_ack - mark a leased notification as sent at now (0: now).
+ * Acknowledging a sent one again is AS_OK and changes nothing.
  * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (pending or dead:
- * not leased); AS_BUSY; AS_READONLY.
+ * not leased); AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
  */
 as_status as_outbox_ack(as_db *db, int64_t id, int64_t now);
 
 /*
  * as_outbox_fail - delivery failed: the notification is pending again from
- * now + retry_in_s, with error (may be NULL) kept as last_error.  After
- * max_attempts pulls (reminders.outbox_max_attempts) it becomes "dead".
- * Returns AS_OK; AS_NOTFOUND; AS_INVALID (not leased); AS_MISUSE
- * (retry_in_s < 0); AS_BUSY; AS_READONLY.
+ * now (0: now) + retry_in_s, with error (may be NULL; copied) kept as
+ * last_error.  After max_attempts pulls (reminders.outbox_max_attempts) it
+ * becomes dead instead.
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (not leased);
+ * AS_MISUSE (NULL db, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
 as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
                          const char *error);
 
 typedef struct as_outbox_query {
     unsigned version;        /* AS_OUTBOX_QUERY_VERSION */
-    const char *status;      /* NULL, or "pending", "leased", "sent", "dead" */
+    as_outbox_status status; /* 0: any; else only notifications in this status */
     const char *user_id;     /* NULL, or one user's */
     int64_t now;             /* for expired leases; 0: now */
     int64_t limit;           /* 0: no limit */
 } as_outbox_query;
 
-#define AS_OUTBOX_QUERY_VERSION 1
-#define AS_OUTBOX_QUERY_INIT { AS_OUTBOX_QUERY_VERSION, NULL, NULL, 0, 0 }
+#define AS_OUTBOX_QUERY_VERSION 2
+#define AS_OUTBOX_QUERY_INIT { AS_OUTBOX_QUERY_VERSION, 0, NULL, 0, 0 }
 
 /*
- * as_outbox_iter_new - list notifications in id order (for operators).
- * Returns AS_OK; AS_INVALID (unknown status); AS_NOMEM; AS_MISUSE.
+ * as_outbox_iter_new - list notifications in id order (for operators);
+ * reads only.  query NULL lists all; its strings are copied.  Free *out
+ * (NULL on failure) with as_outbox_iter_free() before as_close().
+ * Returns AS_OK; AS_INVALID (status out of range); AS_MISUSE (NULL out or
+ * db, a query version other than 2); AS_NOMEM; AS_INTERNAL.
  */
 as_status as_outbox_iter_new(as_outbox_iter **out, as_db *db, const as_outbox_query *query);
 
-/* as_outbox_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_outbox_next - the next notification of a pull or a listing.  *view is
+ * borrowed until the next call or as_outbox_iter_free().
+ * Returns AS_OK; AS_DONE at the end; AS_INTERNAL (a stored payload is not
+ * a JSON object: the detail names the row); AS_NOMEM; AS_BUSY; AS_MISUSE
+ * (NULL argument).
+ */
 as_status as_outbox_next(as_outbox_iter *it, const as_outbox_item **view);
 
-/* as_outbox_iter_free - NULL is a no-op. */
+/* as_outbox_iter_free - free an iterator of either kind; NULL is a no-op. */
 void as_outbox_iter_free(as_outbox_iter *it);
 
 #ifdef __cplusplus

@@ -1,5 +1,6 @@
 /* fuel.c - fueling records (import), amounts, and the derived profiles. */
 #include "import.h"
+#include "json.h"
 #include "remind.h"
 #include "vehicle.h"
 
@@ -851,6 +852,95 @@ as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users)
     return as__write_end(db, st);
 }
 
+static const char *block_str(char **w, const char *t, size_t n)
+{
+    char *d = memcpy(*w, t, n);
+    d[n] = '\0';
+    *w += n + 1;
+    return d;
+}
+
+/* Copy the profile row of s (the columns of as_profile_get's query) into
+ * one allocation (the struct, the two pointer arrays, then every string): top_stations from its stored JSON array, the tier's
+ * benefits from the configuration. */
+static as_status profile_copy(as_db *db, sqlite3_stmt *s, const char *user_id, as_profile **out)
+{
+    const as__tiers_cfg *tc = as__db_config(db)->tiers;
+    const char *tier = (const char *)sqlite3_column_text(s, 15);
+    const as__tier *t = NULL;
+    for (size_t i = 0; tc && tier && i < tc->n; i++)
+        if (strcmp(tc->items[i].name, tier) == 0)
+            t = &tc->items[i];
+    as__json *top = NULL;
+    const char *top_text = (const char *)sqlite3_column_text(s, 7);
+    char why[80];
+    if (top_text) {
+        as_status js = as__json_parse(top_text, strlen(top_text), &top, why, sizeof why);
+        if (js == AS_NOMEM)
+            return as__fail(db, AS_NOMEM, "out of memory");
+        if (js != AS_OK || top->type != AS__J_ARRAY) {
+            as__json_free(top);
+            return as__fail(db, AS_INTERNAL, "profile of '%s': top_stations is not a JSON array",
+                            user_id);
+        }
+        for (size_t i = 0; i < top->n; i++)
+            if (top->items[i].type != AS__J_STRING) {
+                as__json_free(top);
+                return as__fail(db, AS_INTERNAL,
+                                "profile of '%s': top_stations holds a value that is not a text",
+                                user_id);
+            }
+    }
+    size_t ntop = top ? top->n : 0, nben = t ? t->nbenefits : 0;
+    const int tcols[] = {0, 6, 11, 14, 15};
+    size_t need = sizeof(as_profile) + (ntop + nben) * sizeof(char *);
+    for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++)
+        need += (size_t)sqlite3_column_bytes(s, tcols[i]) + 1;
+    for (size_t i = 0; i < ntop; i++)
+        need += top->items[i].len + 1;
+    for (size_t i = 0; i < nben; i++)
+        need += strlen(t->benefits[i]) + 1;
+    as_profile *p = calloc(1, need);
+    if (!p) {
+        as__json_free(top);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    const char **tops = (const char **)(void *)(p + 1);
+    const char **bens = tops + ntop;
+    char *w = (char *)(bens + nben);
+    const char **dst[] = {&p->user_id, &p->preferred_grade, &p->km_source, &p->segment,
+                          &p->tier};
+    for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++) {
+        const char *v = (const char *)sqlite3_column_text(s, tcols[i]);
+        if (v)
+            *dst[i] = block_str(&w, v, (size_t)sqlite3_column_bytes(s, tcols[i]));
+    }
+    for (size_t i = 0; i < ntop; i++)
+        tops[i] = block_str(&w, top->items[i].str, top->items[i].len);
+    for (size_t i = 0; i < nben; i++)
+        bens[i] = block_str(&w, t->benefits[i], strlen(t->benefits[i]));
+    as__json_free(top);
+    p->top_stations = tops;
+    p->ntop_stations = ntop;
+    p->tier_benefits = bens;
+    p->ntier_benefits = nben;
+    p->fillups = sqlite3_column_int64(s, 1);
+    p->first_at = sqlite3_column_int64(s, 2);
+    p->last_at = sqlite3_column_int64(s, 3);
+    p->median_interval_s = as__column_int64_or(s, 4, -1);
+    p->litres_ml_per_fill = sqlite3_column_int64(s, 5);
+    p->stations = sqlite3_column_int64(s, 8);
+    p->cities = sqlite3_column_int64(s, 9);
+    p->km_per_day = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 10);
+    p->spend_12m_fen = sqlite3_column_int64(s, 12);
+    p->points = sqlite3_column_int64(s, 13);
+    p->refreshed_at = sqlite3_column_int64(s, 16);
+    p->last_service_at = sqlite3_column_int64(s, 17);
+    p->last_service_km = as__column_int64_or(s, 18, -1);
+    *out = p;
+    return AS_OK;
+}
+
 as_status as_profile_get(as_profile **out, as_db *db, const char *user_id)
 {
     if (!out || !db || !user_id)
@@ -879,50 +969,7 @@ as_status as_profile_get(as_profile **out, as_db *db, const char *user_id)
                       "user '%s' has no profile (no fueling record, or run profile refresh)",
                       user_id);
     } else {
-        const as__tiers_cfg *tc = as__db_config(db)->tiers;
-        const char *tier = (const char *)sqlite3_column_text(s, 15);
-        const char *benefits = NULL;
-        for (size_t i = 0; tc && tier && i < tc->n; i++)
-            if (strcmp(tc->items[i].name, tier) == 0)
-                benefits = tc->items[i].benefits;
-        /* One block: the struct, then its strings. */
-        const int tcols[] = {0, 6, 7, 11, 14, 15};
-        size_t need = sizeof(as_profile) + (benefits ? strlen(benefits) + 1 : 0);
-        for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++)
-            need += (size_t)sqlite3_column_bytes(s, tcols[i]) + 1;
-        as_profile *p = calloc(1, need);
-        if (!p) {
-            st = as__fail(db, AS_NOMEM, "out of memory");
-        } else {
-            char *w = (char *)(p + 1);
-            const char **dst[] = {&p->user_id, &p->preferred_grade, &p->top_stations,
-                                  &p->km_source, &p->segment, &p->tier};
-            for (size_t i = 0; i < sizeof tcols / sizeof tcols[0]; i++) {
-                const char *t = (const char *)sqlite3_column_text(s, tcols[i]);
-                if (!t)
-                    continue;
-                size_t n = strlen(t) + 1;
-                *dst[i] = memcpy(w, t, n);
-                w += n;
-            }
-            if (benefits)
-                p->tier_benefits = memcpy(w, benefits, strlen(benefits) + 1);
-            p->fillups = sqlite3_column_int64(s, 1);
-            p->first_at = sqlite3_column_int64(s, 2);
-            p->last_at = sqlite3_column_int64(s, 3);
-            p->median_interval_s = as__column_int64_or(s, 4, -1);
-            p->litres_ml_per_fill = sqlite3_column_int64(s, 5);
-            p->stations = sqlite3_column_int64(s, 8);
-            p->cities = sqlite3_column_int64(s, 9);
-            p->km_per_day = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1
-                                                                      : sqlite3_column_double(s, 10);
-            p->spend_12m_fen = sqlite3_column_int64(s, 12);
-            p->points = sqlite3_column_int64(s, 13);
-            p->refreshed_at = sqlite3_column_int64(s, 16);
-            p->last_service_at = sqlite3_column_int64(s, 17);
-            p->last_service_km = as__column_int64_or(s, 18, -1);
-            *out = p;
-        }
+        st = profile_copy(db, s, user_id, out);
     }
     sqlite3_reset(s);
     if (st == AS_OK)

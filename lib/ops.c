@@ -1,4 +1,5 @@
-/* ops.c - operations: online backup and the database check. */
+/* ops.c - operations: online backup and the database check (an iterator
+ * of findings). */
 #include "internal.h"
 
 #include <errno.h>
@@ -15,7 +16,7 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
         return db ? as__fail(db, AS_MISUSE, "as_backup: no destination") : AS_MISUSE;
     struct stat sb;
     if (stat(dest, &sb) == 0 && !(flags & AS_BACKUP_FORCE))
-        return as__fail(db, AS_EXISTS, "%s: already exists (replace it with force)", dest);
+        return as__fail(db, AS_EXISTS, "%s: already exists", dest);
     char *tmp = as__printf("%s.tmp-%ld", dest, (long)getpid());
     if (!tmp)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -74,67 +75,104 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
     return st;
 }
 
-static void report(as_check_fn fn, void *ud, const char *check, int ok, const char *detail)
+/* ---- the check ------------------------------------------------------- */
+
+struct as_check_iter {
+    as_check_item *items;    /* check and detail point into strs */
+    char **strs;
+    size_t n, cap, next;
+};
+
+void as_check_iter_free(as_check_iter *it)
 {
-    if (fn) {
-        as_check_item item = {check, ok, detail};
-        fn(ud, &item);
-    }
+    if (!it)
+        return;
+    for (size_t i = 0; i < it->n; i++)
+        free(it->strs[i]);
+    free(it->strs);
+    free(it->items);
+    free(it);
 }
 
-as_status as_check(as_db *db, as_check_fn fn, void *userdata)
+/* Add a finding (check is static text, detail copied); -1: no memory. */
+static int report(as_check_iter *it, const char *check, int ok, const char *detail)
 {
-    if (!db)
-        return AS_MISUSE;
-    int failures = 0;
-    char first[512] = "";
-    sqlite3_stmt *st = NULL;
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 8;
+        as_check_item *ni = realloc(it->items, cap * sizeof *ni);
+        if (!ni)
+            return -1;
+        it->items = ni;
+        char **ns = realloc(it->strs, cap * sizeof *ns);
+        if (!ns)
+            return -1;
+        it->strs = ns;
+        it->cap = cap;
+    }
+    char *d = as__strdup(detail);
+    if (!d)
+        return -1;
+    it->strs[it->n] = d;
+    it->items[it->n] = (as_check_item){check, ok, d};
+    it->n++;
+    return 0;
+}
 
-    /* Integrity: every row of integrity_check is a problem unless "ok". */
+/* integrity_check: every row is a problem unless "ok". */
+static as_status check_integrity(as_db *db, as_check_iter *it)
+{
+    sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, "PRAGMA integrity_check(100)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return as__sqlfail(db, rc, "integrity check");
-    int problems = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int problems = 0, oom = 0;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *line = (const char *)sqlite3_column_text(st, 0);
         if (line && strcmp(line, "ok") == 0)
             continue;
         problems++;
-        report(fn, userdata, "integrity", 0, line ? line : "?");
-        if (!first[0])
-            snprintf(first, sizeof first, "integrity: %s", line ? line : "?");
+        oom = report(it, "integrity", 0, line ? line : "?") < 0;
     }
     sqlite3_finalize(st);
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
     if (rc != SQLITE_DONE)
         return as__sqlfail(db, rc, "integrity check");
-    if (!problems)
-        report(fn, userdata, "integrity", 1, "ok");
-    failures += problems > 0;
+    if (!problems && report(it, "integrity", 1, "ok") < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    return AS_OK;
+}
 
-    /* Foreign keys. */
-    rc = sqlite3_prepare_v2(db->sql, "PRAGMA foreign_key_check", -1, &st, NULL);
+static as_status check_foreign_keys(as_db *db, as_check_iter *it)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, "PRAGMA foreign_key_check", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return as__sqlfail(db, rc, "foreign key check");
-    problems = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int problems = 0, oom = 0;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s row %lld refers to a missing %s row",
                  (const char *)sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
                  (const char *)sqlite3_column_text(st, 2));
         problems++;
-        report(fn, userdata, "foreign_keys", 0, msg);
-        if (!first[0])
-            snprintf(first, sizeof first, "foreign_keys: %s", msg);
+        oom = report(it, "foreign_keys", 0, msg) < 0;
     }
     sqlite3_finalize(st);
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
     if (rc != SQLITE_DONE)
         return as__sqlfail(db, rc, "foreign key check");
-    if (!problems)
-        report(fn, userdata, "foreign_keys", 1, "ok");
-    failures += problems > 0;
+    if (!problems && report(it, "foreign_keys", 1, "ok") < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    return AS_OK;
+}
 
-    /* Identity and version. */
-    int app_id = 0, version = 0;
+/* The application id, the schema version and the journal mode. */
+static as_status check_identity(as_db *db, as_check_iter *it)
+{
+    sqlite3_stmt *st = NULL;
+    int app_id = 0, version = 0, oom = 0;
     if (sqlite3_prepare_v2(db->sql, "SELECT a.application_id, v.user_version"
                                     " FROM pragma_application_id a, pragma_user_version v",
                            -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -144,35 +182,51 @@ as_status as_check(as_db *db, as_check_fn fn, void *userdata)
     sqlite3_finalize(st);
     char msg[160];
     snprintf(msg, sizeof msg, "0x%08x", (unsigned)app_id);
-    report(fn, userdata, "application_id", app_id == AS_APPLICATION_ID, msg);
-    if (app_id != AS_APPLICATION_ID) {
-        failures++;
-        if (!first[0])
-            snprintf(first, sizeof first, "application_id: %s is not ours", msg);
-    }
+    oom |= report(it, "application_id", app_id == AS_APPLICATION_ID, msg) < 0;
     snprintf(msg, sizeof msg, "%d (this library: %d)", version, as_schema_version());
-    report(fn, userdata, "schema_version", version == as_schema_version(), msg);
-    if (version != as_schema_version()) {
-        failures++;
-        if (!first[0])
-            snprintf(first, sizeof first, "schema_version: %s", msg);
-    }
+    oom |= report(it, "schema_version", version == as_schema_version(), msg) < 0;
+    st = NULL;
     if (sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
         const char *mode = (const char *)sqlite3_column_text(st, 0);
         int wal = mode && strcmp(mode, "wal") == 0;
-        snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?", wal || db->readonly ? "" : " (expected wal)");
-        report(fn, userdata, "journal_mode", wal || db->readonly, msg);
-        if (!wal && !db->readonly) {
-            failures++;
-            if (!first[0])
-                snprintf(first, sizeof first, "journal_mode: %s", msg);
-        }
+        snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?",
+                 wal || db->readonly ? "" : " (expected wal)");
+        oom |= report(it, "journal_mode", wal || db->readonly, msg) < 0;
     }
     sqlite3_finalize(st);
-    if (failures)
-        return as__fail(db, AS_INVALID, "%s: %d check%s failed; first: %s", db->path, failures,
-                        failures == 1 ? "" : "s", first);
+    return oom ? as__fail(db, AS_NOMEM, "out of memory") : AS_OK;
+}
+
+as_status as_check_iter_new(as_check_iter **out, as_db *db)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return db ? as__fail(db, AS_MISUSE, "as_check_iter_new: NULL argument") : AS_MISUSE;
+    as_check_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    as_status st = check_integrity(db, it);
+    if (st == AS_OK)
+        st = check_foreign_keys(db, it);
+    if (st == AS_OK)
+        st = check_identity(db, it);
+    if (st != AS_OK) {
+        as_check_iter_free(it);
+        return st;
+    }
+    *out = it;
     as__ok(db);
+    return AS_OK;
+}
+
+as_status as_check_next(as_check_iter *it, const as_check_item **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    if (it->next >= it->n)
+        return AS_DONE;
+    *view = &it->items[it->next++];
     return AS_OK;
 }

@@ -21,7 +21,8 @@ static const int priority[AS_REMIND_NKINDS] = {AS__PRIO_SAFETY, AS__PRIO_SERVICE
  * The source query of each kind: one row per notification due at ?1, with
  * user_id, quiet_start, quiet_end, dedupe_key, payload and a column per
  * placeholder of the kind (remind_config.c).  ?2.. are the kind's numbers;
- * ?9 is the business zone's offset in seconds.
+ * ?9 is the business zone's offset in seconds.  Times in a payload are ISO
+ * 8601 text in the business zone (as__time_iso), as in every output.
  */
 static const char src_weather[] =
     "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
@@ -67,7 +68,8 @@ static const char src_maint[] =
 static const char src_refuel[] =
     "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
     " 'refuel:' || u.user_id || ':' || p.last_at AS dedupe_key,"
-    " json_object('last_at', p.last_at, 'expected_at', p.last_at + p.median_interval_s)"
+    " json_object('last_at', as__time_iso(p.last_at),"
+    "   'expected_at', as__time_iso(p.last_at + p.median_interval_s))"
     "   AS payload,"
     " strftime('%Y-%m-%d', p.last_at + p.median_interval_s + ?9, 'unixepoch') AS expected_date,"
     " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"
@@ -82,7 +84,8 @@ static const char src_refuel[] =
 static const char src_winback[] =
     "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
     " 'winback:' || u.user_id || ':' || p.last_at AS dedupe_key,"
-    " json_object('last_at', p.last_at, 'median_interval_s', p.median_interval_s) AS payload,"
+    " json_object('last_at', as__time_iso(p.last_at),"
+    "   'median_interval_s', p.median_interval_s) AS payload,"
     " (?1 - p.last_at) / 86400 AS days_since_last,"
     " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"
     " round(p.median_interval_s / 86400.0, 1) AS usual_interval_days"
@@ -103,7 +106,7 @@ static const char src_survey[] =
     "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
     " 'survey:' || s.id AS dedupe_key,"
     " json_object('survey', s.id, 'ticket', t.tracking, 'resolution', s.resolution,"
-    "   'due_at', s.due_at) AS payload,"
+    "   'due_at', as__time_iso(s.due_at)) AS payload,"
     " t.tracking AS tracking, t.subject AS subject,"
     " strftime('%Y-%m-%d %H:%M', s.created_at + ?9, 'unixepoch') AS resolved,"
     " strftime('%Y-%m-%d %H:%M', s.due_at + ?9, 'unixepoch') AS due"
@@ -111,6 +114,28 @@ static const char src_survey[] =
     " JOIN users u ON u.user_id = s.user_id"
     " WHERE s.status = 'pending' AND s.due_at > ?1 AND s.created_at + ?2 <= ?1"
     "  AND u.erased_at IS NULL AND u.consent_service = 1";
+
+/* as__time_iso(t): t (Unix seconds) as ISO 8601 text with the offset of
+ * the handle (the function's user data); NULL stays NULL. */
+static void time_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char buf[AS_TIME_BUFSIZE];
+    as_time_format(sqlite3_value_int64(argv[0]), as_db_utc_offset(sqlite3_user_data(ctx)), buf);
+    sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static as_status register_functions(as_db *db)
+{
+    int rc = sqlite3_create_function_v2(db->sql, "as__time_iso", 1,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC, db, time_iso, NULL,
+                                        NULL, NULL);
+    return rc == SQLITE_OK ? AS_OK : as__sqlfail(db, rc, "registering the reminder functions");
+}
 
 static as_status exec_bound(as_db *db, const char *sql, const int64_t *nums, size_t nnums,
                             double real2, const as__binds *binds, int first, int64_t at,
@@ -303,15 +328,16 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
     int64_t off = (int64_t)as_db_utc_offset(db) * 60;
     int64_t sec = ((at + off) % 86400 + 86400) % 86400;   /* into the business day */
     int64_t cap = r->cap_count > 0 ? r->cap_count : INT64_MAX;
-    as_status st = as__exec(db,
-                            "DROP TABLE IF EXISTS temp.remind_ranked;"
-                            "CREATE TEMP TABLE IF NOT EXISTS remind_cand ("
-                            " user_id TEXT NOT NULL, kind_no INTEGER NOT NULL,"
-                            " priority INTEGER NOT NULL, dedupe_key TEXT NOT NULL,"
-                            " title TEXT NOT NULL, body TEXT NOT NULL, payload TEXT,"
-                            " quiet_start INTEGER, quiet_end INTEGER, slot INTEGER,"
-                            " not_before INTEGER);"
-                            "DELETE FROM temp.remind_cand");
+    as_status st = register_functions(db);
+    if (st == AS_OK)
+        st = as__exec(db, "DROP TABLE IF EXISTS temp.remind_ranked;"
+                          "CREATE TEMP TABLE IF NOT EXISTS remind_cand ("
+                          " user_id TEXT NOT NULL, kind_no INTEGER NOT NULL,"
+                          " priority INTEGER NOT NULL, dedupe_key TEXT NOT NULL,"
+                          " title TEXT NOT NULL, body TEXT NOT NULL, payload TEXT,"
+                          " quiet_start INTEGER, quiet_end INTEGER, slot INTEGER,"
+                          " not_before INTEGER);"
+                          "DELETE FROM temp.remind_cand");
     for (int k = 0; k < AS_REMIND_NKINDS && st == AS_OK; k++)
         if ((mask & (1u << k)) && r->rule[k].enabled)
             st = add_kind(db, r, k, at);
@@ -424,6 +450,20 @@ as_status as_remind_run(as_db *db, const as_remind_options *opts, as_remind_stat
     return run(db, (1u << AS_REMIND_NKINDS) - 1, opts, stats, NULL, NULL, 0, 0, NULL);
 }
 
+as_status as_weather_kind_check(const char *text)
+{
+    if (!text)
+        return AS_MISUSE;
+    size_t n = strlen(text);
+    if (n < 1 || n > 32)
+        return AS_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') ||
+              text[i] == '_'))
+            return AS_INVALID;
+    return AS_OK;
+}
+
 as_status as_remind_weather(as_db *db, const char *region, const char *kind, int64_t from,
                             int64_t to, const char *message, const as_remind_options *opts,
                             as_remind_stats *stats)
@@ -435,12 +475,7 @@ as_status as_remind_weather(as_db *db, const char *region, const char *kind, int
     if (as_region_check(region) != AS_OK)
         return as__fail(db, AS_INVALID, "region: '%s' is not an administrative division code",
                         region);
-    size_t kl = strlen(kind);
-    int ok = kl >= 1 && kl <= 32;
-    for (size_t i = 0; i < kl && ok; i++)
-        ok = (kind[i] >= 'a' && kind[i] <= 'z') || (kind[i] >= '0' && kind[i] <= '9') ||
-             kind[i] == '_';
-    if (!ok)
+    if (as_weather_kind_check(kind) != AS_OK)
         return as__fail(db, AS_INVALID,
                         "kind: '%s' must be 1-32 lower-case letters, digits or _ (rainstorm)", kind);
     if (to <= from)

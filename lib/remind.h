@@ -39,7 +39,8 @@ typedef struct as__segments_cfg {
 typedef struct as__tier {
     char *name;
     int64_t min;             /* yuan (basis spend) or points */
-    char *benefits;          /* "; "-separated, or NULL */
+    char **benefits;         /* the tier's benefits, in the order of the file */
+    size_t nbenefits;
 } as__tier;
 
 typedef struct as__tiers_cfg {

@@ -444,11 +444,35 @@ void as__tiers_free(as_config *cfg)
         return;
     for (size_t i = 0; i < t->n; i++) {
         free(t->items[i].name);
+        for (size_t j = 0; j < t->items[i].nbenefits; j++)
+            free(t->items[i].benefits[j]);
         free(t->items[i].benefits);
     }
     free(t->items);
     free(t);
     cfg->tiers = NULL;
+}
+
+/* A tier's benefits: a list of texts, or one text. */
+static void tier_benefits(as__cfgctx *c, const as__ynode *b, as__tier *tier)
+{
+    size_t n = b->kind == AS_Y_SEQ ? b->n : 1;
+    tier->benefits = calloc(n ? n : 1, sizeof *tier->benefits);
+    if (!tier->benefits) {
+        as__cfg_error(c, b, "out of memory");
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        const char *s;
+        const as__ynode *item = b->kind == AS_Y_SEQ ? b->items[j] : b;
+        if (as__cfg_str(c, item, &s) != 0)
+            continue;
+        if (!(tier->benefits[tier->nbenefits] = as__strdup(s))) {
+            as__cfg_error(c, item, "out of memory");
+            return;
+        }
+        tier->nbenefits++;
+    }
 }
 
 void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
@@ -504,21 +528,8 @@ void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         if (!(tier->name = nfc_name(c, name)))
             continue;
         const as__ynode *b = as__ymap_get(l, "benefits");
-        if (b && b->kind == AS_Y_SEQ) {
-            as_buf buf = {0};
-            for (size_t j = 0; j < b->n; j++) {
-                const char *s;
-                if (as__cfg_str(c, b->items[j], &s) == 0) {
-                    as__buf_adds(&buf, buf.len ? "; " : "");
-                    as__buf_adds(&buf, s);
-                }
-            }
-            tier->benefits = buf.data;
-        } else if (b) {
-            const char *s;
-            if (as__cfg_str(c, b, &s) == 0)
-                tier->benefits = as__strdup(s);
-        }
+        if (b)
+            tier_benefits(c, b, tier);
         t->n++;
     }
 }

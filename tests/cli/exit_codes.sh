@@ -15,9 +15,13 @@ expect_err_has "64: points at --help" "Try 'aftersales user add --help'."
 as user list --bogus
 expect_rc "64: unknown option" 64
 
-as user add --id U1 --name 张三 --phone 12345
+printf 'user_id,name,phone,region\nU1,张三,12345,530102\n' >"$T/badphone.csv"
+as user import "$T/badphone.csv"
 expect_rc "65: bad input data" 65
-expect_err_has "65: names the field and value" "phone: '12345' is not a mainland mobile number"
+expect_err_has "65: names the field and value" "badphone.csv:2: phone: '12345' is not a mainland mobile number"
+as user add --id U1 --name 张三 --phone 12345
+expect_rc "64: a malformed option value" 64
+expect_err_has "64: names the option as typed" "--phone: '12345' is not a mainland mobile number"
 
 as user import "$T/missing.csv"
 expect_rc "66: input file missing" 66

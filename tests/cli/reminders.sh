@@ -52,11 +52,14 @@ expect_eq "two profiles (U1, U3)" "$(json_get 'd["profiles"]')" "2"
 as --format json user profile U1
 expect_rc "user profile" 0
 expect_eq "fill-ups" "$(json_get 'd["fillups"]')" "4"
-expect_eq "median interval" "$(json_get 'd["median_interval_days"]')" "7.0"
-expect_eq "litres per fill-up" "$(json_get 'd["litres_per_fill"]')" "40.187"
+expect_json_where "median interval: a number of days" json 'd["median_interval_days"] == 7.0 and type(d["median_interval_days"]) is float'
+expect_json_where "km per day: a number" json 'type(d["km_per_day"]) is float and d["km_per_day"] > 0'
+expect_json_where "spend: integer fen beside the yuan" json 'd["spend_12m_fen"] == 91575 and d["points"] == 915' 
+expect_json_where "litres per fill-up: a number" json 'd["litres_per_fill"] == 40.187' 
 expect_eq "amounts in fen: 300.50+310+305.20+0.05" "$(json_get 'd["spend_12m_yuan"]')" "915.75"
 expect_eq "preferred grade" "$(json_get 'd["preferred_grade"]')" "92"
-expect_eq "top stations" "$(json_get 'd["top_stations"]')" '["S1","S2"]'
+expect_json_where "top stations: an array, most visits first" json 'd["top_stations"] == ["S1", "S2"]'
+expect_json_where "tier benefits: an array" json 'd["tier_benefits"] == ["积分累计"]' 
 expect_eq "km per day from odometer" "$(json_get 'd["km_source"]')" "odometer"
 expect_eq "segment" "$(json_get 'd["segment"]')" "都市通勤型"
 expect_eq "tier" "$(json_get 'd["tier"]')" "普通会员"
@@ -84,6 +87,10 @@ expect_eq "deferred by quiet hours" "$(json_get 'sum(k["deferred"] for k in d)')
 as --format json outbox list --user U1
 expect_eq "deferred across midnight to 08:00" "$(json_get 'd[0]["not_before"]')" "2026-10-29T08:00:00+08:00"
 expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="refuel_coupon"][0]')" "张三您好：预计您2026-10-29需要加油，S1的92号油优惠券已为您锁定。"
+expect_json_where "refuel payload: an object, times in ISO 8601" json \
+    '[x["payload"] for x in d if x["kind"] == "refuel_coupon"] == [{"last_at": "2026-10-22T09:00:00+08:00", "expected_at": "2026-10-29T09:00:00+08:00"}]'
+expect_json_where "maintenance payload: numbers are numbers" json \
+    '[x["payload"] for x in d if x["kind"] == "maintenance"] == [{"plate": "云A12345", "km_since_service": 5200, "days_since_service": 27}]'
 as --format json outbox list --user U3
 expect_eq "U3 with consent but one fill-up gets a tip only" "$(json_get '[x["kind"] for x in d]')" "['tip']"
 as --format json outbox list --user U2
@@ -102,7 +109,12 @@ expect_eq "weather to the province's users (U1, U3)" "$(json_get '[k["written"] 
 as --format json remind weather --region 530000 --kind rainstorm --from 2026-10-29T12:00 --to 2026-10-30T00:00 --message 暴雨预警 --at 2026-10-29T11:05:00+08:00
 expect_eq "the same alert twice notifies nobody twice" "$(json_get '[k["written"] for k in d if k["kind"]=="weather"][0]')" "0"
 as remind weather --region 5300 --kind rainstorm --from 2026-10-29 --to 2026-10-30 --message x
-expect_rc "bad region" 65
+expect_rc "a malformed --region is a usage error" 64
+as remind weather --region 530000 --kind Rain --from 2026-10-29 --to 2026-10-30 --message x
+expect_rc "a malformed --kind is a usage error" 64
+expect_err_has "--kind is named" "--kind: 'Rain' is not a kind of alert"
+as remind weather --region 530000 --kind rain --from 2026-10-30 --to 2026-10-29 --message x
+expect_rc "an alert that ends before it starts is bad data" 65
 as remind weather --region 530000 --kind rainstorm
 expect_rc "missing options" 64
 # Far later: win-back (> 3 x 7 days) is due for U1, but the cap is full.
@@ -161,7 +173,12 @@ expect_out_has "last error kept" '"last_error":"timeout"'
 as --format tsv outbox list --status sent
 expect_eq "one sent" "$(printf '%s' "$OUT" | tail -n +2 | cut -f1)" "$first"
 as outbox list --status nosuch
-expect_rc "bad status" 65
+expect_rc "an unknown --status is a usage error" 64
+expect_err_has "--status lists the choices" "--status: 'nosuch' is not one of pending, leased, sent, dead"
+as outbox ack x1
+expect_rc "a malformed id is a usage error" 64
+as outbox fail "$second" --retry-in soon
+expect_rc "a malformed --retry-in is a usage error" 64
 as outbox pull --lease 0s
 expect_rc "bad lease" 64
 for sub in "outbox pull" "outbox ack" "outbox fail" "outbox list" "remind run" "remind weather" \
@@ -169,6 +186,21 @@ for sub in "outbox pull" "outbox ack" "outbox fail" "outbox list" "remind run" "
     as $sub --help
     expect_rc "$sub --help" 0
 done
+
+# A row written by 0.1 (payload times as Unix seconds) reads with ISO times.
+python3 - "$AFTERSALES_DB" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("""INSERT INTO outbox (user_id, kind, dedupe_key, priority, title, body, payload,
+             created_at, not_before, status) VALUES ('U2', 'winback', 'old:1', 2, 't', 'b',
+             '{"last_at":1792630800,"median_interval_s":604800}', 1792630800, 1792630800, 'sent')""")
+c.commit()
+PY
+as --format json outbox list --user U2
+expect_json_where "an old payload reads with ISO times" json \
+    'd[0]["payload"] == {"last_at": "2026-10-22T09:00:00+08:00", "median_interval_s": 604800}'
+as --format tsv outbox list --user U2
+expect_out_has "tsv: the payload as compact JSON" '{"last_at":"2026-10-22T09:00:00+08:00","median_interval_s":604800}'
 
 # Erasure: plates leave the fueling records, notification texts are blanked.
 as user forget U3 --force
@@ -213,7 +245,8 @@ expect_eq "resolved ticket: one survey notification" "$(json_get '[k["written"] 
 as --format json outbox list --user S1
 expect_eq "survey kind, service priority" "$(json_get '[(x["kind"], x["priority"], x["dedupe_key"].startswith("survey:")) for x in d]')" "[('survey', 1, True)]"
 expect_eq "survey template filled" "$(json_get 'd[0]["body"]')" "赵一您好：您的工单${TK1}（加油多扣了钱）已处理完毕，请在2026-11-25 10:00前为本次服务打分（1-5分），感谢您的反馈。"
-expect_eq "survey payload names the ticket" "$(json_get 'json.loads(d[0]["payload"])["ticket"]')" "$TK1"
+expect_json_where "survey payload: an object naming the ticket, due_at in ISO 8601" json \
+    'd[0]["payload"]["ticket"] == a[0] and d[0]["payload"]["due_at"] == "2026-11-25T10:00:00+08:00"' "$TK1"
 for u in S2 S3 S4 S5; do
     as --format json outbox list --user $u
     expect_eq "no survey notification for $u" "$(json_get 'len(d)')" "0"

@@ -46,7 +46,8 @@ expect_eq "--after and --limit page" "$(printf '%s\n' "$OUT" | cut -c1-16 | tr '
 as user list --limit 0
 expect_rc "--limit 0 is a usage error" 64
 as user list --region 99
-expect_rc "a bad region filter" 65
+expect_rc "a malformed --region filter is a usage error" 64
+expect_err_has "a bad --region filter names the option" "--region: '99' is not a 6-digit region code"
 
 as user update U2 --name 李四四 --quiet-hours none --consent-marketing no
 expect_rc "update" 0
@@ -56,23 +57,38 @@ expect_rc "update without changes is a usage error" 64
 as user update nobody --name x
 expect_rc "update of an unknown user" 1
 as user update U2 --phone 123
-expect_rc "update with a bad phone" 65
+expect_rc "update with a malformed --phone is a usage error" 64
+expect_err_has "bad phone message names --phone" "--phone: '123' is not a mainland mobile number"
 as user update U2 --quiet-hours 25:00-08:00
-expect_rc "update with bad quiet hours" 65
-expect_err_has "quiet hours message" "quiet_hours: '25:00-08:00'"
+expect_rc "update with malformed --quiet-hours is a usage error" 64
+expect_err_has "quiet hours message names --quiet-hours" "--quiet-hours: '25:00-08:00'"
+as user update U2 --region 110000 --beta-tester yes --consent-service no
+expect_rc "update region, beta tester and service consent" 0
+as --format json user update U2 --phone "" --region ""
+expect_json_where "an empty --phone and --region clear them" json \
+    'd["phone"] is None and d["region"] is None and d["beta_tester"] is True and d["consent_service"] is False'
+as user update U2 --beta-tester perhaps
+expect_rc "--beta-tester takes yes or no" 64
+expect_err_has "--beta-tester is named" "--beta-tester: 'perhaps' is not yes or no"
 as user update U2 --consent-marketing maybe
 expect_rc "a yes/no option with another value" 64
 as user update --id U2 --name x
 expect_rc "update takes the id as an argument" 64
 
 as user add --id U5 --name $'bad\xffname'
-expect_rc "invalid UTF-8 in a name" 65
-expect_err_has "invalid UTF-8 names the byte" "name: invalid UTF-8 at byte 4"
+expect_rc "invalid UTF-8 in --name is a usage error" 64
+expect_err_has "invalid UTF-8 names the option and the byte" "--name: invalid UTF-8 at byte 4"
 as user add --id U5 --name "$(printf 'Jose\xcc\x81')"
 as --format json user show U5
 expect_eq "names are NFC-normalised" "$(json_get 'd["name"]')" "José"
 as user add --id "U 6" --name x
-expect_rc "an id with a space" 65
+expect_rc "an --id with a space is a usage error" 64
+expect_err_has "a bad --id is named" "--id: 'U 6' is not an id"
+as user add --name x
+expect_rc "--id is required" 64
+as user add --id U6
+expect_rc "--name is required" 64
+expect_err_has "the missing --name is named" "--name NAME is required"
 as user add --id U1 --name again
 expect_rc "adding an existing id" 65
 expect_err_has "existing id message" "user 'U1' already exists"

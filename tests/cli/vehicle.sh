@@ -21,10 +21,11 @@ expect_err_has "already registered" "plate 云A12345 is already registered to us
 as vehicle add --user U1 --plate "京AD12345" --grade EV
 expect_rc "a new-energy plate" 0
 as vehicle add --user U1 --plate "ABC123"
-expect_rc "not a plate" 65
-expect_err_has "plate message" "plate: 'ABC123' is not a Chinese licence plate"
+expect_rc "a malformed --plate is a usage error" 64
+expect_err_has "plate message names --plate" "--plate: 'ABC123' is not a licence plate"
 as vehicle add --user U1 --plate "云B11111" --grade 91
-expect_rc "not a grade" 65
+expect_rc "a malformed --grade is a usage error" 64
+expect_err_has "grade message names --grade" "--grade: '91' is not a fuel grade"
 as vehicle add --user nobody --plate "云B11111"
 expect_rc "unknown user" 1
 as vehicle add --user U1
@@ -44,9 +45,18 @@ expect_rc "Excel-style time, lower-case plate" 0
 as vehicle odometer --plate 云A12345 --km 48300 --at 2025-06-01T09:00:00+08:00
 expect_rc "a second reading at the same time" 65
 as vehicle odometer --plate 云A12345 --km lots
-expect_rc "km must be a number" 65
+expect_rc "--km must be a number (usage error)" 64
+expect_err_has "--km is named" "--km: 'lots' is not a whole number"
+as vehicle odometer --plate 云A12345 --km -1
+expect_rc "--km below 0 is out of range" 64
+as vehicle odometer --plate 云A12345 --km 10000000
+expect_rc "--km above 9999999 is out of range" 64
+expect_err_has "--km range message" "--km: 10000000 is out of range (0 to 9999999)"
 as vehicle odometer --plate 云A12345 --km 1 --at tomorrow
-expect_rc "at must be a time" 65
+expect_rc "--at must be a time (usage error)" 64
+expect_err_has "--at is named" "--at: 'tomorrow' is not a time"
+as vehicle readings "not a plate"
+expect_rc "readings of a malformed plate is a usage error" 64
 as vehicle odometer --plate 云A99999 --km 1
 expect_rc "unknown plate" 1
 

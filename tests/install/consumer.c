@@ -32,6 +32,20 @@ int main(int argc, char **argv)
     else
         fprintf(stderr, "%s: %s\n", as_status_string(st), as_errmsg(db));
     as_user_free(u);
+    /* The database check, through its iterator: every finding must pass. */
+    as_check_iter *it = NULL;
+    const as_check_item *item;
+    int failed = 0, checked = st == AS_OK;
+    if (checked)
+        st = as_check_iter_new(&it, db);
+    while (st == AS_OK && (st = as_check_next(it, &item)) == AS_OK)
+        failed += !item->ok;
+    if (st == AS_DONE)
+        st = failed ? AS_INVALID : AS_OK;
+    if (checked && st != AS_OK)
+        fprintf(stderr, "check: %s (%d failed): %s\n", as_status_string(st), failed,
+                as_errmsg(db));
+    as_check_iter_free(it);
     as_close(db);
     return st == AS_OK ? 0 : 1;
 }

@@ -83,7 +83,12 @@ Test(fuel, segments_tiers_and_estimates)
     cr_assert_eq(as_profile_get(&p, db, "U1"), AS_OK);
     cr_assert_str_eq(p->segment, "长途商务型");
     cr_assert_str_eq(p->tier, "金卡");
-    cr_assert_str_eq(p->tier_benefits, "洗车; 优惠券");
+    cr_assert_eq(p->ntier_benefits, 2);
+    cr_assert_str_eq(p->tier_benefits[0], "洗车");
+    cr_assert_str_eq(p->tier_benefits[1], "优惠券");
+    cr_assert_eq(p->ntop_stations, 2);
+    cr_assert_str_eq(p->top_stations[0], "S1", "equal visits: by id");
+    cr_assert_str_eq(p->top_stations[1], "S2");
     cr_assert_eq(p->points, 1200);
     cr_assert_str_eq(p->km_source, "estimate");
     /* 55 L of 2 fill-ups used in 10 days x 12 km/L = 66 km a day */
@@ -92,7 +97,9 @@ Test(fuel, segments_tiers_and_estimates)
     cr_assert_eq(as_profile_get(&p, db, "U2"), AS_OK);
     cr_assert_str_eq(p->segment, "都市通勤型");
     cr_assert_str_eq(p->tier, "普通");
-    cr_assert_null(p->tier_benefits);
+    cr_assert_eq(p->ntier_benefits, 0, "a tier without benefits");
+    cr_assert_eq(p->ntop_stations, 1);
+    cr_assert_str_eq(p->top_stations[0], "S1");
     as_profile_free(p);
     /* user list --segment, with the current and a version 1 query */
     as_user_query q = AS_USER_QUERY_INIT;
@@ -212,5 +219,33 @@ Test(fuel, import_reads_full_width_numbers_and_times)
     cr_assert_eq(fuel_import(db, bad, 0, &s), AS_INVALID);
     cr_assert(strstr(fuel_rejects, "2 amount_yuan: '１２.３４５' is not an amount in yuan") != NULL,
               "%s", fuel_rejects);
+    as_close(db);
+}
+
+/* A stored profile whose top_stations is not a JSON array of texts is an
+ * internal failure, not a crash or a half-filled struct. */
+Test(fuel, a_damaged_profile_is_reported)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,95,55,300\n");
+    cr_assert_eq(as_profile_refresh(db, th_time("2026-10-20"), NULL), AS_OK, "%s", as_errmsg(db));
+    static const char *const bad[] = {"UPDATE profiles SET top_stations = '{\"a\":1}'",
+                                      "UPDATE profiles SET top_stations = '[1]'",
+                                      "UPDATE profiles SET top_stations = '[\"S1\"'"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sqlite3 *c = NULL;
+        cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_exec(c, bad[i], NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(c));
+        sqlite3_close(c);
+        as_profile *p = (as_profile *)db;
+        cr_assert_eq(as_profile_get(&p, db, "U1"), AS_INTERNAL, "%s", bad[i]);
+        cr_assert_null(p);
+        cr_assert_not_null(strstr(as_errmsg(db), "top_stations"), "%s", as_errmsg(db));
+    }
+    as_profile *p = NULL;
+    cr_assert_eq(as_profile_get(&p, db, NULL), AS_MISUSE);
+    as_profile_free(NULL);
     as_close(db);
 }

@@ -1,9 +1,38 @@
 /* test_outbox.c - the outbox through the C API: quiet hours and the cap
- * as the notifications are written, the lease, ack and fail, and dead
- * letters (moved from test_fuel.c). */
+ * as the notifications are written, the lease, ack and fail, dead letters,
+ * typed payloads (times as ISO text, also in rows written the 0.1 way),
+ * the pull iterator's options and the status enum. */
 #include "helpers.h"
 
 TestSuite(outbox, .fini = th_cleanup);
+
+/* Lease with as_outbox_pull_iter_new(). */
+static as_status pull(as_outbox_iter **it, as_db *db, int64_t now, int64_t limit, int64_t lease)
+{
+    as_outbox_pull_options o = AS_OUTBOX_PULL_OPTIONS_INIT;
+    o.now = now;
+    o.limit = limit;
+    o.lease_s = lease;
+    return as_outbox_pull_iter_new(it, db, &o);
+}
+
+/* The payload member name of v, or NULL. */
+static const as_field *field(const as_outbox_item *v, const char *name)
+{
+    for (size_t i = 0; i < v->npayload; i++)
+        if (strcmp(v->payload[i].name, name) == 0)
+            return &v->payload[i];
+    return NULL;
+}
+
+/* Run SQL through a second connection. */
+static void raw_sql(const char *sql)
+{
+    sqlite3 *c = NULL;
+    cr_assert_eq(sqlite3_open_v2(th_path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(c, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+}
 
 Test(outbox, quiet_hours_cap_and_lease)
 {
@@ -26,10 +55,10 @@ Test(outbox, quiet_hours_cap_and_lease)
     as_outbox_iter *it;
     const as_outbox_item *v;
     /* deferred across midnight to 07:30 */
-    cr_assert_eq(as_outbox_pull(&it, db, th_time("2026-01-21T07:29:59+08:00"), 10, 60), AS_OK);
+    cr_assert_eq(pull(&it, db, th_time("2026-01-21T07:29:59+08:00"), 10, 60), AS_OK);
     cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
     as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_pull(&it, db, th_time("2026-01-21T07:30:00+08:00"), 10, 60), AS_OK);
+    cr_assert_eq(pull(&it, db, th_time("2026-01-21T07:30:00+08:00"), 10, 60), AS_OK);
     cr_assert_eq(as_outbox_next(it, &v), AS_OK);
     int64_t id = v->id;
     cr_assert_str_eq(v->kind, "maintenance");
@@ -37,10 +66,10 @@ Test(outbox, quiet_hours_cap_and_lease)
     cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
     as_outbox_iter_free(it);
     /* leased: not pulled again until the lease ends */
-    cr_assert_eq(as_outbox_pull(&it, db, th_time("2026-01-21T07:30:59+08:00"), 10, 60), AS_OK);
+    cr_assert_eq(pull(&it, db, th_time("2026-01-21T07:30:59+08:00"), 10, 60), AS_OK);
     cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
     as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_pull(&it, db, th_time("2026-01-21T07:31:00+08:00"), 10, 60), AS_OK);
+    cr_assert_eq(pull(&it, db, th_time("2026-01-21T07:31:00+08:00"), 10, 60), AS_OK);
     cr_assert_eq(as_outbox_next(it, &v), AS_OK);
     cr_assert_eq(v->id, id);
     cr_assert_eq(v->attempts, 2);
@@ -48,7 +77,7 @@ Test(outbox, quiet_hours_cap_and_lease)
     cr_assert_eq(as_outbox_ack(db, id, th_time("2026-01-21T07:31:10+08:00")), AS_OK);
     cr_assert_eq(as_outbox_fail(db, id, 0, 60, "x"), AS_INVALID);
     cr_assert_eq(as_outbox_ack(db, 999, 0), AS_NOTFOUND);
-    cr_assert_eq(as_outbox_pull(&it, db, 0, 0, 60), AS_MISUSE);
+    cr_assert_eq(pull(&it, db, 0, 0, 60), AS_MISUSE);
     as_close(db);
     as_config_free(cfg);
 }
@@ -68,7 +97,7 @@ Test(outbox, failed_too_often_is_dead)
     for (int attempt = 1; attempt <= 2; attempt++) {
         as_outbox_iter *it;
         const as_outbox_item *v;
-        cr_assert_eq(as_outbox_pull(&it, db, now, 10, 60), AS_OK);
+        cr_assert_eq(pull(&it, db, now, 10, 60), AS_OK);
         cr_assert_eq(as_outbox_next(it, &v), AS_OK, "attempt %d", attempt);
         int64_t id = v->id;
         as_outbox_iter_free(it);
@@ -76,16 +105,187 @@ Test(outbox, failed_too_often_is_dead)
         now += 1;
     }
     as_outbox_query q = AS_OUTBOX_QUERY_INIT;
-    q.status = "dead";
+    q.status = AS_OUTBOX_DEAD;
     as_outbox_iter *it;
     const as_outbox_item *v;
     cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_OK);
     cr_assert_eq(as_outbox_next(it, &v), AS_OK);
     cr_assert_str_eq(v->last_error, "gateway down");
     cr_assert_eq(v->attempts, 2);
+    cr_assert_eq(v->status, AS_OUTBOX_DEAD);
     as_outbox_iter_free(it);
-    q.status = "bogus";
+    q.status = (as_outbox_status)99;
     cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_INVALID);
+    cr_assert_null(it);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(outbox, payloads_are_typed_with_iso_times)
+{
+    as_config *cfg = th_config("reminders:\n"
+                               "  refuel_coupon: {title: t, message: '{expected_date}'}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    /* median 7 days; last 10-22 09:00, expected 10-29 09:00 */
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n"
+                       "B,U1,S1,2026-10-08T09:00:00+08:00,92,40,300\n"
+                       "C,U1,S1,2026-10-15T09:00:00+08:00,92,40,300\n"
+                       "D,U1,S1,2026-10-22T09:00:00+08:00,92,40,300\n");
+    cr_assert_eq(as_profile_refresh(db, th_time("2026-10-23"), NULL), AS_OK, "%s", as_errmsg(db));
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = th_time("2026-10-28T12:00:00+08:00");
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.written[AS_REMIND_REFUEL_COUPON], 1);
+
+    as_outbox_iter *it;
+    const as_outbox_item *v;
+    cr_assert_eq(as_outbox_iter_new(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(v->kind, "refuel_coupon");
+    cr_assert_eq(v->status, AS_OUTBOX_PENDING);
+    cr_assert_eq(v->npayload, 2);
+    const as_field *f = field(v, "last_at");
+    cr_assert_not_null(f);
+    cr_assert_eq(f->type, AS_VALUE_TEXT);
+    cr_assert_str_eq(f->text, "2026-10-22T09:00:00+08:00");
+    f = field(v, "expected_at");
+    cr_assert_not_null(f);
+    cr_assert_eq(f->type, AS_VALUE_TEXT);
+    cr_assert_str_eq(f->text, "2026-10-29T09:00:00+08:00");
+    cr_assert_eq(as_outbox_next(it, &v), AS_DONE);
+    as_outbox_iter_free(it);
+
+    /* A pull gives the same payload, owned by the iterator. */
+    cr_assert_eq(pull(&it, db, o.at, 10, 60), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
+    cr_assert_eq(v->status, AS_OUTBOX_LEASED);
+    cr_assert_eq(v->npayload, 2);
+    cr_assert_str_eq(field(v, "expected_at")->text, "2026-10-29T09:00:00+08:00");
+    as_outbox_iter_free(it);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+/* A database written by libaftersales 0.1 stored payload times as Unix
+ * seconds: they read as ISO text in the business zone; other numbers stay
+ * numbers. */
+Test(outbox, old_payloads_read_with_iso_times)
+{
+    as_config *cfg = th_config("business: {timezone: '+09:00'}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO outbox (user_id, kind, dedupe_key, priority, title, body, payload,"
+             " created_at, not_before) VALUES ('U1', 'winback', 'winback:U1:1', 2, 't', 'b',"
+             " '{\"last_at\":%lld,\"median_interval_s\":604800,\"note\":\"x\"}', %lld, %lld)",
+             (long long)th_time("2026-10-22T09:00:00+08:00"),
+             (long long)th_time("2026-11-20"), (long long)th_time("2026-11-20"));
+    raw_sql(sql);
+    as_outbox_iter *it;
+    const as_outbox_item *v;
+    cr_assert_eq(as_outbox_iter_new(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(v->npayload, 3);
+    cr_assert_str_eq(v->payload[0].name, "last_at");
+    cr_assert_eq(v->payload[0].type, AS_VALUE_TEXT);
+    cr_assert_str_eq(v->payload[0].text, "2026-10-22T10:00:00+09:00", "the handle's zone");
+    cr_assert_str_eq(v->payload[1].name, "median_interval_s");
+    cr_assert_eq(v->payload[1].type, AS_VALUE_INT, "a duration, not a time");
+    cr_assert_eq(v->payload[1].i, 604800);
+    cr_assert_eq(v->payload[2].type, AS_VALUE_TEXT);
+    cr_assert_str_eq(v->payload[2].text, "x");
+    as_outbox_iter_free(it);
+    cr_assert_eq(pull(&it, db, th_time("2026-11-21"), 10, 60), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->payload[0].text, "2026-10-22T10:00:00+09:00");
+    cr_assert_str_eq(v->payload[2].text, "x");
+    as_outbox_iter_free(it);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(outbox, a_damaged_payload_fails_and_leases_nothing)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 1, NULL);
+    raw_sql("INSERT INTO outbox (user_id, kind, dedupe_key, title, body, payload, created_at,"
+            " not_before) VALUES ('U1', 'tip', 'k1', 't', 'b', '{\"a\":', 1, 1);"
+            "INSERT INTO outbox (user_id, kind, dedupe_key, title, body, payload, created_at,"
+            " not_before) VALUES ('U1', 'tip', 'k2', 't', 'b', NULL, 1, 1)");
+    as_outbox_iter *it;
+    const as_outbox_item *v;
+    cr_assert_eq(as_outbox_iter_new(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_outbox_next(it, &v), AS_INTERNAL);
+    cr_assert_not_null(strstr(as_errmsg(db), "outbox row 1"), "%s", as_errmsg(db));
+    cr_assert_eq(as_outbox_next(it, &v), AS_OK, "the next row reads");
+    cr_assert_eq(v->npayload, 0, "no payload: no fields");
+    as_outbox_iter_free(it);
+    it = (as_outbox_iter *)db;
+    cr_assert_eq(pull(&it, db, 100, 10, 60), AS_INTERNAL);
+    cr_assert_null(it);
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE status = 'leased'"), 0,
+                 "the failed pull leased nothing");
+    as_close(db);
+}
+
+Test(outbox, pull_options_and_misuse)
+{
+    as_config *cfg = th_config("reminders:\n  tips: {title: t, every: 1d, messages: ['{name}']}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_add_user(db, "U2", 1, NULL);
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    o.at = th_time("2020-01-20T12:00:00+08:00");   /* due now, whenever now is */
+    cr_assert_eq(as_remind_run(db, &o, NULL), AS_OK, "%s", as_errmsg(db));
+    as_outbox_iter *it = NULL;
+    const as_outbox_item *v;
+    /* NULL options: now, 100, 60 s */
+    cr_assert_eq(as_outbox_pull_iter_new(&it, db, NULL), AS_OK, "%s", as_errmsg(db));
+    int n = 0;
+    while (as_outbox_next(it, &v) == AS_OK) {
+        cr_assert_eq(v->lease_until - v->not_before >= 60, 1);
+        n++;
+    }
+    cr_assert_eq(n, 2);
+    as_outbox_iter_free(it);
+    as_outbox_iter_free(NULL);
+    as_outbox_pull_options po = AS_OUTBOX_PULL_OPTIONS_INIT;
+    cr_assert_eq(po.limit, 100);
+    cr_assert_eq(po.lease_s, 60);
+    po.version = 99;
+    cr_assert_eq(as_outbox_pull_iter_new(&it, db, &po), AS_MISUSE);
+    cr_assert_null(it);
+    po.version = AS_OUTBOX_PULL_OPTIONS_VERSION;
+    po.lease_s = 0;
+    cr_assert_eq(as_outbox_pull_iter_new(&it, db, &po), AS_MISUSE);
+    po.lease_s = 60;
+    po.limit = 0;
+    cr_assert_eq(as_outbox_pull_iter_new(&it, db, &po), AS_MISUSE);
+    cr_assert_eq(as_outbox_pull_iter_new(NULL, db, NULL), AS_MISUSE);
+    cr_assert_eq(as_outbox_pull_iter_new(&it, NULL, NULL), AS_MISUSE);
+    cr_assert_eq(as_outbox_next(NULL, &v), AS_MISUSE);
+    /* the status enum and its names; a version 1 query is refused */
+    cr_assert_str_eq(as_outbox_status_name(AS_OUTBOX_PENDING), "pending");
+    cr_assert_str_eq(as_outbox_status_name(AS_OUTBOX_LEASED), "leased");
+    cr_assert_str_eq(as_outbox_status_name(AS_OUTBOX_SENT), "sent");
+    cr_assert_str_eq(as_outbox_status_name(AS_OUTBOX_DEAD), "dead");
+    cr_assert_null(as_outbox_status_name((as_outbox_status)0));
+    as_outbox_query q = AS_OUTBOX_QUERY_INIT;
+    q.version = 1;
+    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_MISUSE);
+    q.version = AS_OUTBOX_QUERY_VERSION;
+    q.status = AS_OUTBOX_LEASED;
+    q.now = o.at;
+    cr_assert_eq(as_outbox_iter_new(&it, db, &q), AS_OK);
+    n = 0;
+    while (as_outbox_next(it, &v) == AS_OK)
+        n += v->status == AS_OUTBOX_LEASED;
+    cr_assert_eq(n, 2);
+    as_outbox_iter_free(it);
     as_close(db);
     as_config_free(cfg);
 }

@@ -137,3 +137,30 @@ Test(remind, survey_window_dry_run_and_answers)
     as_close(db);
     as_config_free(cfg);
 }
+
+Test(remind, weather_kinds_and_alert_checks)
+{
+    cr_assert_eq(as_weather_kind_check("rainstorm"), AS_OK);
+    cr_assert_eq(as_weather_kind_check("snow_2"), AS_OK);
+    cr_assert_eq(as_weather_kind_check("Rain"), AS_INVALID);
+    cr_assert_eq(as_weather_kind_check("rain storm"), AS_INVALID);
+    cr_assert_eq(as_weather_kind_check(""), AS_INVALID);
+    cr_assert_eq(as_weather_kind_check("abcdefghijklmnopqrstuvwxyz012345"), AS_OK, "32 is fine");
+    cr_assert_eq(as_weather_kind_check("abcdefghijklmnopqrstuvwxyz0123456"), AS_INVALID);
+    cr_assert_eq(as_weather_kind_check(NULL), AS_MISUSE);
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    int64_t t = th_time("2026-10-01T12:00:00+08:00");
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    o.at = t;
+    as_remind_stats s;
+    cr_assert_eq(as_remind_weather(db, "530000", "Rain", t, t + 3600, "m", &o, &s), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "kind: 'Rain'"), "%s", as_errmsg(db));
+    cr_assert_eq(as_remind_weather(db, "530000", "rain", t, t, "m", &o, &s), AS_INVALID);
+    cr_assert_eq(as_remind_weather(db, "5300", "rain", t, t + 3600, "m", &o, &s), AS_INVALID);
+    cr_assert_eq(as_remind_weather(db, "530000", "rain", t, t + 3600, "", &o, &s), AS_INVALID);
+    cr_assert_eq(as_remind_weather(db, "530000", "rain", t, t + 3600, "暴雨", &o, &s), AS_OK,
+                 "%s", as_errmsg(db));
+    cr_assert_eq(s.written[AS_REMIND_WEATHER], 1);
+    as_close(db);
+}

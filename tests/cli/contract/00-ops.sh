@@ -1,4 +1,4 @@
-# contract/00-ops.sh - init, backup, check, rules, fuel import, profile refresh.
+# contract/00-ops.sh - init, backup, check (also failing), rules, fuel import, profile refresh.
 contract init init
 contract backup backup "$T/contract-backup.db"
 contract_both check check
@@ -17,3 +17,21 @@ CT3,CU2,S2,2026-09-20T18:00:00+08:00,95,30,250.00,,
 CSV
 contract "fuel import" fuel import "$T/c-fuel.csv"
 contract_both "profile refresh" profile refresh --at 2026-10-01T00:00:00+08:00
+# A failing check prints its findings too (exit 65).
+cp "$AFTERSALES_DB" "$T/contract-fk.db"
+python3 - "$T/contract-fk.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA foreign_keys = OFF")
+c.execute("INSERT INTO vehicles (user_id, plate, created_at) VALUES ('ghost', '云A00000', 1)")
+c.commit()
+PY
+contract_rc 65 check --db "$T/contract-fk.db" check
+if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(x["check"] == "foreign_keys" and not x["ok"] for x in d) else 1)'; then
+    pass "check: the failed finding is in the JSON"
+else
+    fail "check: the failed finding is in the JSON"
+fi

@@ -898,12 +898,19 @@ typedef struct as_kb_article {
 } as_kb_article;
 
 /*
- * as_kb_get / as_kb_get_by_key - one article by number or by external
- * key.  The caller owns *out (free with as_kb_article_free()).
+ * as_kb_get - one article by number.  The caller owns *out (free with
+ * as_kb_article_free()).
+ * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE (NULL out or db);
+ * AS_INTERNAL.
+ */
+as_status as_kb_get(as_kb_article **out, as_db *db, int64_t id);
+
+/*
+ * as_kb_get_by_key - one article by its external key (article_id).  The
+ * caller owns *out (free with as_kb_article_free()).
  * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE (NULL out, db or
  * article_id); AS_INTERNAL.
  */
-as_status as_kb_get(as_kb_article **out, as_db *db, int64_t id);
 as_status as_kb_get_by_key(as_kb_article **out, as_db *db, const char *article_id);
 
 /* as_kb_article_free - free an article from as_kb_get(); NULL is a no-op.

@@ -330,6 +330,7 @@ static const char *export_010_text(void)
 
 Test(ticket_export, reads_the_format_of_0_1_0)
 {
+    th_db_path();   /* the temporary directory */
     as_db *copy = open_copy("old.db");
     as_import_stats st;
     rejects rj;
@@ -374,6 +375,7 @@ Test(ticket_export, reads_the_format_of_0_1_0)
 
 Test(ticket_export, a_field_under_both_names_is_refused)
 {
+    th_db_path();   /* the temporary directory */
     as_db *copy = open_copy("both.db");
     /* The first line of the 0.1.0 export with a new name added. */
     const char *first = export_010_lines[0];

@@ -3,13 +3,13 @@
  * Fills a temporary database with ARTICLES generated Chinese articles (a
  * third domain words, the rest random common characters)
  * (through as_kb_upsert, one transaction), then times in the same run:
- *   long query   as_kb_search("重复扣款") against the bare FTS5 query
+ *   long query   as_kb_search_iter_new("重复扣款") against the bare FTS5 query
  *                SELECT rowid FROM kb_fts WHERE kb_fts MATCH ... ORDER BY
  *                rank LIMIT 10 on the same connection (the baseline);
- *   short query  as_kb_search("退款") against a bare scan for the same
+ *   short query  as_kb_search_iter_new("退款") against a bare scan for the same
  *                substring: SELECT id FROM kb_articles WHERE instr(title, ?)
  *                > 0 OR instr(body, ?) > 0 (every match: ranking needs all);
- *   suggest      as_kb_suggest() on a 40-character ticket text.
+ *   suggest      as_kb_suggest_iter_new() on a 40-character ticket text.
  * Prints queries/s and the ratio ours / baseline rate for each.
  */
 #include "internal.h"
@@ -106,7 +106,7 @@ static int ours_search(as_db *db, const char *q)
     as_kb_iter *it;
     as_kb_query query = AS_KB_QUERY_INIT;
     query.limit = 10;
-    if (as_kb_search(&it, db, q, &query) != AS_OK)
+    if (as_kb_search_iter_new(&it, db, q, &query) != AS_OK)
         return -1;
     return drain(it);
 }
@@ -114,7 +114,10 @@ static int ours_search(as_db *db, const char *q)
 static int ours_suggest(as_db *db, const char *q)
 {
     as_kb_iter *it;
-    if (as_kb_suggest(&it, db, "payment", q, 10) != AS_OK)
+    as_kb_query query = AS_KB_QUERY_INIT;
+    query.category = "payment";
+    query.limit = 10;
+    if (as_kb_suggest_iter_new(&it, db, q, &query) != AS_OK)
         return -1;
     return drain(it);
 }

@@ -1,7 +1,6 @@
 /* cmd_calendar.c - aftersales calendar list|check|add */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,65 +26,15 @@ static const char check_help[] =
     "Print the business minutes between two times on calendar NAME.  Times are\n"
     "ISO 8601 (2026-11-24T09:00:00+08:00; without an offset: the business\n"
     "zone).  A --to before --from gives a negative count.  Exit 1 if there is no\n"
-    "such calendar, 65 for a bad time.\n";
+    "such calendar, 64 for a malformed time.\n";
 
 static const char add_help[] =
     "usage: aftersales calendar add NAME --at TIME --minutes M\n"
     "\n"
     "Print the due time: the earliest instant at which M business minutes have\n"
     "elapsed after TIME on calendar NAME (Friday 17:30 + 120 on cn-office is\n"
-    "Monday 10:30).  Exit 1 if there is no such calendar, 65 for a bad time.\n";
-
-enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_MINUTES };
-
-typedef struct cal_opts {
-    const char *from, *to, *at, *minutes;
-} cal_opts;
-
-/* Parse options into o; returns 0 or an exit code. */
-static int parse(cli *c, int argc, char **argv, const struct option *opts, cal_opts *o)
-{
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_FROM:
-            o->from = optarg;
-            break;
-        case OPT_TO:
-            o->to = optarg;
-            break;
-        case OPT_AT:
-            o->at = optarg;
-            break;
-        case OPT_MINUTES:
-            o->minutes = optarg;
-            break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    return 0;
-}
-
-static int one_name(cli *c, int argc, char **argv)
-{
-    if (optind >= argc)
-        return cli_usage(c, "which calendar? give a NAME (see 'aftersales calendar list')");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
-    return 0;
-}
-
-static int parse_time(cli *c, const char *what, const char *text, int64_t *out)
-{
-    if (as_time_parse(text, as_db_utc_offset(c->db), out) != AS_OK) {
-        cli_error(c, "%s: '%s' is not a time (2026-11-24T09:00:00+08:00)", what, text);
-        return EXIT_DATAERR;
-    }
-    return 0;
-}
+    "Monday 10:30).  M is 0 to 52704000 (100 years).  Exit 1 if there is no\n"
+    "such calendar, 64 for a malformed time or M, 65 for a due time past 9999.\n";
 
 static void fmt_offset(char *buf, size_t n, int minutes)
 {
@@ -95,15 +44,10 @@ static void fmt_offset(char *buf, size_t n, int minutes)
 
 static int cal_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const struct option opts[] = {{NULL, 0, NULL, 0}};
-    cal_opts o = {0};
-    int code = parse(c, argc, argv, opts, &o);
-    if (code)
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_calendar_iter *it = NULL;
@@ -137,24 +81,18 @@ static int cal_list(cli *c, int argc, char **argv)
 
 static int cal_check(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(check_help, stdout), 0;
-    static const struct option opts[] = {
-        {"from", required_argument, NULL, OPT_FROM},
-        {"to", required_argument, NULL, OPT_TO},
-        {NULL, 0, NULL, 0},
+    const char *name = NULL;
+    int64_t t0 = 0, t1 = 0, secs;
+    const cli_opt opts[] = {
+        CLI_ARG("NAME", &name),
+        CLI_TIME_REQ("from", &t0),
+        CLI_TIME_REQ("to", &t1),
+        CLI_END,
     };
-    cal_opts o = {0};
-    int code = parse(c, argc, argv, opts, &o);
-    if (code || (code = one_name(c, argc, argv)))
+    int code = cli_parse(c, argc, argv, opts, check_help);
+    if (code != CLI_GO)
         return code;
-    if (!o.from || !o.to)
-        return cli_usage(c, "--from and --to are required");
-    const char *name = argv[optind];
     if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
-    int64_t t0, t1, secs;
-    if ((code = parse_time(c, "from", o.from, &t0)) || (code = parse_time(c, "to", o.to, &t1)))
         return code;
     as_status st = as_calendar_business_seconds(c->db, name, t0, t1, &secs);
     if (st != AS_OK)
@@ -170,29 +108,23 @@ static int cal_check(cli *c, int argc, char **argv)
     return cli_print_end(c, p);
 }
 
+/* 100 years of minutes, the most as_calendar_add() takes. */
+#define MAX_MINUTES (INT64_C(100) * 366 * 1440)
+
 static int cal_add(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(add_help, stdout), 0;
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, OPT_AT},
-        {"minutes", required_argument, NULL, OPT_MINUTES},
-        {NULL, 0, NULL, 0},
+    const char *name = NULL;
+    int64_t at = 0, minutes = 0, due;
+    const cli_opt opts[] = {
+        CLI_ARG("NAME", &name),
+        CLI_TIME_REQ("at", &at),
+        CLI_INT_REQ("minutes", "M", &minutes, 0, MAX_MINUTES),
+        CLI_END,
     };
-    cal_opts o = {0};
-    int code = parse(c, argc, argv, opts, &o);
-    if (code || (code = one_name(c, argc, argv)))
+    int code = cli_parse(c, argc, argv, opts, add_help);
+    if (code != CLI_GO)
         return code;
-    if (!o.at || !o.minutes)
-        return cli_usage(c, "--at and --minutes are required");
-    long long minutes = cli_parse_count(o.minutes);
-    if (minutes < 0)
-        return cli_usage(c, "--minutes must be a whole number of minutes, not '%s'", o.minutes);
-    const char *name = argv[optind];
     if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
-    int64_t at, due;
-    if ((code = parse_time(c, "at", o.at, &at)))
         return code;
     as_status st = as_calendar_add(c->db, name, at, minutes, &due);
     if (st != AS_OK)

@@ -1,7 +1,6 @@
 /* cmd_kb.c - aftersales kb add|import|show|list|search|suggest|stats */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,47 +63,12 @@ static const char stats_help[] =
     "\n"
     "Every article with the number of tickets it resolved, most first.\n";
 
-enum { OPT_TITLE = 256, OPT_BODY, OPT_CATEGORY, OPT_TAGS, OPT_ARTICLE_ID, OPT_LIMIT };
-
-typedef struct kb_opts {
-    as_kb_input in;
-    as_kb_query q;
-    int has_limit;
-} kb_opts;
-
-static int parse(cli *c, int argc, char **argv, const struct option *opts, kb_opts *o)
+static void print_tags(printer *p, const as_kb_article *a)
 {
-    int ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_TITLE:
-            o->in.title = optarg;
-            break;
-        case OPT_BODY:
-            o->in.body = optarg;
-            break;
-        case OPT_CATEGORY:
-            o->in.category = optarg;
-            o->q.category = optarg;
-            break;
-        case OPT_TAGS:
-            o->in.tags = optarg;
-            break;
-        case OPT_ARTICLE_ID:
-            o->in.article_id = optarg;
-            break;
-        case OPT_LIMIT:
-            if ((o->q.limit = cli_parse_count(optarg)) < 1)
-                return cli_usage(c, "--limit must be a positive number, not '%s'", optarg);
-            o->has_limit = 1;
-            break;
-        default:
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    return 0;
+    pr_arr_begin(p, "tags");
+    for (size_t i = 0; i < a->ntags; i++)
+        pr_str(p, NULL, a->tags[i]);
+    pr_arr_end(p);
 }
 
 static void print_article(printer *p, const as_kb_article *a, int with_body)
@@ -114,7 +78,7 @@ static void print_article(printer *p, const as_kb_article *a, int with_body)
     pr_str(p, "article_id", a->article_id);
     pr_str(p, "category", a->category);
     pr_str(p, "title", a->title);
-    pr_str(p, "tags", a->tags);
+    print_tags(p, a);
     pr_int(p, "resolved", a->resolved);
     pr_time(p, "last_resolved_at", a->last_resolved_at);
     pr_time(p, "created_at", a->created_at);
@@ -172,38 +136,32 @@ static char *read_stdin(void)
 
 static int kb_add(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(add_help, stdout), 0;
-    static const struct option opts[] = {
-        {"title", required_argument, NULL, OPT_TITLE},
-        {"body", required_argument, NULL, OPT_BODY},
-        {"category", required_argument, NULL, OPT_CATEGORY},
-        {"tags", required_argument, NULL, OPT_TAGS},
-        {"article-id", required_argument, NULL, OPT_ARTICLE_ID},
-        {NULL, 0, NULL, 0},
+    as_kb_input in = AS_KB_INPUT_INIT;
+    const cli_opt opts[] = {
+        CLI_STR_REQ("title", "TITLE", &in.title),
+        CLI_STR_REQ("body", "BODY", &in.body),
+        CLI_CHECKED("category", "CATEGORY", &in.category, cli_check_id, "id"),
+        CLI_STR("tags", "TAG,TAG", &in.tags),
+        CLI_CHECKED("article-id", "KEY", &in.article_id, cli_check_id, "id"),
+        CLI_END,
     };
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, opts, &o);
-    if (code)
+    int code = cli_parse(c, argc, argv, opts, add_help);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if (!o.in.title || !o.in.body)
-        return cli_usage(c, "--title and --body are required");
     char *body = NULL;
-    if (strcmp(o.in.body, "-") == 0) {
+    if (strcmp(in.body, "-") == 0) {
         if (!(body = read_stdin())) {
             cli_error(c, "reading the body from standard input failed");
             return EXIT_IOERR;
         }
-        o.in.body = body;
+        in.body = body;
     }
     if ((code = cli_open(c, 0))) {
         free(body);
         return code;
     }
     int64_t id = 0;
-    as_status st = as_kb_add(c->db, &o.in, &id);
+    as_status st = as_kb_add(c->db, &in, &id);
     free(body);
     if (st != AS_OK)
         return cli_fail(c, st);
@@ -227,23 +185,21 @@ static int kb_import(cli *c, int argc, char **argv)
 
 static int kb_show(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(show_help, stdout), 0;
-    static const struct option opts[] = {{NULL, 0, NULL, 0}};
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, opts, &o);
-    if (code)
+    const char *ref = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG("ID", &ref),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, show_help);
+    if (code != CLI_GO)
         return code;
-    if (optind >= argc)
-        return cli_usage(c, "which article? give an ID");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind + 1]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    return show_one(c, argv[optind]);
+    return show_one(c, ref);
 }
 
-/* Print an iterator's articles; search results get rank and score. */
+/* Print an iterator's articles and free it; search results get rank and
+ * score. */
 static int print_iter(cli *c, as_kb_iter *it, int ranked)
 {
     printer *p = cli_printer(c, PR_LIST);
@@ -272,47 +228,40 @@ static int print_iter(cli *c, as_kb_iter *it, int ranked)
     return code;
 }
 
-static const struct option list_opts[] = {
-    {"category", required_argument, NULL, OPT_CATEGORY},
-    {"limit", required_argument, NULL, OPT_LIMIT},
-    {NULL, 0, NULL, 0},
-};
+enum { KB_LIST, KB_STATS, KB_SEARCH, KB_SUGGEST };
 
-static int kb_list(cli *c, int argc, char **argv)
+/* list, stats, search QUERY, suggest TEXT: --category and --limit. */
+static int kb_query(cli *c, int argc, char **argv, int what)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, list_opts, &o);
-    if (code)
+    static const char *const helps[] = {list_help, stats_help, search_help, suggest_help};
+    as_kb_query q = AS_KB_QUERY_INIT;
+    const char *text = NULL;
+    q.limit = what == KB_SEARCH ? 10 : what == KB_SUGGEST ? 5 : 0;
+    cli_opt opts[] = {
+        CLI_CHECKED("category", "CATEGORY", &q.category, cli_check_id, "id"),
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_ARG(what == KB_SEARCH ? "QUERY" : "TEXT", &text),
+        CLI_END,
+    };
+    if (what == KB_LIST || what == KB_STATS)
+        opts[2] = (cli_opt)CLI_END;
+    int code = cli_parse(c, argc, argv, opts, helps[what]);
+    if (code != CLI_GO)
         return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_kb_iter *it;
-    as_status st = as_kb_list(&it, c->db, &o.q);
+    as_status st = AS_OK;
+    switch (what) {
+    case KB_LIST: st = as_kb_list_iter_new(&it, c->db, &q); break;
+    case KB_STATS: st = as_kb_stats_iter_new(&it, c->db, &q); break;
+    case KB_SEARCH: st = as_kb_search_iter_new(&it, c->db, text, &q); break;
+    default: st = as_kb_suggest_iter_new(&it, c->db, text, &q); break;
+    }
     if (st != AS_OK)
         return cli_fail(c, st);
-    return print_iter(c, it, 0);
-}
-
-static int kb_stats(cli *c, int argc, char **argv)
-{
-    if (cli_wants_help(argc, argv))
-        return fputs(stats_help, stdout), 0;
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, list_opts, &o);
-    if (code)
-        return code;
-    if (optind < argc)
-        return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
-    as_kb_iter *it;
-    as_status st = as_kb_stats(&it, c->db, &o.q);
-    if (st != AS_OK)
-        return cli_fail(c, st);
+    if (what != KB_STATS)
+        return print_iter(c, it, what != KB_LIST);
     printer *p = cli_printer(c, PR_LIST);
     const as_kb_article *a;
     while ((st = as_kb_next(it, &a)) == AS_OK) {
@@ -332,51 +281,10 @@ static int kb_stats(cli *c, int argc, char **argv)
     return code;
 }
 
-static int kb_search(cli *c, int argc, char **argv)
-{
-    if (cli_wants_help(argc, argv))
-        return fputs(search_help, stdout), 0;
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, list_opts, &o);
-    if (code)
-        return code;
-    if (optind >= argc)
-        return cli_usage(c, "what to search for? give a QUERY");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s' (quote a query of several words)",
-                         argv[optind + 1]);
-    if (!o.has_limit)
-        o.q.limit = 10;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
-    as_kb_iter *it;
-    as_status st = as_kb_search(&it, c->db, argv[optind], &o.q);
-    if (st != AS_OK)
-        return cli_fail(c, st);
-    return print_iter(c, it, 1);
-}
-
-static int kb_suggest(cli *c, int argc, char **argv)
-{
-    if (cli_wants_help(argc, argv))
-        return fputs(suggest_help, stdout), 0;
-    kb_opts o = {AS_KB_INPUT_INIT, AS_KB_QUERY_INIT, 0};
-    int code = parse(c, argc, argv, list_opts, &o);
-    if (code)
-        return code;
-    if (optind >= argc)
-        return cli_usage(c, "give the ticket's TEXT");
-    if (optind + 1 < argc)
-        return cli_usage(c, "unexpected argument '%s' (quote the text)", argv[optind + 1]);
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
-    as_kb_iter *it;
-    as_status st = as_kb_suggest(&it, c->db, o.q.category, argv[optind],
-                                 o.has_limit ? o.q.limit : 5);
-    if (st != AS_OK)
-        return cli_fail(c, st);
-    return print_iter(c, it, 1);
-}
+static int kb_list(cli *c, int argc, char **argv) { return kb_query(c, argc, argv, KB_LIST); }
+static int kb_stats(cli *c, int argc, char **argv) { return kb_query(c, argc, argv, KB_STATS); }
+static int kb_search(cli *c, int argc, char **argv) { return kb_query(c, argc, argv, KB_SEARCH); }
+static int kb_suggest(cli *c, int argc, char **argv) { return kb_query(c, argc, argv, KB_SUGGEST); }
 
 int cli_print_kb_iter(cli *c, as_kb_iter *it)
 {

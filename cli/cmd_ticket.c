@@ -2,102 +2,71 @@
  * sweep, satisfaction surveys, SLA and CSAT reports. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* ---- options shared by the subcommands ----------------------------- */
+/* ---- closed sets of words ------------------------------------------ */
 
-enum {
-    O_USER = 256, O_CHANNEL, O_CATEGORY, O_SUBJECT, O_BODY, O_SEVERITY, O_QUEUE, O_ASSIGNEE,
-    O_TIER, O_BY, O_AT, O_MESSAGE, O_WAIT, O_TO, O_INTO, O_INCIDENT, O_STATUS, O_OVERDUE,
-    O_LIMIT, O_PHONE4, O_NOW, O_CLEAR, O_SCORE, O_COMMENT, O_FROM, O_KB,
-    O_LAST
+static const cli_choice channels[] = {
+    {"app", 0}, {"phone", 1}, {"wechat", 2}, {"web", 3}, {"station", 4}, {NULL, 0},
 };
 
-static const struct option all_opts[] = {
-    {"user", required_argument, NULL, O_USER},
-    {"channel", required_argument, NULL, O_CHANNEL},
-    {"category", required_argument, NULL, O_CATEGORY},
-    {"subject", required_argument, NULL, O_SUBJECT},
-    {"body", required_argument, NULL, O_BODY},
-    {"severity", required_argument, NULL, O_SEVERITY},
-    {"queue", required_argument, NULL, O_QUEUE},
-    {"assignee", required_argument, NULL, O_ASSIGNEE},
-    {"tier", required_argument, NULL, O_TIER},
-    {"by", required_argument, NULL, O_BY},
-    {"at", required_argument, NULL, O_AT},
-    {"message", required_argument, NULL, O_MESSAGE},
-    {"wait", no_argument, NULL, O_WAIT},
-    {"to", required_argument, NULL, O_TO},
-    {"into", required_argument, NULL, O_INTO},
-    {"incident", required_argument, NULL, O_INCIDENT},
-    {"status", required_argument, NULL, O_STATUS},
-    {"overdue", no_argument, NULL, O_OVERDUE},
-    {"limit", required_argument, NULL, O_LIMIT},
-    {"phone-last4", required_argument, NULL, O_PHONE4},
-    {"now", required_argument, NULL, O_NOW},
-    {"clear", no_argument, NULL, O_CLEAR},
-    {"score", required_argument, NULL, O_SCORE},
-    {"comment", required_argument, NULL, O_COMMENT},
-    {"from", required_argument, NULL, O_FROM},
-    {"kb", required_argument, NULL, O_KB},
-    {NULL, 0, NULL, 0},
+static const cli_choice severities[] = {
+    {"normal", 0}, {"urgent", 1}, {"major", 2}, {"systemic", 3}, {NULL, 0},
 };
 
-typedef struct opts {
-    const char *v[O_LAST - O_USER];
-    int set[O_LAST - O_USER];
-    char **args;             /* positional arguments */
-    int nargs;
-} opts;
+/* ticket list --status: every status, and "open". */
+enum { STATUS_OPEN = AS_TICKET_STATUS_LAST };
+static const cli_choice list_statuses[] = {
+    {"new", AS_TICKET_NEW},
+    {"assigned", AS_TICKET_ASSIGNED},
+    {"in_progress", AS_TICKET_IN_PROGRESS},
+    {"waiting_customer", AS_TICKET_WAITING_CUSTOMER},
+    {"resolved", AS_TICKET_RESOLVED},
+    {"closed", AS_TICKET_CLOSED},
+    {"merged", AS_TICKET_MERGED},
+    {"cancelled", AS_TICKET_CANCELLED},
+    {"open", STATUS_OPEN},
+    {NULL, 0},
+};
 
-#define OPT(o, name) ((o)->v[(name) - O_USER])
-#define HAS(o, name) ((o)->set[(name) - O_USER])
+static const cli_choice sla_by[] = {
+    {"level", AS_REPORT_BY_LEVEL}, {"queue", AS_REPORT_BY_QUEUE}, {"agent", AS_REPORT_BY_AGENT},
+    {NULL, 0},
+};
 
-/* Parse argv allowing only the options listed in allowed (terminated by 0);
- * positional arguments must number between minargs and maxargs. */
-static int parse(cli *c, int argc, char **argv, opts *o, const int *allowed, int minargs,
-                 int maxargs, const char *what)
+static const cli_choice csat_by[] = {
+    {"agent", AS_REPORT_BY_AGENT}, {"queue", AS_REPORT_BY_QUEUE}, {NULL, 0},
+};
+
+/* The STATUS of ticket status: a status a ticket can be moved to (merged
+ * only by ticket merge). */
+static int check_status(const char *v, char *why, size_t whysz)
 {
-    memset(o, 0, sizeof *o);
-    int code;
-    optind = 0;
-    opterr = 0;
-    while ((code = getopt_long(argc, argv, "", all_opts, NULL)) != -1) {
-        int ok = 0;
-        for (const int *a = allowed; *a && !ok; a++)
-            ok = *a == code;
-        if (code == '?' || code == ':' || !ok)
-            return cli_usage(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-        o->v[code - O_USER] = optarg;
-        o->set[code - O_USER] = 1;
-    }
-    o->args = argv + optind;
-    o->nargs = argc - optind;
-    if (o->nargs < minargs)
-        return cli_usage(c, "%s", what);
-    if (o->nargs > maxargs)
-        return cli_usage(c, "unexpected argument '%s'", o->args[maxargs]);
-    return 0;
+    int s = as_ticket_status_parse(v);
+    if (s >= 0 && s != AS_TICKET_MERGED)
+        return 0;
+    snprintf(why, whysz, "is not one of new, assigned, in_progress, waiting_customer, resolved,"
+             " closed, cancelled");
+    return -1;
 }
 
-/* Parse a time option into *t; 0 when absent. */
-static int time_opt(cli *c, const opts *o, int which, const char *name, int64_t *t)
+/* The name of a choice's value in a table. */
+static const char *choice_name(const cli_choice *t, int value)
 {
-    *t = 0;
-    if (!HAS(o, which))
-        return 0;
-    int code = cli_load_config(c);
-    if (code)
-        return code;
-    int off = c->db ? as_db_utc_offset(c->db) : 480;
-    if (as_time_parse(OPT(o, which), off, t) != AS_OK) {
-        cli_error(c, "%s: '%s' is not a time (2026-11-24T18:00:00+08:00)", name, OPT(o, which));
-        return EXIT_DATAERR;
-    }
-    return 0;
+    for (; t->name; t++)
+        if (t->value == value)
+            return t->name;
+    return NULL;
+}
+
+/* A tracking number as printed (9 digits), from one the parser checked. */
+static void normalize_tracking(const char *typed, char out[AS_TRACKING_BUFSIZE])
+{
+    if (as_tracking_check(typed, out) != AS_OK)
+        snprintf(out, AS_TRACKING_BUFSIZE, "%s", typed);
 }
 
 /* ---- printing ------------------------------------------------------ */
@@ -110,9 +79,9 @@ static void print_met(printer *p, const char *key, int met)
         pr_bool(p, key, met);
 }
 
-static void print_ticket(printer *p, const as_ticket *t, int full)
+/* A ticket's fields (the record is opened by the caller). */
+static void ticket_fields(printer *p, const as_ticket *t, int full)
 {
-    pr_begin(p);
     pr_str(p, "tracking", t->tracking);
     pr_str(p, "status", as_ticket_status_name(t->status));
     pr_str(p, "severity", t->severity);
@@ -130,10 +99,7 @@ static void print_ticket(printer *p, const as_ticket *t, int full)
     pr_str(p, "related", t->related);
     if (full) {
         pr_str(p, "rule", t->rule);
-        if (t->kb_article_id)
-            pr_int(p, "kb_article_id", t->kb_article_id);
-        else
-            pr_null(p, "kb_article_id");
+        pr_int_or_null(p, "kb_article_id", t->kb_article_id, 0);
     }
     pr_time(p, "created_at", t->created_at);
     if (full) {
@@ -149,54 +115,21 @@ static void print_ticket(printer *p, const as_ticket *t, int full)
         print_met(p, "first_response_met", t->frt_met);
         print_met(p, "resolution_met", t->res_met);
     }
-    pr_end(p);
 }
 
-static void print_event(printer *p, const as_ticket_event *e)
-{
-    pr_begin(p);
-    pr_time(p, "at", e->at);
-    pr_str(p, "by", e->actor);
-    pr_str(p, "kind", e->kind);
-    pr_str(p, "from_status", e->from_status);
-    pr_str(p, "to_status", e->to_status);
-    pr_bool(p, "public", e->public);
-    pr_str(p, "text", e->text);
-    pr_end(p);
-}
-
-static int show_ticket(cli *c, const char *tracking)
+/* Print the ticket numbered tracking (after a change). */
+static int print_one_ticket(cli *c, const char *tracking)
 {
     as_ticket *t = NULL;
     as_status st = as_ticket_get(&t, c->db, tracking);
     if (st != AS_OK)
         return cli_fail(c, st);
-    as_ticket_event_iter *it = NULL;
-    if ((st = as_ticket_event_iter_new(&it, c->db, tracking)) != AS_OK) {
-        as_ticket_free(t);
-        return cli_fail(c, st);
-    }
-    if (c->format == PR_JSON)
-        fputs("{\"ticket\":", stdout);
     printer *p = cli_printer(c, PR_ONE);
-    print_ticket(p, t, 1);
+    pr_begin(p);
+    ticket_fields(p, t, 1);
+    pr_end(p);
     as_ticket_free(t);
-    int code = cli_print_end(c, p);
-    if (c->format == PR_JSON)
-        fputs(",\"events\":", stdout);
-    else if (c->format != PR_JSONL)
-        fputc('\n', stdout);
-    p = cli_printer(c, PR_LIST);
-    const as_ticket_event *e;
-    while ((st = as_ticket_event_next(it, &e)) == AS_OK)
-        print_event(p, e);
-    as_ticket_event_iter_free(it);
-    int code2 = cli_print_end(c, p);
-    if (c->format == PR_JSON)
-        fputs("}\n", stdout);
-    if (st != AS_DONE)
-        return cli_fail(c, st);
-    return code ? code : code2;
+    return cli_print_end(c, p);
 }
 
 /* ---- ticket open --------------------------------------------------- */
@@ -207,9 +140,9 @@ static const char group_help[] =
     "Tickets from every channel, routed by the rules of the configuration,\n"
     "with first-response and resolution clocks per severity.  T is a ticket's\n"
     "tracking number (9 digits; spaces and dashes are ignored).  A mistyped\n"
-    "number is 'invalid tracking number' (exit 65), not 'not found'.\n"
+    "number is 'not a valid tracking number' (exit 64), not 'not found'.\n"
     "Changes take --by AGENT (who; default system) and --at TIME (when;\n"
-    "default now).\n";
+    "default now), and print the ticket.\n";
 
 static const char open_help[] =
     "usage: aftersales ticket open --user ID --channel app|phone|wechat|web|station\n"
@@ -217,54 +150,45 @@ static const char open_help[] =
     "                              [--severity normal|urgent|major|systemic]\n"
     "                              [--queue Q] [--assignee A] [--tier TIER] [--by WHO] [--at TIME]\n"
     "\n"
-    "Open a ticket and print its tracking number (with --format json|jsonl|tsv,\n"
-    "the ticket).  Routing rules (config section routing) pick queue, severity\n"
-    "and assignee unless given; --tier is the customer's member tier, for rules\n"
-    "that match on it.  A systemic ticket is an incident that others link to.\n"
-    "Exit 1 if the user does not exist, 65 for a bad value.\n";
+    "Open a ticket and print it (its tracking number is the field tracking).\n"
+    "Routing rules (config section routing) pick queue, severity and assignee\n"
+    "unless given; --tier is the customer's member tier, for rules that match\n"
+    "on it.  A systemic ticket is an incident that others link to.  Exit 1 if\n"
+    "the user does not exist, 64 for an unknown channel or severity, 65 for a\n"
+    "bad value.\n";
 
 static int t_open(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(open_help, stdout), 0;
-    static const int allowed[] = {O_USER, O_CHANNEL, O_CATEGORY, O_SUBJECT, O_BODY, O_SEVERITY,
-                                  O_QUEUE, O_ASSIGNEE, O_TIER, O_BY, O_AT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    int channel = -1, severity = -1;
+    const char *body = "";
+    const cli_opt opts[] = {
+        CLI_CHECKED_REQ("user", "ID", &in.user_id, cli_check_id, "id"),
+        CLI_CHOICE_REQ("channel", &channel, channels),
+        CLI_STR_REQ("category", "C", &in.category),
+        CLI_STR_REQ("subject", "S", &in.subject),
+        CLI_STR("body", "B", &body),
+        CLI_CHOICE("severity", &severity, severities),
+        CLI_STR("queue", "Q", &in.queue),
+        CLI_STR("assignee", "A", &in.assignee),
+        CLI_STR("tier", "TIER", &in.member_tier),
+        CLI_STR("by", "WHO", &in.by),
+        CLI_TIME("at", &in.at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, open_help);
+    if (code != CLI_GO)
         return code;
-    if (!HAS(&o, O_USER) || !HAS(&o, O_CHANNEL) || !HAS(&o, O_CATEGORY) || !HAS(&o, O_SUBJECT))
-        return cli_usage(c, "--user, --channel, --category and --subject are required");
     if ((code = cli_open(c, 0)))
         return code;
-    as_ticket_input in = AS_TICKET_INPUT_INIT;
-    in.user_id = OPT(&o, O_USER);
-    in.channel = OPT(&o, O_CHANNEL);
-    in.category = OPT(&o, O_CATEGORY);
-    in.subject = OPT(&o, O_SUBJECT);
-    in.body = HAS(&o, O_BODY) ? OPT(&o, O_BODY) : "";
-    in.severity = OPT(&o, O_SEVERITY);
-    in.queue = OPT(&o, O_QUEUE);
-    in.assignee = OPT(&o, O_ASSIGNEE);
-    in.member_tier = OPT(&o, O_TIER);
-    in.by = OPT(&o, O_BY);
-    if ((code = time_opt(c, &o, O_AT, "--at", &in.at)))
-        return code;
+    in.channel = choice_name(channels, channel);
+    in.severity = severity >= 0 ? choice_name(severities, severity) : NULL;
+    in.body = body;
     char num[AS_TRACKING_BUFSIZE];
     as_status st = as_ticket_open(c->db, &in, num);
     if (st != AS_OK)
         return cli_fail(c, st);
-    if (c->format == PR_TEXT) {
-        printf("%s\n", num);
-        return 0;
-    }
-    as_ticket *t = NULL;
-    if ((st = as_ticket_get(&t, c->db, num)) != AS_OK)
-        return cli_fail(c, st);
-    printer *p = cli_printer(c, PR_ONE);
-    print_ticket(p, t, 1);
-    as_ticket_free(t);
-    return cli_print_end(c, p);
+    return print_one_ticket(c, num);
 }
 
 /* ---- show / list --------------------------------------------------- */
@@ -272,53 +196,91 @@ static int t_open(cli *c, int argc, char **argv)
 static const char show_help[] =
     "usage: aftersales ticket show T\n"
     "\n"
-    "Print a ticket and its append-only history (who, when, what).  With\n"
-    "--format json: {\"ticket\": {...}, \"events\": [...]}.\n";
+    "Print a ticket and its append-only history (who, when, what): one record,\n"
+    "the ticket's fields and events, the history oldest first (in text, a\n"
+    "table under the fields).\n";
 
 static int t_show(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(show_help, stdout), 0;
-    static const int allowed[] = {0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 1, 1, "which ticket? give its tracking number");
-    if (code)
+    const char *tracking = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("T", &tracking, cli_check_tracking, "tracking"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, show_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    return show_ticket(c, o.args[0]);
+    as_ticket *t = NULL;
+    as_status st = as_ticket_get(&t, c->db, tracking);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    as_ticket_event_iter *it = NULL;
+    if ((st = as_ticket_event_iter_new(&it, c->db, tracking)) != AS_OK) {
+        as_ticket_free(t);
+        return cli_fail(c, st);
+    }
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    ticket_fields(p, t, 1);
+    as_ticket_free(t);
+    pr_arr_begin(p, "events");
+    const as_ticket_event *e;
+    while ((st = as_ticket_event_next(it, &e)) == AS_OK) {
+        pr_obj_begin(p, NULL);
+        pr_time(p, "at", e->at);
+        pr_str(p, "by", e->actor);
+        pr_str(p, "kind", e->kind);
+        pr_str(p, "from_status", e->from_status);
+        pr_str(p, "to_status", e->to_status);
+        pr_bool(p, "public", e->public);
+        pr_str(p, "text", e->text);
+        pr_obj_end(p);
+    }
+    as_ticket_event_iter_free(it);
+    pr_arr_end(p);
+    pr_end(p);
+    if (st != AS_DONE) {
+        pr_finish(p);
+        return cli_fail(c, st);
+    }
+    return cli_print_end(c, p);
 }
 
 static const char list_help[] =
-    "usage: aftersales ticket list [--status S|open] [--queue Q] [--assignee A]\n"
-    "                              [--severity L] [--user ID] [--overdue [--at TIME]]\n"
-    "                              [--limit N]\n"
+    "usage: aftersales ticket list [--status STATUS|open] [--queue Q] [--assignee A]\n"
+    "                              [--severity normal|urgent|major|systemic] [--user ID]\n"
+    "                              [--overdue [--at TIME]] [--limit N]\n"
     "\n"
-    "List tickets, newest first.  --overdue: only tickets with a running SLA\n"
-    "clock past due at TIME (default now), earliest first.\n";
+    "List tickets, newest first.  --status is one of new, assigned, in_progress,\n"
+    "waiting_customer, resolved, closed, merged, cancelled, or open (any of the\n"
+    "first four).  --overdue: only tickets with a running SLA clock past due at\n"
+    "TIME (default now), earliest first.\n";
 
 static int t_list(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(list_help, stdout), 0;
-    static const int allowed[] = {O_STATUS, O_QUEUE, O_ASSIGNEE, O_SEVERITY, O_USER, O_OVERDUE,
-                                  O_AT, O_LIMIT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
-        return code;
     as_ticket_query q = AS_TICKET_QUERY_INIT;
-    q.status = OPT(&o, O_STATUS);
-    q.queue = OPT(&o, O_QUEUE);
-    q.assignee = OPT(&o, O_ASSIGNEE);
-    q.severity = OPT(&o, O_SEVERITY);
-    q.user_id = OPT(&o, O_USER);
-    q.overdue = HAS(&o, O_OVERDUE);
-    if (HAS(&o, O_LIMIT) && (q.limit = cli_parse_count(OPT(&o, O_LIMIT))) < 1)
-        return cli_usage(c, "--limit must be a positive number, not '%s'", OPT(&o, O_LIMIT));
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    int status = -1, severity = -1;
+    const cli_opt opts[] = {
+        CLI_CHOICE("status", &status, list_statuses),
+        CLI_STR("queue", "Q", &q.queue),
+        CLI_STR("assignee", "A", &q.assignee),
+        CLI_CHOICE("severity", &severity, severities),
+        CLI_CHECKED("user", "ID", &q.user_id, cli_check_id, "id"),
+        CLI_FLAG("overdue", &q.overdue),
+        CLI_TIME("at", &q.at),
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, list_help);
+    if (code != CLI_GO)
         return code;
-    if ((code = time_opt(c, &o, O_AT, "--at", &q.at)))
+    if (status >= 0)
+        q.status = choice_name(list_statuses, status);
+    if (severity >= 0)
+        q.severity = choice_name(severities, severity);
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_ticket_iter *it;
     as_status st = as_ticket_iter_new(&it, c->db, &q);
@@ -326,8 +288,11 @@ static int t_list(cli *c, int argc, char **argv)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
     const as_ticket *t;
-    while ((st = as_ticket_next(it, &t)) == AS_OK)
-        print_ticket(p, t, 0);
+    while ((st = as_ticket_next(it, &t)) == AS_OK) {
+        pr_begin(p);
+        ticket_fields(p, t, 0);
+        pr_end(p);
+    }
     as_ticket_iter_free(it);
     code = cli_print_end(c, p);
     if (st != AS_DONE)
@@ -355,8 +320,8 @@ static const char status_help[] =
     "  resolved         -> closed (or ticket reopen)\n"
     "  closed, merged, cancelled: final\n"
     "(any open ticket may also be merged with ticket merge).  waiting_customer\n"
-    "pauses the SLA clocks; leaving it resumes them.  An illegal move exits 65\n"
-    "and lists the allowed ones.\n";
+    "pauses the SLA clocks; leaving it resumes them.  An unknown STATUS exits\n"
+    "64; an illegal move exits 65 and lists the allowed ones.\n";
 static const char reply_help[] =
     "usage: aftersales ticket reply T --message TEXT [--wait] [--by WHO] [--at TIME]\n"
     "\n"
@@ -383,12 +348,12 @@ static const char reopen_help[] =
     "\n"
     "Within tickets.reopen_window of its resolution a resolved ticket goes\n"
     "back to in_progress (its resolution clock resumes; a pending survey is\n"
-    "void).  Otherwise a new ticket linked to it is opened and its number\n"
+    "void), and is printed.  Otherwise a new ticket linked to it is opened and\n"
     "printed.\n";
 static const char merge_help[] =
     "usage: aftersales ticket merge DUP --into T [--by WHO] [--at TIME]\n"
     "\n"
-    "Mark DUP a duplicate of the open ticket T (DUP becomes merged).\n";
+    "Mark DUP a duplicate of the open ticket T (DUP becomes merged).  Prints DUP.\n";
 static const char link_help[] =
     "usage: aftersales ticket link T --incident P [--by WHO] [--at TIME]\n"
     "\n"
@@ -405,84 +370,85 @@ static int change(cli *c, int argc, char **argv, change_kind kind)
     static const char *const helps[] = {assign_help, status_help, reply_help, note_help,
                                         resolve_help, close_help, reopen_help, merge_help,
                                         link_help, eta_help};
-    if (cli_wants_help(argc, argv))
-        return fputs(helps[kind], stdout), 0;
-    static const int a_assign[] = {O_TO, O_BY, O_AT, 0};
-    static const int a_msg[] = {O_MESSAGE, O_BY, O_AT, 0};
-    static const int a_resolve[] = {O_MESSAGE, O_KB, O_BY, O_AT, 0};
-    static const int a_reply[] = {O_MESSAGE, O_WAIT, O_BY, O_AT, 0};
-    static const int a_merge[] = {O_INTO, O_BY, O_AT, 0};
-    static const int a_link[] = {O_INCIDENT, O_BY, O_AT, 0};
-    static const int a_eta[] = {O_AT, O_CLEAR, O_BY, O_NOW, 0};
-    const int *allowed = kind == CH_ASSIGN ? a_assign : kind == CH_REPLY ? a_reply
-                         : kind == CH_MERGE ? a_merge : kind == CH_LINK ? a_link
-                         : kind == CH_ETA ? a_eta : kind == CH_RESOLVE ? a_resolve : a_msg;
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, kind == CH_STATUS ? 2 : 1,
-                     kind == CH_STATUS ? 2 : 1,
-                     kind == CH_STATUS ? "give a ticket and a status" : "which ticket? give its tracking number");
-    if (code)
+    const char *tracking = NULL, *status_word = NULL, *to = NULL, *into = NULL,
+               *incident = NULL;
+    as_ticket_action act = AS_TICKET_ACTION_INIT;
+    int wait = 0, clear = 0, has_at = 0;
+    int64_t kb = 0, eta = 0;
+    cli_opt opts[8];
+    size_t n = 0;
+    opts[n++] = (cli_opt)CLI_ARG_CHECKED(kind == CH_MERGE ? "DUP" : "T", &tracking,
+                                         cli_check_tracking, "tracking");
+    switch (kind) {
+    case CH_ASSIGN:
+        opts[n++] = (cli_opt)CLI_STR_REQ("to", "AGENT", &to);
+        break;
+    case CH_STATUS:
+        opts[n++] = (cli_opt)CLI_ARG_CHECKED("STATUS", &status_word, check_status, "status");
+        opts[n++] = (cli_opt)CLI_STR("message", "TEXT", &act.text);
+        break;
+    case CH_REPLY:
+        opts[n++] = (cli_opt)CLI_STR_REQ("message", "TEXT", &act.text);
+        opts[n++] = (cli_opt)CLI_FLAG("wait", &wait);
+        break;
+    case CH_NOTE:
+        opts[n++] = (cli_opt)CLI_STR_REQ("message", "TEXT", &act.text);
+        break;
+    case CH_RESOLVE:
+        opts[n++] = (cli_opt)CLI_STR("message", "TEXT", &act.text);
+        opts[n++] = (cli_opt)CLI_INT("kb", "ARTICLE", &kb, 1, INT64_MAX);
+        break;
+    case CH_CLOSE:
+    case CH_REOPEN:
+        opts[n++] = (cli_opt)CLI_STR("message", "TEXT", &act.text);
+        break;
+    case CH_MERGE:
+        opts[n++] = (cli_opt)CLI_CHECKED_REQ("into", "T", &into, cli_check_tracking, "tracking");
+        break;
+    case CH_LINK:
+        opts[n++] = (cli_opt)CLI_CHECKED_REQ("incident", "P", &incident, cli_check_tracking,
+                                             "tracking");
+        break;
+    case CH_ETA:
+        opts[n++] = (cli_opt)CLI_TIME_GIVEN("at", &eta, &has_at);
+        opts[n++] = (cli_opt)CLI_FLAG("clear", &clear);
+        opts[n++] = (cli_opt)CLI_TIME("now", &act.at);
+        break;
+    }
+    opts[n++] = (cli_opt)CLI_STR("by", "WHO", &act.by);
+    if (kind != CH_ETA)
+        opts[n++] = (cli_opt)CLI_TIME("at", &act.at);
+    opts[n++] = (cli_opt)CLI_END;
+    int code = cli_parse(c, argc, argv, opts, helps[kind]);
+    if (code != CLI_GO)
         return code;
-    if (kind == CH_ASSIGN && !HAS(&o, O_TO))
-        return cli_usage(c, "--to AGENT is required");
-    if ((kind == CH_REPLY || kind == CH_NOTE) && !HAS(&o, O_MESSAGE))
-        return cli_usage(c, "--message TEXT is required");
-    if (kind == CH_MERGE && !HAS(&o, O_INTO))
-        return cli_usage(c, "--into T is required");
-    if (kind == CH_LINK && !HAS(&o, O_INCIDENT))
-        return cli_usage(c, "--incident P is required");
-    if (kind == CH_ETA && HAS(&o, O_AT) == HAS(&o, O_CLEAR))
+    if (kind == CH_ETA && has_at == clear)
         return cli_usage(c, "give --at TIME or --clear");
-    int status = -1;
-    if (kind == CH_STATUS && (status = as_ticket_status_parse(o.args[1])) < 0)
-        return cli_usage(c, "'%s' is not a status (new, assigned, in_progress, waiting_customer,"
-                         " resolved, closed, cancelled)", o.args[1]);
     if ((code = cli_open(c, 0)))
         return code;
-    as_ticket_action act = AS_TICKET_ACTION_INIT;
-    act.by = OPT(&o, O_BY);
-    act.text = OPT(&o, O_MESSAGE);
-    int64_t eta = 0;
-    if (kind == CH_ETA) {
-        if ((code = time_opt(c, &o, O_AT, "--at", &eta)) ||
-            (code = time_opt(c, &o, O_NOW, "--now", &act.at)))
-            return code;
-    } else if ((code = time_opt(c, &o, O_AT, "--at", &act.at))) {
-        return code;
-    }
-    const char *t = o.args[0];
     char made[AS_TRACKING_BUFSIZE] = "";
     as_status st = AS_OK;
     switch (kind) {
-    case CH_ASSIGN: st = as_ticket_assign(c->db, t, OPT(&o, O_TO), &act); break;
-    case CH_STATUS: st = as_ticket_set_status(c->db, t, (as_ticket_status)status, &act); break;
-    case CH_REPLY: st = as_ticket_reply(c->db, t, &act, HAS(&o, O_WAIT) ? AS_REPLY_WAIT : 0); break;
-    case CH_NOTE: st = as_ticket_note(c->db, t, &act); break;
-    case CH_RESOLVE:
-        if (HAS(&o, O_KB)) {
-            long long id = cli_parse_count(OPT(&o, O_KB));
-            if (id < 1)
-                return cli_usage(c, "--kb needs an article number, not '%s'", OPT(&o, O_KB));
-            st = as_ticket_resolve_kb(c->db, t, id, &act);
-        } else {
-            st = as_ticket_resolve(c->db, t, &act);
-        }
+    case CH_ASSIGN: st = as_ticket_assign(c->db, tracking, to, &act); break;
+    case CH_STATUS:
+        st = as_ticket_set_status(c->db, tracking,
+                                  (as_ticket_status)as_ticket_status_parse(status_word), &act);
         break;
-    case CH_CLOSE: st = as_ticket_close(c->db, t, &act); break;
-    case CH_REOPEN: st = as_ticket_reopen(c->db, t, &act, made); break;
-    case CH_MERGE: st = as_ticket_merge(c->db, t, OPT(&o, O_INTO), &act); break;
-    case CH_LINK: st = as_ticket_link(c->db, t, OPT(&o, O_INCIDENT), &act); break;
-    case CH_ETA: st = as_ticket_eta(c->db, t, eta, &act); break;
+    case CH_REPLY: st = as_ticket_reply(c->db, tracking, &act, wait ? AS_REPLY_WAIT : 0); break;
+    case CH_NOTE: st = as_ticket_note(c->db, tracking, &act); break;
+    case CH_RESOLVE:
+        st = kb ? as_ticket_resolve_kb(c->db, tracking, kb, &act)
+                : as_ticket_resolve(c->db, tracking, &act);
+        break;
+    case CH_CLOSE: st = as_ticket_close(c->db, tracking, &act); break;
+    case CH_REOPEN: st = as_ticket_reopen(c->db, tracking, &act, made); break;
+    case CH_MERGE: st = as_ticket_merge(c->db, tracking, into, &act); break;
+    case CH_LINK: st = as_ticket_link(c->db, tracking, incident, &act); break;
+    case CH_ETA: st = as_ticket_eta(c->db, tracking, clear ? 0 : eta, &act); break;
     }
     if (st != AS_OK)
         return cli_fail(c, st);
-    as_ticket *tk = NULL;
-    if ((st = as_ticket_get(&tk, c->db, made[0] ? made : t)) != AS_OK)
-        return cli_fail(c, st);
-    printer *p = cli_printer(c, PR_ONE);
-    print_ticket(p, tk, 1);
-    as_ticket_free(tk);
-    return cli_print_end(c, p);
+    return print_one_ticket(c, made[0] ? made : tracking);
 }
 
 static int t_assign(cli *c, int argc, char **argv) { return change(c, argc, argv, CH_ASSIGN); }
@@ -505,20 +471,20 @@ static const char suggest_help[] =
 
 static int t_suggest(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(suggest_help, stdout), 0;
-    static const int allowed[] = {O_LIMIT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 1, 1, "which ticket? give its tracking number");
-    if (code)
+    const char *tracking = NULL;
+    int64_t limit = 5;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("T", &tracking, cli_check_tracking, "tracking"),
+        CLI_INT("limit", "N", &limit, 1, INT64_MAX),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, suggest_help);
+    if (code != CLI_GO)
         return code;
-    long long limit = 5;
-    if (HAS(&o, O_LIMIT) && (limit = cli_parse_count(OPT(&o, O_LIMIT))) < 1)
-        return cli_usage(c, "--limit must be a positive number, not '%s'", OPT(&o, O_LIMIT));
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_kb_iter *it;
-    as_status st = as_ticket_suggest(&it, c->db, o.args[0], limit);
+    as_status st = as_ticket_suggest_iter_new(&it, c->db, tracking, limit);
     if (st != AS_OK)
         return cli_fail(c, st);
     return cli_print_kb_iter(c, it);
@@ -534,17 +500,15 @@ static const char autoclose_help[] =
 
 static int t_autoclose(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(autoclose_help, stdout), 0;
-    static const int allowed[] = {O_AT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    int64_t at = 0, n = 0;
+    const cli_opt opts[] = {
+        CLI_TIME("at", &at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, autoclose_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, 0)))
-        return code;
-    int64_t at, n = 0;
-    if ((code = time_opt(c, &o, O_AT, "--at", &at)))
         return code;
     as_status st = as_ticket_autoclose(c->db, at, &n);
     if (st != AS_OK)
@@ -564,26 +528,25 @@ static const char track_help[] =
     "What the customer may see: the status in Chinese, the last public reply\n"
     "and the promised time (\"预计今天18:00前完成\", relative to --at, default\n"
     "now).  A wrong phone answers exactly like an unknown number (exit 1); a\n"
-    "mistyped number is 'invalid tracking number' (exit 65).\n";
+    "mistyped number is 'not a valid tracking number' (exit 64).\n";
 
 static int t_track(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(track_help, stdout), 0;
-    static const int allowed[] = {O_PHONE4, O_AT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 1, 1, "which ticket? give its tracking number");
-    if (code)
+    const char *tracking = NULL, *last4 = NULL;
+    int64_t now = 0;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("NUMBER", &tracking, cli_check_tracking, "tracking"),
+        CLI_STR_REQ("phone-last4", "DDDD", &last4),
+        CLI_TIME("at", &now),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, track_help);
+    if (code != CLI_GO)
         return code;
-    if (!HAS(&o, O_PHONE4))
-        return cli_usage(c, "--phone-last4 is required");
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    int64_t now;
-    if ((code = time_opt(c, &o, O_AT, "--at", &now)))
-        return code;
     as_track *t = NULL;
-    as_status st = as_ticket_track(&t, c->db, o.args[0], OPT(&o, O_PHONE4), now);
+    as_status st = as_ticket_track(&t, c->db, tracking, last4, now);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_ONE);
@@ -604,18 +567,16 @@ static int t_track(cli *c, int argc, char **argv)
 static const char export_help[] =
     "usage: aftersales ticket export\n"
     "\n"
-    "Write every ticket as JSON Lines to stdout: its fields, SLA clock state and\n"
-    "full history (events, escalations, surveys) with the original times.\n"
-    "ticket import reads it back.\n";
+    "Write every ticket as JSON Lines to stdout, whatever --format says: the\n"
+    "fields of ticket show under the same names, the SLA clock state and the\n"
+    "full history (events as in ticket show, escalations, surveys) with the\n"
+    "original times.  ticket import reads it back.\n";
 
 static int t_export(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(export_help, stdout), 0;
-    static const int allowed[] = {0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, export_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
@@ -626,11 +587,12 @@ static int t_export(cli *c, int argc, char **argv)
 static const char import_help[] =
     "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
     "\n"
-    "Read JSON Lines written by ticket export.  Tickets keep their tracking\n"
-    "numbers, times and history; a number already in the database is left\n"
-    "alone (unchanged), so importing twice changes nothing.  The users must\n"
-    "exist.  Every bad line is reported as FILE:LINE: field: reason; if any is\n"
-    "bad nothing is imported (exit 65) unless --skip-bad.\n";
+    "Read JSON Lines written by ticket export (of this version, or of 0.1.0).\n"
+    "Tickets keep their tracking numbers, times and history; a number already\n"
+    "in the database is left alone (unchanged), so importing twice changes\n"
+    "nothing.  The users must exist.  Every bad line is reported as\n"
+    "FILE:LINE: field: reason; if any is bad nothing is imported (exit 65)\n"
+    "unless --skip-bad.\n";
 
 static int t_import(cli *c, int argc, char **argv)
 {
@@ -640,7 +602,7 @@ static int t_import(cli *c, int argc, char **argv)
 int cmd_ticket(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
-        {"open", t_open, "open a ticket; prints its tracking number"},
+        {"open", t_open, "open a ticket; prints it"},
         {"show", t_show, "a ticket and its history"},
         {"list", t_list, "list tickets (filters, --overdue)"},
         {"assign", t_assign, "assign to an agent"},
@@ -680,21 +642,25 @@ static const char check_help[] =
 
 static int sla_check(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(check_help, stdout), 0;
-    static const int allowed[] = {O_AT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    as_sla_query q = AS_SLA_QUERY_INIT;
+    const cli_opt opts[] = {
+        CLI_TIME("at", &q.at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, check_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, 0)))
         return code;
-    int64_t at, rec = 0;
-    if ((code = time_opt(c, &o, O_AT, "--at", &at)))
-        return code;
-    as_sla_iter *it;
-    as_status st = as_sla_check(&it, c->db, at, &rec);
+    if (!q.at)   /* one time for the sweep and the listing */
+        q.at = (int64_t)time(NULL);
+    as_sla_sweep_result swept;
+    as_status st = as_sla_sweep(c->db, q.at, &swept);
     if (st != AS_OK)
+        return cli_fail(c, st);
+    q.sweep = &swept;
+    as_sla_iter *it;
+    if ((st = as_sla_iter_new(&it, c->db, &q)) != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
     const as_sla_item *v;
@@ -737,42 +703,39 @@ static const char survey_help[] =
     "resolution.\n";
 
 static const char pending_help[] =
-    "usage: aftersales survey pending\n"
+    "usage: aftersales survey pending [--limit N]\n"
     "\n"
     "List pending surveys, earliest due first.\n";
 
-static void print_survey(printer *p, const as_survey *s)
-{
-    pr_begin(p);
-    pr_str(p, "tracking", s->tracking);
-    pr_str(p, "user_id", s->user_id);
-    pr_str(p, "agent", s->agent);
-    pr_str(p, "queue", s->queue);
-    pr_str(p, "status", s->status);
-    pr_time(p, "created_at", s->created_at);
-    pr_time(p, "due_at", s->due_at);
-    pr_end(p);
-}
-
 static int s_pending(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(pending_help, stdout), 0;
-    static const int allowed[] = {0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    const cli_opt opts[] = {
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, pending_help);
+    if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_survey_iter *it;
-    as_status st = as_survey_pending(&it, c->db);
+    as_status st = as_survey_iter_new(&it, c->db, &q);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
     const as_survey *s;
-    while ((st = as_survey_next(it, &s)) == AS_OK)
-        print_survey(p, s);
+    while ((st = as_survey_next(it, &s)) == AS_OK) {
+        pr_begin(p);
+        pr_str(p, "tracking", s->tracking);
+        pr_str(p, "user_id", s->user_id);
+        pr_str(p, "agent", s->agent);
+        pr_str(p, "queue", s->queue);
+        pr_str(p, "status", s->status);
+        pr_time(p, "created_at", s->created_at);
+        pr_time(p, "due_at", s->due_at);
+        pr_end(p);
+    }
     as_survey_iter_free(it);
     code = cli_print_end(c, p);
     if (st != AS_DONE)
@@ -785,32 +748,32 @@ static const char record_help[] =
     "\n"
     "Record the answer to a ticket's pending survey.  A score at or below\n"
     "tickets.low_score opens a follow-up ticket (printed as followup).\n"
-    "Exit 1 if the ticket has no pending survey.\n";
+    "Exit 1 if the ticket has no pending survey, 64 for a score out of 1..5.\n";
 
 static int s_record(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(record_help, stdout), 0;
-    static const int allowed[] = {O_SCORE, O_COMMENT, O_AT, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 1, 1, "which ticket? give its tracking number");
-    if (code)
+    const char *tracking = NULL, *comment = NULL;
+    int64_t score = 0, at = 0;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("T", &tracking, cli_check_tracking, "tracking"),
+        CLI_INT_REQ("score", "1..5", &score, 1, 5),
+        CLI_STR("comment", "TEXT", &comment),
+        CLI_TIME("at", &at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, record_help);
+    if (code != CLI_GO)
         return code;
-    long long score = HAS(&o, O_SCORE) ? cli_parse_count(OPT(&o, O_SCORE)) : -1;
-    if (score < 1 || score > 5)
-        return cli_usage(c, "--score must be 1 to 5");
     if ((code = cli_open(c, 0)))
         return code;
-    int64_t at;
-    if ((code = time_opt(c, &o, O_AT, "--at", &at)))
-        return code;
-    char follow[AS_TRACKING_BUFSIZE];
-    as_status st = as_survey_record(c->db, o.args[0], (int)score, OPT(&o, O_COMMENT), at, follow);
+    char follow[AS_TRACKING_BUFSIZE], num[AS_TRACKING_BUFSIZE];
+    as_status st = as_survey_record(c->db, tracking, (int)score, comment, at, follow);
     if (st != AS_OK)
         return cli_fail(c, st);
+    normalize_tracking(tracking, num);
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
-    pr_str(p, "tracking", o.args[0]);
+    pr_str(p, "tracking", num);
     pr_int(p, "score", score);
     pr_str(p, "followup", follow[0] ? follow : NULL);
     pr_end(p);
@@ -837,89 +800,88 @@ static const char report_help[] =
 static const char rsla_help[] =
     "usage: aftersales report sla --from TIME --to TIME --by level|queue|agent\n"
     "\n"
-    "SLA attainment of the tickets opened in the period: per group the ticket\n"
-    "count, then for first response and resolution the stopped clocks, the\n"
-    "share met (%, one decimal), and the median and 90th percentile of the\n"
+    "SLA attainment of the tickets opened in the period: per group (a field\n"
+    "named as --by says) the ticket count, then for first response and\n"
+    "resolution the stopped clocks, the share met (a percentage, one decimal;\n"
+    "null when no clock stopped), and the median and 90th percentile of the\n"
     "business minutes used (nearest rank).\n";
 
 static const char rcsat_help[] =
     "usage: aftersales report csat --from TIME --to TIME --by agent|queue\n"
     "\n"
-    "Satisfaction from the surveys answered in the period: answers, mean score\n"
-    "(two decimals) and the share of 4 and 5 (CSAT %, one decimal).\n";
+    "Satisfaction from the surveys answered in the period: per group (a field\n"
+    "named as --by says) answers, mean score (two decimals) and the share of\n"
+    "4 and 5 (csat_pct, one decimal).\n";
 
-static void pct_field(printer *p, const char *key, int64_t part, int64_t whole)
+/* A percentage the library gives as -1 when there is nothing to count. */
+static void pct_field(printer *p, const char *key, double pct)
 {
-    if (!whole) {
-        pr_null(p, key);
-        return;
-    }
-    char buf[32];
-    int64_t permille = (part * 1000 + whole / 2) / whole;
-    snprintf(buf, sizeof buf, "%lld.%lld", (long long)(permille / 10), (long long)(permille % 10));
-    pr_str(p, key, buf);
-}
-
-static void minutes_field(printer *p, const char *key, int64_t v)
-{
-    if (v < 0)
+    if (pct < 0)
         pr_null(p, key);
     else
-        pr_int(p, key, v);
+        pr_real(p, key, pct, 1);
 }
 
 static int report(cli *c, int argc, char **argv, int csat)
 {
-    if (cli_wants_help(argc, argv))
-        return fputs(csat ? rcsat_help : rsla_help, stdout), 0;
-    /* --to is the end of the period here. */
-    static const int allowed[] = {O_FROM, O_TO, O_BY, 0};
-    opts o;
-    int code = parse(c, argc, argv, &o, allowed, 0, 0, "");
-    if (code)
+    as_report_query q = AS_REPORT_QUERY_INIT;
+    int by = -1;
+    const cli_opt opts[] = {
+        CLI_TIME_REQ("from", &q.from),
+        CLI_TIME_REQ("to", &q.to),
+        CLI_CHOICE_REQ("by", &by, csat ? csat_by : sla_by),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, csat ? rcsat_help : rsla_help);
+    if (code != CLI_GO)
         return code;
-    if (!HAS(&o, O_FROM) || !HAS(&o, O_TO) || !HAS(&o, O_BY))
-        return cli_usage(c, "--from, --to and --by are required");
+    q.by = (as_report_by)by;
+    const char *group = as_report_by_name(q.by);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
-    int64_t from, to;
-    if ((code = time_opt(c, &o, O_FROM, "--from", &from)) ||
-        (code = time_opt(c, &o, O_TO, "--to", &to)))
-        return code;
-    as_report_row *rows = NULL;
-    size_t n = 0;
-    as_status st = csat ? as_report_csat(&rows, &n, c->db, OPT(&o, O_BY), from, to)
-                        : as_report_sla(&rows, &n, c->db, OPT(&o, O_BY), from, to);
-    if (st != AS_OK)
-        return cli_fail(c, st);
-    printer *p = cli_printer(c, PR_LIST);
-    for (size_t i = 0; i < n; i++) {
-        const as_report_row *r = &rows[i];
-        pr_begin(p);
-        pr_str(p, OPT(&o, O_BY), r->group);
-        if (csat) {
-            char mean[32];
-            int64_t m100 = (r->score_sum * 100 + r->count / 2) / r->count;
-            snprintf(mean, sizeof mean, "%lld.%02lld", (long long)(m100 / 100),
-                     (long long)(m100 % 100));
-            pr_int(p, "answers", r->count);
-            pr_str(p, "mean_score", mean);
-            pct_field(p, "csat_pct", r->satisfied, r->count);
-        } else {
-            pr_int(p, "tickets", r->count);
-            pr_int(p, "first_response_n", r->frt_count);
-            pct_field(p, "first_response_met_pct", r->frt_met, r->frt_count);
-            minutes_field(p, "first_response_median_min", r->frt_median_min);
-            minutes_field(p, "first_response_p90_min", r->frt_p90_min);
-            pr_int(p, "resolution_n", r->res_count);
-            pct_field(p, "resolution_met_pct", r->res_met, r->res_count);
-            minutes_field(p, "resolution_median_min", r->res_median_min);
-            minutes_field(p, "resolution_p90_min", r->res_p90_min);
+    as_status st;
+    printer *p;
+    if (csat) {
+        as_report_csat_iter *it;
+        if ((st = as_report_csat_iter_new(&it, c->db, &q)) != AS_OK)
+            return cli_fail(c, st);
+        p = cli_printer(c, PR_LIST);
+        const as_report_csat_row *r;
+        while ((st = as_report_csat_next(it, &r)) == AS_OK) {
+            pr_begin(p);
+            pr_str(p, group, r->group);
+            pr_int(p, "answers", r->answers);
+            pr_real(p, "mean_score", r->mean_score, 2);
+            pct_field(p, "csat_pct", r->csat_pct);
+            pr_end(p);
         }
-        pr_end(p);
+        as_report_csat_iter_free(it);
+    } else {
+        as_report_sla_iter *it;
+        if ((st = as_report_sla_iter_new(&it, c->db, &q)) != AS_OK)
+            return cli_fail(c, st);
+        p = cli_printer(c, PR_LIST);
+        const as_report_sla_row *r;
+        while ((st = as_report_sla_next(it, &r)) == AS_OK) {
+            pr_begin(p);
+            pr_str(p, group, r->group);
+            pr_int(p, "tickets", r->tickets);
+            pr_int(p, "first_response_n", r->first_response_n);
+            pct_field(p, "first_response_met_pct", r->first_response_met_pct);
+            pr_int_or_null(p, "first_response_median_min", r->first_response_median_min, -1);
+            pr_int_or_null(p, "first_response_p90_min", r->first_response_p90_min, -1);
+            pr_int(p, "resolution_n", r->resolution_n);
+            pct_field(p, "resolution_met_pct", r->resolution_met_pct);
+            pr_int_or_null(p, "resolution_median_min", r->resolution_median_min, -1);
+            pr_int_or_null(p, "resolution_p90_min", r->resolution_p90_min, -1);
+            pr_end(p);
+        }
+        as_report_sla_iter_free(it);
     }
-    as_report_free(rows, n);
-    return cli_print_end(c, p);
+    code = cli_print_end(c, p);
+    if (st != AS_DONE)
+        return cli_fail(c, st);
+    return code;
 }
 
 static int r_sla(cli *c, int argc, char **argv) { return report(c, argc, argv, 0); }

@@ -849,7 +849,12 @@ as_status as_calendar_business_minutes(as_db *db, const char *name, int64_t t0, 
 as_status as_calendar_add_seconds(as_db *db, const char *name, int64_t t0, int64_t seconds,
                                   int64_t *out);
 
-/* as_calendar_add - the same with a duration in minutes. */
+/*
+ * as_calendar_add - as_calendar_add_seconds() with a duration in whole
+ * minutes (0 to 100 years of minutes: 0 to 52,704,000).
+ * Returns AS_OK; AS_NOTFOUND (no such calendar); AS_INVALID (minutes out of
+ * range, t0 out of range, or a due time after 9999); AS_MISUSE (NULL).
+ */
 as_status as_calendar_add(as_db *db, const char *name, int64_t t0, int64_t minutes,
                           int64_t *out);
 
@@ -876,14 +881,21 @@ typedef struct as_calendar_info {
 
 typedef struct as_calendar_iter as_calendar_iter;
 
-/* as_calendar_iter_new - list the configured calendars in file order.
- * Returns AS_OK; AS_NOMEM; AS_MISUSE. */
+/*
+ * as_calendar_iter_new - list the configured calendars in file order.  The
+ * caller owns *out (free with as_calendar_iter_free(), before as_close()).
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (NULL out or db).
+ */
 as_status as_calendar_iter_new(as_calendar_iter **out, as_db *db);
 
-/* as_calendar_next - AS_OK with a borrowed view, or AS_DONE. */
+/*
+ * as_calendar_next - the next calendar into *view, borrowed from the
+ * iterator until its next call.
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view).
+ */
 as_status as_calendar_next(as_calendar_iter *it, const as_calendar_info **view);
 
-/* as_calendar_iter_free - NULL is a no-op. */
+/* as_calendar_iter_free - free the iterator and its view; NULL is a no-op. */
 void as_calendar_iter_free(as_calendar_iter *it);
 
 /* ------------------------------------------------------------------ */
@@ -912,40 +924,48 @@ typedef struct as_kb_input {
 
 /*
  * as_kb_add - add an article; *id_out (if not NULL) receives its number.
- * Text is validated and NFC-normalised; title and body are trimmed.
+ * Text is validated and NFC-normalised; title and body are trimmed.  The
+ * strings of in are only read during the call.
  * Returns AS_OK; AS_EXISTS (article_id known); AS_INVALID (the detail
- * names every bad field); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE.
+ * names every bad field); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL
+ * db or in, or an unknown version); AS_INTERNAL.
  */
 as_status as_kb_add(as_db *db, const as_kb_input *in, int64_t *id_out);
 
 /*
  * as_kb_upsert - insert the article keyed by in->article_id (required), or
  * update the fields given (non-NULL) when the key exists; "" clears the
- * category or tags.  *result (if not NULL) says what happened.
- * Returns as as_kb_add() (never AS_EXISTS).
+ * category or tags.  *id_out and *result (each may be NULL) receive its
+ * number and what happened.
+ * Returns as as_kb_add() (never AS_EXISTS; AS_INVALID also for a missing
+ * article_id, or a missing title or body of a new article).
  */
 as_status as_kb_upsert(as_db *db, const as_kb_input *in, int64_t *id_out, as_upsert *result);
 
 /*
  * as_kb_import - upsert articles from JSON Lines (with AS_IMPORT_JSONL:
  * one object a line with keys article_id, title, body, category, tags;
- * tags as one text "a,b") or CSV with those columns.  Keyed by article_id:
- * running the same file twice changes nothing.  Same contract as
- * as_user_import(): all or nothing unless AS_IMPORT_SKIP_BAD, dry run,
+ * tags as one text "退款,发票") or CSV with those columns.  Keyed by article_id:
+ * running the same file twice changes nothing.  Same contract and statuses
+ * as as_user_import(): all or nothing unless AS_IMPORT_SKIP_BAD, dry run,
  * every bad line reported with its number.
  */
 as_status as_kb_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                        as_import_stats *stats);
 
-/* An article.  In an as_kb_article from as_kb_get() the strings belong to
- * it; in an iterator's view they are borrowed. */
+/*
+ * An article.  From as_kb_get() the whole record (strings, the tags array)
+ * is one allocation the caller owns, freed by as_kb_article_free(); in an
+ * iterator's view everything is borrowed until the iterator's next call.
+ */
 typedef struct as_kb_article {
     int64_t id;
     const char *article_id;  /* NULL when added by hand */
     const char *title;
     const char *body;
     const char *category;    /* NULL: none */
-    const char *tags;        /* "a,b" or "" */
+    const char *const *tags; /* ntags tags in the order given ({"退款", "发票"}) */
+    size_t ntags;
     int64_t created_at;
     int64_t updated_at;
     int64_t resolved;        /* tickets this article resolved */
@@ -954,64 +974,98 @@ typedef struct as_kb_article {
                               * 0 in lists and stats */
 } as_kb_article;
 
-/* as_kb_get / as_kb_get_by_key - one article by number or by external key.
- * Free *out with as_kb_article_free().
- * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE. */
+/*
+ * as_kb_get - one article by number.  The caller owns *out (free with
+ * as_kb_article_free()).
+ * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE (NULL out or db);
+ * AS_INTERNAL.
+ */
 as_status as_kb_get(as_kb_article **out, as_db *db, int64_t id);
+
+/*
+ * as_kb_get_by_key - one article by its external key (article_id).  The
+ * caller owns *out (free with as_kb_article_free()).
+ * Returns AS_OK; AS_NOTFOUND; AS_NOMEM; AS_MISUSE (NULL out, db or
+ * article_id); AS_INTERNAL.
+ */
 as_status as_kb_get_by_key(as_kb_article **out, as_db *db, const char *article_id);
 
-/* as_kb_article_free - NULL is a no-op. */
+/* as_kb_article_free - free an article from as_kb_get(); NULL is a no-op.
+ * Never pass an iterator's view. */
 void as_kb_article_free(as_kb_article *article);
 
+/* What to list, search or suggest from. */
 typedef struct as_kb_query {
     unsigned version;        /* AS_KB_QUERY_VERSION */
-    const char *category;    /* NULL: every category */
+    const char *category;    /* list, stats, search: only this category;
+                              * suggest: articles of it count double.  NULL: any */
     int64_t limit;           /* 0: no limit */
 } as_kb_query;
 
 #define AS_KB_QUERY_VERSION 1
 #define AS_KB_QUERY_INIT { AS_KB_QUERY_VERSION, NULL, 0 }
 
+/* An iterator over articles (every as_kb_*_iter_new below and
+ * as_ticket_suggest_iter_new()); read it with as_kb_next(). */
 typedef struct as_kb_iter as_kb_iter;
 
-/* as_kb_list - articles in number order.  query NULL lists all.
- * Returns AS_OK; AS_NOMEM; AS_MISUSE; AS_INTERNAL. */
-as_status as_kb_list(as_kb_iter **out, as_db *db, const as_kb_query *query);
+/*
+ * as_kb_list_iter_new - articles in number order (score 0).  query NULL
+ * lists all.  The caller owns *out (as_kb_iter_free()).
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (NULL out or db, or an unknown query
+ * version); AS_INTERNAL.
+ */
+as_status as_kb_list_iter_new(as_kb_iter **out, as_db *db, const as_kb_query *query);
 
 /*
- * as_kb_search - articles matching every white-space separated word of
- * text, best first.  Words of three or more characters use the FTS5
- * trigram index (substring match, case-insensitive), ranked by bm25 with
- * title matches weighted 10, tags 5, body 1.  If any word is shorter
+ * as_kb_search_iter_new - articles matching every white-space separated
+ * word of text, best first.  Words of three or more characters use the
+ * FTS5 trigram index (substring match, case-insensitive), ranked by bm25
+ * with title matches weighted 10, tags 5, body 1.  If any word is shorter
  * (退款 is two characters), the search scans title, tags and body for the
  * substrings (ASCII letters in either case) and ranks title matches before
  * tags before body, then by how often the words occur in the body: a
  * scan of every article, fine for thousands (see bench/kb-search.sh).
+ * query NULL: any category, no limit.  The caller owns *out.
  * Returns AS_OK; AS_INVALID (empty, more than 16 words or 1000
- * characters, invalid UTF-8); AS_NOMEM; AS_MISUSE.
+ * characters, invalid UTF-8); AS_NOMEM; AS_MISUSE (NULL out, db or text,
+ * or an unknown query version); AS_INTERNAL.
  */
-as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_kb_query *query);
+as_status as_kb_search_iter_new(as_kb_iter **out, as_db *db, const char *text,
+                                const as_kb_query *query);
 
 /*
- * as_kb_suggest - propose articles for a ticket from its category and text
- * (subject and body): every three-character piece of the text between
- * spaces and punctuation is looked up in the index, articles sharing more
- * and rarer pieces rank higher, and articles of the same category count
- * double.  With no usable text, the category's articles that resolved the
- * most tickets.  category and text may be NULL; limit 0: no limit.
- * Returns AS_OK; AS_INVALID (invalid UTF-8); AS_NOMEM; AS_MISUSE.
+ * as_kb_suggest_iter_new - propose articles for a ticket from its text
+ * (subject and body) and query->category: every three-character piece of
+ * the text between spaces and punctuation is looked up in the index,
+ * articles sharing more and rarer pieces rank higher, and articles of the
+ * category count double.  With no usable text, the category's articles
+ * that resolved the most tickets; with neither, nothing.  text and query
+ * may be NULL.  The caller owns *out.
+ * Returns AS_OK; AS_INVALID (invalid UTF-8); AS_NOMEM; AS_MISUSE (NULL out
+ * or db, or an unknown query version); AS_INTERNAL.
  */
-as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const char *text,
-                        int64_t limit);
+as_status as_kb_suggest_iter_new(as_kb_iter **out, as_db *db, const char *text,
+                                 const as_kb_query *query);
 
-/* as_kb_stats - every article (of one category) with the number of
- * tickets it resolved, most first, then by number. */
-as_status as_kb_stats(as_kb_iter **out, as_db *db, const as_kb_query *query);
+/*
+ * as_kb_stats_iter_new - every article (of query->category) with the
+ * number of tickets it resolved, most first, then by number.  query NULL:
+ * all.  The caller owns *out.
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (NULL out or db, or an unknown query
+ * version); AS_INTERNAL.
+ */
+as_status as_kb_stats_iter_new(as_kb_iter **out, as_db *db, const as_kb_query *query);
 
-/* as_kb_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+/*
+ * as_kb_next - the next article into *view, borrowed (strings and tags)
+ * until the iterator's next call.
+ * Returns AS_OK; AS_DONE (no more); AS_NOMEM (splitting the tags);
+ * AS_MISUSE (NULL it or view); AS_INTERNAL (a database error).
+ */
 as_status as_kb_next(as_kb_iter *it, const as_kb_article **view);
 
-/* as_kb_iter_free - NULL is a no-op.  Free before as_close(). */
+/* as_kb_iter_free - free the iterator; NULL is a no-op.  Free before as_close(). */
 void as_kb_iter_free(as_kb_iter *it);
 
 /*
@@ -1021,7 +1075,7 @@ void as_kb_iter_free(as_kb_iter *it);
  * again changes nothing and is AS_OK.
  * Returns AS_OK; AS_NOTFOUND (no such article); AS_INVALID (ticket_ref or
  * user_id empty, over 64 bytes or with spaces); AS_BUSY; AS_READONLY;
- * AS_MISUSE.
+ * AS_MISUSE (NULL db or ticket_ref); AS_INTERNAL.
  */
 as_status as_kb_record_resolution(as_db *db, int64_t article_id, const char *ticket_ref,
                                   const char *user_id, int64_t at);
@@ -1575,8 +1629,9 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
  */
 as_status as_tracking_check(const char *text, char out[AS_TRACKING_BUFSIZE]);
 
-/* as_tracking_digit - the Damm check digit (0-9) of a string of digits,
- * or -1 when it holds anything else. */
+/* as_tracking_digit - the Damm check digit (0-9) of a string of digits.
+ * Returns the digit, or -1 when digits is NULL, empty, or holds anything
+ * but ASCII digits. */
 int as_tracking_digit(const char *digits);
 
 /* The ticket statuses, in lifecycle order. */
@@ -1592,14 +1647,21 @@ typedef enum as_ticket_status {
     AS_TICKET_STATUS_LAST
 } as_ticket_status;
 
-/* as_ticket_status_name - "new", "in_progress", ...; NULL when out of range. */
+/* as_ticket_status_name - "new", "in_progress", ...: static text; NULL
+ * when s is out of range. */
 const char *as_ticket_status_name(as_ticket_status s);
-/* as_ticket_status_parse - the status named name, or -1. */
+
+/* as_ticket_status_parse - the status named name ("waiting_customer").
+ * Returns the as_ticket_status, or -1 when name is NULL or unknown. */
 int as_ticket_status_parse(const char *name);
-/* as_ticket_status_zh - what the customer sees: 已受理, 处理中, 待您回复, ... */
+
+/* as_ticket_status_zh - what the customer sees: 已受理, 处理中, 待您回复, ...
+ * Static text; NULL when s is out of range. */
 const char *as_ticket_status_zh(as_ticket_status s);
+
 /*
- * as_ticket_transition_ok - 1 when the transition table allows from -> to.
+ * as_ticket_transition_ok - 1 when the transition table allows from -> to,
+ * else 0 (also for statuses out of range).
  * The table: new -> assigned, in_progress, waiting_customer, resolved,
  * cancelled, merged; assigned -> in_progress, waiting_customer, resolved,
  * cancelled, merged; in_progress -> assigned, waiting_customer, resolved,
@@ -1633,16 +1695,22 @@ typedef struct as_ticket_input {
  * as_ticket_open - open a ticket: routing rules (config section routing)
  * pick queue, severity and assignee where the input leaves them NULL; the
  * SLA clocks of the severity (section sla) start; a systemic ticket is an
- * incident.  tracking (may be NULL) receives the tracking number.
+ * incident.  tracking (may be NULL) receives the tracking number.  The
+ * strings of in are only read during the call.
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a field, named in
- * the detail); AS_CONFIG (the severity's calendar is unknown); AS_BUSY;
- * AS_READONLY; AS_MISUSE.
+ * the detail); AS_CONFIG (no ticket configuration, or the severity's
+ * calendar is unknown); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db
+ * or in, or an unknown version); AS_INTERNAL.
  */
 as_status as_ticket_open(as_db *db, const as_ticket_input *in,
                          char tracking[AS_TRACKING_BUFSIZE]);
 
-/* A ticket as read back.  From as_ticket_get() the strings belong to the
- * struct; in a view from as_ticket_next() they are borrowed. */
+/*
+ * A ticket as read back.  From as_ticket_get() the whole record (struct
+ * and strings) is one allocation the caller owns, freed by
+ * as_ticket_free(); in a view from as_ticket_next() everything is borrowed
+ * until the iterator's next call.
+ */
 typedef struct as_ticket {
     const char *tracking;
     const char *user_id;
@@ -1670,11 +1738,16 @@ typedef struct as_ticket {
 } as_ticket;
 
 /*
- * as_ticket_get - read the ticket with this tracking number.  Free *out
- * with as_ticket_free().  Returns AS_OK; AS_INVALID ("invalid tracking
- * number": a typo the check digit caught); AS_NOTFOUND; AS_NOMEM.
+ * as_ticket_get - read the ticket with this tracking number (spaces and
+ * dashes ignored).  The caller owns *out (free with as_ticket_free()).
+ * Returns AS_OK; AS_INVALID ("invalid tracking number": a typo the check
+ * digit caught); AS_NOTFOUND; AS_NOMEM; AS_MISUSE (NULL out, db or
+ * tracking); AS_INTERNAL.
  */
 as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking);
+
+/* as_ticket_free - free a ticket from as_ticket_get(); NULL is a no-op.
+ * Never pass an iterator's view. */
 void as_ticket_free(as_ticket *t);
 
 /* Who and when for a change. */
@@ -1689,72 +1762,107 @@ typedef struct as_ticket_action {
 #define AS_TICKET_ACTION_INIT { AS_TICKET_ACTION_VERSION, NULL, 0, NULL }
 
 /*
- * The changes below each add events to the ticket's append-only history
- * and return AS_OK; AS_INVALID (bad tracking number or value, or a move
- * the transition table refuses: the detail lists the allowed moves);
- * AS_NOTFOUND; AS_BUSY; AS_READONLY; AS_MISUSE.  act NULL: defaults.
+ * The changes below each add events to the ticket's append-only history in
+ * one transaction.  tracking is a number as typed (spaces and dashes
+ * ignored); act NULL means AS_TICKET_ACTION_INIT (by "system", now, no
+ * text); its strings are only read during the call.  Unless a comment says
+ * otherwise, each returns AS_OK; AS_INVALID (a mistyped tracking number, a
+ * bad value named in the detail, or a move the transition table refuses:
+ * the detail lists the allowed moves); AS_NOTFOUND (no such ticket);
+ * AS_CONFIG (the ticket's calendar left the configuration); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking, or an unknown
+ * act version); AS_INTERNAL.
  */
 
-/* as_ticket_assign - set the assignee (a new ticket becomes assigned). */
+/* as_ticket_assign - set the assignee (1-64 characters; a new ticket
+ * becomes assigned).  Only open tickets can be assigned (AS_INVALID). */
 as_status as_ticket_assign(as_db *db, const char *tracking, const char *assignee,
                            const as_ticket_action *act);
+
 /* as_ticket_set_status - move to status along the transition table.
- * Entering waiting_customer pauses the SLA clocks, leaving it resumes them. */
+ * Entering waiting_customer pauses the SLA clocks, leaving it resumes
+ * them.  A status out of range is AS_INVALID. */
 as_status as_ticket_set_status(as_db *db, const char *tracking, as_ticket_status status,
                                const as_ticket_action *act);
 
 #define AS_REPLY_WAIT 0x1u   /* then wait on the customer (waiting_customer) */
-/* as_ticket_reply - a public reply to the customer (act->text); the first
- * one stops the first-response clock.  A new or assigned ticket becomes
- * in_progress. */
+
+/* as_ticket_reply - a public reply to the customer (act->text, required:
+ * AS_INVALID without it); the first one stops the first-response clock.
+ * A new or assigned ticket becomes in_progress; flags AS_REPLY_WAIT then
+ * waits on the customer. */
 as_status as_ticket_reply(as_db *db, const char *tracking, const as_ticket_action *act,
                           unsigned flags);
-/* as_ticket_note - an internal note (act->text), never shown to the customer. */
+
+/* as_ticket_note - an internal note (act->text, required: AS_INVALID
+ * without it), never shown to the customer. */
 as_status as_ticket_note(as_db *db, const char *tracking, const as_ticket_action *act);
+
 /* as_ticket_resolve - resolve (act->text, if any, is a public message).
  * Makes one satisfaction survey due; resolving an incident resolves its
  * open children with the same public message. */
 as_status as_ticket_resolve(as_db *db, const char *tracking, const as_ticket_action *act);
+
 /*
  * as_ticket_resolve_kb - resolve as as_ticket_resolve() does, and record
  * that knowledge base article article_id solved it (the ticket's
- * kb_article_id, and the article's count in as_kb_stats()), in one
- * transaction.  Returns as as_ticket_resolve(), and AS_NOTFOUND for an
- * unknown article.
+ * kb_article_id, and the article's count in as_kb_stats_iter_new()), in
+ * one transaction at one time.  act NULL gives the defaults as above.
+ * Returns as as_ticket_resolve(), and AS_NOTFOUND for an unknown article.
  */
 as_status as_ticket_resolve_kb(as_db *db, const char *tracking, int64_t article_id,
                                const as_ticket_action *act);
+
 /*
- * as_ticket_suggest - knowledge base articles for a ticket, from its
- * category, subject and body (see as_kb_suggest()).  limit 0: no limit.
- * Returns AS_OK; AS_NOTFOUND; AS_INVALID (bad tracking number); AS_NOMEM.
+ * as_ticket_suggest_iter_new - knowledge base articles for a ticket, from
+ * its category, subject and body (see as_kb_suggest_iter_new()), best
+ * first; limit 0 (or negative): no limit.  The caller owns *out: read it
+ * with as_kb_next(), free it with as_kb_iter_free().
+ * Returns AS_OK; AS_INVALID (a mistyped tracking number); AS_NOTFOUND (no
+ * such ticket); AS_NOMEM; AS_MISUSE (NULL out, db or tracking);
+ * AS_INTERNAL.
  */
-as_status as_ticket_suggest(as_kb_iter **out, as_db *db, const char *tracking, int64_t limit);
+as_status as_ticket_suggest_iter_new(as_kb_iter **out, as_db *db, const char *tracking,
+                                     int64_t limit);
+
 /* as_ticket_close - close a resolved (or waiting) ticket. */
 as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_action *act);
+
 /*
  * as_ticket_reopen - a resolved ticket within the reopen window (section
  * tickets) goes back to in_progress, its resolution clock resumes and a
  * pending survey is void; otherwise (closed, or too late) a new ticket
  * linked to it is opened, whose number goes to new_tracking (may be NULL;
- * "" when reopened in place).
+ * "" when reopened in place).  Only resolved and closed tickets reopen
+ * (AS_INVALID otherwise).
  */
 as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_action *act,
                            char new_tracking[AS_TRACKING_BUFSIZE]);
+
 /* as_ticket_merge - mark dup a duplicate of into (both open, of the same
- * customer; tracking dup then shows into's progress). */
+ * customer, not the same ticket: AS_INVALID otherwise; AS_NOTFOUND when
+ * either does not exist); dup becomes merged and tracking it shows into's
+ * progress. */
 as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
                           const as_ticket_action *act);
-/* as_ticket_link - make tracking a child of the incident (an open
- * incident ticket; an incident cannot be a child). */
+
+/* as_ticket_link - make tracking a child of incident (an open incident
+ * ticket; an incident cannot be a child: AS_INVALID). */
 as_status as_ticket_link(as_db *db, const char *tracking, const char *incident,
                          const as_ticket_action *act);
-/* as_ticket_eta - promise the customer a time (eta 0 clears it). */
+
+/* as_ticket_eta - promise the customer a time (eta 0 clears it); an open
+ * ticket only (AS_INVALID otherwise). */
 as_status as_ticket_eta(as_db *db, const char *tracking, int64_t eta,
                         const as_ticket_action *act);
-/* as_ticket_autoclose - close every ticket resolved longer ago than the
+
+/*
+ * as_ticket_autoclose - close every ticket resolved longer ago than the
  * configured autoclose_after, as of time at (0: now).  *closed (may be
- * NULL) receives the count.  Returns AS_OK; AS_BUSY; AS_READONLY. */
+ * NULL) receives the count.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
 as_status as_ticket_autoclose(as_db *db, int64_t at, int64_t *closed);
 
 /* One event of a ticket's history. */
@@ -1771,20 +1879,34 @@ typedef struct as_ticket_event {
 } as_ticket_event;
 
 typedef struct as_ticket_event_iter as_ticket_event_iter;
-/* as_ticket_event_iter_new - the history of a ticket, oldest first.
- * Returns AS_OK; AS_INVALID; AS_NOTFOUND; AS_NOMEM. */
+
+/*
+ * as_ticket_event_iter_new - the history of a ticket, oldest first.  The
+ * caller owns *out (free with as_ticket_event_iter_free()).
+ * Returns AS_OK; AS_INVALID (a mistyped tracking number); AS_NOTFOUND;
+ * AS_NOMEM; AS_MISUSE (NULL out, db or tracking); AS_INTERNAL.
+ */
 as_status as_ticket_event_iter_new(as_ticket_event_iter **out, as_db *db, const char *tracking);
-/* as_ticket_event_next - AS_OK with a borrowed view, AS_DONE, or an error. */
+
+/*
+ * as_ticket_event_next - the next event into *view, borrowed until the
+ * iterator's next call.
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view);
+ * AS_BUSY or AS_INTERNAL (a database error).
+ */
 as_status as_ticket_event_next(as_ticket_event_iter *it, const as_ticket_event **view);
+
+/* as_ticket_event_iter_free - free the iterator; NULL is a no-op. */
 void as_ticket_event_iter_free(as_ticket_event_iter *it);
 
 typedef struct as_ticket_query {
     unsigned version;        /* AS_TICKET_QUERY_VERSION */
-    const char *status;      /* NULL: any; also "open" (not resolved/closed/merged/cancelled) */
-    const char *queue;
-    const char *assignee;
-    const char *severity;
-    const char *user_id;
+    const char *status;      /* NULL: any; a status name, or "open" (not resolved,
+                              * closed, merged or cancelled) */
+    const char *queue;       /* NULL: any */
+    const char *assignee;    /* NULL: any */
+    const char *severity;    /* NULL: any; normal, urgent, major, systemic */
+    const char *user_id;     /* NULL: any */
     int overdue;             /* 1: only tickets with a running clock past due at `at` */
     int64_t at;              /* for overdue; 0: now */
     int64_t limit;           /* 0: no limit */
@@ -1794,13 +1916,45 @@ typedef struct as_ticket_query {
 #define AS_TICKET_QUERY_INIT { AS_TICKET_QUERY_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 typedef struct as_ticket_iter as_ticket_iter;
-/* as_ticket_iter_new - list tickets, newest first (overdue: most overdue
- * first).  Returns AS_OK; AS_INVALID (unknown status or severity); AS_NOMEM. */
+
+/*
+ * as_ticket_iter_new - list tickets, newest first (overdue: most overdue
+ * first).  q NULL lists all.  The caller owns *out (free with
+ * as_ticket_iter_free()).
+ * Returns AS_OK; AS_INVALID (unknown status or severity); AS_NOMEM;
+ * AS_MISUSE (NULL out or db, or an unknown version); AS_INTERNAL.
+ */
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q);
+
+/*
+ * as_ticket_next - the next ticket into *view, borrowed until the
+ * iterator's next call (never pass it to as_ticket_free()).
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view); AS_BUSY
+ * or AS_INTERNAL (a database error).
+ */
 as_status as_ticket_next(as_ticket_iter *it, const as_ticket **view);
+
+/* as_ticket_iter_free - free the iterator; NULL is a no-op. */
 void as_ticket_iter_free(as_ticket_iter *it);
 
 /* ---- SLA sweep ------------------------------------------------------ */
+
+/* What one sweep recorded. */
+typedef struct as_sla_sweep_result {
+    int64_t recorded;        /* escalations recorded by this sweep */
+    int64_t first_id;        /* their ids, first_id..last_id (0, 0 when none): */
+    int64_t last_id;         /* hand the result to as_sla_query.sweep */
+} as_sla_sweep_result;
+
+/*
+ * as_sla_sweep - the escalation sweep as of time at (0: now): records each
+ * escalation (a clock at risk, a clock breached) once, however often it
+ * runs, as an escalation row and an "escalation" event of the ticket, in
+ * one transaction.  *result (may be NULL) receives what it recorded.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result);
 
 /* One running clock at risk or in breach. */
 typedef struct as_sla_item {
@@ -1813,25 +1967,47 @@ typedef struct as_sla_item {
     const char *state;       /* "at_risk" or "breached" */
     int64_t due_at;
     int64_t minutes_left;    /* negative: overdue by that much */
-    int escalated;           /* 1: this sweep recorded the escalation */
+    int escalated;           /* 1: the query's sweep recorded an escalation of this clock */
 } as_sla_item;
 
-/*
- * as_sla_check - the escalation sweep as of time at (0: now): records each
- * escalation (at risk, breached; per clock) once, however often it runs,
- * as a ticket_escalations row and an "escalation" event; then lists every
- * running clock at risk or in breach, most overdue first.  *recorded (may
- * be NULL) receives the number of escalations recorded now.  Free the
- * iterator with as_sla_iter_free().
- * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
- */
+typedef struct as_sla_query {
+    unsigned version;        /* AS_SLA_QUERY_VERSION */
+    int64_t at;              /* list the clocks as they stand at this time; 0: now */
+    const as_sla_sweep_result *sweep;  /* NULL: escalated is 0; else what as_sla_sweep()
+                                        * returned (only read during as_sla_iter_new()) */
+} as_sla_query;
+
+#define AS_SLA_QUERY_VERSION 1
+#define AS_SLA_QUERY_INIT { AS_SLA_QUERY_VERSION, 0, NULL }
+
 typedef struct as_sla_iter as_sla_iter;
-as_status as_sla_check(as_sla_iter **out, as_db *db, int64_t at, int64_t *recorded);
+
+/*
+ * as_sla_iter_new - every running clock at risk or in breach at q->at, the
+ * earliest at-risk ticket first (a ticket's first-response clock before
+ * its resolution clock).  Only reads: run as_sla_sweep() first to record
+ * the escalations.  q NULL: now, no sweep.  The caller owns *out (free
+ * with as_sla_iter_free()).
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (NULL out or db, or an unknown
+ * version); AS_INTERNAL.
+ */
+as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q);
+
+/*
+ * as_sla_next - the next clock into *view, borrowed until the iterator's
+ * next call.
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view); AS_BUSY
+ * or AS_INTERNAL (a database error).
+ */
 as_status as_sla_next(as_sla_iter *it, const as_sla_item **view);
+
+/* as_sla_iter_free - free the iterator; NULL is a no-op. */
 void as_sla_iter_free(as_sla_iter *it);
 
 /* ---- customer-side tracking ---------------------------------------- */
 
+/* What the customer may see.  From as_ticket_track(), one record the
+ * caller owns (free with as_track_free()). */
 typedef struct as_track {
     const char *tracking;
     const char *status;      /* in Chinese: 处理中, ... */
@@ -1845,95 +2021,204 @@ typedef struct as_track {
  * as_ticket_track - what the customer may see of a ticket, given its
  * number and the last 4 digits of the phone on the customer's profile
  * (a merged ticket shows the progress of the one it was merged into).
- * now (0: the clock) decides "今天"/"明天" in the ETA text.  Free *out with
- * as_track_free().  A wrong second factor is AS_NOTFOUND with exactly the
- * message of an unknown number.
- * Returns AS_OK; AS_INVALID ("invalid tracking number"); AS_NOTFOUND; AS_NOMEM.
+ * now (0: the clock) decides "今天"/"明天" in the ETA text.  The caller owns
+ * *out (free with as_track_free()).  A wrong second factor is AS_NOTFOUND
+ * with exactly the message of an unknown number.
+ * Returns AS_OK; AS_INVALID ("invalid tracking number"); AS_NOTFOUND;
+ * AS_NOMEM; AS_MISUSE (NULL out, db, tracking or phone_last4); AS_INTERNAL.
  */
 as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                           const char *phone_last4, int64_t now);
+
+/* as_track_free - free what as_ticket_track() returned; NULL is a no-op. */
 void as_track_free(as_track *t);
 
 /* ---- satisfaction surveys ------------------------------------------ */
 
+/* A survey; in an iterator's view every pointer is borrowed. */
 typedef struct as_survey {
     const char *tracking;
     const char *user_id;
     const char *agent;       /* the assignee at resolution, or NULL */
     const char *queue;
-    const char *status;      /* pending, answered, void */
+    const char *status;      /* "pending", "answered", "void" */
     int64_t created_at;
     int64_t due_at;          /* send it before this */
     int score;               /* 0: not answered */
-    const char *comment;
-    int64_t answered_at;
+    const char *comment;     /* NULL: none */
+    int64_t answered_at;     /* 0: not answered */
     const char *followup;    /* tracking number of the follow-up ticket, or NULL */
 } as_survey;
 
+/* Which surveys to list. */
+typedef enum as_survey_status {
+    AS_SURVEY_PENDING = 0,
+    AS_SURVEY_ANSWERED,
+    AS_SURVEY_VOID,
+    AS_SURVEY_ANY
+} as_survey_status;
+
+typedef struct as_survey_query {
+    unsigned version;        /* AS_SURVEY_QUERY_VERSION */
+    as_survey_status status; /* AS_SURVEY_PENDING by default */
+    int64_t limit;           /* 0: no limit */
+} as_survey_query;
+
+#define AS_SURVEY_QUERY_VERSION 1
+#define AS_SURVEY_QUERY_INIT { AS_SURVEY_QUERY_VERSION, AS_SURVEY_PENDING, 0 }
+
 typedef struct as_survey_iter as_survey_iter;
-/* as_survey_pending - pending surveys, earliest due first. */
-as_status as_survey_pending(as_survey_iter **out, as_db *db);
+
+/*
+ * as_survey_iter_new - surveys of q->status, earliest due first.  q NULL:
+ * the pending ones.  The caller owns *out (free with
+ * as_survey_iter_free()).
+ * Returns AS_OK; AS_INVALID (a status out of range); AS_NOMEM; AS_MISUSE
+ * (NULL out or db, or an unknown version); AS_INTERNAL.
+ */
+as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_query *q);
+
+/*
+ * as_survey_next - the next survey into *view, borrowed until the
+ * iterator's next call.
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view); AS_BUSY
+ * or AS_INTERNAL (a database error).
+ */
 as_status as_survey_next(as_survey_iter *it, const as_survey **view);
+
+/* as_survey_iter_free - free the iterator; NULL is a no-op. */
 void as_survey_iter_free(as_survey_iter *it);
 
 /*
  * as_survey_record - the answer to the pending survey of a ticket: score
- * 1-5, comment (may be NULL).  A score at or below tickets.low_score opens
- * a follow-up ticket, whose number goes to followup (may be NULL; "" when
- * none).  Returns AS_OK; AS_INVALID (score, tracking number); AS_NOTFOUND
- * (no such ticket, or no pending survey); AS_BUSY; AS_READONLY.
+ * 1-5, comment (may be NULL; up to 10000 characters), at (0: now).  A
+ * score at or below tickets.low_score opens a follow-up ticket, whose
+ * number goes to followup (may be NULL; "" when none).
+ * Returns AS_OK; AS_INVALID (score, comment, a mistyped tracking number);
+ * AS_NOTFOUND (no such ticket, or no pending survey); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking); AS_INTERNAL.
  */
 as_status as_survey_record(as_db *db, const char *tracking, int score, const char *comment,
                            int64_t at, char followup[AS_TRACKING_BUFSIZE]);
 
 /* ---- reports -------------------------------------------------------- */
 
-/* One group of a report (see as_report_sla, as_report_csat). */
-typedef struct as_report_row {
-    char *group;             /* the level, queue or agent ("(none)" when unset) */
-    int64_t count;           /* tickets (sla) or answered surveys (csat) */
-    /* sla: first response and resolution */
-    int64_t frt_count, frt_met;
-    int64_t frt_median_min, frt_p90_min;   /* business minutes; -1: no data */
-    int64_t res_count, res_met;
-    int64_t res_median_min, res_p90_min;
-    /* csat */
-    int64_t score_sum;       /* mean = score_sum / count */
-    int64_t satisfied;       /* scores 4 and 5 */
-} as_report_row;
+/* How a report groups. */
+typedef enum as_report_by {
+    AS_REPORT_BY_LEVEL = 0,  /* the severity (SLA report only) */
+    AS_REPORT_BY_QUEUE,
+    AS_REPORT_BY_AGENT       /* the assignee; "(none)" when unassigned */
+} as_report_by;
+
+/* as_report_by_name - "level", "queue", "agent" (static text; NULL when
+ * by is out of range).  The CLI names a report's group field by it. */
+const char *as_report_by_name(as_report_by by);
+
+typedef struct as_report_query {
+    unsigned version;        /* AS_REPORT_QUERY_VERSION */
+    as_report_by by;
+    int64_t from, to;        /* the period [from, to) */
+} as_report_query;
+
+#define AS_REPORT_QUERY_VERSION 1
+#define AS_REPORT_QUERY_INIT { AS_REPORT_QUERY_VERSION, AS_REPORT_BY_QUEUE, 0, 0 }
+
+/* One group of the SLA report; every pointer is borrowed from the iterator. */
+typedef struct as_report_sla_row {
+    const char *group;       /* the level, queue or agent */
+    int64_t tickets;         /* tickets created in the period (not merged or cancelled) */
+    int64_t first_response_n;        /* stopped first-response clocks */
+    int64_t first_response_met;      /* of them, met */
+    double first_response_met_pct;   /* met share, 0-100 rounded half up to one
+                                      * decimal (87.5); -1 when n is 0 */
+    int64_t first_response_median_min;   /* business minutes used, nearest rank; */
+    int64_t first_response_p90_min;      /* -1 when n is 0 */
+    int64_t resolution_n, resolution_met;
+    double resolution_met_pct;
+    int64_t resolution_median_min, resolution_p90_min;
+} as_report_sla_row;
+
+typedef struct as_report_sla_iter as_report_sla_iter;
 
 /*
- * as_report_sla - SLA attainment of tickets created in [from, to), grouped
- * by "level", "queue" or "agent".  *rows (an array of *n rows, free with
- * as_report_free()) are in group order.  A clock counts once stopped
- * (first reply, resolution).  Returns AS_OK; AS_INVALID (by); AS_NOMEM.
+ * as_report_sla_iter_new - SLA attainment of the tickets created in
+ * [q->from, q->to), one row a group in group order.  A clock counts once
+ * stopped (first reply, resolution).  The caller owns *out (free with
+ * as_report_sla_iter_free()).
+ * Returns AS_OK; AS_INVALID (q->by out of range); AS_NOMEM; AS_MISUSE
+ * (NULL out, db or q, or an unknown version); AS_INTERNAL.
  */
-as_status as_report_sla(as_report_row **rows, size_t *n, as_db *db, const char *by,
-                        int64_t from, int64_t to);
-/* as_report_csat - answered surveys in [from, to) by "agent" or "queue". */
-as_status as_report_csat(as_report_row **rows, size_t *n, as_db *db, const char *by,
-                         int64_t from, int64_t to);
-void as_report_free(as_report_row *rows, size_t n);
+as_status as_report_sla_iter_new(as_report_sla_iter **out, as_db *db, const as_report_query *q);
+
+/*
+ * as_report_sla_next - the next group into *view, borrowed until the
+ * iterator's next call.  After an error, only free the iterator.
+ * Returns AS_OK; AS_DONE (no more); AS_NOMEM; AS_MISUSE (NULL it or
+ * view); AS_BUSY or AS_INTERNAL (a database error).
+ */
+as_status as_report_sla_next(as_report_sla_iter *it, const as_report_sla_row **view);
+
+/* as_report_sla_iter_free - free the iterator; NULL is a no-op. */
+void as_report_sla_iter_free(as_report_sla_iter *it);
+
+/* One group of the satisfaction report; every pointer is borrowed. */
+typedef struct as_report_csat_row {
+    const char *group;       /* the agent or queue */
+    int64_t answers;         /* surveys answered in the period (at least 1) */
+    int64_t score_sum;
+    int64_t satisfied;       /* answers scoring 4 or 5 */
+    double mean_score;       /* score_sum / answers, rounded half up to two decimals */
+    double csat_pct;         /* satisfied share, 0-100 rounded half up to one decimal */
+} as_report_csat_row;
+
+typedef struct as_report_csat_iter as_report_csat_iter;
+
+/*
+ * as_report_csat_iter_new - satisfaction from the surveys answered in
+ * [q->from, q->to), by agent or queue, in group order.  The caller owns
+ * *out (free with as_report_csat_iter_free()).
+ * Returns AS_OK; AS_INVALID (q->by is not AS_REPORT_BY_AGENT or
+ * AS_REPORT_BY_QUEUE); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an
+ * unknown version); AS_INTERNAL.
+ */
+as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
+                                  const as_report_query *q);
+
+/*
+ * as_report_csat_next - the next group into *view, borrowed until the
+ * iterator's next call.
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (NULL it or view); AS_BUSY
+ * or AS_INTERNAL (a database error).
+ */
+as_status as_report_csat_next(as_report_csat_iter *it, const as_report_csat_row **view);
+
+/* as_report_csat_iter_free - free the iterator; NULL is a no-op. */
+void as_report_csat_iter_free(as_report_csat_iter *it);
 
 /* ---- exchange ------------------------------------------------------- */
 
 /*
  * as_ticket_export - write every ticket to out as JSON Lines, one object a
- * line in creation order: the ticket's fields (times as ISO 8601 in the
- * business zone, SLA clock state, references as tracking numbers) with its
- * full history (events), escalations and surveys as arrays.  *count (may
- * be NULL) receives the number written.
- * Returns AS_OK; AS_IO (writing failed); AS_NOMEM; AS_INTERNAL.
+ * line in creation order: the fields of `aftersales ticket show` under the
+ * same names (times as ISO 8601 in the business zone, references as
+ * tracking numbers), the SLA clock state (the first_response_* and
+ * resolution_* fields), and its full history (events, named as in ticket
+ * show), escalations and surveys as arrays (docs/json.md, "ticket
+ * export").  *count (may be NULL) receives the number written.
+ * Returns AS_OK; AS_IO (writing failed); AS_NOMEM; AS_MISUSE (NULL db or
+ * out); AS_INTERNAL.
  */
 as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
 
 /*
  * as_ticket_import - read what as_ticket_export() wrote (JSON Lines only;
- * AS_IMPORT_JSONL is implied).  A ticket keeps its tracking number, its
- * original times and history; one whose number is already in the database
- * is left alone (unchanged), so importing twice changes nothing.  Users must
- * exist.  References to tickets later in the file are resolved at the end.
- * The contract of as_user_import() applies (all or nothing unless
+ * AS_IMPORT_JSONL is implied), in this format or in that of 0.1.0 (whose
+ * clock fields were named frt_* and res_*, with met as 0/1).  A ticket
+ * keeps its tracking number, its original times and history; one whose
+ * number is already in the database is left alone (unchanged), so
+ * importing twice changes nothing.  Users must exist.  References to
+ * tickets later in the file are resolved at the end.  The contract and
+ * statuses of as_user_import() apply (all or nothing unless
  * AS_IMPORT_SKIP_BAD, dry run, rejects).
  */
 as_status as_ticket_import(as_db *db, FILE *in, const char *name,

@@ -482,8 +482,40 @@ struct as_kb_iter {
     as_db *db;
     sqlite3_stmt *st;        /* owned: dynamic SQL */
     as_kb_article view;
+    char *tagbuf;            /* the view's tags: a copy of the stored "a,b" */
+    size_t tagcap;
+    const char **tagv;
+    size_t tagvcap;
 };
 
+/* The stored tags "a,b" (no tag holds a comma: the input splits at them)
+ * as count and total bytes with NULs. */
+static size_t tag_count(const char *t)
+{
+    if (!t || !t[0])
+        return 0;
+    size_t n = 1;
+    for (; *t; t++)
+        n += *t == ',';
+    return n;
+}
+
+/* Copy the stored tags into buf (strlen(t) + 1 bytes), cut at the commas,
+ * and point v[0..n) at them. */
+static void tag_split(const char *t, char *buf, const char **v)
+{
+    size_t len = strlen(t), k = 0;
+    memcpy(buf, t, len + 1);
+    v[k++] = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == ',') {
+            buf[i] = '\0';
+            v[k++] = buf + i + 1;
+        }
+    }
+}
+
+/* Every field but the tags (borrowed from the statement). */
 static void fill(as_kb_article *a, sqlite3_stmt *s)
 {
     a->id = sqlite3_column_int64(s, 0);
@@ -491,7 +523,8 @@ static void fill(as_kb_article *a, sqlite3_stmt *s)
     a->title = (const char *)sqlite3_column_text(s, 2);
     a->body = (const char *)sqlite3_column_text(s, 3);
     a->category = (const char *)sqlite3_column_text(s, 4);
-    a->tags = (const char *)sqlite3_column_text(s, 5);
+    a->tags = NULL;
+    a->ntags = 0;
     a->created_at = sqlite3_column_int64(s, 6);
     a->updated_at = sqlite3_column_int64(s, 7);
     a->resolved = sqlite3_column_int64(s, 8);
@@ -525,6 +558,28 @@ as_status as_kb_next(as_kb_iter *it, const as_kb_article **view)
     if (rc != SQLITE_ROW)
         return as__sqlfail(it->db, rc, "reading articles");
     fill(&it->view, it->st);
+    const char *t = (const char *)sqlite3_column_text(it->st, 5);
+    size_t n = tag_count(t);
+    if (n) {
+        size_t len = strlen(t) + 1;
+        if (len > it->tagcap) {
+            char *b = realloc(it->tagbuf, len);
+            if (!b)
+                return as__fail(it->db, AS_NOMEM, "out of memory");
+            it->tagbuf = b;
+            it->tagcap = len;
+        }
+        if (n > it->tagvcap) {
+            const char **v = realloc(it->tagv, n * sizeof *v);
+            if (!v)
+                return as__fail(it->db, AS_NOMEM, "out of memory");
+            it->tagv = v;
+            it->tagvcap = n;
+        }
+        tag_split(t, it->tagbuf, it->tagv);
+        it->view.tags = it->tagv;
+        it->view.ntags = n;
+    }
     *view = &it->view;
     return AS_OK;
 }
@@ -534,9 +589,13 @@ void as_kb_iter_free(as_kb_iter *it)
     if (!it)
         return;
     sqlite3_finalize(it->st);
+    free(it->tagbuf);
+    free(it->tagv);
     free(it);
 }
 
+/* An article from get_one is one block: the struct, the tags array, then
+ * the strings. */
 void as_kb_article_free(as_kb_article *a)
 {
     free(a);
@@ -564,8 +623,10 @@ static as_status get_one(as_kb_article **out, as_db *db, const char *sql, const 
     }
     as_kb_article v;
     fill(&v, s);
-    const char *strs[5] = {v.article_id, v.title, v.body, v.category, v.tags};
-    size_t size = sizeof v;
+    const char *tags = (const char *)sqlite3_column_text(s, 5);
+    size_t ntags = tag_count(tags);
+    const char *strs[5] = {v.article_id, v.title, v.body, v.category, ntags ? tags : NULL};
+    size_t size = sizeof v + ntags * sizeof(const char *);
     for (int i = 0; i < 5; i++)
         size += strs[i] ? strlen(strs[i]) + 1 : 0;
     as_kb_article *a = malloc(size);
@@ -574,9 +635,10 @@ static as_status get_one(as_kb_article **out, as_db *db, const char *sql, const 
         return as__fail(db, AS_NOMEM, "out of memory");
     }
     *a = v;
-    char *p = (char *)(a + 1);
-    const char **dst[5] = {&a->article_id, &a->title, &a->body, &a->category, &a->tags};
-    for (int i = 0; i < 5; i++) {
+    const char **tagv = (const char **)(a + 1);
+    char *p = (char *)(tagv + ntags);
+    const char **dst[4] = {&a->article_id, &a->title, &a->body, &a->category};
+    for (int i = 0; i < 4; i++) {
         if (!strs[i]) {
             *dst[i] = NULL;
             continue;
@@ -585,6 +647,11 @@ static as_status get_one(as_kb_article **out, as_db *db, const char *sql, const 
         memcpy(p, strs[i], n);
         *dst[i] = p;
         p += n;
+    }
+    if (ntags) {
+        tag_split(tags, p, tagv);
+        a->tags = tagv;
+        a->ntags = ntags;
     }
     sqlite3_reset(s);
     *out = a;
@@ -622,12 +689,12 @@ static void bind_query(sqlite3_stmt *s, int cat_i, int limit_i, const as_kb_quer
     sqlite3_bind_int64(s, limit_i, q && q->limit > 0 ? q->limit : -1);
 }
 
-as_status as_kb_list(as_kb_iter **out, as_db *db, const as_kb_query *q)
+as_status as_kb_list_iter_new(as_kb_iter **out, as_db *db, const as_kb_query *q)
 {
     static const char sql[] = "SELECT " KB_COLS ", 0.0 FROM kb_articles a"
                               " WHERE (?1 IS NULL OR a.category = ?1) ORDER BY a.id LIMIT ?2";
     if (!out || !db)
-        return db ? as__fail(db, AS_MISUSE, "as_kb_list: NULL argument") : AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_kb_list_iter_new: NULL argument") : AS_MISUSE;
     as_status st = check_query(db, q);
     if (st == AS_OK)
         st = iter_new(out, db, sql);
@@ -636,13 +703,13 @@ as_status as_kb_list(as_kb_iter **out, as_db *db, const as_kb_query *q)
     return st;
 }
 
-as_status as_kb_stats(as_kb_iter **out, as_db *db, const as_kb_query *q)
+as_status as_kb_stats_iter_new(as_kb_iter **out, as_db *db, const as_kb_query *q)
 {
     static const char sql[] = "SELECT " KB_COLS ", 0.0 FROM kb_articles a"
                               " WHERE (?1 IS NULL OR a.category = ?1)"
                               " ORDER BY resolved DESC, a.id LIMIT ?2";
     if (!out || !db)
-        return db ? as__fail(db, AS_MISUSE, "as_kb_stats: NULL argument") : AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_kb_stats_iter_new: NULL argument") : AS_MISUSE;
     as_status st = check_query(db, q);
     if (st == AS_OK)
         st = iter_new(out, db, sql);
@@ -742,10 +809,11 @@ static void term_tests(const kb_term *t, int pat_i, int term_i, char title[64], 
     }
 }
 
-as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_kb_query *q)
+as_status as_kb_search_iter_new(as_kb_iter **out, as_db *db, const char *text,
+                                const as_kb_query *q)
 {
     if (!out || !db || !text)
-        return db ? as__fail(db, AS_MISUSE, "as_kb_search: NULL argument") : AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_kb_search_iter_new: NULL argument") : AS_MISUSE;
     *out = NULL;
     as_status st = check_query(db, q);
     if (st != AS_OK)
@@ -867,8 +935,8 @@ as_status as_kb_search(as_kb_iter **out, as_db *db, const char *text, const as_k
     return st;
 }
 
-as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const char *text,
-                        int64_t limit)
+as_status as_kb_suggest_iter_new(as_kb_iter **out, as_db *db, const char *text,
+                                 const as_kb_query *q)
 {
     static const char match_sql[] =
         KB_RANKED_HEAD "SELECT a.id AS id, -bm25(kb_fts, 10.0, 1.0, 5.0)"
@@ -879,10 +947,15 @@ as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const
         "SELECT " KB_COLS ", 0.0 FROM kb_articles a WHERE a.category = ?2 AND ?1 IS NULL"
         " ORDER BY resolved DESC, a.id LIMIT ?3";
     if (!out || !db)
-        return db ? as__fail(db, AS_MISUSE, "as_kb_suggest: NULL argument") : AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_kb_suggest_iter_new: NULL argument") : AS_MISUSE;
     *out = NULL;
+    as_status st = check_query(db, q);
+    if (st != AS_OK)
+        return st;
+    const char *category = q ? q->category : NULL;
+    int64_t limit = q ? q->limit : 0;
     char *norm = NULL;
-    as_status st = query_text(db, "text", text ? text : "", &norm);
+    st = query_text(db, "text", text ? text : "", &norm);
     if (st != AS_OK)
         return st;
     /* The distinct trigrams of the runs between breaks. */
@@ -911,10 +984,10 @@ as_status as_kb_suggest(as_kb_iter **out, as_db *db, const char *category, const
         /* Skip a trigram already in the query. */
         int dup = 0;
         if (match.data) {
-            as_buf q = {0};
-            oom |= fts_quote(&q, g, glen);
-            dup = q.data && strstr(match.data, q.data) != NULL;
-            as__buf_free(&q);
+            as_buf quoted = {0};
+            oom |= fts_quote(&quoted, g, glen);
+            dup = quoted.data && strstr(match.data, quoted.data) != NULL;
+            as__buf_free(&quoted);
         }
         if (dup)
             continue;

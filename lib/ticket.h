@@ -137,21 +137,6 @@ as_status as__ticket_survey_due(as_db *db, const as__trow *r, int64_t t);
 /* Void the ticket's pending surveys (it reopened). */
 as_status as__ticket_void_surveys(as_db *db, int64_t ticket_id);
 
-/* One ticket at risk or in breach, as the sweep saw it. */
-typedef struct as__sla_row {
-    int64_t id;
-    char *tracking, *user_id, *severity, *queue, *assignee;
-    int64_t due[2], warn[2];     /* INT64_MIN: the clock does not run */
-    int escalated[2];            /* recorded by this sweep */
-} as__sla_row;
-
-/* Record the escalations due at t (inside a transaction the caller holds)
- * and collect every ticket with a running clock at risk by t, earliest
- * first, into *rows (free with as__sla_rows_free). */
-as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **rows,
-                        size_t *nrows);
-void as__sla_rows_free(as__sla_row *rows, size_t n);
-
 /* Recompute sla_watch of ticket id from its clocks (after an
  * import wrote them directly). */
 as_status as__ticket_rederive(as_db *db, int64_t id);

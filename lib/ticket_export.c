@@ -13,11 +13,16 @@
 #define ISO(x) "CASE WHEN " x " IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%S', " x \
                " + ?1, 'unixepoch') || ?2 END"
 
+/* A met flag (0/1/NULL) as a JSON boolean or null. */
+#define MET(x) "json(CASE " x " WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END)"
+
+/* The fields of ticket show under the same names, then the clock state,
+ * the history, escalations and surveys (docs/json.md, "ticket export"). */
 static const char export_sql[] =
     "SELECT json_object("
-    "'tracking', t.tracking, 'user_id', t.user_id, 'channel', t.channel,"
-    " 'category', t.category, 'subject', t.subject, 'body', t.body, 'severity', t.severity,"
-    " 'queue', t.queue, 'assignee', t.assignee, 'status', t.status,"
+    "'tracking', t.tracking, 'status', t.status, 'severity', t.severity, 'queue', t.queue,"
+    " 'assignee', t.assignee, 'user_id', t.user_id, 'channel', t.channel,"
+    " 'category', t.category, 'subject', t.subject, 'body', t.body,"
     " 'is_incident', json(CASE t.is_incident WHEN 1 THEN 'true' ELSE 'false' END),"
     " 'incident', (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
     " 'merged_into', (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"
@@ -26,12 +31,14 @@ static const char export_sql[] =
     " 'created_at', " ISO("t.created_at") ", 'updated_at', " ISO("t.updated_at") ","
     " 'first_response_at', " ISO("t.first_response_at") ","
     " 'resolved_at', " ISO("t.resolved_at") ", 'closed_at', " ISO("t.closed_at") ","
-    " 'eta', " ISO("t.eta") ", 'resolutions', t.resolutions, 'calendar', t.calendar,"
-    " 'frt_target', t.frt_target, 'res_target', t.res_target,"
-    " 'frt_due', " ISO("t.frt_due") ", 'frt_warn', " ISO("t.frt_warn") ", 'frt_left', t.frt_left,"
-    " 'res_due', " ISO("t.res_due") ", 'res_warn', " ISO("t.res_warn") ", 'res_left', t.res_left,"
-    " 'frt_met', t.frt_met, 'frt_used', t.frt_used, 'res_met', t.res_met,"
-    " 'res_used', t.res_used,"
+    " 'eta', " ISO("t.eta") ","
+    " 'first_response_due', " ISO("t.frt_due") ", 'resolution_due', " ISO("t.res_due") ","
+    " 'first_response_met', " MET("t.frt_met") ", 'resolution_met', " MET("t.res_met") ","
+    " 'resolutions', t.resolutions, 'calendar', t.calendar,"
+    " 'first_response_target_s', t.frt_target, 'first_response_warn', " ISO("t.frt_warn") ","
+    " 'first_response_left_s', t.frt_left, 'first_response_used_s', t.frt_used,"
+    " 'resolution_target_s', t.res_target, 'resolution_warn', " ISO("t.res_warn") ","
+    " 'resolution_left_s', t.res_left, 'resolution_used_s', t.res_used,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
     "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END), 'text', e.body))"
@@ -95,16 +102,23 @@ enum {
     C_CREATED, C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED, C_ETA, C_RESOLUTIONS, C_CALENDAR,
     C_FRT_TARGET, C_RES_TARGET, C_FRT_DUE, C_FRT_WARN, C_FRT_LEFT, C_RES_DUE, C_RES_WARN,
     C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_EVENTS, C_ESCALATIONS,
-    C_SURVEYS, C_N
+    C_SURVEYS,
+    C_OLD,                   /* the names of 0.1.0, in the order of C_FRT_TARGET.. */
+    C_N = C_OLD + (C_RES_USED - C_FRT_TARGET + 1)
 };
 
 static const char *const columns[C_N + 1] = {
     "tracking", "user_id", "channel", "category", "subject", "body", "severity", "queue",
     "assignee", "status", "is_incident", "incident", "merged_into", "related", "rule",
     "kb_article_id", "created_at", "updated_at", "first_response_at", "resolved_at",
-    "closed_at", "eta", "resolutions", "calendar", "frt_target", "res_target", "frt_due",
-    "frt_warn", "frt_left", "res_due", "res_warn", "res_left", "frt_met", "frt_used",
-    "res_met", "res_used", "events", "escalations", "surveys", NULL};
+    "closed_at", "eta", "resolutions", "calendar", "first_response_target_s",
+    "resolution_target_s", "first_response_due", "first_response_warn",
+    "first_response_left_s", "resolution_due", "resolution_warn", "resolution_left_s",
+    "first_response_met", "first_response_used_s", "resolution_met", "resolution_used_s",
+    "events", "escalations", "surveys",
+    /* 0.1.0 */
+    "frt_target", "res_target", "frt_due", "frt_warn", "frt_left", "res_due", "res_warn",
+    "res_left", "frt_met", "frt_used", "res_met", "res_used", NULL};
 
 /* Bind cell i as a time (?n), reporting a bad one.  Returns 0 or -1. */
 static int bind_time(as__import *im, sqlite3_stmt *st, int n, const char *const *cells, int i)
@@ -181,12 +195,27 @@ static as_status step_row(as__import *im, sqlite3_stmt *st, const char *field, i
 
 static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp);
 
-static as_status ticket_row(as__import *im, const char *const *cells, const char *extra,
+static as_status ticket_row(as__import *im, const char *const *given, const char *extra,
                             as_upsert *result, void *ctx)
 {
     (void)extra;
     (void)ctx;
     as_db *db = as__import_db(im);
+    /* A clock field under its name of 0.1.0 stands for the new one. */
+    const char *cells[C_N];
+    memcpy(cells, given, sizeof cells);
+    for (int i = C_FRT_TARGET; i <= C_RES_USED; i++) {
+        const char *old = given[C_OLD + (i - C_FRT_TARGET)];
+        if (old && given[i]) {
+            char why[160];
+            snprintf(why, sizeof why, "is also given as %s", columns[i]);
+            as__import_problem(im, columns[C_OLD + (i - C_FRT_TARGET)], why);
+        } else if (old) {
+            cells[i] = old;
+        }
+    }
+    if (as__import_row_problems(im))
+        return AS_OK;
     char num[AS_TRACKING_BUFSIZE], why[160];
     if (as_tracking_check(cells[C_TRACKING], num) != AS_OK) {
         as__import_problem(im, "tracking", "invalid tracking number");

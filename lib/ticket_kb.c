@@ -5,17 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-as_status as_ticket_suggest(as_kb_iter **out, as_db *db, const char *tracking, int64_t limit)
+as_status as_ticket_suggest_iter_new(as_kb_iter **out, as_db *db, const char *tracking,
+                                     int64_t limit)
 {
     if (!out || !db || !tracking)
-        return db ? as__fail(db, AS_MISUSE, "as_ticket_suggest: NULL argument") : AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_ticket_suggest_iter_new: NULL argument")
+                  : AS_MISUSE;
     *out = NULL;
     as_ticket *t = NULL;
     as_status st = as_ticket_get(&t, db, tracking);
     if (st != AS_OK)
         return st;
     char *text = as__printf("%s\n%s", t->subject ? t->subject : "", t->body ? t->body : "");
-    st = text ? as_kb_suggest(out, db, t->category, text, limit)
+    as_kb_query q = AS_KB_QUERY_INIT;
+    q.category = t->category;
+    q.limit = limit > 0 ? limit : 0;
+    st = text ? as_kb_suggest_iter_new(out, db, text, &q)
               : as__fail(db, AS_NOMEM, "out of memory");
     free(text);
     as_ticket_free(t);
@@ -25,8 +30,18 @@ as_status as_ticket_suggest(as_kb_iter **out, as_db *db, const char *tracking, i
 as_status as_ticket_resolve_kb(as_db *db, const char *tracking, int64_t article_id,
                                const as_ticket_action *act)
 {
-    if (!db || !tracking || !act)
+    static const as_ticket_action defaults = AS_TICKET_ACTION_INIT;
+    if (!db || !tracking)
         return db ? as__fail(db, AS_MISUSE, "as_ticket_resolve_kb: NULL argument") : AS_MISUSE;
+    if (!act)
+        act = &defaults;
+    if (act->version != AS_TICKET_ACTION_VERSION)
+        return as__fail(db, AS_MISUSE, "unknown as_ticket_action version");
+    /* One time for the resolution and the article's count. */
+    as_ticket_action when = *act;
+    if (!when.at)
+        when.at = as__now();
+    act = &when;
     as_kb_article *a = NULL;
     as_status st = as_kb_get(&a, db, article_id);
     as_kb_article_free(a);

@@ -149,16 +149,41 @@ void as_ticket_iter_free(as_ticket_iter *it)
     free(it);
 }
 
+/* A ticket from as_ticket_get() is one block: the struct, then its strings. */
 void as_ticket_free(as_ticket *t)
 {
-    if (!t)
-        return;
-    const char *const *strs[] = {&t->tracking, &t->user_id, &t->channel, &t->category,
-                                 &t->subject, &t->body, &t->severity, &t->queue, &t->assignee,
-                                 &t->incident, &t->merged_into, &t->related, &t->rule};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        free((char *)*strs[i]);
     free(t);
+}
+
+/* Copy a view (borrowed strings) into one allocation; NULL when out of memory. */
+static as_ticket *ticket_copy(const as_ticket *v)
+{
+    const char *const *src[] = {&v->tracking, &v->user_id, &v->channel, &v->category,
+                                &v->subject, &v->body, &v->severity, &v->queue, &v->assignee,
+                                &v->incident, &v->merged_into, &v->related, &v->rule};
+    enum { N = sizeof src / sizeof src[0] };
+    size_t size = sizeof *v;
+    for (size_t i = 0; i < N; i++)
+        size += *src[i] ? strlen(*src[i]) + 1 : 0;
+    as_ticket *t = malloc(size);
+    if (!t)
+        return NULL;
+    *t = *v;
+    const char **dst[] = {&t->tracking, &t->user_id, &t->channel, &t->category, &t->subject,
+                          &t->body, &t->severity, &t->queue, &t->assignee, &t->incident,
+                          &t->merged_into, &t->related, &t->rule};
+    char *p = (char *)(t + 1);
+    for (size_t i = 0; i < N; i++) {
+        if (!*src[i]) {
+            *dst[i] = NULL;
+            continue;
+        }
+        size_t n = strlen(*src[i]) + 1;
+        memcpy(p, *src[i], n);
+        *dst[i] = p;
+        p += n;
+    }
+    return t;
 }
 
 as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
@@ -180,30 +205,11 @@ as_status as_ticket_get(as_ticket **out, as_db *db, const char *tracking)
     if (rc == SQLITE_ROW) {
         as_ticket v;
         ticket_view(st, &v);
-        as_ticket *t = calloc(1, sizeof *t);
-        int bad = !t;
-        if (t) {
-            *t = v;
-            t->tracking = as__strdup_opt(v.tracking, &bad);
-            t->user_id = as__strdup_opt(v.user_id, &bad);
-            t->channel = as__strdup_opt(v.channel, &bad);
-            t->category = as__strdup_opt(v.category, &bad);
-            t->subject = as__strdup_opt(v.subject, &bad);
-            t->body = as__strdup_opt(v.body, &bad);
-            t->severity = as__strdup_opt(v.severity, &bad);
-            t->queue = as__strdup_opt(v.queue, &bad);
-            t->assignee = as__strdup_opt(v.assignee, &bad);
-            t->incident = as__strdup_opt(v.incident, &bad);
-            t->merged_into = as__strdup_opt(v.merged_into, &bad);
-            t->related = as__strdup_opt(v.related, &bad);
-            t->rule = as__strdup_opt(v.rule, &bad);
-        }
-        if (bad) {
-            as_ticket_free(t);
+        as_ticket *t = ticket_copy(&v);
+        if (!t)
             s = as__fail(db, AS_NOMEM, "out of memory");
-        } else {
+        else
             *out = t;
-        }
     } else if (rc == SQLITE_DONE) {
         s = as__fail(db, AS_NOTFOUND, "ticket %s not found", num);
     } else {
@@ -289,38 +295,68 @@ void as_ticket_event_iter_free(as_ticket_event_iter *it)
 
 struct as_sla_iter {
     as_db *db;
+    sqlite3_stmt *st;        /* owned: the tickets with a clock at risk */
     int64_t at;
-    as__sla_row *rows;
-    size_t n, i;
-    int clock;               /* the next clock of row i to look at */
+    int64_t first_id, last_id;   /* the sweep's escalations (0, 0: none) */
+    int have_row;            /* st holds a row whose clocks are being listed */
+    int clock;               /* the next clock of that row to look at */
     as_sla_item view;
 };
 
-as_status as_sla_check(as_sla_iter **out, as_db *db, int64_t at, int64_t *recorded)
+as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
 {
+    static const as_sla_query none = AS_SLA_QUERY_INIT;
     if (!out || !db)
-        return AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_sla_iter_new: NULL argument") : AS_MISUSE;
     *out = NULL;
-    int64_t t = at ? at : as__now(), rec = 0;
+    if (!q)
+        q = &none;
+    if (q->version != AS_SLA_QUERY_VERSION)
+        return as__fail(db, AS_MISUSE, "unknown as_sla_query version");
+    static const char sql[] =
+        "SELECT tracking, user_id, severity, queue, assignee, frt_due, frt_warn, res_due,"
+        " res_warn, id FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
     as_sla_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
     it->db = db;
-    it->at = t;
-    as_status s = as__write_begin(db);
-    if (s != AS_OK) {
-        free(it);
-        return s;
+    it->at = q->at ? q->at : as__now();
+    if (q->sweep && q->sweep->recorded > 0) {
+        it->first_id = q->sweep->first_id;
+        it->last_id = q->sweep->last_id;
     }
-    s = as__sla_sweep(db, t, &rec, &it->rows, &it->n);
-    if ((s = as__write_end(db, s)) != AS_OK) {
-        as__sla_rows_free(it->rows, it->n);
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
         free(it);
-        return s;
+        return as__sqlfail(db, rc, "listing SLA clocks");
     }
-    if (recorded)
-        *recorded = rec;
+    sqlite3_bind_int64(it->st, 1, it->at);
     *out = it;
+    as__ok(db);
+    return AS_OK;
+}
+
+/* Did the sweep of the iterator record an escalation of this clock? */
+static as_status sla_escalated(as_sla_iter *it, int64_t ticket_id, const char *clock, int *out)
+{
+    static const char sql[] =
+        "SELECT 1 FROM ticket_escalations WHERE ticket_id = ?1 AND clock = ?2"
+        " AND id BETWEEN ?3 AND ?4 LIMIT 1";
+    *out = 0;
+    if (!it->last_id)
+        return AS_OK;
+    sqlite3_stmt *st = as__stmt(it->db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_text(st, 2, clock, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, it->first_id);
+    sqlite3_bind_int64(st, 4, it->last_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(it->db, rc, "listing SLA clocks");
+    *out = rc == SQLITE_ROW;
     return AS_OK;
 }
 
@@ -329,36 +365,50 @@ as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
     static const char *const clocks[2] = {"first_response", "resolution"};
     if (!it || !view)
         return AS_MISUSE;
-    for (; it->i < it->n; it->i++, it->clock = 0) {
-        const as__sla_row *r = &it->rows[it->i];
+    for (;;) {
+        if (!it->have_row) {
+            int rc = sqlite3_step(it->st);
+            if (rc == SQLITE_DONE)
+                return AS_DONE;
+            if (rc != SQLITE_ROW)
+                return as__sqlfail(it->db, rc, "listing SLA clocks");
+            it->have_row = 1;
+            it->clock = 0;
+        }
+        sqlite3_stmt *st = it->st;
         while (it->clock < 2) {
             int c = it->clock++;
-            if (r->due[c] == INT64_MIN || (r->warn[c] > it->at && r->due[c] > it->at))
+            int64_t due = as__column_int64_or(st, 5 + 2 * c, INT64_MIN);
+            int64_t warn = as__column_int64_or(st, 6 + 2 * c, INT64_MIN);
+            if (due == INT64_MIN || (warn > it->at && due > it->at))
                 continue;
             as_sla_item *v = &it->view;
-            v->tracking = r->tracking;
-            v->user_id = r->user_id;
-            v->severity = r->severity;
-            v->queue = r->queue;
-            v->assignee = r->assignee;
+            v->tracking = as__column_text(st, 0);
+            v->user_id = as__column_text(st, 1);
+            v->severity = as__column_text(st, 2);
+            v->queue = as__column_text(st, 3);
+            v->assignee = as__column_text(st, 4);
             v->clock = clocks[c];
-            v->state = r->due[c] <= it->at ? "breached" : "at_risk";
-            v->due_at = r->due[c];
-            int64_t d = r->due[c] - it->at;
+            v->state = due <= it->at ? "breached" : "at_risk";
+            v->due_at = due;
+            int64_t d = due - it->at;
             v->minutes_left = d >= 0 ? d / 60 : -((-d + 59) / 60);
-            v->escalated = r->escalated[c];
+            as_status s = sla_escalated(it, sqlite3_column_int64(st, 9), clocks[c],
+                                        &v->escalated);
+            if (s != AS_OK)
+                return s;
             *view = v;
             return AS_OK;
         }
+        it->have_row = 0;
     }
-    return AS_DONE;
 }
 
 void as_sla_iter_free(as_sla_iter *it)
 {
     if (!it)
         return;
-    as__sla_rows_free(it->rows, it->n);
+    sqlite3_finalize(it->st);
     free(it);
 }
 
@@ -480,11 +530,19 @@ struct as_survey_iter {
     as_survey view;
 };
 
-as_status as_survey_pending(as_survey_iter **out, as_db *db)
+as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_query *q)
 {
+    static const as_survey_query pending = AS_SURVEY_QUERY_INIT;
+    static const char *const names[] = {"pending", "answered", "void"};
     if (!out || !db)
-        return AS_MISUSE;
+        return db ? as__fail(db, AS_MISUSE, "as_survey_iter_new: NULL argument") : AS_MISUSE;
     *out = NULL;
+    if (!q)
+        q = &pending;
+    if (q->version != AS_SURVEY_QUERY_VERSION)
+        return as__fail(db, AS_MISUSE, "unknown as_survey_query version");
+    if ((unsigned)q->status > AS_SURVEY_ANY)
+        return as__fail(db, AS_INVALID, "status: %d is not a survey status", (int)q->status);
     as_survey_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -493,13 +551,17 @@ as_status as_survey_pending(as_survey_iter **out, as_db *db)
         "SELECT t.tracking, s.user_id, s.agent, s.queue, s.status, s.created_at, s.due_at,"
         " s.score, s.comment, s.answered_at, f.tracking FROM surveys s"
         " JOIN tickets t ON t.id = s.ticket_id LEFT JOIN tickets f ON f.id = s.followup_id"
-        " WHERE s.status = 'pending' ORDER BY s.due_at, s.id";
+        " WHERE (?1 IS NULL OR s.status = ?1) ORDER BY s.due_at, s.id LIMIT ?2";
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
     if (rc != SQLITE_OK) {
         free(it);
         return as__sqlfail(db, rc, "listing surveys");
     }
+    if (q->status != AS_SURVEY_ANY)
+        sqlite3_bind_text(it->st, 1, names[q->status], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(it->st, 2, q->limit > 0 ? q->limit : -1);
     *out = it;
+    as__ok(db);
     return AS_OK;
 }
 
@@ -539,19 +601,45 @@ void as_survey_iter_free(as_survey_iter *it)
 
 /* ---- reports ------------------------------------------------------- */
 
-void as_report_free(as_report_row *rows, size_t n)
+/* A share in percent with one decimal, rounded half up; -1 when whole is 0. */
+static double pct1(int64_t part, int64_t whole)
 {
-    if (!rows)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(rows[i].group);
-    free(rows);
+    if (whole <= 0)
+        return -1.0;
+    int64_t permille = (part * 1000 + whole / 2) / whole;
+    return (double)permille / 10.0;
+}
+
+static as_status check_report_query(as_db *db, const as_report_query *q, int csat)
+{
+    if (q->version != AS_REPORT_QUERY_VERSION)
+        return as__fail(db, AS_MISUSE, "unknown as_report_query version");
+    if (csat && q->by != AS_REPORT_BY_QUEUE && q->by != AS_REPORT_BY_AGENT)
+        return as__fail(db, AS_INVALID, "by: a satisfaction report is by agent or queue");
+    if (!csat && (unsigned)q->by > AS_REPORT_BY_AGENT)
+        return as__fail(db, AS_INVALID, "by: %d is not level, queue or agent", (int)q->by);
+    return AS_OK;
+}
+
+const char *as_report_by_name(as_report_by by)
+{
+    static const char *const names[] = {"level", "queue", "agent"};
+    return (unsigned)by <= AS_REPORT_BY_AGENT ? names[by] : NULL;
 }
 
 typedef struct vec {
     int64_t *v;
     size_t n, cap;
 } vec;
+
+struct as_report_sla_iter {
+    as_db *db;
+    sqlite3_stmt *st;        /* owned: the tickets of the period in group order */
+    int started, done;       /* st stepped once; st exhausted */
+    char *group;             /* the view's group */
+    vec fr, rs;              /* business seconds used, of the current group */
+    as_report_sla_row view;
+};
 
 static int vec_push(vec *a, int64_t x)
 {
@@ -573,7 +661,8 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank percentile (p in 1..100) of seconds, in whole minutes. */
+/* Nearest-rank percentile (p in 1..100) of seconds, in whole minutes;
+ * -1 when there are none.  Sorts a. */
 static int64_t pct_minutes(vec *a, int p)
 {
     if (!a->n)
@@ -584,142 +673,186 @@ static int64_t pct_minutes(vec *a, int p)
     return s >= 0 ? (s + 30) / 60 : 0;
 }
 
-static as_status push_row(as_db *db, as_report_row **rows, size_t *n, const char *group)
+as_status as_report_sla_iter_new(as_report_sla_iter **out, as_db *db, const as_report_query *q)
 {
-    as_report_row *p = realloc(*rows, (*n + 1) * sizeof *p);
-    if (!p)
+    static const char *const sql[3] = {
+        "SELECT severity, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
+        " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
+        " ORDER BY 1",
+        "SELECT queue, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
+        " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
+        " ORDER BY 1",
+        "SELECT coalesce(assignee, '(none)'), frt_met, frt_used, res_met, res_used"
+        " FROM tickets WHERE created_at >= ?1 AND created_at < ?2 AND status NOT IN"
+        " ('merged', 'cancelled') ORDER BY 1"};
+    if (!out || !db || !q)
+        return db ? as__fail(db, AS_MISUSE, "as_report_sla_iter_new: NULL argument") : AS_MISUSE;
+    *out = NULL;
+    as_status s = check_report_query(db, q, 0);
+    if (s != AS_OK)
+        return s;
+    as_report_sla_iter *it = calloc(1, sizeof *it);
+    if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
-    *rows = p;
-    memset(&p[*n], 0, sizeof p[*n]);
-    p[*n].group = as__strdup(group);
-    p[*n].frt_median_min = p[*n].frt_p90_min = p[*n].res_median_min = p[*n].res_p90_min = -1;
-    if (!p[*n].group)
-        return as__fail(db, AS_NOMEM, "out of memory");
-    (*n)++;
+    it->db = db;
+    int rc = sqlite3_prepare_v2(db->sql, sql[q->by], -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
+        return as__sqlfail(db, rc, "reporting SLA attainment");
+    }
+    sqlite3_bind_int64(it->st, 1, q->from);
+    sqlite3_bind_int64(it->st, 2, q->to);
+    *out = it;
+    as__ok(db);
     return AS_OK;
 }
 
-as_status as_report_sla(as_report_row **rows, size_t *n, as_db *db, const char *by,
-                        int64_t from, int64_t to)
+/* Read the rows of one group: the statement stands on its first row, and
+ * is left on the first row of the next group. */
+as_status as_report_sla_next(as_report_sla_iter *it, const as_report_sla_row **view)
 {
-    if (!rows || !n || !db || !by)
+    if (!it || !view)
         return AS_MISUSE;
-    *rows = NULL;
-    *n = 0;
-    const char *sql;
-    if (strcmp(by, "level") == 0)
-        sql = "SELECT severity, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
-              " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
-              " ORDER BY 1";
-    else if (strcmp(by, "queue") == 0)
-        sql = "SELECT queue, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
-              " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
-              " ORDER BY 1";
-    else if (strcmp(by, "agent") == 0)
-        sql = "SELECT coalesce(assignee, '(none)'), frt_met, frt_used, res_met, res_used"
-              " FROM tickets WHERE created_at >= ?1 AND created_at < ?2 AND status NOT IN"
-              " ('merged', 'cancelled') ORDER BY 1";
-    else
-        return as__fail(db, AS_INVALID, "by: '%.40s' is not level, queue or agent", by);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "reporting SLA attainment");
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    vec fr = {0}, rs = {0};
-    as_status s = AS_OK;
-    as_report_row *cur = NULL;
-    for (;;) {
+    sqlite3_stmt *st = it->st;
+    int rc = SQLITE_ROW;
+    if (!it->started) {
+        it->started = 1;
         rc = sqlite3_step(st);
-        const char *g = rc == SQLITE_ROW ? as__column_text(st, 0) : NULL;
-        if (cur && (!g || strcmp(g, cur->group) != 0)) {
-            cur->frt_median_min = pct_minutes(&fr, 50);
-            cur->frt_p90_min = pct_minutes(&fr, 90);
-            cur->res_median_min = pct_minutes(&rs, 50);
-            cur->res_p90_min = pct_minutes(&rs, 90);
-            fr.n = rs.n = 0;
-            cur = NULL;
-        }
-        if (rc != SQLITE_ROW)
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return as__sqlfail(it->db, rc, "reporting SLA attainment");
+        it->done = rc == SQLITE_DONE;
+    }
+    if (it->done)
+        return AS_DONE;
+    const char *g = as__column_text(st, 0);
+    char *group = as__strdup(g ? g : "");
+    if (!group)
+        return as__fail(it->db, AS_NOMEM, "out of memory");
+    free(it->group);
+    it->group = group;
+    as_report_sla_row *v = &it->view;
+    memset(v, 0, sizeof *v);
+    v->group = group;
+    vec *fr = &it->fr, *rs = &it->rs;
+    fr->n = rs->n = 0;
+    as_status s = AS_OK;
+    while (rc == SQLITE_ROW) {
+        g = as__column_text(st, 0);
+        if (strcmp(g ? g : "", group) != 0)
             break;
-        if (!cur) {
-            if ((s = push_row(db, rows, n, g ? g : "")) != AS_OK)
-                break;
-            cur = &(*rows)[*n - 1];
-        }
-        cur->count++;
+        v->tickets++;
         if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            cur->frt_count++;
-            cur->frt_met += sqlite3_column_int(st, 1);
-            if (vec_push(&fr, sqlite3_column_int64(st, 2)) < 0) {
-                s = as__fail(db, AS_NOMEM, "out of memory");
+            v->first_response_n++;
+            v->first_response_met += sqlite3_column_int(st, 1) != 0;
+            if (vec_push(fr, sqlite3_column_int64(st, 2)) < 0) {
+                s = as__fail(it->db, AS_NOMEM, "out of memory");
                 break;
             }
         }
         if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-            cur->res_count++;
-            cur->res_met += sqlite3_column_int(st, 3);
-            if (vec_push(&rs, sqlite3_column_int64(st, 4)) < 0) {
-                s = as__fail(db, AS_NOMEM, "out of memory");
+            v->resolution_n++;
+            v->resolution_met += sqlite3_column_int(st, 3) != 0;
+            if (vec_push(rs, sqlite3_column_int64(st, 4)) < 0) {
+                s = as__fail(it->db, AS_NOMEM, "out of memory");
                 break;
             }
         }
+        rc = sqlite3_step(st);
     }
-    if (s == AS_OK && rc != SQLITE_DONE)
-        s = as__sqlfail(db, rc, "reporting SLA attainment");
-    sqlite3_finalize(st);
-    free(fr.v);
-    free(rs.v);
-    if (s != AS_OK) {
-        as_report_free(*rows, *n);
-        *rows = NULL;
-        *n = 0;
+    if (s == AS_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        s = as__sqlfail(it->db, rc, "reporting SLA attainment");
+    if (s == AS_OK) {
+        it->done = rc == SQLITE_DONE;
+        v->first_response_met_pct = pct1(v->first_response_met, v->first_response_n);
+        v->first_response_median_min = pct_minutes(fr, 50);
+        v->first_response_p90_min = pct_minutes(fr, 90);
+        v->resolution_met_pct = pct1(v->resolution_met, v->resolution_n);
+        v->resolution_median_min = pct_minutes(rs, 50);
+        v->resolution_p90_min = pct_minutes(rs, 90);
+        *view = v;
     }
     return s;
 }
 
-as_status as_report_csat(as_report_row **rows, size_t *n, as_db *db, const char *by,
-                         int64_t from, int64_t to)
+void as_report_sla_iter_free(as_report_sla_iter *it)
 {
-    if (!rows || !n || !db || !by)
-        return AS_MISUSE;
-    *rows = NULL;
-    *n = 0;
-    const char *sql;
-    if (strcmp(by, "agent") == 0)
-        sql = "SELECT coalesce(agent, '(none)'), score FROM surveys WHERE status = 'answered'"
-              " AND answered_at >= ?1 AND answered_at < ?2 ORDER BY 1";
-    else if (strcmp(by, "queue") == 0)
-        sql = "SELECT queue, score FROM surveys WHERE status = 'answered'"
-              " AND answered_at >= ?1 AND answered_at < ?2 ORDER BY 1";
-    else
-        return as__fail(db, AS_INVALID, "by: '%.40s' is not agent or queue", by);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it->group);
+    free(it->fr.v);
+    free(it->rs.v);
+    free(it);
+}
+
+struct as_report_csat_iter {
+    as_db *db;
+    sqlite3_stmt *st;        /* owned: one row a group */
+    as_report_csat_row view;
+};
+
+as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
+                                  const as_report_query *q)
+{
+    static const char by_agent[] =
+        "SELECT coalesce(agent, '(none)'), count(*), sum(score), sum(score >= 4) FROM surveys"
+        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
+        " GROUP BY 1 ORDER BY 1";
+    static const char by_queue[] =
+        "SELECT queue, count(*), sum(score), sum(score >= 4) FROM surveys"
+        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
+        " GROUP BY 1 ORDER BY 1";
+    if (!out || !db || !q)
+        return db ? as__fail(db, AS_MISUSE, "as_report_csat_iter_new: NULL argument")
+                  : AS_MISUSE;
+    *out = NULL;
+    as_status s = check_report_query(db, q, 1);
+    if (s != AS_OK)
+        return s;
+    as_report_csat_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    it->db = db;
+    int rc = sqlite3_prepare_v2(db->sql, q->by == AS_REPORT_BY_AGENT ? by_agent : by_queue, -1,
+                                &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(it);
         return as__sqlfail(db, rc, "reporting satisfaction");
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    as_status s = AS_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *g = as__column_text(st, 0);
-        if (!*n || strcmp((*rows)[*n - 1].group, g ? g : "") != 0)
-            if ((s = push_row(db, rows, n, g ? g : "")) != AS_OK)
-                break;
-        as_report_row *r = &(*rows)[*n - 1];
-        int score = sqlite3_column_int(st, 1);
-        r->count++;
-        r->score_sum += score;
-        r->satisfied += score >= 4;
     }
-    if (s == AS_OK && rc != SQLITE_DONE)
-        s = as__sqlfail(db, rc, "reporting satisfaction");
-    sqlite3_finalize(st);
-    if (s != AS_OK) {
-        as_report_free(*rows, *n);
-        *rows = NULL;
-        *n = 0;
-    }
-    return s;
+    sqlite3_bind_int64(it->st, 1, q->from);
+    sqlite3_bind_int64(it->st, 2, q->to);
+    *out = it;
+    as__ok(db);
+    return AS_OK;
+}
+
+as_status as_report_csat_next(as_report_csat_iter *it, const as_report_csat_row **view)
+{
+    if (!it || !view)
+        return AS_MISUSE;
+    int rc = sqlite3_step(it->st);
+    if (rc == SQLITE_DONE)
+        return AS_DONE;
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(it->db, rc, "reporting satisfaction");
+    as_report_csat_row *v = &it->view;
+    const char *g = as__column_text(it->st, 0);
+    v->group = g ? g : "";
+    v->answers = sqlite3_column_int64(it->st, 1);
+    v->score_sum = sqlite3_column_int64(it->st, 2);
+    v->satisfied = sqlite3_column_int64(it->st, 3);
+    /* Two decimals, rounded half up (answers > 0 in a group). */
+    int64_t m100 = (v->score_sum * 100 + v->answers / 2) / v->answers;
+    v->mean_score = (double)m100 / 100.0;
+    v->csat_pct = pct1(v->satisfied, v->answers);
+    *view = v;
+    return AS_OK;
+}
+
+void as_report_csat_iter_free(as_report_csat_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    free(it);
 }

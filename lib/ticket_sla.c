@@ -153,30 +153,19 @@ as_status as__ticket_rederive(as_db *db, int64_t id)
 
 /* ---- the escalation sweep ------------------------------------------ */
 
-void as__sla_rows_free(as__sla_row *rows, size_t n)
+as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result)
 {
-    for (size_t i = 0; rows && i < n; i++) {
-        free(rows[i].tracking);
-        free(rows[i].user_id);
-        free(rows[i].severity);
-        free(rows[i].queue);
-        free(rows[i].assignee);
-    }
-    free(rows);
-}
-
-as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **rows,
-                        size_t *nrows)
-{
-    *recorded = 0;
-    *rows = NULL;
-    *nrows = 0;
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (!db)
+        return AS_MISUSE;
+    int64_t t = at ? at : as__now();
     /* One pass over the covering index tickets_watch: every running clock
      * at risk by t.  Escalations not yet recorded are inserted (the UNIQUE
      * key makes a repeat a no-op), so a sweep never writes a ticket row. */
     static const char sql[] =
-        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn, tracking, severity, queue,"
-        " assignee FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
+        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn FROM tickets"
+        " WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
     static const char esc[] =
         "INSERT INTO ticket_escalations (ticket_id, user_id, clock, kind, due_at, at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ticket_id, clock, kind) DO NOTHING";
@@ -184,85 +173,67 @@ as_status as__sla_sweep(as_db *db, int64_t t, int64_t *recorded, as__sla_row **r
         "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, public, body)"
         " VALUES (?1, ?2, ?3, 'system', 'escalation', 0, ?4)";
     static const char *const clocks[2] = {"first_response", "resolution"};
+    as_status s = as__write_begin(db);
+    if (s != AS_OK)
+        return s;
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
     if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "sweeping SLA clocks");
+        return as__write_end(db, as__sqlfail(db, rc, "sweeping SLA clocks"));
     sqlite3_bind_int64(q, 1, t);
-    as_status s = AS_OK;
-    as__sla_row *out = NULL;
-    size_t n = 0, cap = 0;
+    as_sla_sweep_result r = {0};
     while (s == AS_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            as__sla_row *p = realloc(out, cap * sizeof *p);
-            if (!p) {
-                s = as__fail(db, AS_NOMEM, "out of memory");
-                break;
-            }
-            out = p;
-        }
-        as__sla_row *row = &out[n++];
-        memset(row, 0, sizeof *row);
-        row->id = sqlite3_column_int64(q, 0);
-        row->user_id = as__column_dup(q, 1);
-        row->tracking = as__column_dup(q, 6);
-        row->severity = as__column_dup(q, 7);
-        row->queue = as__column_dup(q, 8);
-        row->assignee = as__column_dup(q, 9);
-        if (!row->user_id || !row->tracking || !row->severity || !row->queue) {
-            s = as__fail(db, AS_NOMEM, "out of memory");
-            break;
-        }
+        int64_t id = sqlite3_column_int64(q, 0);
+        const char *user = as__column_text(q, 1);
         for (int c = 0; c < 2 && s == AS_OK; c++) {
-            row->due[c] = as__column_int64_or(q, 2 + 2 * c, NIL);
-            row->warn[c] = as__column_int64_or(q, 3 + 2 * c, NIL);
-            if (row->due[c] == NIL)
+            int64_t due = as__column_int64_or(q, 2 + 2 * c, NIL);
+            int64_t warn = as__column_int64_or(q, 3 + 2 * c, NIL);
+            if (due == NIL)
                 continue;
             for (int kind = 0; kind < 2 && s == AS_OK; kind++) {
-                if ((kind ? row->due[c] : row->warn[c]) > t)
+                if ((kind ? due : warn) > t)
                     continue;
                 sqlite3_stmt *st = as__stmt(db, esc);
                 if (!st) {
                     s = AS_INTERNAL;
                     break;
                 }
-                sqlite3_bind_int64(st, 1, row->id);
-                as__bind_text_or_null(st, 2, row->user_id);
+                sqlite3_bind_int64(st, 1, id);
+                as__bind_text_or_null(st, 2, user);
                 as__bind_text_or_null(st, 3, clocks[c]);
                 as__bind_text_or_null(st, 4, kind ? "breached" : "at_risk");
-                sqlite3_bind_int64(st, 5, row->due[c]);
+                sqlite3_bind_int64(st, 5, due);
                 sqlite3_bind_int64(st, 6, t);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
                 if (sqlite3_changes(db->sql) == 0)
                     continue;
+                int64_t eid = sqlite3_last_insert_rowid(db->sql);
                 if (!(st = as__stmt(db, ev))) {
                     s = AS_INTERNAL;
                     break;
                 }
                 char msg[80];
                 snprintf(msg, sizeof msg, "%s %s", clocks[c], kind ? "breached" : "at risk");
-                sqlite3_bind_int64(st, 1, row->id);
-                as__bind_text_or_null(st, 2, row->user_id);
+                sqlite3_bind_int64(st, 1, id);
+                as__bind_text_or_null(st, 2, user);
                 sqlite3_bind_int64(st, 3, t);
                 as__bind_text_or_null(st, 4, msg);
                 if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
                     break;
-                (*recorded)++;
-                row->escalated[c] = 1;
+                if (!r.recorded++)
+                    r.first_id = eid;
+                r.last_id = eid;
             }
         }
     }
     if (s == AS_OK && rc != SQLITE_DONE)
         s = as__sqlfail(db, rc, "sweeping SLA clocks");
     sqlite3_finalize(q);
-    if (s != AS_OK) {
-        as__sla_rows_free(out, n);
+    if ((s = as__write_end(db, s)) != AS_OK)
         return s;
-    }
-    *rows = out;
-    *nrows = n;
+    if (result)
+        *result = r;
+    as__ok(db);
     return AS_OK;
 }
-

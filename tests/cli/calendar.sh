@@ -55,8 +55,8 @@ as calendar add nope --at 2025-01-01 --minutes 1
 expect_rc "unknown calendar" 1
 expect_err_has "unknown calendar lists the known ones" "calendar 'nope' is not in the configuration (calendars: cn-office, 24x7)"
 as calendar add cn-office --at yesterday --minutes 1
-expect_rc "a bad time" 65
-expect_err_has "bad time message" "at: 'yesterday' is not a time"
+expect_rc "a malformed time is a usage error" 64
+expect_err_has "bad time message" "--at: 'yesterday' is not a time"
 as calendar add cn-office --at 2025-01-01 --minutes -5
 expect_rc "negative minutes" 64
 as calendar add cn-office --minutes 5

@@ -18,7 +18,7 @@ expect_out "add prints the article" "id:               1
 article_id:       -
 category:         payment
 title:            扣款成功但订单显示未支付
-tags:             退款,扣款
+tags:             退款; 扣款
 resolved:         0
 last_resolved_at: -
 created_at:       <TIME>
@@ -32,6 +32,9 @@ expect_eq "show by article_id" "$(json_get 'd["id"]')" "2"
 
 as kb add --title x
 expect_rc "add without a body" 64
+as kb add --title t --body b --category "two words"
+expect_rc "a category with a space is a usage error" 64
+expect_err_has "names --category" "--category: 'two words' is not an id"
 as kb add --title "" --body x
 expect_rc "an empty title" 65
 expect_err_has "empty title message" "title: is empty"
@@ -77,9 +80,13 @@ expect_rc "a missing file" 66
 
 as --format tsv kb list --category payment
 expect_out "list by category" "id	article_id	category	title	tags	resolved	last_resolved_at	created_at	updated_at
-1		payment	扣款成功但订单显示未支付	退款,扣款	0		<TIME>	<TIME>
-3	KB001	payment	重复扣款的处理	退款	0		<TIME>	<TIME>
-5	KB003	payment	Refund policy		0		<TIME>	<TIME>"
+1		payment	扣款成功但订单显示未支付	[\"退款\",\"扣款\"]	0		<TIME>	<TIME>
+3	KB001	payment	重复扣款的处理	[\"退款\"]	0		<TIME>	<TIME>
+5	KB003	payment	Refund policy	[]	0		<TIME>	<TIME>"
+as --format json kb show 1
+expect_eq "tags are an array of strings" "$(json_get 'd["tags"]')" "['退款', '扣款']"
+as --format json kb show KB003
+expect_eq "no tags: an empty array" "$(json_get 'd["tags"]')" "[]"
 
 as --format tsv kb search 重复扣款
 expect_rc "search" 0

@@ -19,6 +19,30 @@ static int64_t add(as_db *db, const char *title, const char *body, const char *c
     return id;
 }
 
+/* The tags of an article joined with '|' ("" when none). */
+static const char *tags_of(const as_kb_article *a)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->ntags; i++) {
+        if (i)
+            strncat(buf, "|", sizeof buf - strlen(buf) - 1);
+        strncat(buf, a->tags[i], sizeof buf - strlen(buf) - 1);
+    }
+    cr_assert((a->ntags == 0) == (a->tags == NULL), "tags NULL exactly when there are none");
+    return buf;
+}
+
+/* as_kb_suggest_iter_new with a category and a limit. */
+static as_status suggest(as_kb_iter **it, as_db *db, const char *category, const char *text,
+                         int64_t limit)
+{
+    as_kb_query q = AS_KB_QUERY_INIT;
+    q.category = category;
+    q.limit = limit;
+    return as_kb_suggest_iter_new(it, db, text, &q);
+}
+
 /* Ids of an iterator, as "1,3,2". */
 static char *ids(as_kb_iter *it)
 {
@@ -44,7 +68,7 @@ static char *search(as_db *db, const char *q, const char *category)
     as_kb_iter *it = NULL;
     as_kb_query query = AS_KB_QUERY_INIT;
     query.category = category;
-    cr_assert_eq(as_kb_search(&it, db, q, &query), AS_OK, "%s: %s", q, as_errmsg(db));
+    cr_assert_eq(as_kb_search_iter_new(&it, db, q, &query), AS_OK, "%s: %s", q, as_errmsg(db));
     return ids(it);
 }
 
@@ -77,7 +101,7 @@ Test(kb, add_validates_and_normalises)
     as_kb_article *a = NULL;
     cr_assert_eq(as_kb_get(&a, db, id), AS_OK);
     cr_assert_str_eq(a->title, "发票");
-    cr_assert_str_eq(a->tags, "发票,退款");
+    cr_assert_str_eq(tags_of(a), "发票|退款");
     cr_assert_str_eq(a->category, "invoice");
     cr_assert_null(a->article_id);
     cr_assert_eq(a->resolved, 0);
@@ -155,10 +179,10 @@ Test(kb, short_queries_fall_back_to_substring_search)
     cr_assert_str_eq(search(db, "%", NULL), "");
     cr_assert_str_eq(search(db, "_", NULL), "");
     as_kb_iter *it = NULL;
-    cr_assert_eq(as_kb_search(&it, db, "   ", NULL), AS_INVALID);
+    cr_assert_eq(as_kb_search_iter_new(&it, db, "   ", NULL), AS_INVALID);
     cr_assert_null(it);
-    cr_assert_eq(as_kb_search(&it, db, "\xff\xfe", NULL), AS_INVALID);
-    cr_assert_eq(as_kb_search(&it, db, "a b c d e f g h i j k l m n o p q", NULL), AS_INVALID);
+    cr_assert_eq(as_kb_search_iter_new(&it, db, "\xff\xfe", NULL), AS_INVALID);
+    cr_assert_eq(as_kb_search_iter_new(&it, db, "a b c d e f g h i j k l m n o p q", NULL), AS_INVALID);
     cr_assert_not_null(strstr(as_errmsg(db), "more than 16 words"));
     as_close(db);
 }
@@ -190,7 +214,7 @@ Test(kb, index_follows_updates)
     as_kb_article *a;
     cr_assert_eq(as_kb_get_by_key(&a, db, "A1"), AS_OK);
     cr_assert_str_eq(a->title, "储值卡充值");
-    cr_assert_str_eq(a->tags, "充值");
+    cr_assert_str_eq(tags_of(a), "充值");
     as_kb_article_free(a);
     /* The index and the table agree (FTS5 integrity check). */
     sqlite3 *raw = NULL;
@@ -208,27 +232,27 @@ Test(kb, suggest_uses_category_and_text)
     as_db *db = seeded();
     as_kb_iter *it = NULL;
     /* A customer's complaint: shares 扣款 / 订单 / 未支付 pieces with 1 and 4. */
-    cr_assert_eq(as_kb_suggest(&it, db, "payment", "加油付款后被重复扣款了，但是订单显示未支付！", 5), AS_OK,
+    cr_assert_eq(suggest(&it, db, "payment", "加油付款后被重复扣款了，但是订单显示未支付！", 5), AS_OK,
                  "%s", as_errmsg(db));
     char *got = ids(it);
     cr_assert_eq(strncmp(got, "1", 1), 0, "best is article 1: %s", got);
     cr_assert_not_null(strstr(got, "4"), "%s", got);
     /* The category doubles the score: 发票 text in the payment category
      * still finds the invoice article. */
-    cr_assert_eq(as_kb_suggest(&it, db, "payment", "我要开电子发票", 5), AS_OK);
+    cr_assert_eq(suggest(&it, db, "payment", "我要开电子发票", 5), AS_OK);
     cr_assert_str_eq(ids(it), "2");
     /* Limit. */
-    cr_assert_eq(as_kb_suggest(&it, db, NULL, "扣款订单显示未支付重复扣款", 1), AS_OK);
+    cr_assert_eq(suggest(&it, db, NULL, "扣款订单显示未支付重复扣款", 1), AS_OK);
     cr_assert_eq(strlen(ids(it)), 1);
     /* No usable text: the category's most used articles. */
     as_kb_record_resolution(db, 4, "T1", "U1", 1000);
-    cr_assert_eq(as_kb_suggest(&it, db, "payment", "退款", 0), AS_OK);
+    cr_assert_eq(suggest(&it, db, "payment", "退款", 0), AS_OK);
     cr_assert_str_eq(ids(it), "4,1,5");
-    cr_assert_eq(as_kb_suggest(&it, db, NULL, "", 0), AS_OK);
+    cr_assert_eq(suggest(&it, db, NULL, "", 0), AS_OK);
     cr_assert_str_eq(ids(it), "");
-    cr_assert_eq(as_kb_suggest(&it, db, NULL, NULL, 0), AS_OK);
+    cr_assert_eq(suggest(&it, db, NULL, NULL, 0), AS_OK);
     cr_assert_str_eq(ids(it), "");
-    cr_assert_eq(as_kb_suggest(&it, db, NULL, "\xc0", 0), AS_INVALID);
+    cr_assert_eq(suggest(&it, db, NULL, "\xc0", 0), AS_INVALID);
     as_close(db);
 }
 
@@ -247,7 +271,7 @@ Test(kb, resolutions_and_stats)
     cr_assert_eq(as_kb_record_resolution(db, 2, NULL, NULL, 0), AS_MISUSE);
 
     as_kb_iter *it = NULL;
-    cr_assert_eq(as_kb_stats(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_kb_stats_iter_new(&it, db, NULL), AS_OK);
     const as_kb_article *a;
     cr_assert_eq(as_kb_next(it, &a), AS_OK);
     cr_assert_eq(a->id, 4);
@@ -263,11 +287,11 @@ Test(kb, resolutions_and_stats)
     as_kb_iter_free(it);
     as_kb_query q = AS_KB_QUERY_INIT;
     q.category = "invoice";
-    cr_assert_eq(as_kb_stats(&it, db, &q), AS_OK);
+    cr_assert_eq(as_kb_stats_iter_new(&it, db, &q), AS_OK);
     cr_assert_str_eq(ids(it), "2");
     q.category = NULL;
     q.limit = 2;
-    cr_assert_eq(as_kb_list(&it, db, &q), AS_OK);
+    cr_assert_eq(as_kb_list_iter_new(&it, db, &q), AS_OK);
     cr_assert_str_eq(ids(it), "1,2");
     as_close(db);
 }
@@ -373,7 +397,7 @@ Test(kb, import_reports_bad_lines_and_keeps_nothing)
     cr_assert_not_null(strstr(rejects, "6 tags: must be a string"), "%s", rejects);
     cr_assert_not_null(strstr(rejects, "7 -: unknown key 'colour'"), "%s", rejects);
     as_kb_iter *it;
-    cr_assert_eq(as_kb_list(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_kb_list_iter_new(&it, db, NULL), AS_OK);
     cr_assert_str_eq(ids(it), "", "nothing imported");
     /* --skip-bad keeps the good line. */
     cr_assert_eq(import_text(db, bad, AS_IMPORT_SKIP_BAD, &s), AS_OK);
@@ -382,7 +406,7 @@ Test(kb, import_reports_bad_lines_and_keeps_nothing)
     cr_assert_eq(import_text(db, jsonl, AS_IMPORT_DRY_RUN, &s), AS_OK);
     cr_assert_eq(s.inserted, 2);
     cr_assert_eq(s.updated, 1);
-    cr_assert_eq(as_kb_list(&it, db, NULL), AS_OK);
+    cr_assert_eq(as_kb_list_iter_new(&it, db, NULL), AS_OK);
     cr_assert_str_eq(ids(it), "1");
     as_close(db);
 }
@@ -406,7 +430,50 @@ Test(kb, import_reads_csv_through_the_api)
     cr_assert_eq(as_kb_get_by_key(&a, db, "C1"), AS_OK);
     cr_assert_str_eq(a->title, "加油, 付款");
     cr_assert_str_eq(a->body, "第一行\r\n第二行");
-    cr_assert_str_eq(a->tags, "a,b");
+    cr_assert_str_eq(tags_of(a), "a|b");
     as_kb_article_free(a);
+    as_close(db);
+}
+
+Test(kb, tags_are_an_array_in_views_and_copies)
+{
+    as_db *db = seeded();
+    as_kb_iter *it = NULL;
+    cr_assert_eq(as_kb_list_iter_new(&it, db, NULL), AS_OK);
+    const as_kb_article *a;
+    const char *want[] = {"退款|扣款", "发票", "", "退款", "refund"};
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(as_kb_next(it, &a), AS_OK);
+        cr_assert_str_eq(tags_of(a), want[i], "article %d", i + 1);
+    }
+    cr_assert_eq(as_kb_next(it, &a), AS_DONE);
+    as_kb_iter_free(it);
+    /* A copy keeps its tags after the database is gone. */
+    as_kb_article *one = NULL;
+    cr_assert_eq(as_kb_get(&one, db, 1), AS_OK);
+    as_close(db);
+    cr_assert_eq(one->ntags, 2);
+    cr_assert_str_eq(one->tags[0], "退款");
+    cr_assert_str_eq(one->tags[1], "扣款");
+    cr_assert_str_eq(one->title, "扣款成功但订单显示未支付");
+    as_kb_article_free(one);
+    as_kb_article_free(NULL);
+}
+
+Test(kb, iterators_refuse_misuse)
+{
+    as_db *db = seeded();
+    as_kb_iter *it = NULL;
+    as_kb_query q = AS_KB_QUERY_INIT;
+    q.version = 99;
+    cr_assert_eq(as_kb_list_iter_new(&it, db, &q), AS_MISUSE);
+    cr_assert_null(it);
+    cr_assert_eq(as_kb_stats_iter_new(&it, db, &q), AS_MISUSE);
+    cr_assert_eq(as_kb_search_iter_new(&it, db, "退款", &q), AS_MISUSE);
+    cr_assert_eq(as_kb_suggest_iter_new(&it, db, "退款", &q), AS_MISUSE);
+    cr_assert_eq(as_kb_search_iter_new(&it, db, NULL, NULL), AS_MISUSE);
+    cr_assert_eq(as_kb_list_iter_new(NULL, db, NULL), AS_MISUSE);
+    cr_assert_eq(as_kb_next(NULL, NULL), AS_MISUSE);
+    as_kb_iter_free(NULL);
     as_close(db);
 }

@@ -319,7 +319,7 @@ Test(ticket, reopen_window_merge_autoclose)
     /* the survey of the first resolution is void */
     as_survey_iter *si;
     const as_survey *sv;
-    cr_assert_eq(as_survey_pending(&si, db), AS_OK);
+    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
     a.at = T0 + 3 * 86400;
@@ -407,7 +407,10 @@ Test(ticket, clocks_pause_while_waiting_on_the_customer)
     /* nothing is at risk while paused, however late */
     as_sla_iter *it;
     const as_sla_item *v;
-    cr_assert_eq(as_sla_check(&it, db, T0 + 10 * HOUR, NULL), AS_OK);
+    as_sla_query sq = AS_SLA_QUERY_INIT;
+    sq.at = T0 + 10 * HOUR;
+    cr_assert_eq(as_sla_sweep(db, sq.at, NULL), AS_OK);
+    cr_assert_eq(as_sla_iter_new(&it, db, &sq), AS_OK);
     cr_assert_eq(as_sla_next(it, &v), AS_DONE);
     as_sla_iter_free(it);
     /* the customer answers 2 hours later: 3h50m remain from then */
@@ -431,23 +434,40 @@ Test(ticket, clocks_pause_while_waiting_on_the_customer)
     tk = get(db, t);
     cr_assert_eq(tk->res_met, 1);
     as_ticket_free(tk);
-    as_report_row *rows;
-    size_t n;
-    cr_assert_eq(as_report_sla(&rows, &n, db, "level", T0, T0 + 86400), AS_OK);
-    cr_assert_eq(n, 1);
-    cr_assert_str_eq(rows[0].group, "urgent");
-    cr_assert_eq(rows[0].frt_median_min, 10);
-    cr_assert_eq(rows[0].res_median_min, 180);
-    cr_assert_eq(rows[0].res_met, 1);
-    as_report_free(rows, n);
-    cr_assert_eq(as_report_sla(&rows, &n, db, "planet", T0, T0 + 1), AS_INVALID);
+    as_report_query rq = AS_REPORT_QUERY_INIT;
+    rq.by = AS_REPORT_BY_LEVEL;
+    rq.from = T0;
+    rq.to = T0 + 86400;
+    as_report_sla_iter *ri;
+    const as_report_sla_row *row;
+    cr_assert_eq(as_report_sla_iter_new(&ri, db, &rq), AS_OK);
+    cr_assert_eq(as_report_sla_next(ri, &row), AS_OK);
+    cr_assert_str_eq(row->group, "urgent");
+    cr_assert_eq(row->tickets, 1);
+    cr_assert_eq(row->first_response_median_min, 10);
+    cr_assert_eq(row->resolution_median_min, 180);
+    cr_assert_eq(row->resolution_met, 1);
+    cr_assert_float_eq(row->resolution_met_pct, 100.0, 1e-9);
+    cr_assert_eq(as_report_sla_next(ri, &row), AS_DONE);
+    as_report_sla_iter_free(ri);
+    rq.by = (as_report_by)7;
+    cr_assert_eq(as_report_sla_iter_new(&ri, db, &rq), AS_INVALID);
+    cr_assert_null(ri);
     close_db(db);
 }
 
+/* The sweep and the listing, as sla check runs them. */
 static int sweep(as_db *db, int64_t at, int64_t *recorded, int *breached, int *escalated_now)
 {
     as_sla_iter *it;
-    cr_assert_eq(as_sla_check(&it, db, at, recorded), AS_OK, "%s", as_errmsg(db));
+    as_sla_sweep_result r;
+    cr_assert_eq(as_sla_sweep(db, at, &r), AS_OK, "%s", as_errmsg(db));
+    *recorded = r.recorded;
+    cr_assert_eq(r.recorded ? r.last_id - r.first_id + 1 : 0, r.recorded, "ids are contiguous");
+    as_sla_query q = AS_SLA_QUERY_INIT;
+    q.at = at;
+    q.sweep = &r;
+    cr_assert_eq(as_sla_iter_new(&it, db, &q), AS_OK, "%s", as_errmsg(db));
     const as_sla_item *v;
     int n = 0;
     *breached = *escalated_now = 0;
@@ -611,7 +631,7 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
     as_survey_iter *si;
     const as_survey *sv;
-    cr_assert_eq(as_survey_pending(&si, db), AS_OK);
+    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_OK);
     cr_assert_str_eq(sv->tracking, t);
     cr_assert_eq(sv->due_at, T0 + HOUR + 86400);
@@ -621,19 +641,44 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_eq(as_survey_record(db, t, 6, NULL, T0 + 2 * HOUR, f), AS_INVALID);
     cr_assert_eq(as_survey_record(db, t, 2, "太慢了", T0 + 2 * HOUR, f), AS_OK, "%s", as_errmsg(db));
     cr_assert_neq(f[0], '\0', "a follow-up ticket");
+    char follow[AS_TRACKING_BUFSIZE];
+    memcpy(follow, f, sizeof follow);
     as_ticket *tk = get(db, f);
     cr_assert_str_eq(tk->related, t);
     as_ticket_free(tk);
     cr_assert_eq(as_survey_record(db, t, 5, NULL, T0 + 3 * HOUR, f), AS_NOTFOUND, "answered once");
-    as_report_row *rows;
-    size_t n;
-    cr_assert_eq(as_report_csat(&rows, &n, db, "agent", T0, T0 + 86400), AS_OK);
-    cr_assert_eq(n, 1);
-    cr_assert_str_eq(rows[0].group, "bob");
-    cr_assert_eq(rows[0].count, 1);
-    cr_assert_eq(rows[0].score_sum, 2);
-    cr_assert_eq(rows[0].satisfied, 0);
-    as_report_free(rows, n);
+    as_report_query rq = AS_REPORT_QUERY_INIT;
+    rq.by = AS_REPORT_BY_AGENT;
+    rq.from = T0;
+    rq.to = T0 + 86400;
+    as_report_csat_iter *ci;
+    const as_report_csat_row *row;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "bob");
+    cr_assert_eq(row->answers, 1);
+    cr_assert_eq(row->score_sum, 2);
+    cr_assert_eq(row->satisfied, 0);
+    cr_assert_float_eq(row->mean_score, 2.0, 1e-9);
+    cr_assert_float_eq(row->csat_pct, 0.0, 1e-9);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_DONE);
+    as_report_csat_iter_free(ci);
+    /* the answered survey is listed by status, the pending list is empty */
+    as_survey_query sq = AS_SURVEY_QUERY_INIT;
+    sq.status = AS_SURVEY_ANSWERED;
+    cr_assert_eq(as_survey_iter_new(&si, db, &sq), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_eq(sv->score, 2);
+    cr_assert_str_eq(sv->comment, "太慢了");
+    cr_assert_str_eq(sv->followup, follow);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    /* a satisfaction report is by agent or queue only */
+    rq.by = AS_REPORT_BY_LEVEL;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_INVALID);
     close_db(db);
 }
 
@@ -763,5 +808,243 @@ Test(ticket, import_refuses_a_tracking_number_twice_in_one_file)
     as_close(copy);
     free(text);
     free(buf);
+    close_db(db);
+}
+
+/* ---- the C API of 0.2: iterators, reports, ownership ---------------- */
+
+/* Resolve ticket t at `at` with first response `reply_after` seconds after
+ * opening; assign it to agent first. */
+static void work_ticket(as_db *db, const char *t, const char *agent, int64_t opened,
+                        int64_t reply_after, int64_t resolve_after)
+{
+    as_ticket_action a = act_at(opened + 1, NULL);
+    cr_assert_eq(as_ticket_assign(db, t, agent, &a), AS_OK, "%s", as_errmsg(db));
+    a = act_at(opened + reply_after, "收到");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK, "%s", as_errmsg(db));
+    a = act_at(opened + resolve_after, "已处理");
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK, "%s", as_errmsg(db));
+}
+
+Test(ticket, reports_round_in_the_library)
+{
+    as_db *db = open_db();
+    char t[3][AS_TRACKING_BUFSIZE];
+    /* urgent: first response 30m.  Two of three met (10m, 20m, 40m). */
+    static const int64_t replies[3] = {10 * MIN, 20 * MIN, 40 * MIN};
+    static const int scores[3] = {5, 4, 2};
+    for (int i = 0; i < 3; i++) {
+        open_ticket(db, "多扣", "urgent", T0 + i * MIN, t[i]);
+        work_ticket(db, t[i], i < 2 ? "amy" : "bob", T0 + i * MIN, replies[i], HOUR);
+    }
+    as_report_query q = AS_REPORT_QUERY_INIT;
+    q.by = AS_REPORT_BY_QUEUE;
+    q.from = T0;
+    q.to = T0 + 86400;
+    as_report_sla_iter *si;
+    const as_report_sla_row *r;
+    cr_assert_eq(as_report_sla_iter_new(&si, db, &q), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_report_sla_next(si, &r), AS_OK);
+    cr_assert_str_eq(r->group, "payment");
+    cr_assert_eq(r->tickets, 3);
+    cr_assert_eq(r->first_response_n, 3);
+    cr_assert_eq(r->first_response_met, 2);
+    cr_assert_float_eq(r->first_response_met_pct, 66.7, 1e-9, "2/3 rounds to 66.7");
+    cr_assert_eq(r->first_response_median_min, 20);
+    cr_assert_eq(r->first_response_p90_min, 40);
+    cr_assert_eq(as_report_sla_next(si, &r), AS_DONE);
+    as_report_sla_iter_free(si);
+    /* by agent: two groups, in order */
+    q.by = AS_REPORT_BY_AGENT;
+    cr_assert_eq(as_report_sla_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_report_sla_next(si, &r), AS_OK);
+    cr_assert_str_eq(r->group, "amy");
+    cr_assert_eq(r->tickets, 2);
+    cr_assert_float_eq(r->first_response_met_pct, 100.0, 1e-9);
+    cr_assert_eq(as_report_sla_next(si, &r), AS_OK);
+    cr_assert_str_eq(r->group, "bob");
+    cr_assert_float_eq(r->first_response_met_pct, 0.0, 1e-9);
+    cr_assert_eq(as_report_sla_next(si, &r), AS_DONE);
+    as_report_sla_iter_free(si);
+    /* an empty period: no rows */
+    q.from = T0 + 86400;
+    q.to = T0 + 2 * 86400;
+    cr_assert_eq(as_report_sla_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_report_sla_next(si, &r), AS_DONE);
+    as_report_sla_iter_free(si);
+
+    /* CSAT: 5, 4, 2 for the queue: mean 3.67 (11/3 rounded half up), 66.7% */
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(as_survey_record(db, t[i], scores[i], NULL, T0 + 2 * HOUR, NULL), AS_OK,
+                     "%s", as_errmsg(db));
+    q.from = T0;
+    q.to = T0 + 86400;
+    q.by = AS_REPORT_BY_QUEUE;
+    as_report_csat_iter *ci;
+    const as_report_csat_row *c;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &q), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &c), AS_OK);
+    cr_assert_str_eq(c->group, "payment");
+    cr_assert_eq(c->answers, 3);
+    cr_assert_eq(c->score_sum, 11);
+    cr_assert_eq(c->satisfied, 2);
+    cr_assert_float_eq(c->mean_score, 3.67, 1e-9);
+    cr_assert_float_eq(c->csat_pct, 66.7, 1e-9);
+    cr_assert_eq(as_report_csat_next(ci, &c), AS_DONE);
+    as_report_csat_iter_free(ci);
+    cr_assert_str_eq(as_report_by_name(AS_REPORT_BY_LEVEL), "level");
+    cr_assert_null(as_report_by_name((as_report_by)9));
+    /* misuse */
+    q.version = 99;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &q), AS_MISUSE);
+    cr_assert_eq(as_report_sla_iter_new(&si, db, &q), AS_MISUSE);
+    cr_assert_eq(as_report_sla_iter_new(&si, db, NULL), AS_MISUSE);
+    cr_assert_eq(as_report_sla_next(NULL, &r), AS_MISUSE);
+    as_report_sla_iter_free(NULL);
+    as_report_csat_iter_free(NULL);
+    close_db(db);
+}
+
+Test(ticket, sla_listing_without_a_sweep_escalates_nothing)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", "urgent", T0, t);
+    as_sla_query q = AS_SLA_QUERY_INIT;
+    q.at = T0 + 31 * MIN;
+    as_sla_iter *it;
+    const as_sla_item *v;
+    /* Listing only reads: the breached clock is listed, nothing recorded. */
+    cr_assert_eq(as_sla_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_sla_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->state, "breached");
+    cr_assert_str_eq(v->clock, "first_response");
+    cr_assert_eq(v->minutes_left, -1);
+    cr_assert_eq(v->escalated, 0);
+    cr_assert_eq(as_sla_next(it, &v), AS_DONE);
+    as_sla_iter_free(it);
+    as_ticket_event_iter *ei;
+    const as_ticket_event *e;
+    cr_assert_eq(as_ticket_event_iter_new(&ei, db, t), AS_OK);
+    while (as_ticket_event_next(ei, &e) == AS_OK)
+        cr_assert_str_neq(e->kind, "escalation", "listing records nothing");
+    as_ticket_event_iter_free(ei);
+    /* A sweep records two; a later sweep's result marks nothing. */
+    as_sla_sweep_result r1, r2;
+    cr_assert_eq(as_sla_sweep(db, q.at, &r1), AS_OK);
+    cr_assert_eq(r1.recorded, 2);
+    cr_assert_eq(as_sla_sweep(db, q.at, &r2), AS_OK);
+    cr_assert_eq(r2.recorded, 0);
+    cr_assert_eq(r2.first_id, 0);
+    q.sweep = &r2;
+    cr_assert_eq(as_sla_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_sla_next(it, &v), AS_OK);
+    cr_assert_eq(v->escalated, 0);
+    as_sla_iter_free(it);
+    q.sweep = &r1;
+    cr_assert_eq(as_sla_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_sla_next(it, &v), AS_OK);
+    cr_assert_eq(v->escalated, 1);
+    as_sla_iter_free(it);
+    /* misuse */
+    cr_assert_eq(as_sla_sweep(NULL, 0, NULL), AS_MISUSE);
+    q.version = 0;
+    cr_assert_eq(as_sla_iter_new(&it, db, &q), AS_MISUSE);
+    cr_assert_null(it);
+    cr_assert_eq(as_sla_next(NULL, &v), AS_MISUSE);
+    as_sla_iter_free(NULL);
+    close_db(db);
+}
+
+Test(ticket, survey_query_refuses_bad_values)
+{
+    as_db *db = open_db();
+    as_survey_iter *si = NULL;
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    q.status = (as_survey_status)17;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_INVALID);
+    cr_assert_null(si);
+    q = (as_survey_query)AS_SURVEY_QUERY_INIT;
+    q.version = 3;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_MISUSE);
+    q = (as_survey_query)AS_SURVEY_QUERY_INIT;
+    q.status = AS_SURVEY_ANY;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    const as_survey *sv;
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    close_db(db);
+}
+
+Test(ticket, an_owned_ticket_outlives_the_handle)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "加油多扣了钱", NULL, T0, t);
+    as_ticket *tk = NULL;
+    cr_assert_eq(as_ticket_get(&tk, db, t), AS_OK);
+    close_db(db);
+    cr_assert_str_eq(tk->tracking, t);
+    cr_assert_str_eq(tk->subject, "加油多扣了钱");
+    cr_assert_str_eq(tk->queue, "payment");
+    cr_assert_null(tk->assignee);
+    cr_assert_null(tk->incident);
+    as_ticket_free(tk);
+    as_ticket_free(NULL);
+}
+
+Test(ticket, resolve_kb_takes_null_for_defaults)
+{
+    as_db *db = open_db();
+    as_kb_input in = AS_KB_INPUT_INIT;
+    in.title = "重复扣款怎么退款";
+    in.body = "多扣的金额原路退回。";
+    in.category = "payment";
+    int64_t article = 0;
+    cr_assert_eq(as_kb_add(db, &in, &article), AS_OK, "%s", as_errmsg(db));
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "重复扣款了", NULL, T0, t);
+    /* suggestions for the ticket find the article */
+    as_kb_iter *ki;
+    const as_kb_article *a;
+    cr_assert_eq(as_ticket_suggest_iter_new(&ki, db, t, 5), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_kb_next(ki, &a), AS_OK);
+    cr_assert_eq(a->id, article);
+    as_kb_iter_free(ki);
+    char typo[AS_TRACKING_BUFSIZE];
+    memcpy(typo, t, sizeof typo);
+    typo[8] = (char)(typo[8] == '9' ? '0' : typo[8] + 1);
+    cr_assert_eq(as_ticket_suggest_iter_new(&ki, db, typo, 5), AS_INVALID);
+    cr_assert_eq(as_ticket_suggest_iter_new(&ki, db, NULL, 5), AS_MISUSE);
+    /* an unknown article changes nothing */
+    cr_assert_eq(as_ticket_resolve_kb(db, t, article + 100, NULL), AS_NOTFOUND);
+    as_ticket *tk = get(db, t);
+    cr_assert_neq(tk->status, AS_TICKET_RESOLVED);
+    as_ticket_free(tk);
+    /* NULL act: by system, now */
+    cr_assert_eq(as_ticket_resolve_kb(db, t, article, NULL), AS_OK, "%s", as_errmsg(db));
+    tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_RESOLVED);
+    cr_assert_eq(tk->kb_article_id, article);
+    cr_assert(tk->resolved_at > T0, "now");
+    as_ticket_free(tk);
+    as_ticket_event_iter *ei;
+    const as_ticket_event *e;
+    cr_assert_eq(as_ticket_event_iter_new(&ei, db, t), AS_OK);
+    int resolved = 0;
+    while (as_ticket_event_next(ei, &e) == AS_OK)
+        if (strcmp(e->kind, "resolved") == 0) {
+            resolved++;
+            cr_assert_str_eq(e->actor, "system");
+        }
+    as_ticket_event_iter_free(ei);
+    cr_assert_eq(resolved, 1);
+    cr_assert_eq(as_kb_stats_iter_new(&ki, db, NULL), AS_OK);
+    cr_assert_eq(as_kb_next(ki, &a), AS_OK);
+    cr_assert_eq(a->resolved, 1);
+    as_kb_iter_free(ki);
+    as_ticket_action bad = AS_TICKET_ACTION_INIT;
+    bad.version = 42;
+    cr_assert_eq(as_ticket_resolve_kb(db, t, article, &bad), AS_MISUSE);
     close_db(db);
 }

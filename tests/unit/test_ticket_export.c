@@ -221,3 +221,175 @@ Test(ticket_export, a_malformed_line_is_rejected_with_its_line_number)
     as_close(copy);
     as_close(db);
 }
+
+/* Four tickets exported by 0.1.0 (clock fields frt_* and res_*, met as 0/1):
+ * a resolved one with escalations and an answered survey whose follow-up is
+ * the next line, the follow-up, an incident and its child. */
+static const char *const export_010_lines[4] = {
+    "{\"tracking\":\"371874844\",\"user_id\":\"U1\",\"channel\":\"app\",\"category\":"
+    "\"payment\",\"subject\":\"加油多扣了钱\",\"body\":\"同一笔重复扣款两"
+    "次\",\"severity\":\"urgent\",\"queue\":\"payment\",\"assignee\":\"alice\",\"sta"
+    "tus\":\"resolved\",\"is_incident\":false,\"incident\":null,\"merged_into\":null,"
+    "\"related\":null,\"rule\":\"payment-overcharge\",\"kb_article_id\":null,\"create"
+    "d_at\":\"2026-11-24T09:00:00+08:00\",\"updated_at\":\"2026-11-24T16:00:00+08:00\""
+    ",\"first_response_at\":\"2026-11-24T09:10:00+08:00\",\"resolved_at\":\"2026-11-2"
+    "4T16:00:00+08:00\",\"closed_at\":null,\"eta\":\"2026-11-24T18:00:00+08:00\",\"re"
+    "solutions\":1,\"calendar\":null,\"frt_target\":1800,\"res_target\":14400,\"frt_d"
+    "ue\":null,\"frt_warn\":null,\"frt_left\":null,\"res_due\":null,\"res_warn\":null"
+    ",\"res_left\":-3600,\"frt_met\":1,\"frt_used\":600,\"res_met\":0,\"res_used\":18"
+    "000,\"events\":[{\"at\":\"2026-11-24T09:00:00+08:00\",\"by\":\"customer\",\"kind"
+    "\":\"opened\",\"from_status\":null,\"to_status\":\"new\",\"public\":false,\"text"
+    "\":\"channel app, queue payment, severity urgent, rule payment-overcharge\"},{\""
+    "at\":\"2026-11-24T09:05:00+08:00\",\"by\":\"lead\",\"kind\":\"assigned\",\"from_"
+    "status\":\"new\",\"to_status\":\"assigned\",\"public\":false,\"text\":\"alice\"}"
+    ",{\"at\":\"2026-11-24T09:10:00+08:00\",\"by\":\"alice\",\"kind\":\"reply\",\"fro"
+    "m_status\":\"assigned\",\"to_status\":\"waiting_customer\",\"public\":true,\"tex"
+    "t\":\"已收到，正在核查\"},{\"at\":\"2026-11-24T11:10:00+08:00\",\"by\":\""
+    "system\",\"kind\":\"status\",\"from_status\":\"waiting_customer\",\"to_status\":"
+    "\"in_progress\",\"public\":false,\"text\":null},{\"at\":\"2026-11-24T15:30:00+08"
+    ":00\",\"by\":\"system\",\"kind\":\"escalation\",\"from_status\":null,\"to_status"
+    "\":null,\"public\":false,\"text\":\"resolution at risk\"},{\"at\":\"2026-11-24T1"
+    "5:30:00+08:00\",\"by\":\"system\",\"kind\":\"escalation\",\"from_status\":null,\""
+    "to_status\":null,\"public\":false,\"text\":\"resolution breached\"},{\"at\":\"20"
+    "26-11-24T15:40:00+08:00\",\"by\":\"alice\",\"kind\":\"eta\",\"from_status\":null"
+    ",\"to_status\":null,\"public\":true,\"text\":\"2026-11-24T18:00:00+08:00\"},{\"a"
+    "t\":\"2026-11-24T16:00:00+08:00\",\"by\":\"alice\",\"kind\":\"resolved\",\"from_"
+    "status\":\"in_progress\",\"to_status\":\"resolved\",\"public\":true,\"text\":\"已"
+    "退款\"},{\"at\":\"2026-11-24T17:00:00+08:00\",\"by\":\"system\",\"kind\":\"lin"
+    "ked\",\"from_status\":null,\"to_status\":null,\"public\":false,\"text\":\"follow"
+    "ed by 743266974\"},{\"at\":\"2026-11-24T17:00:00+08:00\",\"by\":\"customer\",\"k"
+    "ind\":\"survey\",\"from_status\":null,\"to_status\":null,\"public\":false,\"text"
+    "\":\"score 2, follow-up 743266974\"}],\"escalations\":[{\"clock\":\"resolution\""
+    ",\"kind\":\"at_risk\",\"due_at\":\"2026-11-24T15:00:00+08:00\",\"at\":\"2026-11-"
+    "24T15:30:00+08:00\"},{\"clock\":\"resolution\",\"kind\":\"breached\",\"due_at\":"
+    "\"2026-11-24T15:00:00+08:00\",\"at\":\"2026-11-24T15:30:00+08:00\"}],\"surveys\""
+    ":[{\"resolution\":1,\"agent\":\"alice\",\"queue\":\"payment\",\"created_at\":\"2"
+    "026-11-24T16:00:00+08:00\",\"due_at\":\"2026-11-25T16:00:00+08:00\",\"status\":\""
+    "answered\",\"score\":2,\"comment\":\"太慢\",\"answered_at\":\"2026-11-24T17:00"
+    ":00+08:00\",\"followup\":\"743266974\"}]}\n",
+    "{\"tracking\":\"743266974\",\"user_id\":\"U1\",\"channel\":\"app\",\"category\":"
+    "\"payment\",\"subject\":\"回访跟进 371874844: 加油多扣了钱\",\"body\":"
+    "\"太慢\\n\\n同一笔重复扣款两次\",\"severity\":\"urgent\",\"queue\":\""
+    "payment\",\"assignee\":\"alice\",\"status\":\"assigned\",\"is_incident\":false,\""
+    "incident\":null,\"merged_into\":null,\"related\":\"371874844\",\"rule\":\"paymen"
+    "t-overcharge\",\"kb_article_id\":null,\"created_at\":\"2026-11-24T17:00:00+08:00"
+    "\",\"updated_at\":\"2026-11-24T17:00:00+08:00\",\"first_response_at\":null,\"res"
+    "olved_at\":null,\"closed_at\":null,\"eta\":null,\"resolutions\":0,\"calendar\":n"
+    "ull,\"frt_target\":1800,\"res_target\":14400,\"frt_due\":\"2026-11-24T17:30:00+0"
+    "8:00\",\"frt_warn\":\"2026-11-24T17:24:00+08:00\",\"frt_left\":null,\"res_due\":"
+    "\"2026-11-24T21:00:00+08:00\",\"res_warn\":\"2026-11-24T20:12:00+08:00\",\"res_l"
+    "eft\":null,\"frt_met\":null,\"frt_used\":null,\"res_met\":null,\"res_used\":null"
+    ",\"events\":[{\"at\":\"2026-11-24T17:00:00+08:00\",\"by\":\"system\",\"kind\":\""
+    "opened\",\"from_status\":null,\"to_status\":\"assigned\",\"public\":false,\"text"
+    "\":\"channel app, queue payment, severity urgent, rule payment-overcharge, assig"
+    "nee alice\"}],\"escalations\":[],\"surveys\":[]}\n",
+    "{\"tracking\":\"114659105\",\"user_id\":\"U2\",\"channel\":\"phone\",\"category\""
+    ":\"station\",\"subject\":\"油枪坏了\",\"body\":\"\",\"severity\":\"systemic\""
+    ",\"queue\":\"general\",\"assignee\":null,\"status\":\"new\",\"is_incident\":true"
+    ",\"incident\":null,\"merged_into\":null,\"related\":null,\"rule\":null,\"kb_arti"
+    "cle_id\":null,\"created_at\":\"2026-11-25T09:00:00+08:00\",\"updated_at\":\"2026"
+    "-11-25T09:00:00+08:00\",\"first_response_at\":null,\"resolved_at\":null,\"closed"
+    "_at\":null,\"eta\":null,\"resolutions\":0,\"calendar\":null,\"frt_target\":900,\""
+    "res_target\":14400,\"frt_due\":\"2026-11-25T09:15:00+08:00\",\"frt_warn\":\"2026"
+    "-11-25T09:12:00+08:00\",\"frt_left\":null,\"res_due\":\"2026-11-25T13:00:00+08:0"
+    "0\",\"res_warn\":\"2026-11-25T12:12:00+08:00\",\"res_left\":null,\"frt_met\":nul"
+    "l,\"frt_used\":null,\"res_met\":null,\"res_used\":null,\"events\":[{\"at\":\"202"
+    "6-11-25T09:00:00+08:00\",\"by\":\"customer\",\"kind\":\"opened\",\"from_status\""
+    ":null,\"to_status\":\"new\",\"public\":false,\"text\":\"channel phone, queue gen"
+    "eral, severity systemic\"},{\"at\":\"2026-11-25T09:20:00+08:00\",\"by\":\"system"
+    "\",\"kind\":\"linked\",\"from_status\":null,\"to_status\":null,\"public\":false,"
+    "\"text\":\"ticket 486051232 linked\"}],\"escalations\":[],\"surveys\":[]}\n",
+    "{\"tracking\":\"486051232\",\"user_id\":\"U1\",\"channel\":\"web\",\"category\":"
+    "\"station\",\"subject\":\"加不了油\",\"body\":\"\",\"severity\":\"normal\",\""
+    "queue\":\"general\",\"assignee\":null,\"status\":\"new\",\"is_incident\":false,\""
+    "incident\":\"114659105\",\"merged_into\":null,\"related\":null,\"rule\":null,\"k"
+    "b_article_id\":null,\"created_at\":\"2026-11-25T09:10:00+08:00\",\"updated_at\":"
+    "\"2026-11-25T09:20:00+08:00\",\"first_response_at\":null,\"resolved_at\":null,\""
+    "closed_at\":null,\"eta\":null,\"resolutions\":0,\"calendar\":\"cn-office\",\"frt"
+    "_target\":7200,\"res_target\":86400,\"frt_due\":\"2026-11-25T11:10:00+08:00\",\""
+    "frt_warn\":\"2026-11-25T10:46:00+08:00\",\"frt_left\":null,\"res_due\":\"2026-11"
+    "-27T15:10:00+08:00\",\"res_warn\":\"2026-11-27T10:22:00+08:00\",\"res_left\":nul"
+    "l,\"frt_met\":null,\"frt_used\":null,\"res_met\":null,\"res_used\":null,\"events"
+    "\":[{\"at\":\"2026-11-25T09:10:00+08:00\",\"by\":\"customer\",\"kind\":\"opened\""
+    ",\"from_status\":null,\"to_status\":\"new\",\"public\":false,\"text\":\"channel "
+    "web, queue general, severity normal\"},{\"at\":\"2026-11-25T09:20:00+08:00\",\"b"
+    "y\":\"system\",\"kind\":\"linked\",\"from_status\":null,\"to_status\":null,\"pub"
+    "lic\":false,\"text\":\"linked to incident 114659105\"}],\"escalations\":[],\"sur"
+    "veys\":[]}\n",
+};
+
+/* The four lines as one text (static storage). */
+static const char *export_010_text(void)
+{
+    static char all[8192];
+    all[0] = '\0';
+    for (int i = 0; i < 4; i++)
+        strncat(all, export_010_lines[i], sizeof all - strlen(all) - 1);
+    return all;
+}
+
+Test(ticket_export, reads_the_format_of_0_1_0)
+{
+    th_db_path();   /* the temporary directory */
+    as_db *copy = open_copy("old.db");
+    as_import_stats st;
+    rejects rj;
+    cr_assert_eq(import_text(copy, export_010_text(), strlen(export_010_text()), 0, &st, &rj), AS_OK, "%s",
+                 as_errmsg(copy));
+    cr_assert_eq(st.inserted, 4, "%s: %s", rj.field, rj.reason);
+    /* The clock state came across under its old names. */
+    as_ticket *t = NULL;
+    cr_assert_eq(as_ticket_get(&t, copy, "371874844"), AS_OK);
+    cr_assert_eq(t->frt_met, 1);
+    cr_assert_eq(t->res_met, 0);
+    as_ticket_free(t);
+    cr_assert_eq(as_ticket_get(&t, copy, "743266974"), AS_OK);
+    cr_assert_eq(t->frt_due, INT64_C(1795512600), "2026-11-24T17:30:00+08:00");
+    cr_assert_str_eq(t->related, "371874844");
+    as_ticket_free(t);
+    cr_assert_eq(as_ticket_get(&t, copy, "486051232"), AS_OK);
+    cr_assert_str_eq(t->incident, "114659105");
+    as_ticket_free(t);
+    /* The export is in the new format only. */
+    buf one = export_all(copy, NULL);
+    cr_assert_null(strstr(one.data, "\"frt_"), "%s", one.data);
+    cr_assert_null(strstr(one.data, "\"res_"), "%s", one.data);
+    cr_assert_not_null(strstr(one.data, "\"first_response_met\":true,\"resolution_met\":false"));
+    cr_assert_not_null(strstr(one.data, "\"resolution_left_s\":-3600"));
+    cr_assert_not_null(strstr(one.data, "\"first_response_used_s\":600"));
+    cr_assert_not_null(strstr(one.data, "\"first_response_due\":\"2026-11-24T17:30:00+08:00\""));
+    cr_assert_not_null(strstr(one.data, "\"followup\":\"743266974\""));
+    /* ... and that round-trips byte for byte. */
+    as_db *again = open_copy("again.db");
+    cr_assert_eq(import_text(again, one.data, one.len, 0, &st, NULL), AS_OK, "%s",
+                 as_errmsg(again));
+    cr_assert_eq(st.inserted, 4);
+    buf two = export_all(again, NULL);
+    cr_assert_eq(two.len, one.len);
+    cr_assert_eq(memcmp(one.data, two.data, one.len), 0);
+    free(two.data);
+    free(one.data);
+    as_close(again);
+    as_close(copy);
+}
+
+Test(ticket_export, a_field_under_both_names_is_refused)
+{
+    th_db_path();   /* the temporary directory */
+    as_db *copy = open_copy("both.db");
+    /* The first line of the 0.1.0 export with a new name added. */
+    const char *first = export_010_lines[0];
+    size_t len = strlen(first) - 1;   /* without the newline */
+    char *line = malloc(len + 64);
+    cr_assert_not_null(line);
+    memcpy(line, first, len - 1);   /* without the closing brace */
+    strcpy(line + len - 1, ",\"first_response_used_s\":600}\n");
+    as_import_stats st;
+    rejects rj;
+    cr_assert_eq(import_text(copy, line, strlen(line), 0, &st, &rj), AS_INVALID);
+    cr_assert_eq(rj.line, 1);
+    cr_assert_str_eq(rj.field, "frt_used");
+    cr_assert_not_null(strstr(rj.reason, "first_response_used_s"), "%s", rj.reason);
+    free(line);
+    as_close(copy);
+}

@@ -262,8 +262,8 @@ ref=$(json_get 'd["ticket_ref"]')
 [[ "$ref" =~ ^[0-9]{9}$ ]] && pass "a known customer's urgent feedback gets a tracking number" || fail "a known customer's urgent feedback gets a tracking number" "ref=$ref"
 as --format json ticket show "$ref"
 expect_rc "the ticket exists" 0
-expect_eq "the ticket is the customer's, from the feedback's channel" "$(json_get '(d["ticket"]["user_id"], d["ticket"]["channel"], d["ticket"]["category"])')" "('L1', 'wechat', 'feedback')"
-expect_eq "the ticket body gives the reasons in words" "$(json_get 'd["ticket"]["body"].split(chr(10))[-1]')" "预警：资金损失（多扣钱）；可能投诉到监管部门（投诉）"
+expect_eq "the ticket is the customer's, from the feedback's channel" "$(json_get '(d["user_id"], d["channel"], d["category"])')" "('L1', 'wechat', 'feedback')"
+expect_eq "the ticket body gives the reasons in words" "$(json_get 'd["body"].split(chr(10))[-1]')" "预警：资金损失（多扣钱）；可能投诉到监管部门（投诉）"
 as --format json feedback show K2
 expect_eq "anonymous urgent feedback waits as a pending escalation" "$(json_get 'd["ticket_ref"]')" "FB-K2"
 printf 'feedback_id,user_id,submitted_at,channel,overall,comment\nK1,L1,2026-11-20T10:00:00+08:00,wechat,1,多扣钱了，要投诉12315，还没退款\n' > "$T/urgent2.csv"

@@ -222,8 +222,8 @@ as user add --id S5 --name 周五
 as user add --id S6 --name 吴六 --quiet-hours 22:00-08:00
 # resolved_ticket USER SUBJECT OPENED RESOLVED: open and resolve, the tracking number in $TK.
 resolved_ticket() {
-    as ticket open --user "$1" --channel app --category payment --subject "$2" --body 正文 --at "$3"
-    TK=$OUT
+    as --format json ticket open --user "$1" --channel app --category payment --subject "$2" --body 正文 --at "$3"
+    TK=$(json_get 'd["tracking"]')
     as ticket resolve "$TK" --message 已处理 --by alice --at "$4"
     expect_rc "resolve $1's ticket" 0
 }

@@ -106,18 +106,15 @@ static int remind_weather(cli *c, int argc, char **argv)
     as_remind_options o = AS_REMIND_OPTIONS_INIT;
     const char *region = NULL, *kind = NULL, *message = NULL;
     int64_t from = 0, to = 0;
-    int dry = 0, verbose = 0, from_given = 0, to_given = 0;
+    int dry = 0, verbose = 0;
     o.at = (int64_t)time(NULL);
-    /* The required options are checked after cli_parse(), which reports a
-     * missing one before it reads the times: so a malformed --from is
-     * reported as such even when --region is missing. */
     const cli_opt opts[] = {
-        CLI_CHECKED("region", "CODE", &region, cli_check_region, "region"),
+        CLI_CHECKED_REQ("region", "CODE", &region, cli_check_region, "region"),
         {.kind = CLI_O_STR, .name = "kind", .metavar = "KIND", .dest = &kind,
-         .check = check_weather_kind},
-        CLI_TIME_GIVEN("from", &from, &from_given),
-        CLI_TIME_GIVEN("to", &to, &to_given),
-        CLI_STR("message", "TEXT", &message),
+         .check = check_weather_kind, .required = 1},
+        CLI_TIME_REQ("from", &from),
+        CLI_TIME_REQ("to", &to),
+        CLI_STR_REQ("message", "TEXT", &message),
         CLI_TIME("at", &o.at),
         CLI_FLAG("dry-run", &dry),
         CLI_FLAG("verbose", &verbose),
@@ -126,8 +123,6 @@ static int remind_weather(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, weather_help);
     if (code != CLI_GO)
         return code;
-    if (!region || !kind || !from_given || !to_given || !message)
-        return cli_usage(c, "--region, --kind, --from, --to and --message are required");
     if ((code = cli_open(c, 0)))
         return code;
     o.flags = dry ? AS_REMIND_DRY_RUN : 0;
@@ -248,9 +243,7 @@ static int outbox_pull(cli *c, int argc, char **argv)
     return print_items(c, it);
 }
 
-/* A notification id argument; 0 or EXIT_USAGE.  (ack and fail check their
- * ID arguments after cli_parse(), which reports a missing argument before
- * it reads the time options: so a malformed --at is reported as such.) */
+/* A notification id argument; 0 or EXIT_USAGE. */
 static int id_arg(cli *c, const char *s, int64_t *id)
 {
     long long v = cli_parse_count(s);
@@ -266,12 +259,10 @@ static int outbox_ack(cli *c, int argc, char **argv)
     int64_t at = (int64_t)time(NULL);
     const cli_opt opts[] = {
         CLI_TIME("at", &at),
-        CLI_ARGS("ID", &ids, 0),
+        CLI_ARGS("ID", &ids, 1),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, ack_help);
-    if (code == CLI_GO && ids.n == 0)
-        code = cli_usage(c, "missing ID");
     int64_t id = 0;
     for (int i = 0; code == CLI_GO && i < ids.n; i++)
         if ((code = id_arg(c, ids.v[i], &id)) == 0)
@@ -298,7 +289,7 @@ static int outbox_fail(cli *c, int argc, char **argv)
     const char *id_text = NULL, *error = NULL;
     int64_t id = 0, retry = 600, at = (int64_t)time(NULL);
     const cli_opt opts[] = {
-        CLI_ARG_OPT("ID", &id_text),
+        CLI_ARG("ID", &id_text),
         CLI_DURATION("retry-in", &retry, 0, DURATION_MAX),
         CLI_STR("error", "TEXT", &error),
         CLI_TIME("at", &at),
@@ -307,8 +298,6 @@ static int outbox_fail(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, fail_help);
     if (code != CLI_GO)
         return code;
-    if (!id_text)
-        return cli_usage(c, "missing ID");
     if ((code = id_arg(c, id_text, &id)) || (code = cli_open(c, 0)))
         return code;
     as_status st = as_outbox_fail(c->db, id, at, retry, error);

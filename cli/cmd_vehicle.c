@@ -54,21 +54,6 @@ static const char readings_help[] =
 
 enum { KM_MAX = 9999999 };
 
-/*
- * odometer and service: --plate and --km are required, but checked after
- * cli_parse() rather than marked in the table, because cli_parse() reports
- * a missing required option before it reads the time options; this way a
- * malformed --at is reported as such even when --plate is missing.
- */
-static int plate_and_km(cli *c, const char *plate, int64_t km)
-{
-    if (!plate)
-        return cli_usage(c, "--plate PLATE is required");
-    if (km < 0)
-        return cli_usage(c, "--km KM is required");
-    return 0;
-}
-
 static void print_vehicle(printer *p, const as_vehicle *v)
 {
     pr_begin(p);
@@ -162,8 +147,8 @@ static int vehicle_odometer(cli *c, int argc, char **argv)
     int64_t km = -1, at = (int64_t)time(NULL);
     int force = 0;
     const cli_opt opts[] = {
-        CLI_CHECKED("plate", "PLATE", &plate, cli_check_plate, "plate"),
-        CLI_INT("km", "KM", &km, 0, KM_MAX),
+        CLI_CHECKED_REQ("plate", "PLATE", &plate, cli_check_plate, "plate"),
+        CLI_INT_REQ("km", "KM", &km, 0, KM_MAX),
         CLI_TIME("at", &at),
         CLI_FLAG("force", &force),
         CLI_END,
@@ -171,7 +156,7 @@ static int vehicle_odometer(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, odometer_help);
     if (code != CLI_GO)
         return code;
-    if ((code = plate_and_km(c, plate, km)) || (code = cli_open(c, 0)))
+    if ((code = cli_open(c, 0)))
         return code;
     as_status st = as_odometer_add(c->db, plate, km, at, force ? AS_ODOMETER_FORCE : 0);
     if (st != AS_OK)
@@ -215,15 +200,15 @@ static int vehicle_service(cli *c, int argc, char **argv)
     const char *plate = NULL;
     int64_t km = -1, at = (int64_t)time(NULL);
     const cli_opt opts[] = {
-        CLI_CHECKED("plate", "PLATE", &plate, cli_check_plate, "plate"),
-        CLI_INT("km", "KM", &km, 0, KM_MAX),
+        CLI_CHECKED_REQ("plate", "PLATE", &plate, cli_check_plate, "plate"),
+        CLI_INT_REQ("km", "KM", &km, 0, KM_MAX),
         CLI_TIME("at", &at),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, service_help);
     if (code != CLI_GO)
         return code;
-    if ((code = plate_and_km(c, plate, km)) || (code = cli_open(c, 0)))
+    if ((code = cli_open(c, 0)))
         return code;
     as_status st = as_vehicle_service(c->db, plate, at, km);
     if (st != AS_OK)

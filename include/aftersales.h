@@ -2,25 +2,38 @@
  * aftersales.h - the public interface of libaftersales.
  *
  * libaftersales keeps the after-sales data of a fuel-station payment
- * mini-program in one SQLite file: user profiles, vehicles and odometer
- * readings (and, as the project grows, tickets, feedback and reminders).
+ * mini-program in one SQLite file: users, vehicles, odometer readings and
+ * fueling records with derived profiles, segments and tiers; support
+ * tickets with SLAs on business calendars, satisfaction surveys, reports
+ * and a knowledge base; customer feedback with scores, explainable
+ * sentiment, urgency and demand topics; and reminder rules that write to an
+ * outbox an integrator drains.
  *
  * Conventions (the same for every function below):
  *
- *  - Every function returns an as_status.  AS_OK (0) is success; anything
- *    else is a failure whose detail, naming the place and the value, is in
- *    as_errmsg(db) until the next call on that handle.
+ *  - Functions that can fail return an as_status: AS_OK (0) is success;
+ *    anything else is a failure whose detail, naming the place and the
+ *    value, is in as_errmsg(db) until the next call on that handle.  Every
+ *    prototype is documented right above itself with the statuses it
+ *    returns.  A few functions that cannot fail return a value (a name, a
+ *    count, a buffer).
  *  - Out-parameters come first; on success the caller owns *out and frees it
  *    with the matching _free function.  Every _free function accepts NULL.
- *  - Views returned by iterators are borrowed: valid until the next call of
- *    that iterator's _next or _free.
+ *  - Lists are read through iterators: X_iter_new(&it, db, &query) creates
+ *    one, X_next(it, &view) returns AS_OK with a view, AS_DONE at the end or
+ *    an error, X_iter_free(it) frees it.  Views are borrowed: valid until
+ *    the next call of that iterator's _next or _free.  Records returned by a
+ *    _get are owned by the caller and freed with their _free.
+ *  - Nothing is handed over as JSON text: nested values are arrays of
+ *    structs with counts, and objects whose keys are data are as_field
+ *    arrays.
  *  - Times are int64_t Unix seconds (UTC).  Money is integer fen.  Text is
  *    UTF-8; it is validated and NFC-normalised at the boundary.
  *  - Every write is atomic: one call is one transaction (a savepoint when
  *    the caller holds an outer transaction with as_begin()).
  *  - The library never prints, never exits, and reads no environment.
- *  - Options structs carry a version; initialise them with their _INIT
- *    macro and set only the fields you need.
+ *  - Options and query structs carry a version; initialise them with their
+ *    _INIT macro and set only the fields you need.
  *
  * Copyright (c) 2026 the libaftersales authors.  MIT licence (see LICENSE).
  */
@@ -112,7 +125,8 @@ typedef struct as_config as_config;
  */
 as_status as_config_load(as_config **out, const char *path, char **errmsg);
 
-/* as_config_parse - the same from text in memory; name is used in messages. */
+/* as_config_parse - the same from text[0, len) in memory; name is used in
+ * messages.  Returns as as_config_load() (never AS_NOFILE or AS_PERM). */
 as_status as_config_parse(as_config **out, const char *text, size_t len, const char *name,
                           char **errmsg);
 
@@ -208,18 +222,23 @@ int as_db_utc_offset(const as_db *db);
 /* ------------------------------------------------------------------ */
 
 /*
- * as_begin / as_commit / as_rollback - group several calls in one
- * transaction.  Transactions nest: the outermost as_begin() starts a
- * BEGIN IMMEDIATE transaction (so a writer waits for the busy timeout
- * rather than failing late), inner ones are savepoints.  as_rollback()
- * undoes only the innermost level.  as_close() rolls back whatever is
- * still open.
- *
- * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE (commit or rollback with
- * no transaction open); AS_INTERNAL.
+ * as_begin - group several calls in one transaction.  Transactions nest:
+ * the outermost as_begin() starts a BEGIN IMMEDIATE transaction (so a
+ * writer waits for the busy timeout rather than failing late), inner ones
+ * are savepoints.  On a read-only handle the outermost level is a read
+ * transaction: the calls inside it see one snapshot.  as_close() rolls
+ * back whatever is still open.
+ * Returns AS_OK; AS_BUSY; AS_MISUSE (NULL); AS_INTERNAL.
  */
 as_status as_begin(as_db *db);
+
+/* as_commit - end the innermost as_begin() level, keeping its changes (the
+ * outermost commits the transaction).  Returns AS_OK; AS_BUSY; AS_MISUSE
+ * (NULL, or no transaction open); AS_IO; AS_INTERNAL. */
 as_status as_commit(as_db *db);
+
+/* as_rollback - undo the innermost as_begin() level only.  Returns AS_OK;
+ * AS_MISUSE (NULL, or no transaction open); AS_INTERNAL. */
 as_status as_rollback(as_db *db);
 
 /* as_txn_depth - how many as_begin() levels are open (0 = none). */
@@ -251,13 +270,15 @@ int as_txn_depth(const as_db *db);
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
+/* The size of a buffer for as_time_format(). */
+#define AS_TIME_BUFSIZE 32
+
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
  * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
  * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
  * back.  Returns buf.
  */
-#define AS_TIME_BUFSIZE 32
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 
 /*
@@ -946,9 +967,9 @@ as_status as_kb_upsert(as_db *db, const as_kb_input *in, int64_t *id_out, as_ups
  * as_kb_import - upsert articles from JSON Lines (with AS_IMPORT_JSONL:
  * one object a line with keys article_id, title, body, category, tags;
  * tags as one text "退款,发票") or CSV with those columns.  Keyed by article_id:
- * running the same file twice changes nothing.  Same contract and statuses
- * as as_user_import(): all or nothing unless AS_IMPORT_SKIP_BAD, dry run,
- * every bad line reported with its number.
+ * running the same file twice changes nothing.  Same contract as
+ * as_user_import(): all or nothing unless AS_IMPORT_SKIP_BAD, dry run,
+ * every bad line reported with its number.  Returns as as_user_import().
  */
 as_status as_kb_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                        as_import_stats *stats);
@@ -1775,13 +1796,14 @@ typedef struct as_ticket_action {
  */
 
 /* as_ticket_assign - set the assignee (1-64 characters; a new ticket
- * becomes assigned).  Only open tickets can be assigned (AS_INVALID). */
+ * becomes assigned).  Only open tickets can be assigned (AS_INVALID).
+ * Returns as the changes above. */
 as_status as_ticket_assign(as_db *db, const char *tracking, const char *assignee,
                            const as_ticket_action *act);
 
 /* as_ticket_set_status - move to status along the transition table.
  * Entering waiting_customer pauses the SLA clocks, leaving it resumes
- * them.  A status out of range is AS_INVALID. */
+ * them.  A status out of range is AS_INVALID.  Returns as the changes above. */
 as_status as_ticket_set_status(as_db *db, const char *tracking, as_ticket_status status,
                                const as_ticket_action *act);
 
@@ -1790,17 +1812,18 @@ as_status as_ticket_set_status(as_db *db, const char *tracking, as_ticket_status
 /* as_ticket_reply - a public reply to the customer (act->text, required:
  * AS_INVALID without it); the first one stops the first-response clock.
  * A new or assigned ticket becomes in_progress; flags AS_REPLY_WAIT then
- * waits on the customer. */
+ * waits on the customer.  Returns as the changes above. */
 as_status as_ticket_reply(as_db *db, const char *tracking, const as_ticket_action *act,
                           unsigned flags);
 
 /* as_ticket_note - an internal note (act->text, required: AS_INVALID
- * without it), never shown to the customer. */
+ * without it), never shown to the customer.  Returns as the changes above. */
 as_status as_ticket_note(as_db *db, const char *tracking, const as_ticket_action *act);
 
 /* as_ticket_resolve - resolve (act->text, if any, is a public message).
  * Makes one satisfaction survey due; resolving an incident resolves its
- * open children with the same public message. */
+ * open children with the same public message.  Returns as the changes
+ * above. */
 as_status as_ticket_resolve(as_db *db, const char *tracking, const as_ticket_action *act);
 
 /*
@@ -1825,7 +1848,8 @@ as_status as_ticket_resolve_kb(as_db *db, const char *tracking, int64_t article_
 as_status as_ticket_suggest_iter_new(as_kb_iter **out, as_db *db, const char *tracking,
                                      int64_t limit);
 
-/* as_ticket_close - close a resolved (or waiting) ticket. */
+/* as_ticket_close - close a resolved (or waiting) ticket.  Returns as the
+ * changes above. */
 as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_action *act);
 
 /*
@@ -1834,7 +1858,7 @@ as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_actio
  * pending survey is void; otherwise (closed, or too late) a new ticket
  * linked to it is opened, whose number goes to new_tracking (may be NULL;
  * "" when reopened in place).  Only resolved and closed tickets reopen
- * (AS_INVALID otherwise).
+ * (AS_INVALID otherwise).  Returns as the changes above.
  */
 as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_action *act,
                            char new_tracking[AS_TRACKING_BUFSIZE]);
@@ -1842,17 +1866,18 @@ as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_acti
 /* as_ticket_merge - mark dup a duplicate of into (both open, of the same
  * customer, not the same ticket: AS_INVALID otherwise; AS_NOTFOUND when
  * either does not exist); dup becomes merged and tracking it shows into's
- * progress. */
+ * progress.  Returns as the changes above. */
 as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
                           const as_ticket_action *act);
 
 /* as_ticket_link - make tracking a child of incident (an open incident
- * ticket; an incident cannot be a child: AS_INVALID). */
+ * ticket; an incident cannot be a child: AS_INVALID).  Returns as the
+ * changes above. */
 as_status as_ticket_link(as_db *db, const char *tracking, const char *incident,
                          const as_ticket_action *act);
 
 /* as_ticket_eta - promise the customer a time (eta 0 clears it); an open
- * ticket only (AS_INVALID otherwise). */
+ * ticket only (AS_INVALID otherwise).  Returns as the changes above. */
 as_status as_ticket_eta(as_db *db, const char *tracking, int64_t eta,
                         const as_ticket_action *act);
 
@@ -2217,9 +2242,9 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * keeps its tracking number, its original times and history; one whose
  * number is already in the database is left alone (unchanged), so
  * importing twice changes nothing.  Users must exist.  References to
- * tickets later in the file are resolved at the end.  The contract and
- * statuses of as_user_import() apply (all or nothing unless
- * AS_IMPORT_SKIP_BAD, dry run, rejects).
+ * tickets later in the file are resolved at the end.  The contract of
+ * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
+ * run, rejects).  Returns as as_user_import().
  */
 as_status as_ticket_import(as_db *db, FILE *in, const char *name,
                            const as_import_options *opts, as_import_stats *stats);
@@ -2260,8 +2285,8 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  * row with the reason, as as_odometer_add() does.  filled_at as in
  * as_time_parse(), litres and amount_yuan as in as_litres_parse() and
  * as_amount_parse(), odometer_km a whole number; all may be written with
- * full-width digits.  Options, counts, all-or-nothing and the return values
- * are those of as_user_import().
+ * full-width digits.  Options, counts and all-or-nothing are those of
+ * as_user_import().  Returns as as_user_import().
  */
 as_status as_fuel_import(as_db *db, FILE *in, const char *name,
                          const as_import_options *opts, as_import_stats *stats);

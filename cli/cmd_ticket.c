@@ -276,8 +276,10 @@ static int t_list(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, list_help);
     if (code != CLI_GO)
         return code;
-    if (status >= 0)
-        q.status = choice_name(list_statuses, status);
+    if (status == STATUS_OPEN)
+        q.statuses = AS_TICKET_OPEN_STATUSES;
+    else if (status >= 0)
+        q.statuses = AS_TICKET_STATUS_BIT(status);
     if (severity >= 0)
         q.severity = choice_name(severities, severity);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
@@ -731,7 +733,7 @@ static int s_pending(cli *c, int argc, char **argv)
         pr_str(p, "user_id", s->user_id);
         pr_str(p, "agent", s->agent);
         pr_str(p, "queue", s->queue);
-        pr_str(p, "status", s->status);
+        pr_str(p, "status", as_survey_status_name(s->status));
         pr_time(p, "created_at", s->created_at);
         pr_time(p, "due_at", s->due_at);
         pr_end(p);

@@ -1924,10 +1924,18 @@ as_status as_ticket_event_next(as_ticket_event_iter *it, const as_ticket_event *
 /* as_ticket_event_iter_free - free the iterator; NULL is a no-op. */
 void as_ticket_event_iter_free(as_ticket_event_iter *it);
 
+/* A set of ticket statuses for as_ticket_query.statuses. */
+#define AS_TICKET_STATUS_BIT(s) (1u << (s))
+/* The statuses of a ticket still being worked on. */
+#define AS_TICKET_OPEN_STATUSES                                                    \
+    (AS_TICKET_STATUS_BIT(AS_TICKET_NEW) | AS_TICKET_STATUS_BIT(AS_TICKET_ASSIGNED) | \
+     AS_TICKET_STATUS_BIT(AS_TICKET_IN_PROGRESS) |                                 \
+     AS_TICKET_STATUS_BIT(AS_TICKET_WAITING_CUSTOMER))
+
 typedef struct as_ticket_query {
     unsigned version;        /* AS_TICKET_QUERY_VERSION */
-    const char *status;      /* NULL: any; a status name, or "open" (not resolved,
-                              * closed, merged or cancelled) */
+    unsigned statuses;       /* 0: any; else the statuses to list, a set of
+                              * AS_TICKET_STATUS_BIT() (AS_TICKET_OPEN_STATUSES) */
     const char *queue;       /* NULL: any */
     const char *assignee;    /* NULL: any */
     const char *severity;    /* NULL: any; normal, urgent, major, systemic */
@@ -1937,8 +1945,8 @@ typedef struct as_ticket_query {
     int64_t limit;           /* 0: no limit */
 } as_ticket_query;
 
-#define AS_TICKET_QUERY_VERSION 1
-#define AS_TICKET_QUERY_INIT { AS_TICKET_QUERY_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+#define AS_TICKET_QUERY_VERSION 2
+#define AS_TICKET_QUERY_INIT { AS_TICKET_QUERY_VERSION, 0u, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 typedef struct as_ticket_iter as_ticket_iter;
 
@@ -1946,7 +1954,8 @@ typedef struct as_ticket_iter as_ticket_iter;
  * as_ticket_iter_new - list tickets, newest first (overdue: most overdue
  * first).  q NULL lists all.  The caller owns *out (free with
  * as_ticket_iter_free()).
- * Returns AS_OK; AS_INVALID (unknown status or severity); AS_NOMEM;
+ * Returns AS_OK; AS_INVALID (a status bit beyond the statuses, or an
+ * unknown severity); AS_NOMEM;
  * AS_MISUSE (NULL out or db, or an unknown version); AS_INTERNAL.
  */
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q);
@@ -2060,13 +2069,25 @@ void as_track_free(as_track *t);
 
 /* ---- satisfaction surveys ------------------------------------------ */
 
+/* The states of a survey (AS_SURVEY_ANY only in a query). */
+typedef enum as_survey_status {
+    AS_SURVEY_PENDING = 0,
+    AS_SURVEY_ANSWERED,
+    AS_SURVEY_VOID,
+    AS_SURVEY_ANY
+} as_survey_status;
+
+/* as_survey_status_name - "pending", "answered", "void"; NULL for
+ * AS_SURVEY_ANY or a value out of range. */
+const char *as_survey_status_name(as_survey_status status);
+
 /* A survey; in an iterator's view every pointer is borrowed. */
 typedef struct as_survey {
     const char *tracking;
     const char *user_id;
     const char *agent;       /* the assignee at resolution, or NULL */
     const char *queue;
-    const char *status;      /* "pending", "answered", "void" */
+    as_survey_status status; /* pending, answered or void */
     int64_t created_at;
     int64_t due_at;          /* send it before this */
     int score;               /* 0: not answered */
@@ -2074,14 +2095,6 @@ typedef struct as_survey {
     int64_t answered_at;     /* 0: not answered */
     const char *followup;    /* tracking number of the follow-up ticket, or NULL */
 } as_survey;
-
-/* Which surveys to list. */
-typedef enum as_survey_status {
-    AS_SURVEY_PENDING = 0,
-    AS_SURVEY_ANSWERED,
-    AS_SURVEY_VOID,
-    AS_SURVEY_ANY
-} as_survey_status;
 
 typedef struct as_survey_query {
     unsigned version;        /* AS_SURVEY_QUERY_VERSION */

@@ -65,21 +65,28 @@ as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_qu
         q = &all;
     if (q->version != AS_TICKET_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "unknown as_ticket_query version");
-    int open = q->status && strcmp(q->status, "open") == 0;
-    if (q->status && !open && as_ticket_status_parse(q->status) < 0)
-        return as__fail(db, AS_INVALID, "status: '%.40s' is not a status (new, assigned,"
-                        " in_progress, waiting_customer, resolved, closed, merged, cancelled,"
-                        " open)", q->status);
+    if (q->statuses >> AS_TICKET_STATUS_LAST)
+        return as__fail(db, AS_INVALID, "statuses: 0x%x names no status", q->statuses);
     if (q->severity && as__severity_index(q->severity) < 0)
         return as__fail(db, AS_INVALID, "severity: '%.40s' is not one of normal, urgent, major,"
                         " systemic", q->severity);
     as_buf b = {0};
     as__buf_adds(&b, ticket_select);
     as__buf_adds(&b, " WHERE 1");
-    if (open)
-        as__buf_adds(&b, " AND t.status IN ('new', 'assigned', 'in_progress', 'waiting_customer')");
-    else if (q->status)
-        as__buf_adds(&b, " AND t.status = ?1");
+    if (q->statuses) {
+        /* The names come from the library's own table, never from input. */
+        as__buf_adds(&b, " AND t.status IN (");
+        int first = 1;
+        for (int s = 0; s < AS_TICKET_STATUS_LAST; s++) {
+            if (!(q->statuses & AS_TICKET_STATUS_BIT(s)))
+                continue;
+            as__buf_adds(&b, first ? "'" : ", '");
+            as__buf_adds(&b, as_ticket_status_name((as_ticket_status)s));
+            as__buf_adds(&b, "'");
+            first = 0;
+        }
+        as__buf_adds(&b, ")");
+    }
     if (q->queue)
         as__buf_adds(&b, " AND t.queue = ?2");
     if (q->assignee)
@@ -109,8 +116,6 @@ as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_qu
         free(it);
         return as__sqlfail(db, rc, "listing tickets");
     }
-    if (q->status && !open)
-        sqlite3_bind_text(it->st, 1, q->status, -1, SQLITE_TRANSIENT);
     if (q->queue)
         sqlite3_bind_text(it->st, 2, q->queue, -1, SQLITE_TRANSIENT);
     if (q->assignee)
@@ -530,10 +535,25 @@ struct as_survey_iter {
     as_survey view;
 };
 
+static const char *const survey_status_names[] = {"pending", "answered", "void"};
+
+const char *as_survey_status_name(as_survey_status status)
+{
+    return (unsigned)status < AS_SURVEY_ANY ? survey_status_names[status] : NULL;
+}
+
+/* The status of a survey row's text; AS_SURVEY_ANY when unknown. */
+static as_survey_status survey_status_parse(const char *name)
+{
+    for (int i = 0; i < AS_SURVEY_ANY; i++)
+        if (name && strcmp(name, survey_status_names[i]) == 0)
+            return (as_survey_status)i;
+    return AS_SURVEY_ANY;
+}
+
 as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_query *q)
 {
     static const as_survey_query pending = AS_SURVEY_QUERY_INIT;
-    static const char *const names[] = {"pending", "answered", "void"};
     if (!out || !db)
         return db ? as__fail(db, AS_MISUSE, "as_survey_iter_new: NULL argument") : AS_MISUSE;
     *out = NULL;
@@ -558,7 +578,7 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
         return as__sqlfail(db, rc, "listing surveys");
     }
     if (q->status != AS_SURVEY_ANY)
-        sqlite3_bind_text(it->st, 1, names[q->status], -1, SQLITE_STATIC);
+        sqlite3_bind_text(it->st, 1, survey_status_names[q->status], -1, SQLITE_STATIC);
     sqlite3_bind_int64(it->st, 2, q->limit > 0 ? q->limit : -1);
     *out = it;
     as__ok(db);
@@ -580,7 +600,7 @@ as_status as_survey_next(as_survey_iter *it, const as_survey **view)
     v->user_id = as__column_text(st, 1);
     v->agent = as__column_text(st, 2);
     v->queue = as__column_text(st, 3);
-    v->status = as__column_text(st, 4);
+    v->status = survey_status_parse(as__column_text(st, 4));
     v->created_at = as__column_int64_or(st, 5, 0);
     v->due_at = as__column_int64_or(st, 6, 0);
     v->score = (int)as__column_int64_or(st, 7, 0);

@@ -636,6 +636,7 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_str_eq(sv->tracking, t);
     cr_assert_eq(sv->due_at, T0 + HOUR + 86400);
     cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(sv->status, AS_SURVEY_PENDING);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
     cr_assert_eq(as_survey_record(db, t, 6, NULL, T0 + 2 * HOUR, f), AS_INVALID);
@@ -1046,5 +1047,50 @@ Test(ticket, resolve_kb_takes_null_for_defaults)
     as_ticket_action bad = AS_TICKET_ACTION_INIT;
     bad.version = 42;
     cr_assert_eq(as_ticket_resolve_kb(db, t, article, &bad), AS_MISUSE);
+    close_db(db);
+}
+
+Test(ticket, list_by_a_set_of_statuses)
+{
+    as_db *db = open_db();
+    char t1[AS_TRACKING_BUFSIZE], t2[AS_TRACKING_BUFSIZE], t3[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "一", NULL, T0, t1);
+    open_ticket(db, "二", NULL, T0 + 1, t2);
+    open_ticket(db, "三", NULL, T0 + 2, t3);
+    as_ticket_action a = act_at(T0 + HOUR, NULL);
+    cr_assert_eq(as_ticket_assign(db, t2, "bob", &a), AS_OK);
+    cr_assert_eq(as_ticket_resolve(db, t3, &a), AS_OK, "%s", as_errmsg(db));
+    static const struct {
+        unsigned statuses;
+        int want;
+    } cases[] = {
+        {0, 3},
+        {AS_TICKET_STATUS_BIT(AS_TICKET_NEW), 1},
+        {AS_TICKET_STATUS_BIT(AS_TICKET_NEW) | AS_TICKET_STATUS_BIT(AS_TICKET_RESOLVED), 2},
+        {AS_TICKET_OPEN_STATUSES, 2},
+        {AS_TICKET_STATUS_BIT(AS_TICKET_CLOSED), 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        as_ticket_query q = AS_TICKET_QUERY_INIT;
+        q.statuses = cases[i].statuses;
+        as_ticket_iter *it = NULL;
+        cr_assert_eq(as_ticket_iter_new(&it, db, &q), AS_OK, "%s", as_errmsg(db));
+        const as_ticket *v;
+        int n = 0;
+        while (as_ticket_next(it, &v) == AS_OK) {
+            cr_assert(q.statuses == 0 || (q.statuses & AS_TICKET_STATUS_BIT(v->status)));
+            n++;
+        }
+        as_ticket_iter_free(it);
+        cr_assert_eq(n, cases[i].want, "statuses 0x%x: %d tickets", cases[i].statuses, n);
+    }
+    as_ticket_query bad = AS_TICKET_QUERY_INIT;
+    bad.statuses = AS_TICKET_STATUS_BIT(AS_TICKET_STATUS_LAST);
+    as_ticket_iter *it = NULL;
+    cr_assert_eq(as_ticket_iter_new(&it, db, &bad), AS_INVALID);
+    cr_assert_null(it);
+    cr_assert_str_eq(as_survey_status_name(AS_SURVEY_VOID), "void");
+    cr_assert_null(as_survey_status_name(AS_SURVEY_ANY));
+    cr_assert_null(as_survey_status_name((as_survey_status)-1));
     close_db(db);
 }

@@ -1411,18 +1411,34 @@ as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog
  * weights, written for this domain, in the sentiment_lexicon table) with
  * rules for negators (不, 没有, 不太 ...), degree words (很, 有点 ...),
  * contrast (虽然 ... 但是), ！ and ？ and emoji, found by longest match
- * over the text (no word segmenter); plus, when one has been trained, a
- * character unigram+bigram naive Bayes model stored in the database.
+ * over the text (no word segmenter); plus, once trained, a model stored in
+ * the database.
+ *
+ * Text is read folded: ASCII letters in lower case, full-width forms as
+ * ASCII, traditional characters as simplified (a character table generated
+ * from OpenCC, data/t2s), so 服務很差 matches the terms of 服务很差.
  *
  * The lexicon score L is the sum of the matched terms' values after the
- * rules.  The model gives M, the log-odds of "positive": the prior
- * log-odds plus the sum of the feature log-ratios divided by the square
- * root of the number of features found (so that long texts do not swamp
- * the lexicon).  The
- * combined evidence is z = L + model_weight * M (z = L without a model)
- * and the score is tanh(z / 3) in [-1, 1].  The label is 1 when score >=
- * neutral, -1 when score <= -neutral, else 0.  model_weight and neutral
- * come from the configuration's sentiment section (defaults below).
+ * rules.  Two models can be trained (as_sentiment_train_file()):
+ *  - AS_SENTIMENT_MODEL_LR (the default): logistic regression over the
+ *    text's character 1-3-grams, hashed into 2^20 buckets, weighted by
+ *    sublinear tf-idf ((1 + ln tf) * idf) and L2-normalised, with L2
+ *    regularisation chosen by k-fold cross-validation on the training
+ *    texts.  Its log-odds M is combined with the lexicon by a small
+ *    logistic layer fitted on the out-of-fold log-odds of the training
+ *    texts: per length bucket (1-10, 11-30, 31-100, 101-300, 301+
+ *    characters) z = bias + a M + b tanh(L / 3) + c ln(1 + hits), hits
+ *    being the lexicon's matched sentiment words; the score is
+ *    2 P(positive) - 1 = tanh(z / 2), so a score means the same
+ *    probability for a short and a long text.
+ *  - AS_SENTIMENT_MODEL_NB (for comparison): the naive Bayes model over
+ *    character unigrams and bigrams of earlier versions; M is its prior
+ *    log-odds plus the sum of the feature log-ratios divided by the square
+ *    root of their number, and z = L + model_weight * M, score tanh(z / 3).
+ * Without a model the score is tanh(L / 3).  The label is 1 when score >=
+ * neutral, -1 when score <= -neutral, else 0; empty text scores 0.
+ * model_weight, neutral and the smallest training set come from the
+ * configuration's sentiment section (defaults below).
  *
  * The lexicon and model are read once per handle and cached; changes made
  * through the handle refresh the cache, changes by another process are
@@ -1431,6 +1447,7 @@ as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog
  */
 #define AS_SENTIMENT_MODEL_WEIGHT 1.5  /* default of sentiment.model_weight */
 #define AS_SENTIMENT_NEUTRAL 0.05      /* default of sentiment.neutral */
+#define AS_SENTIMENT_MIN_CLASS_TEXTS 100 /* default of sentiment.min_class_texts */
 
 /* One matched lexicon term (evidence). */
 typedef struct as_sentiment_term {
@@ -1443,26 +1460,42 @@ typedef struct as_sentiment_term {
     size_t nrules;           /* 0: no rule changed it (value == base) */
 } as_sentiment_term;
 
+/* One character n-gram's part in the logistic regression model's log-odds
+ * (evidence of the model). */
+typedef struct as_sentiment_ngram {
+    const char *ngram;       /* its 1-3 characters as they are in the text */
+    size_t offset;           /* byte offset of its first occurrence */
+    unsigned count;          /* occurrences (counted up to 255) */
+    double value;            /* its term of M: weight * tf-idf / norm */
+} as_sentiment_ngram;
+
+/* At most this many n-grams explain a result: the largest by |value|. */
+#define AS_SENTIMENT_NGRAMS 8
+
 /* Flags for as_sentiment_analyze(). */
 #define AS_SENTIMENT_LEXICON_ONLY 0x1u  /* ignore the trained model */
 
-/* A scored text.  One block: the terms, their rules and strings live
+/* A scored text.  One block: the terms, n-grams, rules and strings live
  * inside it and go with as_sentiment_result_free(). */
 typedef struct as_sentiment_result {
     double score;            /* [-1, 1] */
     int label;               /* -1 negative, 0 neutral, 1 positive */
     double lexicon;          /* L, the lexicon evidence */
-    double model;            /* M, the model's normalised log-odds (0 without one) */
+    double model;            /* M, the model's log-odds (0 without one) */
     int model_used;          /* a trained model took part */
     size_t nterms;
     const as_sentiment_term *terms; /* in text order */
+    size_t nngrams;          /* 0 unless the logistic regression model took part */
+    const as_sentiment_ngram *ngrams; /* largest |value| first */
 } as_sentiment_result;
 
 /*
  * as_sentiment_analyze - score UTF-8 text (len bytes; it need not be
- * NUL-terminated) and explain it.  flags: 0 or AS_SENTIMENT_LEXICON_ONLY.
- * *out is one malloc'd block; free it with as_sentiment_result_free().
- * Empty text scores 0, neutral.  On failure *out is NULL.
+ * NUL-terminated) and explain it: the lexicon terms and, with the
+ * logistic regression model, its n-grams of largest effect.  flags: 0 or
+ * AS_SENTIMENT_LEXICON_ONLY.  *out is one malloc'd block; free it with
+ * as_sentiment_result_free().  Empty text scores 0, neutral.  On failure
+ * *out is NULL.
  * Returns AS_OK; AS_INVALID (not valid UTF-8: the detail gives the byte
  * offset); AS_NOMEM; AS_MISUSE (a NULL out or db, NULL text with len > 0);
  * AS_BUSY, AS_READONLY or AS_INTERNAL (reading, or on first use loading,
@@ -1506,7 +1539,8 @@ typedef struct as_lexicon_entry {
  * term: 1-64 bytes of UTF-8 without whitespace, NFC-normalised, ASCII
  * letters lower-cased.  weight: finite, -5..5.  tags: ntags names of
  * a-z, 0-9, _ and - (tags may be NULL when ntags is 0).  Every string is
- * the caller's.
+ * the caller's.  Terms match folded text (see above): a traditional or
+ * full-width term matches its simplified or ASCII form too.
  * Returns AS_OK; AS_INVALID (a bad term, weight, kind or tag); AS_MISUSE (a
  * NULL db or term, NULL tags with ntags > 0); AS_BUSY; AS_READONLY;
  * AS_NOMEM; AS_INTERNAL.
@@ -1556,29 +1590,105 @@ as_status as_lexicon_next(as_lexicon_iter *it, const as_lexicon_entry **view);
  * a no-op. */
 void as_lexicon_iter_free(as_lexicon_iter *it);
 
+/* The kinds of trained model. */
+typedef enum as_sentiment_model_kind {
+    AS_SENTIMENT_MODEL_NONE = 0,   /* no model: the lexicon alone */
+    AS_SENTIMENT_MODEL_NB,         /* naive Bayes, combined by model_weight */
+    AS_SENTIMENT_MODEL_LR          /* logistic regression, combined by a learned layer */
+} as_sentiment_model_kind;
+
+/* as_sentiment_model_name - "none", "nb" or "lr" (static text); NULL for
+ * another value. */
+const char *as_sentiment_model_name(as_sentiment_model_kind kind);
+
 /*
- * as_sentiment_train - train the model from CSV with a header naming
- * label and review (label 1 positive, 0 negative), through the import
- * driver: opts and stats as for as_user_import() (AS_IMPORT_JSONL is
- * accepted too), except that rows are not keyed: labels and texts may
- * repeat.  Repeated review texts count once (the repeats are
- * "unchanged"), new texts "inserted".  On success the model replaces the
- * stored one; both classes need at least one text (else AS_INVALID).
- * Returns as as_user_import(): AS_OK; AS_INVALID; AS_IO; AS_BUSY;
- * AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ * How to train.  Every training reads labelled texts, counts each distinct
+ * text once (the first label wins; a text seen again with the other label
+ * counts as a conflict), sets aside a holdout share of the distinct texts
+ * chosen by a hash of the text (fixed: the same text is always on the
+ * same side, so a repeated text is never on both; as_sentiment_evaluate()
+ * with the same holdout reads exactly the set-aside texts), refuses a
+ * training set with fewer than min_class_texts texts of either class, and
+ * replaces the stored model.  Training is deterministic: the same texts
+ * give the same model.
+ */
+typedef struct as_sentiment_train_options {
+    unsigned version;              /* AS_SENTIMENT_TRAIN_OPTIONS_VERSION */
+    as_sentiment_model_kind model; /* AS_SENTIMENT_MODEL_LR or AS_SENTIMENT_MODEL_NB */
+    double holdout;                /* 0 <= holdout <= 0.9: the share set aside */
+    int folds;                     /* 2-10: cross-validation folds (LR) */
+    double c;                      /* 0: choose the inverse regularisation strength C
+                                    * by cross-validation among 0.5 ... 16; else that C
+                                    * (0.001-1000) */
+    unsigned min_class_texts;      /* 0: the configuration's (default 100) */
+} as_sentiment_train_options;
+
+#define AS_SENTIMENT_TRAIN_OPTIONS_VERSION 1
+#define AS_SENTIMENT_TRAIN_OPTIONS_INIT \
+    { AS_SENTIMENT_TRAIN_OPTIONS_VERSION, AS_SENTIMENT_MODEL_LR, 0, 5, 0, 0 }
+
+/* What a training did. */
+typedef struct as_sentiment_training {
+    as_sentiment_model_kind model;
+    uint64_t rows;           /* labelled rows read */
+    uint64_t texts;          /* distinct texts */
+    uint64_t duplicates;     /* rows whose text came before */
+    uint64_t conflicts;      /* of those, with the other label (the first label kept) */
+    uint64_t held_out;       /* distinct texts set aside */
+    uint64_t negative, positive;    /* texts trained on, by class */
+    int folds;               /* cross-validation folds (0 for NB) */
+    double c;                /* the C used (LR) */
+    double cv_macro_f1;      /* its cross-validated macro-F1 of the model alone (LR) */
+    double combined_cv_macro_f1;    /* of the learned combination, in-sample on the
+                                     * out-of-fold log-odds (LR) */
+    uint64_t model_bytes;    /* the stored model's size */
+    double seconds;          /* wall time spent */
+} as_sentiment_training;
+
+/*
+ * as_sentiment_train_file - train from CSV with a header naming label and
+ * review (label 1 positive, 0 negative), through the import driver:
+ * iopts and stats as for as_user_import() (AS_IMPORT_JSONL is accepted
+ * too), except that rows are not keyed (labels and texts may repeat; a
+ * repeated text is "unchanged", a new one "inserted").  topts NULL means
+ * AS_SENTIMENT_TRAIN_OPTIONS_INIT.  *out (if not NULL) is filled on
+ * success (also for a dry run, which trains and stores nothing).
+ * Returns AS_OK; AS_INVALID (bad rows, or too few texts of a class: the
+ * detail says how many); AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE
+ * (a NULL db, in or name; a bad option or options version); AS_INTERNAL.
+ */
+as_status as_sentiment_train_file(as_sentiment_training *out, as_db *db, FILE *in,
+                                  const char *name, const as_import_options *iopts,
+                                  const as_sentiment_train_options *topts,
+                                  as_import_stats *stats);
+
+/*
+ * as_sentiment_train - as_sentiment_train_file() with the default
+ * training options (the signature of an import).
+ * Returns what as_sentiment_train_file() returns.
  */
 as_status as_sentiment_train(as_db *db, FILE *in, const char *name,
                              const as_import_options *opts, as_import_stats *stats);
 
 /*
- * as_sentiment_train_ratings - train the model from the database's own
+ * as_sentiment_train_from_ratings - train from the database's own
  * feedback: rows of the table or view feedback(overall INTEGER, comment
  * TEXT) with a non-empty comment; overall 1-2 is negative, 4-5 positive,
- * 3 is left out.  *stats (if not NULL): rows counts the rows used,
- * inserted the distinct texts, unchanged the repeats.
+ * 3 is left out.  topts as for as_sentiment_train_file(); *out (if not
+ * NULL) is filled on success.
  * Returns AS_OK; AS_NOTFOUND (there is no feedback table or view);
- * AS_INVALID (a class has no text); AS_MISUSE (a NULL db); AS_BUSY;
- * AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ * AS_INVALID (fewer than min_class_texts texts of a class: the detail says
+ * how many); AS_MISUSE (a NULL db; a bad option); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_sentiment_train_from_ratings(as_sentiment_training *out, as_db *db,
+                                          const as_sentiment_train_options *topts);
+
+/*
+ * as_sentiment_train_ratings - as_sentiment_train_from_ratings() with the
+ * default options; *stats (if not NULL): rows counts the rows used,
+ * inserted the distinct texts, unchanged the repeats.
+ * Returns what as_sentiment_train_from_ratings() returns.
  */
 as_status as_sentiment_train_ratings(as_db *db, as_import_stats *stats);
 
@@ -1586,6 +1696,49 @@ as_status as_sentiment_train_ratings(as_db *db, as_import_stats *stats);
  * the lexicon alone).  Returns AS_OK; AS_MISUSE (a NULL db); AS_BUSY;
  * AS_READONLY; AS_INTERNAL. */
 as_status as_sentiment_model_clear(as_db *db);
+
+/* One tried strength of the cross-validation. */
+typedef struct as_sentiment_cv {
+    double c;
+    double macro_f1;         /* out-of-fold, of the model alone */
+} as_sentiment_cv;
+
+/* One length bucket of the learned combination. */
+typedef struct as_sentiment_layer {
+    unsigned chars_min, chars_max;  /* characters; chars_max 0: no bound */
+    double bias, model, lexicon, hits;  /* z = bias + model M + lexicon tanh(L/3)
+                                         * + hits ln(1 + hits) */
+} as_sentiment_layer;
+
+/* The stored model.  One block, freed by as_sentiment_model_free(). */
+typedef struct as_sentiment_model {
+    as_sentiment_model_kind kind;   /* AS_SENTIMENT_MODEL_NONE: no model (nothing else set) */
+    int64_t trained_at;      /* Unix seconds */
+    const char *source;      /* the file name, or "feedback ratings" */
+    uint64_t negative, positive;    /* texts trained on */
+    uint64_t held_out;
+    double holdout;          /* the share set aside */
+    int folds;               /* LR: cross-validation folds */
+    double c;                /* LR: the strength used */
+    double cv_macro_f1;      /* LR: of the model alone at c */
+    size_t ncv;
+    const as_sentiment_cv *cv;      /* LR: every strength tried, in increasing c */
+    size_t nlayers;
+    const as_sentiment_layer *layers; /* LR: by length bucket */
+    unsigned buckets_log2;   /* LR: 2^buckets_log2 hash buckets */
+    uint64_t model_bytes;    /* stored size (LR weights and NB counts) */
+} as_sentiment_model;
+
+/*
+ * as_sentiment_model_get - describe the stored model (*out->kind NONE when
+ * there is none).  *out is one malloc'd block for as_sentiment_model_free().
+ * Returns AS_OK; AS_MISUSE (a NULL argument); AS_NOMEM; AS_BUSY;
+ * AS_INTERNAL.
+ */
+as_status as_sentiment_model_get(as_sentiment_model **out, as_db *db);
+
+/* as_sentiment_model_free - NULL is a no-op. */
+void as_sentiment_model_free(as_sentiment_model *model);
 
 /* Quality of one scorer over a labelled set (positive = label 1). */
 typedef struct as_sentiment_metrics {
@@ -1596,36 +1749,88 @@ typedef struct as_sentiment_metrics {
     double mb_per_sec;       /* megabytes (10^6) of text per second */
 } as_sentiment_metrics;
 
+/* The scorers an evaluation measures. */
+typedef enum as_sentiment_scorer {
+    AS_SENTIMENT_SCORER_LEXICON = 0,   /* tanh(L / 3) */
+    AS_SENTIMENT_SCORER_NB,            /* tanh(M / 2) of the naive Bayes counts */
+    AS_SENTIMENT_SCORER_LR,            /* tanh(M / 2) of the logistic regression */
+    AS_SENTIMENT_SCORER_COMBINED,      /* the stored model's score (see above) */
+    AS_SENTIMENT_SCORER_LAST           /* not a scorer: the count */
+} as_sentiment_scorer;
+
+/* Score bins of a reliability table: [-1, -0.8), [-0.8, -0.6) ... [0.8, 1]. */
+#define AS_SENTIMENT_BINS 10
+/* Length buckets, as for the learned combination. */
+#define AS_SENTIMENT_LENGTHS 5
+
+/* One bin of a reliability table: a score s stands for P(positive) =
+ * (s + 1) / 2; a calibrated scorer's mean_score and positive_share agree
+ * (mean_score = 2 positive_share - 1). */
+typedef struct as_sentiment_bin {
+    uint64_t texts;
+    double mean_score;       /* 0 when texts is 0 */
+    double positive_share;   /* 0-1; 0 when texts is 0 */
+} as_sentiment_bin;
+
+/* A scorer on the texts of one length bucket. */
+typedef struct as_sentiment_length {
+    unsigned chars_min, chars_max;  /* chars_max 0: no bound */
+    uint64_t texts;
+    double accuracy, macro_f1;
+    double mean_score, positive_share;
+    double calibration_error;       /* sum over bins of texts * |(mean_score + 1) / 2 -
+                                     * positive_share| / texts: 0 is calibrated */
+    as_sentiment_bin bins[AS_SENTIMENT_BINS];
+} as_sentiment_length;
+
 typedef struct as_sentiment_eval {
-    uint64_t texts;          /* labelled texts read */
+    uint64_t texts;          /* labelled texts scored */
     uint64_t bytes;          /* their total size */
     as_sentiment_metrics lexicon;   /* lexicon alone */
-    as_sentiment_metrics combined;  /* lexicon plus model (= lexicon without one) */
-    int model_used;
+    as_sentiment_metrics combined;  /* the stored model's score (= lexicon without one) */
+    int model_used;          /* a model took part in combined */
+    /* Filled since version 2 of the options (zero with version 1): */
+    as_sentiment_model_kind model;  /* the model combined */
+    uint64_t rows;           /* labelled rows read (before the holdout choice) */
+    int has_nb, has_lr;      /* the nb and lr metrics are set */
+    as_sentiment_metrics nb, lr;    /* each model alone */
+    int has_lengths;         /* by_length was asked for */
+    as_sentiment_length lengths[AS_SENTIMENT_SCORER_LAST][AS_SENTIMENT_LENGTHS];
 } as_sentiment_eval;
 
-/* How as_sentiment_evaluate() reads its CSV. */
+/* What as_sentiment_evaluate() reads, and how. */
 typedef struct as_sentiment_eval_options {
     unsigned version;        /* AS_SENTIMENT_EVAL_OPTIONS_VERSION */
     const char *encoding;    /* NULL (UTF-8) or a name, as in as_import_options */
     char delimiter;          /* 0: detect from the header; ',', '\t', ';' or '|' */
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    double holdout;          /* 0: every text; else only the distinct texts a
+                              * training with this holdout sets aside (0-0.9) */
+    int from_ratings;        /* 1: read the database's feedback ratings (as
+                              * as_sentiment_train_from_ratings()), not in */
+    int by_length;           /* 1: fill lengths[] */
 } as_sentiment_eval_options;
 
-#define AS_SENTIMENT_EVAL_OPTIONS_VERSION 1
-#define AS_SENTIMENT_EVAL_OPTIONS_INIT { AS_SENTIMENT_EVAL_OPTIONS_VERSION, NULL, 0 }
+#define AS_SENTIMENT_EVAL_OPTIONS_VERSION 2
+#define AS_SENTIMENT_EVAL_OPTIONS_INIT { AS_SENTIMENT_EVAL_OPTIONS_VERSION, NULL, 0, 0, 0, 0 }
 
 /*
- * as_sentiment_evaluate - score every row of CSV label,review (header
- * required; the encoding and the delimiter as for as_import_options, a
- * byte order mark winning) with the lexicon alone and with lexicon plus
- * model, and measure into *out.  opts NULL means
- * AS_SENTIMENT_EVAL_OPTIONS_INIT.  in and name are the caller's (name is
- * used in messages).  A text is predicted positive when its score is > 0
+ * as_sentiment_evaluate - score every labelled text of CSV label,review
+ * (header required; the encoding and the delimiter as for
+ * as_import_options, a byte order mark winning), or with from_ratings of
+ * the feedback ratings, with each scorer (the lexicon alone, each stored
+ * model alone, the combination) and measure into *out.  With holdout > 0
+ * only the distinct texts a training with that holdout sets aside are
+ * scored (each once).  opts NULL means AS_SENTIMENT_EVAL_OPTIONS_INIT.
+ * in and name are the caller's (name is used in messages; in may be NULL
+ * with from_ratings).  A text is predicted positive when its score is > 0
  * (no evidence counts as negative: in after-sales feedback, text without
  * praise is mostly a complaint).
  * Returns AS_OK; AS_INVALID (a bad row: the detail names FILE:LINE; no
- * rows; an unknown encoding or delimiter); AS_IO; AS_NOMEM; AS_MISUSE (a
- * NULL argument but opts, a bad opts->version); AS_BUSY; AS_INTERNAL.
+ * rows; an unknown encoding or delimiter; a holdout outside 0-0.9);
+ * AS_NOTFOUND (from_ratings without a feedback table); AS_IO; AS_NOMEM;
+ * AS_MISUSE (a NULL argument but opts, a bad opts->version); AS_BUSY;
+ * AS_INTERNAL.
  */
 as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, const char *name,
                                 const as_sentiment_eval_options *opts);

@@ -1,7 +1,9 @@
-/* sentiment.c - explainable Chinese sentiment: the lexicon (a byte trie,
- * longest match), the rules (negation, degree, contrast, punctuation),
- * the per-handle cache, and the lexicon commands.  The model's training
- * and evaluation live in sentiment_model.c. */
+/* sentiment.c - explainable Chinese sentiment: the lexicon (a double-array
+ * trie over folded characters, longest match), the rules (negation,
+ * degree, contrast, punctuation), the combination with a model, the
+ * per-handle cache, and the lexicon commands.  The models live in
+ * sentiment_lr.c (discriminative) and sentiment_model.c (naive Bayes,
+ * training, evaluation, storage). */
 #include "sentiment.h"
 #include "config.h"
 #include "senti_impl.h"
@@ -43,7 +45,7 @@ const char *as__senti_kind_name(int kind)
 
 void as__sentiment_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
-    static const char *const keys[] = {"model_weight", "neutral", NULL};
+    static const char *const keys[] = {"model_weight", "neutral", "min_class_texts", NULL};
     if (!cfg->sentiment) {
         cfg->sentiment = malloc(sizeof *cfg->sentiment);
         if (!cfg->sentiment) {
@@ -53,6 +55,7 @@ void as__sentiment_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cf
     }
     cfg->sentiment->model_weight = AS_SENTIMENT_MODEL_WEIGHT;
     cfg->sentiment->neutral = AS_SENTIMENT_NEUTRAL;
+    cfg->sentiment->min_class_texts = AS_SENTIMENT_MIN_CLASS_TEXTS;
     if (as__cfg_map_keys(c, node, "sentiment", keys) < 0)
         return;
     const as__ynode *n = as__ymap_get(node, "model_weight");
@@ -61,6 +64,10 @@ void as__sentiment_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cf
     n = as__ymap_get(node, "neutral");
     if (n)
         as__cfg_real(c, n, 0, 0.9, &cfg->sentiment->neutral);
+    n = as__ymap_get(node, "min_class_texts");
+    long long v;
+    if (n && as__cfg_int(c, n, 1, 1000000, &v) == 0)
+        cfg->sentiment->min_class_texts = (unsigned)v;
 }
 
 void as__sentiment_cfg_free(as_config *cfg)
@@ -69,37 +76,14 @@ void as__sentiment_cfg_free(as_config *cfg)
     cfg->sentiment = NULL;
 }
 
-/* ---- UTF-8 --------------------------------------------------------- */
+/* ---- the cache ----------------------------------------------------- */
 
-size_t as__senti_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-    return as__utf8_decode(s, left, cp);
-}
+const uint32_t as__len_bucket_max[AS__LEN_BUCKETS] = {10, 30, 100, 300, 0};
 
 static inline unsigned char lower(unsigned char b)
 {
     return b >= 'A' && b <= 'Z' ? (unsigned char)(b + 32) : b;
 }
-
-/* ---- hashing ------------------------------------------------------- */
-
-static inline size_t hash64(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return (size_t)k;
-}
-
-static size_t pow2_at_least(size_t n)
-{
-    size_t c = 16;
-    while (c < n)
-        c <<= 1;
-    return c;
-}
-
-/* ---- the cache ----------------------------------------------------- */
 
 void as__senti_cache_free(as__senti_cache *c)
 {
@@ -107,11 +91,14 @@ void as__senti_cache_free(as__senti_cache *c)
         return;
     free(c->terms);
     free(c->pool);
+    free(c->ch);
+    free(c->ch_hi);
+    free(c->base);
+    free(c->check);
     free(c->term_of);
-    free(c->tkeys);
-    free(c->tvals);
     free(c->mkeys);
     free(c->mvals);
+    as__lr_free(c->lr);
     free(c);
 }
 
@@ -154,42 +141,128 @@ static int lex_push(lexbuild *b, const char *term, size_t len, double weight, in
     return 0;
 }
 
-static int32_t trie_get(const as__senti_cache *c, uint32_t node, unsigned char b)
+static inline int punct_of(uint32_t cp)
 {
-    if (node == 0)
-        return c->root[b];
-    uint64_t key = ((uint64_t)node << 8) | b;
-    size_t i = hash64(key) & c->tmask;
-    for (;;) {
-        if (c->tkeys[i] == key)
-            return c->tvals[i];
-        if (c->tkeys[i] == 0)
-            return 0;
-        i = (i + 1) & c->tmask;
+    switch (cp) {
+    case ',': case 0xFF0C: case 0x3001: case ';': case 0xFF1B: case ':': case 0xFF1A:
+    case ' ': case '\t': case 0x3000: case '~': case 0xFF5E: case '(': case ')':
+    case 0xFF08: case 0xFF09:
+        return P_COMMA;
+    case '.': case 0x3002: case '\n': case '\r': case 0x2026: case 0xFF0E:
+        return P_STOP;
+    case '!': case 0xFF01:
+        return P_BANG;
+    case '?': case 0xFF1F:
+        return P_QUESTION;
+    default:
+        return P_NONE;
     }
 }
 
-static uint32_t trie_child(as__senti_cache *c, uint32_t node, unsigned char b)
+static int cmp_u32(const void *a, const void *b)
 {
-    int32_t got = trie_get(c, node, b);
-    if (got)
-        return (uint32_t)got;
-    uint32_t id = c->nnodes++;
-    c->term_of[id] = -1;
-    if (node == 0) {
-        c->root[b] = (int32_t)id;
-        return id;
-    }
-    uint64_t key = ((uint64_t)node << 8) | b;
-    size_t i = hash64(key) & c->tmask;
-    while (c->tkeys[i] != 0)
-        i = (i + 1) & c->tmask;
-    c->tkeys[i] = key;
-    c->tvals[i] = (int32_t)id;
-    return id;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Build the trie from the collected terms (the cache takes them). */
+/* The id of folded character cp among the sorted term characters, or 0. */
+static unsigned id_of(const uint32_t *chars, size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (chars[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && chars[lo] == cp ? (unsigned)lo + 1 : 0;
+}
+
+/* A character's entry (the BMP from the table, the rest from the pairs). */
+static inline unsigned entry_of(const as__senti_cache *c, uint32_t cp)
+{
+    if (cp < 0x10000)
+        return c->ch[cp];
+    size_t lo = 0, hi = c->nch_hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->ch_hi[2 * mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->nch_hi && c->ch_hi[2 * lo] == cp ? c->ch_hi[2 * lo + 1] : 0;
+}
+
+/* A term as character ids, for building the trie. */
+typedef struct seq {
+    uint32_t off;            /* into the id pool */
+    uint16_t n;
+    int32_t term;
+} seq;
+
+static const uint16_t *seq_ids;
+
+static int cmp_seq(const void *a, const void *b)
+{
+    const seq *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t p = seq_ids[x->off + i], q = seq_ids[y->off + i];
+        if (p != q)
+            return p < q ? -1 : 1;
+    }
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* Make room for states up to need (exclusive) in the trie arrays. */
+static int da_grow(as__senti_cache *c, size_t need)
+{
+    if (need <= c->nstates)
+        return 0;
+    size_t cap = c->nstates ? c->nstates : 1024;
+    while (cap < need)
+        cap *= 2;
+    int32_t *b = realloc(c->base, cap * sizeof *b);
+    if (!b)
+        return -1;
+    c->base = b;
+    int32_t *k = realloc(c->check, cap * sizeof *k);
+    if (!k)
+        return -1;
+    c->check = k;
+    int32_t *t = realloc(c->term_of, cap * sizeof *t);
+    if (!t)
+        return -1;
+    c->term_of = t;
+    for (size_t i = c->nstates; i < cap; i++) {
+        c->base[i] = 0;
+        c->check[i] = -1;
+        c->term_of[i] = -1;
+    }
+    c->nstates = cap;
+    return 0;
+}
+
+/* The child of state s by a character id (the arrays reach past every
+ * base + id, so no bounds check), or -1. */
+static inline int32_t da_next(const as__senti_cache *c, int32_t s, unsigned id)
+{
+    size_t t = (size_t)c->base[s] + id;
+    return c->check[t] == s ? (int32_t)t : -1;
+}
+
+/*
+ * Build the character table and the trie from the collected terms (the
+ * cache takes them).  Each term is read as folded characters (lower case,
+ * ASCII for full width, simplified for traditional), so a text matches in
+ * any of those forms; two terms that fold alike are one entry, the later
+ * in term order winning.  The trie is a double array over character ids:
+ * the child of state s by id is base[s] + id when check[] of it is s.
+ */
 static as_status build_trie(as__senti_cache *c, lexbuild *b)
 {
     c->terms = b->terms;
@@ -197,26 +270,187 @@ static as_status build_trie(as__senti_cache *c, lexbuild *b)
     c->pool = b->pool.data;
     b->terms = NULL;
     b->pool.data = NULL;
-    size_t maxnodes = 1;
+    as_status st = AS_NOMEM;
+    size_t total = 0;
     for (size_t i = 0; i < c->nterms; i++)
-        maxnodes += c->terms[i].len;
-    size_t cap = pow2_at_least(maxnodes * 2);
-    c->term_of = malloc(maxnodes * sizeof *c->term_of);
-    c->tkeys = calloc(cap, sizeof *c->tkeys);
-    c->tvals = calloc(cap, sizeof *c->tvals);
-    if (!c->term_of || !c->tkeys || !c->tvals)
-        return AS_NOMEM;
-    c->tmask = cap - 1;
-    c->nnodes = 1;
-    c->term_of[0] = -1;
+        total += c->terms[i].len;
+    uint32_t *cps = malloc((total + 1) * sizeof *cps);
+    uint16_t *ids = malloc((total + 1) * sizeof *ids);
+    seq *seqs = malloc((c->nterms + 1) * sizeof *seqs);
+    size_t *queue = NULL;
+    c->ch = malloc(0x10000 * sizeof *c->ch);
+    if (!cps || !ids || !seqs || !c->ch)
+        goto out;
+    /* The folded characters of every term, then their ids. */
+    size_t ncps = 0;
     for (size_t i = 0; i < c->nterms; i++) {
         const unsigned char *t = (const unsigned char *)c->pool + c->terms[i].off;
-        uint32_t node = 0;
-        for (size_t k = 0; k < c->terms[i].len; k++)
-            node = trie_child(c, node, lower(t[k]));
-        c->term_of[node] = (int32_t)i;
+        for (size_t k = 0; k < c->terms[i].len;) {
+            uint32_t cp;
+            size_t n = as__utf8_decode(t + k, c->terms[i].len - k, &cp);
+            if (n == 0) {
+                cp = t[k];
+                n = 1;
+            }
+            cps[ncps++] = as__senti_fold(cp);
+            k += n;
+        }
     }
-    return AS_OK;
+    qsort(cps, ncps, sizeof *cps, cmp_u32);
+    size_t nchars = 0;
+    for (size_t i = 0; i < ncps; i++)
+        if (nchars == 0 || cps[nchars - 1] != cps[i])
+            cps[nchars++] = cps[i];
+    if (nchars > AS__CH_MAXID) {
+        st = AS_INVALID;
+        goto out;
+    }
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t f = cp >= 0xD800 && cp <= 0xDFFF ? cp : as__senti_fold(cp);
+        c->ch[cp] = (uint16_t)(id_of(cps, nchars, f) | ((unsigned)punct_of(f) << 13));
+    }
+    /* Above the BMP: the term characters themselves, and the traditional
+     * characters that fold to one. */
+    size_t hi = 0;
+    for (size_t i = 0; i < nchars; i++)
+        hi += cps[i] >= 0x10000;
+    for (size_t i = 0; i < as__t2s_table_count; i++)
+        hi += as__t2s_table[i].from >= 0x10000;
+    c->ch_hi = malloc((2 * hi + 2) * sizeof *c->ch_hi);
+    if (!c->ch_hi)
+        goto out;
+    c->nch_hi = 0;
+    for (size_t i = 0; i < nchars; i++) {
+        if (cps[i] >= 0x10000) {
+            c->ch_hi[2 * c->nch_hi] = cps[i];
+            c->ch_hi[2 * c->nch_hi + 1] = (uint32_t)i + 1;
+            c->nch_hi++;
+        }
+    }
+    for (size_t i = 0; i < as__t2s_table_count; i++) {
+        uint32_t from = as__t2s_table[i].from;
+        unsigned id = from >= 0x10000 ? id_of(cps, nchars, as__senti_fold(from)) : 0;
+        if (id) {
+            c->ch_hi[2 * c->nch_hi] = from;
+            c->ch_hi[2 * c->nch_hi + 1] = id;
+            c->nch_hi++;
+        }
+    }
+    /* sort the pairs by code point (few: insertion sort) */
+    for (size_t i = 1; i < c->nch_hi; i++) {
+        uint32_t k = c->ch_hi[2 * i], v = c->ch_hi[2 * i + 1];
+        size_t j = i;
+        while (j > 0 && c->ch_hi[2 * (j - 1)] > k) {
+            c->ch_hi[2 * j] = c->ch_hi[2 * (j - 1)];
+            c->ch_hi[2 * j + 1] = c->ch_hi[2 * (j - 1) + 1];
+            j--;
+        }
+        c->ch_hi[2 * j] = k;
+        c->ch_hi[2 * j + 1] = v;
+    }
+    /* Every term as ids, sorted. */
+    size_t nids = 0, nseq = 0;
+    for (size_t i = 0; i < c->nterms; i++) {
+        const unsigned char *t = (const unsigned char *)c->pool + c->terms[i].off;
+        seq *s = &seqs[nseq];
+        s->off = (uint32_t)nids;
+        s->term = (int32_t)i;
+        for (size_t k = 0; k < c->terms[i].len;) {
+            uint32_t cp;
+            size_t n = as__utf8_decode(t + k, c->terms[i].len - k, &cp);
+            if (n == 0) {
+                cp = t[k];
+                n = 1;
+            }
+            ids[nids++] = (uint16_t)id_of(cps, nchars, as__senti_fold(cp));
+            k += n;
+        }
+        s->n = (uint16_t)(nids - s->off);
+        if (s->n)
+            nseq++;
+    }
+    seq_ids = ids;
+    qsort(seqs, nseq, sizeof *seqs, cmp_seq);
+    seq_ids = NULL;
+    /* Breadth first: a queue of (state, first seq, end seq, depth). */
+    queue = malloc((total + 2) * 4 * sizeof *queue);
+    if (!queue || da_grow(c, nchars + 2))
+        goto out;
+    c->check[0] = -2;
+    size_t qh = 0, qt = 0, next_free = 1;
+    queue[qt++] = 0;
+    queue[qt++] = 0;
+    queue[qt++] = nseq;
+    queue[qt++] = 0;
+    while (qh < qt) {
+        size_t state = queue[qh], lo = queue[qh + 1], end = queue[qh + 2], depth = queue[qh + 3];
+        qh += 4;
+        /* Terms ending here (the last in order wins), then the children. */
+        while (lo < end && seqs[lo].n == depth) {
+            c->term_of[state] = seqs[lo].term;
+            lo++;
+        }
+        if (lo == end)
+            continue;
+        /* The children's ids, distinct, in increasing order. */
+        uint16_t first = ids[seqs[lo].off + depth];
+        size_t base = next_free > first ? next_free - first : 1;
+        for (;; base++) {
+            int ok = 1;
+            for (size_t k = lo; k < end && ok;) {
+                uint16_t id = ids[seqs[k].off + depth];
+                if (da_grow(c, base + id + 1))
+                    goto out;
+                if (c->check[base + id] != -1 || base + id == 0)
+                    ok = 0;
+                while (k < end && ids[seqs[k].off + depth] == id)
+                    k++;
+            }
+            if (ok)
+                break;
+        }
+        c->base[state] = (int32_t)base;
+        for (size_t k = lo; k < end;) {
+            uint16_t id = ids[seqs[k].off + depth];
+            size_t k2 = k;
+            while (k2 < end && ids[seqs[k2].off + depth] == id)
+                k2++;
+            size_t child = base + id;
+            c->check[child] = (int32_t)state;
+            queue[qt++] = child;
+            queue[qt++] = k;
+            queue[qt++] = k2;
+            queue[qt++] = depth + 1;
+            k = k2;
+        }
+        while (next_free < c->nstates && c->check[next_free] != -1)
+            next_free++;
+    }
+    /* The characters that start a term (a child of the root). */
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        unsigned id = AS__CH_ID(c->ch[cp]);
+        if (id && (size_t)c->base[0] + id < c->nstates && c->check[c->base[0] + id] == 0)
+            c->ch[cp] |= AS__CH_STARTS;
+    }
+    for (size_t k = 0; k < c->nch_hi; k++) {
+        unsigned id = AS__CH_ID(c->ch_hi[2 * k + 1]);
+        if (id && (size_t)c->base[0] + id < c->nstates && c->check[c->base[0] + id] == 0)
+            c->ch_hi[2 * k + 1] |= AS__CH_STARTS;
+    }
+    /* Room past the largest base for any id: lookups need no bounds check. */
+    size_t top = 0;
+    for (size_t k = 0; k < c->nstates; k++)
+        if ((size_t)c->base[k] > top)
+            top = (size_t)c->base[k];
+    if (da_grow(c, top + nchars + 2))
+        goto out;
+    st = AS_OK;
+out:
+    free(cps);
+    free(ids);
+    free(seqs);
+    free(queue);
+    return st;
 }
 
 /* Parse one built-in TSV file, calling fn for each entry.  Returns 0, or
@@ -357,118 +591,14 @@ static as_status load_lexicon(as_db *db, as__senti_cache *c)
         }
     }
     st = build_trie(c, &b);
+    if (st == AS_INVALID)
+        st = as__fail(db, AS_INVALID,
+                      "sentiment lexicon: its terms use more than %d distinct characters",
+                      AS__CH_MAXID);
 out:
     free(b.terms);
     as__buf_free(&b.pool);
     return st;
-}
-
-/* Open-addressing table of the model's feature weights. */
-static int model_put(as__senti_cache *c, uint64_t key, float w)
-{
-    size_t i = hash64(key) & c->mmask;
-    while (c->mkeys[i] != 0 && c->mkeys[i] != key)
-        i = (i + 1) & c->mmask;
-    c->mkeys[i] = key;
-    c->mvals[i] = w;
-    return 0;
-}
-
-static inline int model_get(const as__senti_cache *c, uint64_t key, float *w)
-{
-    size_t i = hash64(key) & c->mmask;
-    for (;;) {
-        uint64_t k = c->mkeys[i];
-        if (k == key) {
-            *w = c->mvals[i];
-            return 1;
-        }
-        if (k == 0)
-            return 0;
-        i = (i + 1) & c->mmask;
-    }
-}
-
-uint64_t as__senti_gram_key(const char *gram, size_t len)
-{
-    uint32_t a, b;
-    const unsigned char *s = (const unsigned char *)gram;
-    size_t n = len ? as__utf8_decode(s, len, &a) : 0;
-    if (n == 0)
-        return 0;
-    if (n == len)
-        return AS__UNI(a);
-    size_t m = as__utf8_decode(s + n, len - n, &b);
-    if (m == 0 || n + m != len)
-        return 0;
-    return AS__BI(a, b);
-}
-
-static const char sql_model_meta[] =
-    "SELECT key, value FROM sentiment_meta WHERE key IN ('model_docs_neg', 'model_docs_pos')";
-static const char sql_model_all[] = "SELECT gram, neg, pos FROM sentiment_feature";
-static const char sql_model_count[] = "SELECT count(*), total(neg), total(pos) FROM sentiment_feature";
-
-static as_status load_model(as_db *db, as__senti_cache *c)
-{
-    double dneg = 0, dpos = 0;
-    sqlite3_stmt *q = as__stmt(db, sql_model_meta);
-    if (!q)
-        return AS_INTERNAL;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(q, 0);
-        double v = sqlite3_column_double(q, 1);
-        if (k && strcmp(k, "model_docs_neg") == 0)
-            dneg = v;
-        else if (k)
-            dpos = v;
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "reading the sentiment model");
-    if (dneg < 1 || dpos < 1)
-        return AS_OK;        /* no model */
-    q = as__stmt(db, sql_model_count);
-    if (!q)
-        return AS_INTERNAL;
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return as__sqlfail(db, rc, "reading the sentiment model");
-    }
-    double nfeat = (double)sqlite3_column_int64(q, 0);
-    double tneg = sqlite3_column_double(q, 1), tpos = sqlite3_column_double(q, 2);
-    sqlite3_reset(q);
-    if (nfeat < 1)
-        return AS_OK;
-    size_t cap = pow2_at_least((size_t)nfeat * 2);
-    c->mkeys = calloc(cap, sizeof *c->mkeys);
-    c->mvals = malloc(cap * sizeof *c->mvals);
-    if (!c->mkeys || !c->mvals)
-        return AS_NOMEM;
-    c->mmask = cap - 1;
-    /* Laplace smoothing (alpha 1) over the stored vocabulary. */
-    const double a = 1.0;
-    double lneg = log(tneg + a * nfeat), lpos = log(tpos + a * nfeat);
-    q = as__stmt(db, sql_model_all);
-    if (!q)
-        return AS_INTERNAL;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *g = (const char *)sqlite3_column_text(q, 0);
-        uint64_t key = g ? as__senti_gram_key(g, (size_t)sqlite3_column_bytes(q, 0)) : 0;
-        if (!key)
-            continue;
-        double n0 = sqlite3_column_double(q, 1), n1 = sqlite3_column_double(q, 2);
-        double w = (log(n1 + a) - lpos) - (log(n0 + a) - lneg);
-        model_put(c, key, (float)w);
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "reading the sentiment model");
-    c->prior = log(dpos / dneg);
-    c->has_model = 1;
-    return AS_OK;
 }
 
 as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
@@ -490,7 +620,7 @@ as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
     }
     as_status st = load_lexicon(db, c);
     if (st == AS_OK)
-        st = load_model(db, c);
+        st = as__senti_models_load(db, c);
     if (st != AS_OK) {
         as__senti_cache_free(c);
         if (st == AS_NOMEM)
@@ -503,27 +633,6 @@ as_status as__senti_cache_get(as_db *db, const as__senti_cache **out)
 }
 
 /* ---- the scorer ---------------------------------------------------- */
-
-/* Punctuation classes. */
-enum { P_NONE, P_COMMA, P_STOP, P_BANG, P_QUESTION };
-
-static inline int punct(uint32_t cp)
-{
-    switch (cp) {
-    case ',': case 0xFF0C: case 0x3001: case ';': case 0xFF1B: case ':': case 0xFF1A:
-    case ' ': case '\t': case 0x3000: case '~': case 0xFF5E: case '(': case ')':
-    case 0xFF08: case 0xFF09:
-        return P_COMMA;
-    case '.': case 0x3002: case '\n': case '\r': case 0x2026: case 0xFF0E:
-        return P_STOP;
-    case '!': case 0xFF01:
-        return P_BANG;
-    case '?': case 0xFF1F:
-        return P_QUESTION;
-    default:
-        return P_NONE;
-    }
-}
 
 /* Append a rule description to an evidence entry (dropped when the
  * entry's room is full: a text has at most a handful of rules per term). */
@@ -547,7 +656,6 @@ static void ev_rule(as__senti_ev *e, const char *fmt, ...)
 
 typedef struct scorer {
     const as__senti_cache *c;
-    const char *text;
     as__senti_evlist *ev;    /* NULL: no explanation (the fast path) */
     /* pending modifiers */
     double negf;
@@ -566,6 +674,7 @@ typedef struct scorer {
     int32_t part_term;
     double total;
     int bangs, questions, stop;
+    unsigned hits;
 } scorer;
 
 static inline const char *term_text(const as__senti_cache *c, int32_t t)
@@ -620,6 +729,7 @@ static as_status on_word(scorer *s, int32_t t, size_t off)
             v *= s->negf;
     }
     s->clause += v;
+    s->hits++;
     if (s->ev) {
         as_status st = ev_push(s, t, off, base, v);
         if (st != AS_OK)
@@ -709,13 +819,48 @@ static inline void flush_punct(scorer *s)
         close_part(s, 0, -1);
 }
 
-as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, int use_model,
-                        as__senti_evlist *ev, double *lex, double *model, size_t *bad)
+/* Lead bytes: 1 ASCII (not NUL), 3 a three-byte sequence that can be
+ * neither overlong nor a surrogate (E1-EC, EE-EF: all of CJK), 0 any
+ * other (decoded the long way). */
+static const unsigned char lead_class[256] = {
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Decode the character at p (left > 0 bytes): its entry, its length in
+ * *n (0: invalid UTF-8 or NUL). */
+static inline unsigned char_at(const as__senti_cache *c, const unsigned char *p, size_t left,
+                               size_t *n)
+{
+    unsigned b0 = p[0], cls = lead_class[b0];
+    if (cls == 1) {
+        *n = 1;
+        return c->ch[b0];
+    }
+    if (cls == 3 && left >= 3) {
+        unsigned x1 = p[1] ^ 0x80u, x2 = p[2] ^ 0x80u;
+        if ((x1 | x2) < 0x40) {  /* both continuation bytes */
+            *n = 3;
+            return c->ch[((b0 & 0x0Fu) << 12) | (x1 << 6) | x2];
+        }
+    }
+    uint32_t cp;
+    *n = as__utf8_decode(p, left, &cp);
+    return *n ? entry_of(c, cp) : 0;
+}
+
+as_status as__senti_lexicon(const as__senti_cache *c, const char *text, size_t len,
+                            as__senti_evlist *ev, as__senti_lex *out, size_t *bad)
 {
     scorer s;
     memset(&s, 0, sizeof s);
     s.c = c;
-    s.text = text;
     s.ev = ev;
     s.part_factor = 1;
     s.part_kind = SK_WORD;
@@ -724,55 +869,52 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
     int pending_punct = 0;
 
     const unsigned char *p = (const unsigned char *)text;
-    size_t i = 0;
-    size_t match_end = 0;    /* inside a matched term until here */
-    uint32_t prev = 0;
-    double msum = 0;
-    size_t mcount = 0;
-    use_model = use_model && c->has_model;
-
+    size_t i = 0, chars = 0;
     while (i < len) {
-        uint32_t cp;
         size_t n;
-        if (p[i] < 0x80 && p[i]) {
-            cp = p[i];
-            n = 1;
-        } else if ((n = as__utf8_decode(p + i, len - i, &cp)) == 0) {
+        unsigned e = char_at(c, p + i, len - i, &n);
+        if (n == 0) {
             *bad = i;
             return AS_INVALID;
         }
-        if (use_model) {
-            float w;
-            if (model_get(c, AS__UNI(cp), &w)) {
-                msum += w;
-                mcount++;
+        chars++;
+        if (AS__CH_PLAIN(e)) {
+            /* Starts no term and is no punctuation: the common case. */
+            if (pending_punct) {
+                flush_punct(&s);
+                pending_punct = 0;
             }
-            if (prev && model_get(c, AS__BI(prev, cp), &w)) {
-                msum += w;
-                mcount++;
-            }
-        }
-        prev = cp;
-        if (i < match_end) {
+            if ((s.neg_term >= 0 || s.deg_term >= 0) && ++s.gap > 3)
+                reset_mods(&s);
             i += n;
             continue;
         }
-        /* Longest match at i. */
+        /* Longest match at i: the end of the longest term and the number
+         * of characters in it. */
         int32_t best = -1;
-        size_t best_end = 0;
-        uint32_t node = 0;
-        for (size_t j = i; j < len; j++) {
-            int32_t child = trie_get(c, node, lower(p[j]));
-            if (!child)
-                break;
-            node = (uint32_t)child;
-            if (c->term_of[node] >= 0) {
-                best = c->term_of[node];
-                best_end = j + 1;
+        size_t best_end = 0, best_chars = 0;
+        if (e & AS__CH_STARTS) {
+            int32_t state = da_next(c, 0, AS__CH_ID(e));
+            size_t j = i + n, depth = 1;
+            while (state > 0) {
+                if (c->term_of[state] >= 0) {
+                    best = c->term_of[state];
+                    best_end = j;
+                    best_chars = depth;
+                }
+                if (j >= len)
+                    break;
+                size_t m;
+                unsigned e2 = char_at(c, p + j, len - j, &m);
+                if (m == 0 || !AS__CH_ID(e2))
+                    break;
+                state = da_next(c, state, AS__CH_ID(e2));
+                j += m;
+                depth++;
             }
         }
         if (best < 0) {
-            int pc = punct(cp);
+            int pc = (int)AS__CH_PUNCT(e);
             if (pc) {
                 pending_punct = 1;
                 if (pc == P_BANG)
@@ -786,7 +928,7 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
                     flush_punct(&s);
                     pending_punct = 0;
                 }
-                if (++s.gap > 3)
+                if ((s.neg_term >= 0 || s.deg_term >= 0) && ++s.gap > 3)
                     reset_mods(&s);
             }
             i += n;
@@ -796,7 +938,6 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
             flush_punct(&s);
             pending_punct = 0;
         }
-        match_end = best_end;
         const as__senti_term *t = &c->terms[best];
         switch (t->kind) {
         case SK_WORD:
@@ -834,23 +975,53 @@ as_status as__senti_run(const as__senti_cache *c, const char *text, size_t len, 
             s.rhet = 1;
             break;
         }
-        i += n;
+        /* The term's characters were decoded (and found valid) by the walk. */
+        i = best_end;
+        chars += best_chars - 1;
     }
     if (pending_punct)
         flush_punct(&s);
     close_part(&s, 0, -1);
-    *lex = s.total;
-    *model = 0;
-    if (use_model && mcount)
-        *model = c->prior + msum / sqrt((double)mcount);
+    out->score = s.total;
+    out->hits = s.hits;
+    out->chars = chars;
     return AS_OK;
 }
 
-double as__senti_combine(const as__senti_cache *c, double lex, double model, int model_used,
-                         int *label)
+int as__senti_stored_model(const as__senti_cache *c)
 {
-    double z = model_used ? lex + c->model_weight * model : lex;
-    double score = tanh(z / 3.0);
+    if (c->lr && c->has_comb)
+        return AS__USE_LR;
+    return c->has_nb ? AS__USE_NB : AS__USE_NONE;
+}
+
+as_status as__senti_model(const as__senti_cache *c, int use, const char *text, size_t len,
+                          double *margin)
+{
+    *margin = 0;
+    if (use == AS__USE_LR && c->lr)
+        return as__lr_margin(c->lr, text, len, margin);
+    if (use == AS__USE_NB)
+        *margin = as__senti_nb(c, text, len);
+    return AS_OK;
+}
+
+double as__senti_combine(const as__senti_cache *c, const as__senti_lex *lex, double model,
+                         int model_used, int *label)
+{
+    double score;
+    if (lex->chars == 0) {
+        score = 0;           /* no text, no opinion */
+    } else if (model_used == AS__USE_LR && c->has_comb) {
+        const as__senti_comb *k = &c->comb[as__len_bucket(lex->chars)];
+        double z = k->bias + k->model * model + k->lexicon * tanh(lex->score / 3.0) +
+                   k->hits * log1p((double)lex->hits);
+        score = tanh(z / 2.0);   /* 2 P(positive) - 1 */
+    } else if (model_used == AS__USE_NB) {
+        score = tanh((lex->score + c->model_weight * model) / 3.0);
+    } else {
+        score = tanh(lex->score / 3.0);
+    }
     if (label) {
         double band = c->neutral;
         *label = score > 0 && score >= band ? 1 : score < 0 && score <= -band ? -1 : 0;
@@ -866,18 +1037,36 @@ as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__senti
     as_status st = as__senti_cache_get(db, &c);
     if (st != AS_OK)
         return st;
-    double lex, model;
+    as__senti_lex lex;
     size_t bad = 0;
-    st = as__senti_run(c, text ? text : "", len, 1, NULL, &lex, &model, &bad);
+    if (!text)
+        text = "";
+    st = as__senti_lexicon(c, text, len, NULL, &lex, &bad);
     if (st == AS_INVALID)
         return as__fail(db, st, "text: invalid UTF-8 at byte %zu", bad + 1);
+    int use = as__senti_stored_model(c);
+    double model = 0;
+    if (st == AS_OK && lex.chars)
+        st = as__senti_model(c, use, text, len, &model);
     if (st != AS_OK)
         return as__fail(db, st, "sentiment: out of memory");
-    out->score = as__senti_combine(c, lex, model, c->has_model, &out->label);
+    out->score = as__senti_combine(c, &lex, model, use, &out->label);
     return AS_OK;
 }
 
 /* ---- the explaining API -------------------------------------------- */
+
+/* The largest contributions first (by absolute value; then by offset). */
+static int cmp_contrib(const void *a, const void *b)
+{
+    const as__lr_contrib *x = a, *y = b;
+    double p = fabs(x->value), q = fabs(y->value);
+    if (p != q)
+        return p > q ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
+}
 
 as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char *text,
                                size_t len, unsigned flags)
@@ -889,33 +1078,53 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
     as_status st = as__senti_cache_get(db, &c);
     if (st != AS_OK)
         return st;
+    if (!text)
+        text = "";
     as__senti_evlist ev = {0};
-    double lex, model;
+    as__senti_lex lex;
     size_t bad = 0;
-    int use_model = !(flags & AS_SENTIMENT_LEXICON_ONLY);
-    st = as__senti_run(c, text ? text : "", len, use_model, &ev, &lex, &model, &bad);
+    st = as__senti_lexicon(c, text, len, &ev, &lex, &bad);
     if (st != AS_OK) {
         free(ev.v);
         if (st == AS_INVALID)
             return as__fail(db, st, "text: invalid UTF-8 at byte %zu", bad + 1);
         return as__fail(db, st, "sentiment: out of memory");
     }
-    /* One block: the result, the terms, the rule pointers, then the
-     * strings (every array ahead of the strings keeps its alignment). */
+    int use = flags & AS_SENTIMENT_LEXICON_ONLY ? AS__USE_NONE : as__senti_stored_model(c);
+    double model = 0;
+    as__lr_contrib *con = NULL;
+    size_t ncon = 0;
+    if (use == AS__USE_LR)
+        st = as__lr_explain(c->lr, text, len, &model, &con, &ncon);
+    else
+        st = as__senti_model(c, use, text, len, &model);
+    if (st != AS_OK) {
+        free(ev.v);
+        return as__fail(db, st, "sentiment: out of memory");
+    }
+    qsort(con, ncon, sizeof *con, cmp_contrib);
+    size_t ngr = ncon < AS_SENTIMENT_NGRAMS ? ncon : AS_SENTIMENT_NGRAMS;
+    /* One block: the result, the terms, the n-grams, the rule pointers,
+     * then the strings (every array ahead of the strings keeps its
+     * alignment). */
     size_t strbytes = 0, nrules = 0;
     for (size_t i = 0; i < ev.n; i++) {
         strbytes += c->terms[ev.v[i].term].len + 1 + ev.v[i].rules_len;
         nrules += ev.v[i].nrules;
     }
+    for (size_t i = 0; i < ngr; i++)
+        strbytes += con[i].bytes + 1;
     size_t head = sizeof(as_sentiment_result) + ev.n * sizeof(as_sentiment_term) +
-                  nrules * sizeof(const char *);
+                  ngr * sizeof(as_sentiment_ngram) + nrules * sizeof(const char *);
     as_sentiment_result *r = malloc(head + strbytes);
     if (!r) {
         free(ev.v);
+        free(con);
         return as__fail(db, AS_NOMEM, "sentiment: out of memory");
     }
     as_sentiment_term *terms = (as_sentiment_term *)(void *)(r + 1);
-    const char **rp = (const char **)(void *)(terms + ev.n);
+    as_sentiment_ngram *grams = (as_sentiment_ngram *)(void *)(terms + ev.n);
+    const char **rp = (const char **)(void *)(grams + ngr);
     char *sp = (char *)r + head;
     r->terms = terms;
     r->nterms = ev.n;
@@ -938,11 +1147,23 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
         t->base = e->base;
         t->value = e->value;
     }
+    r->ngrams = ngr ? grams : NULL;
+    r->nngrams = ngr;
+    for (size_t i = 0; i < ngr; i++) {
+        memcpy(sp, text + con[i].offset, con[i].bytes);
+        sp[con[i].bytes] = '\0';
+        grams[i].ngram = sp;
+        grams[i].offset = con[i].offset;
+        grams[i].count = con[i].count;
+        grams[i].value = con[i].value;
+        sp += con[i].bytes + 1;
+    }
     free(ev.v);
-    r->lexicon = lex;
+    free(con);
+    r->lexicon = lex.score;
     r->model = model;
-    r->model_used = use_model && c->has_model;
-    r->score = as__senti_combine(c, lex, model, r->model_used, &r->label);
+    r->model_used = use != AS__USE_NONE;
+    r->score = as__senti_combine(c, &lex, model, use, &r->label);
     *out = r;
     as__ok(db);
     return AS_OK;

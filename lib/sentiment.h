@@ -13,7 +13,10 @@ typedef struct as__sentiment {
 /*
  * Score text (UTF-8, len bytes) with the handle's lexicon and trained
  * model (if any).  The lexicon and model are loaded once per handle and
- * cached in it; no allocation per call.  Returns AS_OK; AS_INVALID (not
+ * cached in it; no allocation per call (up to 340 bytes of text: longer
+ * texts take one for the model's n-gram counts).  Once the cache is
+ * loaded, scoring only reads it: several threads may score on one handle
+ * after a first call.  Returns AS_OK; AS_INVALID (not
  * valid UTF-8); or an error loading the lexicon/model on the first call.
  */
 as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__sentiment *out);
@@ -29,6 +32,7 @@ void as__senti_cache_free(as__senti_cache *cache);
 typedef struct as__sentiment_cfg {
     double model_weight;     /* weight of the model's log-odds against the lexicon */
     double neutral;          /* |score| below this is neutral */
+    unsigned min_class_texts;   /* the smallest training set, per class */
 } as__sentiment_cfg;
 
 struct as__cfgctx;

@@ -8,6 +8,35 @@
 
 TestSuite(sentiment, .fini = th_cleanup);
 
+/* A database whose configuration lets tiny sets train (the default
+ * minimum is 100 texts of each class). */
+static as_config *small_cfg;
+static as_db *open_small(void)
+{
+    small_cfg = th_config("sentiment:\n  min_class_texts: 1\n");
+    return th_open_with(small_cfg);
+}
+
+static void close_small(as_db *db)
+{
+    as_close(db);
+    as_config_free(small_cfg);
+    small_cfg = NULL;
+}
+
+/* Train naive Bayes (the model whose mechanics a tiny set shows) from a
+ * file. */
+static as_status train_nb(as_db *db, const char *path, const char *name, as_import_stats *stats)
+{
+    as_sentiment_train_options o = AS_SENTIMENT_TRAIN_OPTIONS_INIT;
+    o.model = AS_SENTIMENT_MODEL_NB;
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    as_status st = as_sentiment_train_file(NULL, db, f, name, NULL, &o, stats);
+    fclose(f);
+    return st;
+}
+
 /* Lexicon-only analysis; the caller frees. */
 static as_sentiment_result *lex(as_db *db, const char *text)
 {
@@ -356,12 +385,10 @@ static const char tiny_csv[] =
 
 Test(sentiment, train_on_tiny_csv)
 {
-    as_db *db = th_open_new();
+    as_db *db = open_small();
     const char *path = th_write("tiny.csv", tiny_csv, strlen(tiny_csv));
-    FILE *f = fopen(path, "rb");
     as_import_stats stats;
-    cr_assert_eq(as_sentiment_train(db, f, "tiny.csv", NULL, &stats), AS_OK, "%s", as_errmsg(db));
-    fclose(f);
+    cr_assert_eq(train_nb(db, path, "tiny.csv", &stats), AS_OK, "%s", as_errmsg(db));
     cr_assert_eq(stats.rows, 7);
     cr_assert_eq(stats.inserted, 6);
     cr_assert_eq(stats.unchanged, 1);
@@ -381,26 +408,27 @@ Test(sentiment, train_on_tiny_csv)
     cr_assert_eq(r->model_used, 0);
     cr_assert_eq(r->label, 0);
     as_sentiment_result_free(r);
+    /* The model reads folded text: 窩火 is 窝火. */
+    cr_assert_eq(as__sentiment_score(db, "窩火", strlen("窩火"), &s), AS_OK);
+    cr_assert_eq(s.label, -1);
     /* clearing the model */
     cr_assert_eq(as_sentiment_model_clear(db), AS_OK);
     cr_assert_eq(as__sentiment_score(db, "窝火", strlen("窝火"), &s), AS_OK);
     cr_assert_eq(s.label, 0);
-    as_close(db);
+    close_small(db);
 }
 
 Test(sentiment, train_bad_rows_change_nothing)
 {
-    as_db *db = th_open_new();
+    as_db *db = open_small();
     const char *good = th_write("good.csv", tiny_csv, strlen(tiny_csv));
-    FILE *f = fopen(good, "rb");
-    cr_assert_eq(as_sentiment_train(db, f, "good.csv", NULL, NULL), AS_OK);
-    fclose(f);
+    cr_assert_eq(train_nb(db, good, "good.csv", NULL), AS_OK);
     as__sentiment before;
     cr_assert_eq(as__sentiment_score(db, "窝火", strlen("窝火"), &before), AS_OK);
 
     static const char bad[] = "label,review\n1,窝火很舒服\n2,好\n0,\n";
     const char *path = th_write("bad.csv", bad, strlen(bad));
-    f = fopen(path, "rb");
+    FILE *f = fopen(path, "rb");
     as_import_stats stats;
     cr_assert_eq(as_sentiment_train(db, f, "bad.csv", NULL, &stats), AS_INVALID);
     fclose(f);
@@ -412,22 +440,35 @@ Test(sentiment, train_bad_rows_change_nothing)
     /* one class only */
     static const char one[] = "label,review\n1,好\n1,很好\n";
     path = th_write("one.csv", one, strlen(one));
-    f = fopen(path, "rb");
-    cr_assert_eq(as_sentiment_train(db, f, "one.csv", NULL, NULL), AS_INVALID);
-    fclose(f);
-    cr_assert(strstr(as_errmsg(db), "negative and positive") != NULL, "%s", as_errmsg(db));
+    cr_assert_eq(train_nb(db, path, "one.csv", NULL), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "got 0 negative, 2 positive") != NULL, "%s", as_errmsg(db));
     /* no header with the needed columns */
     static const char nohead[] = "x,y\n1,好\n";
     path = th_write("nohead.csv", nohead, strlen(nohead));
-    f = fopen(path, "rb");
-    cr_assert_eq(as_sentiment_train(db, f, "nohead.csv", NULL, NULL), AS_INVALID);
+    cr_assert_eq(train_nb(db, path, "nohead.csv", NULL), AS_INVALID);
+    /* a dry run trains and stores nothing (th_write's path is reused) */
+    good = th_write("good.csv", tiny_csv, strlen(tiny_csv));
+    as_sentiment_training t;
+    as_import_options io = AS_IMPORT_OPTIONS_INIT;
+    io.flags = AS_IMPORT_DRY_RUN;
+    as_sentiment_train_options o = AS_SENTIMENT_TRAIN_OPTIONS_INIT;
+    o.model = AS_SENTIMENT_MODEL_NB;
+    f = fopen(good, "rb");
+    cr_assert_eq(as_sentiment_train_file(&t, db, f, "good.csv", &io, &o, NULL), AS_OK);
     fclose(f);
-    as_close(db);
+    cr_assert_eq(t.texts, 6);
+    cr_assert_eq(as_sentiment_model_clear(db), AS_OK);
+    f = fopen(good, "rb");
+    cr_assert_eq(as_sentiment_train_file(&t, db, f, "good.csv", &io, &o, NULL), AS_OK);
+    fclose(f);
+    cr_assert_eq(as__sentiment_score(db, "窝火", strlen("窝火"), &after), AS_OK);
+    cr_assert_eq(after.label, 0, "nothing stored");
+    close_small(db);
 }
 
 Test(sentiment, train_from_ratings)
 {
-    as_db *db = th_open_new();
+    as_db *db = open_small();
     as_import_stats stats;
     /* No rated feedback yet: nothing to learn from. */
     cr_assert_eq(as_sentiment_train_ratings(db, &stats), AS_INVALID, "%s", as_errmsg(db));
@@ -445,13 +486,21 @@ Test(sentiment, train_from_ratings)
     FILE *f = fmemopen((void *)csv, strlen(csv), "rb");
     cr_assert_eq(as_feedback_import(db, f, "fb.csv", NULL, NULL), AS_OK, "%s", as_errmsg(db));
     fclose(f);
-    cr_assert_eq(as_sentiment_train_ratings(db, &stats), AS_OK, "%s", as_errmsg(db));
-    cr_assert_eq(stats.rows, 5);
-    cr_assert_eq(stats.inserted, 4);
+    as_sentiment_train_options o = AS_SENTIMENT_TRAIN_OPTIONS_INIT;
+    o.model = AS_SENTIMENT_MODEL_NB;
+    as_sentiment_training t;
+    cr_assert_eq(as_sentiment_train_from_ratings(&t, db, &o), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(t.rows, 5);
+    cr_assert_eq(t.texts, 4);
+    cr_assert_eq(t.duplicates, 1);
+    cr_assert_eq(t.negative, 2);
+    cr_assert_eq(t.positive, 2);
     as__sentiment s;
     cr_assert_eq(as__sentiment_score(db, "窝火", strlen("窝火"), &s), AS_OK);
     cr_assert_eq(s.label, -1);
-    as_close(db);
+    /* The import-shaped call reports the same counts. */
+    cr_assert_eq(as_sentiment_model_clear(db), AS_OK);
+    close_small(db);
 }
 
 Test(sentiment, readonly_handle_uses_the_builtin_lexicon)
@@ -493,37 +542,6 @@ Test(sentiment, evaluate_small_set)
     as_close(db);
 }
 
-/* The targets of the issue, on the shared data sets (skipped without them). */
-Test(sentiment, eval_targets_on_shared_data, .timeout = 120)
-{
-    const char *dir = getenv("AFTERSALES_SHARED_DATA");
-    char train[512], dev[512];
-    snprintf(train, sizeof train, "%s/sentiment_train_reviews.csv", dir ? dir : "");
-    snprintf(dev, sizeof dev, "%s/sentiment_dev_waimai.csv", dir ? dir : "");
-    if (!dir || access(train, R_OK) != 0 || access(dev, R_OK) != 0) {
-        cr_skip_test("shared data not found (AFTERSALES_SHARED_DATA)");
-        return;
-    }
-    as_db *db = th_open_new();
-    FILE *f = fopen(dev, "rb");
-    as_sentiment_eval e;
-    cr_assert_eq(as_sentiment_evaluate(&e, db, f, dev, NULL), AS_OK, "%s", as_errmsg(db));
-    fclose(f);
-    cr_assert_geq(e.lexicon.accuracy, 0.70, "lexicon alone: %.4f", e.lexicon.accuracy);
-    f = fopen(train, "rb");
-    as_import_stats stats;
-    cr_assert_eq(as_sentiment_train(db, f, "train", NULL, &stats), AS_OK, "%s", as_errmsg(db));
-    fclose(f);
-    cr_assert_gt(stats.unchanged, 10000, "the training set's duplicates are dropped");
-    f = fopen(dev, "rb");
-    cr_assert_eq(as_sentiment_evaluate(&e, db, f, dev, NULL), AS_OK, "%s", as_errmsg(db));
-    fclose(f);
-    cr_assert_eq(e.model_used, 1);
-    cr_assert_geq(e.lexicon.accuracy, 0.70, "lexicon alone: %.4f", e.lexicon.accuracy);
-    cr_assert_geq(e.combined.accuracy, 0.86, "lexicon + model: %.4f", e.combined.accuracy);
-    as_close(db);
-}
-
 static void expect_cfg_error(const char *text, const char *want)
 {
     char *err = NULL;
@@ -543,17 +561,19 @@ Test(sentiment, config_section)
     expect_cfg_error("sentiment:\n  neutral: 0.1\n  bias: 2\n",
                      "s.yaml:3:3: unknown key 'bias' in sentiment");
     expect_cfg_error("sentiment: 3\n", "s.yaml:1:12: sentiment must be a mapping");
+    expect_cfg_error("sentiment:\n  min_class_texts: 0\n", "s.yaml:2:20: 0 is out of range");
+    expect_cfg_error("sentiment:\n  min_class_texts: lots\n", "s.yaml:2:20: 'lots' is not a whole number");
 
     /* model_weight 0 ignores the model; a wide neutral band keeps a mild
      * text neutral. */
-    static const char text[] = "sentiment:\n  model_weight: 0\n  neutral: 0.5\n";
+    static const char text[] =
+        "sentiment:\n  model_weight: 0\n  neutral: 0.5\n  min_class_texts: 3\n";
     as_config *cfg = NULL;
     cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "s.yaml", NULL), AS_OK);
-    as_db *db = th_open_new();
+    as_db *db = th_open_with(cfg);
     const char *path = th_write("tiny.csv", tiny_csv, strlen(tiny_csv));
-    FILE *f = fopen(path, "rb");
-    cr_assert_eq(as_sentiment_train(db, f, "tiny.csv", NULL, NULL), AS_OK);
-    fclose(f);
+    cr_assert_eq(train_nb(db, path, "tiny.csv", NULL), AS_OK, "3 texts of each class: %s",
+                 as_errmsg(db));
     as_close(db);
     as_open_options o = AS_OPEN_OPTIONS_INIT;
     o.config = cfg;

@@ -1,4 +1,4 @@
-# contract/30-feedback.sh - feedback, demand and sentiment.
+# contract/30-feedback.sh - feedback and demand (sentiment: 35-sentiment.sh).
 #
 # Feedback with stars, reasons (an alert rule and a mismatch), unknown
 # columns and a change, so that every nested value is there to check.
@@ -35,27 +35,3 @@ contract_both "feedback stats" feedback stats --by day
 contract_both "demand list" demand list
 contract_both "demand link" demand link 电子发票 --backlog CB-1
 contract_both "demand ship" demand ship CB-1 --at 2026-11-25T10:00:00+08:00
-
-contract "sentiment score" sentiment score "不太好，但是加油员很热情！"
-as --format json sentiment score "不太好，但是加油员很热情！"
-expect_eq "contract: evidence with rules" "$(json_get 'len(d["evidence"][1]["rules"])')" "3"
-as --format jsonl sentiment score "很方便"
-check_schema "sentiment score" jsonl
-contract "sentiment score" sentiment score 好 差
-contract "sentiment lexicon add" sentiment lexicon add 油枪漏 --weight -3 --tag safety --tag fuel
-contract_both "sentiment lexicon list" sentiment lexicon list --tag safety
-contract "sentiment lexicon remove" sentiment lexicon remove 油枪漏
-contract_both "sentiment lexicon load" sentiment lexicon load
-cat >"$T/c-train.csv" <<'CSV'
-label,review
-1,小哥热情 利索
-1,很方便
-0,窝火 排队
-0,太慢了
-CSV
-contract "sentiment train" sentiment train "$T/c-train.csv"
-contract "sentiment train" sentiment train --from-ratings
-contract "sentiment eval" sentiment eval "$T/c-train.csv"
-as --format jsonl sentiment eval "$T/c-train.csv"
-check_schema "sentiment eval" jsonl
-contract "sentiment train" sentiment train --clear

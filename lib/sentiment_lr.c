@@ -47,6 +47,35 @@ static inline uint32_t model_char(uint32_t cp)
     return cp < 0x80 ? model_ascii[cp] : cp;
 }
 
+/* The character at p[i] as the model sees it (*c), and its length: 0 for
+ * a byte that starts no valid character (it is skipped). */
+static inline size_t model_char_at(const unsigned char *p, size_t len, size_t i, uint64_t *c)
+{
+    uint32_t cp;
+    size_t k;
+    unsigned b0 = p[i];
+    if (b0 < 0x80) {
+        *c = model_ascii[b0];
+        return 1;
+    }
+    if ((b0 & 0xF0) == 0xE0 && len - i >= 3 &&
+        (((p[i + 1] ^ 0x80u) | (p[i + 2] ^ 0x80u)) < 0x40) && b0 != 0xE0 && b0 != 0xED) {
+        cp = ((b0 & 0x0Fu) << 12) | ((p[i + 1] ^ 0x80u) << 6) | (p[i + 2] ^ 0x80u);
+        k = 3;
+    } else if ((k = as__utf8_decode(p + i, len - i, &cp)) == 0) {
+        return 0;
+    }
+    *c = model_char(cp);
+    return k;
+}
+
+/* The keys of the grams ending at character c after b and a (0: none):
+ * a unigram has bits 63 and 62 set, a bigram bit 63 alone, a trigram
+ * neither (code points have 21 bits). */
+#define UNI_KEY(c) ((c) | (3ULL << 62))
+#define BI_KEY(b, c) (((b) << 21) | (c) | (1ULL << 63))
+#define TRI_KEY(a, b, c) (((a) << 42) | ((b) << 21) | (c))
+
 size_t as__lr_grams(const char *text, size_t len, unsigned bits, uint32_t *out, uint32_t *at,
                     uint32_t *bytes)
 {
@@ -55,33 +84,21 @@ size_t as__lr_grams(const char *text, size_t len, unsigned bits, uint32_t *out, 
     size_t pa = 0, pb = 0;       /* their byte offsets */
     size_t n = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k;
-        unsigned b0 = p[i];
-        if (b0 < 0x80) {
-            cp = b0;
-            k = 1;
-        } else if ((b0 & 0xF0) == 0xE0 && len - i >= 3 &&
-                   (((p[i + 1] ^ 0x80u) | (p[i + 2] ^ 0x80u)) < 0x40) && b0 != 0xE0 &&
-                   b0 != 0xED) {
-            cp = ((b0 & 0x0Fu) << 12) | ((p[i + 1] ^ 0x80u) << 6) | (p[i + 2] ^ 0x80u);
-            k = 3;
-        } else if ((k = as__utf8_decode(p + i, len - i, &cp)) == 0) {
-            i++;                 /* invalid bytes are no characters */
+        uint64_t c;
+        size_t k = model_char_at(p, len, i, &c);
+        if (k == 0) {            /* invalid bytes are no characters */
+            i++;
             continue;
         }
-        uint64_t c = model_char(cp);
         if (c == ' ' && b == ' ') {  /* a run of white space is one space */
             i += k;
             continue;
         }
-        /* Keys: a unigram has bits 63 and 62 set, a bigram bit 63 alone, a
-         * trigram neither (code points have 21 bits). */
-        out[n++] = bucket_of(c | (3ULL << 62), bits);
+        out[n++] = bucket_of(UNI_KEY(c), bits);
         if (b) {
-            out[n++] = bucket_of((b << 21) | c | (1ULL << 63), bits);
+            out[n++] = bucket_of(BI_KEY(b, c), bits);
             if (a)
-                out[n++] = bucket_of((a << 42) | (b << 21) | c, bits);
+                out[n++] = bucket_of(TRI_KEY(a, b, c), bits);
         }
         if (at) {
             size_t end = i + k, g = n - (b ? (a ? 3 : 2) : 1);
@@ -147,29 +164,16 @@ static const float ltf[256] = {
  * here) holds bucket + 1 in the low 24 bits and the count in the high 8;
  * slot[] receives the table index of each distinct bucket in order of
  * first occurrence.  Returns the number of distinct buckets. */
+static inline void tf_add(uint32_t bucket, uint32_t *tab, unsigned tbits, uint32_t *slot,
+                          size_t *distinct);
+
 static size_t tf_count(const uint32_t *g, size_t n, uint32_t *tab, unsigned tbits,
                        uint32_t *slot)
 {
-    size_t mask = ((size_t)1 << tbits) - 1, distinct = 0;
-    memset(tab, 0, (mask + 1) * sizeof *tab);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t key = g[i] + 1;
-        size_t h = (size_t)(key * 0x9E3779B1u) >> (32 - tbits);
-        for (;;) {
-            uint32_t e = tab[h];
-            if (e == 0) {
-                tab[h] = key | (1u << 24);
-                slot[distinct++] = (uint32_t)h;
-                break;
-            }
-            if ((e & 0xFFFFFFu) == key) {
-                if (e < 0xFF000000u)
-                    tab[h] = e + (1u << 24);
-                break;
-            }
-            h = (h + 1) & mask;
-        }
-    }
+    size_t distinct = 0;
+    memset(tab, 0, ((size_t)1 << tbits) * sizeof *tab);
+    for (size_t i = 0; i < n; i++)
+        tf_add(g[i], tab, tbits, slot, &distinct);
     return distinct;
 }
 
@@ -184,40 +188,96 @@ static unsigned tab_bits_for(size_t n)
 /* Grams on the stack up to this many; longer texts use the heap. */
 enum { STACK_GRAMS = 1024 };
 
+/* Count one gram into the table (2^tbits entries: bucket + 1 in the low 24
+ * bits, the count in the high 8); a new bucket's table index goes to
+ * slot[*distinct]. */
+static inline void tf_add(uint32_t bucket, uint32_t *tab, unsigned tbits, uint32_t *slot,
+                          size_t *distinct)
+{
+    size_t mask = ((size_t)1 << tbits) - 1;
+    uint32_t key = bucket + 1;
+    size_t h = (size_t)(key * 0x9E3779B1u) >> (32 - tbits);
+    for (;;) {
+        uint32_t e = tab[h];
+        if (e == 0) {
+            tab[h] = key | (1u << 24);
+            slot[(*distinct)++] = (uint32_t)h;
+            return;
+        }
+        if ((e & 0xFFFFFFu) == key) {
+            if (e < 0xFF000000u)
+                tab[h] = e + (1u << 24);
+            return;
+        }
+        h = (h + 1) & mask;
+    }
+}
+
 as_status as__lr_margin(const as__lr *m, const char *text, size_t len, double *margin)
 {
-    uint32_t gs[STACK_GRAMS], ts[2 * STACK_GRAMS];
-    uint32_t *g = gs, *tab = ts;
+    /* One pass: each gram is counted as it is made, and its cell asked for
+     * at once (the cells are scattered over megabytes; the loads overlap
+     * with the rest of the pass).  The same grams as as__lr_grams(), in
+     * the same order. */
+    uint32_t tabs[2 * STACK_GRAMS], slots[STACK_GRAMS];
+    uint32_t *tab = tabs, *slot = slots;
     size_t cap = 3 * len;
+    unsigned tb = tab_bits_for(cap ? cap : 1);
     if (cap > STACK_GRAMS) {
-        /* grams, then the table, then the slots */
-        g = malloc((cap + ((size_t)1 << tab_bits_for(cap)) + cap) * sizeof *g);
-        if (!g)
+        tab = malloc((((size_t)1 << tb) + cap) * sizeof *tab);
+        if (!tab)
             return AS_NOMEM;
-        tab = g + cap;
+        slot = tab + ((size_t)1 << tb);
     }
-    size_t n = as__lr_grams(text, len, m->bits, g, NULL, NULL);
+    memset(tab, 0, ((size_t)1 << tb) * sizeof *tab);
     const uint32_t *cells = m->cells;
+    const unsigned char *p = (const unsigned char *)text;
+    unsigned bits = m->bits;
+    uint64_t a = 0, b = 0;
+    size_t distinct = 0;
+    for (size_t i = 0; i < len;) {
+        uint64_t c;
+        size_t k = model_char_at(p, len, i, &c);
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        i += k;
+        if (c == ' ' && b == ' ')
+            continue;
+        uint32_t g = bucket_of(UNI_KEY(c), bits);
 #if defined(__GNUC__)
-    /* The cells are scattered over megabytes: ask for them now, while the
-     * counting runs. */
-    for (size_t i = 0; i < n; i++)
-        __builtin_prefetch(cells + g[i]);
+        __builtin_prefetch(cells + g);
 #endif
-    unsigned tb = tab_bits_for(n);
-    /* The grams are not needed after counting: their room takes the slots. */
-    size_t distinct = tf_count(g, n, tab, tb, g);
+        tf_add(g, tab, tb, slot, &distinct);
+        if (b) {
+            g = bucket_of(BI_KEY(b, c), bits);
+#if defined(__GNUC__)
+            __builtin_prefetch(cells + g);
+#endif
+            tf_add(g, tab, tb, slot, &distinct);
+            if (a) {
+                g = bucket_of(TRI_KEY(a, b, c), bits);
+#if defined(__GNUC__)
+                __builtin_prefetch(cells + g);
+#endif
+                tf_add(g, tab, tb, slot, &distinct);
+            }
+        }
+        a = b;
+        b = c;
+    }
     double dot = 0, nrm = 0;
     for (size_t k = 0; k < distinct; k++) {
-        uint32_t e = tab[g[k]];
+        uint32_t e = tab[slot[k]];
         uint32_t cell = cells[(e & 0xFFFFFFu) - 1];
         double s = ltf[e >> 24];
         double v = (double)(int16_t)(cell & 0xFFFFu), idf = (double)(cell >> 16);
         dot += v * s;
         nrm += idf * idf * s * s;
     }
-    if (g != gs)
-        free(g);
+    if (tab != tabs)
+        free(tab);
     *margin = m->intercept;
     if (nrm > 0)
         *margin += dot * m->wscale / (sqrt(nrm) * m->iscale);

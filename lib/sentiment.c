@@ -879,14 +879,41 @@ as_status as__senti_lexicon(const as__senti_cache *c, const char *text, size_t l
         }
         chars++;
         if (AS__CH_PLAIN(e)) {
-            /* Starts no term and is no punctuation: the common case. */
+            /* Starts no term and is no punctuation: the common case.  The
+             * run of such characters is stepped over in a tight loop (ASCII
+             * and the three-byte forms; anything else back to the main
+             * loop), and the run counts as a gap as a whole: modifiers
+             * further than 3 characters from a word lapse. */
             if (pending_punct) {
                 flush_punct(&s);
                 pending_punct = 0;
             }
-            if ((s.neg_term >= 0 || s.deg_term >= 0) && ++s.gap > 3)
-                reset_mods(&s);
+            size_t run = 1;
             i += n;
+            while (i < len) {
+                unsigned b0 = p[i], cls = lead_class[b0], e2;
+                if (cls == 1) {
+                    e2 = c->ch[b0];
+                    n = 1;
+                } else if (cls == 3 && len - i >= 3 &&
+                           ((p[i + 1] ^ 0x80u) | (p[i + 2] ^ 0x80u)) < 0x40) {
+                    e2 = c->ch[((b0 & 0x0Fu) << 12) | ((p[i + 1] ^ 0x80u) << 6) |
+                               (p[i + 2] ^ 0x80u)];
+                    n = 3;
+                } else {
+                    break;
+                }
+                if (!AS__CH_PLAIN(e2))
+                    break;
+                i += n;
+                run++;
+            }
+            chars += run - 1;
+            if (s.neg_term >= 0 || s.deg_term >= 0) {
+                s.gap += (int)(run < 100 ? run : 100);
+                if (s.gap > 3)
+                    reset_mods(&s);
+            }
             continue;
         }
         /* Longest match at i: the end of the longest term and the number

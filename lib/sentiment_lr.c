@@ -47,26 +47,41 @@ static inline uint32_t model_char(uint32_t cp)
     return cp < 0x80 ? model_ascii[cp] : cp;
 }
 
-/* The character at p[i] as the model sees it (*c), and its length: 0 for
- * a byte that starts no valid character (it is skipped). */
-static inline size_t model_char_at(const unsigned char *p, size_t len, size_t i, uint64_t *c)
+/* The character at p[i] the long way (see model_char_at). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static size_t model_char_slow(const unsigned char *p, size_t len, size_t i, uint64_t *c)
 {
     uint32_t cp;
-    size_t k;
+    size_t k = as__utf8_decode(p + i, len - i, &cp);
+    if (k)
+        *c = model_char(cp);
+    return k;
+}
+
+/* The character at p[i] as the model sees it (*c), and its length: 0 for
+ * a byte that starts no valid character (it is skipped).  ASCII and the
+ * three-byte forms of CJK without a traditional form are decoded here,
+ * the rest by model_char_slow. */
+static inline size_t model_char_at(const unsigned char *p, size_t len, size_t i, uint64_t *c)
+{
     unsigned b0 = p[i];
     if (b0 < 0x80) {
         *c = model_ascii[b0];
         return 1;
     }
-    if ((b0 & 0xF0) == 0xE0 && len - i >= 3 &&
-        (((p[i + 1] ^ 0x80u) | (p[i + 2] ^ 0x80u)) < 0x40) && b0 != 0xE0 && b0 != 0xED) {
-        cp = ((b0 & 0x0Fu) << 12) | ((p[i + 1] ^ 0x80u) << 6) | (p[i + 2] ^ 0x80u);
-        k = 3;
-    } else if ((k = as__utf8_decode(p + i, len - i, &cp)) == 0) {
-        return 0;
+    if (b0 >= 0xE3 && b0 <= 0xEC && len - i >= 3 &&
+        (((p[i + 1] ^ 0x80u) | (p[i + 2] ^ 0x80u)) < 0x40)) {
+        /* U+3000-CFFF: folds only through the traditional table (the
+         * ideographic space U+3000 too, as as__senti_fold says) */
+        uint32_t cp = ((b0 & 0x0Fu) << 12) | ((p[i + 1] ^ 0x80u) << 6) | (p[i + 2] ^ 0x80u);
+        if (cp >= 0x3400 && !(as__t2s_table_bmp[cp >> 3] & (1u << (cp & 7)))) {
+            *c = cp;
+            return 3;
+        }
     }
-    *c = model_char(cp);
-    return k;
+    return model_char_slow(p, len, i, c);
 }
 
 /* The keys of the grams ending at character c after b and a (0: none):

@@ -350,8 +350,8 @@ as_status as__lr_explain(const as__lr *m, const char *text, size_t len, double *
         uint32_t e = tab[h];
         uint32_t cell = m->cells[(e & 0xFFFFFFu) - 1];
         double s = ltf[e >> 24];
-        double v = (double)(int16_t)(cell & 0xFFFFu) * m->wscale,
-               idf = (double)(cell >> 16) * m->iscale;
+        /* Summed as as__lr_margin sums: the same margin to the bit. */
+        double v = (double)(int16_t)(cell & 0xFFFFu), idf = (double)(cell >> 16);
         dot += v * s;
         nrm += idf * idf * s * s;
         c[k].offset = at[i];
@@ -360,10 +360,12 @@ as_status as__lr_explain(const as__lr *m, const char *text, size_t len, double *
         c[k].value = v * s;
         k++;
     }
-    double scale = nrm > 0 ? 1 / sqrt(nrm) : 0;
+    double scale = nrm > 0 ? m->wscale / (sqrt(nrm) * m->iscale) : 0;
     for (size_t i = 0; i < k; i++)
         c[i].value *= scale;
-    *margin = m->intercept + dot * scale;
+    *margin = m->intercept;
+    if (nrm > 0)
+        *margin += dot * m->wscale / (sqrt(nrm) * m->iscale);
     free(g);
     free(at);
     free(nl);

@@ -200,16 +200,16 @@ typedef struct seq {
     uint32_t off;            /* into the id pool */
     uint16_t n;
     int32_t term;
+    const uint16_t *ids;     /* the pool (for the comparison: no global state,
+                              * two handles may build at once) */
 } seq;
-
-static const uint16_t *seq_ids;
 
 static int cmp_seq(const void *a, const void *b)
 {
     const seq *x = a, *y = b;
     size_t n = x->n < y->n ? x->n : y->n;
     for (size_t i = 0; i < n; i++) {
-        uint16_t p = seq_ids[x->off + i], q = seq_ids[y->off + i];
+        uint16_t p = x->ids[x->off + i], q = y->ids[y->off + i];
         if (p != q)
             return p < q ? -1 : 1;
     }
@@ -354,6 +354,7 @@ static as_status build_trie(as__senti_cache *c, lexbuild *b)
         const unsigned char *t = (const unsigned char *)c->pool + c->terms[i].off;
         seq *s = &seqs[nseq];
         s->off = (uint32_t)nids;
+        s->ids = ids;
         s->term = (int32_t)i;
         for (size_t k = 0; k < c->terms[i].len;) {
             uint32_t cp;
@@ -369,9 +370,7 @@ static as_status build_trie(as__senti_cache *c, lexbuild *b)
         if (s->n)
             nseq++;
     }
-    seq_ids = ids;
     qsort(seqs, nseq, sizeof *seqs, cmp_seq);
-    seq_ids = NULL;
     /* Breadth first: a queue of (state, first seq, end seq, depth). */
     queue = malloc((total + 2) * 4 * sizeof *queue);
     if (!queue || da_grow(c, nchars + 2))
@@ -1129,7 +1128,8 @@ as_status as_sentiment_analyze(as_sentiment_result **out, as_db *db, const char 
         free(ev.v);
         return as__fail(db, st, "sentiment: out of memory");
     }
-    qsort(con, ncon, sizeof *con, cmp_contrib);
+    if (ncon)
+        qsort(con, ncon, sizeof *con, cmp_contrib);
     size_t ngr = ncon < AS_SENTIMENT_NGRAMS ? ncon : AS_SENTIMENT_NGRAMS;
     /* One block: the result, the terms, the n-grams, the rule pointers,
      * then the strings (every array ahead of the strings keeps its

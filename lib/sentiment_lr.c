@@ -674,15 +674,18 @@ static double macro_f1_of(const double *margin, const signed char *y, const unsi
 
 const double as__lr_grid[AS__LR_GRID] = {0.5, 1, 2, 4, 8, 16};
 
-/* Order for the dense ids: by decreasing document frequency. */
-static const uint32_t *order_df;
+/* A bucket and its document frequency, to order the dense ids. */
+typedef struct bucket_df {
+    uint32_t bucket, df;
+} bucket_df;
 
+/* By decreasing document frequency, then by bucket. */
 static int cmp_df(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (order_df[x] != order_df[y])
-        return order_df[x] > order_df[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
+    const bucket_df *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
 }
 
 /*
@@ -695,7 +698,8 @@ static as_status densify(const as__lr_data *d, as__lr_data *dd, uint32_t **map, 
 {
     size_t buckets = (size_t)1 << d->bits;
     uint32_t *df = calloc(buckets, sizeof *df), *m = malloc(buckets * sizeof *m);
-    uint32_t *used = NULL, *idx = malloc((d->nnz ? d->nnz : 1) * sizeof *idx);
+    uint32_t *idx = malloc((d->nnz ? d->nnz : 1) * sizeof *idx);
+    bucket_df *used = NULL;
     if (!df || !m || !idx)
         goto fail;
     for (size_t k = 0; k < d->nnz; k++)
@@ -709,14 +713,12 @@ static as_status densify(const as__lr_data *d, as__lr_data *dd, uint32_t **map, 
     u = 0;
     for (size_t j = 0; j < buckets; j++)
         if (df[j])
-            used[u++] = (uint32_t)j;
-    order_df = df;
+            used[u++] = (bucket_df){(uint32_t)j, df[j]};
     qsort(used, u, sizeof *used, cmp_df);
-    order_df = NULL;
     for (size_t j = 0; j < buckets; j++)
         m[j] = UINT32_MAX;
     for (size_t r = 0; r < u; r++)
-        m[used[r]] = (uint32_t)r;
+        m[used[r].bucket] = (uint32_t)r;
     for (size_t k = 0; k < d->nnz; k++)
         idx[k] = m[d->idx[k]];
     *dd = *d;

@@ -728,9 +728,12 @@ static as_status load_lr(as_db *db, as__senti_cache *c)
 
 as_status as__senti_models_load(as_db *db, as__senti_cache *c)
 {
-    as_status st = load_nb(db, c);
-    if (st == AS_OK)
-        st = load_lr(db, c);
+    /* The naive Bayes counts only when they are the model that scores (an
+     * evaluation reads them on its own): reading them costs more than
+     * the whole logistic regression model. */
+    as_status st = load_lr(db, c);
+    if (st == AS_OK && !(c->lr && c->has_comb))
+        st = load_nb(db, c);
     return st;
 }
 
@@ -1588,6 +1591,7 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
                       o.holdout > 0 ? "texts in the holdout" : "rows");
     double *score[AS_SENTIMENT_SCORER_LAST] = {NULL};
     size_t *chars = NULL;
+    as__senti_cache *nbc = NULL;
     if (st == AS_OK) {
         for (int k = 0; k < AS_SENTIMENT_SCORER_LAST; k++)
             if (!(score[k] = malloc(e.n * sizeof *score[k])))
@@ -1604,13 +1608,22 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
         out->model = stored == AS__USE_LR   ? AS_SENTIMENT_MODEL_LR
                      : stored == AS__USE_NB ? AS_SENTIMENT_MODEL_NB
                                             : AS_SENTIMENT_MODEL_NONE;
-        out->has_nb = c->has_nb;
+        /* Naive Bayes alone: from the cache, or read for this evaluation
+         * when the logistic regression model scores. */
+        if (!c->has_nb && c->lr) {
+            nbc = calloc(1, sizeof *nbc);
+            if (!nbc || (st = load_nb(db, nbc)) != AS_OK) {
+                if (st == AS_OK || st == AS_NOMEM)
+                    st = as__fail(db, AS_NOMEM, "out of memory");
+            }
+        }
+        out->has_nb = c->has_nb || (nbc && nbc->has_nb);
         out->has_lr = c->lr != NULL;
         st = run_scorer(db, c, &e, AS_SENTIMENT_SCORER_LEXICON,
                         score[AS_SENTIMENT_SCORER_LEXICON], chars, &out->lexicon);
         if (st == AS_OK && out->has_nb)
-            st = run_scorer(db, c, &e, AS_SENTIMENT_SCORER_NB, score[AS_SENTIMENT_SCORER_NB],
-                            NULL, &out->nb);
+            st = run_scorer(db, c->has_nb ? c : nbc, &e, AS_SENTIMENT_SCORER_NB,
+                            score[AS_SENTIMENT_SCORER_NB], NULL, &out->nb);
         if (st == AS_OK && out->has_lr)
             st = run_scorer(db, c, &e, AS_SENTIMENT_SCORER_LR, score[AS_SENTIMENT_SCORER_LR],
                             NULL, &out->lr);
@@ -1632,6 +1645,7 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
     for (int k = 0; k < AS_SENTIMENT_SCORER_LAST; k++)
         free(score[k]);
     free(chars);
+    as__senti_cache_free(nbc);
     evalset_free(&e);
     return st;
 }

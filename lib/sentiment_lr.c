@@ -3,8 +3,9 @@
  * sublinear tf-idf and L2-normalised.  The features (shared by training
  * and scoring, so that both see the same text), the scorer, training by
  * dual coordinate descent with the regularisation chosen by k-fold
- * cross-validation, the learned combination with the lexicon, and the
- * compact stored form. */
+ * cross-validation, the quantised weights, and the small logistic layer
+ * that learns the combination with the lexicon (stored and loaded by
+ * sentiment_model.c). */
 #include "senti_impl.h"
 
 #include <math.h>
@@ -899,21 +900,36 @@ static int cholesky_solve(double *A, double *b, int p)
     return 0;
 }
 
+/* The objective sum log(1 + exp(-y theta.x)) + lambda/2 |theta|^2. */
+static double logreg_objective(const double *x, const signed char *y, size_t n, int p,
+                               double lambda, const double *theta)
+{
+    double obj = 0;
+    for (int i = 0; i < p; i++)
+        obj += 0.5 * lambda * theta[i] * theta[i];
+    for (size_t r = 0; r < n; r++) {
+        const double *xr = x + r * (size_t)p;
+        double z = 0;
+        for (int i = 0; i < p; i++)
+            z += theta[i] * xr[i];
+        double yz = y[r] * z;
+        obj += yz > 0 ? log1p(exp(-yz)) : -yz + log1p(exp(yz));
+    }
+    return obj;
+}
+
 as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p, double lambda,
                          double *theta)
 {
     if (p <= 0 || p > AS__LOGREG_MAX)
         return AS_MISUSE;
-    double H[AS__LOGREG_MAX * AS__LOGREG_MAX], g[AS__LOGREG_MAX];
+    double H[AS__LOGREG_MAX * AS__LOGREG_MAX], g[AS__LOGREG_MAX], next[AS__LOGREG_MAX];
     memset(theta, 0, (size_t)p * sizeof *theta);
-    double prev = INFINITY;
+    double obj = logreg_objective(x, y, n, p, lambda, theta);
     for (int it = 0; it < 50; it++) {
-        /* The objective, gradient and Hessian of
-         * sum log(1 + exp(-y z)) + lambda/2 |theta|^2. */
-        double obj = 0;
+        /* The gradient and Hessian at theta. */
         for (int i = 0; i < p; i++) {
             g[i] = lambda * theta[i];
-            obj += 0.5 * lambda * theta[i] * theta[i];
             for (int j = 0; j < p; j++)
                 H[i * p + j] = i == j ? lambda : 0;
         }
@@ -922,8 +938,6 @@ as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
             double z = 0;
             for (int i = 0; i < p; i++)
                 z += theta[i] * xr[i];
-            double yz = y[r] * z;
-            obj += yz > 0 ? log1p(exp(-yz)) : -yz + log1p(exp(yz));
             double s = sigmoid(z), t = (y[r] > 0 ? 1.0 : 0.0) - s, wgt = s * (1 - s);
             for (int i = 0; i < p; i++) {
                 if (xr[i] == 0)
@@ -938,14 +952,26 @@ as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
                 H[i * p + j] = H[j * p + i];
         if (cholesky_solve(H, g, p) != 0)
             return AS_INTERNAL;
-        double step = 0;
-        for (int i = 0; i < p; i++) {
-            theta[i] -= g[i];
-            step = fmax(step, fabs(g[i]));
+        /* The Newton step, halved while it does not lower the objective. */
+        double step = 1, now = obj;
+        for (int half = 0; half < 40; half++, step /= 2) {
+            for (int i = 0; i < p; i++)
+                next[i] = theta[i] - step * g[i];
+            now = logreg_objective(x, y, n, p, lambda, next);
+            if (now <= obj)
+                break;
         }
-        if (step < 1e-9 || fabs(prev - obj) < 1e-12 * (1 + fabs(obj)))
+        if (!(now <= obj))
+            break;           /* no step lowers it: theta is the minimum */
+        double moved = 0;
+        for (int i = 0; i < p; i++) {
+            moved = fmax(moved, fabs(next[i] - theta[i]));
+            theta[i] = next[i];
+        }
+        double gain = obj - now;
+        obj = now;
+        if (moved < 1e-9 || gain < 1e-12 * (1 + fabs(obj)))
             break;
-        prev = obj;
     }
     return AS_OK;
 }

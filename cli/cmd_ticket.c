@@ -545,7 +545,7 @@ static int t_track(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, track_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, 0)))
         return code;
     as_track *t = NULL;
     as_status st = as_ticket_track(&t, c->db, tracking, last4, now);

@@ -382,10 +382,14 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     sqlite3_reset(st);
     as__trow r;
     memset(&r, 0, sizeof r);
-    /* An imported ticket keeps its number, which may be the one this id
-     * would get: skip such ids. */
+    /* The number is a keyed permutation of the id.  An imported ticket, or
+     * one numbered before the database had its key, keeps its number, which
+     * may be the one this id would get: skip such ids. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    if ((s = as__tracking_key(db, key)) != AS_OK)
+        goto out;
     for (;;) {
-        if (as__tracking_of(id, r.tracking) < 0) {
+        if (as__tracking_permute(key, id, r.tracking) < 0) {
             s = as__fail(db, AS_INVALID, "ticket numbers are exhausted");
             goto out;
         }

@@ -44,17 +44,29 @@ typedef struct as__ticket_cfg {
     int default_severity;
     as__route_rule *rules;
     size_t nrules;
+    as__strlist queues;      /* routing.queues: queues no rule names */
     /* tickets */
     int64_t reopen_window;
     int64_t autoclose_after;
     int64_t survey_within;
     int low_score;
+    int64_t survey_expires_after;   /* a pending survey expires this long after resolution */
+    char *followup_queue;    /* NULL: the ticket's queue */
+    char *followup_assignee; /* NULL: unassigned */
+    int track_limit;         /* failed tracking attempts per number per window */
+    int64_t track_window;
 } as__ticket_cfg;
 
 void as__sla_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
 void as__routing_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
 void as__tickets_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
 void as__ticket_cfg_free(as_config *cfg);
+
+/* Is q a queue the configuration knows: routing.default_queue, a routing
+ * rule's queue, routing.queues or tickets.followup_queue? */
+int as__ticket_queue_known(const as__ticket_cfg *c, const char *q);
+/* The known queues, ", "-separated, for messages (malloc'd; NULL: no memory). */
+char *as__ticket_queue_list(const as__ticket_cfg *c);
 
 /* The severity names, index = level. */
 extern const char *const as__severity_names[AS__NLEVELS];
@@ -72,10 +84,28 @@ static inline const as__ticket_cfg *as__ticket_cfg_of(as_db *db)
 }
 
 /* Tracking numbers (ticket_track.c). */
-/* The number of ticket id: a bijection of 1..10^8-1 onto 8 digits (so that
- * numbers do not reveal the ticket count), then the check digit.  Returns
- * -1 when id is out of range. */
-int as__tracking_of(int64_t id, char out[AS_TRACKING_BUFSIZE]);
+enum { AS__TRACKING_KEY_BYTES = 32 };
+/* SipHash-2-4 of m[0, len) under a 128-bit key. */
+uint64_t as__siphash24(const unsigned char key[16], const unsigned char *m, size_t len);
+/* The number of sequence number seq under key: a keyed permutation of
+ * 1..10^8-1 onto 8 digits, then the check digit.  Returns -1 when seq is
+ * out of range. */
+int as__tracking_permute(const unsigned char key[AS__TRACKING_KEY_BYTES], int64_t seq,
+                         char out[AS_TRACKING_BUFSIZE]);
+/* The database's key (table tracking_key). */
+as_status as__tracking_key(as_db *db, unsigned char key[AS__TRACKING_KEY_BYTES]);
+/* The number of sequence number seq in this database (AS_INVALID when the
+ * numbers are exhausted). */
+as_status as__tracking_of(as_db *db, int64_t seq, char out[AS_TRACKING_BUFSIZE]);
+/* The second factor of customer tracking, inside the caller's write
+ * transaction: *passed is 1 when the ticket numbered num (checked, 9
+ * digits) exists, its customer's phone ends in last4, and fewer than
+ * tickets.track_attempts failures of num were recorded within
+ * tickets.track_window before now.  Otherwise the failure is recorded
+ * ('wrong', or 'locked' at the limit).  Unknown numbers go through the
+ * same statements as known ones. */
+as_status as__track_gate(as_db *db, const char *num, const char *last4, int64_t now,
+                         int *passed);
 /* Record "invalid tracking number" for text; returns AS_INVALID. */
 as_status as__bad_tracking(as_db *db, const char *text);
 

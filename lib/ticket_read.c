@@ -480,30 +480,38 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
         "   AND m.user_id = t.user_id"
         " JOIN tickets v ON v.id = coalesce(m.id, t.id)"
         " LEFT JOIN users u ON u.user_id = t.user_id WHERE t.tracking = ?1";
+    /* The second factor and the attempt limit first (ticket_track.c): the
+     * same work, and the same answer, for an unknown number, a wrong second
+     * factor and a number locked by too many failures.  A failure is
+     * recorded and committed. */
+    if (!now)
+        now = as__now();
+    as_status gs = as__write_begin(db);
+    if (gs != AS_OK)
+        return gs;
+    int passed = 0;
+    if ((gs = as__track_gate(db, num, phone_last4, now, &passed)) != AS_OK)
+        return as__write_end(db, gs);
+    if (!passed) {
+        if ((gs = as__write_end(db, AS_OK)) != AS_OK)
+            return gs;
+        return as__fail(db, AS_NOTFOUND, "no ticket %s for this phone number", num);
+    }
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
-        return AS_INTERNAL;
+        return as__write_end(db, AS_INTERNAL);
     sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return as__sqlfail(db, rc, "tracking a ticket");
-    }
-    /* The same answer for an unknown number and a wrong second factor. */
-    const char *phone = rc == SQLITE_ROW ? as__column_text(st, 2) : NULL;
-    size_t pl = phone ? strlen(phone) : 0;
-    int match = phone && pl >= 4 && strlen(phone_last4) == 4;
-    unsigned diff = 0;
-    for (size_t i = 0; match && i < 4; i++)
-        diff |= (unsigned)(phone[pl - 4 + i] ^ phone_last4[i]);
-    if (!match || diff) {
-        sqlite3_reset(st);
-        return as__fail(db, AS_NOTFOUND, "no ticket %s for this phone number", num);
+        return as__write_end(db, rc == SQLITE_DONE
+                                     ? as__fail(db, AS_INTERNAL, "ticket %s vanished", num)
+                                     : as__sqlfail(db, rc, "tracking a ticket"));
     }
     struct track_own *o = calloc(1, sizeof *o);
     if (!o) {
         sqlite3_reset(st);
-        return as__fail(db, AS_NOMEM, "out of memory");
+        return as__write_end(db, as__fail(db, AS_NOMEM, "out of memory"));
     }
     memcpy(o->tracking, num, sizeof num);
     int status = as_ticket_status_parse(as__column_text(st, 0));
@@ -518,9 +526,12 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
     int open = status >= 0 && status <= AS_TICKET_WAITING_CUSTOMER;
     if (eta && open) {
         o->pub.eta = eta;
-        eta_text(o->eta_text, sizeof o->eta_text, eta, now ? now : as__now(),
-                 as_db_utc_offset(db));
+        eta_text(o->eta_text, sizeof o->eta_text, eta, now, as_db_utc_offset(db));
         o->pub.eta_text = o->eta_text;
+    }
+    if ((gs = as__write_end(db, AS_OK)) != AS_OK) {
+        as_track_free(&o->pub);
+        return gs;
     }
     *out = &o->pub;
     as__ok(db);

@@ -179,6 +179,205 @@ Test(ticket, opened_numbers_are_valid_and_typos_are_invalid_not_missing)
     close_db(db);
 }
 
+/* ---- keyed tracking numbers (issue 12) ------------------------------ */
+
+Test(ticket, siphash_matches_the_reference_vector)
+{
+    /* SipHash-2-4 paper, appendix A: key 00..0f, message 00..0e. */
+    unsigned char key[16], msg[15];
+    for (int i = 0; i < 16; i++)
+        key[i] = (unsigned char)i;
+    for (int i = 0; i < 15; i++)
+        msg[i] = (unsigned char)i;
+    cr_assert_eq(as__siphash24(key, msg, sizeof msg), UINT64_C(0xa129ca6149be45e5));
+    cr_assert_eq(as__siphash24(key, msg, 0), UINT64_C(0x726fdb47dd0e0e31));
+}
+
+Test(ticket, keyed_numbers_are_a_permutation_and_depend_on_the_key)
+{
+    unsigned char k1[AS__TRACKING_KEY_BYTES], k2[AS__TRACKING_KEY_BYTES];
+    for (int i = 0; i < AS__TRACKING_KEY_BYTES; i++) {
+        k1[i] = (unsigned char)(i * 7 + 1);
+        k2[i] = (unsigned char)(i * 7 + 1);
+    }
+    k2[31] ^= 1;   /* one bit of the tweak half */
+    enum { N = 200000 };
+    unsigned char *seen = calloc(100000000 / 8, 1);
+    cr_assert_not_null(seen);
+    int same = 0, ascending = 0;
+    long prev = -1;
+    for (int64_t id = 1; id <= N; id++) {
+        char a[AS_TRACKING_BUFSIZE], b[AS_TRACKING_BUFSIZE], out[AS_TRACKING_BUFSIZE];
+        cr_assert_eq(as__tracking_permute(k1, id, a), 0);
+        cr_assert_eq(as__tracking_permute(k2, id, b), 0);
+        cr_assert_eq(as_tracking_check(a, out), AS_OK, "%s", a);
+        long v = strtol(a, NULL, 10) / 10;   /* the 8 digits */
+        cr_assert(!(seen[v / 8] & (1u << (v % 8))), "%s issued twice", a);
+        seen[v / 8] |= (unsigned char)(1u << (v % 8));
+        same += strcmp(a, b) == 0;
+        ascending += v > prev;
+        prev = v;
+    }
+    free(seen);
+    cr_assert_lt(same, 20, "another key gives other numbers (%d of %d equal)", same, N);
+    /* Not ordered: about half the steps go up. */
+    cr_assert(ascending > N * 45 / 100 && ascending < N * 55 / 100, "%d ascending", ascending);
+    char x[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as__tracking_permute(k1, 0, x), -1);
+    cr_assert_eq(as__tracking_permute(k1, 100000000, x), -1);
+    cr_assert_eq(as__tracking_permute(k1, 99999999, x), 0);
+}
+
+Test(ticket, two_fresh_databases_number_their_first_ticket_differently)
+{
+    char first[2][AS_TRACKING_BUFSIZE];
+    for (int k = 0; k < 2; k++) {
+        as_db *db = open_db();
+        open_ticket(db, "问题", NULL, T0, first[k]);
+        close_db(db);
+        th_cleanup();
+    }
+    cr_assert_str_neq(first[0], first[1]);
+}
+
+Test(ticket, a_taken_number_is_skipped)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE], next[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "first", NULL, T0, t);
+    /* A ticket numbered before the key (or imported) holds the number the
+     * next sequence number would get. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    cr_assert_eq(as__tracking_key(db, key), AS_OK);
+    char taken[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as__tracking_permute(key, 2, taken), 0);
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(th_path, &s), SQLITE_OK);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body,"
+             " severity, queue, status, created_at, updated_at, frt_target, res_target)"
+             " VALUES (1000, '%s', 'U1', 'app', 'x', 'old', '', 'normal', 'general', 'new',"
+             " %lld, %lld, 7200, 86400)", taken, (long long)T0, (long long)T0);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+    sqlite3_close(s);
+    /* max(id) + 1 is 1001 now: its number is free. */
+    open_ticket(db, "next", NULL, T0, next);
+    cr_assert_str_neq(next, taken);
+    as_ticket *tk = get(db, taken);
+    cr_assert_str_eq(tk->subject, "old", "the older number still works");
+    as_ticket_free(tk);
+    close_db(db);
+}
+
+Test(ticket, tracking_attempts_are_limited_and_recorded)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    char unknown[16] = "99999999";
+    unknown[8] = (char)('0' + as_tracking_digit(unknown));
+    unknown[9] = '\0';
+    as_track *tr = NULL;
+    /* Five wrong answers within 15 minutes (the default limit). */
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(as_ticket_track(&tr, db, t, "0000", T0 + i * MIN), AS_NOTFOUND);
+        cr_assert_null(tr);
+    }
+    /* Now even the right answer is refused, exactly like an unknown number. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 6 * MIN), AS_NOTFOUND);
+    char locked[300];
+    snprintf(locked, sizeof locked, "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_track(&tr, db, unknown, "8000", T0 + 6 * MIN), AS_NOTFOUND);
+    char expect[300];
+    snprintf(expect, sizeof expect, "%s", as_errmsg(db));
+    memcpy(strstr(expect, unknown), t, 9);
+    cr_assert_str_eq(locked, expect);
+    /* Every failure is recorded, known number or not. */
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(th_path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(s, "SELECT tracking, outcome, count(*) FROM tracking_attempts"
+                                       " GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL), SQLITE_OK);
+    int rows = 0, wrong = 0, lockedn = 0, unknown_rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        const char *num = (const char *)sqlite3_column_text(st, 0);
+        const char *outcome = (const char *)sqlite3_column_text(st, 1);
+        int n = sqlite3_column_int(st, 2);
+        if (strcmp(num, unknown) == 0)
+            unknown_rows += n;
+        else if (strcmp(outcome, "wrong") == 0)
+            wrong += n;
+        else
+            lockedn += n;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    cr_assert_eq(wrong, 5);
+    cr_assert_eq(lockedn, 1);
+    cr_assert_eq(unknown_rows, 1);
+    /* The window slides: 15 minutes after the last failure the right
+     * answer works again. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 21 * MIN), AS_OK, "%s", as_errmsg(db));
+    as_track_free(tr);
+    /* Another number is not affected. */
+    char t2[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "y", NULL, T0, t2);
+    cr_assert_eq(as_ticket_track(&tr, db, t2, "8000", T0 + 6 * MIN), AS_OK);
+    as_track_free(tr);
+    /* A read-only handle cannot record failures, so it cannot track. */
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_READONLY;
+    o.config = test_cfg;
+    as_db *ro = NULL;
+    cr_assert_eq(as_open(&ro, th_path, &o, NULL), AS_OK);
+    cr_assert_eq(as_ticket_track(&tr, ro, t2, "8000", T0 + 6 * MIN), AS_READONLY);
+    as_close(ro);
+    close_db(db);
+}
+
+Test(ticket, tracking_limit_is_configurable)
+{
+    static const char text[] = "tickets:\n  track_attempts: 2\n  track_window: 1h\n";
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "t.yaml", &err), AS_OK, "%s",
+                 err ? err : "");
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME | AS_USER_PHONE;
+    u.user_id = "U1";
+    u.name = "张三";
+    u.phone = "13800138000";
+    cr_assert_eq(as_user_add(db, &u), AS_OK);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "payment";
+    in.subject = "x";
+    in.at = T0;
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, t, "1111", T0), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "2222", T0 + 30 * MIN), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 59 * MIN), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 150 * MIN), AS_OK);
+    as_track_free(tr);
+    as_close(db);
+    as_config_free(cfg);
+    static const char bad[] = "tickets:\n  track_attempts: 0\n  track_window: 0s\n";
+    cr_assert_eq(as_config_parse(&cfg, bad, strlen(bad), "t.yaml", &err), AS_CONFIG);
+    cr_assert_not_null(strstr(err, "t.yaml:2:19"), "%s", err);
+    cr_assert_not_null(strstr(err, "t.yaml:3:17"), "%s", err);
+    as_free(err);
+}
+
 /* ---- routing ------------------------------------------------------- */
 
 Test(ticket, routing_rules)

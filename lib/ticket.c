@@ -222,9 +222,60 @@ as_status as__ticket_save(as_db *db, as__trow *r, int64_t now)
     return as__step_done(db, st, "updating a ticket");
 }
 
+as_status as__ticket_last_event(as_db *db, int64_t ticket_id, int64_t *at, char *kind,
+                                size_t kindsz)
+{
+    static const char sql[] =
+        "SELECT at, kind FROM ticket_events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    int rc = sqlite3_step(st);
+    *at = NIL;
+    if (kind && kindsz)
+        kind[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, 0);
+        if (kind && kindsz)
+            as__column_copy(st, 1, kind, kindsz);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading a ticket's history");
+    return AS_OK;
+}
+
+/* A history that could have happened: an event is dated neither before the
+ * ticket was opened nor before the ticket's previous event. */
+static as_status check_event_time(as_db *db, const as__trow *r, int64_t at)
+{
+    int off = as_db_utc_offset(db);
+    char a[AS_TIME_BUFSIZE], b[AS_TIME_BUFSIZE];
+    if (r->created_at != NIL && at < r->created_at)
+        return as__fail(db, AS_INVALID,
+                        "ticket %s: an event at %s would come before the ticket was opened (%s)",
+                        r->tracking, as_time_format(at, off, a),
+                        as_time_format(r->created_at, off, b));
+    int64_t last;
+    char kind[32];
+    as_status s = as__ticket_last_event(db, r->id, &last, kind, sizeof kind);
+    if (s != AS_OK)
+        return s;
+    if (last != NIL && at < last)
+        return as__fail(db, AS_INVALID,
+                        "ticket %s: an event at %s would come before its previous event (%s at %s)",
+                        r->tracking, as_time_format(at, off, a), kind,
+                        as_time_format(last, off, b));
+    return AS_OK;
+}
+
 as_status as__ticket_event(as_db *db, const as__trow *r, int64_t at, const char *actor,
                            const char *kind, int from, int to, int public, const char *text)
 {
+    as_status ts = check_event_time(db, r, at);
+    if (ts != AS_OK)
+        return ts;
     static const char sql[] =
         "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, from_status,"
         " to_status, public, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -353,6 +404,16 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         goto out;
     if (in->queue && (s = text_field(db, "queue", in->queue, 1, 64, &queue)) != AS_OK)
         goto out;
+    /* A queue the caller names must be one the configuration knows (a
+     * follow-up keeps its ticket's queue). */
+    if (queue && related == NIL && !as__ticket_queue_known(cfg, queue)) {
+        char *known = as__ticket_queue_list(cfg);
+        s = as__fail(db, known ? AS_INVALID : AS_NOMEM,
+                     "queue: '%.60s' is not a queue of the configuration (%s)", queue,
+                     known ? known : "");
+        free(known);
+        goto out;
+    }
     if (in->assignee && (s = text_field(db, "assignee", in->assignee, 1, 64, &assignee)) != AS_OK)
         goto out;
     char *joined = as__printf("%s\n%s", subject, body);
@@ -926,16 +987,25 @@ as_status as_ticket_autoclose(as_db *db, int64_t at, int64_t *closed)
     int64_t *ids = NULL;
     size_t n = 0;
     s = as__collect_ids(db, sql, t - after, &ids, &n);
+    int64_t done = 0;
     for (size_t i = 0; s == AS_OK && i < n; i++) {
+        /* A ticket whose history goes past t (a note after the resolution,
+         * and an autoclose run for an earlier time) is left alone. */
+        int64_t last;
+        if ((s = as__ticket_last_event(db, ids[i], &last, NULL, 0)) != AS_OK)
+            break;
+        if (last != NIL && last > t)
+            continue;
         as__trow r;
         if ((s = as__ticket_load_id(db, ids[i], &r)) != AS_OK)
             break;
         s = move(db, &r, AS_TICKET_CLOSED, t, "system", "closed", 0, "closed automatically");
         as__trow_free(&r);
+        done++;
     }
     free(ids);
     if (s == AS_OK && closed)
-        *closed = (int64_t)n;
+        *closed = done;
     return as__write_end(db, s);
 }
 

@@ -129,7 +129,13 @@ as_status as__ticket_load(as_db *db, const char *text, as__trow *r);
 as_status as__ticket_load_id(as_db *db, int64_t id, as__trow *r);
 /* Write r's changing columns back, updated_at = now. */
 as_status as__ticket_save(as_db *db, as__trow *r, int64_t now);
-/* Record an event of r (from/to: statuses, -1 for none). */
+/* The time and kind of ticket_id's latest event (*at NIL when it has
+ * none; kind may be NULL). */
+as_status as__ticket_last_event(as_db *db, int64_t ticket_id, int64_t *at, char *kind,
+                                size_t kindsz);
+/* Record an event of r (from/to: statuses, -1 for none).  An event dated
+ * before the ticket was opened or before its previous event is AS_INVALID,
+ * the message naming both times. */
 as_status as__ticket_event(as_db *db, const as__trow *r, int64_t at, const char *actor,
                            const char *kind, int from, int to, int public, const char *text);
 /* Begin a change: check *act (NULL: defaults), open the transaction, load

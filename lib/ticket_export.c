@@ -195,6 +195,113 @@ static as_status step_row(as__import *im, sqlite3_stmt *st, const char *field, i
 
 static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp);
 
+/* A time cell (ISO 8601), or NIL when empty or malformed (a malformed one
+ * is reported when it is bound). */
+static int64_t cell_time(as_db *db, const char *v)
+{
+    int64_t t;
+    if (!v || !v[0] || as_time_parse(v, as_db_utc_offset(db), &t) != AS_OK)
+        return AS__TICKET_NIL;
+    return t;
+}
+
+/* What would leave the ticket unusable: a level, calendar or queue the
+ * configuration does not know.  Problems go to the import. */
+static void check_config_refs(as__import *im, const char *const *cells)
+{
+    as_db *db = as__import_db(im);
+    char why[300];
+    const char *sev = cells[C_SEVERITY];
+    if (sev && sev[0] && as__severity_index(sev) < 0) {
+        snprintf(why, sizeof why, "'%.40s' is not a level (normal, urgent, major, systemic)", sev);
+        as__import_problem(im, "severity", why);
+    }
+    const char *cal = cells[C_CALENDAR];
+    if (cal && cal[0] && !as__calendar_find(db, cal)) {
+        snprintf(why, sizeof why,
+                 "'%.60s' is not a calendar of the configuration (calendar list); the ticket's"
+                 " clocks could not run", cal);
+        as__import_problem(im, "calendar", why);
+    }
+    const char *q = cells[C_QUEUE];
+    const as__ticket_cfg *tc = as__ticket_cfg_of(db);
+    if (q && q[0] && !as__ticket_queue_known(tc, q)) {
+        char *known = as__ticket_queue_list(tc);
+        snprintf(why, sizeof why, "'%.60s' is not a queue of the configuration (%.200s)", q,
+                 known ? known : "");
+        free(known);
+        as__import_problem(im, "queue", why);
+    }
+}
+
+/* A history that could have happened: nothing before the ticket was
+ * opened, events in time order.  Problems go to the import. */
+static as_status check_history(as__import *im, const char *const *cells)
+{
+    as_db *db = as__import_db(im);
+    int off = as_db_utc_offset(db);
+    int64_t created = cell_time(db, cells[C_CREATED]);
+    if (created == AS__TICKET_NIL)
+        return AS_OK;   /* reported when bound */
+    char a[AS_TIME_BUFSIZE], b[AS_TIME_BUFSIZE], why[300];
+    as_time_format(created, off, b);
+    static const int after_open[] = {C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED};
+    for (size_t i = 0; i < sizeof after_open / sizeof after_open[0]; i++) {
+        int64_t t = cell_time(db, cells[after_open[i]]);
+        if (t != AS__TICKET_NIL && t < created) {
+            snprintf(why, sizeof why, "%s would come before the ticket was opened (%s)",
+                     as_time_format(t, off, a), b);
+            as__import_problem(im, columns[after_open[i]], why);
+        }
+    }
+    static const char each[] =
+        "SELECT value ->> ?2, value ->> 'kind' FROM json_each(?1)"
+        " WHERE json_valid(?1) AND json_type(?1) = 'array' ORDER BY key";
+    static const struct {
+        int col;
+        const char *field;
+        int ordered;
+    } parts[] = {{C_EVENTS, "at", 1}, {C_ESCALATIONS, "at", 0}, {C_SURVEYS, "created_at", 0}};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        const char *v = cells[parts[k].col];
+        if (!v || !v[0])
+            continue;
+        sqlite3_stmt *st = as__stmt(db, each);
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, parts[k].field, -1, SQLITE_STATIC);
+        int64_t prev = AS__TICKET_NIL;
+        char prevkind[32] = "";
+        int rc, n = 0, reported = 0;
+        while (!reported && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            n++;
+            int64_t t = cell_time(db, as__column_text(st, 0));
+            if (t == AS__TICKET_NIL)
+                continue;   /* a missing or malformed time fails the insert */
+            char field[64];
+            snprintf(field, sizeof field, "%s[%d].%s", columns[parts[k].col], n - 1,
+                     parts[k].field);
+            if (t < created) {
+                snprintf(why, sizeof why, "%s would come before the ticket was opened (%s)",
+                         as_time_format(t, off, a), b);
+                as__import_problem(im, field, why);
+                reported = 1;
+            } else if (parts[k].ordered && prev != AS__TICKET_NIL && t < prev) {
+                char c[AS_TIME_BUFSIZE];
+                snprintf(why, sizeof why, "%s would come before the previous event (%s at %s)",
+                         as_time_format(t, off, a), prevkind, as_time_format(prev, off, c));
+                as__import_problem(im, field, why);
+                reported = 1;
+            }
+            prev = t;
+            as__column_copy(st, 1, prevkind, sizeof prevkind);
+        }
+        sqlite3_reset(st);
+    }
+    return AS_OK;
+}
+
 static as_status ticket_row(as__import *im, const char *const *given, const char *extra,
                             as_upsert *result, void *ctx)
 {
@@ -225,7 +332,30 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     if (existing < 0)
         return as__sqlfail(db, sqlite3_errcode(db->sql), "looking up a ticket");
     if (existing > 0) {
-        *result = AS_UPSERT_UNCHANGED;   /* tickets are imported once, never overwritten */
+        /* Tickets are imported once, never overwritten.  The same number
+         * on another ticket (another database's numbering) is refused. */
+        static const char same[] =
+            "SELECT user_id = coalesce(?2, '') AND created_at = ?3 FROM tickets WHERE id = ?1";
+        sqlite3_stmt *st = as__stmt(db, same);
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_int64(st, 1, existing);
+        as__bind_text_or_null(st, 2, cells[C_USER]);
+        int64_t created = cell_time(db, cells[C_CREATED]);
+        if (created != AS__TICKET_NIL)
+            sqlite3_bind_int64(st, 3, created);
+        int rc = sqlite3_step(st);
+        int is_same = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return as__sqlfail(db, rc, "looking up a ticket");
+        if (!is_same) {
+            snprintf(why, sizeof why, "%s is the number of another ticket in this database"
+                     " (another customer or opening time)", num);
+            as__import_problem(im, "tracking", why);
+            return AS_OK;
+        }
+        *result = AS_UPSERT_UNCHANGED;
         return AS_OK;
     }
     static const int required[] = {C_USER, C_CHANNEL, C_CATEGORY, C_SUBJECT, C_SEVERITY,
@@ -235,6 +365,10 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
             as__import_problem(im, columns[required[i]], "is missing");
     if (cells[C_USER] && as__check_id(cells[C_USER], why, sizeof why) != AS_OK)
         as__import_problem(im, "user_id", why);
+    check_config_refs(im, cells);
+    as_status hs = check_history(im, cells);
+    if (hs != AS_OK)
+        return hs;
     if (as__import_row_problems(im))
         return AS_OK;
     sqlite3_stmt *st = as__stmt(db, "SELECT 1 FROM users WHERE user_id = ?1");

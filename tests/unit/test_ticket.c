@@ -378,6 +378,91 @@ Test(ticket, tracking_limit_is_configurable)
     as_free(err);
 }
 
+/* ---- a history that could have happened (issue 11, point 3) ---------- */
+
+Test(ticket, events_are_never_dated_before_the_opening_or_the_previous_event)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 - HOUR, "太早了");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "2025-11-24T08:00:00+08:00"), "%s", as_errmsg(db));
+    cr_assert_not_null(strstr(as_errmsg(db), "before the ticket was opened (2025-11-24T09:00:00+08:00)"),
+                       "%s", as_errmsg(db));
+    a = act_at(T0 + 2 * HOUR, "已处理");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+    a = act_at(T0 + HOUR, "备注");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "before its previous event (reply at 2025-11-24T11:00:00+08:00)"),
+                       "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_INVALID);
+    /* Nothing of the refused changes stays. */
+    as_ticket *tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_IN_PROGRESS);
+    as_ticket_free(tk);
+    /* The same time as the previous event is fine. */
+    a = act_at(T0 + 2 * HOUR, "同时");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK, "%s", as_errmsg(db));
+
+    /* ticket link --at: before the incident's opening, or before the
+     * child's last event. */
+    char inc[AS_TRACKING_BUFSIZE], child[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "事故", "systemic", T0 + 3 * HOUR, inc);
+    open_ticket(db, "受影响", NULL, T0, child);
+    a = act_at(T0 + HOUR, NULL);
+    cr_assert_eq(as_ticket_link(db, child, inc, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), inc), "%s", as_errmsg(db));
+    a = act_at(T0 + 4 * HOUR, NULL);
+    cr_assert_eq(as_ticket_link(db, child, inc, &a), AS_OK, "%s", as_errmsg(db));
+    close_db(db);
+}
+
+Test(ticket, a_sweep_or_autoclose_for_an_earlier_time_leaves_later_histories_alone)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", "urgent", T0, t);   /* first response due 09:30 */
+    as_ticket_action a = act_at(T0 + 2 * HOUR, "稍后处理");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    /* At 09:40 the clock was breached, but the history already has 11:00. */
+    as_sla_sweep_result r;
+    cr_assert_eq(as_sla_sweep(db, T0 + 40 * MIN, &r), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.recorded, 0);
+    cr_assert_eq(as_sla_sweep(db, T0 + 3 * HOUR, &r), AS_OK);
+    cr_assert_eq(r.recorded, 2, "at risk and breached, recorded at 12:00");
+
+    a = act_at(T0 + 4 * HOUR, "好了");
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    a = act_at(T0 + 10 * 86400, "回头看");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    int64_t closed = -1;
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 5 * 86400, &closed), AS_OK);
+    cr_assert_eq(closed, 0, "its history goes past the autoclose time");
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 11 * 86400, &closed), AS_OK);
+    cr_assert_eq(closed, 1);
+    close_db(db);
+}
+
+Test(ticket, open_refuses_a_queue_the_configuration_does_not_know)
+{
+    as_db *db = open_db();
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "x";
+    in.subject = "s";
+    in.queue = "nowhere";
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "'nowhere' is not a queue of the configuration"
+                                             " (general, payment, vip, marketing)"),
+                       "%s", as_errmsg(db));
+    in.queue = "vip";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    close_db(db);
+}
+
 /* ---- routing ------------------------------------------------------- */
 
 Test(ticket, routing_rules)

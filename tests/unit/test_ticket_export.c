@@ -393,3 +393,95 @@ Test(ticket_export, a_field_under_both_names_is_refused)
     free(line);
     as_close(copy);
 }
+
+/* ---- what the import refuses (issue 11, point 3) ------------------------ */
+
+/* One exported line of a fresh ticket, with `edit` applied: a Python-free
+ * textual replacement of from by to in the line. */
+static char *line_with(as_db *db, const char *from, const char *to)
+{
+    buf b = export_all(db, NULL);
+    char *nl = strchr(b.data, '\n');
+    cr_assert_not_null(nl);
+    *nl = '\0';
+    const char *p = strstr(b.data, from);
+    cr_assert_not_null(p, "%s not in %s", from, b.data);
+    size_t pre = (size_t)(p - b.data);
+    char *out = malloc(strlen(b.data) + strlen(to) + 2);
+    cr_assert_not_null(out);
+    memcpy(out, b.data, pre);
+    strcpy(out + pre, to);
+    strcat(out, p + strlen(from));
+    strcat(out, "\n");
+    free(b.data);
+    return out;
+}
+
+Test(ticket_export, import_refuses_what_would_leave_a_ticket_stuck_or_impossible)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "x";
+    in.subject = "s";
+    in.at = T0;
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    as_ticket_action a = AS_TICKET_ACTION_INIT;
+    a.at = T0 + 3600;
+    a.text = "好";
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+
+    static const struct {
+        const char *from, *to, *field, *reason;
+    } cases[] = {
+        {"\"calendar\":\"cn-office\"", "\"calendar\":\"mars\"", "calendar",
+         "'mars' is not a calendar of the configuration"},
+        {"\"queue\":\"general\"", "\"queue\":\"nowhere\"", "queue",
+         "'nowhere' is not a queue of the configuration"},
+        {"\"severity\":\"normal\"", "\"severity\":\"huge\"", "severity",
+         "'huge' is not a level"},
+        {"\"at\":\"2026-11-24T10:00:00+08:00\"", "\"at\":\"2026-11-24T08:00:00+08:00\"",
+         "events[1].at", "2026-11-24T08:00:00+08:00 would come before the ticket was opened"
+         " (2026-11-24T09:00:00+08:00)"},
+        {"\"first_response_at\":\"2026-11-24T10:00:00+08:00\"",
+         "\"first_response_at\":\"2026-11-24T08:59:59+08:00\"", "first_response_at",
+         "would come before the ticket was opened"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *line = line_with(db, cases[i].from, cases[i].to);
+        as_db *copy = open_copy("copy.db");
+        as_import_stats st;
+        rejects rj;
+        cr_assert_eq(import_text(copy, line, strlen(line), 0, &st, &rj), AS_INVALID, "%zu", i);
+        cr_assert_eq(rj.n, 1, "%zu: %d problems", i, rj.n);
+        cr_assert_str_eq(rj.field, cases[i].field, "%zu", i);
+        cr_assert_not_null(strstr(rj.reason, cases[i].reason), "%zu: %s", i, rj.reason);
+        as_close(copy);
+        unlink(th_file("copy.db"));
+        free(line);
+    }
+
+    /* An event out of order: a second event before the first. */
+    char *line = line_with(db, "\"at\":\"2026-11-24T09:00:00+08:00\"",
+                           "\"at\":\"2026-11-24T10:30:00+08:00\"");
+    as_db *copy = open_copy("copy.db");
+    rejects rj;
+    cr_assert_eq(import_text(copy, line, strlen(line), 0, NULL, &rj), AS_INVALID);
+    cr_assert_str_eq(rj.field, "events[1].at");
+    cr_assert_not_null(strstr(rj.reason, "before the previous event (opened at"
+                                         " 2026-11-24T10:30:00+08:00)"), "%s", rj.reason);
+    as_close(copy);
+    free(line);
+
+    /* The same number on another ticket (another database's numbering). */
+    line = line_with(db, "\"created_at\":\"2026-11-24T09:00:00+08:00\"",
+                     "\"created_at\":\"2026-11-24T08:00:00+08:00\"");
+    cr_assert_eq(import_text(db, line, strlen(line), 0, NULL, &rj), AS_INVALID);
+    cr_assert_str_eq(rj.field, "tracking");
+    cr_assert_not_null(strstr(rj.reason, "is the number of another ticket"), "%s", rj.reason);
+    free(line);
+    as_close(db);
+}

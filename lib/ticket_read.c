@@ -435,7 +435,8 @@ void as_track_free(as_track *t)
     free(o);
 }
 
-/* "预计今天18:00前完成" and friends, in the business zone. */
+/* "预计今天18:00前完成" and friends, in the business zone, as seen at now;
+ * once now is past the ETA, "已超过预计时间，正在加急处理". */
 static void eta_text(char *buf, size_t n, int64_t eta, int64_t now, int offset_min)
 {
     int64_t le = eta + offset_min * 60, ln = now + offset_min * 60;
@@ -447,7 +448,9 @@ static void eta_text(char *buf, size_t n, int64_t eta, int64_t now, int offset_m
     unsigned m, d, mn, dd;
     as__civil_from_days(de, &y, &m, &d);
     as__civil_from_days(dn, &yn, &mn, &dd);
-    if (de == dn)
+    if (eta < now)   /* the promise has passed: say so, never a time in the past */
+        snprintf(buf, n, "已超过预计时间，正在加急处理");
+    else if (de == dn)
         snprintf(buf, n, "预计今天%02d:%02d前完成", hh, mm);
     else if (de == dn + 1)
         snprintf(buf, n, "预计明天%02d:%02d前完成", hh, mm);

@@ -881,6 +881,17 @@ Test(ticket, track_with_second_factor)
     cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 - 10 * 86400), AS_OK);
     cr_assert_str_eq(tr->eta_text, "预计11月24日18:00前完成");
     as_track_free(tr);
+    /* At the ETA the promise still holds; a second later it has passed. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 9 * HOUR), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "预计今天18:00前完成");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 9 * HOUR + 1), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "已超过预计时间，正在加急处理");
+    cr_assert_eq(tr->eta, T0 + 9 * HOUR, "the promised time itself is still given");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 3 * 86400), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "已超过预计时间，正在加急处理");
+    as_track_free(tr);
 
     /* a wrong second factor answers exactly like an unknown number */
     cr_assert_eq(as_ticket_track(&tr, db, t, "8001", 0), AS_NOTFOUND);

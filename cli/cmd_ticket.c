@@ -115,6 +115,9 @@ static void ticket_fields(printer *p, const as_ticket *t, int full)
         print_met(p, "first_response_met", t->frt_met);
         print_met(p, "resolution_met", t->res_met);
     }
+    pr_str(p, "customer", t->customer);
+    if (full)
+        pr_str(p, "calendar", t->calendar);
 }
 
 /* Print the ticket numbered tracking (after a change). */

@@ -1331,6 +1331,77 @@ as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_st
 /* as_feedback_stats_iter_free - NULL is a no-op. */
 void as_feedback_stats_iter_free(as_feedback_stat_iter *it);
 
+/*
+ * The escalation of an urgent feedback row: the ticket it opened and
+ * whether that ticket still waits for a customer to reach.  Every urgent
+ * row opens a ticket once: for its user; for a user id not (yet) in the
+ * users table (the ticket's customer is "unknown" until that user is
+ * added, which links it); or for nobody (anonymous feedback).  Such a
+ * ticket has no second factor for tracking until a contact is known.
+ * Every pointer is borrowed from the iterator until its next call.
+ */
+typedef struct as_feedback_escalation {
+    const char *feedback_id;
+    const char *user_id;      /* NULL: anonymous feedback */
+    int urgency;              /* AS_URGENCY_* */
+    const char *urgency_name; /* static */
+    const as_feedback_reason *reasons;  /* the rules that fired */
+    size_t nreasons;
+    const char *ticket;       /* its tracking number; NULL: none yet (recorded before 0.2,
+                               * see as_feedback_escalate()) */
+    const char *ticket_status;/* "new", ...; NULL without a ticket */
+    const char *customer;     /* the ticket's: "known", "unknown", "anonymous"; NULL without */
+    int pending;              /* 1: no ticket, or a ticket without a customer to reach */
+    const char *why;          /* why it is pending, in words; NULL when it is not */
+    int64_t created_at;       /* when the row was escalated */
+} as_feedback_escalation;
+
+typedef struct as_feedback_escalation_query {
+    unsigned version;         /* AS_FEEDBACK_ESCALATION_QUERY_VERSION */
+    int pending;              /* 1: only the pending ones */
+    int64_t limit;            /* 0: no limit */
+} as_feedback_escalation_query;
+
+#define AS_FEEDBACK_ESCALATION_QUERY_VERSION 1
+#define AS_FEEDBACK_ESCALATION_QUERY_INIT { AS_FEEDBACK_ESCALATION_QUERY_VERSION, 0, 0 }
+
+typedef struct as_feedback_escalation_iter as_feedback_escalation_iter;
+
+/*
+ * as_feedback_escalation_iter_new - list escalations: pending first, then
+ * the most urgent, then the oldest.  query NULL lists all; it is copied.
+ * *out (NULL on failure) is freed with as_feedback_escalation_iter_free().
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db, an unknown query
+ * version); AS_BUSY; AS_INTERNAL.
+ */
+as_status as_feedback_escalation_iter_new(as_feedback_escalation_iter **out, as_db *db,
+                                          const as_feedback_escalation_query *query);
+
+/*
+ * as_feedback_escalation_next - the next escalation: *view is borrowed
+ * until the next call of as_feedback_escalation_next() or
+ * as_feedback_escalation_iter_free().
+ * Returns AS_OK; AS_DONE (no more); AS_NOMEM; AS_MISUSE (a NULL argument);
+ * AS_BUSY; AS_INTERNAL (a SQLite failure, or stored reasons that cannot be
+ * read).
+ */
+as_status as_feedback_escalation_next(as_feedback_escalation_iter *it,
+                                      const as_feedback_escalation **view);
+
+/* as_feedback_escalation_iter_free - NULL is a no-op. */
+void as_feedback_escalation_iter_free(as_feedback_escalation_iter *it);
+
+/*
+ * as_feedback_escalate - open the tickets of escalations recorded without
+ * one (by a library before 0.2, which kept urgent feedback of anonymous or
+ * unknown customers waiting).  One transaction; *opened (may be NULL)
+ * receives the number of tickets opened.  Running it again opens nothing.
+ * Returns AS_OK; AS_CONFIG (the ticket configuration cannot open a
+ * ticket); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_feedback_escalate(as_db *db, int64_t *opened);
+
 /* ------------------------------------------------------------------ */
 /* Demand mining                                                        */
 /* ------------------------------------------------------------------ */
@@ -1734,7 +1805,7 @@ as_status as_ticket_open(as_db *db, const as_ticket_input *in,
  */
 typedef struct as_ticket {
     const char *tracking;
-    const char *user_id;
+    const char *user_id;     /* NULL for an anonymous customer (see customer) */
     const char *channel;
     const char *category;
     const char *subject;
@@ -1756,6 +1827,12 @@ typedef struct as_ticket {
     int64_t res_due;         /* the same for resolution */
     int frt_met;             /* -1 not yet known, 0 missed, 1 met */
     int res_met;
+    /* Since 0.2: */
+    const char *customer;    /* "known" (user_id is a user), "unknown" (user_id named
+                              * nobody when the ticket was opened from feedback: linked
+                              * when that user is added) or "anonymous" (user_id NULL:
+                              * feedback without a user id); static text */
+    const char *calendar;    /* the business calendar of the SLA clocks; NULL: 24/7 */
 } as_ticket;
 
 /*

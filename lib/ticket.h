@@ -109,12 +109,17 @@ as_status as__track_gate(as_db *db, const char *num, const char *last4, int64_t 
 /* Record "invalid tracking number" for text; returns AS_INVALID. */
 as_status as__bad_tracking(as_db *db, const char *text);
 
+/* Who a ticket's customer is (tickets.customer). */
+enum { AS__CUSTOMER_KNOWN = 0, AS__CUSTOMER_UNKNOWN, AS__CUSTOMER_ANONYMOUS };
+extern const char *const as__customer_names[3];   /* "known", "unknown", "anonymous" */
+
 /* A ticket row in memory (ticket.c). */
 typedef struct as__trow {
     int64_t id;
     char tracking[AS_TRACKING_BUFSIZE];
-    char *user_id, *queue, *assignee, *calendar, *category, *subject;
+    char *user_id, *queue, *assignee, *calendar, *category, *subject;   /* user_id "": anonymous */
     int status, severity, is_incident;
+    int customer;            /* AS__CUSTOMER_* */
     int64_t incident_id, merged_into, related_id;
     int64_t created_at, first_response_at, resolved_at, closed_at, eta;
     int64_t resolutions;
@@ -153,6 +158,23 @@ as_status as__ticket_check_text(as_db *db, const char *field, const char *text, 
 as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t t,
                                  const char *prefix, const char *text,
                                  char out[AS_TRACKING_BUFSIZE]);
+
+/* Open a ticket inside the caller's transaction for a customer who may
+ * not be a user yet: customer AS__CUSTOMER_UNKNOWN takes in->user_id
+ * whether or not it names a user (the ticket is 'known' when it does,
+ * else 'unknown' until as__ticket_link_customer()); AS__CUSTOMER_ANONYMOUS
+ * takes no user (in->user_id NULL).  Otherwise as as_ticket_open(). */
+as_status as__ticket_open_for(as_db *db, const as_ticket_input *in, int customer,
+                              char tracking[AS_TRACKING_BUFSIZE]);
+/* The user user_id was just added (inside the caller's transaction): link
+ * the tickets opened for that id while it named nobody ('unknown' ->
+ * 'known', with a "customer" event each, their escalations no longer
+ * pending).  *linked (may be NULL) receives how many. */
+as_status as__ticket_link_customer(as_db *db, const char *user_id, int64_t *linked);
+/* Give the anonymous ticket numbered tracking the customer user_id (known
+ * or unknown), with an event; a ticket that has a customer is left alone. */
+as_status as__ticket_set_customer(as_db *db, const char *tracking, const char *user_id,
+                                  int64_t at);
 
 /* SLA clocks (ticket_sla.c).  k: 0 first response, 1 resolution. */
 /* The calendar called name (NULL name: 24/7, *out NULL); AS_CONFIG when unknown. */

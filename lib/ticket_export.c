@@ -21,7 +21,7 @@
 static const char export_sql[] =
     "SELECT json_object("
     "'tracking', t.tracking, 'status', t.status, 'severity', t.severity, 'queue', t.queue,"
-    " 'assignee', t.assignee, 'user_id', t.user_id, 'channel', t.channel,"
+    " 'assignee', t.assignee, 'user_id', nullif(t.user_id, ''), 'channel', t.channel,"
     " 'category', t.category, 'subject', t.subject, 'body', t.body,"
     " 'is_incident', json(CASE t.is_incident WHEN 1 THEN 'true' ELSE 'false' END),"
     " 'incident', (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
@@ -39,6 +39,7 @@ static const char export_sql[] =
     " 'first_response_left_s', t.frt_left, 'first_response_used_s', t.frt_used,"
     " 'resolution_target_s', t.res_target, 'resolution_warn', " ISO("t.res_warn") ","
     " 'resolution_left_s', t.res_left, 'resolution_used_s', t.res_used,"
+    " 'customer', t.customer,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
     "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END), 'text', e.body))"
@@ -102,7 +103,7 @@ enum {
     C_CREATED, C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED, C_ETA, C_RESOLUTIONS, C_CALENDAR,
     C_FRT_TARGET, C_RES_TARGET, C_FRT_DUE, C_FRT_WARN, C_FRT_LEFT, C_RES_DUE, C_RES_WARN,
     C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_EVENTS, C_ESCALATIONS,
-    C_SURVEYS,
+    C_SURVEYS, C_CUSTOMER,
     C_OLD,                   /* the names of 0.1.0, in the order of C_FRT_TARGET.. */
     C_N = C_OLD + (C_RES_USED - C_FRT_TARGET + 1)
 };
@@ -115,7 +116,7 @@ static const char *const columns[C_N + 1] = {
     "resolution_target_s", "first_response_due", "first_response_warn",
     "first_response_left_s", "resolution_due", "resolution_warn", "resolution_left_s",
     "first_response_met", "first_response_used_s", "resolution_met", "resolution_used_s",
-    "events", "escalations", "surveys",
+    "events", "escalations", "surveys", "customer",
     /* 0.1.0 */
     "frt_target", "res_target", "frt_due", "frt_warn", "frt_left", "res_due", "res_warn",
     "res_left", "frt_met", "frt_used", "res_met", "res_used", NULL};
@@ -193,7 +194,8 @@ static as_status step_row(as__import *im, sqlite3_stmt *st, const char *field, i
     return as__sqlfail(db, rc, "importing a ticket");
 }
 
-static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp);
+static as_status insert_row(as__import *im, const char *const *cells, const char *num,
+                            int customer, int *badp);
 
 /* A time cell (ISO 8601), or NIL when empty or malformed (a malformed one
  * is reported when it is bound). */
@@ -324,6 +326,28 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     if (as__import_row_problems(im))
         return AS_OK;
     char num[AS_TRACKING_BUFSIZE], why[160];
+    /* The customer: a user (known), a user id that names nobody yet
+     * (unknown), or nobody (anonymous: no user_id). */
+    int customer = AS__CUSTOMER_KNOWN;
+    const char *cu = cells[C_CUSTOMER];
+    if (cu && cu[0]) {
+        customer = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(cu, as__customer_names[i]) == 0)
+                customer = i;
+        if (customer < 0) {
+            snprintf(why, sizeof why, "'%.40s' is not known, unknown or anonymous", cu);
+            as__import_problem(im, "customer", why);
+            return AS_OK;
+        }
+    }
+    if (customer == AS__CUSTOMER_ANONYMOUS) {
+        if (cells[C_USER] && cells[C_USER][0]) {
+            as__import_problem(im, "user_id", "an anonymous customer's ticket has no user_id");
+            return AS_OK;
+        }
+        cells[C_USER] = "";
+    }
     if (as_tracking_check(cells[C_TRACKING], num) != AS_OK) {
         as__import_problem(im, "tracking", "invalid tracking number");
         return AS_OK;
@@ -360,10 +384,12 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     }
     static const int required[] = {C_USER, C_CHANNEL, C_CATEGORY, C_SUBJECT, C_SEVERITY,
                                    C_QUEUE, C_STATUS, C_CREATED, C_FRT_TARGET, C_RES_TARGET};
-    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+    for (size_t i = customer == AS__CUSTOMER_ANONYMOUS; i < sizeof required / sizeof required[0];
+         i++)
         if (!cells[required[i]] || !cells[required[i]][0])
             as__import_problem(im, columns[required[i]], "is missing");
-    if (cells[C_USER] && as__check_id(cells[C_USER], why, sizeof why) != AS_OK)
+    if (customer != AS__CUSTOMER_ANONYMOUS && cells[C_USER] &&
+        as__check_id(cells[C_USER], why, sizeof why) != AS_OK)
         as__import_problem(im, "user_id", why);
     check_config_refs(im, cells);
     as_status hs = check_history(im, cells);
@@ -371,22 +397,27 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
         return hs;
     if (as__import_row_problems(im))
         return AS_OK;
-    sqlite3_stmt *st = as__stmt(db, "SELECT 1 FROM users WHERE user_id = ?1");
-    if (!st)
-        return AS_INTERNAL;
-    sqlite3_bind_text(st, 1, cells[C_USER], -1, SQLITE_TRANSIENT);
-    int known = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    if (!known) {
-        snprintf(why, sizeof why, "user '%.64s' not found (import the users first)", cells[C_USER]);
-        as__import_problem(im, "user_id", why);
-        return AS_OK;
+    if (customer != AS__CUSTOMER_ANONYMOUS) {
+        sqlite3_stmt *st = as__stmt(db, "SELECT 1 FROM users WHERE user_id = ?1");
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_text(st, 1, cells[C_USER], -1, SQLITE_TRANSIENT);
+        int known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (known) {
+            customer = AS__CUSTOMER_KNOWN;
+        } else if (customer == AS__CUSTOMER_KNOWN) {
+            snprintf(why, sizeof why, "user '%.64s' not found (import the users first)",
+                     cells[C_USER]);
+            as__import_problem(im, "user_id", why);
+            return AS_OK;
+        }
     }
     as_status s = as_begin(db);   /* a savepoint: a bad row leaves nothing behind */
     if (s != AS_OK)
         return s;
     int bad = 0;
-    s = insert_row(im, cells, num, &bad);
+    s = insert_row(im, cells, num, customer, &bad);
     if (s != AS_OK || bad) {
         as_rollback(db);
         return s;
@@ -396,7 +427,8 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     return s;
 }
 
-static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp)
+static as_status insert_row(as__import *im, const char *const *cells, const char *num,
+                            int customer, int *badp)
 {
     as_db *db = as__import_db(im);
     sqlite3_stmt *st;
@@ -412,10 +444,10 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         " queue, assignee, status, is_incident, rule, kb_article_id, created_at, updated_at,"
         " first_response_at, resolved_at, closed_at, eta, resolutions, calendar, frt_target,"
         " res_target, frt_due, frt_warn, frt_left, res_due, res_warn, res_left, frt_met,"
-        " frt_used, res_met, res_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
+        " frt_used, res_met, res_used, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
         " ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13, ?14, ?15, coalesce(?16, ?15), ?17, ?18, ?19,"
         " ?20, coalesce(?21, 0), ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
-        " ?34)";
+        " ?34, ?35)";
     if (!(st = as__stmt(db, ins)))
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
@@ -447,6 +479,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     bad |= bind_int(im, st, 32, cells, C_FRT_USED);
     bad |= bind_int(im, st, 33, cells, C_RES_MET);
     bad |= bind_int(im, st, 34, cells, C_RES_USED);
+    sqlite3_bind_text(st, 35, as__customer_names[customer], -1, SQLITE_STATIC);
     if (bad) {
         sqlite3_reset(st);
         *badp = 1;

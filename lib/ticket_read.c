@@ -21,7 +21,8 @@ struct as_ticket_iter {
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"                           \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"                            \
     " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at," \
-    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t"
+    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met, t.customer,"            \
+    " t.calendar FROM tickets t"
 
 static const char ticket_select[] = TICKET_SELECT;
 
@@ -53,6 +54,15 @@ static void ticket_view(sqlite3_stmt *st, as_ticket *v)
     v->res_due = as__column_int64_or(st, 23, 0);
     v->frt_met = as__column_int_or(st, 24, -1);
     v->res_met = as__column_int_or(st, 25, -1);
+    /* Static text, so that a copy needs no room for it. */
+    const char *cu = as__column_text(st, 26);
+    v->customer = as__customer_names[AS__CUSTOMER_KNOWN];
+    for (int i = 0; cu && i < 3; i++)
+        if (strcmp(cu, as__customer_names[i]) == 0)
+            v->customer = as__customer_names[i];
+    if (v->customer == as__customer_names[AS__CUSTOMER_ANONYMOUS])
+        v->user_id = NULL;   /* stored as "": feedback without a user id */
+    v->calendar = as__column_text(st, 27);
 }
 
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q)
@@ -165,7 +175,8 @@ static as_ticket *ticket_copy(const as_ticket *v)
 {
     const char *const *src[] = {&v->tracking, &v->user_id, &v->channel, &v->category,
                                 &v->subject, &v->body, &v->severity, &v->queue, &v->assignee,
-                                &v->incident, &v->merged_into, &v->related, &v->rule};
+                                &v->incident, &v->merged_into, &v->related, &v->rule,
+                                &v->calendar};
     enum { N = sizeof src / sizeof src[0] };
     size_t size = sizeof *v;
     for (size_t i = 0; i < N; i++)
@@ -176,7 +187,7 @@ static as_ticket *ticket_copy(const as_ticket *v)
     *t = *v;
     const char **dst[] = {&t->tracking, &t->user_id, &t->channel, &t->category, &t->subject,
                           &t->body, &t->severity, &t->queue, &t->assignee, &t->incident,
-                          &t->merged_into, &t->related, &t->rule};
+                          &t->merged_into, &t->related, &t->rule, &t->calendar};
     char *p = (char *)(t + 1);
     for (size_t i = 0; i < N; i++) {
         if (!*src[i]) {

@@ -1,5 +1,6 @@
 /* user.c - users: add, update, upsert, read, list, forget. */
 #include "user.h"
+#include "ticket.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,8 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
     bind_row(ins, &r);
     as_status s = as__step_done(db, ins, "adding a user");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
+    if (*inserted)   /* tickets opened from feedback before the user came (issue 11) */
+        s = as__ticket_link_customer(db, n->user_id, NULL);
     return s;
 }
 

@@ -708,14 +708,19 @@ static const char survey_help[] =
     "resolution.\n";
 
 static const char pending_help[] =
-    "usage: aftersales survey pending [--limit N]\n"
+    "usage: aftersales survey pending [--at TIME] [--limit N]\n"
     "\n"
-    "List pending surveys, earliest due first.\n";
+    "List pending surveys, earliest due first: resolved tickets whose customer\n"
+    "has not answered yet, and whose survey has not expired at TIME (default\n"
+    "now; a survey expires tickets.survey_expires_after after the resolution).\n"
+    "agent is who resolved the ticket.  due_at is when the call-back is due\n"
+    "(tickets.survey_within).\n";
 
 static int s_pending(cli *c, int argc, char **argv)
 {
     as_survey_query q = AS_SURVEY_QUERY_INIT;
     const cli_opt opts[] = {
+        CLI_TIME("at", &q.at),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
         CLI_END,
     };
@@ -739,6 +744,7 @@ static int s_pending(cli *c, int argc, char **argv)
         pr_str(p, "status", as_survey_status_name(s->status));
         pr_time(p, "created_at", s->created_at);
         pr_time(p, "due_at", s->due_at);
+        pr_time(p, "expires_at", s->expires_at);
         pr_end(p);
     }
     as_survey_iter_free(it);
@@ -814,9 +820,15 @@ static const char rsla_help[] =
 static const char rcsat_help[] =
     "usage: aftersales report csat --from TIME --to TIME --by agent|queue\n"
     "\n"
-    "Satisfaction from the surveys answered in the period: per group (a field\n"
-    "named as --by says) answers, mean score (two decimals) and the share of\n"
-    "4 and 5 (csat_pct, one decimal).\n";
+    "Satisfaction per group (a field named as --by says; the agent is who\n"
+    "resolved the ticket, not its assignee).  From the surveys answered in the\n"
+    "period: answers, mean score (two decimals) and the share of 4 and 5\n"
+    "(csat_pct, one decimal), null without answers.  From the surveys made by\n"
+    "resolutions in the period: surveys, responded (answered before the\n"
+    "period's end) and response_rate_pct, callbacks_on_time (answered by the\n"
+    "survey's due time, tickets.survey_within: the seed's call-back within 24 h)\n"
+    "and callback_on_time_pct, and expired (unanswered past\n"
+    "tickets.survey_expires_after).\n";
 
 /* A percentage the library gives as -1 when there is nothing to count. */
 static void pct_field(printer *p, const char *key, double pct)
@@ -856,8 +868,17 @@ static int report(cli *c, int argc, char **argv, int csat)
             pr_begin(p);
             pr_str(p, group, r->group);
             pr_int(p, "answers", r->answers);
-            pr_real(p, "mean_score", r->mean_score, 2);
+            if (r->mean_score < 0)
+                pr_null(p, "mean_score");
+            else
+                pr_real(p, "mean_score", r->mean_score, 2);
             pct_field(p, "csat_pct", r->csat_pct);
+            pr_int(p, "surveys", r->surveys);
+            pr_int(p, "responded", r->responded);
+            pct_field(p, "response_rate_pct", r->response_rate_pct);
+            pr_int(p, "callbacks_on_time", r->callbacks_on_time);
+            pct_field(p, "callback_on_time_pct", r->callback_on_time_pct);
+            pr_int(p, "expired", r->expired);
             pr_end(p);
         }
         as_report_csat_iter_free(it);

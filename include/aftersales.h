@@ -2146,47 +2146,54 @@ void as_track_free(as_track *t);
 
 /* ---- satisfaction surveys ------------------------------------------ */
 
-/* The states of a survey (AS_SURVEY_ANY only in a query). */
+/* The states of a survey (AS_SURVEY_ANY only in a query).  A pending
+ * survey past its expires_at is expired: it can no longer be answered. */
 typedef enum as_survey_status {
     AS_SURVEY_PENDING = 0,
     AS_SURVEY_ANSWERED,
     AS_SURVEY_VOID,
+    AS_SURVEY_EXPIRED,       /* since 0.2 */
     AS_SURVEY_ANY
 } as_survey_status;
 
-/* as_survey_status_name - "pending", "answered", "void"; NULL for
- * AS_SURVEY_ANY or a value out of range. */
+/* as_survey_status_name - "pending", "answered", "void", "expired"; NULL
+ * for AS_SURVEY_ANY or a value out of range. */
 const char *as_survey_status_name(as_survey_status status);
 
 /* A survey; in an iterator's view every pointer is borrowed. */
 typedef struct as_survey {
     const char *tracking;
-    const char *user_id;
-    const char *agent;       /* the assignee at resolution, or NULL */
+    const char *user_id;     /* NULL for an anonymous customer */
+    const char *agent;       /* the agent who resolved the ticket (the actor of its
+                              * resolution: "system" when nobody was named) */
     const char *queue;
-    as_survey_status status; /* pending, answered or void */
-    int64_t created_at;
-    int64_t due_at;          /* send it before this */
+    as_survey_status status; /* pending, answered, void or expired (at the query's time) */
+    int64_t created_at;      /* the resolution */
+    int64_t due_at;          /* call back before this (tickets.survey_within) */
     int score;               /* 0: not answered */
     const char *comment;     /* NULL: none */
     int64_t answered_at;     /* 0: not answered */
     const char *followup;    /* tracking number of the follow-up ticket, or NULL */
+    /* Since 0.2: */
+    int64_t expires_at;      /* no answer is taken from this time on; 0: never */
 } as_survey;
 
 typedef struct as_survey_query {
     unsigned version;        /* AS_SURVEY_QUERY_VERSION */
     as_survey_status status; /* AS_SURVEY_PENDING by default */
     int64_t limit;           /* 0: no limit */
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    int64_t at;              /* the time that decides pending or expired; 0: now */
 } as_survey_query;
 
-#define AS_SURVEY_QUERY_VERSION 1
-#define AS_SURVEY_QUERY_INIT { AS_SURVEY_QUERY_VERSION, AS_SURVEY_PENDING, 0 }
+#define AS_SURVEY_QUERY_VERSION 2
+#define AS_SURVEY_QUERY_INIT { AS_SURVEY_QUERY_VERSION, AS_SURVEY_PENDING, 0, 0 }
 
 typedef struct as_survey_iter as_survey_iter;
 
 /*
- * as_survey_iter_new - surveys of q->status, earliest due first.  q NULL:
- * the pending ones.  The caller owns *out (free with
+ * as_survey_iter_new - surveys of q->status as they stand at q->at,
+ * earliest due first.  q NULL: the pending ones now.  The caller owns *out (free with
  * as_survey_iter_free()).
  * Returns AS_OK; AS_INVALID (a status out of range); AS_NOMEM; AS_MISUSE
  * (NULL out or db, or an unknown version); AS_INTERNAL.
@@ -2207,9 +2214,14 @@ void as_survey_iter_free(as_survey_iter *it);
 /*
  * as_survey_record - the answer to the pending survey of a ticket: score
  * 1-5, comment (may be NULL; up to 10000 characters), at (0: now).  A
- * score at or below tickets.low_score opens a follow-up ticket, whose
- * number goes to followup (may be NULL; "" when none).
- * Returns AS_OK; AS_INVALID (score, comment, a mistyped tracking number);
+ * score at or below tickets.low_score opens a follow-up ticket in
+ * tickets.followup_queue, assigned to tickets.followup_assignee (a lead;
+ * never back to the agent who resolved it), whose number goes to followup
+ * (may be NULL; "" when none).  A survey answered at or after its
+ * expires_at is refused.
+ * Returns AS_OK; AS_INVALID (score, comment, a mistyped tracking number,
+ * an expired survey: the detail names both times, an answer dated before
+ * the ticket's last event);
  * AS_NOTFOUND (no such ticket, or no pending survey); AS_BUSY;
  * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking); AS_INTERNAL.
  */
@@ -2278,20 +2290,33 @@ void as_report_sla_iter_free(as_report_sla_iter *it);
 
 /* One group of the satisfaction report; every pointer is borrowed. */
 typedef struct as_report_csat_row {
-    const char *group;       /* the agent or queue */
-    int64_t answers;         /* surveys answered in the period (at least 1) */
+    const char *group;       /* the agent (who resolved the ticket) or queue */
+    int64_t answers;         /* surveys answered in the period (may be 0) */
     int64_t score_sum;
     int64_t satisfied;       /* answers scoring 4 or 5 */
-    double mean_score;       /* score_sum / answers, rounded half up to two decimals */
-    double csat_pct;         /* satisfied share, 0-100 rounded half up to one decimal */
+    double mean_score;       /* score_sum / answers, rounded half up to two decimals;
+                              * -1 when answers is 0 */
+    double csat_pct;         /* satisfied share, 0-100 rounded half up to one decimal;
+                              * -1 when answers is 0 */
+    /* Since 0.2, over the surveys made by resolutions in the period (not void): */
+    int64_t surveys;         /* resolutions in the period that asked for an answer */
+    int64_t responded;       /* of them, answered before the period's end */
+    double response_rate_pct;/* responded share, one decimal; -1 when surveys is 0 */
+    int64_t callbacks_on_time;   /* of them, answered by the survey's due time
+                                  * (resolution + tickets.survey_within: 24 h) */
+    double callback_on_time_pct; /* that share of surveys, one decimal; -1 when surveys is 0 */
+    int64_t expired;         /* of them, expired unanswered by the period's end (or now) */
 } as_report_csat_row;
 
 typedef struct as_report_csat_iter as_report_csat_iter;
 
 /*
  * as_report_csat_iter_new - satisfaction from the surveys answered in
- * [q->from, q->to), by agent or queue, in group order.  The caller owns
- * *out (free with as_report_csat_iter_free()).
+ * [q->from, q->to), and the response and call-back rates of the surveys
+ * made by resolutions in [q->from, q->to) (§2.5 ties call-backs to agent
+ * performance), by agent (the resolver) or queue, in group order.  A group
+ * with surveys but no answers is listed.  The caller owns *out (free with
+ * as_report_csat_iter_free()).
  * Returns AS_OK; AS_INVALID (q->by is not AS_REPORT_BY_AGENT or
  * AS_REPORT_BY_QUEUE); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an
  * unknown version); AS_INTERNAL.

@@ -890,7 +890,7 @@ static as_status resolve_row(as_db *db, as__trow *r, int64_t t, const char *by, 
     as_status s = move(db, r, AS_TICKET_RESOLVED, t, by, "resolved", text != NULL, text);
     if (s != AS_OK)
         return s;
-    if ((s = as__ticket_survey_due(db, r, t)) != AS_OK)
+    if ((s = as__ticket_survey_due(db, r, by, t)) != AS_OK)
         return s;
     if (!r->is_incident || depth > 0)
         return AS_OK;
@@ -947,8 +947,8 @@ as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_actio
 
 /* Open a ticket that follows r (reopen too late, low survey score). */
 as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t t,
-                                 const char *prefix, const char *text,
-                                 char out[AS_TRACKING_BUFSIZE])
+                                 const char *prefix, const char *text, const char *queue,
+                                 const char *assignee, char out[AS_TRACKING_BUFSIZE])
 {
     static const char sql[] = "SELECT channel, body FROM tickets WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
@@ -984,8 +984,8 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
         in.subject = subject;
         in.body = b;
         in.severity = as__severity_names[r->severity];
-        in.queue = r->queue;
-        in.assignee = r->assignee;
+        in.queue = queue ? queue : r->queue;
+        in.assignee = assignee;
         in.by = by;
         in.at = t;
         int64_t nid;
@@ -1032,7 +1032,7 @@ as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_acti
     } else if (r.status == AS_TICKET_RESOLVED || r.status == AS_TICKET_CLOSED) {
         s = as__ticket_void_surveys(db, r.id);
         if (s == AS_OK)
-            s = as__ticket_open_linked(db, &r, act->by, t, "重开", text, made);
+            s = as__ticket_open_linked(db, &r, act->by, t, "重开", text, NULL, r.assignee, made);
         if (s == AS_OK && r.status == AS_TICKET_RESOLVED)
             s = move(db, &r, AS_TICKET_CLOSED, t, act->by, "closed", 0, "reopened as a new ticket");
     } else {

@@ -154,11 +154,11 @@ as_status as__ticket_change_end(as_db *db, as__trow *r, as_status s);
 as_status as__ticket_check_text(as_db *db, const char *field, const char *text, int required,
                                 char **out);
 /* Open a ticket that follows r (reopen too late, low survey score); its
- * number goes to out. */
+ * number goes to out.  queue NULL: r's queue; assignee may be NULL
+ * (unassigned). */
 as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t t,
-                                 const char *prefix, const char *text,
-                                 char out[AS_TRACKING_BUFSIZE]);
-
+                                 const char *prefix, const char *text, const char *queue,
+                                 const char *assignee, char out[AS_TRACKING_BUFSIZE]);
 /* Open a ticket inside the caller's transaction for a customer who may
  * not be a user yet: customer AS__CUSTOMER_UNKNOWN takes in->user_id
  * whether or not it names a user (the ticket is 'known' when it does,
@@ -190,8 +190,9 @@ void as__ticket_sla_derive(as__trow *r);
 as_status as__ticket_enter_status(as_db *db, as__trow *r, int to, int64_t t);
 
 /* Surveys (ticket_survey.c). */
-/* Make the survey of r's latest resolution due (once per resolution). */
-as_status as__ticket_survey_due(as_db *db, const as__trow *r, int64_t t);
+/* Make the survey of r's latest resolution due (once per resolution),
+ * crediting the agent who resolved it (by; NULL: "system"). */
+as_status as__ticket_survey_due(as_db *db, const as__trow *r, const char *by, int64_t t);
 /* Void the ticket's pending surveys (it reopened). */
 as_status as__ticket_void_surveys(as_db *db, int64_t ticket_id);
 

@@ -557,10 +557,11 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
 struct as_survey_iter {
     as_db *db;
     sqlite3_stmt *st;
+    int64_t at;              /* pending or expired as at this time */
     as_survey view;
 };
 
-static const char *const survey_status_names[] = {"pending", "answered", "void"};
+static const char *const survey_status_names[] = {"pending", "answered", "void", "expired"};
 
 const char *as_survey_status_name(as_survey_status status)
 {
@@ -584,19 +585,22 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
     *out = NULL;
     if (!q)
         q = &pending;
-    if (q->version != AS_SURVEY_QUERY_VERSION)
+    if (q->version < 1 || q->version > AS_SURVEY_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "unknown as_survey_query version");
+    int64_t at = q->version >= 2 && q->at ? q->at : as__now();   /* at: version 2 */
     if ((unsigned)q->status > AS_SURVEY_ANY)
         return as__fail(db, AS_INVALID, "status: %d is not a survey status", (int)q->status);
     as_survey_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
     it->db = db;
+    /* expired: a pending survey past its expires_at at ?3 (derived, never stored) */
     static const char sql[] =
-        "SELECT t.tracking, s.user_id, s.agent, s.queue, s.status, s.created_at, s.due_at,"
-        " s.score, s.comment, s.answered_at, f.tracking FROM surveys s"
+        "SELECT t.tracking, nullif(s.user_id, ''), s.agent, s.queue, s.status, s.created_at,"
+        " s.due_at, s.score, s.comment, s.answered_at, f.tracking, s.expires_at FROM surveys s"
         " JOIN tickets t ON t.id = s.ticket_id LEFT JOIN tickets f ON f.id = s.followup_id"
-        " WHERE (?1 IS NULL OR s.status = ?1) ORDER BY s.due_at, s.id LIMIT ?2";
+        " WHERE (?1 IS NULL OR (CASE WHEN s.status = 'pending' AND s.expires_at <= ?3"
+        "   THEN 'expired' ELSE s.status END) = ?1) ORDER BY s.due_at, s.id LIMIT ?2";
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
     if (rc != SQLITE_OK) {
         free(it);
@@ -605,6 +609,8 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
     if (q->status != AS_SURVEY_ANY)
         sqlite3_bind_text(it->st, 1, survey_status_names[q->status], -1, SQLITE_STATIC);
     sqlite3_bind_int64(it->st, 2, q->limit > 0 ? q->limit : -1);
+    sqlite3_bind_int64(it->st, 3, at);
+    it->at = at;
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -632,6 +638,9 @@ as_status as_survey_next(as_survey_iter *it, const as_survey **view)
     v->comment = as__column_text(st, 8);
     v->answered_at = as__column_int64_or(st, 9, 0);
     v->followup = as__column_text(st, 10);
+    v->expires_at = as__column_int64_or(st, 11, 0);
+    if (v->status == AS_SURVEY_PENDING && v->expires_at && v->expires_at <= it->at)
+        v->status = AS_SURVEY_EXPIRED;
     *view = v;
     return AS_OK;
 }
@@ -839,14 +848,23 @@ struct as_report_csat_iter {
 as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
                                   const as_report_query *q)
 {
-    static const char by_agent[] =
-        "SELECT coalesce(agent, '(none)'), count(*), sum(score), sum(score >= 4) FROM surveys"
-        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
-        " GROUP BY 1 ORDER BY 1";
-    static const char by_queue[] =
-        "SELECT queue, count(*), sum(score), sum(score >= 4) FROM surveys"
-        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
-        " GROUP BY 1 ORDER BY 1";
+    /* One pass over the surveys answered in the period or made by a
+     * resolution in it (?3: the period's end, or now if earlier, decides
+     * which pending ones have expired). */
+#define CSAT_SQL(group)                                                                         \
+    "SELECT g, sum(ans), sum(CASE WHEN ans THEN score ELSE 0 END), sum(ans AND score >= 4),"   \
+    " sum(made), sum(made AND resp), sum(made AND resp AND answered_at <= due_at),"             \
+    " sum(made AND status = 'pending' AND expires_at <= ?3) FROM ("                             \
+    " SELECT " group " AS g, score, status, answered_at, due_at, expires_at,"                   \
+    "  (status = 'answered' AND answered_at >= ?1 AND answered_at < ?2) AS ans,"               \
+    "  (status <> 'void' AND created_at >= ?1 AND created_at < ?2) AS made,"                   \
+    "  (status = 'answered' AND answered_at < ?2) AS resp"                                      \
+    " FROM surveys WHERE (answered_at >= ?1 AND answered_at < ?2)"                              \
+    "  OR (created_at >= ?1 AND created_at < ?2))"                                              \
+    " GROUP BY g HAVING sum(ans) > 0 OR sum(made) > 0 ORDER BY g"
+    static const char by_agent[] = CSAT_SQL("coalesce(agent, '(none)')");
+    static const char by_queue[] = CSAT_SQL("queue");
+#undef CSAT_SQL
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_csat_iter_new: NULL argument")
                   : AS_MISUSE;
@@ -866,6 +884,8 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
     }
     sqlite3_bind_int64(it->st, 1, q->from);
     sqlite3_bind_int64(it->st, 2, q->to);
+    int64_t now = as__now();
+    sqlite3_bind_int64(it->st, 3, q->to < now ? q->to : now);
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -886,10 +906,20 @@ as_status as_report_csat_next(as_report_csat_iter *it, const as_report_csat_row 
     v->answers = sqlite3_column_int64(it->st, 1);
     v->score_sum = sqlite3_column_int64(it->st, 2);
     v->satisfied = sqlite3_column_int64(it->st, 3);
-    /* Two decimals, rounded half up (answers > 0 in a group). */
-    int64_t m100 = (v->score_sum * 100 + v->answers / 2) / v->answers;
-    v->mean_score = (double)m100 / 100.0;
+    /* Two decimals, rounded half up; -1 without answers. */
+    if (v->answers > 0) {
+        int64_t m100 = (v->score_sum * 100 + v->answers / 2) / v->answers;
+        v->mean_score = (double)m100 / 100.0;
+    } else {
+        v->mean_score = -1.0;
+    }
     v->csat_pct = pct1(v->satisfied, v->answers);
+    v->surveys = sqlite3_column_int64(it->st, 4);
+    v->responded = sqlite3_column_int64(it->st, 5);
+    v->callbacks_on_time = sqlite3_column_int64(it->st, 6);
+    v->expired = sqlite3_column_int64(it->st, 7);
+    v->response_rate_pct = pct1(v->responded, v->surveys);
+    v->callback_on_time_pct = pct1(v->callbacks_on_time, v->surveys);
     *view = v;
     return AS_OK;
 }

@@ -926,11 +926,14 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
     as_survey_iter *si;
     const as_survey *sv;
-    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
+    as_survey_query now = AS_SURVEY_QUERY_INIT;
+    now.at = T0 + 2 * HOUR;
+    cr_assert_eq(as_survey_iter_new(&si, db, &now), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_OK);
     cr_assert_str_eq(sv->tracking, t);
     cr_assert_eq(sv->due_at, T0 + HOUR + 86400);
-    cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(sv->expires_at, T0 + HOUR + 7 * 86400, "tickets.survey_expires_after: 7d");
+    cr_assert_str_eq(sv->agent, "agent1", "the resolver is credited, not the assignee bob");
     cr_assert_eq(sv->status, AS_SURVEY_PENDING);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
@@ -941,6 +944,7 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     memcpy(follow, f, sizeof follow);
     as_ticket *tk = get(db, f);
     cr_assert_str_eq(tk->related, t);
+    cr_assert_null(tk->assignee, "never back to the same agent");
     as_ticket_free(tk);
     cr_assert_eq(as_survey_record(db, t, 5, NULL, T0 + 3 * HOUR, f), AS_NOTFOUND, "answered once");
     as_report_query rq = AS_REPORT_QUERY_INIT;
@@ -951,8 +955,12 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     const as_report_csat_row *row;
     cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
     cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
-    cr_assert_str_eq(row->group, "bob");
+    cr_assert_str_eq(row->group, "agent1");
     cr_assert_eq(row->answers, 1);
+    cr_assert_eq(row->surveys, 1);
+    cr_assert_eq(row->responded, 1);
+    cr_assert_eq(row->callbacks_on_time, 1);
+    cr_assert_float_eq(row->response_rate_pct, 100.0, 1e-9);
     cr_assert_eq(row->score_sum, 2);
     cr_assert_eq(row->satisfied, 0);
     cr_assert_float_eq(row->mean_score, 2.0, 1e-9);
@@ -969,12 +977,187 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_str_eq(sv->followup, follow);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
-    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
+    cr_assert_eq(as_survey_iter_new(&si, db, &now), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
     /* a satisfaction report is by agent or queue only */
     rq.by = AS_REPORT_BY_LEVEL;
     cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_INVALID);
+    close_db(db);
+}
+
+Test(ticket, surveys_expire_and_report_csat_counts_responses_and_call_backs)
+{
+    static const char text[] =
+        "tickets:\n"
+        "  survey_within: 24h\n"
+        "  survey_expires_after: 3d\n"
+        "  low_score: 2\n"
+        "  followup_queue: service-lead\n"
+        "  followup_assignee: lead\n";
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "t.yaml", &err), AS_OK, "%s",
+                 err ? err : "");
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    th_add_user(db, "U1", 0, NULL);
+    /* Four tickets, all assigned to alice; bob resolves three, carol one. */
+    char t[4][AS_TRACKING_BUFSIZE];
+    static const char *const resolver[4] = {"bob", "bob", "bob", "carol"};
+    for (int i = 0; i < 4; i++) {
+        as_ticket_input in = AS_TICKET_INPUT_INIT;
+        in.user_id = "U1";
+        in.channel = "app";
+        in.category = "payment";
+        in.subject = "问题";
+        in.at = T0;
+        cr_assert_eq(as_ticket_open(db, &in, t[i]), AS_OK, "%s", as_errmsg(db));
+        as_ticket_action a = act_at(T0 + MIN, NULL);
+        cr_assert_eq(as_ticket_assign(db, t[i], "alice", &a), AS_OK);
+        a = act_at(T0 + HOUR, "已解决");
+        a.by = resolver[i];
+        cr_assert_eq(as_ticket_resolve(db, t[i], &a), AS_OK, "%s", as_errmsg(db));
+    }
+    char f[AS_TRACKING_BUFSIZE];
+    /* 0: answered within 24 h; 1: answered after 2 days; 2: never
+     * (expires); 3: answered at once, low, followed up by the lead. */
+    cr_assert_eq(as_survey_record(db, t[0], 5, NULL, T0 + 3 * HOUR, f), AS_OK);
+    cr_assert_eq(as_survey_record(db, t[1], 4, NULL, T0 + 2 * 86400, f), AS_OK);
+    cr_assert_eq(as_survey_record(db, t[3], 1, "很差", T0 + 2 * HOUR, f), AS_OK);
+    as_ticket *fu = get(db, f);
+    cr_assert_str_eq(fu->queue, "service-lead");
+    cr_assert_str_eq(fu->assignee, "lead", "not carol, not alice");
+    as_ticket_free(fu);
+    /* t[2] expires 3 days after its resolution: an answer then is refused. */
+    cr_assert_eq(as_survey_record(db, t[2], 5, NULL, T0 + HOUR + 3 * 86400, f), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "expired at 2025-11-27T10:00:00+08:00"), "%s",
+                       as_errmsg(db));
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    q.at = T0 + 86400;
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_str_eq(sv->tracking, t[2]);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    q.at = T0 + 5 * 86400;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE, "expired, no longer pending");
+    as_survey_iter_free(si);
+    q.status = AS_SURVEY_EXPIRED;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_eq(sv->status, AS_SURVEY_EXPIRED);
+    cr_assert_str_eq(as_survey_status_name(sv->status), "expired");
+    as_survey_iter_free(si);
+
+    as_report_query rq = AS_REPORT_QUERY_INIT;
+    rq.by = AS_REPORT_BY_AGENT;
+    rq.from = T0;
+    rq.to = T0 + 7 * 86400;
+    as_report_csat_iter *ci;
+    const as_report_csat_row *row;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "bob", "the resolver, not the assignee alice");
+    cr_assert_eq(row->answers, 2);
+    cr_assert_float_eq(row->mean_score, 4.5, 1e-9);
+    cr_assert_eq(row->surveys, 3);
+    cr_assert_eq(row->responded, 2);
+    cr_assert_float_eq(row->response_rate_pct, 66.7, 1e-9);
+    cr_assert_eq(row->callbacks_on_time, 1);
+    cr_assert_float_eq(row->callback_on_time_pct, 33.3, 1e-9);
+    cr_assert_eq(row->expired, 1);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "carol");
+    cr_assert_eq(row->answers, 1);
+    cr_assert_float_eq(row->callback_on_time_pct, 100.0, 1e-9);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_DONE);
+    as_report_csat_iter_free(ci);
+    /* A period whose surveys were not answered in it: listed, no mean. */
+    rq.from = T0;
+    rq.to = T0 + 2 * HOUR;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "bob");
+    cr_assert_eq(row->answers, 0);
+    cr_assert_float_eq(row->mean_score, -1.0, 1e-9);
+    cr_assert_eq(row->surveys, 3);
+    cr_assert_eq(row->responded, 0);
+    as_report_csat_iter_free(ci);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(ticket, a_database_from_before_009_keeps_its_numbers_and_credits_resolvers)
+{
+    /* Every migration before 009, as an older library left the file. */
+    const char *path = th_db_path();
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+    char sql[200];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d;", AS_APPLICATION_ID);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    int last = 0;
+    for (int i = 0; i < as__nmigrations && as__migrations[i].version < 9; i++) {
+        cr_assert_eq(sqlite3_exec(s, as__migrations[i].sql, NULL, NULL, NULL), SQLITE_OK,
+                     "%s", sqlite3_errmsg(s));
+        last = as__migrations[i].version;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", last);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    /* Ticket 1 with the number 0.1 gave every database's first ticket. */
+    cr_assert_eq(sqlite3_exec(s,
+        "INSERT INTO users (user_id, name, phone, created_at, updated_at)"
+        " VALUES ('U1', '张三', '13800138000', 1, 1);"
+        "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, severity,"
+        " queue, assignee, status, created_at, updated_at, resolved_at, resolutions, frt_target,"
+        " res_target) VALUES (1, '371874844', 'U1', 'app', 'x', 'old', '', 'normal', 'general',"
+        " 'alice', 'resolved', 1763946000, 1763949600, 1763949600, 1, 7200, 86400);"
+        "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, from_status, to_status,"
+        " public) VALUES (1, 'U1', 1763946000, 'customer', 'opened', NULL, 'new', 0),"
+        " (1, 'U1', 1763949600, 'bob', 'resolved', 'new', 'resolved', 1);"
+        "INSERT INTO surveys (ticket_id, user_id, resolution, agent, queue, created_at, due_at,"
+        " status) VALUES (1, 'U1', 1, 'alice', 'general', 1763949600, 1764036000, 'pending');",
+        NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+    sqlite3_close(s);
+
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&test_cfg, cfg_text, strlen(cfg_text), "t.yaml", &err), AS_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.config = test_cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, path, &o, &err), AS_OK, "%s", err ? err : "");
+    /* The old number still works, with its second factor. */
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, "371874844", "8000", T0 + 2 * HOUR), AS_OK, "%s",
+                 as_errmsg(db));
+    as_track_free(tr);
+    as_ticket *tk = get(db, "371874844");
+    cr_assert_str_eq(tk->customer, "known");
+    as_ticket_free(tk);
+    /* The survey credits bob, who resolved it, and expires in 7 days. */
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    q.at = T0 + 2 * HOUR;
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(sv->expires_at, INT64_C(1763949600) + 7 * 86400);
+    as_survey_iter_free(si);
+    /* New tickets are numbered with the key the migration made. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    cr_assert_eq(as__tracking_key(db, key), AS_OK);
+    char t[AS_TRACKING_BUFSIZE], want[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "new", NULL, T0, t);
+    cr_assert_eq(as__tracking_permute(key, 2, want), 0);
+    cr_assert_str_eq(t, want);
     close_db(db);
 }
 

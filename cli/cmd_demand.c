@@ -15,15 +15,20 @@ static const char list_help[] =
     "\n"
     "Topics ranked by distinct users who asked, then by the newest suggestion:\n"
     "dictionary topics (section topics.dictionary) and phrases found in the\n"
-    "suggestions no dictionary topic matched (2-4 characters, used by at least\n"
-    "topics.min_users users).  Shows the linked backlog item, if any.  --limit N\n"
-    "(at least 1) shows the first N.\n";
+    "suggestions no dictionary topic matched (used by at least topics.min_users\n"
+    "users).  Phrases are whole: overlapping pieces are merged into the longest\n"
+    "span, fragments and words several phrases share are left out, and near\n"
+    "duplicates are one topic.  Traditional and simplified characters count\n"
+    "as one (電子發票 is 电子发票).  Shows the linked backlog item, if any.\n"
+    "--limit N (at least 1) shows the first N.\n";
 
 static const char link_help[] =
-    "usage: aftersales demand link TOPIC --backlog ID\n"
+    "usage: aftersales demand link TOPIC --backlog ID [--area DIMENSION]\n"
     "\n"
-    "Link a topic (a dictionary name or a phrase) to a backlog item (an id:\n"
-    "1-64 bytes, no spaces).  Linking again changes nothing.\n";
+    "Link a topic to a backlog item (an id: 1-64 bytes, no spaces).  TOPIC is\n"
+    "a dictionary topic, a phrase demand list finds, or a topic linked before\n"
+    "(traditional characters are read as simplified); anything else exits 1.\n"
+    "Linking again changes nothing.\n";
 
 static const char ship_help[] =
     "usage: aftersales demand ship ID [--at TIME]\n"

@@ -37,12 +37,13 @@ static const char show_help[] =
     "Print one user.  Exit 1 if there is no such user.\n";
 
 static const char list_help[] =
-    "usage: aftersales user list [--region CODE] [--segment NAME] [--tier NAME]\n"
+    "usage: aftersales user list [--region CODE] [--segment NAME] [--tier NAME] [--beta]\n"
     "                            [--after ID] [--limit N] [--reveal]\n"
     "\n"
     "List users in id order.  --region 530000 matches the whole province, 530100\n"
     "the city, 530102 the district.  --segment and --tier keep the users of that\n"
-    "segment or member tier as of the last 'profile refresh'.  --after ID continues\n"
+    "segment or member tier as of the last 'profile refresh'.  --beta keeps the\n"
+    "beta testers (产品体验官, beta_tester yes).  --after ID continues\n"
     "a listing after that id; --limit N (at least 1) stops after N users.\n";
 
 static const char profile_help[] =
@@ -263,6 +264,7 @@ static int user_list(cli *c, int argc, char **argv)
         CLI_CHECKED("region", "CODE", &q.region, cli_check_region, "region"),
         CLI_STR("segment", "NAME", &q.segment),
         CLI_STR("tier", "NAME", &q.tier),
+        CLI_FLAG("beta", &q.beta),
         CLI_STR("after", "ID", &q.after_id),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
         CLI_FLAG("reveal", &reveal),

@@ -507,10 +507,12 @@ typedef struct as_user_query {
     const char *segment;     /* NULL, or only users of this segment (as of the last
                               * as_profile_refresh()) */
     const char *tier;        /* NULL, or only users of this member tier */
+    /* Version 3 and later: */
+    int beta;                /* 1: only beta testers (产品体验官) */
 } as_user_query;
 
-#define AS_USER_QUERY_VERSION 2
-#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u, NULL, NULL }
+#define AS_USER_QUERY_VERSION 3
+#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u, NULL, NULL, 0 }
 
 typedef struct as_user_iter as_user_iter;
 
@@ -1424,10 +1426,14 @@ typedef struct as_demand_iter as_demand_iter;
  * as_demand_iter_new - group the suggestions (kind suggestion, or a comment
  * with a topics.markers word) into topics: the configured dictionary, then
  * frequent phrases of the newest 5000 suggestions no dictionary topic
- * matched (see topics.min_users, topics.stoplist).  Ranked by distinct
- * users, then by the newest suggestion.  Dictionary topics nobody asked for
- * are left out.  limit 0: all.  *out holds every topic; free it with
- * as_demand_iter_free().
+ * matched (see topics.min_users, topics.stoplist).  Texts are compared with
+ * traditional characters folded to simplified.  Phrases are whole: grams
+ * of 2-10 characters that never cross a stoplist word or marker, fragments
+ * of a longer phrase and words several phrases share left out, spans that
+ * contain one another or nearly match merged into one topic (users: the
+ * union).  Ranked by distinct users, then by the newest suggestion.
+ * Dictionary topics nobody asked for are left out.  limit 0: all.  *out
+ * holds every topic; free it with as_demand_iter_free().
  * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db, a negative
  * limit); AS_BUSY; AS_INTERNAL.
  */
@@ -1444,35 +1450,56 @@ as_status as_demand_next(as_demand_iter *it, const as_demand **view);
 void as_demand_iter_free(as_demand_iter *it);
 
 /*
- * as_demand_link - link a topic (a dictionary name or a phrase; NFC
- * normalised) to a backlog item id (1-64 bytes, no spaces).  Linking again
- * is AS_OK.  Both strings are the caller's.
- * Returns AS_OK; AS_INVALID (empty topic, bad id); AS_MISUSE (a NULL
- * argument); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ * as_demand_link - link a topic to a backlog item id (1-64 bytes, no
+ * spaces).  The topic (NFC, traditional characters folded to simplified)
+ * must be a dictionary topic, a phrase as_demand_iter_new() finds now, or a
+ * topic linked before.  Linking again is AS_OK.  Both strings are the
+ * caller's.
+ * Returns AS_OK; AS_NOTFOUND (no such topic); AS_INVALID (empty topic, bad
+ * id); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
  */
 as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id);
 
 /* What as_demand_ship() did. */
 typedef struct as_demand_shipment {
     int64_t topics;           /* the topics linked to the backlog item */
-    int64_t notified;         /* users written a notification now */
+    int64_t notified;         /* users written a "demand_shipped" notification now */
     int64_t already_notified; /* users an earlier ship of this item notified */
     int64_t skipped;          /* users who refused service notices or were erased */
     int64_t shipped_at;       /* the time recorded (Unix seconds) */
+    int64_t beta_invited;     /* since 0.2: beta testers written a "beta_invite" now */
 } as_demand_shipment;
 
 /*
- * as_demand_ship - the backlog item shipped: write one "demand_shipped"
- * notification to the outbox for every user who asked for a linked topic
- * (users who refused service notices or were erased are skipped), inviting
- * them to try it, and mark the links shipped.  The dedupe key is per
- * backlog item and user, so shipping again notifies nobody twice.  at: the
+ * as_demand_ship - the backlog item shipped: every user who asked for a
+ * linked topic gets one notification in the outbox (users who refused
+ * service notices or were erased are skipped): a beta tester (产品体验官,
+ * as_user_input.beta_tester) a "beta_invite" to try it first, at `at`;
+ * everyone else a "demand_shipped" notice inviting them to try it,
+ * topics.beta_head_start later.  Beta testers who use the item's feature
+ * area (as_demand_set_area(): they rated that feedback dimension) are
+ * invited too.  Links are marked shipped.  The dedupe key is per backlog
+ * item, kind and user, so shipping again notifies nobody twice.  at: the
  * time to record (0: now).  *out (if not NULL) receives the counts; it is
  * left alone on failure.  One transaction.
  * Returns AS_OK; AS_NOTFOUND (no topic linked to backlog_id); AS_MISUSE (a
  * NULL db or backlog_id); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
 as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog_id, int64_t at);
+
+/*
+ * as_demand_set_area - the feature area of a backlog item: a feedback
+ * dimension (feedback.dimensions: ui, payment, coupon, service, ...).  When
+ * the item ships, beta testers who rated that dimension are invited to try
+ * it first, whether or not they asked for it.  Setting it again replaces
+ * it.  Both strings are the caller's.
+ * Returns AS_OK; AS_INVALID (a bad id, or area is not a configured
+ * dimension: the detail lists them); AS_NOTFOUND (no topic is linked to
+ * backlog_id); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_demand_set_area(as_db *db, const char *backlog_id, const char *area);
 /* ------------------------------------------------------------------ */
 /* Sentiment                                                            */
 /* ------------------------------------------------------------------ */

@@ -881,8 +881,6 @@ as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id)
 
 static const char SQL_LINKS_OF[] =
     "SELECT topic FROM demand_links WHERE backlog_id = ?1 ORDER BY linked_at, topic";
-static const char SQL_USER_OK[] =
-    "SELECT consent_service = 1 AND erased_at IS NULL FROM users WHERE user_id = ?1";
 static const char SQL_SHIPPED[] =
     "UPDATE demand_links SET shipped_at = ?2 WHERE backlog_id = ?1 AND shipped_at IS NULL";
 
@@ -933,36 +931,57 @@ static as_status topic_words(as_db *db, const char *topic, char ***kw, size_t *n
     return AS_OK;
 }
 
-/* Notify the users behind one topic. */
-static as_status ship_topic(as_db *db, const sugg_set *ss, const char *backlog_id,
-                            const char *topic, int64_t at, int64_t *notified, int64_t *already,
-                            int64_t *skipped)
+/* One shipment: its counts and what every message shares. */
+typedef struct ship_ctx {
+    const char *backlog_id;
+    int64_t at;
+    int64_t head_start;      /* topics.beta_head_start: others hear this much later */
+    int64_t notified, already, skipped, beta;
+} ship_ctx;
+
+static const char SQL_USER_BETA[] =
+    "SELECT consent_service = 1 AND erased_at IS NULL, beta_tester FROM users WHERE user_id = ?1";
+
+/* Write one message; *inserted says whether it is new. */
+static as_status ship_message(as_db *db, ship_ctx *x, const char *user, const char *topic,
+                              int beta, int *inserted)
+{
+    as_buf pb = {0};
+    as__buf_adds(&pb, "{\"backlog_id\":");
+    as__json_quote(&pb, x->backlog_id);
+    as__buf_adds(&pb, ",\"topic\":");
+    as__json_quote(&pb, topic);
+    as__buf_adds(&pb, beta ? ",\"beta\":true" : ",\"beta\":false");
+    char *body = beta ? as__printf("您是产品体验官：「%s」刚刚上线，邀请您抢先体验，并告诉我们您的感受。",
+                                   topic)
+                      : as__printf("您建议的「%s」已经上线，欢迎体验，并告诉我们您的感受。", topic);
+    char *key = as__printf("%s:%s:%s", beta ? "beta" : "demand", x->backlog_id, user);
+    as_status s;
+    if (as__buf_add(&pb, "}", 2) < 0 || !body || !key) {
+        s = as__fail(db, AS_NOMEM, "out of memory");
+    } else {
+        int64_t when = beta ? x->at : x->at + x->head_start;
+        as__outbox_msg m = {user, beta ? "beta_invite" : "demand_shipped", key, AS__PRIO_SERVICE,
+                            beta ? "产品体验官：抢先体验邀请" : "您的建议已上线", body, pb.data,
+                            when, x->at};
+        s = as__outbox_enqueue(db, &m, inserted);
+    }
+    as__buf_free(&pb);
+    free(body);
+    free(key);
+    return s;
+}
+
+/* Notify the users behind one topic: a beta tester (产品体验官) gets an
+ * invitation to try it first, everyone else the news once the head start
+ * has passed. */
+static as_status ship_topic(as_db *db, const sugg_set *ss, ship_ctx *x, const char *topic)
 {
     char **kw = NULL, *hold = NULL;
     size_t nkw = 0;
-    as_status ks = topic_words(db, topic, &kw, &nkw, &hold);
-    if (ks != AS_OK)
-        return ks;
-    as_status s = AS_OK;
-    char *payload = NULL, *body = NULL;
-    as_buf pb = {0};
-    as__buf_adds(&pb, "{\"backlog_id\":");
-    as__json_quote(&pb, backlog_id);
-    as__buf_adds(&pb, ",\"topic\":");
-    as__json_quote(&pb, topic);
-    if (as__buf_add(&pb, "}", 2) < 0) {
-        free(kw);
-        free(hold);
-        return as__fail(db, AS_NOMEM, "out of memory");
-    }
-    payload = pb.data;
-    body = as__printf("您建议的「%s」已经上线，欢迎体验，并告诉我们您的感受。", topic);
-    if (!body) {
-        as__buf_free(&pb);
-        free(kw);
-        free(hold);
-        return as__fail(db, AS_NOMEM, "out of memory");
-    }
+    as_status s = topic_words(db, topic, &kw, &nkw, &hold);
+    if (s != AS_OK)
+        return s;
     /* The distinct users who asked. */
     char **users = malloc((ss->n ? ss->n : 1) * sizeof *users);
     size_t nu = 0;
@@ -977,46 +996,142 @@ static as_status ship_topic(as_db *db, const sugg_set *ss, const char *backlog_i
         if (i && strcmp(users[i], users[i - 1]) == 0)
             continue;
         const char *user = users[i];
-        sqlite3_stmt *st = as__stmt(db, SQL_USER_OK);
+        sqlite3_stmt *st = as__stmt(db, SQL_USER_BETA);
         if (!st) {
             s = AS_INTERNAL;
             break;
         }
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        int ok = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0);
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        int ok = !found || sqlite3_column_int(st, 0);
+        int beta = found && sqlite3_column_int(st, 1);
         sqlite3_reset(st);
         if (!ok) {
-            (*skipped)++;
+            x->skipped++;
             continue;
         }
-        char *key = as__printf("demand:%s:%s", backlog_id, user);
-        if (!key) {
-            s = as__fail(db, AS_NOMEM, "out of memory");
-            break;
-        }
-        as__outbox_msg m = {user, "demand_shipped", key, AS__PRIO_SERVICE,
-                            "您的建议已上线", body, payload, at, at};
         int ins = 0;
-        s = as__outbox_enqueue(db, &m, &ins);
-        free(key);
-        if (ins)
-            (*notified)++;
+        s = ship_message(db, x, user, topic, beta, &ins);
+        if (!ins)
+            x->already++;
+        else if (beta)
+            x->beta++;
         else
-            (*already)++;
+            x->notified++;
     }
     free(users);
-    free(body);
-    as__buf_free(&pb);
     free(kw);
     free(hold);
     return s;
+}
+
+/* Beta testers who use the backlog item's feature area (they rated that
+ * feedback dimension) are invited too, once. */
+static as_status ship_area(as_db *db, ship_ctx *x, const char *topic)
+{
+    static const char area_sql[] = "SELECT area FROM demand_areas WHERE backlog_id = ?1";
+    sqlite3_stmt *st = as__stmt(db, area_sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_text(st, 1, x->backlog_id, -1, SQLITE_STATIC);
+    char area[64] = "";
+    if (sqlite3_step(st) == SQLITE_ROW)
+        as__column_copy(st, 0, area, sizeof area);
+    sqlite3_reset(st);
+    if (!area[0])
+        return AS_OK;
+    /* One pass over the feedback (no user index needed), joined to users
+     * by their key.  The area is a dimension name ([a-z0-9_]). */
+    static const char sql[] =
+        "SELECT DISTINCT u.user_id FROM feedback f JOIN users u ON u.user_id = f.user_id"
+        " WHERE json_type(f.stars, '$.' || ?1) IS NOT NULL AND u.beta_tester = 1"
+        " AND u.consent_service = 1 AND u.erased_at IS NULL ORDER BY u.user_id";
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "finding beta testers");
+    sqlite3_bind_text(q, 1, area, -1, SQLITE_TRANSIENT);
+    char **users = NULL;
+    size_t n = 0;
+    as_status s = AS_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char **p = realloc(users, (n + 1) * sizeof *p);
+        if (!p || !(p[n] = as__column_dup(q, 0))) {
+            if (p)
+                users = p;
+            s = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
+        users = p;
+        n++;
+    }
+    if (s == AS_OK && rc != SQLITE_DONE)
+        s = as__sqlfail(db, rc, "finding beta testers");
+    sqlite3_finalize(q);
+    for (size_t i = 0; i < n && s == AS_OK; i++) {
+        int ins = 0;
+        s = ship_message(db, x, users[i], topic, 1, &ins);
+        x->beta += ins;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(users[i]);
+    free(users);
+    return s;
+}
+
+as_status as_demand_set_area(as_db *db, const char *backlog_id, const char *area)
+{
+    if (!db || !backlog_id || !area)
+        return db ? as__fail(db, AS_MISUSE, "as_demand_set_area: NULL argument") : AS_MISUSE;
+    char why[160];
+    if (as__check_id(backlog_id, why, sizeof why) != AS_OK)
+        return as__fail(db, AS_INVALID, "backlog: %s", why);
+    const struct as__feedback_cfg *fc = as__db_config(db)->feedback;
+    int known = 0;
+    for (size_t i = 0; fc && i < fc->ndims; i++)
+        known |= strcmp(fc->dims[i].name, area) == 0;
+    if (!known) {
+        as_buf b = {0};
+        for (size_t i = 0; fc && i < fc->ndims; i++) {
+            as__buf_adds(&b, i ? ", " : "");
+            as__buf_adds(&b, fc->dims[i].name);
+        }
+        as_status f = as__fail(db, AS_INVALID, "area: '%.40s' is not a feedback dimension (%s)",
+                               area, b.data ? b.data : "none configured");
+        as__buf_free(&b);
+        return f;
+    }
+    static const char link_sql[] = "SELECT 1 FROM demand_links WHERE backlog_id = ?1 LIMIT 1";
+    static const char sql[] =
+        "INSERT INTO demand_areas (backlog_id, area, set_at) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (backlog_id) DO UPDATE SET area = excluded.area, set_at = excluded.set_at"
+        " WHERE area <> excluded.area";
+    as_status s = as__write_begin(db);
+    if (s != AS_OK)
+        return s;
+    sqlite3_stmt *st = as__stmt(db, link_sql);
+    if (!st)
+        return as__write_end(db, AS_INTERNAL);
+    sqlite3_bind_text(st, 1, backlog_id, -1, SQLITE_STATIC);
+    int linked = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (!linked)
+        return as__write_end(db, as__fail(db, AS_NOTFOUND,
+                                          "backlog: no topic is linked to '%s' (demand link TOPIC"
+                                          " --backlog %s)", backlog_id, backlog_id));
+    if (!(st = as__stmt(db, sql)))
+        return as__write_end(db, AS_INTERNAL);
+    sqlite3_bind_text(st, 1, backlog_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, area, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, as__now());
+    return as__write_end(db, as__step_done(db, st, "setting a backlog item's area"));
 }
 
 as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog_id, int64_t at)
 {
     if (!db || !backlog_id)
         return AS_MISUSE;
-    int64_t n = 0, a = 0, k = 0;
+    int64_t n = 0, a = 0, k = 0, beta = 0;
     if (!at)
         at = as__now();
     as_status s = as__write_begin(db);
@@ -1052,8 +1167,16 @@ as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog
     }
     if ((s = sugg_load(db, &ss)) != AS_OK)
         goto done;
+    const struct as__topics_cfg *tc = as__db_config(db)->topics;
+    ship_ctx x = {backlog_id, at, tc->beta_head_start, 0, 0, 0, 0};
     for (size_t i = 0; i < nt && s == AS_OK; i++)
-        s = ship_topic(db, &ss, backlog_id, topics[i], at, &n, &a, &k);
+        s = ship_topic(db, &ss, &x, topics[i]);
+    if (s == AS_OK)
+        s = ship_area(db, &x, topics[0]);
+    n = x.notified;
+    a = x.already;
+    k = x.skipped;
+    beta = x.beta;
     if (s == AS_OK && (st = as__stmt(db, SQL_SHIPPED))) {
         sqlite3_bind_text(st, 1, backlog_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, at);
@@ -1074,6 +1197,7 @@ done:
         out->already_notified = a;
         out->skipped = k;
         out->shipped_at = at;
+        out->beta_invited = beta;
     }
     return s;
 }

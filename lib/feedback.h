@@ -60,6 +60,7 @@ struct as__topics_cfg {
     size_t nstop;
     int min_users;           /* a mined phrase needs this many distinct users */
     int max_phrases;         /* at most this many mined phrases */
+    int64_t beta_head_start; /* beta testers are invited this long before the others */
 };
 
 void as__feedback_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);

@@ -293,7 +293,7 @@ void as__alerts_cfg_free(as_config *cfg)
 void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"dictionary", "markers", "stoplist", "min_users",
-                                       "max_phrases", NULL};
+                                       "max_phrases", "beta_head_start", NULL};
     struct as__topics_cfg *t = calloc(1, sizeof *t);
     if (!t) {
         as__cfg_error(c, node, "out of memory");
@@ -310,6 +310,9 @@ void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         t->min_users = (int)v;
     if ((n = as__ymap_get(node, "max_phrases")) && as__cfg_int(c, n, 0, 1000, &v) == 0)
         t->max_phrases = (int)v;
+    t->beta_head_start = 2 * 86400;
+    if ((n = as__ymap_get(node, "beta_head_start")))
+        as__cfg_duration(c, n, &t->beta_head_start);
     if ((n = as__ymap_get(node, "markers")))
         str_list(c, n, "topics.markers", &t->markers, &t->nmarkers);
     if ((n = as__ymap_get(node, "stoplist")))

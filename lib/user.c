@@ -533,6 +533,7 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
         "      AND p.segment = ?5))"
         " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM profiles p WHERE p.user_id = users.user_id"
         "      AND p.tier = ?6))"
+        " AND (?7 IS NULL OR beta_tester = 1)"
         " ORDER BY user_id LIMIT ?4";
     as_user_iter *it = calloc(1, sizeof *it);
     if (!it)
@@ -556,6 +557,8 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
         if (query->tier)
             sqlite3_bind_text(it->st, 6, query->tier, -1, SQLITE_TRANSIENT);
     }
+    if (query->version >= 3 && query->beta)   /* version 3: beta testers only */
+        sqlite3_bind_int(it->st, 7, 1);
     it->db = db;
     it->flags = query->flags;
     *out = it;

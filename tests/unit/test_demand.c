@@ -159,3 +159,61 @@ Test(demand, dictionary_keywords_match_traditional_text)
     as_demand_iter_free(it);
     as_close(db);
 }
+
+/* ---- the beta programme (issue 11, point 8) ---------------------------- */
+
+Test(demand, beta_testers_are_invited_first_once)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *users = "user_id,name,phone,region,beta_tester\n"
+                        "B1,体验官甲,13800138001,530102,yes\n"    /* asked */
+                        "B2,体验官乙,13800138002,530102,yes\n"    /* rated payment */
+                        "B3,体验官丙,13800138003,530102,yes\n"    /* neither */
+                        "N1,普通用户,13800138004,530102,no\n";    /* asked */
+    FILE *f = fmemopen((void *)users, strlen(users), "r");
+    cr_assert_eq(as_user_import(db, f, "u.csv", NULL, &st), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    /* user list --beta */
+    as_user_query q = AS_USER_QUERY_INIT;
+    q.beta = 1;
+    as_user_iter *ui;
+    cr_assert_eq(as_user_iter_new(&ui, db, &q), AS_OK);
+    const as_user *u;
+    char ids[64] = "";
+    while (as_user_next(ui, &u) == AS_OK)
+        strcat(ids, u->user_id);
+    as_user_iter_free(ui);
+    cr_assert_str_eq(ids, "B1B2B3");
+
+    const char *csv = "feedback_id,user_id,submitted_at,kind,payment,comment\n"
+                      "1,B1,2026-11-20,suggestion,,希望电子发票自动推送\n"
+                      "2,N1,2026-11-21,suggestion,,希望开电子发票\n"
+                      "3,B2,2026-11-21,,4,支付很顺畅\n"
+                      "4,B3,2026-11-21,,,还不错\n";
+    cr_assert_eq(th_feedback_import(db, csv, &st), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_demand_link(db, "电子发票", "BL-1"), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_demand_set_area(db, "BL-1", "paymnt"), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "ui, payment, coupon, service"), "%s", as_errmsg(db));
+    cr_assert_eq(as_demand_set_area(db, "BL-9", "payment"), AS_NOTFOUND);
+    cr_assert_eq(as_demand_set_area(db, "BL-1", "payment"), AS_OK, "%s", as_errmsg(db));
+    as_demand_shipment r;
+    const int64_t at = 1764000000;
+    cr_assert_eq(as_demand_ship(&r, db, "BL-1", at), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.beta_invited, 2, "B1 asked, B2 uses the payment area");
+    cr_assert_eq(r.notified, 1, "N1 hears that it shipped");
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE kind = 'beta_invite'"
+                          " AND user_id IN ('B1', 'B2') AND not_before = 1764000000"), 2);
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE kind = 'demand_shipped'"
+                          " AND user_id = 'N1' AND not_before = 1764000000 + 2 * 86400"), 1,
+                 "the others two days later (topics.beta_head_start)");
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE user_id = 'B3'"), 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox WHERE user_id = 'B1'"), 1,
+                 "one message to a beta tester who asked");
+    /* Once. */
+    cr_assert_eq(as_demand_ship(&r, db, "BL-1", at + 60), AS_OK);
+    cr_assert_eq(r.beta_invited, 0);
+    cr_assert_eq(r.notified, 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox"), 3);
+    as_close(db);
+}

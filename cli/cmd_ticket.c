@@ -120,6 +120,25 @@ static void ticket_fields(printer *p, const as_ticket *t, int full)
         pr_str(p, "calendar", t->calendar);
 }
 
+/* Warn on stderr when a running clock's due time lies past the last year
+ * the ticket's calendar knows holidays for. */
+static void warn_calendar(cli *c, const as_ticket *t)
+{
+    static const char *const names[2] = {"first response", "resolution"};
+    const int64_t due[2] = {t->frt_due, t->res_due};
+    for (int k = 0; k < 2 && t->calendar; k++) {
+        int known = 1, until = 0;
+        if (!due[k] || as_calendar_knows(c->db, t->calendar, due[k], &known, &until) != AS_OK ||
+            known)
+            continue;
+        char at[AS_TIME_BUFSIZE];
+        cli_error(c, "warning: ticket %s: %s due %s lies past %d, the last year calendar %s"
+                  " knows holidays for (import next year's holidays: calendar import FILE.ics)",
+                  t->tracking, names[k], as_time_format(due[k], cli_utc_offset(c), at), until,
+                  t->calendar);
+    }
+}
+
 /* Print the ticket numbered tracking (after a change). */
 static int print_one_ticket(cli *c, const char *tracking)
 {
@@ -127,6 +146,7 @@ static int print_one_ticket(cli *c, const char *tracking)
     as_status st = as_ticket_get(&t, c->db, tracking);
     if (st != AS_OK)
         return cli_fail(c, st);
+    warn_calendar(c, t);
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
     ticket_fields(p, t, 1);
@@ -681,7 +701,12 @@ static int sla_check(cli *c, int argc, char **argv)
         pr_str(p, "assignee", v->assignee);
         pr_str(p, "user_id", v->user_id);
         pr_bool(p, "escalated", v->escalated);
+        pr_str(p, "calendar", v->calendar);
+        pr_str(p, "calendar_warning", v->calendar_warning);
         pr_end(p);
+        if (v->calendar_warning)
+            cli_error(c, "warning: ticket %s, %s clock: %s (import next year's holidays:"
+                      " calendar import FILE.ics)", v->tracking, v->clock, v->calendar_warning);
     }
     as_sla_iter_free(it);
     code = cli_print_end(c, p);

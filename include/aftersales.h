@@ -888,6 +888,60 @@ as_status as_calendar_add(as_db *db, const char *name, int64_t t0, int64_t minut
  */
 as_status as_calendar_is_open(as_db *db, const char *name, int64_t t, int *out);
 
+/*
+ * as_calendar_knows - *known = 0 when t lies past the last year the
+ * calendar's holidays are known for (a due time computed there may fall on
+ * a holiday nobody listed: 2026-12-31 17:30 + 2 h on cn-office lands on
+ * 2027-01-01), else 1.  *until (may be NULL) receives that year (0: no
+ * end).  Holidays imported with as_calendar_import() count.
+ * Returns AS_OK; AS_NOTFOUND (no such calendar); AS_MISUSE (NULL db, name
+ * or known).
+ */
+as_status as_calendar_knows(as_db *db, const char *name, int64_t t, int *known, int *until);
+
+/* What as_calendar_import() read and did. */
+typedef struct as_calendar_import_result {
+    int64_t events;           /* VEVENTs read */
+    int64_t holidays;         /* holiday days in the file */
+    int64_t workdays;         /* make-up working days in the file */
+    int64_t inserted;         /* days new to the database */
+    int64_t updated;          /* days whose kind changed */
+    int64_t unchanged;
+    int64_t removed;          /* days imported before for the file's years, not in it now */
+    int first_year, last_year;/* the years the file covers (0, 0: none) */
+    int known_until;          /* the calendar's known year afterwards */
+} as_calendar_import_result;
+
+/*
+ * as_calendar_import - read holidays and make-up working days (调休) from
+ * an iCalendar file (RFC 5545, as the State Council's yearly schedule is
+ * published) into the database, for the configured calendar called name.
+ * Every VEVENT with an all-day DTSTART (and DTEND, exclusive, or a
+ * DURATION; else one day) is a holiday, unless its SUMMARY or CATEGORIES
+ * say it is a working day (班, 补班, 上班, 工作日, "workday", "working day"):
+ * then each of its days is a make-up day with the calendar's workday hours.
+ * The file replaces what earlier imports gave the years it covers, so
+ * importing it again changes nothing.  A day the configuration lists
+ * keeps its listed kind.  The calendar then knows the years its imported
+ * holidays cover (as_calendar_knows()).
+ *
+ * Problems are reported per event through opts->on_reject (line: the
+ * event's BEGIN:VEVENT line; field: DTSTART, DTEND, SUMMARY or RRULE): a
+ * recurring event, a date that is missing or not a day, a range over 366
+ * days, a day both holiday and make-up day, a make-up day on a day the
+ * calendar already works, a kind that contradicts the configuration.  All
+ * or nothing unless AS_IMPORT_SKIP_BAD; AS_IMPORT_DRY_RUN does the work
+ * and rolls it back.  One transaction.  *out (may be NULL) receives the
+ * counts, also on AS_INVALID.
+ *
+ * Returns AS_OK; AS_NOTFOUND (no such calendar); AS_INVALID (bad events, a
+ * file that is not iCalendar, a 24/7 calendar: the detail says which);
+ * AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db, name or in,
+ * an unknown options version); AS_INTERNAL.
+ */
+as_status as_calendar_import(as_db *db, const char *name, FILE *in, const char *file,
+                             const as_import_options *opts, as_calendar_import_result *out);
+
 /* A calendar as listed; every pointer is borrowed from the iterator. */
 typedef struct as_calendar_info {
     const char *name;
@@ -900,6 +954,11 @@ typedef struct as_calendar_info {
     int workdays;             /* make-up working days listed */
     const char *first_date;   /* the first and last listed special date */
     const char *last_date;    /* ("2025-01-01"), NULL when none */
+    /* Since 0.2: */
+    int known_until;          /* the last year its holidays are known for (known_until in
+                               * the configuration, else the year of its last holiday,
+                               * raised by calendar imports); 0: no end (24/7, or a
+                               * calendar without holidays) */
 } as_calendar_info;
 
 typedef struct as_calendar_iter as_calendar_iter;
@@ -2097,7 +2156,7 @@ as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result);
 /* One running clock at risk or in breach. */
 typedef struct as_sla_item {
     const char *tracking;
-    const char *user_id;
+    const char *user_id;     /* NULL for an anonymous customer */
     const char *severity;
     const char *queue;
     const char *assignee;    /* NULL: unassigned */
@@ -2106,6 +2165,10 @@ typedef struct as_sla_item {
     int64_t due_at;
     int64_t minutes_left;    /* negative: overdue by that much */
     int escalated;           /* 1: the query's sweep recorded an escalation of this clock */
+    /* Since 0.2: */
+    const char *calendar;    /* the clock's business calendar; NULL: 24/7 */
+    const char *calendar_warning;  /* NULL, or why due_at cannot be trusted: it lies past
+                                    * the last year the calendar knows holidays for */
 } as_sla_item;
 
 typedef struct as_sla_query {

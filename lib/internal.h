@@ -32,6 +32,7 @@ typedef struct as__stmt_slot {
  * as_close(); it knows nothing else about them. */
 typedef enum as__ext_slot {
     AS_EXT_SENTIMENT,        /* lexicon trie + model table (sentiment.c) */
+    AS_EXT_CALENDARS,        /* calendars with their imported days (calendar.c) */
     AS_EXT_LAST
 } as__ext_slot;
 

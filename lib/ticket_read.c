@@ -317,6 +317,7 @@ struct as_sla_iter {
     int have_row;            /* st holds a row whose clocks are being listed */
     int clock;               /* the next clock of that row to look at */
     as_sla_item view;
+    char warning[256];       /* the view's calendar_warning */
 };
 
 as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
@@ -330,8 +331,9 @@ as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
     if (q->version != AS_SLA_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "unknown as_sla_query version");
     static const char sql[] =
-        "SELECT tracking, user_id, severity, queue, assignee, frt_due, frt_warn, res_due,"
-        " res_warn, id FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
+        "SELECT tracking, nullif(user_id, ''), severity, queue, assignee, frt_due, frt_warn,"
+        " res_due, res_warn, id, calendar FROM tickets WHERE sla_watch <= ?1"
+        " ORDER BY sla_watch, id";
     as_sla_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -413,6 +415,19 @@ as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
                                         &v->escalated);
             if (s != AS_OK)
                 return s;
+            /* A due time past the holidays its calendar knows is a guess. */
+            v->calendar = as__column_text(st, 10);
+            v->calendar_warning = NULL;
+            const as__calendar *cal = v->calendar ? as__calendar_find(it->db, v->calendar) : NULL;
+            int64_t end = as__calendar_known_end(cal);
+            if (end && due >= end) {
+                char at[AS_TIME_BUFSIZE];
+                snprintf(it->warning, sizeof it->warning,
+                         "due %s lies past %d, the last year calendar %s knows holidays for",
+                         as_time_format(due, as_db_utc_offset(it->db), at),
+                         as__calendar_known_until(cal), v->calendar);
+                v->calendar_warning = it->warning;
+            }
             *view = v;
             return AS_OK;
         }

@@ -437,7 +437,9 @@ typedef struct as_user {
 
 /*
  * as_user_add - create a user.  fields must include AS_USER_NAME; the
- * other members default as in AS_USER_INPUT_INIT.
+ * other members default as in AS_USER_INPUT_INIT.  Tickets opened from the
+ * feedback of this user id before the user existed are linked to the user
+ * (so does as_user_upsert() and as_user_import() for a new id).
  * Returns AS_OK; AS_EXISTS (the id is taken); AS_INVALID (a field fails its
  * check, or no name: the detail names every bad field and its value);
  * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in, an unknown
@@ -1236,9 +1238,14 @@ typedef struct as_feedback {
  *
  * Each row is scored (weighted stars), its comment's sentiment taken, and
  * the alert rules (section alerts) give it an urgency with reasons; feedback
- * at alerts.ticket_level or above opens a ticket, once.  Keyed by
- * feedback_id: a known row that differs is updated and its old values are
- * recorded in the history; an equal one is unchanged.
+ * at alerts.ticket_level or above opens a ticket, once: for its user, for a
+ * user_id not (yet) in the users table (linked when that user is added),
+ * or for nobody (anonymous feedback); see as_feedback_escalation.  A
+ * user_id that names nobody is kept, never rejected (fueling imports
+ * behave alike).  Alert keywords are matched with traditional characters
+ * folded to simplified.  Keyed by feedback_id: a known row that differs is
+ * updated and its old values are recorded in the history; an equal one is
+ * unchanged.
  *
  * in and name are the caller's (name is used in messages); opts NULL means
  * AS_IMPORT_OPTIONS_INIT; *stats (if not NULL) receives the counts.  The
@@ -1795,7 +1802,11 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
  * Tracking numbers are what a customer reads over the phone: 9 digits, the
  * last a Damm check digit over the others, which catches every single
  * mistyped digit and every swap of two adjacent digits.  They are printed
- * as "123 456 789"; input may contain spaces and dashes.
+ * as "123 456 789"; input may contain spaces and dashes.  The first 8
+ * digits are a keyed permutation of the ticket's sequence number under a
+ * random key each database makes when it is created (or migrated to 0.2):
+ * without the key a number is not predictable, and it tells nothing about
+ * how many tickets there are.  Numbers issued before stay valid.
  */
 #define AS_TRACKING_BUFSIZE 16
 
@@ -1873,10 +1884,12 @@ typedef struct as_ticket_input {
  * as_ticket_open - open a ticket: routing rules (config section routing)
  * pick queue, severity and assignee where the input leaves them NULL; the
  * SLA clocks of the severity (section sla) start; a systemic ticket is an
- * incident.  tracking (may be NULL) receives the tracking number.  The
- * strings of in are only read during the call.
+ * incident.  A queue given must be one the configuration knows (the
+ * routing section's, a rule's, routing.queues or tickets.followup_queue).
+ * tracking (may be NULL) receives the tracking number.  The strings of in
+ * are only read during the call.
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a field, named in
- * the detail); AS_CONFIG (no ticket configuration, or the severity's
+ * the detail; an unknown queue); AS_CONFIG (no ticket configuration, or the severity's
  * calendar is unknown); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db
  * or in, or an unknown version); AS_INTERNAL.
  */
@@ -1949,10 +1962,13 @@ typedef struct as_ticket_action {
  * The changes below each add events to the ticket's append-only history in
  * one transaction.  tracking is a number as typed (spaces and dashes
  * ignored); act NULL means AS_TICKET_ACTION_INIT (by "system", now, no
- * text); its strings are only read during the call.  Unless a comment says
- * otherwise, each returns AS_OK; AS_INVALID (a mistyped tracking number, a
- * bad value named in the detail, or a move the transition table refuses:
- * the detail lists the allowed moves); AS_NOTFOUND (no such ticket);
+ * text); its strings are only read during the call.  The history must be
+ * one that could have happened: an event dated (act->at) before the ticket
+ * was opened, or before the ticket's previous event, is refused with both
+ * times in the detail.  Unless a comment says otherwise, each returns
+ * AS_OK; AS_INVALID (a mistyped tracking number, a bad value named in the
+ * detail, an event dated too early, or a move the transition table
+ * refuses: the detail lists the allowed moves); AS_NOTFOUND (no such ticket);
  * AS_CONFIG (the ticket's calendar left the configuration); AS_BUSY;
  * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking, or an unknown
  * act version); AS_INTERNAL.
@@ -2046,8 +2062,9 @@ as_status as_ticket_eta(as_db *db, const char *tracking, int64_t eta,
 
 /*
  * as_ticket_autoclose - close every ticket resolved longer ago than the
- * configured autoclose_after, as of time at (0: now).  *closed (may be
- * NULL) receives the count.
+ * configured autoclose_after, as of time at (0: now).  A ticket whose
+ * history already goes past at is left alone.  *closed (may be NULL)
+ * receives the count.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
@@ -2147,7 +2164,8 @@ typedef struct as_sla_sweep_result {
  * as_sla_sweep - the escalation sweep as of time at (0: now): records each
  * escalation (a clock at risk, a clock breached) once, however often it
  * runs, as an escalation row and an "escalation" event of the ticket, in
- * one transaction.  *result (may be NULL) receives what it recorded.
+ * one transaction.  A ticket whose history already goes past at is not
+ * recorded (its events stay in time order); as_sla_iter_new() lists it.  *result (may be NULL) receives what it recorded.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
@@ -2222,11 +2240,22 @@ typedef struct as_track {
  * as_ticket_track - what the customer may see of a ticket, given its
  * number and the last 4 digits of the phone on the customer's profile
  * (a merged ticket shows the progress of the one it was merged into).
- * now (0: the clock) decides "今天"/"明天" in the ETA text.  The caller owns
- * *out (free with as_track_free()).  A wrong second factor is AS_NOTFOUND
- * with exactly the message of an unknown number.
+ * now (0: the clock) decides "今天"/"明天" in the ETA text, and once it is
+ * past the ETA the text says so ("已超过预计时间，正在加急处理").  The caller
+ * owns *out (free with as_track_free()).
+ *
+ * A wrong second factor is AS_NOTFOUND with exactly the message of an
+ * unknown number, after the same statements.  Every failure is recorded
+ * (table tracking_attempts) for the number asked, known or not; after
+ * tickets.track_attempts failures within tickets.track_window before now,
+ * the number answers the same way, right digits or not, until the window
+ * has passed.  A ticket whose customer is unknown or anonymous has no
+ * second factor yet.  The attempt window is measured at now: a caller that
+ * lets the customer choose now defeats the limit.  Because it records
+ * failures, it needs a writable handle (one write transaction).
  * Returns AS_OK; AS_INVALID ("invalid tracking number"); AS_NOTFOUND;
- * AS_NOMEM; AS_MISUSE (NULL out, db, tracking or phone_last4); AS_INTERNAL.
+ * AS_READONLY (a read-only handle); AS_BUSY; AS_NOMEM; AS_MISUSE (NULL
+ * out, db, tracking or phone_last4); AS_INTERNAL.
  */
 as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                           const char *phone_last4, int64_t now);
@@ -2446,8 +2475,13 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * clock fields were named frt_* and res_*, with met as 0/1).  A ticket
  * keeps its tracking number, its original times and history; one whose
  * number is already in the database is left alone (unchanged), so
- * importing twice changes nothing.  Users must exist.  References to
- * tickets later in the file are resolved at the end.  The contract of
+ * importing twice changes nothing, but the same number on another ticket
+ * (another customer or opening time) is refused.  Users must exist, except
+ * for a ticket whose customer is "unknown" or "anonymous" (user_id null).
+ * A ticket is refused when it names a level, calendar or queue the
+ * configuration does not know, or when its times or events are out of
+ * order (before its opening, an event before the previous one).
+ * References to tickets later in the file are resolved at the end.  The contract of
  * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
  * run, rejects).  Returns as as_user_import().
  */

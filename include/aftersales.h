@@ -2424,7 +2424,7 @@ typedef struct as_report_csat_row {
     int64_t callbacks_on_time;   /* of them, answered by the survey's due time
                                   * (resolution + tickets.survey_within: 24 h) */
     double callback_on_time_pct; /* that share of surveys, one decimal; -1 when surveys is 0 */
-    int64_t expired;         /* of them, expired unanswered by the period's end (or now) */
+    int64_t expired;         /* of them, unanswered and expired by the period's end */
 } as_report_csat_row;
 
 typedef struct as_report_csat_iter as_report_csat_iter;

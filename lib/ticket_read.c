@@ -864,8 +864,8 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
                                   const as_report_query *q)
 {
     /* One pass over the surveys answered in the period or made by a
-     * resolution in it (?3: the period's end, or now if earlier, decides
-     * which pending ones have expired). */
+     * resolution in it (?3: the period's end decides which pending ones
+     * have expired, as the report stands at its end). */
 #define CSAT_SQL(group)                                                                         \
     "SELECT g, sum(ans), sum(CASE WHEN ans THEN score ELSE 0 END), sum(ans AND score >= 4),"   \
     " sum(made), sum(made AND resp), sum(made AND resp AND answered_at <= due_at),"             \
@@ -899,8 +899,7 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
     }
     sqlite3_bind_int64(it->st, 1, q->from);
     sqlite3_bind_int64(it->st, 2, q->to);
-    int64_t now = as__now();
-    sqlite3_bind_int64(it->st, 3, q->to < now ? q->to : now);
+    sqlite3_bind_int64(it->st, 3, q->to);
     *out = it;
     as__ok(db);
     return AS_OK;

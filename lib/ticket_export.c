@@ -212,7 +212,7 @@ static int64_t cell_time(as_db *db, const char *v)
 static void check_config_refs(as__import *im, const char *const *cells)
 {
     as_db *db = as__import_db(im);
-    char why[300];
+    char why[400];
     const char *sev = cells[C_SEVERITY];
     if (sev && sev[0] && as__severity_index(sev) < 0) {
         snprintf(why, sizeof why, "'%.40s' is not a level (normal, urgent, major, systemic)", sev);

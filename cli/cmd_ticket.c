@@ -701,7 +701,6 @@ static int sla_check(cli *c, int argc, char **argv)
         pr_str(p, "assignee", v->assignee);
         pr_str(p, "user_id", v->user_id);
         pr_bool(p, "escalated", v->escalated);
-        pr_str(p, "calendar", v->calendar);
         pr_str(p, "calendar_warning", v->calendar_warning);
         pr_end(p);
         if (v->calendar_warning)

@@ -2184,9 +2184,9 @@ typedef struct as_sla_item {
     int64_t minutes_left;    /* negative: overdue by that much */
     int escalated;           /* 1: the query's sweep recorded an escalation of this clock */
     /* Since 0.2: */
-    const char *calendar;    /* the clock's business calendar; NULL: 24/7 */
     const char *calendar_warning;  /* NULL, or why due_at cannot be trusted: it lies past
-                                    * the last year the calendar knows holidays for */
+                                    * the last year the clock's calendar knows holidays for */
+    const char *calendar;    /* the calendar the warning is about; NULL without one */
 } as_sla_item;
 
 typedef struct as_sla_query {

@@ -364,6 +364,18 @@ int as__calendar_known_until(const as__calendar *c)
     return c && !c->always ? c->known_until : 0;
 }
 
+int64_t as__calendars_known_end_min(as_db *db)
+{
+    const as_config *cfg = as__db_config(db);
+    int64_t min = 0;
+    for (size_t i = 0; cfg && cfg->calendars && i < cfg->calendars->n; i++) {
+        int64_t e = as__calendar_known_end(as__calendar_find(db, cfg->calendars->items[i].name));
+        if (e && (!min || e < min))
+            min = e;
+    }
+    return min;
+}
+
 int64_t as__calendar_known_end(const as__calendar *c)
 {
     int y = as__calendar_known_until(c);

@@ -318,6 +318,12 @@ struct as_sla_iter {
     int clock;               /* the next clock of that row to look at */
     as_sla_item view;
     char warning[256];       /* the view's calendar_warning */
+    int64_t min_end;         /* the earliest known end of any calendar (0: none): a
+                              * due time before it needs no look at its calendar */
+    char cal_name[72];       /* the last calendar looked up ("" none yet), */
+    int64_t cal_end;         /* its known end (0: none), */
+    int cal_until;           /* and its known_until year */
+    char calendar[72];       /* the view's calendar (looked up by id) */
 };
 
 as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
@@ -332,8 +338,7 @@ as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
         return as__fail(db, AS_MISUSE, "unknown as_sla_query version");
     static const char sql[] =
         "SELECT tracking, nullif(user_id, ''), severity, queue, assignee, frt_due, frt_warn,"
-        " res_due, res_warn, id, calendar FROM tickets WHERE sla_watch <= ?1"
-        " ORDER BY sla_watch, id";
+        " res_due, res_warn, id FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
     as_sla_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -349,6 +354,7 @@ as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
         return as__sqlfail(db, rc, "listing SLA clocks");
     }
     sqlite3_bind_int64(it->st, 1, it->at);
+    it->min_end = as__calendars_known_end_min(db);
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -416,16 +422,35 @@ as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
             if (s != AS_OK)
                 return s;
             /* A due time past the holidays its calendar knows is a guess. */
-            v->calendar = as__column_text(st, 10);
             v->calendar_warning = NULL;
-            const as__calendar *cal = v->calendar ? as__calendar_find(it->db, v->calendar) : NULL;
-            int64_t end = as__calendar_known_end(cal);
-            if (end && due >= end) {
+            /* Only a due time past some calendar's knowledge needs the
+             * ticket's calendar (the listing reads a covering index). */
+            v->calendar = NULL;
+            if (it->min_end && due >= it->min_end) {
+                static const char cal_sql[] = "SELECT calendar FROM tickets WHERE id = ?1";
+                sqlite3_stmt *cs = as__stmt(it->db, cal_sql);
+                if (!cs)
+                    return AS_INTERNAL;
+                sqlite3_bind_int64(cs, 1, sqlite3_column_int64(st, 9));
+                it->calendar[0] = '\0';
+                if (sqlite3_step(cs) == SQLITE_ROW && as__column_text(cs, 0))
+                    as__column_copy(cs, 0, it->calendar, sizeof it->calendar);
+                sqlite3_reset(cs);
+                v->calendar = it->calendar[0] ? it->calendar : NULL;
+            }
+            if (v->calendar && strcmp(v->calendar, it->cal_name) != 0) {
+                /* A few calendars serve many clocks: look each up once. */
+                const as__calendar *cal = as__calendar_find(it->db, v->calendar);
+                snprintf(it->cal_name, sizeof it->cal_name, "%s", v->calendar);
+                it->cal_end = as__calendar_known_end(cal);
+                it->cal_until = as__calendar_known_until(cal);
+            }
+            if (v->calendar && it->cal_end && due >= it->cal_end) {
                 char at[AS_TIME_BUFSIZE];
                 snprintf(it->warning, sizeof it->warning,
                          "due %s lies past %d, the last year calendar %s knows holidays for",
-                         as_time_format(due, as_db_utc_offset(it->db), at),
-                         as__calendar_known_until(cal), v->calendar);
+                         as_time_format(due, as_db_utc_offset(it->db), at), it->cal_until,
+                         v->calendar);
                 v->calendar_warning = it->warning;
             }
             *view = v;

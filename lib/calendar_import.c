@@ -3,16 +3,17 @@
  * configured calendar (as_calendar_import).  calendar.c adds the imported
  * days to the calendar when it is looked up.
  *
- * libical is loaded when an import runs (dlopen), not linked: it brings ICU
- * and the C++ runtime, whose loading would cost every command of the CLI
- * about 13 ms at start (measured: 5.3 ms -> 18.7 ms for --version). */
+ * libical is loaded when the first import runs (dlopen), not linked: it
+ * brings ICU and the C++ runtime, whose loading would cost every command of
+ * the CLI about 13 ms at start (measured: 5.3 ms -> 18.7 ms for --version). */
 #include "calendar_impl.h"
 #include "import.h"
 
 #include <libical/ical.h>
 
-#include <dlfcn.h>
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ typedef struct ical_api {
     int (*is_null_time)(const struct icaltimetype t);
     const char *(*get_categories)(const icalproperty *prop);
     void (*set_errors_are_fatal)(int fatal);
+    void (*free_ring)(void);
 } ical_api;
 
 /* Look a symbol up into a function pointer (ISO C has no cast from an
@@ -56,14 +58,23 @@ static int sym(void *handle, const char *name, void *fp, size_t size)
 
 #define SYM(api, field, name) sym((api)->handle, name, &(api)->field, sizeof (api)->field)
 
-static as_status ical_load(as_db *db, ical_api *api)
+/* Loaded once per process and kept (what libical allocates stays
+ * reachable from it; unloading it would strand those blocks). */
+static ical_api ical_loaded;
+static int ical_state;           /* 1 loaded, -1 failed */
+static char ical_error[256];
+static pthread_once_t ical_once = PTHREAD_ONCE_INIT;
+
+static void ical_load_once(void)
 {
-    memset(api, 0, sizeof *api);
+    ical_api *api = &ical_loaded;
     api->handle = dlopen(AS_LIBICAL_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (!api->handle) {
         const char *e = dlerror();
-        return as__fail(db, AS_IO, "reading iCalendar files needs libical (%s): %s",
-                        AS_LIBICAL_SONAME, e ? e : "not found");
+        snprintf(ical_error, sizeof ical_error, "reading iCalendar files needs libical (%s): %s",
+                 AS_LIBICAL_SONAME, e ? e : "not found");
+        ical_state = -1;
+        return;
     }
     if (SYM(api, parse_string, "icalparser_parse_string") < 0 ||
         SYM(api, component_free, "icalcomponent_free") < 0 ||
@@ -77,13 +88,24 @@ static as_status ical_load(as_db *db, ical_api *api)
         SYM(api, get_summary, "icalcomponent_get_summary") < 0 ||
         SYM(api, is_null_time, "icaltime_is_null_time") < 0 ||
         SYM(api, get_categories, "icalproperty_get_categories") < 0 ||
-        SYM(api, set_errors_are_fatal, "icalerror_set_errors_are_fatal") < 0) {
-        dlclose(api->handle);
-        api->handle = NULL;
-        return as__fail(db, AS_INTERNAL, "%s lacks a function this library uses",
-                        AS_LIBICAL_SONAME);
+        SYM(api, set_errors_are_fatal, "icalerror_set_errors_are_fatal") < 0 ||
+        SYM(api, free_ring, "icalmemory_free_ring") < 0) {
+        snprintf(ical_error, sizeof ical_error, "%s lacks a function this library uses",
+                 AS_LIBICAL_SONAME);
+        ical_state = -1;
+        return;
     }
-    return AS_OK;
+    api->set_errors_are_fatal(0);
+    ical_state = 1;
+}
+
+static as_status ical_load(as_db *db, const ical_api **api)
+{
+    pthread_once(&ical_once, ical_load_once);
+    *api = &ical_loaded;
+    if (ical_state == 1)
+        return AS_OK;
+    return as__fail(db, AS_IO, "%s", ical_error);
 }
 
 /* An iCalendar file bigger than this is refused (a year of holidays is a
@@ -287,7 +309,6 @@ static as_status read_calendar(ics_ctx *x, const char *text, icalcomponent **roo
                                int64_t *events)
 {
     *events = 0;
-    x->ical->set_errors_are_fatal(0);
     icalcomponent *top = x->ical->parse_string(text);
     *root = top;
     if (!top)
@@ -517,12 +538,12 @@ as_status as_calendar_import(as_db *db, const char *name, FILE *in, const char *
     as_status s = slurp(db, in, file, &text);
     if (s != AS_OK)
         return s;
-    ical_api ical;
+    const ical_api *ical;
     if ((s = ical_load(db, &ical)) != AS_OK) {
         free(text);
         return s;
     }
-    ics_ctx x = {&ical, db, file, &o, cal, NULL, 0, 0, 0, 0};
+    ics_ctx x = {ical, db, file, &o, cal, NULL, 0, 0, 0, 0};
     icalcomponent *root = NULL;
     s = read_calendar(&x, text, &root, &r.events);
     if (s == AS_OK) {
@@ -561,8 +582,10 @@ as_status as_calendar_import(as_db *db, const char *name, FILE *in, const char *
      * days that are not there: build the calendars again when next used. */
     as__ext_set(db, AS_EXT_CALENDARS, NULL, NULL);
     if (root)
-        ical.component_free(root);
-    dlclose(ical.handle);
+        ical->component_free(root);
+    /* libical keeps the strings its getters return in a per-thread ring of
+     * buffers: give them back now. */
+    ical->free_ring();
     free(x.days);
     free(text);
     if (out)

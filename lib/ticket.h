@@ -94,9 +94,6 @@ int as__tracking_permute(const unsigned char key[AS__TRACKING_KEY_BYTES], int64_
                          char out[AS_TRACKING_BUFSIZE]);
 /* The database's key (table tracking_key). */
 as_status as__tracking_key(as_db *db, unsigned char key[AS__TRACKING_KEY_BYTES]);
-/* The number of sequence number seq in this database (AS_INVALID when the
- * numbers are exhausted). */
-as_status as__tracking_of(as_db *db, int64_t seq, char out[AS_TRACKING_BUFSIZE]);
 /* The second factor of customer tracking, inside the caller's write
  * transaction: *passed is 1 when the ticket numbered num (checked, 9
  * digits) exists, its customer's phone ends in last4, and fewer than

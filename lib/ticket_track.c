@@ -169,17 +169,6 @@ as_status as__tracking_key(as_db *db, unsigned char key[AS__TRACKING_KEY_BYTES])
     return s;
 }
 
-as_status as__tracking_of(as_db *db, int64_t seq, char out[AS_TRACKING_BUFSIZE])
-{
-    unsigned char key[AS__TRACKING_KEY_BYTES];
-    as_status s = as__tracking_key(db, key);
-    if (s != AS_OK)
-        return s;
-    if (as__tracking_permute(key, seq, out) < 0)
-        return as__fail(db, AS_INVALID, "ticket numbers are exhausted");
-    return AS_OK;
-}
-
 /* ---- the second factor ----------------------------------------------- */
 
 as_status as__track_gate(as_db *db, const char *num, const char *last4, int64_t now,

@@ -174,9 +174,12 @@ as_status as__tracking_key(as_db *db, unsigned char key[AS__TRACKING_KEY_BYTES])
 as_status as__track_gate(as_db *db, const char *num, const char *last4, int64_t now,
                          int *passed)
 {
+    /* One probe of the tracking index and one of the users index, whether
+     * the ticket exists or not (an unknown number looks up a user id no
+     * user has). */
     static const char phone_sql[] =
-        "SELECT u.phone FROM tickets t LEFT JOIN users u ON u.user_id = t.user_id"
-        " WHERE t.tracking = ?1";
+        "SELECT u.phone FROM (SELECT coalesce((SELECT t.user_id FROM tickets t"
+        " WHERE t.tracking = ?1), char(1)) AS uid) x LEFT JOIN users u ON u.user_id = x.uid";
     static const char count_sql[] =
         "SELECT count(*) FROM tracking_attempts WHERE tracking = ?1 AND at > ?2 AND at <= ?3";
     static const char record_sql[] =

@@ -582,46 +582,39 @@ as_status as__ticket_open_for(as_db *db, const as_ticket_input *in, int customer
     return open_in_txn(db, in, NIL, customer, NULL, tracking);
 }
 
-as_status as__ticket_link_customer(as_db *db, const char *user_id, int64_t *linked)
+as_status as__ticket_link_customers(as_db *db, as_status s)
 {
+    /* The partial index on unknown customers holds the few such tickets
+     * (none in most databases): this costs one index probe then. */
     static const char find[] =
-        "SELECT id FROM tickets WHERE user_id = ?1 AND customer = 'unknown' ORDER BY id";
+        "SELECT t.id FROM tickets t WHERE t.customer = 'unknown'"
+        " AND EXISTS (SELECT 1 FROM users u WHERE u.user_id = t.user_id) ORDER BY t.id";
     static const char upd[] = "UPDATE tickets SET customer = 'known' WHERE id = ?1";
     static const char esc[] =
         "UPDATE feedback_escalations SET status = 'opened'"
         " WHERE ref = (SELECT tracking FROM tickets WHERE id = ?1) AND status = 'pending'";
-    if (linked)
-        *linked = 0;
-    sqlite3_stmt *st = as__stmt(db, find);
-    if (!st)
-        return AS_INTERNAL;
-    sqlite3_bind_text(st, 1, user_id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return AS_OK;   /* the common case: one probe of a small partial index */
-    if (rc != SQLITE_ROW)
-        return as__sqlfail(db, rc, "linking a customer's tickets");
+    if (s != AS_OK || !db)
+        return s;
     int64_t *ids = NULL;
     size_t n = 0;
-    /* as__collect_ids binds an integer; collect by a prepared statement. */
+    if ((s = as__write_begin(db)) != AS_OK)
+        return s;
     sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(db->sql, find, -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(db->sql, find, -1, &q, NULL);
     if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "linking a customer's tickets");
-    sqlite3_bind_text(q, 1, user_id, -1, SQLITE_TRANSIENT);
+        return as__write_end(db, as__sqlfail(db, rc, "linking customers' tickets"));
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t *p = realloc(ids, (n + 1) * sizeof *p);
         if (!p) {
-            sqlite3_finalize(q);
-            free(ids);
-            return as__fail(db, AS_NOMEM, "out of memory");
+            s = as__fail(db, AS_NOMEM, "out of memory");
+            break;
         }
         ids = p;
         ids[n++] = sqlite3_column_int64(q, 0);
     }
+    if (s == AS_OK && rc != SQLITE_DONE)
+        s = as__sqlfail(db, rc, "linking customers' tickets");
     sqlite3_finalize(q);
-    as_status s = rc == SQLITE_DONE ? AS_OK : as__sqlfail(db, rc, "linking a customer's tickets");
     int64_t now = as__now();
     for (size_t i = 0; s == AS_OK && i < n; i++) {
         as__trow r;
@@ -629,6 +622,7 @@ as_status as__ticket_link_customer(as_db *db, const char *user_id, int64_t *link
             break;
         /* Never before the ticket's last event (histories dated ahead). */
         int64_t at = now, last;
+        sqlite3_stmt *st;
         if ((s = as__ticket_last_event(db, r.id, &last, NULL, 0)) == AS_OK && last != NIL &&
             last > at)
             at = last;
@@ -646,15 +640,13 @@ as_status as__ticket_link_customer(as_db *db, const char *user_id, int64_t *link
         }
         if (s == AS_OK) {
             char msg[160];
-            snprintf(msg, sizeof msg, "customer %.64s is a user now: linked", user_id);
+            snprintf(msg, sizeof msg, "customer %.64s is a user now: linked", r.user_id);
             s = as__ticket_event(db, &r, at, "system", "customer", -1, -1, 0, msg);
         }
         as__trow_free(&r);
     }
     free(ids);
-    if (s == AS_OK && linked)
-        *linked = (int64_t)n;
-    return s;
+    return as__write_end(db, s);
 }
 
 as_status as__ticket_set_customer(as_db *db, const char *tracking, const char *user_id,

@@ -163,11 +163,13 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
  * takes no user (in->user_id NULL).  Otherwise as as_ticket_open(). */
 as_status as__ticket_open_for(as_db *db, const as_ticket_input *in, int customer,
                               char tracking[AS_TRACKING_BUFSIZE]);
-/* The user user_id was just added (inside the caller's transaction): link
- * the tickets opened for that id while it named nobody ('unknown' ->
- * 'known', with a "customer" event each, their escalations no longer
- * pending).  *linked (may be NULL) receives how many. */
-as_status as__ticket_link_customer(as_db *db, const char *user_id, int64_t *linked);
+/* Link the tickets opened for a user id while it named nobody, now that
+ * the user exists ('unknown' -> 'known', with a "customer" event each,
+ * their escalations no longer pending), when s is AS_OK (a write of users
+ * just succeeded); returns s otherwise.  One pass over the (few) unknown
+ * tickets, in its own transaction or the caller's: users.c calls it once
+ * per as_user_add/upsert and once per as_user_import, not per row. */
+as_status as__ticket_link_customers(as_db *db, as_status s);
 /* Give the anonymous ticket numbered tracking the customer user_id (known
  * or unknown), with an event; a ticket that has a customer is left alone. */
 as_status as__ticket_set_customer(as_db *db, const char *tracking, const char *user_id,

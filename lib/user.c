@@ -184,8 +184,6 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
     bind_row(ins, &r);
     as_status s = as__step_done(db, ins, "adding a user");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
-    if (*inserted)   /* tickets opened from feedback before the user came (issue 11) */
-        s = as__ticket_link_customer(db, n->user_id, NULL);
     return s;
 }
 
@@ -329,8 +327,9 @@ static as_status user_call(as_db *db, const as_user_input *in, int mode, as_upse
     as_status st = as__user_normalize(in, &n, collect, &p);
     if (st == AS_OK) {
         st = as__write_begin(db);
-        if (st == AS_OK)
-            st = as__write_end(db, as__user_write(db, &n, mode, 1, result, collect, &p));
+        if (st == AS_OK)   /* with the tickets opened for this id before it was a user */
+            st = as__write_end(db, as__ticket_link_customers(db, as__user_write(db, &n, mode, 1,
+                                                                             result, collect, &p)));
     }
     if (st == AS_INVALID && p.text.len)
         as__fail(db, st, "%s", p.text.data);

@@ -670,6 +670,11 @@ typedef struct as_vehicle {
     int64_t km;              /* latest odometer reading, -1: none */
     int64_t km_at;           /* its time, 0: none */
     int64_t created_at;
+    /* Added in 0.2: */
+    int grade_given;         /* 1: grade given by the owner (as_vehicle_add(),
+                              * as_vehicle_set_grade()): the car's registered grade,
+                              * which fuel-grade advice follows; 0: taken from the
+                              * first fill-up when the fueling import registered it */
 } as_vehicle;
 
 /*
@@ -685,6 +690,17 @@ typedef struct as_vehicle {
  */
 as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate,
                          const char *grade, char **plate_out);
+
+/*
+ * as_vehicle_set_grade - set the grade the vehicle needs, as its owner
+ * says (grade NULL or "" clears it): the registered grade that fuel-grade
+ * advice follows (see reminders.grade_advice).  grade is normalised with
+ * as_grade_normalize().
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate,
+ * not a grade); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or
+ * plate); AS_INTERNAL.
+ */
+as_status as_vehicle_set_grade(as_db *db, const char *plate, const char *grade);
 
 /*
  * as_vehicle_get - read one vehicle by plate (normalised first).  *out
@@ -2316,52 +2332,119 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name,
 as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km);
 
 /*
- * A user's derived profile, as of the last as_profile_refresh().  An
- * as_profile from as_profile_get() is one allocation: the struct, its
- * string arrays and its strings, all freed by as_profile_free().
+ * A vehicle's part of a profile (as_profile.vehicles): the fill-ups that
+ * carry its plate (and, for a user with exactly one vehicle, those without
+ * a plate), or (plate NULL, registered_grade NULL) the user's fill-ups of
+ * no registered vehicle.  Intervals, km per day and the refuel prediction
+ * are per vehicle: a fleet's five cars are five of these.
+ */
+typedef struct as_profile_vehicle {
+    const char *plate;            /* NULL: fill-ups of no registered vehicle, or erased */
+    const char *registered_grade; /* the grade its owner gave (vehicle add/update), or NULL */
+    int64_t fillups;              /* 0 for a vehicle known only by odometer readings */
+    int64_t first_at, last_at;    /* 0 without fill-ups */
+    int64_t median_interval_s;    /* -1 with fewer than 2 fill-ups */
+    int64_t litres_ml_per_fill;   /* mean; 0 without fill-ups */
+    const char *preferred_grade;  /* the most frequent grade, NULL without fill-ups */
+    const char *last_grade;       /* the grade of the latest fill-up */
+    const char *last_station;     /* the station of the latest fill-up */
+    double km_per_day;            /* -1: unknown */
+    const char *km_source;        /* "odometer", "estimate" or NULL */
+    int64_t expected_at;          /* the next fill-up predicted (last + median), 0: none */
+} as_profile_vehicle;
+
+/*
+ * A user's derived profile as the world stood at a time T (refreshed_at):
+ * only records with a time at or before T count.  An as_profile from
+ * as_profile_get() is one allocation: the struct, its arrays and strings,
+ * all freed by as_profile_free().
  */
 typedef struct as_profile {
     const char *user_id;
     int64_t fillups;
     int64_t first_at, last_at;    /* first and latest fill-up */
-    int64_t median_interval_s;    /* median time between fill-ups; -1 with < 2 */
+    int64_t median_interval_s;    /* median time between fill-ups of the same vehicle
+                                   * (the vehicles' intervals pooled); -1 with none */
     int64_t litres_ml_per_fill;   /* mean, millilitres */
     const char *preferred_grade;  /* the most frequent grade */
     const char *const *top_stations;  /* up to 3 station ids, most visits first */
     size_t ntop_stations;
     int64_t stations;             /* distinct stations */
     int64_t cities;               /* distinct station cities (from station_region) */
-    double km_per_day;            /* -1: unknown */
-    const char *km_source;        /* "odometer", "estimate" or NULL */
-    int64_t spend_12m_fen;        /* spend in the 12 months before the refresh */
+    double km_per_day;            /* the mean of the vehicles' figures; -1: unknown */
+    const char *km_source;        /* "odometer", "estimate", "mixed" (some of each) or NULL */
+    int64_t spend_12m_fen;        /* spend in the 12 months up to refreshed_at */
     int64_t points;
     const char *segment;          /* NULL: no segment matched */
     const char *tier;             /* NULL: below every tier */
     const char *const *tier_benefits;  /* the tier's benefits from the configuration,
                                         * in its order (none without a tier) */
     size_t ntier_benefits;
-    int64_t last_service_at;      /* 0: none recorded */
+    int64_t last_service_at;      /* 0: none recorded at or before refreshed_at */
     int64_t last_service_km;      /* -1: none */
-    int64_t refreshed_at;
+    int64_t refreshed_at;         /* the time T the figures are for */
+    /* Added in 0.2: */
+    int64_t valid_until;          /* the figures hold until then (the next record, a
+                                   * fill-up leaving the 12-month window, a segment
+                                   * threshold of days_since_last); 0: until a write */
+    const as_profile_vehicle *vehicles;  /* in plate order, the unregistered last */
+    size_t nvehicles;
 } as_profile;
 
 /*
- * as_profile_refresh - recompute every user's profile from the fueling
- * records in set-based SQL, as of time at (the rolling 12-month spend
- * ends there), and decide segments and tiers from the configuration's
- * segments and tiers sections.  *users (may be NULL) receives the number
- * of profiles written.  One transaction.
+ * as_profile_refresh - the full rebuild: recompute every user's profile
+ * for time at (0: now) from the records at or before at, in one pass over
+ * the fueling records in (user, time) order, and decide segments and
+ * tiers from the configuration's segments and tiers sections; the stored
+ * profiles then belong to this configuration.  Needed only after a
+ * change of those sections: every read brings the profiles it reads up
+ * to date by itself (see as_profile_update()).  *users (may be NULL)
+ * receives the number of users with a profile (a fill-up at or before
+ * at).  One transaction.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
 as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users);
 
 /*
- * as_profile_get - a user's profile.  *out (NULL on failure) is owned by
- * the caller: one allocation, freed with as_profile_free().
- * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record as of
- * the last refresh: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE
- * (a NULL argument); AS_INTERNAL (a damaged stored profile).
+ * as_profile_update - bring the stored profiles up to date for a read at
+ * time at (0: now), recomputing only those that are not current: users
+ * whose records changed since (every write of fueling records, vehicles,
+ * odometer readings, services, and of the user marks them, in its own
+ * transaction), profiles whose figures changed with time alone (valid_until
+ * at or before at), and, for an at earlier than a profile was computed
+ * for, that profile.  When the segments and tiers configuration differs
+ * from the stored profiles' it recomputes every user (as
+ * as_profile_refresh()).  as_remind_run() calls it first; reads need not
+ * (they compute what is not current without writing).  *users (may be
+ * NULL) receives the number of users recomputed.  One transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_profile_update(as_db *db, int64_t at, int64_t *users);
+
+/*
+ * as_profile_config_changed - *changed = 1 when the stored profiles were
+ * built with other segments or tiers (or never built), else 0.  Reads only.
+ * Returns AS_OK; AS_BUSY; AS_MISUSE (a NULL argument); AS_INTERNAL.
+ */
+as_status as_profile_config_changed(as_db *db, int *changed);
+
+/*
+ * as_profile_get_at - a user's profile as the world stood at time at
+ * (0: now): the stored one when it is current for at, else computed for
+ * at from the user's records (never written: this works on a read-only
+ * handle, and costs one user's records).  *out (NULL on failure) is owned
+ * by the caller: one allocation, freed with as_profile_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record at or
+ * before at: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL
+ * argument); AS_INTERNAL (a damaged stored profile).
+ */
+as_status as_profile_get_at(as_profile **out, as_db *db, const char *user_id, int64_t at);
+
+/*
+ * as_profile_get - as_profile_get_at() for now.
+ * Returns as as_profile_get_at().
  */
 as_status as_profile_get(as_profile **out, as_db *db, const char *user_id);
 
@@ -2374,8 +2457,8 @@ void as_profile_free(as_profile *profile);
 /* ------------------------------------------------------------------ */
 
 /* The kinds of reminder.  Priority: weather (safety) first, then the
- * service kinds (maintenance, survey), then marketing; survey was added
- * last, so it keeps the numbers of the others. */
+ * service kinds (maintenance, survey, grade advice), then marketing; new
+ * kinds are added last, so the others keep their numbers. */
 typedef enum as_remind_kind {
     AS_REMIND_WEATHER = 0,    /* safety */
     AS_REMIND_MAINTENANCE,    /* service */
@@ -2383,11 +2466,12 @@ typedef enum as_remind_kind {
     AS_REMIND_WINBACK,        /* marketing */
     AS_REMIND_TIP,            /* marketing */
     AS_REMIND_SURVEY,         /* service: rate a resolved ticket */
+    AS_REMIND_GRADE_ADVICE,   /* service: the grade the car needs (seed 1.2) */
     AS_REMIND_NKINDS
 } as_remind_kind;
 
 /* as_remind_kind_name - "weather", "maintenance", "refuel_coupon",
- * "winback", "tip", "survey"; NULL when out of range. */
+ * "winback", "tip", "survey", "grade_advice"; NULL when out of range. */
 const char *as_remind_kind_name(int kind);
 
 /* Called for each notification the per-user cap held back; the strings
@@ -2415,6 +2499,7 @@ typedef struct as_remind_stats {
     uint64_t deferred[AS_REMIND_NKINDS];    /* of those, pushed to the end of quiet hours */
     uint64_t duplicates[AS_REMIND_NKINDS];  /* due, but already in the outbox */
     uint64_t held_back[AS_REMIND_NKINDS];   /* due, but over the per-user cap */
+    uint64_t profiles_updated;  /* profiles brought up to date first (as_profile_update()) */
 } as_remind_stats;
 
 /*
@@ -2478,12 +2563,14 @@ typedef enum as_outbox_status {
     AS_OUTBOX_PENDING = 1,   /* waiting for a pull (from not_before on) */
     AS_OUTBOX_LEASED,        /* pulled; waiting for an ack or a fail */
     AS_OUTBOX_SENT,          /* acknowledged */
-    AS_OUTBOX_DEAD           /* failed too often, or its user was erased */
+    AS_OUTBOX_DEAD,          /* failed too often, or its user was erased */
+    AS_OUTBOX_SUPPRESSED,    /* a pull found a delivery rule against it (reason) */
+    AS_OUTBOX_EXPIRED        /* a pull found it past its expiry */
 } as_outbox_status;
 
 /*
- * as_outbox_status_name - "pending", "leased", "sent", "dead": static text;
- * NULL for a value out of range.
+ * as_outbox_status_name - "pending", "leased", "sent", "dead", "suppressed",
+ * "expired": static text; NULL for a value out of range.
  */
 const char *as_outbox_status_name(as_outbox_status status);
 
@@ -2516,6 +2603,11 @@ typedef struct as_outbox_item {
     int attempts;            /* times pulled */
     const char *last_error;  /* from as_outbox_fail(), or NULL */
     int64_t sent_at;         /* 0: not sent */
+    /* Added in 0.2: */
+    int64_t expires_at;      /* never delivered at or after this; 0: no end */
+    const char *reason;      /* why suppressed (or dead), or NULL */
+    const char *lease_token; /* the token of the current (or last) lease, or NULL;
+                              * as_outbox_ack() and as_outbox_fail() need it */
 } as_outbox_item;
 
 typedef struct as_outbox_iter as_outbox_iter;
@@ -2536,11 +2628,22 @@ typedef struct as_outbox_pull_options {
  * due at opts->now (pending with not_before <= now, or leased with an
  * expired lease), highest priority first (then not_before, then id), for
  * opts->lease_s seconds, and iterate them.  This is a write: the lease is
- * taken (status leased, attempts + 1) and committed before the call
- * returns, whether or not the caller reads the iterator.  Delivery is at
- * least once: a row neither acknowledged (as_outbox_ack()) nor failed
- * (as_outbox_fail()) before its lease ends is pulled again.  The rows are
- * copied: the iterator holds no statement and no transaction.
+ * taken (status leased, attempts + 1, a new lease_token) and committed
+ * before the call returns, whether or not the caller reads the iterator.
+ * Delivery is at least once: a row neither acknowledged (as_outbox_ack())
+ * nor failed (as_outbox_fail()) before its lease ends is pulled again,
+ * with a new token that makes the old one stale.  The rows are copied: the
+ * iterator holds no statement and no transaction.
+ *
+ * The delivery rules are checked here, for every due row on the way, at
+ * opts->now: a row past its expires_at becomes expired; a row whose user
+ * was erased, withdrew the consent its kind needs (marketing consent for
+ * the marketing kinds, consent to service notices for the others) or whose
+ * message a later record made untrue (a fill-up after a win-back or refuel
+ * coupon, a service after a maintenance reminder, the survey answered)
+ * becomes suppressed with the reason; a row whose user is in quiet hours
+ * stays pending with not_before moved to their end.  None of these is
+ * handed out.
  *
  * opts NULL gives AS_OUTBOX_PULL_OPTIONS_INIT.  *out (set to NULL on
  * failure) is read with as_outbox_next() and freed with
@@ -2555,24 +2658,40 @@ typedef struct as_outbox_pull_options {
 as_status as_outbox_pull_iter_new(as_outbox_iter **out, as_db *db,
                                   const as_outbox_pull_options *opts);
 
+/* A lease: a notification's id and the lease_token its pull handed out.
+ * The token is borrowed for the call. */
+typedef struct as_outbox_lease {
+    int64_t id;
+    const char *token;
+} as_outbox_lease;
+
 /*
- * as_outbox_ack - mark a leased notification as sent at now (0: now).
- * Acknowledging a sent one again is AS_OK and changes nothing.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (pending or dead:
- * not leased); AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
+ * as_outbox_ack - mark leased notifications as sent at now (0: now), all
+ * or none: one transaction.  Each token must be the one of the row's
+ * current lease: a stale one (the lease ran out and another pull took the
+ * row) is refused, so a slow integrator cannot acknowledge what another
+ * now holds.  A lease that ran out but that no pull took since is still
+ * accepted.  Acknowledging a sent one again with its token is AS_OK and
+ * changes nothing.
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, or a
+ * row not leased: the detail names it; nothing is acknowledged); AS_BUSY;
+ * AS_READONLY; AS_MISUSE (NULL db, no lease, a NULL or empty token);
+ * AS_INTERNAL.
  */
-as_status as_outbox_ack(as_db *db, int64_t id, int64_t now);
+as_status as_outbox_ack(as_db *db, const as_outbox_lease *leases, size_t n, int64_t now);
 
 /*
  * as_outbox_fail - delivery failed: the notification is pending again from
  * now (0: now) + retry_in_s, with error (may be NULL; copied) kept as
- * last_error.  After max_attempts pulls (reminders.outbox_max_attempts) it
- * becomes dead instead.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (not leased);
- * AS_MISUSE (NULL db, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ * last_error, and its lease token is void.  After max_attempts pulls
+ * (reminders.outbox_max_attempts) it becomes dead instead.  The token
+ * rules are those of as_outbox_ack().
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, not
+ * leased, or already sent); AS_MISUSE (NULL db or lease, a NULL or empty
+ * token, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
-as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
-                         const char *error);
+as_status as_outbox_fail(as_db *db, const as_outbox_lease *lease, int64_t now,
+                         int64_t retry_in_s, const char *error);
 
 typedef struct as_outbox_query {
     unsigned version;        /* AS_OUTBOX_QUERY_VERSION */

@@ -1,4 +1,5 @@
 /* user.c - users: add, update, upsert, read, list, forget. */
+#include "profile.h"
 #include "user.h"
 
 #include <stdio.h>
@@ -183,6 +184,8 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
     bind_row(ins, &r);
     as_status s = as__step_done(db, ins, "adding a user");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
+    if (*inserted)
+        s = as__profile_user_added(db, n->user_id);
     return s;
 }
 
@@ -290,6 +293,8 @@ as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert
         bind_row(upd, &r);
         s = as__step_done(db, upd, "updating a user");
     }
+    if (s == AS_OK)
+        s = as__profile_dirty(db, n->user_id);
     free(bigname);
     if (s == AS_OK && result)
         *result = AS_UPSERT_UPDATED;
@@ -401,6 +406,8 @@ as_status as_user_forget(as_db *db, const char *user_id)
         sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
         st = as__step_done(db, s, "erasing a user's notifications");
     }
+    if (st == AS_OK)
+        st = as__profile_dirty(db, user_id);
     return as__write_end(db, st);
 }
 
@@ -531,6 +538,12 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
         " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM profiles p WHERE p.user_id = users.user_id"
         "      AND p.tier = ?6))"
         " ORDER BY user_id LIMIT ?4";
+    /* Segments and tiers as of now (profile.h: "profiles" reads as current). */
+    if (query->version >= 2 && (query->segment || query->tier)) {
+        as_status ps = as__profiles_for_read(db, as__now());
+        if (ps != AS_OK)
+            return ps;
+    }
     as_user_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");

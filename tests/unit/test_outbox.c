@@ -73,10 +73,14 @@ Test(outbox, quiet_hours_cap_and_lease)
     cr_assert_eq(as_outbox_next(it, &v), AS_OK);
     cr_assert_eq(v->id, id);
     cr_assert_eq(v->attempts, 2);
+    char token[32];
+    snprintf(token, sizeof token, "%s", v->lease_token);
     as_outbox_iter_free(it);
-    cr_assert_eq(as_outbox_ack(db, id, th_time("2026-01-21T07:31:10+08:00")), AS_OK);
-    cr_assert_eq(as_outbox_fail(db, id, 0, 60, "x"), AS_INVALID);
-    cr_assert_eq(as_outbox_ack(db, 999, 0), AS_NOTFOUND);
+    as_outbox_lease l = {id, token};
+    cr_assert_eq(as_outbox_ack(db, &l, 1, th_time("2026-01-21T07:31:10+08:00")), AS_OK);
+    cr_assert_eq(as_outbox_fail(db, &l, 0, 60, "x"), AS_INVALID);
+    as_outbox_lease unknown = {999, token};
+    cr_assert_eq(as_outbox_ack(db, &unknown, 1, 0), AS_NOTFOUND);
     cr_assert_eq(pull(&it, db, 0, 0, 60), AS_MISUSE);
     as_close(db);
     as_config_free(cfg);
@@ -99,9 +103,11 @@ Test(outbox, failed_too_often_is_dead)
         const as_outbox_item *v;
         cr_assert_eq(pull(&it, db, now, 10, 60), AS_OK);
         cr_assert_eq(as_outbox_next(it, &v), AS_OK, "attempt %d", attempt);
-        int64_t id = v->id;
+        char token[32];
+        snprintf(token, sizeof token, "%s", v->lease_token);
+        as_outbox_lease l = {v->id, token};
         as_outbox_iter_free(it);
-        cr_assert_eq(as_outbox_fail(db, id, now, 0, "gateway down"), AS_OK, "%s", as_errmsg(db));
+        cr_assert_eq(as_outbox_fail(db, &l, now, 0, "gateway down"), AS_OK, "%s", as_errmsg(db));
         now += 1;
     }
     as_outbox_query q = AS_OUTBOX_QUERY_INIT;
@@ -239,8 +245,12 @@ Test(outbox, pull_options_and_misuse)
     th_add_user(db, "U1", 1, NULL);
     th_add_user(db, "U2", 1, NULL);
     as_remind_options o = AS_REMIND_OPTIONS_INIT;
-    o.at = th_time("2020-01-20T12:00:00+08:00");   /* due now, whenever now is */
-    cr_assert_eq(as_remind_run(db, &o, NULL), AS_OK, "%s", as_errmsg(db));
+    o.at = th_time("2020-01-20T12:00:00+08:00");
+    /* Due now, whenever now is, and never expiring (a tip's expiry is the
+     * end of its period: these rows are written by hand). */
+    raw_sql("INSERT INTO outbox (user_id, kind, dedupe_key, priority, title, body, created_at,"
+            " not_before) VALUES ('U1', 'tip', 't1', 2, 't', 'b', 1579492800, 1579492800),"
+            " ('U2', 'tip', 't2', 2, 't', 'b', 1579492800, 1579492800)");
     as_outbox_iter *it = NULL;
     const as_outbox_item *v;
     /* NULL options: now, 100, 60 s */

@@ -344,6 +344,16 @@ expect_err_has "survey: unknown placeholder" "s.yaml:5:22: unknown placeholder '
 printf 'reminders:\n  survey: {delay: soon, title: t, message: m}\n' >"$T/s3.yaml"
 as rules check "$T/s3.yaml"
 expect_err_has "survey: bad delay" "s3.yaml:2:19: 'soon' is not a duration"
+# A condition nested 30,000 levels deep (60 KB; it once overflowed the
+# stack of every command that loaded the configuration) is refused at its
+# place; 64 levels are fine.
+python3 -c 'print("segments:\n  rules:\n    - name: x\n      when: \"" + "(" * 30000 + "fillups > 1" + ")" * 30000 + "\"")' >"$T/deep.yaml"
+as rules check "$T/deep.yaml"
+expect_rc "a condition nested too deep is a configuration error" 78
+expect_err_has "nesting: FILE:LINE:COL" "deep.yaml:4:78: condition: nested more than 64 levels deep"
+python3 -c 'print("segments:\n  rules:\n    - name: x\n      when: \"" + "(" * 64 + "fillups > 1" + ")" * 64 + "\"")' >"$T/deep64.yaml"
+as rules check "$T/deep64.yaml"
+expect_rc "64 levels are fine" 0
 printf 'segments:\n  rules:\n    - {name: x, when: "fillups >= 3 or"}\n' >"$T/s2.yaml"
 as rules check "$T/s2.yaml"
 expect_rc "incomplete condition" 78

@@ -86,7 +86,7 @@ expect_eq "refuel coupon the day before 10-29" "$(json_get '[k["written"] for k 
 expect_eq "deferred by quiet hours" "$(json_get 'sum(k["deferred"] for k in d)')" "3"
 as --format json outbox list --user U1
 expect_eq "deferred across midnight to 08:00" "$(json_get 'd[0]["not_before"]')" "2026-10-29T08:00:00+08:00"
-expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="refuel_coupon"][0]')" "张三您好：预计您2026-10-29需要加油，S1的92号油优惠券已为您锁定。"
+expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="refuel_coupon"][0]')" "张三您好：预计您的爱车云A12345将于2026-10-29需要加油，S1的92号油优惠券已为您锁定。"
 expect_json_where "refuel payload: an object, times in ISO 8601, the vehicle named" json \
     '[x["payload"] for x in d if x["kind"] == "refuel_coupon"] == [{"last_at": "2026-10-22T09:00:00+08:00", "expected_at": "2026-10-29T09:00:00+08:00", "plate": "云A12345"}]'
 expect_json_where "each kind has its expiry: the coupon the end of the expected day" json \
@@ -308,6 +308,21 @@ expect_json_where "the plate is registered to the new user, its reading recorded
 as --format json user profile U10 --at 2026-10-30
 expect_json_where "the new user's profile: per vehicle, km from the odometer" json \
     'd["fillups"] == 2 and d["km_source"] == "odometer" and d["km_per_day"] == 80.0 and [v["plate"] for v in d["vehicles"]] == ["云B54321"]'
+
+# Fuel-grade advice with the built-in messages: petrol in a car registered
+# for diesel (加错油).
+export AFTERSALES_DB="$T/grade.db"
+as init
+as user add --id G1 --name 周一
+as vehicle add --user G1 --plate 云C11111 --grade 0
+printf 'tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan,plate\nG1,G1,S5,2026-10-10T09:00:00+08:00,92,40,300,云C11111\n' >"$T/g1.csv"
+as fuel import "$T/g1.csv"
+as --format json remind run --at 2026-10-10T12:00:00+08:00
+expect_eq "grade advice written" "$(json_get '[k["written"] for k in d if k["kind"] == "grade_advice"][0]')" "1"
+as --format json outbox list --user G1
+expect_json_where "the advice explains, for this car" json \
+    'd[0]["kind"] == "grade_advice" and d[0]["priority"] == 1 and "云C11111" in d[0]["body"] and "汽油与柴油混用" in d[0]["body"] and d[0]["payload"] == {"plate": "云C11111", "registered_grade": "0", "used_grade": "92", "filled_at": "2026-10-10T09:00:00+08:00"}'
+export AFTERSALES_DB="$T/test.db"
 
 # Bad YAML: FILE:LINE:COL.
 cat >"$T/bad.yaml" <<'YAML'

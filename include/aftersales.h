@@ -504,9 +504,10 @@ typedef struct as_user_query {
     int64_t limit;           /* 0: no limit */
     unsigned flags;          /* AS_REVEAL */
     /* Version 2 and later (a version 1 struct is still accepted): */
-    const char *segment;     /* NULL, or only users of this segment (as of the last
-                              * as_profile_refresh()) */
-    const char *tier;        /* NULL, or only users of this member tier */
+    const char *segment;     /* NULL, or only users of this segment now (profiles
+                              * not current are computed for the listing, without
+                              * writing: see as_profile_get_at()) */
+    const char *tier;        /* NULL, or only users of this member tier now */
 } as_user_query;
 
 #define AS_USER_QUERY_VERSION 2
@@ -2307,8 +2308,14 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  *
  * Records are keyed by tx_id: a known tx_id with the same values is
  * unchanged, with other values it is rejected (a payment does not change).
- * The user must exist.  A plate is normalised; an unknown plate is
- * registered to the user, a plate of another user is rejected.  With both
+ * A record of a user not (yet) in the users table is kept: it counts
+ * toward that user's profile once the user is added (adding the user marks
+ * the profile for update, registers the plates of the kept records to the
+ * user and records their odometer readings where they fit the vehicle's
+ * others); a record of an erased user is rejected.  Every user whose
+ * records changed is marked for a profile update in the import's
+ * transaction.  A plate is normalised; an unknown plate is registered to a
+ * known user, a plate of another user is rejected.  With both
  * plate and odometer_km the reading is recorded for the vehicle (source
  * "fuel") and a reading lower than the vehicle's previous one rejects the
  * row with the reason, as as_odometer_add() does.  filled_at as in
@@ -2504,8 +2511,12 @@ typedef struct as_remind_stats {
 
 /*
  * as_remind_run - evaluate every enabled rule of the reminders section for
- * every user (set-based SQL) at time opts->at and write the notifications
- * to the outbox.  The profiles of the last as_profile_refresh() are used.
+ * every user as the world stood at time opts->at (only records with a time
+ * at or before it count: a run at T on a database that also holds later
+ * records writes what it writes without them) and write the notifications
+ * to the outbox.  The profiles not current for that time are brought up to
+ * date first (as as_profile_update(); their number in
+ * stats->profiles_updated): no as_profile_refresh() is needed.
  *
  * Idempotent: each notification has a dedupe key (per service cycle, per
  * fill-up cycle, per tip period, per alert, per survey), so a second run at the same
@@ -2514,8 +2525,16 @@ typedef struct as_remind_stats {
  * get nothing.  A survey reminder invites the customer of a resolved
  * ticket to rate it: one per pending survey (not answered, not void),
  * from reminders.survey.delay after the resolution until the survey's
- * due time.  A notification due in the user's quiet hours gets
- * not_before at their end (also across midnight).  The per-user cap
+ * due time.  Refuel coupons are per vehicle (when fill-ups carry a
+ * plate) and name it; tips are taken in turn among those that fit the
+ * month; fuel-grade advice goes out when a vehicle's latest fill-up used a
+ * grade other than the one its owner registered.  Every notification
+ * expires (expires_at): weather with the alert, a refuel coupon with its
+ * expected day, a tip with its period, a survey at its due time, grade
+ * advice reminders.grade_advice.within after the fill-up, maintenance and
+ * win-back their expire_after after the run; the outbox pull checks it.  A
+ * notification due in the user's quiet hours gets not_before at their end
+ * (also across midnight).  The per-user cap
  * (reminders.cap) counts the outbox rows created in the window before at
  * and keeps the highest-priority new ones; the others are counted in
  * held_back and passed to on_held.  Weather (safety) notifications are

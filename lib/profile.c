@@ -492,15 +492,17 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
 /* ---- the pass -------------------------------------------------------------- */
 
 /* The streams, each in user order.  "all" reads every user; "set" the
- * users of temp.pf_set (existing users only).  ?1 is the time. */
+ * users of temp.pf_set (existing users only; CROSS JOIN keeps the set the
+ * outer loop: the planner has no statistics for it and would scan the
+ * records instead).  ?1 is the time. */
 #define FUEL_COLS                                                                            \
     "f.user_id, f.filled_at, f.station_id, f.station_region, f.grade, f.litres_ml,"          \
     " f.amount_fen, f.plate"
 static const char fuel_all[] =
     "SELECT " FUEL_COLS " FROM fuelings f ORDER BY f.user_id, f.filled_at, f.tx_id";
 static const char fuel_set[] =
-    "SELECT " FUEL_COLS " FROM temp.pf_set s JOIN fuelings f ON f.user_id = s.user_id"
-    " ORDER BY f.user_id, f.filled_at, f.tx_id";
+    "SELECT " FUEL_COLS " FROM temp.pf_set s CROSS JOIN fuelings f ON f.user_id = s.user_id"
+    " ORDER BY s.user_id, f.filled_at, f.tx_id";
 #define VEH_COLS                                                                             \
     "v.user_id, v.id, v.plate, v.grade, v.grade_given,"                                      \
     " max(CASE WHEN o.at <= ?1 THEN o.km END) - min(CASE WHEN o.at <= ?1 THEN o.km END),"    \
@@ -510,7 +512,7 @@ static const char veh_all[] =
     "SELECT " VEH_COLS " FROM vehicles v LEFT JOIN odometer_readings o ON o.vehicle_id = v.id"
     " GROUP BY v.id ORDER BY v.user_id, v.id";
 static const char veh_set[] =
-    "SELECT " VEH_COLS " FROM temp.pf_set s JOIN vehicles v ON v.user_id = s.user_id"
+    "SELECT " VEH_COLS " FROM temp.pf_set s CROSS JOIN vehicles v ON v.user_id = s.user_id"
     " LEFT JOIN odometer_readings o ON o.vehicle_id = v.id GROUP BY v.id ORDER BY v.user_id, v.id";
 static const char users_all[] = "SELECT user_id FROM users ORDER BY user_id";
 static const char users_set[] = "SELECT user_id FROM temp.pf_set ORDER BY user_id";

@@ -553,3 +553,36 @@ Test(remind, a_run_at_T_is_true_to_T, .timeout = 240)
     free((void *)base);
     as_config_free(cfg);
 }
+
+/* No run-time limit for templates and tips: a message of 3,000 parts (past
+ * the 256 bound texts and SQLite's expression depth of the SQL the
+ * templates used to become) and 600 tips run as written. */
+Test(remind, long_templates_and_many_tips_run)
+{
+    as_buf y = {0};
+    as__buf_adds(&y, "reminders:\n  cap: {count: 0}\n  tips:\n    every: 1d\n    title: '");
+    for (int i = 0; i < 1500; i++)
+        as__buf_adds(&y, "{name}-");
+    as__buf_adds(&y, "'\n    messages:\n");
+    char line[64];
+    for (int i = 0; i < 600; i++) {
+        snprintf(line, sizeof line, "      - 'tip %d {user_id}'\n", i);
+        as__buf_adds(&y, line);
+    }
+    as_config *cfg = th_config(y.data);
+    as__buf_free(&y);
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = th_time("2026-10-01T12:00:00+08:00");
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.written[AS_REMIND_TIP], 1);
+    cr_assert_eq(th_count("SELECT length(title) FROM outbox"), 1500 * 3, "张三- is 3 characters");
+    int64_t day = o.at / 86400;
+    char want[64];
+    snprintf(want, sizeof want, "SELECT body = 'tip %d U1' FROM outbox", (int)(day % 600));
+    cr_assert_eq(th_count(want), 1, "the tip of the period, among 600");
+    as_close(db);
+    as_config_free(cfg);
+}

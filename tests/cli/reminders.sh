@@ -170,6 +170,21 @@ expect_out_has "the failed one after its retry" "\"id\":${second%%:*},"
 expect_out_has "last error kept" '"last_error":"timeout"'
 as --format tsv outbox list --status sent
 expect_eq "one sent" "$(printf '%s' "$OUT" | tail -n +2 | cut -f1)" "${first%%:*}"
+
+# The stale-lease sequence: A pulls with a 1 s lease, B pulls after it ran
+# out, A's ack and fail are refused (65), B's ack goes through.
+as --format json outbox pull --limit 1 --lease 1s --at 2026-10-29T12:20:00+08:00
+lease_a=$(json_get '"%d:%s" % (d[0]["id"], d[0]["lease_token"])')
+as --format json outbox pull --limit 1 --lease 60s --at 2026-10-29T12:20:01+08:00
+lease_b=$(json_get '"%d:%s" % (d[0]["id"], d[0]["lease_token"])')
+expect_eq "B pulls the same notification after A's lease ran out" "${lease_b%%:*}" "${lease_a%%:*}"
+as outbox ack "$lease_a" --at 2026-10-29T12:20:02+08:00
+expect_rc "A's ack is refused" 65
+expect_err_has "A is told why" "is stale (the lease ran out and another pull holds it now)"
+as outbox fail "$lease_a" --at 2026-10-29T12:20:02+08:00
+expect_rc "A's fail is refused" 65
+as outbox ack "$lease_b" --at 2026-10-29T12:20:03+08:00
+expect_rc "B's ack goes through" 0
 # Far later: win-back (> 3 x 7 days) is due for U1, but the cap is full.
 cat >"$T/cap.yaml" <<'YAML'
 reminders:
@@ -225,7 +240,7 @@ expect_out_has "tsv: the payload as compact JSON" '{"last_at":"2026-10-22T09:00:
 # Erasure: plates leave the fueling records, notification texts are blanked.
 as user forget U3 --force
 as --format json outbox list --user U3
-expect_eq "erased user's notifications blanked" "$(json_get 'len(d) > 0 and all(x["body"] == "" and x["status"] == "dead" for x in d)')" "True"
+expect_eq "erased user's notifications blanked, none left to send" "$(json_get 'len(d) > 0 and all(x["body"] == "" and x["status"] in ("dead", "sent") for x in d)')" "True"
 as fuel import --skip-bad "$T/f.csv"
 expect_rc "re-import after forgetting someone else" 0
 

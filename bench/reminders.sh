@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF2'
-usage: bench/reminders.sh [-u USERS] [-f FUELINGS] [-b BUILD_DIR] [-h]
+usage: bench/reminders.sh [-u USERS] [-f FUELINGS] [-b BUILD_DIR] [-k DIR] [-h]
 
 Generate USERS users and FUELINGS fueling records (CSV; 5% of the users
 with a plate and odometer readings), then time, once each:
@@ -28,6 +28,8 @@ with a plate and odometer readings), then time, once each:
   -u USERS      users (default 1000000)
   -f FUELINGS   fueling records (default 10000000)
   -b BUILD_DIR  meson build directory holding cli/aftersales (default build/)
+  -k DIR        keep the data and the database in DIR (new or empty) for
+                profiling afterwards, instead of a temporary directory
   -h            this text
 
 Targets (issue 13, 1,000,000 users): fuel import rows/s >= 1.0 x baseline;
@@ -42,11 +44,13 @@ repo_root=$(cd -- "$script_dir/.." && pwd)
 users=1000000
 fuels=10000000
 build_dir="$repo_root/build"
-while getopts ':u:f:b:h' opt; do
+keep=
+while getopts ':u:f:b:k:h' opt; do
     case $opt in
         u) users=$OPTARG ;;
         f) fuels=$OPTARG ;;
         b) build_dir=$OPTARG ;;
+        k) keep=$OPTARG ;;
         h) usage; exit 0 ;;
         :) echo "reminders.sh: -$OPTARG needs a value" >&2; usage >&2; exit 64 ;;
         *) echo "reminders.sh: unknown option -$OPTARG" >&2; usage >&2; exit 64 ;;
@@ -63,9 +67,15 @@ for tool in sqlite3 awk; do
     command -v "$tool" >/dev/null 2>&1 || { echo "reminders.sh: $tool not found" >&2; exit 69; }
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+if [[ -n $keep ]]; then
+    mkdir -p -- "$keep" && [[ -z $(ls -A -- "$keep") ]] ||
+        { echo "reminders.sh: -k $keep: not a new or empty directory" >&2; exit 73; }
+    tmp=$(cd -- "$keep" && pwd)
+else
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/aftersales-bench.XXXXXX")
+fi
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
-trap 'rm -rf -- "$tmp"' EXIT
+[[ -n $keep ]] || trap 'rm -rf -- "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 db="$tmp/ours.db"

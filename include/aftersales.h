@@ -2394,7 +2394,9 @@ typedef struct as_profile {
     int64_t valid_until;          /* the figures hold until then (the next record, a
                                    * fill-up leaving the 12-month window, a segment
                                    * threshold of days_since_last); 0: until a write */
-    const as_profile_vehicle *vehicles;  /* in plate order, the unregistered last */
+    const as_profile_vehicle *vehicles;  /* in plate order, the unregistered last;
+                                          * none for a user without any vehicle
+                                          * (the figures above are the only stream) */
     size_t nvehicles;
 } as_profile;
 

@@ -484,7 +484,12 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
         r->written++;
     }
     u.valid_until = vu;
-    u.nstreams = nout;
+    /* A user without any vehicle: the own figures are the only stream, and
+     * no per-vehicle row is kept (the common case: half the writes). */
+    int any_vehicle = 0;
+    for (size_t i = 0; i < nout; i++)
+        any_vehicle |= a->out[i].vehicle_id != 0;
+    u.nstreams = any_vehicle ? nout : 0;
     u.streams = a->out;
     return r->emit(r->db, &u, r->ctx);
 }
@@ -666,8 +671,9 @@ static as_status pass(as_db *db, int set, int64_t at, pf_emit_fn emit, void *ctx
 #define PROFILE_COLS                                                                          \
     "user_id, fillups, first_at, last_at, median_interval_s, litres_ml_per_fill,"             \
     " preferred_grade, top_stations, stations, cities, km_per_day, km_source, spend_12m_fen,"  \
-    " points, segment, tier, refreshed_at, valid_until"
-#define PROFILE_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    " points, segment, tier, refreshed_at, valid_until, vehicles"
+#define PROFILE_VALUES                                                                       \
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 #define VPROFILE_COLS                                                                         \
     "user_id, vehicle_id, fillups, first_at, last_at, median_interval_s, litres_ml_per_fill," \
     " grade, last_grade, last_station, km_per_day, km_source"
@@ -717,6 +723,7 @@ static as_status emit_sql(as_db *db, const pf_user *u, void *ctx)
     as__bind_text_or_null(s, 16, u->tier);
     sqlite3_bind_int64(s, 17, u->at);
     as__bind_int64_or_null(s, 18, u->valid_until, 0);
+    sqlite3_bind_int64(s, 19, (int64_t)u->nstreams);
     as_status st = as__step_done(db, s, "storing a profile");
     for (size_t i = 0; st == AS_OK && i < u->nstreams; i++) {
         const pf_stream *o = &u->streams[i];
@@ -835,7 +842,8 @@ static as_status temp_tables(as_db *db)
                     " last_at INTEGER, median_interval_s INTEGER, litres_ml_per_fill INTEGER,"
                     " preferred_grade TEXT, top_stations TEXT, stations INTEGER, cities INTEGER,"
                     " km_per_day REAL, km_source TEXT, spend_12m_fen INTEGER, points INTEGER,"
-                    " segment TEXT, tier TEXT, refreshed_at INTEGER, valid_until INTEGER)"
+                    " segment TEXT, tier TEXT, refreshed_at INTEGER, valid_until INTEGER,"
+                    " vehicles INTEGER)"
                     " WITHOUT ROWID;"
                     "CREATE TEMP TABLE IF NOT EXISTS pf_read_vehicles ("
                     " user_id TEXT, vehicle_id INTEGER, fillups INTEGER, first_at INTEGER,"

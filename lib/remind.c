@@ -83,31 +83,41 @@ static const char src_maint[] =
     " WHERE u.erased_at IS NULL AND u.consent_service = 1"
     "  AND (coalesce(b.km_since, 0) >= ?2 - ?4 OR ?1 - b.base_at >= ?3 - ?5)";
 
-/* Per vehicle (vehicle_profiles): the day before the vehicle's predicted
- * next fill-up; the coupon is good until the end of that day. */
+/* Per vehicle (vehicle_profiles), and for users without a vehicle per
+ * user (their profile): the day before the predicted next fill-up; the
+ * coupon is good until the end of that day. */
+#define REFUEL_SQL(S, PLATE, FROM, WHERE)                                                      \
+    "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"              \
+    " 'refuel:' || u.user_id || ':' || " S ".last_at"                                          \
+    "   || CASE WHEN " S ".vid THEN ':' || " S ".vid ELSE '' END AS dedupe_key,"                \
+    " CASE WHEN " PLATE " IS NULL THEN json_object('last_at', as__time_iso(" S ".last_at),"     \
+    "   'expected_at', as__time_iso(" S ".last_at + " S ".median_interval_s))"                  \
+    "  ELSE json_object('last_at', as__time_iso(" S ".last_at),"                               \
+    "   'expected_at', as__time_iso(" S ".last_at + " S ".median_interval_s), 'plate', " PLATE  \
+    ") END AS payload,"                                                                         \
+    " ((" S ".last_at + " S ".median_interval_s + ?9) / 86400 + 1) * 86400 - ?9 AS expires_at," \
+    " " S ".last_at AS basis_at,"                                                               \
+    " strftime('%Y-%m-%d', " S ".last_at + " S ".median_interval_s + ?9, 'unixepoch')"          \
+    "   AS expected_date,"                                                                      \
+    " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"                           \
+    " coalesce(" S ".grade, '') AS grade,"                                                      \
+    " round(" S ".median_interval_s / 86400.0, 1) AS usual_interval_days,"                      \
+    " coalesce(" PLATE ", '') AS plate"                                                         \
+    " FROM " FROM " JOIN users u ON u.user_id = p.user_id"                                      \
+    " WHERE " WHERE " AND " S ".fillups >= ?2 AND " S ".median_interval_s > 0"                   \
+    "  AND u.erased_at IS NULL AND u.consent_marketing = 1"                                     \
+    "  AND ?1 >= ((" S ".last_at + " S ".median_interval_s + ?9) / 86400 - 1) * 86400 - ?9"     \
+    "  AND ?1 < " S ".last_at + " S ".median_interval_s"
+
 static const char src_refuel[] =
-    "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"
-    " 'refuel:' || u.user_id || ':' || vp.last_at"
-    "   || CASE WHEN vp.vehicle_id THEN ':' || vp.vehicle_id ELSE '' END AS dedupe_key,"
-    " CASE WHEN v.plate IS NULL THEN json_object('last_at', as__time_iso(vp.last_at),"
-    "   'expected_at', as__time_iso(vp.last_at + vp.median_interval_s))"
-    "  ELSE json_object('last_at', as__time_iso(vp.last_at),"
-    "   'expected_at', as__time_iso(vp.last_at + vp.median_interval_s), 'plate', v.plate) END"
-    "   AS payload,"
-    " ((vp.last_at + vp.median_interval_s + ?9) / 86400 + 1) * 86400 - ?9 AS expires_at,"
-    " vp.last_at AS basis_at,"
-    " strftime('%Y-%m-%d', vp.last_at + vp.median_interval_s + ?9, 'unixepoch') AS expected_date,"
-    " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"
-    " coalesce(vp.grade, '') AS grade,"
-    " round(vp.median_interval_s / 86400.0, 1) AS usual_interval_days,"
-    " coalesce(v.plate, '') AS plate"
-    " FROM main.vehicle_profiles vp JOIN main.profiles p ON p.user_id = vp.user_id"
-    " JOIN users u ON u.user_id = vp.user_id"
-    " LEFT JOIN vehicles v ON v.id = vp.vehicle_id AND vp.vehicle_id <> 0"
-    " WHERE vp.fillups >= ?2 AND vp.median_interval_s > 0"
-    "  AND u.erased_at IS NULL AND u.consent_marketing = 1"
-    "  AND ?1 >= ((vp.last_at + vp.median_interval_s + ?9) / 86400 - 1) * 86400 - ?9"
-    "  AND ?1 < vp.last_at + vp.median_interval_s";
+    "SELECT * FROM (" REFUEL_SQL("s", "v.plate",
+        "(SELECT user_id, vehicle_id AS vid, fillups, last_at, median_interval_s, grade"
+        "   FROM main.vehicle_profiles) s JOIN main.profiles p ON p.user_id = s.user_id"
+        " LEFT JOIN vehicles v ON v.id = s.vid AND s.vid <> 0", "1") ")"
+    " UNION ALL SELECT * FROM (" REFUEL_SQL("s", "NULL",
+        "(SELECT user_id, 0 AS vid, fillups, last_at, median_interval_s,"
+        "   preferred_grade AS grade, vehicles FROM main.profiles) s"
+        " JOIN main.profiles p ON p.user_id = s.user_id", "s.vehicles = 0") ")";
 
 static const char src_winback[] =
     "SELECT u.user_id, u.quiet_start, u.quiet_end, coalesce(u.name, '') AS name,"

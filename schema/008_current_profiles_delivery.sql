@@ -5,6 +5,9 @@
 -- A profile is true from refreshed_at (the time it was computed for) until
 -- valid_until (NULL: until a write marks it dirty); profile.c explains.
 ALTER TABLE profiles ADD COLUMN valid_until INTEGER;
+-- The rows of the user in vehicle_profiles: 0 for a user without any
+-- vehicle, whose own figures are the only stream.
+ALTER TABLE profiles ADD COLUMN vehicles INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX profiles_valid_until ON profiles (valid_until) WHERE valid_until IS NOT NULL;
 
 -- Users whose records changed since their profile was computed (marked in
@@ -21,9 +24,9 @@ CREATE TABLE profile_meta (
     value
 ) WITHOUT ROWID;
 
--- Per vehicle (vehicle_id 0: the user's fill-ups of no registered vehicle):
--- intervals, km per day and the grades used, for the refuel prediction and
--- the fuel-grade advice.
+-- Per vehicle (vehicle_id 0: the user's fill-ups of no registered vehicle),
+-- for users with at least one vehicle: intervals, km per day and the grades
+-- used, for the refuel prediction and the fuel-grade advice.
 CREATE TABLE vehicle_profiles (
     user_id            TEXT NOT NULL,
     vehicle_id         INTEGER NOT NULL,

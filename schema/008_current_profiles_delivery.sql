@@ -88,5 +88,7 @@ ALTER TABLE outbox_008 RENAME TO outbox;
 
 -- A pull walks the due rows in delivery order (priority, not_before, id).
 CREATE INDEX outbox_ready ON outbox (status, priority, not_before);
-CREATE INDEX outbox_user ON outbox (user_id, created_at);
+-- (user_id, created_at, dedupe_key) covers what a reminder run reads of it:
+-- the keys for duplicates and the times for the per-user cap.
+CREATE INDEX outbox_user ON outbox (user_id, created_at, dedupe_key);
 CREATE INDEX outbox_leases ON outbox (lease_until) WHERE status = 'leased';

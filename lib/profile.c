@@ -1,6 +1,7 @@
 /* profile.c - derived profiles (see profile.h): the one pass that computes
  * them, their validity in time, dirty marking, and the read and write
  * paths; the public as_profile_* calls. */
+#include "batch.h"
 #include "import.h"
 #include "json.h"
 #include "profile.h"
@@ -672,78 +673,98 @@ static as_status pass(as_db *db, int set, int64_t at, pf_emit_fn emit, void *ctx
     "user_id, fillups, first_at, last_at, median_interval_s, litres_ml_per_fill,"             \
     " preferred_grade, top_stations, stations, cities, km_per_day, km_source, spend_12m_fen,"  \
     " points, segment, tier, refreshed_at, valid_until, vehicles"
-#define PROFILE_VALUES                                                                       \
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 #define VPROFILE_COLS                                                                         \
     "user_id, vehicle_id, fillups, first_at, last_at, median_interval_s, litres_ml_per_fill," \
     " grade, last_grade, last_station, km_per_day, km_source"
-#define VPROFILE_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
 
-static const char ins_main[] = "INSERT INTO main.profiles (" PROFILE_COLS ") VALUES " PROFILE_VALUES;
-static const char ins_main_v[] =
-    "INSERT INTO main.vehicle_profiles (" VPROFILE_COLS ") VALUES " VPROFILE_VALUES;
-static const char ins_temp[] =
-    "INSERT INTO temp.pf_read_profiles (" PROFILE_COLS ") VALUES " PROFILE_VALUES;
-static const char ins_temp_v[] =
-    "INSERT INTO temp.pf_read_vehicles (" VPROFILE_COLS ") VALUES " VPROFILE_VALUES;
+static const char ins_main[] = "INSERT INTO main.profiles (" PROFILE_COLS ") VALUES ";
+static const char ins_main_v[] = "INSERT INTO main.vehicle_profiles (" VPROFILE_COLS ") VALUES ";
+static const char ins_temp[] = "INSERT INTO temp.pf_read_profiles (" PROFILE_COLS ") VALUES ";
+static const char ins_temp_v[] = "INSERT INTO temp.pf_read_vehicles (" VPROFILE_COLS ") VALUES ";
 
+/* The rows go out in batches (batch.h): one multi-row INSERT per batch. */
 typedef struct sql_sink {
-    const char *prof, *veh;       /* the two INSERTs */
+    as__batch prof, veh;
 } sql_sink;
 
-static void bind_real_or_null(sqlite3_stmt *s, int i, double v)
+static as_status sink_init(sql_sink *k, as_db *db, int temp)
+{
+    memset(k, 0, sizeof *k);
+    as_status st = as__batch_init(&k->prof, db, temp ? ins_temp : ins_main, 19);
+    if (st == AS_OK)
+        st = as__batch_init(&k->veh, db, temp ? ins_temp_v : ins_main_v, 12);
+    return st;
+}
+
+/* Write what is buffered and free; returns st, or the first failure. */
+static as_status sink_done(sql_sink *k, as_status st)
+{
+    if (st == AS_OK)
+        st = as__batch_flush(&k->prof);
+    if (st == AS_OK)
+        st = as__batch_flush(&k->veh);
+    as__batch_free(&k->prof);
+    as__batch_free(&k->veh);
+    return st;
+}
+
+static void batch_real_or_null(as__batch *b, double v)
 {
     if (v >= 0)
-        sqlite3_bind_double(s, i, v);
+        as__batch_real(b, v);
     else
-        sqlite3_bind_null(s, i);
+        as__batch_null(b);
+}
+
+static void batch_int_or_null(as__batch *b, int64_t v, int64_t null_value)
+{
+    if (v == null_value)
+        as__batch_null(b);
+    else
+        as__batch_int(b, v);
 }
 
 static as_status emit_sql(as_db *db, const pf_user *u, void *ctx)
 {
-    const sql_sink *k = ctx;
-    sqlite3_stmt *s = as__stmt(db, k->prof);
-    if (!s)
-        return AS_INTERNAL;
-    sqlite3_bind_text(s, 1, u->user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, u->fillups);
-    sqlite3_bind_int64(s, 3, u->first_at);
-    sqlite3_bind_int64(s, 4, u->last_at);
-    as__bind_int64_or_null(s, 5, u->median_s, -1);
-    sqlite3_bind_int64(s, 6, u->ml_per_fill);
-    as__bind_text_or_null(s, 7, u->grade);
-    sqlite3_bind_text(s, 8, u->top_json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 9, u->stations);
-    sqlite3_bind_int64(s, 10, u->cities);
-    bind_real_or_null(s, 11, u->km_per_day);
-    as__bind_text_or_null(s, 12, u->km_source);
-    sqlite3_bind_int64(s, 13, u->spend);
-    sqlite3_bind_int64(s, 14, u->points);
-    as__bind_text_or_null(s, 15, u->segment);
-    as__bind_text_or_null(s, 16, u->tier);
-    sqlite3_bind_int64(s, 17, u->at);
-    as__bind_int64_or_null(s, 18, u->valid_until, 0);
-    sqlite3_bind_int64(s, 19, (int64_t)u->nstreams);
-    as_status st = as__step_done(db, s, "storing a profile");
-    for (size_t i = 0; st == AS_OK && i < u->nstreams; i++) {
+    (void)db;
+    sql_sink *k = ctx;
+    as__batch *b = &k->prof;
+    as__batch_text(b, u->user_id);
+    as__batch_int(b, u->fillups);
+    as__batch_int(b, u->first_at);
+    as__batch_int(b, u->last_at);
+    batch_int_or_null(b, u->median_s, -1);
+    as__batch_int(b, u->ml_per_fill);
+    as__batch_text(b, u->grade);
+    as__batch_text(b, u->top_json);
+    as__batch_int(b, u->stations);
+    as__batch_int(b, u->cities);
+    batch_real_or_null(b, u->km_per_day);
+    as__batch_text(b, u->km_source);
+    as__batch_int(b, u->spend);
+    as__batch_int(b, u->points);
+    as__batch_text(b, u->segment);
+    as__batch_text(b, u->tier);
+    as__batch_int(b, u->at);
+    batch_int_or_null(b, u->valid_until, 0);
+    as__batch_int(b, (int64_t)u->nstreams);
+    b = &k->veh;
+    for (size_t i = 0; i < u->nstreams; i++) {
         const pf_stream *o = &u->streams[i];
-        if (!(s = as__stmt(db, k->veh)))
-            return AS_INTERNAL;
-        sqlite3_bind_text(s, 1, u->user_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, o->vehicle_id);
-        sqlite3_bind_int64(s, 3, o->fillups);
-        as__bind_int64_or_null(s, 4, o->fillups ? o->first_at : -1, -1);
-        as__bind_int64_or_null(s, 5, o->fillups ? o->last_at : -1, -1);
-        as__bind_int64_or_null(s, 6, o->median_s, -1);
-        as__bind_int64_or_null(s, 7, o->fillups ? o->ml_per_fill : -1, -1);
-        as__bind_text_or_null(s, 8, o->grade);
-        as__bind_text_or_null(s, 9, o->last_grade);
-        as__bind_text_or_null(s, 10, o->last_station);
-        bind_real_or_null(s, 11, o->km_per_day);
-        as__bind_text_or_null(s, 12, o->km_source);
-        st = as__step_done(db, s, "storing a vehicle's profile");
+        as__batch_text(b, u->user_id);
+        as__batch_int(b, o->vehicle_id);
+        as__batch_int(b, o->fillups);
+        batch_int_or_null(b, o->fillups ? o->first_at : -1, -1);
+        batch_int_or_null(b, o->fillups ? o->last_at : -1, -1);
+        batch_int_or_null(b, o->median_s, -1);
+        batch_int_or_null(b, o->fillups ? o->ml_per_fill : -1, -1);
+        as__batch_text(b, o->grade);
+        as__batch_text(b, o->last_grade);
+        as__batch_text(b, o->last_station);
+        batch_real_or_null(b, o->km_per_day);
+        as__batch_text(b, o->km_source);
     }
-    return st;
+    return k->prof.st != AS_OK ? k->prof.st : k->veh.st;
 }
 
 /* ---- the configuration and the meta table ------------------------------------ */
@@ -892,13 +913,20 @@ static as_status stale_set(as_db *db, int64_t at, int same, const pf_meta *m, in
 
 static as_status rebuild(as_db *db, int64_t at, int64_t *written)
 {
-    static sql_sink k = {ins_main, ins_main_v};
+    sql_sink k;
     char h[17];
     config_hash(as__db_config(db), h);
-    as_status st = as__exec(db, "DELETE FROM main.profiles; DELETE FROM main.vehicle_profiles;"
+    /* The index on valid_until is built after the rows (one sort) rather
+     * than kept up row by row (its keys come in no order): 10% of a
+     * rebuild's time. */
+    as_status st = as__exec(db, "DROP INDEX main.profiles_valid_until;"
+                                " DELETE FROM main.profiles; DELETE FROM main.vehicle_profiles;"
                                 " DELETE FROM main.profile_dirty");
+    if (st == AS_OK && (st = sink_init(&k, db, 0)) == AS_OK)
+        st = sink_done(&k, pass(db, 0, at, emit_sql, &k, written));
     if (st == AS_OK)
-        st = pass(db, 0, at, emit_sql, &k, written);
+        st = as__exec(db, "CREATE INDEX profiles_valid_until ON profiles (valid_until)"
+                          " WHERE valid_until IS NOT NULL");
     if (st == AS_OK)
         st = meta_write(db, h, at);
     return st;
@@ -906,7 +934,7 @@ static as_status rebuild(as_db *db, int64_t at, int64_t *written)
 
 as_status as__profiles_update(as_db *db, int64_t at, int64_t *users)
 {
-    static sql_sink k = {ins_main, ins_main_v};
+    sql_sink k;
     static const char del_p[] =
         "DELETE FROM main.profiles WHERE user_id IN (SELECT user_id FROM temp.pf_set)";
     static const char del_v[] =
@@ -937,8 +965,8 @@ as_status as__profiles_update(as_db *db, int64_t at, int64_t *users)
         sqlite3_stmt *s = as__stmt(db, dels[i]);
         st = s ? as__step_done(db, s, "replacing stale profiles") : AS_INTERNAL;
     }
-    if (st == AS_OK && n)
-        st = pass(db, 1, at, emit_sql, &k, NULL);
+    if (st == AS_OK && n && (st = sink_init(&k, db, 0)) == AS_OK)
+        st = sink_done(&k, pass(db, 1, at, emit_sql, &k, NULL));
     if (st == AS_OK && at > m.computed_max)
         st = meta_write(db, m.hash, at);
     if (st == AS_OK && users)
@@ -1018,7 +1046,7 @@ static const char views[] =
 
 as_status as__profiles_for_read(as_db *db, int64_t at)
 {
-    static sql_sink k = {ins_temp, ins_temp_v};
+    sql_sink k;
     as_status st = temp_tables(db);
     if (st == AS_OK)
         st = as__exec(db, views);
@@ -1037,8 +1065,8 @@ as_status as__profiles_for_read(as_db *db, int64_t at)
         st = config_same(db, &m, &same);
     if (st == AS_OK)
         st = stale_set(db, at, same, &m, &n);
-    if (st == AS_OK && n)
-        st = pass(db, 1, at, emit_sql, &k, NULL);
+    if (st == AS_OK && n && (st = sink_init(&k, db, 1)) == AS_OK)
+        st = sink_done(&k, pass(db, 1, at, emit_sql, &k, NULL));
     if (st == AS_OK && n)
         st = as__exec(db, "INSERT INTO temp.pf_read_stale SELECT user_id FROM temp.pf_set");
     char *err = NULL;

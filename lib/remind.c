@@ -12,6 +12,7 @@
  * each goes into the outbox through one prepared INSERT.
  */
 #include "batch.h"
+#include "import.h"
 #include "outbox.h"
 #include "profile.h"
 #include "remind.h"
@@ -88,22 +89,17 @@ static const char src_maint[] =
 
 /* The day before the predicted next fill-up; the coupon is good until the
  * end of that day.  Per vehicle (vehicle_profiles) for users with vehicles,
- * per user (the profile) for the others. */
+ * per user (the profile) for the others.  The payload and the dates are
+ * made in C (refuel_texts), only for a coupon that is not a duplicate. */
 #define REFUEL_COLS(S, VID, PLATE)                                                             \
     " 'refuel:' || " S ".user_id || ':' || " S ".last_at"                                      \
     "   || CASE WHEN " VID " THEN ':' || " VID " ELSE '' END AS dedupe_key,"                    \
-    " CASE WHEN " PLATE " IS NULL THEN json_object('last_at', as__time_iso(" S ".last_at),"     \
-    "   'expected_at', as__time_iso(" S ".last_at + " S ".median_interval_s))"                  \
-    "  ELSE json_object('last_at', as__time_iso(" S ".last_at),"                               \
-    "   'expected_at', as__time_iso(" S ".last_at + " S ".median_interval_s), 'plate', " PLATE  \
-    ") END AS payload,"                                                                         \
+    " NULL AS payload,"                                                                         \
     " ((" S ".last_at + " S ".median_interval_s + ?9) / 86400 + 1) * 86400 - ?9 AS expires_at," \
-    " " S ".last_at AS basis_at,"                                                               \
-    " strftime('%Y-%m-%d', " S ".last_at + " S ".median_interval_s + ?9, 'unixepoch')"          \
-    "   AS expected_date,"                                                                      \
+    " " S ".last_at AS basis_at, " S ".last_at AS last_at,"                                     \
+    " " S ".median_interval_s AS median_interval_s,"                                            \
     " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"                           \
-    " round(" S ".median_interval_s / 86400.0, 1) AS usual_interval_days,"                      \
-    " coalesce(" PLATE ", '') AS plate,"
+    " " PLATE " AS plate,"
 #define REFUEL_WHEN(S)                                                                          \
     " " S ".fillups >= ?2 AND " S ".median_interval_s > 0"                                      \
     "  AND ?1 >= ((" S ".last_at + " S ".median_interval_s + ?9) / 86400 - 1) * 86400 - ?9"     \
@@ -119,14 +115,12 @@ static const char src_refuel_user[] =
     " coalesce(p.preferred_grade, '') AS grade"
     " FROM main.profiles p WHERE p.vehicles = 0 AND" REFUEL_WHEN("p") " ORDER BY p.user_id";
 
+/* The payload and dates are made in C (winback_texts). */
 static const char src_winback[] =
     "SELECT p.user_id, 'winback:' || p.user_id || ':' || p.last_at AS dedupe_key,"
-    " json_object('last_at', as__time_iso(p.last_at),"
-    "   'median_interval_s', p.median_interval_s) AS payload,"
-    " ?1 + ?6 AS expires_at, p.last_at AS basis_at,"
-    " (?1 - p.last_at) / 86400 AS days_since_last,"
-    " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station,"
-    " round(p.median_interval_s / 86400.0, 1) AS usual_interval_days"
+    " NULL AS payload, ?1 + ?6 AS expires_at, p.last_at AS basis_at, p.last_at AS last_at,"
+    " p.median_interval_s AS median_interval_s,"
+    " coalesce(json_extract(p.top_stations, '$[0]'), '') AS station"
     " FROM main.profiles p"
     " WHERE p.fillups >= ?3 AND p.median_interval_s > 0 AND ?1 - p.last_at > ?2 * p.median_interval_s"
     " ORDER BY p.user_id";
@@ -290,6 +284,7 @@ typedef struct source {
     int col[MAX_PH];              /* the column of each placeholder, -1: the user's */
     int nph;
     int case_col;
+    int last_col, median_col, plate_col;   /* refuel, winback: raw figures */
 } source;
 
 /* The current user (from the users' scan). */
@@ -377,6 +372,82 @@ static int may_receive(const user_row *u, int kind)
     return priority[kind] == AS__PRIO_MARKETING ? u->consent_marketing : u->consent_service;
 }
 
+/* Is key already in the outbox (the user's rows, read before)?  Then it
+ * is a duplicate, counted and not even filled in. */
+static int duplicate(merge *m, int kind, const char *key)
+{
+    for (size_t h = 0; h < m->nhave; h++)
+        if (strcmp(text_at(m, m->have[h]), key) == 0) {
+            m->stats->duplicates[kind]++;
+            return 1;
+        }
+    return 0;
+}
+
+/* A date (YYYY-MM-DD) of t in the business zone. */
+static void day_text(int64_t t, int64_t off_s, char out[16])
+{
+    int64_t d = t + off_s;
+    d = d >= 0 ? d / 86400 : (d - 86399) / 86400;
+    int64_t y;
+    unsigned mo, da;
+    as__civil_from_days(d, &y, &mo, &da);
+    snprintf(out, 16, "%04lld-%02u-%02u", (long long)y, mo, da);
+}
+
+/* Refuel coupons and win-backs: the payload (its offset in the arena) and
+ * the placeholders made from the raw figures (expected_date, usual_interval
+ * _days, days_since_last), written into vals.  Their texts live in static
+ * buffers of this call's kind until the templates are filled. */
+static size_t figures(merge *m, const source *src, const user_row *u, const char **vals)
+{
+    (void)u;
+    static char expected[16], usual[32], since[32];
+    sqlite3_stmt *s = src->s;
+    int64_t last = sqlite3_column_int64(s, src->last_col);
+    int64_t med = sqlite3_column_int64(s, src->median_col);
+    const char *plate = src->plate_col >= 0 ? as__column_text(s, src->plate_col) : NULL;
+    char iso[AS_TIME_BUFSIZE];
+    int off_min = (int)(m->off_s / 60);
+    as_buf p = {0};
+    as__buf_adds(&p, "{\"last_at\":\"");
+    as__buf_adds(&p, as_time_format(last, off_min, iso));
+    if (src->kind == AS_REMIND_REFUEL_COUPON) {
+        as__buf_adds(&p, "\",\"expected_at\":\"");
+        as__buf_adds(&p, as_time_format(last + med, off_min, iso));
+        as__buf_addc(&p, '"');
+        if (plate) {
+            as__buf_adds(&p, ",\"plate\":");
+            as__json_quote(&p, plate);
+        }
+    } else {
+        char n[32];
+        snprintf(n, sizeof n, "\",\"median_interval_s\":%lld", (long long)med);
+        as__buf_adds(&p, n);
+    }
+    int oom = as__buf_addc(&p, '}') < 0;
+    size_t off = oom ? 0 : put_text(m, p.data, p.len);
+    if (oom)
+        m->oom = 1;
+    as__buf_free(&p);
+    /* round(median / 86400.0, 1) as SQLite writes it: "7.0", "6.5" */
+    snprintf(usual, sizeof usual, "%.1f", (double)med / 86400.0);
+    day_text(last + med, m->off_s, expected);
+    snprintf(since, sizeof since, "%lld", (long long)((m->at - last) / 86400));
+    const char *const *ph = as__remind_placeholders[src->kind];
+    for (int i = 0; i < src->nph; i++) {
+        if (strcmp(ph[i], "expected_date") == 0)
+            vals[i] = expected;
+        else if (strcmp(ph[i], "usual_interval_days") == 0)
+            vals[i] = usual;
+        else if (strcmp(ph[i], "days_since_last") == 0)
+            vals[i] = since;
+        else if (strcmp(ph[i], "plate") == 0 && !plate)
+            vals[i] = "";
+    }
+    return off;
+}
+
 /* The source's current row as a notification of u. */
 static void take_row(merge *m, const source *src, const user_row *u)
 {
@@ -389,6 +460,8 @@ static void take_row(merge *m, const source *src, const user_row *u)
             return;
         body = &m->r->grade[g];
     }
+    if (duplicate(m, src->kind, as__column_text(s, 1)))
+        return;
     const char *vals[MAX_PH];
     for (int i = 0; i < src->nph; i++)
         vals[i] = src->col[i] >= 0 ? as__column_text(s, src->col[i])
@@ -397,7 +470,10 @@ static void take_row(merge *m, const source *src, const user_row *u)
     if (!c)
         return;
     c->key = put_text(m, as__column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-    c->payload = put_text(m, as__column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+    if (src->last_col >= 0 && src->median_col >= 0)
+        c->payload = figures(m, src, u, vals);
+    else
+        c->payload = put_text(m, as__column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2));
     if ((c->has_expires = sqlite3_column_type(s, 3) != SQLITE_NULL))
         c->expires = sqlite3_column_int64(s, 3);
     if ((c->has_basis = sqlite3_column_type(s, 4) != SQLITE_NULL))
@@ -413,7 +489,23 @@ static void take_tip(merge *m, const user_row *u)
     const as__rule *rule = &r->rule[AS_REMIND_TIP];
     int64_t period = m->at / r->tips_every_s;
     char key[128], payload[48];
-    int kn = snprintf(key, sizeof key, "tip:%s:%lld", u->id, (long long)period);
+    /* "tip:" user ":" period, without printf (a million users a run) */
+    size_t idlen = strlen(u->id);
+    if (idlen > 64)
+        idlen = 64;
+    char num[24];
+    int nn = 0;
+    for (int64_t p = period < 0 ? 0 : period; nn == 0 || p; p /= 10)
+        num[nn++] = (char)('0' + p % 10);
+    memcpy(key, "tip:", 4);
+    memcpy(key + 4, u->id, idlen);
+    key[4 + idlen] = ':';
+    for (int i = 0; i < nn; i++)
+        key[5 + idlen + i] = num[nn - 1 - i];
+    int kn = (int)(5 + idlen) + nn;
+    key[kn] = '\0';
+    if (duplicate(m, AS_REMIND_TIP, key))
+        return;
     int pn = snprintf(payload, sizeof payload, "{\"period\":%lld}", (long long)period);
     const char *vals[2] = {u->name, u->id};
     cand *c = new_cand(m, AS_REMIND_TIP);
@@ -441,22 +533,12 @@ static as_status user_done(merge *m, const user_row *u)
 {
     if (m->oom)
         return as__fail(m->db, AS_NOMEM, "out of memory");
-    /* Already in the outbox (the merged scan): duplicates; recent ones
-     * count against the cap. */
+    /* The user's outbox rows created in the cap's window count against
+     * it (duplicates were dropped as they came). */
     int64_t recent = 0;
     for (size_t h = 0; h < m->nhave; h++)
         recent += m->have_at[h] > m->at - m->r->cap_window && m->have_at[h] <= m->at;
-    size_t n = 0;
-    for (size_t i = 0; i < m->nc; i++) {
-        const char *key = text_at(m, m->c[i].key);
-        int dup = 0;
-        for (size_t h = 0; h < m->nhave && !dup; h++)
-            dup = strcmp(text_at(m, m->have[h]), key) == 0;
-        if (dup)
-            m->stats->duplicates[m->c[i].kind]++;
-        else
-            m->c[n++] = m->c[i];
-    }
+    size_t n = m->nc;
     /* Highest priority first (insertion sort: a handful a user). */
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && cand_before(m, &m->c[j], &m->c[j - 1]); j--) {
@@ -499,6 +581,25 @@ static as_status user_done(merge *m, const user_row *u)
         st = b->st;
     }
     return st;
+}
+
+/* One outbox row of the current user (key, created_at) from os. */
+static as_status have_add(merge *m, sqlite3_stmt *os)
+{
+    if (m->nhave == m->caphave) {
+        size_t cap = m->caphave ? m->caphave * 2 : 32;
+        size_t *h = realloc(m->have, cap * sizeof *h);
+        if (h)
+            m->have = h;
+        int64_t *ha = h ? realloc(m->have_at, cap * sizeof *ha) : NULL;
+        if (!h || !ha)
+            return as__fail(m->db, AS_NOMEM, "out of memory");
+        m->have_at = ha;
+        m->caphave = cap;
+    }
+    m->have[m->nhave] = put_text(m, as__column_text(os, 1), (size_t)sqlite3_column_bytes(os, 1));
+    m->have_at[m->nhave++] = sqlite3_column_int64(os, 2);
+    return AS_OK;
 }
 
 /* Prepare a kind's source: bind its numbers, find its placeholders. */
@@ -557,9 +658,18 @@ static as_status add_source(merge *m, source *src, const char *sql, int kind)
             if (strcmp(sqlite3_column_name(s, c), ph[i]) == 0)
                 src->col[i] = c;
     }
-    for (int c = 0; c < ncol; c++)
-        if (strcmp(sqlite3_column_name(s, c), "grade_case") == 0)
+    src->last_col = src->median_col = src->plate_col = -1;
+    for (int c = 0; c < ncol; c++) {
+        const char *name = sqlite3_column_name(s, c);
+        if (strcmp(name, "grade_case") == 0)
             src->case_col = c;
+        else if (strcmp(name, "last_at") == 0)
+            src->last_col = c;
+        else if (strcmp(name, "median_interval_s") == 0)
+            src->median_col = c;
+        else if (strcmp(name, "plate") == 0)
+            src->plate_col = c;
+    }
     return AS_OK;
 }
 
@@ -629,6 +739,26 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
         m.nc = 0;
         m.nhave = 0;
         m.arena.len = 0;
+        /* What the outbox holds of u, first: duplicates are known before
+         * anything is filled in. */
+        if (merged) {
+            int c;
+            while (st == AS_OK && orow == 1 && (c = strcmp(as__column_text(os, 0), u.id)) <= 0) {
+                if (c == 0)
+                    st = have_add(&m, os);
+                orow = step(db, os, &st, "reading the outbox");
+            }
+        } else {
+            int any = 0;
+            for (int i = 0; i < nsrc; i++)
+                any |= src[i].row == 1 && strcmp(as__column_text(src[i].s, 0), u.id) == 0;
+            if (any) {
+                sqlite3_reset(os);
+                sqlite3_bind_text(os, 1, u.id, -1, SQLITE_STATIC);
+                while (st == AS_OK && step(db, os, &st, "reading the outbox"))
+                    st = have_add(&m, os);
+            }
+        }
         for (int i = 0; i < nsrc && st == AS_OK; i++) {
             int c;
             while (src[i].row == 1 && (c = strcmp(as__column_text(src[i].s, 0), u.id)) <= 0) {
@@ -639,52 +769,6 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
         }
         if (m.tip && may_receive(&u, AS_REMIND_TIP))
             take_tip(&m, &u);
-        if (merged) {
-            /* the outbox's rows of users before u, then u's */
-            int c;
-            while (orow == 1 && (c = strcmp(as__column_text(os, 0), u.id)) <= 0) {
-                if (c == 0 && m.nc) {
-                    if (m.nhave == m.caphave) {
-                        size_t cap = m.caphave ? m.caphave * 2 : 32;
-                        size_t *h = realloc(m.have, cap * sizeof *h);
-                        int64_t *ha = h ? realloc(m.have_at, cap * sizeof *ha) : NULL;
-                        if (h)
-                            m.have = h;
-                        if (!h || !ha) {
-                            st = as__fail(db, AS_NOMEM, "out of memory");
-                            break;
-                        }
-                        m.have_at = ha;
-                        m.caphave = cap;
-                    }
-                    m.have[m.nhave] = put_text(&m, as__column_text(os, 1),
-                                               (size_t)sqlite3_column_bytes(os, 1));
-                    m.have_at[m.nhave++] = sqlite3_column_int64(os, 2);
-                }
-                orow = step(db, os, &st, "reading the outbox");
-            }
-        } else if (m.nc) {
-            sqlite3_reset(os);
-            sqlite3_bind_text(os, 1, u.id, -1, SQLITE_STATIC);
-            while (st == AS_OK && step(db, os, &st, "reading the outbox")) {
-                if (m.nhave == m.caphave) {
-                    size_t cap = m.caphave ? m.caphave * 2 : 32;
-                    size_t *h = realloc(m.have, cap * sizeof *h);
-                    int64_t *ha = h ? realloc(m.have_at, cap * sizeof *ha) : NULL;
-                    if (h)
-                        m.have = h;
-                    if (!h || !ha) {
-                        st = as__fail(db, AS_NOMEM, "out of memory");
-                        break;
-                    }
-                    m.have_at = ha;
-                    m.caphave = cap;
-                }
-                m.have[m.nhave] = put_text(&m, as__column_text(os, 1),
-                                           (size_t)sqlite3_column_bytes(os, 1));
-                m.have_at[m.nhave++] = sqlite3_column_int64(os, 2);
-            }
-        }
         if (st == AS_OK && m.nc)
             st = user_done(&m, &u);
     }

@@ -72,9 +72,8 @@ static void write_rows(as__batch *b, sqlite3_stmt *s, int from, int n)
 
 static as__batch_cell *cell(as__batch *b)
 {
-    static as__batch_cell sink;   /* after a failure to start: values go nowhere */
     if (!b->cells)
-        return &sink;
+        return &b->spare;   /* after a failure to start: values go nowhere */
     if (b->ncells == AS__BATCH_ROWS * b->ncols) {
         if (b->st == AS_OK && (b->full || (b->full = prepare(b, AS__BATCH_ROWS))))
             write_rows(b, b->full, 0, b->ncells);

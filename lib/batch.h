@@ -33,6 +33,7 @@ typedef struct as__batch {
     int ncols;
     sqlite3_stmt *full, *one;
     as__batch_cell *cells;   /* AS__BATCH_ROWS * ncols */
+    as__batch_cell spare;    /* where values go when cells could not be had */
     int ncells;
     as_buf text;
     int64_t rows;            /* written so far */

@@ -919,7 +919,7 @@ static as_status rebuild(as_db *db, int64_t at, int64_t *written)
     /* The index on valid_until is built after the rows (one sort) rather
      * than kept up row by row (its keys come in no order): 10% of a
      * rebuild's time. */
-    as_status st = as__exec(db, "DROP INDEX main.profiles_valid_until;"
+    as_status st = as__exec(db, "DROP INDEX IF EXISTS main.profiles_valid_until;"
                                 " DELETE FROM main.profiles; DELETE FROM main.vehicle_profiles;"
                                 " DELETE FROM main.profile_dirty");
     if (st == AS_OK && (st = sink_init(&k, db, 0)) == AS_OK)

@@ -315,6 +315,7 @@ typedef struct merge {
     size_t nhave, caphave;
     const as__tmpl *tip;
     as__batch out;
+    char expected[16], usual[32], since[32];   /* figures(): this row's texts */
     int oom;
 } merge;
 
@@ -397,12 +398,12 @@ static void day_text(int64_t t, int64_t off_s, char out[16])
 
 /* Refuel coupons and win-backs: the payload (its offset in the arena) and
  * the placeholders made from the raw figures (expected_date, usual_interval
- * _days, days_since_last), written into vals.  Their texts live in static
- * buffers of this call's kind until the templates are filled. */
+ * _days, days_since_last), written into vals.  Their texts live in the
+ * merge until the next row's. */
 static size_t figures(merge *m, const source *src, const user_row *u, const char **vals)
 {
     (void)u;
-    static char expected[16], usual[32], since[32];
+    char *expected = m->expected, *usual = m->usual, *since = m->since;
     sqlite3_stmt *s = src->s;
     int64_t last = sqlite3_column_int64(s, src->last_col);
     int64_t med = sqlite3_column_int64(s, src->median_col);
@@ -431,9 +432,9 @@ static size_t figures(merge *m, const source *src, const user_row *u, const char
         m->oom = 1;
     as__buf_free(&p);
     /* round(median / 86400.0, 1) as SQLite writes it: "7.0", "6.5" */
-    snprintf(usual, sizeof usual, "%.1f", (double)med / 86400.0);
+    snprintf(usual, sizeof m->usual, "%.1f", (double)med / 86400.0);
     day_text(last + med, m->off_s, expected);
-    snprintf(since, sizeof since, "%lld", (long long)((m->at - last) / 86400));
+    snprintf(since, sizeof m->since, "%lld", (long long)((m->at - last) / 86400));
     const char *const *ph = as__remind_placeholders[src->kind];
     for (int i = 0; i < src->nph; i++) {
         if (strcmp(ph[i], "expected_date") == 0)

@@ -583,6 +583,14 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
  *   is read without naming an encoding.  JSON Lines must be UTF-8.
  *
+ * JSON Lines: one object per line.  A number is read from its text exactly
+ *   as written, as a CSV cell would be ("12.30" yuan is 1230 fen; 1e3 or
+ *   0.30000000000000004 are refused as amounts, never rounded through a
+ *   double); true and false are the cells "yes" and "no"; null is an
+ *   absent cell.  A key given twice in one object, a string holding
+ *   \u0000, or a line longer than 64 MiB (the limit of a CSV record too)
+ *   rejects the line with the reason; the line is not kept in memory.
+ *
  * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
  *   '|'; 0 detects it from the header line: ',' if the header has a comma
  *   outside quotes, else TAB if it has a tab, else ';' if it has a

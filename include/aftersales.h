@@ -2263,7 +2263,11 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * keeps its tracking number, its original times and history; one whose
  * number is already in the database is left alone (unchanged), so
  * importing twice changes nothing.  Users must exist.  References to
- * tickets later in the file are resolved at the end.  The contract of
+ * tickets later in the file are resolved at the end; a reference
+ * (incident, merged_into, related, a survey's followup) to a ticket in
+ * neither the database nor the file is reported with the referring line
+ * and fails the whole import with AS_INVALID, even with AS_IMPORT_SKIP_BAD
+ * (the referring ticket is written before the end shows it).  The contract of
  * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
  * run, rejects).  Returns as as_user_import().
  */

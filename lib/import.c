@@ -38,6 +38,7 @@ struct as__import {
     char delimiter;              /* CSV: the caller's, or 0 to detect */
     int unique_keys;             /* reject a key seen earlier in the input */
     key_set keys;
+    uint64_t late_line;          /* the row of the last late problem, or 0 */
 };
 
 /* ---- duplicate keys -------------------------------------------------- */
@@ -150,6 +151,20 @@ void as__import_problem(as__import *im, const char *field, const char *reason)
         im->opts->on_reject(im->opts->userdata, &r);
     }
     im->problems++;
+}
+
+void as__import_late_problem(as__import *im, uint64_t line, const char *field,
+                             const char *reason)
+{
+    im->raw_text = "";
+    im->header = NULL;
+    if (line != im->late_line || !im->late_line) {
+        im->late_line = line;
+        im->problems = 0;
+        im->stats.rejected++;
+    }
+    im->line = line;
+    as__import_problem(im, field, reason);
 }
 
 int as__import_row_problems(const as__import *im)
@@ -667,6 +682,14 @@ static as_status import_jsonl(as__import *im, FILE *in)
 as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          const as__import_spec *spec, as_import_stats *stats)
 {
+    return as__import_run_ex(db, in, name, opts, spec, NULL, stats);
+}
+
+as_status as__import_run_ex(as_db *db, FILE *in, const char *name,
+                            const as_import_options *opts, const as__import_spec *spec,
+                            as_status (*finish)(as__import *im, void *ctx),
+                            as_import_stats *stats)
+{
     static const as_import_options defaults = AS_IMPORT_OPTIONS_INIT;
     if (stats)
         memset(stats, 0, sizeof *stats);
@@ -701,6 +724,16 @@ as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_
     if (st != AS_OK)
         return st;
     st = (opts->flags & AS_IMPORT_JSONL) ? import_jsonl(&im, in) : import_csv(&im, in);
+    if (st == AS_OK && finish) {
+        uint64_t rejected = im.stats.rejected;
+        st = finish(&im, spec->ctx);
+        if (st == AS_OK && im.stats.rejected != rejected)
+            st = as__fail(db, AS_INVALID, "%s: %llu rows have problems found at the end of"
+                          " the input; nothing imported", im.name,
+                          (unsigned long long)(im.stats.rejected - rejected));
+        if (st != AS_OK)
+            im.stats.inserted = im.stats.updated = im.stats.unchanged = 0;
+    }
     as__buf_free(&im.extra);
     as__buf_free(&im.raw);
     free(im.keys.slot);

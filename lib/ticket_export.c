@@ -325,7 +325,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     /* References to other tickets: resolved now when the other ticket is
      * here, else when it arrives later in the file (a temporary table). */
     if ((s = as__exec(db, "CREATE TEMP TABLE IF NOT EXISTS ticket_import_refs"
-                          " (ticket_id INTEGER, col INTEGER, tracking TEXT)")) != AS_OK)
+                          " (ticket_id INTEGER, col INTEGER, tracking TEXT, line INTEGER)")) != AS_OK)
         return s;
     static const int refcols[3] = {C_INCIDENT, C_MERGED, C_RELATED};
     static const char *const setref[3] = {
@@ -345,11 +345,12 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int64(st, 2, rid);
         } else {
-            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3)")))
+            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3, ?4)")))
                 return AS_INTERNAL;
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int(st, 2, k);
             sqlite3_bind_text(st, 3, ref, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 4, (int64_t)as__import_line(im));
         }
         if ((s = as__step_done(db, st, "importing a reference")) != AS_OK)
             return s;
@@ -422,7 +423,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         return AS_OK;
     /* follow-ups of surveys that come later in the file */
     static const char later[] =
-        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup'"
+        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup', ?3"
         " FROM json_each(?2) j JOIN surveys s ON s.ticket_id = ?1"
         " AND s.resolution = j.value ->> 'resolution'"
         " WHERE s.followup_id IS NULL AND j.value ->> 'followup' IS NOT NULL";
@@ -431,10 +432,54 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             return AS_INTERNAL;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, cells[C_SURVEYS], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (int64_t)as__import_line(im));
         if ((s = as__step_done(db, st, "importing a survey")) != AS_OK)
             return s;
     }
     return as__ticket_rederive(db, id);
+}
+
+/* After the last row: a reference still unresolved names a ticket in
+ * neither the database nor the file.  That is an error, not a link
+ * silently dropped; the rows are written already, so the import fails. */
+static as_status ticket_finish(as__import *im, void *ctx)
+{
+    (void)ctx;
+    as_db *db = as__import_db(im);
+    static const char sql[] =
+        "SELECT r.line, r.col, r.tracking FROM temp.ticket_import_refs r"
+        " WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.tracking = r.tracking)"
+        " ORDER BY r.line, r.col";
+    static const char *const field[4] = {"incident", "merged_into", "related", "surveys"};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_get_autocommit(db->sql))
+        return AS_OK;   /* nothing was imported */
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        /* No table: no reference was deferred. */
+        return AS_OK;
+    }
+    uint64_t rows = 0, last = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t line = (uint64_t)sqlite3_column_int64(st, 0);
+        int col = sqlite3_column_int(st, 1);
+        char why[200];
+        snprintf(why, sizeof why, "%sticket %.40s is neither in the database nor in the file",
+                 col == 3 ? "the follow-up " : "", (const char *)sqlite3_column_text(st, 2));
+        as__import_late_problem(im, line, field[col >= 0 && col < 4 ? col : 3], why);
+        if (line != last)
+            rows++;
+        last = line;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "checking ticket references");
+    if (rows)
+        return as__fail(db, AS_INVALID,
+                        "%s: %llu ticket%s refer to tickets that do not exist; nothing imported",
+                        as__import_name(im), (unsigned long long)rows, rows == 1 ? "" : "s");
+    return AS_OK;
 }
 
 as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
@@ -445,7 +490,7 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_impor
     if (opts && as__import_options_copy(&o, opts) != AS_OK)
         return as__fail(db, AS_MISUSE, "ticket import: unknown options version %u", opts->version);
     o.flags |= AS_IMPORT_JSONL | AS__IMPORT_NESTED;
-    as_status s = as__import_run(db, in, name, &o, &spec, stats);
+    as_status s = as__import_run_ex(db, in, name, &o, &spec, ticket_finish, stats);
     as__exec(db, "DROP TABLE IF EXISTS temp.ticket_import_refs");
     return s;
 }

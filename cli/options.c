@@ -420,8 +420,8 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
         int off = cli_utc_offset(c);
         if (as_time_parse(time_text[k], off, (int64_t *)opts[k].dest) != AS_OK)
             return cli_usage(c,
-                             "--%s: '%s' is not a time (such as 2026-11-24, 2026-11-24T09:00 or "
-                             "2026-11-24T09:00:00+08:00)",
+                             "--%s: '%s' is not a time from 1970 to 9999 (such as 2026-11-24, "
+                             "2026-11-24T09:00 or 2026-11-24T09:00:00+08:00)",
                              opts[k].name, time_text[k]);
     }
     for (size_t k = 0; k < nopts; k++) {

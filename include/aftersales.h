@@ -256,9 +256,14 @@ int as_txn_depth(const as_db *db);
  * without seconds), a bare date "2026-11-24" (midnight), Excel's
  * "2026/11/24 9:05[:07]", and "@1764000000" (Unix seconds).  A time
  * without an offset is in the business zone (utc_offset_minutes).
- * Field ranges are checked (month 13, February 30, hour 24, an offset
- * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
- * (:60) is read as :59.
+ * Field ranges are checked (month 13, February 30, hour 24, second 60, an
+ * offset beyond ±14:00 are invalid: Unix time has no leap second, and
+ * 10:00:60 is not silently 10:00:59).  The instant must lie in
+ * AS_TIME_MIN..AS_TIME_MAX, 1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z:
+ * earlier or later times (@0, @-1, @9223372036854775807, 1969, year 10000
+ * in UTC) are invalid, so no parsed time overflows the arithmetic of due
+ * times, and 0, which the API's time arguments take as "now", is never a
+ * parsed time.
  *
  * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
  * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
@@ -270,14 +275,20 @@ int as_txn_depth(const as_db *db);
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
+/* The range of times as_time_parse() accepts (Unix seconds):
+ * 1970-01-01T00:00:01Z and 9999-12-31T23:59:59Z. */
+#define AS_TIME_MIN INT64_C(1)
+#define AS_TIME_MAX INT64_C(253402300799)
+
 /* The size of a buffer for as_time_format(). */
 #define AS_TIME_BUFSIZE 32
 
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
- * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
- * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
- * back.  Returns buf.
+ * zone into buf (at least AS_TIME_BUFSIZE bytes).  Any int64_t is
+ * written: a time outside the years 0001-9999 of that zone as "@SECONDS".
+ * as_time_parse() reads back exactly the times of AS_TIME_MIN..AS_TIME_MAX.
+ * Returns buf.
  */
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 

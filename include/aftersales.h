@@ -94,6 +94,10 @@ typedef enum as_status {
     AS_IO,                /* an input/output error */
     AS_NOMEM,             /* out of memory */
     AS_INTERNAL,          /* a bug or an unexpected SQLite failure */
+    AS_CORRUPT,           /* the database file is damaged (SQLite found a
+                           * malformed page): any call that reads it may
+                           * return this; as_check_iter_new() lists the
+                           * damage, a backup restores the data */
     AS_STATUS_LAST
 } as_status;
 

@@ -803,11 +803,18 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * as_backup - copy the database to dest (a path; the caller's string) with
  * SQLite's online backup, as one consistent snapshot, while other
  * processes go on writing (WAL lets them).  The copy is written to
- * "dest.tmp-PID" (mode 0600) and renamed over dest only when complete, so
- * dest is never half-written.  flags: 0 or AS_BACKUP_FORCE.
+ * "dest.tmp-PID" in dest's directory (created 0600, never through a link;
+ * no journal) and renamed over dest only when complete, so dest is never
+ * half-written.  The temporary holds an flock() while it is written: a
+ * backup killed midway leaves it behind, and the next backup to the same
+ * dest removes every "dest.tmp-N" (with its -journal, -wal, -shm) that no
+ * running backup holds.  A source locked by another process is waited for
+ * up to the handle's busy timeout, then the call fails with AS_BUSY.
+ * flags: 0 or AS_BACKUP_FORCE.
  * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
- * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an
- * empty dest); AS_INTERNAL.
+ * AS_CANTCREATE (also a link or file already at the temporary's name);
+ * AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an empty dest);
+ * AS_INTERNAL.
  */
 as_status as_backup(as_db *db, const char *dest, unsigned flags);
 

@@ -405,7 +405,8 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
                          errmsg);
     }
     sqlite3_extended_result_codes(db->sql, 0);
-    sqlite3_busy_timeout(db->sql, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0);
+    db->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0;
+    sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
 
     as_status st = check_and_migrate(db, may_create);
     if (st == AS_OK && !db->readonly)

@@ -45,6 +45,7 @@ struct as_db {
     char *path;
     char *errmsg;            /* detail of the last failure; never NULL after open */
     int readonly;
+    int busy_timeout_ms;     /* as opened: how long a call may wait for a lock */
     int txn_depth;
     int utc_offset;          /* business zone, minutes east of UTC */
     const as_config *config; /* the caller's (borrowed) or own_config */

@@ -328,6 +328,20 @@ as_status as_phone_normalize(const char *text, char out[12]);
 char *as_phone_mask(const char *phone, char out[12]);
 
 /*
+ * as_text_mask_phones - mask, in place, every mainland mobile number
+ * written in free text (a comment, a ticket's body) as the phone field is
+ * masked: "请打13912345678" becomes "请打139****5678".  Found in the forms
+ * people type: 11 digits 1[3-9]..., also spaced or dashed (139 1234 5678,
+ * 139-1234-5678, also with the ideographic space or the full-width
+ * hyphen), after +86, 86 or 0086, and in full-width digits (masked with
+ * ＊, so the text keeps its byte length).  A number glued to other digits
+ * (an order number) is left alone.  NULL is a no-op.  Returns how many
+ * numbers were masked.  The library's reads mask free text this way unless
+ * the handle was opened with AS_OPEN_REVEAL.
+ */
+size_t as_text_mask_phones(char *text);
+
+/*
  * as_region_check - a region is a 6-digit administrative division code
  * (GB/T 2260) whose first two digits name a province-level division.
  * Codes ending in 0000 stand for a province, in 00 for a city.

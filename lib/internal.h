@@ -238,6 +238,23 @@ size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
 enum { AS__FOLD_MAX = 128 };
 const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz);
 
+/* A mainland mobile number found in free text by as__phone_scan(). */
+typedef struct as__phone_hit {
+    size_t start, end;       /* bytes of the number as written: a +86/86/0086
+                              * prefix and separators included */
+    char digits[12];         /* its 11 digits, NUL-terminated */
+    size_t pos[11];          /* the byte offset of each of those digits */
+    unsigned char wide[11];  /* 1: that digit is full-width (3 bytes) */
+} as__phone_hit;
+
+/* Call fn (if not NULL) for every mobile number written in text[0, len)
+ * (see as_text_mask_phones() for the forms), in order; stop when fn
+ * returns non-zero.  Returns how many were found.  Needs no NUL. */
+size_t as__phone_scan(const char *text, size_t len,
+                      int (*fn)(void *ctx, const as__phone_hit *h), void *ctx);
+/* as_text_mask_phones() over text[0, len) (no NUL needed). */
+size_t as__mask_phones_n(char *text, size_t len);
+
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);
 /* Parse a yes/no cell: yes/no/y/n/true/false/1/0/on/off/是/否 (case-insensitive).

@@ -15,7 +15,7 @@ static const char group_help[] =
 static const char import_help[] =
     "usage: aftersales feedback import [--encoding utf-8|gb18030|utf-16|...]\n"
     "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                                  [--rejects FILE] [--jsonl] FILE|-\n"
+    "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "\n"
     "Upsert feedback from CSV with a header: feedback_id and submitted_at are\n"
     "required; user_id, station_id, channel, kind (complaint, suggestion, praise,\n"

@@ -587,7 +587,7 @@ static int t_export(cli *c, int argc, char **argv)
 }
 
 static const char import_help[] =
-    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Read JSON Lines written by ticket export (of this version, or of 0.1.0).\n"
     "Tickets keep their tracking numbers, times and history; a number already\n"

@@ -57,7 +57,7 @@ static const char profile_help[] =
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
     "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                              [--rejects FILE] FILE|-\n"
+    "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
     "consent_marketing,consent_service,quiet_hours,beta_tester, in any order) or\n"

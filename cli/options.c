@@ -234,8 +234,21 @@ static int check_text(cli *c, const cli_opt *o, const char *v)
     opt_label(o, label, sizeof label);
     if (as_utf8_check(v, strlen(v), &bad) != AS_OK)
         return cli_usage(c, "%s: invalid UTF-8 at byte %zu", label, bad + 1);
-    if (o->check && o->check(v, why, sizeof why) != 0)
+    if (o->check && o->check(v, why, sizeof why) != 0) {
+        if (o->check == cli_check_phone) {
+            /* Never echo a whole rejected phone number (logs keep stderr). */
+            char shown[64];
+            snprintf(shown, sizeof shown, "%s", v);
+            size_t digits = 0, k = 0;
+            for (char *q = shown; *q; q++)
+                digits += *q >= '0' && *q <= '9';
+            for (char *q = shown; *q && digits >= 8; q++)
+                if (*q >= '0' && *q <= '9' && k++ >= 3 && k <= digits - 4)
+                    *q = '*';
+            return cli_usage(c, "%s: '%s' %s", label, shown, why);
+        }
         return cli_usage(c, "%s: '%s' %s", label, v, why);
+    }
     return 0;
 }
 

@@ -238,6 +238,10 @@ size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
 enum { AS__FOLD_MAX = 128 };
 const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz);
 
+/* A phone value for an error message: at most 40 bytes, digits between
+ * the first three and the last four masked when there are eight or more. */
+void as__phone_echo(const char *in, char *out, size_t outsz);
+
 /* A mainland mobile number found in free text by as__phone_scan(). */
 typedef struct as__phone_hit {
     size_t start, end;       /* bytes of the number as written: a +86/86/0086

@@ -287,6 +287,37 @@ char *as_phone_mask(const char *phone, char out[12])
     return out;
 }
 
+/* A rejected phone value for a message: at most 40 bytes (not cutting a
+ * character), every digit but the first three and the last four shown as
+ * '*' when it has eight or more digits ("138***3800"), so that an error
+ * message or a log never holds a whole number. */
+void as__phone_echo(const char *in, char *out, size_t outsz)
+{
+    size_t n = strlen(in);
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char)in[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, in, n);
+    out[n] = '\0';
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++)
+        digits += out[i] >= '0' && out[i] <= '9';
+    if (digits < 8)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] < '0' || out[i] > '9')
+            continue;
+        if (k >= 3 && k < digits - 4)
+            out[i] = '*';
+        k++;
+    }
+}
+
 /* ---- phone numbers written in free text ---------------------------- */
 
 /*

@@ -58,8 +58,10 @@ as_status as__user_normalize(const as_user_input *in, as__user_norm *out, as__pr
         if (!in->phone || !in->phone[0]) {
             out->phone[0] = '\0';   /* an empty phone clears it */
         } else if (as_phone_normalize(in->phone, out->phone) != AS_OK) {
-            snprintf(msg, sizeof msg, "'%.40s' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)",
-                     in->phone);
+            char shown[48];
+            as__phone_echo(in->phone, shown, sizeof shown);   /* never the whole number */
+            snprintf(msg, sizeof msg, "'%s' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)",
+                     shown);
             fn(ctx, "phone", msg);
             bad = 1;
         }

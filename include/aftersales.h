@@ -160,6 +160,10 @@ typedef struct as_db as_db;
 /* Flags for as_open_options.flags. */
 #define AS_OPEN_READONLY  0x1u  /* never write; fails if a migration is due */
 #define AS_OPEN_CREATE    0x2u  /* create the file (mode 0600) if missing */
+#define AS_OPEN_REVEAL    0x4u  /* reads show phone numbers typed into free text
+                                 * (comments, ticket texts) unmasked; without it
+                                 * they are masked like as_user.phone (see
+                                 * as_text_mask_phones()) */
 
 typedef struct as_open_options {
     unsigned version;         /* AS_OPEN_OPTIONS_VERSION */
@@ -180,6 +184,15 @@ typedef struct as_open_options {
  * step inside one BEGIN IMMEDIATE transaction; a newer one is refused and
  * left untouched.  The handle uses WAL journaling and the given busy
  * timeout, so several processes may share the file.
+ *
+ * With AS_OPEN_READONLY nothing is ever written, and a file that cannot be
+ * written (no write permission, or a read-only directory) is read without
+ * creating or locking any side file when no WAL with content lies beside it
+ * (SQLite's "immutable" open): a database in a read-only directory can be
+ * read, and reading a 0400 file leaves no -wal or -shm that would keep a
+ * later writer out.  Such a read assumes no other process writes the file
+ * meanwhile (none can without a WAL); a WAL with content is read as
+ * usual.
  *
  * out:     receives the handle; the caller frees it with as_close().
  *          On failure *out is NULL.

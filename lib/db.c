@@ -326,6 +326,61 @@ static as_status check_and_migrate(as_db *db, int may_create)
     return as__write_end(db, st);
 }
 
+/* ---- read-only files and directories ------------------------------ */
+
+/*
+ * A read-only handle on a file that cannot be written -- it has no write
+ * permission at all, or not for us, or its directory is not ours to write
+ * -- is opened "immutable" when no WAL with content is beside it: SQLite
+ * then takes no lock and creates no -wal or -shm.  Those side files are
+ * what broke read-only use: in a read-only directory they cannot be
+ * created (every read failed with 77), and beside a 0400 file they were
+ * created 0400 and kept every later writer out after the owner made the
+ * file writable again.  Without a WAL the main file holds every committed
+ * page, so reading it alone is exact; a WAL with content (a writer at work,
+ * or one that crashed) is read the usual way.
+ */
+static int wants_immutable(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    char *wal = as__printf("%s-wal", path);
+    char *dir = NULL;
+    const char *slash = strrchr(path, '/');
+    dir = !slash ? as__strdup(".") : slash == path ? as__strdup("/")
+                                                    : as__strndup(path, (size_t)(slash - path));
+    int immutable = 0;
+    struct stat wb;
+    if (wal && dir && (stat(wal, &wb) != 0 || wb.st_size == 0))
+        immutable = (sb.st_mode & 0222) == 0 || access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+    free(wal);
+    free(dir);
+    return immutable;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded (malloc'd). */
+static char *immutable_uri(const char *path)
+{
+    as_buf b = {0};
+    as__buf_adds(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '/' || *p == '.' || *p == '_' || *p == '-' || *p == '~') {
+            as__buf_addc(&b, (char)*p);
+        } else {
+            char esc[4];
+            snprintf(esc, sizeof esc, "%%%02X", *p);
+            as__buf_adds(&b, esc);
+        }
+    }
+    if (as__buf_adds(&b, "?mode=ro&immutable=1") < 0 || as__buf_addc(&b, '\0') < 0) {
+        as__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
 static as_status open_fail(as_db *db, as_status st, char **errmsg)
 {
     if (errmsg)
@@ -356,6 +411,7 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
     db->path = as__strdup(path);
     db->errmsg = as__strdup("");
     db->readonly = (opts->flags & AS_OPEN_READONLY) != 0;
+    db->reveal = (opts->flags & AS_OPEN_REVEAL) != 0;
     if (!db->path || !db->errmsg) {
         as_close(db);
         return AS_NOMEM;
@@ -397,7 +453,15 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
         return open_fail(db, as__fail(db, AS_PERM, "%s: %s", path, strerror(errno)), errmsg);
 
     int flags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &db->sql, flags, NULL);
+    char *uri = NULL;
+    if (db->readonly && wants_immutable(path)) {
+        if (!(uri = immutable_uri(path)))
+            return open_fail(db, as__fail(db, AS_NOMEM, "out of memory"), errmsg);
+        flags |= SQLITE_OPEN_URI;
+        db->immutable = 1;
+    }
+    int rc = sqlite3_open_v2(uri ? uri : path, &db->sql, flags, NULL);
+    free(uri);
     if (rc != SQLITE_OK) {
         as_status st = as__sqlstatus(rc);
         return open_fail(db, as__fail(db, st == AS_OK ? AS_INTERNAL : st, "%s: %s", path,

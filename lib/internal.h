@@ -45,6 +45,9 @@ struct as_db {
     char *path;
     char *errmsg;            /* detail of the last failure; never NULL after open */
     int readonly;
+    int immutable;           /* read-only file or directory, no WAL: opened
+                              * immutable (no lock, no side file) */
+    int reveal;              /* AS_OPEN_REVEAL: free text unmasked */
     int busy_timeout_ms;     /* as opened: how long a call may wait for a lock */
     int txn_depth;
     int utc_offset;          /* business zone, minutes east of UTC */

@@ -323,8 +323,12 @@ static as_status check_identity(as_db *db, as_check_iter *it)
         sqlite3_step(st) == SQLITE_ROW) {
         const char *mode = (const char *)sqlite3_column_text(st, 0);
         int wal = mode && strcmp(mode, "wal") == 0;
-        snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?",
-                 wal || db->readonly ? "" : " (expected wal)");
+        if (db->immutable)   /* SQLite reports "delete": no WAL is used */
+            snprintf(msg, sizeof msg, "%s (a read-only file or directory, read without a WAL:"
+                     " none with content was there)", mode ? mode : "?");
+        else
+            snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?",
+                     wal || db->readonly ? "" : " (expected wal)");
         oom |= report(it, "journal_mode", wal || db->readonly, msg) < 0;
     }
     sqlite3_finalize(st);

@@ -135,4 +135,47 @@ expect_rc "with --skip-bad too" 65
 as --db "$T/copy.db" ticket import "$T/t.jsonl"
 expect_rc "the export itself imports" 0
 
+# ---- 7. read-only files and directories --------------------------------
+
+# As root permissions bind nobody, so the commands run as the user nobody
+# in a directory of theirs; as any other user they run as that user.
+RO="$T/ro"
+mkdir "$RO" "$T/out"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 755 "$T"
+    chown 65534:65534 "$RO" "$T/out"
+    asro() { run setpriv --reuid=65534 --regid=65534 --clear-groups "$AFTERSALES" --db "$RO/r.db" "$@"; }
+else
+    asro() { as --db "$RO/r.db" "$@"; }
+fi
+sides() { ls "$RO" | grep -c -- '-wal\|-shm\|-journal'; }
+asro init
+asro user add --id U1 --name 张三
+expect_rc "a database of the test user" 0
+chmod 400 "$RO/r.db"
+asro user list
+expect_rc "a 0400 database can be listed" 0
+expect_out_has "with its rows" "张三"
+asro check
+expect_rc "and checked" 0
+expect_eq "reading it left no -wal or -shm" "$(sides)" 0
+chmod 600 "$RO/r.db"
+asro user add --id U2 --name 李四
+expect_rc "after chmod 600 a writer works at once (it failed with 77)" 0
+chmod 500 "$RO"
+asro user list
+expect_rc "a database in a read-only directory can be read (it failed with 77)" 0
+expect_out_has "both rows" "李四"
+asro check
+expect_rc "and checked" 0
+asro --format json check
+expect_json_where "the journal mode says why it is not wal" json \
+    'any(x["check"] == "journal_mode" and x["ok"] and "read-only" in x["detail"] for x in d)'
+asro backup "$T/out/ro-copy.db"
+expect_rc "and backed up elsewhere" 0
+asro user add --id U3 --name 王五
+expect_rc "a write there is still refused (77)" 77
+expect_eq "nothing was left beside it" "$(sides)" 0
+chmod 700 "$RO"
+
 finish

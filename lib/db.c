@@ -381,6 +381,41 @@ static char *immutable_uri(const char *path)
     return b.data;
 }
 
+/* ---- masking in SQL --------------------------------------------------- */
+
+/* as_mask_phones(x): x with the mobile numbers written in it masked (see
+ * as_text_mask_phones()), or x itself when the handle reveals them or x is
+ * not text.  Read paths that build their output in SQL wrap free-text
+ * columns in it, so the C API and the command line mask alike. */
+static void sql_mask_phones(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const as_db *db = sqlite3_user_data(ctx);
+    if (db->reveal || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (!text || as__phone_scan(text, (size_t)n, NULL, NULL) == 0) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    char *copy = sqlite3_malloc(n + 1);
+    if (!copy) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    memcpy(copy, text, (size_t)n + 1);
+    as__mask_phones_n(copy, (size_t)n);
+    sqlite3_result_text(ctx, copy, n, sqlite3_free);
+}
+
+int as__db_reveal(const as_db *db)
+{
+    return db && db->reveal;
+}
+
 static as_status open_fail(as_db *db, as_status st, char **errmsg)
 {
     if (errmsg)
@@ -469,6 +504,9 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
                          errmsg);
     }
     sqlite3_extended_result_codes(db->sql, 0);
+    sqlite3_create_function(db->sql, "as_mask_phones", 1,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, db,
+                            sql_mask_phones, NULL, NULL);
     db->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0;
     sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
 

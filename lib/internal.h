@@ -60,6 +60,11 @@ struct as_db {
     as__ext ext[AS_EXT_LAST];
 };
 
+/* 1 when the handle was opened with AS_OPEN_REVEAL: free text is read
+ * with its phone numbers unmasked.  Otherwise reads mask them, in C with
+ * as__mask_phones_n() or in SQL with the function as_mask_phones(x). */
+int as__db_reveal(const as_db *db);
+
 /* The data in a handle's slot, or NULL. */
 void *as__ext_get(const as_db *db, as__ext_slot slot);
 /* Store ptr in a slot with its destructor (called by as_close, or by the

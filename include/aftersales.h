@@ -525,18 +525,69 @@ as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned fl
  * iterator).  NULL is a no-op. */
 void as_user_free(as_user *user);
 
+/* What an erasure writes where it found the person's name, phone or plate
+ * in free text. */
+#define AS_ERASED_TEXT "[erased]"
+
+/* What as_user_forget_ex() did. */
+typedef struct as_forget_stats {
+    uint64_t rows;           /* rows changed, in every table */
+    uint64_t values;         /* free-text values redacted (comments, ticket texts, ...) */
+    uint64_t tickets;        /* tickets whose history got a "redacted" event */
+    int checkpointed;        /* 1: the WAL was checkpointed and truncated, so no
+                              * old page survives in it; 0: another connection
+                              * held it (or the caller's transaction was open) */
+    int vacuumed;            /* 1: bytes of the phone or a plate were still found
+                              * in the file (free space of pages written before
+                              * this version), so the file was rebuilt (VACUUM) */
+    int file_clean;          /* 1: after all this, no byte of the database file
+                              * holds the phone (13912345678, 139 1234 5678,
+                              * 139-1234-5678) or a plate */
+} as_forget_stats;
+
 /*
- * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
- * hours and consents are cleared, the plates of their vehicles removed, and
- * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, fueling records without their plate) stay for aggregates; the
- * texts of the user's notifications are blanked and undelivered ones
- * marked dead.  Forgetting an
- * erased user again is AS_OK and changes nothing.
+ * as_user_forget - erase a user's personal data (PIPL).
+ *
+ * Known fields: name, phone, quiet hours and consents are cleared, the
+ * plates of their vehicles and fueling records removed, erased_at set, the
+ * texts of their notifications blanked and undelivered ones marked dead.
+ *
+ * Free text: in every text column of every table (feedback comments and
+ * unknown columns, feedback history, tickets' subjects and bodies, ticket
+ * events, survey comments, outbox texts, FTS5 tables that keep their own
+ * text, ...), the person's name, phone and plates are replaced by
+ * AS_ERASED_TEXT in the rows that are theirs (user_id), and the phone and
+ * plates wherever else they occur, with the name in such a row too.  The
+ * phone is found in the forms of as_text_mask_phones(), a plate in either
+ * case or width and with a separator (云A·12345), a Latin name as a whole
+ * word in any case.  JSON values are redacted value by value.  Keys are
+ * not touched: user_id, primary keys and unique columns (an external id
+ * that embeds a phone number stays).  The append-only ticket history is
+ * redacted through the one sanctioned path (schema 010: the erasure's
+ * privacy_erasures row lets its own transaction change an event's text,
+ * nothing else), and each ticket so redacted gets an event of kind
+ * "redacted" by "privacy".  The erasure is recorded in privacy_erasures.
+ *
+ * The file: the erasure runs with PRAGMA secure_delete on (freed space is
+ * zeroed), overwrites the pages on the free list, merges FTS5 indexes so
+ * that old terms leave the file, and after the commit checkpoints the WAL
+ * with TRUNCATE.  If the phone or a plate is still found as bytes in the
+ * file (free space left inside pages by an older version), the file is
+ * rebuilt with VACUUM.  Inside the caller's transaction (as_begin) the
+ * checkpoint and the VACUUM are left out (see as_forget_stats).
+ *
+ * The row, its region and anonymous figures (odometer readings, fueling
+ * records without their plate, scores, sentiment) stay for aggregates.
+ * Forgetting an erased user again is AS_OK and changes nothing (the name
+ * and phone are no longer known, so nothing more can be found).
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_BUSY; AS_READONLY;
- * AS_MISUSE (a NULL argument); AS_INTERNAL.
+ * AS_NOMEM; AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_forget(as_db *db, const char *user_id);
+
+/* as_user_forget_ex - as_user_forget(), and *stats (if not NULL) receives
+ * what it did (zeroes on failure).  Returns as as_user_forget(). */
+as_status as_user_forget_ex(as_db *db, const char *user_id, as_forget_stats *stats);
 
 /* What as_user_iter_new() lists; the strings are copied by the call. */
 typedef struct as_user_query {

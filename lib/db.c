@@ -516,6 +516,11 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
     if (st == AS_OK)
         st = as__exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                           " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY");
+    /* Deleted or moved content inside a page is zeroed as it is freed (no
+     * extra I/O: "fast"), so no stale copy of personal data accumulates in
+     * the pages; an erasure turns it fully on (free pages too). */
+    if (st == AS_OK)
+        st = as__exec(db, "PRAGMA secure_delete = FAST");
     if (st != AS_OK)
         return open_fail(db, st, errmsg);
     as__ok(db);

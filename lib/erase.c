@@ -799,9 +799,12 @@ static int file_holds(const char *path, char pats[][32], size_t npats)
         size_t len = kept + got;
         for (size_t k = 0; k < npats && !found; k++) {
             size_t pl = strlen(pats[k]);
+            /* The patterns start alike (a phone's first digits): test the
+             * last byte before comparing the whole. */
             for (const char *p = buf; !found && (p = memchr(p, pats[k][0], (size_t)(buf + len - p)));
                  p++)
-                found = (size_t)(buf + len - p) >= pl && memcmp(p, pats[k], pl) == 0;
+                found = (size_t)(buf + len - p) >= pl && p[pl - 1] == pats[k][pl - 1] &&
+                        memcmp(p, pats[k], pl) == 0;
         }
         kept = len < KEEP ? len : KEEP;
         memmove(buf, buf + len - kept, kept);

@@ -335,8 +335,19 @@ static int redact_string(const as__erase_ids *ids, char **str, size_t *len, int 
     return 1;
 }
 
-/* Walk a JSON value: every string (keys too) redacted; a number written as
- * the phone's digits becomes the string AS_ERASED_TEXT.  Returns the count
+/* Is the person's phone written in this number (13912345678,
+ * 8613912345678, -13912345678)? */
+static int number_is_phone(const as__erase_ids *ids, const char *num)
+{
+    spans sp = {0};
+    phone_ctx pc = {ids, &sp};
+    as__phone_scan(num, strlen(num), phone_cb, &pc);
+    free(sp.v);
+    return sp.n > 0;
+}
+
+/* Walk a JSON value: every string (keys too) redacted; a number in which
+ * the phone is written becomes the string AS_ERASED_TEXT.  Returns the count
  * of changes, or -1 out of memory. */
 static int redact_json(const as__erase_ids *ids, as__json *v, int with_name, int *strong)
 {
@@ -345,7 +356,7 @@ static int redact_json(const as__erase_ids *ids, as__json *v, int with_name, int
     case AS__J_STRING:
         return redact_string(ids, &v->str, &v->len, with_name, strong);
     case AS__J_NUMBER:
-        if (ids->phone[0] && v->str && strcmp(v->str, ids->phone) == 0) {
+        if (ids->phone[0] && v->str && number_is_phone(ids, v->str)) {
             char *t = as__strdup(AS_ERASED_TEXT);
             if (!t)
                 return -1;

@@ -367,17 +367,25 @@ static size_t sep_at(const unsigned char *s, size_t len, size_t i)
     return 0;
 }
 
-/* Look for phones in a chain of runs; returns -1 when fn asked to stop. */
-static int chain_scan(const unsigned char *s, const digit_run *r, int n,
+/* Look for phones in a chain of runs: every sequence of whole runs that
+ * spells one is reported, overlapping ones too ("86 139 1234 2-139-1234-5678"
+ * spells 8613912342139 and 13912345678: both are masked, so the real number
+ * is never left out by a wrong guess).  Only sequences ending at run
+ * min_end or later are reported (the runs before were scanned already).
+ * Returns -1 when fn asked to stop. */
+static int chain_scan(const unsigned char *s, const digit_run *r, int n, int min_end,
                       int (*fn)(void *ctx, const as__phone_hit *h), void *ctx, size_t *hits)
 {
+    /* The same 11 digits with and without their +86 are one number. */
+    size_t seen[CHAIN_RUNS * 2];
+    int nseen = 0;
     for (int i = 0; i < n; i++) {
         int total = 0;
         for (int j = i; j < n; j++) {
             total += r[j].n;
             if (r[j].n > RUN_DIGITS || total > 15)
                 break;
-            if (total != 11 && total != 13 && total != 15)
+            if (j < min_end || (total != 11 && total != 13 && total != 15))
                 continue;
             char d[16];
             int k = 0;
@@ -399,6 +407,13 @@ static int chain_scan(const unsigned char *s, const digit_run *r, int n,
                         h.pos[k - skip] = r[a].pos[b];
                         h.wide[k - skip] = r[a].wide[b];
                     }
+            int dup = 0;
+            for (int q = 0; q < nseen && !dup; q++)
+                dup = seen[q] == h.pos[0];
+            if (dup)
+                continue;
+            if (nseen < (int)(sizeof seen / sizeof seen[0]))
+                seen[nseen++] = h.pos[0];
             h.start = r[i].start;
             h.end = r[j].end;
             if (skip && h.start > 0 && s[h.start - 1] == '+')
@@ -409,19 +424,21 @@ static int chain_scan(const unsigned char *s, const digit_run *r, int n,
             (*hits)++;
             if (fn && fn(ctx, &h))
                 return -1;
-            i = j;   /* the runs are used: go on after them */
-            break;
         }
     }
     return 0;
 }
+
+/* A phone spans at most 15 runs (of one digit each): when a chain is
+ * longer than the window, the last KEEP_RUNS runs are kept for the next. */
+enum { KEEP_RUNS = 14 };
 
 size_t as__phone_scan(const char *text, size_t len, int (*fn)(void *ctx, const as__phone_hit *h),
                       void *ctx)
 {
     const unsigned char *s = (const unsigned char *)text;
     digit_run runs[CHAIN_RUNS];
-    int n = 0;
+    int n = 0, min_end = 0;
     size_t hits = 0, i = 0;
     while (i < len) {
         char v;
@@ -452,9 +469,16 @@ size_t as__phone_scan(const char *text, size_t len, int (*fn)(void *ctx, const a
             i += sw;
             continue;
         }
-        if (chain_scan(s, runs, n, fn, ctx, &hits) < 0)
+        if (chain_scan(s, runs, n, min_end, fn, ctx, &hits) < 0)
             return hits;
-        n = 0;
+        if (joined) {
+            /* The window is full: go on with its last runs. */
+            memmove(runs, runs + n - KEEP_RUNS, KEEP_RUNS * sizeof *runs);
+            n = min_end = KEEP_RUNS;
+            i += sw;
+        } else {
+            n = min_end = 0;
+        }
     }
     return hits;
 }

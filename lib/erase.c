@@ -25,6 +25,11 @@ static int is_alnum_ascii(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+static int is_alpha_ascii(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 as_status as__erase_ids_load(as_db *db, const char *user_id, as__erase_ids *ids)
 {
     memset(ids, 0, sizeof *ids);
@@ -236,9 +241,10 @@ static void find_name(const as__erase_ids *ids, const unsigned char *s, size_t l
                 unsigned char a = s[i + k], b = (unsigned char)ids->name[k];
                 same = a == b || ((a | 0x20) == (b | 0x20) && (b | 0x20) >= 'a' && (b | 0x20) <= 'z');
             }
-            /* A Latin name is a word: "Li" is not erased from "Lisa". */
-            if (same && ((i > 0 && is_alnum_ascii(s[i - 1])) ||
-                         (i + n < len && is_alnum_ascii(s[i + n]))))
+            /* A Latin name is a word: "Li" is not erased from "Lisa" (a
+             * digit next to it is no letter: "Li Wei13912345678"). */
+            if (same && ((i > 0 && is_alpha_ascii(s[i - 1])) ||
+                         (i + n < len && is_alpha_ascii(s[i + n]))))
                 same = 0;
         } else {
             same = memcmp(s + i, ids->name, n) == 0;
@@ -308,27 +314,55 @@ static int looks_json(const char *s, size_t len)
     return i < len && (s[i] == '{' || s[i] == '[');
 }
 
+/* Redact s[0, len) as plain text: NULL when nothing is there (or out of
+ * memory: *nomem), else the malloc'd result.  Replacing one identifier can
+ * bring another to light (a name glued to a plate: "云A12345Li Wei" is a
+ * word once the plate is gone), so it runs to a fixed point. */
+static char *redact_plain(const as__erase_ids *ids, const char *s, size_t len, int with_name,
+                          int *strong, int *nomem, size_t *outlen)
+{
+    char *out = NULL;
+    for (int pass = 0; pass < 8; pass++) {
+        spans sp = {0};
+        const char *cur = out ? out : s;
+        size_t cl = out ? *outlen : len;
+        find_spans(ids, cur, cl, with_name, &sp);
+        *strong |= sp.strong;
+        if (sp.nomem || !sp.n) {
+            *nomem |= sp.nomem;
+            free(sp.v);
+            break;
+        }
+        size_t nl;
+        char *next = apply_spans(cur, cl, &sp, &nl);
+        free(sp.v);
+        if (!next) {
+            *nomem = 1;
+            break;
+        }
+        free(out);
+        out = next;
+        *outlen = nl;
+    }
+    if (*nomem) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* Redact one decoded string in place of *str (replacing it when changed).
  * Returns 1 when changed, 0 when not, -1 out of memory. */
 static int redact_string(const as__erase_ids *ids, char **str, size_t *len, int with_name,
                          int *strong)
 {
-    spans sp = {0};
-    find_spans(ids, *str, *len, with_name, &sp);
-    if (sp.nomem) {
-        free(sp.v);
+    int nomem = 0;
+    size_t nl = 0;
+    char *out = redact_plain(ids, *str, *len, with_name, strong, &nomem, &nl);
+    if (nomem)
         return -1;
-    }
-    *strong |= sp.strong;
-    if (!sp.n) {
-        free(sp.v);
-        return 0;
-    }
-    size_t nl;
-    char *out = apply_spans(*str, *len, &sp, &nl);
-    free(sp.v);
     if (!out)
-        return -1;
+        return 0;
     free(*str);
     *str = out;
     *len = nl;
@@ -416,16 +450,7 @@ static char *redact_text(const as__erase_ids *ids, const char *s, size_t len, in
         }
         as__json_free(j);
     }
-    spans sp = {0};
-    find_spans(ids, s, len, with_name, &sp);
-    *strong |= sp.strong;
-    char *out = NULL;
-    if (sp.nomem)
-        *nomem = 1;
-    else if (sp.n && !(out = apply_spans(s, len, &sp, outlen)))
-        *nomem = 1;
-    free(sp.v);
-    return out;
+    return redact_plain(ids, s, len, with_name, strong, nomem, outlen);
 }
 
 char *as__erase_text(const as__erase_ids *ids, const char *text, int with_name)

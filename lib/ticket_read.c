@@ -473,7 +473,7 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
     static const char sql[] =
         "SELECT v.status, v.eta, u.phone,"
-        " (SELECT e.body FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
+        " (SELECT as_mask_phones(e.body) FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1),"
         " (SELECT e.at FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1)"

@@ -44,6 +44,8 @@ expect_json_where "ticket show masks the body and the events" json \
     '"139****5678" in d["body"] and any("139 **** 5678" in (e["text"] or "") for e in d["events"]) and "139 1234" not in str(d)'
 as --format json ticket show "$tn" --reveal
 expect_json_where "ticket show --reveal" json 'a[0] in d["body"]' "$PHONE"
+as --format json ticket track "$tn" --phone-last4 5678
+expect_json_where "ticket track masks the last reply" json 'd["last_reply"] == a[0] + "您好，已回拨 139 **** 5678"' "$NAME"
 as ticket export
 case "$OUT" in
     *1391234*|*"139 1234"*|*139-1234*) fail "ticket export masks phones" ;;

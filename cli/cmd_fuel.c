@@ -12,7 +12,7 @@ static const char fuel_help[] =
 static const char import_help[] =
     "usage: aftersales fuel import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
     "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                              [--rejects FILE] FILE|-\n"
+    "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Add fueling records from CSV with a header (tx_id,user_id,station_id,filled_at,\n"
     "grade,litres,amount_yuan and optionally odometer_km,plate,station_region) or\n"

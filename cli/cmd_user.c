@@ -61,7 +61,7 @@ static const char profile_help[] =
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
     "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                              [--rejects FILE] FILE|-\n"
+    "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
     "consent_marketing,consent_service,quiet_hours,beta_tester, in any order) or\n"
@@ -81,14 +81,17 @@ static const char import_help[] =
 static const char forget_help[] =
     "usage: aftersales user forget ID --force\n"
     "\n"
-    "Erase a user's personal data (name, phone, quiet hours, consents, plates) on\n"
-    "request.  The anonymous row stays for aggregates; its id can no longer be\n"
-    "given personal data.  Needs --force.\n";
+    "Erase a user's personal data on request (PIPL): name, phone, quiet hours,\n"
+    "consents and plates are cleared, and the name, phone and plates are replaced\n"
+    "by [erased] wherever they were typed into free text: feedback, tickets and\n"
+    "their history, surveys, notifications, the knowledge base.  Freed space is\n"
+    "zeroed and the WAL checkpointed, so no old copy stays in the file.  The\n"
+    "anonymous row stays for aggregates; its id can no longer be given personal\n"
+    "data.  Prints the user and what the erasure did.  Needs --force.\n";
 
-static void print_user(printer *p, const as_user *u)
+static void user_fields(printer *p, const as_user *u)
 {
     char qh[32];
-    pr_begin(p);
     pr_str(p, "user_id", u->user_id);
     pr_str(p, "name", u->name);
     pr_str(p, "phone", u->phone);
@@ -106,6 +109,12 @@ static void print_user(printer *p, const as_user *u)
     pr_time(p, "created_at", u->created_at);
     pr_time(p, "updated_at", u->updated_at);
     pr_time(p, "erased_at", u->erased_at);
+}
+
+static void print_user(printer *p, const as_user *u)
+{
+    pr_begin(p);
+    user_fields(p, u);
     pr_end(p);
 }
 
@@ -314,10 +323,27 @@ static int user_forget(cli *c, int argc, char **argv)
         return cli_usage(c, "erasing '%s' cannot be undone; add --force", id);
     if ((code = cli_open(c, 0)))
         return code;
-    as_status st = as_user_forget(c->db, id);
+    as_forget_stats fs;
+    as_status st = as_user_forget_ex(c->db, id, &fs);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return show_one(c, id, 0);
+    as_user *u = NULL;
+    if ((st = as_user_get(&u, c->db, id, 0)) != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    user_fields(p, u);
+    as_user_free(u);
+    pr_obj_begin(p, "erasure");
+    pr_int(p, "rows", (int64_t)fs.rows);
+    pr_int(p, "values", (int64_t)fs.values);
+    pr_int(p, "tickets", (int64_t)fs.tickets);
+    pr_bool(p, "checkpointed", fs.checkpointed);
+    pr_bool(p, "vacuumed", fs.vacuumed);
+    pr_bool(p, "file_clean", fs.file_clean);
+    pr_obj_end(p);
+    pr_end(p);
+    return cli_print_end(c, p);
 }
 
 /* An array of strings (NULL-free) under key. */

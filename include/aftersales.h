@@ -94,6 +94,10 @@ typedef enum as_status {
     AS_IO,                /* an input/output error */
     AS_NOMEM,             /* out of memory */
     AS_INTERNAL,          /* a bug or an unexpected SQLite failure */
+    AS_CORRUPT,           /* the database file is damaged (SQLite found a
+                           * malformed page): any call that reads it may
+                           * return this; as_check_iter_new() lists the
+                           * damage, a backup restores the data */
     AS_STATUS_LAST
 } as_status;
 
@@ -156,6 +160,10 @@ typedef struct as_db as_db;
 /* Flags for as_open_options.flags. */
 #define AS_OPEN_READONLY  0x1u  /* never write; fails if a migration is due */
 #define AS_OPEN_CREATE    0x2u  /* create the file (mode 0600) if missing */
+#define AS_OPEN_REVEAL    0x4u  /* reads show phone numbers typed into free text
+                                 * (comments, ticket texts) unmasked; without it
+                                 * they are masked like as_user.phone (see
+                                 * as_text_mask_phones()) */
 
 typedef struct as_open_options {
     unsigned version;         /* AS_OPEN_OPTIONS_VERSION */
@@ -176,6 +184,15 @@ typedef struct as_open_options {
  * step inside one BEGIN IMMEDIATE transaction; a newer one is refused and
  * left untouched.  The handle uses WAL journaling and the given busy
  * timeout, so several processes may share the file.
+ *
+ * With AS_OPEN_READONLY nothing is ever written, and a file that cannot be
+ * written (no write permission, or a read-only directory) is read without
+ * creating or locking any side file when no WAL with content lies beside it
+ * (SQLite's "immutable" open): a database in a read-only directory can be
+ * read, and reading a 0400 file leaves no -wal or -shm that would keep a
+ * later writer out.  Such a read assumes no other process writes the file
+ * meanwhile (none can without a WAL); a WAL with content is read as
+ * usual.
  *
  * out:     receives the handle; the caller frees it with as_close().
  *          On failure *out is NULL.
@@ -256,9 +273,14 @@ int as_txn_depth(const as_db *db);
  * without seconds), a bare date "2026-11-24" (midnight), Excel's
  * "2026/11/24 9:05[:07]", and "@1764000000" (Unix seconds).  A time
  * without an offset is in the business zone (utc_offset_minutes).
- * Field ranges are checked (month 13, February 30, hour 24, an offset
- * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
- * (:60) is read as :59.
+ * Field ranges are checked (month 13, February 30, hour 24, second 60, an
+ * offset beyond ±14:00 are invalid: Unix time has no leap second, and
+ * 10:00:60 is not silently 10:00:59).  The instant must lie in
+ * AS_TIME_MIN..AS_TIME_MAX, 1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z:
+ * earlier or later times (@0, @-1, @9223372036854775807, 1969, year 10000
+ * in UTC) are invalid, so no parsed time overflows the arithmetic of due
+ * times, and 0, which the API's time arguments take as "now", is never a
+ * parsed time.
  *
  * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
  * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
@@ -270,14 +292,20 @@ int as_txn_depth(const as_db *db);
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
+/* The range of times as_time_parse() accepts (Unix seconds):
+ * 1970-01-01T00:00:01Z and 9999-12-31T23:59:59Z. */
+#define AS_TIME_MIN INT64_C(1)
+#define AS_TIME_MAX INT64_C(253402300799)
+
 /* The size of a buffer for as_time_format(). */
 #define AS_TIME_BUFSIZE 32
 
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
- * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
- * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
- * back.  Returns buf.
+ * zone into buf (at least AS_TIME_BUFSIZE bytes).  Any int64_t is
+ * written: a time outside the years 0001-9999 of that zone as "@SECONDS".
+ * as_time_parse() reads back exactly the times of AS_TIME_MIN..AS_TIME_MAX.
+ * Returns buf.
  */
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 
@@ -311,6 +339,20 @@ as_status as_phone_normalize(const char *text, char out[12]);
  * ("****").  Returns out.
  */
 char *as_phone_mask(const char *phone, char out[12]);
+
+/*
+ * as_text_mask_phones - mask, in place, every mainland mobile number
+ * written in free text (a comment, a ticket's body) as the phone field is
+ * masked: "请打13912345678" becomes "请打139****5678".  Found in the forms
+ * people type: 11 digits 1[3-9]..., also spaced or dashed (139 1234 5678,
+ * 139-1234-5678, also with the ideographic space or the full-width
+ * hyphen), after +86, 86 or 0086, and in full-width digits (masked with
+ * ＊, so the text keeps its byte length).  A number glued to other digits
+ * (an order number) is left alone.  NULL is a no-op.  Returns how many
+ * numbers were masked.  The library's reads mask free text this way unless
+ * the handle was opened with AS_OPEN_REVEAL.
+ */
+size_t as_text_mask_phones(char *text);
 
 /*
  * as_region_check - a region is a 6-digit administrative division code
@@ -483,18 +525,69 @@ as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned fl
  * iterator).  NULL is a no-op. */
 void as_user_free(as_user *user);
 
+/* What an erasure writes where it found the person's name, phone or plate
+ * in free text. */
+#define AS_ERASED_TEXT "[erased]"
+
+/* What as_user_forget_ex() did. */
+typedef struct as_forget_stats {
+    uint64_t rows;           /* rows changed, in every table */
+    uint64_t values;         /* free-text values redacted (comments, ticket texts, ...) */
+    uint64_t tickets;        /* tickets whose history got a "redacted" event */
+    int checkpointed;        /* 1: the WAL was checkpointed and truncated, so no
+                              * old page survives in it; 0: another connection
+                              * held it (or the caller's transaction was open) */
+    int vacuumed;            /* 1: bytes of the phone or a plate were still found
+                              * in the file (free space of pages written before
+                              * this version), so the file was rebuilt (VACUUM) */
+    int file_clean;          /* 1: after all this, no byte of the database file
+                              * holds the phone (13912345678, 139 1234 5678,
+                              * 139-1234-5678) or a plate */
+} as_forget_stats;
+
 /*
- * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
- * hours and consents are cleared, the plates of their vehicles removed, and
- * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, fueling records without their plate) stay for aggregates; the
- * texts of the user's notifications are blanked and undelivered ones
- * marked dead.  Forgetting an
- * erased user again is AS_OK and changes nothing.
+ * as_user_forget - erase a user's personal data (PIPL).
+ *
+ * Known fields: name, phone, quiet hours and consents are cleared, the
+ * plates of their vehicles and fueling records removed, erased_at set, the
+ * texts of their notifications blanked and undelivered ones marked dead.
+ *
+ * Free text: in every text column of every table (feedback comments and
+ * unknown columns, feedback history, tickets' subjects and bodies, ticket
+ * events, survey comments, outbox texts, FTS5 tables that keep their own
+ * text, ...), the person's name, phone and plates are replaced by
+ * AS_ERASED_TEXT in the rows that are theirs (user_id), and the phone and
+ * plates wherever else they occur, with the name in such a row too.  The
+ * phone is found in the forms of as_text_mask_phones(), a plate in either
+ * case or width and with a separator (云A·12345), a Latin name as a whole
+ * word in any case.  JSON values are redacted value by value.  Keys are
+ * not touched: user_id, primary keys and unique columns (an external id
+ * that embeds a phone number stays).  The append-only ticket history is
+ * redacted through the one sanctioned path (schema 010: the erasure's
+ * privacy_erasures row lets its own transaction change an event's text,
+ * nothing else), and each ticket so redacted gets an event of kind
+ * "redacted" by "privacy".  The erasure is recorded in privacy_erasures.
+ *
+ * The file: the erasure runs with PRAGMA secure_delete on (freed space is
+ * zeroed), overwrites the pages on the free list, merges FTS5 indexes so
+ * that old terms leave the file, and after the commit checkpoints the WAL
+ * with TRUNCATE.  If the phone or a plate is still found as bytes in the
+ * file (free space left inside pages by an older version), the file is
+ * rebuilt with VACUUM.  Inside the caller's transaction (as_begin) the
+ * checkpoint and the VACUUM are left out (see as_forget_stats).
+ *
+ * The row, its region and anonymous figures (odometer readings, fueling
+ * records without their plate, scores, sentiment) stay for aggregates.
+ * Forgetting an erased user again is AS_OK and changes nothing (the name
+ * and phone are no longer known, so nothing more can be found).
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_BUSY; AS_READONLY;
- * AS_MISUSE (a NULL argument); AS_INTERNAL.
+ * AS_NOMEM; AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_forget(as_db *db, const char *user_id);
+
+/* as_user_forget_ex - as_user_forget(), and *stats (if not NULL) receives
+ * what it did (zeroes on failure).  Returns as as_user_forget(). */
+as_status as_user_forget_ex(as_db *db, const char *user_id, as_forget_stats *stats);
 
 /* What as_user_iter_new() lists; the strings are copied by the call. */
 typedef struct as_user_query {
@@ -583,6 +676,14 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   start of a CSV file wins over the name: FF FE is read as UTF-16LE,
  *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
  *   is read without naming an encoding.  JSON Lines must be UTF-8.
+ *
+ * JSON Lines: one object per line.  A number is read from its text exactly
+ *   as written, as a CSV cell would be ("12.30" yuan is 1230 fen; 1e3 or
+ *   0.30000000000000004 are refused as amounts, never rounded through a
+ *   double); true and false are the cells "yes" and "no"; null is an
+ *   absent cell.  A key given twice in one object, a string holding
+ *   \u0000, or a line longer than 64 MiB (the limit of a CSV record too)
+ *   rejects the line with the reason; the line is not kept in memory.
  *
  * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
  *   '|'; 0 detects it from the header line: ',' if the header has a comma
@@ -797,11 +898,18 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * as_backup - copy the database to dest (a path; the caller's string) with
  * SQLite's online backup, as one consistent snapshot, while other
  * processes go on writing (WAL lets them).  The copy is written to
- * "dest.tmp-PID" (mode 0600) and renamed over dest only when complete, so
- * dest is never half-written.  flags: 0 or AS_BACKUP_FORCE.
+ * "dest.tmp-PID" in dest's directory (created 0600, never through a link;
+ * no journal) and renamed over dest only when complete, so dest is never
+ * half-written.  The temporary holds an flock() while it is written: a
+ * backup killed midway leaves it behind, and the next backup to the same
+ * dest removes every "dest.tmp-N" (with its -journal, -wal, -shm) that no
+ * running backup holds.  A source locked by another process is waited for
+ * up to the handle's busy timeout, then the call fails with AS_BUSY.
+ * flags: 0 or AS_BACKUP_FORCE.
  * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
- * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an
- * empty dest); AS_INTERNAL.
+ * AS_CANTCREATE (also a link or file already at the temporary's name);
+ * AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an empty dest);
+ * AS_INTERNAL.
  */
 as_status as_backup(as_db *db, const char *dest, unsigned flags);
 
@@ -2272,7 +2380,11 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * keeps its tracking number, its original times and history; one whose
  * number is already in the database is left alone (unchanged), so
  * importing twice changes nothing.  Users must exist.  References to
- * tickets later in the file are resolved at the end.  The contract of
+ * tickets later in the file are resolved at the end; a reference
+ * (incident, merged_into, related, a survey's followup) to a ticket in
+ * neither the database nor the file is reported with the referring line
+ * and fails the whole import with AS_INVALID, even with AS_IMPORT_SKIP_BAD
+ * (the referring ticket is written before the end shows it).  The contract of
  * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
  * run, rejects).  Returns as as_user_import().
  */

@@ -1,4 +1,4 @@
--- 008: profiles that are never stale and are computed per vehicle too;
+-- 011: profiles that are never stale and are computed per vehicle too;
 -- delivery rules (quiet hours, consent, expiry) kept at delivery; leases
 -- that a slow integrator cannot steal.
 

@@ -11,7 +11,7 @@ static const char group_help[] =
     "grouped into topics: the configured dictionary plus frequent phrases.\n";
 
 static const char list_help[] =
-    "usage: aftersales demand list [--limit N]\n"
+    "usage: aftersales demand list [--limit N] [--reveal]\n"
     "\n"
     "Topics ranked by distinct users who asked, then by the newest suggestion:\n"
     "dictionary topics (section topics.dictionary) and phrases found in the\n"
@@ -20,7 +20,8 @@ static const char list_help[] =
     "span, fragments and words several phrases share are left out, and near\n"
     "duplicates are one topic.  Traditional and simplified characters count\n"
     "as one (電子發票 is 电子发票).  Shows the linked backlog item, if any.\n"
-    "--limit N (at least 1) shows the first N.\n";
+    "--limit N (at least 1) shows the first N.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char link_help[] =
     "usage: aftersales demand link TOPIC --backlog ID [--area DIMENSION]\n"
@@ -47,15 +48,17 @@ static const char ship_help[] =
 
 static int demand_list(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     int64_t limit = 0;
     const cli_opt opts[] = {
         CLI_INT("limit", "N", &limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, list_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_demand_iter *it;
     as_status st = as_demand_iter_new(&it, c->db, limit);

@@ -15,7 +15,7 @@ static const char group_help[] =
 static const char import_help[] =
     "usage: aftersales feedback import [--encoding utf-8|gb18030|utf-16|...]\n"
     "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                                  [--rejects FILE] [--jsonl] FILE|-\n"
+    "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "\n"
     "Upsert feedback from CSV with a header: feedback_id and submitted_at are\n"
     "required; user_id, station_id, channel, kind (complaint, suggestion, praise,\n"
@@ -44,28 +44,31 @@ static const char import_help[] =
     "--jsonl reads JSON Lines with the same keys.\n";
 
 static const char show_help[] =
-    "usage: aftersales feedback show ID\n"
+    "usage: aftersales feedback show ID [--reveal]\n"
     "\n"
     "Print one feedback row with its stars (by dimension), score, sentiment,\n"
     "urgency, the reasons for it (rule, reason, matched keyword), the columns\n"
     "the import did not know (extra) and its ticket.  Exit 1 if there is no\n"
-    "such feedback.\n";
+    "such feedback.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char history_help[] =
-    "usage: aftersales feedback history ID\n"
+    "usage: aftersales feedback history ID [--reveal]\n"
     "\n"
     "The changes re-imports made to one feedback row, oldest first: when, and\n"
     "the old values of the changed columns (old: column -> value, stars and\n"
-    "extra as objects).  Exit 1 if there is no such feedback.\n";
+    "extra as objects).  Exit 1 if there is no such feedback.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char list_help[] =
     "usage: aftersales feedback list [--station ID] [--from TIME] [--to TIME] [--urgent]\n"
-    "                                [--limit N]\n"
+    "                                [--limit N] [--reveal]\n"
     "\n"
     "List feedback, newest first, with the fields of feedback show.  --from/--to\n"
     "bound submitted_at (from inclusive, to exclusive).  --urgent lists only\n"
     "feedback at or above alerts.ticket_level, most urgent first, then oldest\n"
-    "first: the triage queue.  --limit N (at least 1) stops after N rows.\n";
+    "first: the triage queue.  --limit N (at least 1) stops after N rows.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char stats_help[] =
     "usage: aftersales feedback stats --by station|dimension|day [--from TIME] [--to TIME]\n"
@@ -198,15 +201,17 @@ static int fb_import(cli *c, int argc, char **argv)
 
 static int fb_show(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *id = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("ID", &id, cli_check_id, "id"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, show_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback *f = NULL;
     as_status st = as_feedback_get(&f, c->db, id);
@@ -225,15 +230,17 @@ static int fb_show(cli *c, int argc, char **argv)
 
 static int fb_history(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *id = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("ID", &id, cli_check_id, "id"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, history_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback_history_iter *it;
     as_status st = as_feedback_history_iter_new(&it, c->db, id);
@@ -257,6 +264,7 @@ static int fb_history(cli *c, int argc, char **argv)
 
 static int fb_list(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     as_feedback_query q = AS_FEEDBACK_QUERY_INIT;
     int urgent = 0;
     const cli_opt opts[] = {
@@ -265,13 +273,14 @@ static int fb_list(cli *c, int argc, char **argv)
         CLI_TIME("to", &q.to),
         CLI_FLAG("urgent", &urgent),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, list_help);
     if (code != CLI_GO)
         return code;
     q.urgent = urgent;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback_iter *it;
     as_status st = as_feedback_iter_new(&it, c->db, &q);

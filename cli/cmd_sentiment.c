@@ -59,7 +59,7 @@ static const char lexicon_load_help[] =
 static const char train_help[] =
     "usage: aftersales sentiment train [--encoding utf-8|gb18030|utf-16|...]\n"
     "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                                  [--rejects FILE] [--jsonl] FILE|-\n"
+    "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "       aftersales sentiment train --from-ratings\n"
     "       aftersales sentiment train --clear\n"
     "\n"
@@ -339,7 +339,7 @@ static int sentiment_train(cli *c, int argc, char **argv)
      * one command; a CSV or JSON Lines file then goes to the import runner,
      * which reads the same import options. */
     int ratings = 0, clear = 0, encoding = -1, delimiter = 0, skip_bad = 0, dry_run = 0,
-        jsonl = 0;
+        jsonl = 0, force = 0;
     const char *rejects = NULL, *file = NULL;
     const cli_opt opts[] = {
         CLI_FLAG("from-ratings", &ratings),
@@ -349,6 +349,7 @@ static int sentiment_train(cli *c, int argc, char **argv)
         CLI_FLAG("skip-bad", &skip_bad),
         CLI_FLAG("dry-run", &dry_run),
         CLI_STR("rejects", "FILE", &rejects),
+        CLI_FLAG("force", &force),   /* replace an existing --rejects FILE (cli_import) */
         CLI_FLAG("jsonl", &jsonl),
         CLI_ARG_OPT("FILE", &file),
         CLI_END,
@@ -360,7 +361,7 @@ static int sentiment_train(cli *c, int argc, char **argv)
         return cli_import(c, argc, argv, as_sentiment_train, train_help, 1);
     if (ratings && clear)
         return cli_usage(c, "give --from-ratings or --clear, not both");
-    if (file || encoding >= 0 || delimiter || skip_bad || dry_run || jsonl || rejects)
+    if (file || encoding >= 0 || delimiter || skip_bad || dry_run || jsonl || rejects || force)
         return cli_usage(c, "%s takes no other argument", ratings ? "--from-ratings" : "--clear");
     if ((code = cli_open(c, 0)))
         return code;

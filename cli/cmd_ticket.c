@@ -217,23 +217,26 @@ static int t_open(cli *c, int argc, char **argv)
 /* ---- show / list --------------------------------------------------- */
 
 static const char show_help[] =
-    "usage: aftersales ticket show T\n"
+    "usage: aftersales ticket show T [--reveal]\n"
     "\n"
     "Print a ticket and its append-only history (who, when, what): one record,\n"
     "the ticket's fields and events, the history oldest first (in text, a\n"
-    "table under the fields).\n";
+    "table under the fields).\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static int t_show(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *tracking = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("T", &tracking, cli_check_tracking, "tracking"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, show_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_ticket *t = NULL;
     as_status st = as_ticket_get(&t, c->db, tracking);
@@ -274,15 +277,17 @@ static int t_show(cli *c, int argc, char **argv)
 static const char list_help[] =
     "usage: aftersales ticket list [--status STATUS|open] [--queue Q] [--assignee A]\n"
     "                              [--severity normal|urgent|major|systemic] [--user ID]\n"
-    "                              [--overdue [--at TIME]] [--limit N]\n"
+    "                              [--overdue [--at TIME]] [--limit N] [--reveal]\n"
     "\n"
     "List tickets, newest first.  --status is one of new, assigned, in_progress,\n"
     "waiting_customer, resolved, closed, merged, cancelled, or open (any of the\n"
     "first four).  --overdue: only tickets with a running SLA clock past due at\n"
-    "TIME (default now), earliest first.\n";
+    "TIME (default now), earliest first.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static int t_list(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     as_ticket_query q = AS_TICKET_QUERY_INIT;
     int status = -1, severity = -1;
     const cli_opt opts[] = {
@@ -294,6 +299,7 @@ static int t_list(cli *c, int argc, char **argv)
         CLI_FLAG("overdue", &q.overdue),
         CLI_TIME("at", &q.at),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, list_help);
@@ -305,7 +311,7 @@ static int t_list(cli *c, int argc, char **argv)
         q.statuses = AS_TICKET_STATUS_BIT(status);
     if (severity >= 0)
         q.severity = choice_name(severities, severity);
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_ticket_iter *it;
     as_status st = as_ticket_iter_new(&it, c->db, &q);
@@ -590,27 +596,30 @@ static int t_track(cli *c, int argc, char **argv)
 /* ---- export / import ----------------------------------------------- */
 
 static const char export_help[] =
-    "usage: aftersales ticket export\n"
+    "usage: aftersales ticket export [--reveal]\n"
     "\n"
     "Write every ticket as JSON Lines to stdout, whatever --format says: the\n"
     "fields of ticket show under the same names, the SLA clock state and the\n"
     "full history (events as in ticket show, escalations, surveys) with the\n"
-    "original times.  ticket import reads it back.\n";
+    "original times.  ticket import reads it back.  Phone numbers typed into\n"
+    "subjects, bodies, events and survey comments are masked (139****5678)\n"
+    "unless --reveal: export with --reveal for a copy to import elsewhere.\n";
 
 static int t_export(cli *c, int argc, char **argv)
 {
-    const cli_opt opts[] = {CLI_END};
+    int reveal = 0;
+    const cli_opt opts[] = {CLI_FLAG("reveal", &reveal), CLI_END};
     int code = cli_parse(c, argc, argv, opts, export_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_status st = as_ticket_export(c->db, stdout, NULL);
     return st == AS_OK ? 0 : cli_fail(c, st);
 }
 
 static const char import_help[] =
-    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Read JSON Lines written by ticket export (of this version, or of 0.1.0).\n"
     "Tickets keep their tracking numbers, times and history; a number already\n"

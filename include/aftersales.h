@@ -94,6 +94,10 @@ typedef enum as_status {
     AS_IO,                /* an input/output error */
     AS_NOMEM,             /* out of memory */
     AS_INTERNAL,          /* a bug or an unexpected SQLite failure */
+    AS_CORRUPT,           /* the database file is damaged (SQLite found a
+                           * malformed page): any call that reads it may
+                           * return this; as_check_iter_new() lists the
+                           * damage, a backup restores the data */
     AS_STATUS_LAST
 } as_status;
 
@@ -156,6 +160,10 @@ typedef struct as_db as_db;
 /* Flags for as_open_options.flags. */
 #define AS_OPEN_READONLY  0x1u  /* never write; fails if a migration is due */
 #define AS_OPEN_CREATE    0x2u  /* create the file (mode 0600) if missing */
+#define AS_OPEN_REVEAL    0x4u  /* reads show phone numbers typed into free text
+                                 * (comments, ticket texts) unmasked; without it
+                                 * they are masked like as_user.phone (see
+                                 * as_text_mask_phones()) */
 
 typedef struct as_open_options {
     unsigned version;         /* AS_OPEN_OPTIONS_VERSION */
@@ -176,6 +184,15 @@ typedef struct as_open_options {
  * step inside one BEGIN IMMEDIATE transaction; a newer one is refused and
  * left untouched.  The handle uses WAL journaling and the given busy
  * timeout, so several processes may share the file.
+ *
+ * With AS_OPEN_READONLY nothing is ever written, and a file that cannot be
+ * written (no write permission, or a read-only directory) is read without
+ * creating or locking any side file when no WAL with content lies beside it
+ * (SQLite's "immutable" open): a database in a read-only directory can be
+ * read, and reading a 0400 file leaves no -wal or -shm that would keep a
+ * later writer out.  Such a read assumes no other process writes the file
+ * meanwhile (none can without a WAL); a WAL with content is read as
+ * usual.
  *
  * out:     receives the handle; the caller frees it with as_close().
  *          On failure *out is NULL.
@@ -256,9 +273,14 @@ int as_txn_depth(const as_db *db);
  * without seconds), a bare date "2026-11-24" (midnight), Excel's
  * "2026/11/24 9:05[:07]", and "@1764000000" (Unix seconds).  A time
  * without an offset is in the business zone (utc_offset_minutes).
- * Field ranges are checked (month 13, February 30, hour 24, an offset
- * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
- * (:60) is read as :59.
+ * Field ranges are checked (month 13, February 30, hour 24, second 60, an
+ * offset beyond ±14:00 are invalid: Unix time has no leap second, and
+ * 10:00:60 is not silently 10:00:59).  The instant must lie in
+ * AS_TIME_MIN..AS_TIME_MAX, 1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z:
+ * earlier or later times (@0, @-1, @9223372036854775807, 1969, year 10000
+ * in UTC) are invalid, so no parsed time overflows the arithmetic of due
+ * times, and 0, which the API's time arguments take as "now", is never a
+ * parsed time.
  *
  * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
  * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
@@ -270,14 +292,20 @@ int as_txn_depth(const as_db *db);
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
+/* The range of times as_time_parse() accepts (Unix seconds):
+ * 1970-01-01T00:00:01Z and 9999-12-31T23:59:59Z. */
+#define AS_TIME_MIN INT64_C(1)
+#define AS_TIME_MAX INT64_C(253402300799)
+
 /* The size of a buffer for as_time_format(). */
 #define AS_TIME_BUFSIZE 32
 
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
- * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
- * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
- * back.  Returns buf.
+ * zone into buf (at least AS_TIME_BUFSIZE bytes).  Any int64_t is
+ * written: a time outside the years 0001-9999 of that zone as "@SECONDS".
+ * as_time_parse() reads back exactly the times of AS_TIME_MIN..AS_TIME_MAX.
+ * Returns buf.
  */
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 
@@ -311,6 +339,20 @@ as_status as_phone_normalize(const char *text, char out[12]);
  * ("****").  Returns out.
  */
 char *as_phone_mask(const char *phone, char out[12]);
+
+/*
+ * as_text_mask_phones - mask, in place, every mainland mobile number
+ * written in free text (a comment, a ticket's body) as the phone field is
+ * masked: "请打13912345678" becomes "请打139****5678".  Found in the forms
+ * people type: 11 digits 1[3-9]..., also spaced or dashed (139 1234 5678,
+ * 139-1234-5678, also with the ideographic space or the full-width
+ * hyphen), after +86, 86 or 0086, and in full-width digits (masked with
+ * ＊, so the text keeps its byte length).  A number glued to other digits
+ * (an order number) is left alone.  NULL is a no-op.  Returns how many
+ * numbers were masked.  The library's reads mask free text this way unless
+ * the handle was opened with AS_OPEN_REVEAL.
+ */
+size_t as_text_mask_phones(char *text);
 
 /*
  * as_region_check - a region is a 6-digit administrative division code
@@ -485,18 +527,69 @@ as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned fl
  * iterator).  NULL is a no-op. */
 void as_user_free(as_user *user);
 
+/* What an erasure writes where it found the person's name, phone or plate
+ * in free text. */
+#define AS_ERASED_TEXT "[erased]"
+
+/* What as_user_forget_ex() did. */
+typedef struct as_forget_stats {
+    uint64_t rows;           /* rows changed, in every table */
+    uint64_t values;         /* free-text values redacted (comments, ticket texts, ...) */
+    uint64_t tickets;        /* tickets whose history got a "redacted" event */
+    int checkpointed;        /* 1: the WAL was checkpointed and truncated, so no
+                              * old page survives in it; 0: another connection
+                              * held it (or the caller's transaction was open) */
+    int vacuumed;            /* 1: bytes of the phone or a plate were still found
+                              * in the file (free space of pages written before
+                              * this version), so the file was rebuilt (VACUUM) */
+    int file_clean;          /* 1: after all this, no byte of the database file
+                              * holds the phone (13912345678, 139 1234 5678,
+                              * 139-1234-5678) or a plate */
+} as_forget_stats;
+
 /*
- * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
- * hours and consents are cleared, the plates of their vehicles removed, and
- * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, fueling records without their plate) stay for aggregates; the
- * texts of the user's notifications are blanked and undelivered ones
- * marked dead.  Forgetting an
- * erased user again is AS_OK and changes nothing.
+ * as_user_forget - erase a user's personal data (PIPL).
+ *
+ * Known fields: name, phone, quiet hours and consents are cleared, the
+ * plates of their vehicles and fueling records removed, erased_at set, the
+ * texts of their notifications blanked and undelivered ones marked dead.
+ *
+ * Free text: in every text column of every table (feedback comments and
+ * unknown columns, feedback history, tickets' subjects and bodies, ticket
+ * events, survey comments, outbox texts, FTS5 tables that keep their own
+ * text, ...), the person's name, phone and plates are replaced by
+ * AS_ERASED_TEXT in the rows that are theirs (user_id), and the phone and
+ * plates wherever else they occur, with the name in such a row too.  The
+ * phone is found in the forms of as_text_mask_phones(), a plate in either
+ * case or width and with a separator (云A·12345), a Latin name as a whole
+ * word in any case.  JSON values are redacted value by value.  Keys are
+ * not touched: user_id, primary keys and unique columns (an external id
+ * that embeds a phone number stays).  The append-only ticket history is
+ * redacted through the one sanctioned path (schema 010: the erasure's
+ * privacy_erasures row lets its own transaction change an event's text,
+ * nothing else), and each ticket so redacted gets an event of kind
+ * "redacted" by "privacy".  The erasure is recorded in privacy_erasures.
+ *
+ * The file: the erasure runs with PRAGMA secure_delete on (freed space is
+ * zeroed), overwrites the pages on the free list, merges FTS5 indexes so
+ * that old terms leave the file, and after the commit checkpoints the WAL
+ * with TRUNCATE.  If the phone or a plate is still found as bytes in the
+ * file (free space left inside pages by an older version), the file is
+ * rebuilt with VACUUM.  Inside the caller's transaction (as_begin) the
+ * checkpoint and the VACUUM are left out (see as_forget_stats).
+ *
+ * The row, its region and anonymous figures (odometer readings, fueling
+ * records without their plate, scores, sentiment) stay for aggregates.
+ * Forgetting an erased user again is AS_OK and changes nothing (the name
+ * and phone are no longer known, so nothing more can be found).
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_BUSY; AS_READONLY;
- * AS_MISUSE (a NULL argument); AS_INTERNAL.
+ * AS_NOMEM; AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_forget(as_db *db, const char *user_id);
+
+/* as_user_forget_ex - as_user_forget(), and *stats (if not NULL) receives
+ * what it did (zeroes on failure).  Returns as as_user_forget(). */
+as_status as_user_forget_ex(as_db *db, const char *user_id, as_forget_stats *stats);
 
 /* What as_user_iter_new() lists; the strings are copied by the call. */
 typedef struct as_user_query {
@@ -506,9 +599,10 @@ typedef struct as_user_query {
     int64_t limit;           /* 0: no limit */
     unsigned flags;          /* AS_REVEAL */
     /* Version 2 and later (a version 1 struct is still accepted): */
-    const char *segment;     /* NULL, or only users of this segment (as of the last
-                              * as_profile_refresh()) */
-    const char *tier;        /* NULL, or only users of this member tier */
+    const char *segment;     /* NULL, or only users of this segment now (profiles
+                              * not current are computed for the listing, without
+                              * writing: see as_profile_get_at()) */
+    const char *tier;        /* NULL, or only users of this member tier now */
     /* Version 3 and later: */
     int beta;                /* 1: only beta testers (产品体验官) */
 } as_user_query;
@@ -586,6 +680,14 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   start of a CSV file wins over the name: FF FE is read as UTF-16LE,
  *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
  *   is read without naming an encoding.  JSON Lines must be UTF-8.
+ *
+ * JSON Lines: one object per line.  A number is read from its text exactly
+ *   as written, as a CSV cell would be ("12.30" yuan is 1230 fen; 1e3 or
+ *   0.30000000000000004 are refused as amounts, never rounded through a
+ *   double); true and false are the cells "yes" and "no"; null is an
+ *   absent cell.  A key given twice in one object, a string holding
+ *   \u0000, or a line longer than 64 MiB (the limit of a CSV record too)
+ *   rejects the line with the reason; the line is not kept in memory.
  *
  * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
  *   '|'; 0 detects it from the header line: ',' if the header has a comma
@@ -674,6 +776,11 @@ typedef struct as_vehicle {
     int64_t km;              /* latest odometer reading, -1: none */
     int64_t km_at;           /* its time, 0: none */
     int64_t created_at;
+    /* Added in 0.2: */
+    int grade_given;         /* 1: grade given by the owner (as_vehicle_add(),
+                              * as_vehicle_set_grade()): the car's registered grade,
+                              * which fuel-grade advice follows; 0: taken from the
+                              * first fill-up when the fueling import registered it */
 } as_vehicle;
 
 /*
@@ -689,6 +796,17 @@ typedef struct as_vehicle {
  */
 as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate,
                          const char *grade, char **plate_out);
+
+/*
+ * as_vehicle_set_grade - set the grade the vehicle needs, as its owner
+ * says (grade NULL or "" clears it): the registered grade that fuel-grade
+ * advice follows (see reminders.grade_advice).  grade is normalised with
+ * as_grade_normalize().
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate,
+ * not a grade); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or
+ * plate); AS_INTERNAL.
+ */
+as_status as_vehicle_set_grade(as_db *db, const char *plate, const char *grade);
 
 /*
  * as_vehicle_get - read one vehicle by plate (normalised first).  *out
@@ -784,11 +902,18 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * as_backup - copy the database to dest (a path; the caller's string) with
  * SQLite's online backup, as one consistent snapshot, while other
  * processes go on writing (WAL lets them).  The copy is written to
- * "dest.tmp-PID" (mode 0600) and renamed over dest only when complete, so
- * dest is never half-written.  flags: 0 or AS_BACKUP_FORCE.
+ * "dest.tmp-PID" in dest's directory (created 0600, never through a link;
+ * no journal) and renamed over dest only when complete, so dest is never
+ * half-written.  The temporary holds an flock() while it is written: a
+ * backup killed midway leaves it behind, and the next backup to the same
+ * dest removes every "dest.tmp-N" (with its -journal, -wal, -shm) that no
+ * running backup holds.  A source locked by another process is waited for
+ * up to the handle's busy timeout, then the call fails with AS_BUSY.
+ * flags: 0 or AS_BACKUP_FORCE.
  * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
- * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an
- * empty dest); AS_INTERNAL.
+ * AS_CANTCREATE (also a link or file already at the temporary's name);
+ * AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an empty dest);
+ * AS_INTERNAL.
  */
 as_status as_backup(as_db *db, const char *dest, unsigned flags);
 
@@ -2481,7 +2606,12 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * A ticket is refused when it names a level, calendar or queue the
  * configuration does not know, or when its times or events are out of
  * order (before its opening, an event before the previous one).
- * References to tickets later in the file are resolved at the end.  The contract of
+ * References to tickets later in the file are resolved at the end; a
+ * reference (incident, merged_into, related, a survey's followup) to a
+ * ticket in neither the database nor the file is reported with the
+ * referring line and fails the whole import with AS_INVALID, even with
+ * AS_IMPORT_SKIP_BAD (the referring ticket is written before the end shows
+ * it).  The contract of
  * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
  * run, rejects).  Returns as as_user_import().
  */
@@ -2517,8 +2647,14 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  *
  * Records are keyed by tx_id: a known tx_id with the same values is
  * unchanged, with other values it is rejected (a payment does not change).
- * The user must exist.  A plate is normalised; an unknown plate is
- * registered to the user, a plate of another user is rejected.  With both
+ * A record of a user not (yet) in the users table is kept: it counts
+ * toward that user's profile once the user is added (adding the user marks
+ * the profile for update, registers the plates of the kept records to the
+ * user and records their odometer readings where they fit the vehicle's
+ * others); a record of an erased user is rejected.  Every user whose
+ * records changed is marked for a profile update in the import's
+ * transaction.  A plate is normalised; an unknown plate is registered to a
+ * known user, a plate of another user is rejected.  With both
  * plate and odometer_km the reading is recorded for the vehicle (source
  * "fuel") and a reading lower than the vehicle's previous one rejects the
  * row with the reason, as as_odometer_add() does.  filled_at as in
@@ -2542,52 +2678,121 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name,
 as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km);
 
 /*
- * A user's derived profile, as of the last as_profile_refresh().  An
- * as_profile from as_profile_get() is one allocation: the struct, its
- * string arrays and its strings, all freed by as_profile_free().
+ * A vehicle's part of a profile (as_profile.vehicles): the fill-ups that
+ * carry its plate (and, for a user with exactly one vehicle, those without
+ * a plate), or (plate NULL, registered_grade NULL) the user's fill-ups of
+ * no registered vehicle.  Intervals, km per day and the refuel prediction
+ * are per vehicle: a fleet's five cars are five of these.
+ */
+typedef struct as_profile_vehicle {
+    const char *plate;            /* NULL: fill-ups of no registered vehicle, or erased */
+    const char *registered_grade; /* the grade its owner gave (vehicle add/update), or NULL */
+    int64_t fillups;              /* 0 for a vehicle known only by odometer readings */
+    int64_t first_at, last_at;    /* 0 without fill-ups */
+    int64_t median_interval_s;    /* -1 with fewer than 2 fill-ups */
+    int64_t litres_ml_per_fill;   /* mean; 0 without fill-ups */
+    const char *preferred_grade;  /* the most frequent grade, NULL without fill-ups */
+    const char *last_grade;       /* the grade of the latest fill-up */
+    const char *last_station;     /* the station of the latest fill-up */
+    double km_per_day;            /* -1: unknown */
+    const char *km_source;        /* "odometer", "estimate" or NULL */
+    int64_t expected_at;          /* the next fill-up predicted (last + median), 0: none */
+} as_profile_vehicle;
+
+/*
+ * A user's derived profile as the world stood at a time T (refreshed_at):
+ * only records with a time at or before T count.  An as_profile from
+ * as_profile_get() is one allocation: the struct, its arrays and strings,
+ * all freed by as_profile_free().
  */
 typedef struct as_profile {
     const char *user_id;
     int64_t fillups;
     int64_t first_at, last_at;    /* first and latest fill-up */
-    int64_t median_interval_s;    /* median time between fill-ups; -1 with < 2 */
+    int64_t median_interval_s;    /* median time between fill-ups of the same vehicle
+                                   * (the vehicles' intervals pooled); -1 with none */
     int64_t litres_ml_per_fill;   /* mean, millilitres */
     const char *preferred_grade;  /* the most frequent grade */
     const char *const *top_stations;  /* up to 3 station ids, most visits first */
     size_t ntop_stations;
     int64_t stations;             /* distinct stations */
     int64_t cities;               /* distinct station cities (from station_region) */
-    double km_per_day;            /* -1: unknown */
-    const char *km_source;        /* "odometer", "estimate" or NULL */
-    int64_t spend_12m_fen;        /* spend in the 12 months before the refresh */
+    double km_per_day;            /* the mean of the vehicles' figures; -1: unknown */
+    const char *km_source;        /* "odometer", "estimate", "mixed" (some of each) or NULL */
+    int64_t spend_12m_fen;        /* spend in the 12 months up to refreshed_at */
     int64_t points;
     const char *segment;          /* NULL: no segment matched */
     const char *tier;             /* NULL: below every tier */
     const char *const *tier_benefits;  /* the tier's benefits from the configuration,
                                         * in its order (none without a tier) */
     size_t ntier_benefits;
-    int64_t last_service_at;      /* 0: none recorded */
+    int64_t last_service_at;      /* 0: none recorded at or before refreshed_at */
     int64_t last_service_km;      /* -1: none */
-    int64_t refreshed_at;
+    int64_t refreshed_at;         /* the time T the figures are for */
+    /* Added in 0.2: */
+    int64_t valid_until;          /* the figures hold until then (the next record, a
+                                   * fill-up leaving the 12-month window, a segment
+                                   * threshold of days_since_last); 0: until a write */
+    const as_profile_vehicle *vehicles;  /* in plate order, the unregistered last;
+                                          * none for a user without any vehicle
+                                          * (the figures above are the only stream) */
+    size_t nvehicles;
 } as_profile;
 
 /*
- * as_profile_refresh - recompute every user's profile from the fueling
- * records in set-based SQL, as of time at (the rolling 12-month spend
- * ends there), and decide segments and tiers from the configuration's
- * segments and tiers sections.  *users (may be NULL) receives the number
- * of profiles written.  One transaction.
+ * as_profile_refresh - the full rebuild: recompute every user's profile
+ * for time at (0: now) from the records at or before at, in one pass over
+ * the fueling records in (user, time) order, and decide segments and
+ * tiers from the configuration's segments and tiers sections; the stored
+ * profiles then belong to this configuration.  Needed only after a
+ * change of those sections: every read brings the profiles it reads up
+ * to date by itself (see as_profile_update()).  *users (may be NULL)
+ * receives the number of users with a profile (a fill-up at or before
+ * at).  One transaction.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
 as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users);
 
 /*
- * as_profile_get - a user's profile.  *out (NULL on failure) is owned by
- * the caller: one allocation, freed with as_profile_free().
- * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record as of
- * the last refresh: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE
- * (a NULL argument); AS_INTERNAL (a damaged stored profile).
+ * as_profile_update - bring the stored profiles up to date for a read at
+ * time at (0: now), recomputing only those that are not current: users
+ * whose records changed since (every write of fueling records, vehicles,
+ * odometer readings, services, and of the user marks them, in its own
+ * transaction), profiles whose figures changed with time alone (valid_until
+ * at or before at), and, for an at earlier than a profile was computed
+ * for, that profile.  When the segments and tiers configuration differs
+ * from the stored profiles' it recomputes every user (as
+ * as_profile_refresh()).  as_remind_run() calls it first; reads need not
+ * (they compute what is not current without writing).  *users (may be
+ * NULL) receives the number of users recomputed.  One transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_profile_update(as_db *db, int64_t at, int64_t *users);
+
+/*
+ * as_profile_config_changed - *changed = 1 when the stored profiles were
+ * built with other segments or tiers (or never built), else 0.  Reads only.
+ * Returns AS_OK; AS_BUSY; AS_MISUSE (a NULL argument); AS_INTERNAL.
+ */
+as_status as_profile_config_changed(as_db *db, int *changed);
+
+/*
+ * as_profile_get_at - a user's profile as the world stood at time at
+ * (0: now): the stored one when it is current for at, else computed for
+ * at from the user's records (never written: this works on a read-only
+ * handle, and costs one user's records).  *out (NULL on failure) is owned
+ * by the caller: one allocation, freed with as_profile_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record at or
+ * before at: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL
+ * argument); AS_INTERNAL (a damaged stored profile).
+ */
+as_status as_profile_get_at(as_profile **out, as_db *db, const char *user_id, int64_t at);
+
+/*
+ * as_profile_get - as_profile_get_at() for now.
+ * Returns as as_profile_get_at().
  */
 as_status as_profile_get(as_profile **out, as_db *db, const char *user_id);
 
@@ -2600,8 +2805,8 @@ void as_profile_free(as_profile *profile);
 /* ------------------------------------------------------------------ */
 
 /* The kinds of reminder.  Priority: weather (safety) first, then the
- * service kinds (maintenance, survey), then marketing; survey was added
- * last, so it keeps the numbers of the others. */
+ * service kinds (maintenance, survey, grade advice), then marketing; new
+ * kinds are added last, so the others keep their numbers. */
 typedef enum as_remind_kind {
     AS_REMIND_WEATHER = 0,    /* safety */
     AS_REMIND_MAINTENANCE,    /* service */
@@ -2609,11 +2814,12 @@ typedef enum as_remind_kind {
     AS_REMIND_WINBACK,        /* marketing */
     AS_REMIND_TIP,            /* marketing */
     AS_REMIND_SURVEY,         /* service: rate a resolved ticket */
+    AS_REMIND_GRADE_ADVICE,   /* service: the grade the car needs (seed 1.2) */
     AS_REMIND_NKINDS
 } as_remind_kind;
 
 /* as_remind_kind_name - "weather", "maintenance", "refuel_coupon",
- * "winback", "tip", "survey"; NULL when out of range. */
+ * "winback", "tip", "survey", "grade_advice"; NULL when out of range. */
 const char *as_remind_kind_name(int kind);
 
 /* Called for each notification the per-user cap held back; the strings
@@ -2641,12 +2847,17 @@ typedef struct as_remind_stats {
     uint64_t deferred[AS_REMIND_NKINDS];    /* of those, pushed to the end of quiet hours */
     uint64_t duplicates[AS_REMIND_NKINDS];  /* due, but already in the outbox */
     uint64_t held_back[AS_REMIND_NKINDS];   /* due, but over the per-user cap */
+    uint64_t profiles_updated;  /* profiles brought up to date first (as_profile_update()) */
 } as_remind_stats;
 
 /*
  * as_remind_run - evaluate every enabled rule of the reminders section for
- * every user (set-based SQL) at time opts->at and write the notifications
- * to the outbox.  The profiles of the last as_profile_refresh() are used.
+ * every user as the world stood at time opts->at (only records with a time
+ * at or before it count: a run at T on a database that also holds later
+ * records writes what it writes without them) and write the notifications
+ * to the outbox.  The profiles not current for that time are brought up to
+ * date first (as as_profile_update(); their number in
+ * stats->profiles_updated): no as_profile_refresh() is needed.
  *
  * Idempotent: each notification has a dedupe key (per service cycle, per
  * fill-up cycle, per tip period, per alert, per survey), so a second run at the same
@@ -2655,8 +2866,16 @@ typedef struct as_remind_stats {
  * get nothing.  A survey reminder invites the customer of a resolved
  * ticket to rate it: one per pending survey (not answered, not void),
  * from reminders.survey.delay after the resolution until the survey's
- * due time.  A notification due in the user's quiet hours gets
- * not_before at their end (also across midnight).  The per-user cap
+ * due time.  Refuel coupons are per vehicle (when fill-ups carry a
+ * plate) and name it; tips are taken in turn among those that fit the
+ * month; fuel-grade advice goes out when a vehicle's latest fill-up used a
+ * grade other than the one its owner registered.  Every notification
+ * expires (expires_at): weather with the alert, a refuel coupon with its
+ * expected day, a tip with its period, a survey at its due time, grade
+ * advice reminders.grade_advice.within after the fill-up, maintenance and
+ * win-back their expire_after after the run; the outbox pull checks it.  A
+ * notification due in the user's quiet hours gets not_before at their end
+ * (also across midnight).  The per-user cap
  * (reminders.cap) counts the outbox rows created in the window before at
  * and keeps the highest-priority new ones; the others are counted in
  * held_back and passed to on_held.  Weather (safety) notifications are
@@ -2704,12 +2923,14 @@ typedef enum as_outbox_status {
     AS_OUTBOX_PENDING = 1,   /* waiting for a pull (from not_before on) */
     AS_OUTBOX_LEASED,        /* pulled; waiting for an ack or a fail */
     AS_OUTBOX_SENT,          /* acknowledged */
-    AS_OUTBOX_DEAD           /* failed too often, or its user was erased */
+    AS_OUTBOX_DEAD,          /* failed too often, or its user was erased */
+    AS_OUTBOX_SUPPRESSED,    /* a pull found a delivery rule against it (reason) */
+    AS_OUTBOX_EXPIRED        /* a pull found it past its expiry */
 } as_outbox_status;
 
 /*
- * as_outbox_status_name - "pending", "leased", "sent", "dead": static text;
- * NULL for a value out of range.
+ * as_outbox_status_name - "pending", "leased", "sent", "dead", "suppressed",
+ * "expired": static text; NULL for a value out of range.
  */
 const char *as_outbox_status_name(as_outbox_status status);
 
@@ -2742,6 +2963,11 @@ typedef struct as_outbox_item {
     int attempts;            /* times pulled */
     const char *last_error;  /* from as_outbox_fail(), or NULL */
     int64_t sent_at;         /* 0: not sent */
+    /* Added in 0.2: */
+    int64_t expires_at;      /* never delivered at or after this; 0: no end */
+    const char *reason;      /* why suppressed (or dead), or NULL */
+    const char *lease_token; /* the token of the current (or last) lease, or NULL;
+                              * as_outbox_ack() and as_outbox_fail() need it */
 } as_outbox_item;
 
 typedef struct as_outbox_iter as_outbox_iter;
@@ -2762,11 +2988,22 @@ typedef struct as_outbox_pull_options {
  * due at opts->now (pending with not_before <= now, or leased with an
  * expired lease), highest priority first (then not_before, then id), for
  * opts->lease_s seconds, and iterate them.  This is a write: the lease is
- * taken (status leased, attempts + 1) and committed before the call
- * returns, whether or not the caller reads the iterator.  Delivery is at
- * least once: a row neither acknowledged (as_outbox_ack()) nor failed
- * (as_outbox_fail()) before its lease ends is pulled again.  The rows are
- * copied: the iterator holds no statement and no transaction.
+ * taken (status leased, attempts + 1, a new lease_token) and committed
+ * before the call returns, whether or not the caller reads the iterator.
+ * Delivery is at least once: a row neither acknowledged (as_outbox_ack())
+ * nor failed (as_outbox_fail()) before its lease ends is pulled again,
+ * with a new token that makes the old one stale.  The rows are copied: the
+ * iterator holds no statement and no transaction.
+ *
+ * The delivery rules are checked here, for every due row on the way, at
+ * opts->now: a row past its expires_at becomes expired; a row whose user
+ * was erased, withdrew the consent its kind needs (marketing consent for
+ * the marketing kinds, consent to service notices for the others) or whose
+ * message a later record made untrue (a fill-up after a win-back or refuel
+ * coupon, a service after a maintenance reminder, the survey answered)
+ * becomes suppressed with the reason; a row whose user is in quiet hours
+ * stays pending with not_before moved to their end.  None of these is
+ * handed out.
  *
  * opts NULL gives AS_OUTBOX_PULL_OPTIONS_INIT.  *out (set to NULL on
  * failure) is read with as_outbox_next() and freed with
@@ -2781,24 +3018,40 @@ typedef struct as_outbox_pull_options {
 as_status as_outbox_pull_iter_new(as_outbox_iter **out, as_db *db,
                                   const as_outbox_pull_options *opts);
 
+/* A lease: a notification's id and the lease_token its pull handed out.
+ * The token is borrowed for the call. */
+typedef struct as_outbox_lease {
+    int64_t id;
+    const char *token;
+} as_outbox_lease;
+
 /*
- * as_outbox_ack - mark a leased notification as sent at now (0: now).
- * Acknowledging a sent one again is AS_OK and changes nothing.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (pending or dead:
- * not leased); AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
+ * as_outbox_ack - mark leased notifications as sent at now (0: now), all
+ * or none: one transaction.  Each token must be the one of the row's
+ * current lease: a stale one (the lease ran out and another pull took the
+ * row) is refused, so a slow integrator cannot acknowledge what another
+ * now holds.  A lease that ran out but that no pull took since is still
+ * accepted.  Acknowledging a sent one again with its token is AS_OK and
+ * changes nothing.
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, or a
+ * row not leased: the detail names it; nothing is acknowledged); AS_BUSY;
+ * AS_READONLY; AS_MISUSE (NULL db, no lease, a NULL or empty token);
+ * AS_INTERNAL.
  */
-as_status as_outbox_ack(as_db *db, int64_t id, int64_t now);
+as_status as_outbox_ack(as_db *db, const as_outbox_lease *leases, size_t n, int64_t now);
 
 /*
  * as_outbox_fail - delivery failed: the notification is pending again from
  * now (0: now) + retry_in_s, with error (may be NULL; copied) kept as
- * last_error.  After max_attempts pulls (reminders.outbox_max_attempts) it
- * becomes dead instead.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (not leased);
- * AS_MISUSE (NULL db, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ * last_error, and its lease token is void.  After max_attempts pulls
+ * (reminders.outbox_max_attempts) it becomes dead instead.  The token
+ * rules are those of as_outbox_ack().
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, not
+ * leased, or already sent); AS_MISUSE (NULL db or lease, a NULL or empty
+ * token, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
-as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
-                         const char *error);
+as_status as_outbox_fail(as_db *db, const as_outbox_lease *lease, int64_t now,
+                         int64_t retry_in_s, const char *error);
 
 typedef struct as_outbox_query {
     unsigned version;        /* AS_OUTBOX_QUERY_VERSION */

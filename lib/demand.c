@@ -749,6 +749,9 @@ as_status as_demand_iter_new(as_demand_iter **out, as_db *db, int64_t limit)
             it->rows[i].view.shipped_at = sqlite3_column_int64(st, 1);
         }
         sqlite3_reset(st);
+        /* The example is a customer's comment: phones in it are masked. */
+        if (it->rows[i].example && !as__db_reveal(db))
+            as__mask_phones_n(it->rows[i].example, strlen(it->rows[i].example));
     }
     as__ok(db);
     *out = it;

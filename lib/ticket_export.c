@@ -22,7 +22,8 @@ static const char export_sql[] =
     "SELECT json_object("
     "'tracking', t.tracking, 'status', t.status, 'severity', t.severity, 'queue', t.queue,"
     " 'assignee', t.assignee, 'user_id', nullif(t.user_id, ''), 'channel', t.channel,"
-    " 'category', t.category, 'subject', t.subject, 'body', t.body,"
+    " 'category', t.category, 'subject', as_mask_phones(t.subject),"
+    " 'body', as_mask_phones(t.body),"
     " 'is_incident', json(CASE t.is_incident WHEN 1 THEN 'true' ELSE 'false' END),"
     " 'incident', (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
     " 'merged_into', (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"
@@ -42,7 +43,8 @@ static const char export_sql[] =
     " 'customer', t.customer,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
-    "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END), 'text', e.body))"
+    "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END),"
+    "   'text', as_mask_phones(e.body)))"
     "   FROM (SELECT * FROM ticket_events WHERE ticket_id = t.id ORDER BY id) e),"
     " 'escalations', (SELECT json_group_array(json_object('clock', x.clock, 'kind', x.kind,"
     "   'due_at', " ISO("x.due_at") ", 'at', " ISO("x.at") "))"
@@ -50,7 +52,7 @@ static const char export_sql[] =
     " 'surveys', (SELECT json_group_array(json_object('resolution', s.resolution,"
     "   'agent', s.agent, 'queue', s.queue, 'created_at', " ISO("s.created_at") ","
     "   'due_at', " ISO("s.due_at") ", 'status', s.status, 'score', s.score,"
-    "   'comment', s.comment, 'answered_at', " ISO("s.answered_at") ","
+    "   'comment', as_mask_phones(s.comment), 'answered_at', " ISO("s.answered_at") ","
     "   'followup', (SELECT f.tracking FROM tickets f WHERE f.id = s.followup_id)))"
     "   FROM (SELECT * FROM surveys WHERE ticket_id = t.id ORDER BY id) s))"
     " FROM tickets t ORDER BY t.id";
@@ -492,7 +494,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     /* References to other tickets: resolved now when the other ticket is
      * here, else when it arrives later in the file (a temporary table). */
     if ((s = as__exec(db, "CREATE TEMP TABLE IF NOT EXISTS ticket_import_refs"
-                          " (ticket_id INTEGER, col INTEGER, tracking TEXT)")) != AS_OK)
+                          " (ticket_id INTEGER, col INTEGER, tracking TEXT, line INTEGER)")) != AS_OK)
         return s;
     static const int refcols[3] = {C_INCIDENT, C_MERGED, C_RELATED};
     static const char *const setref[3] = {
@@ -512,11 +514,12 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int64(st, 2, rid);
         } else {
-            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3)")))
+            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3, ?4)")))
                 return AS_INTERNAL;
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int(st, 2, k);
             sqlite3_bind_text(st, 3, ref, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 4, (int64_t)as__import_line(im));
         }
         if ((s = as__step_done(db, st, "importing a reference")) != AS_OK)
             return s;
@@ -589,7 +592,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         return AS_OK;
     /* follow-ups of surveys that come later in the file */
     static const char later[] =
-        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup'"
+        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup', ?3"
         " FROM json_each(?2) j JOIN surveys s ON s.ticket_id = ?1"
         " AND s.resolution = j.value ->> 'resolution'"
         " WHERE s.followup_id IS NULL AND j.value ->> 'followup' IS NOT NULL";
@@ -598,10 +601,54 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             return AS_INTERNAL;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, cells[C_SURVEYS], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (int64_t)as__import_line(im));
         if ((s = as__step_done(db, st, "importing a survey")) != AS_OK)
             return s;
     }
     return as__ticket_rederive(db, id);
+}
+
+/* After the last row: a reference still unresolved names a ticket in
+ * neither the database nor the file.  That is an error, not a link
+ * silently dropped; the rows are written already, so the import fails. */
+static as_status ticket_finish(as__import *im, void *ctx)
+{
+    (void)ctx;
+    as_db *db = as__import_db(im);
+    static const char sql[] =
+        "SELECT r.line, r.col, r.tracking FROM temp.ticket_import_refs r"
+        " WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.tracking = r.tracking)"
+        " ORDER BY r.line, r.col";
+    static const char *const field[4] = {"incident", "merged_into", "related", "surveys"};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_get_autocommit(db->sql))
+        return AS_OK;   /* nothing was imported */
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        /* No table: no reference was deferred. */
+        return AS_OK;
+    }
+    uint64_t rows = 0, last = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t line = (uint64_t)sqlite3_column_int64(st, 0);
+        int col = sqlite3_column_int(st, 1);
+        char why[200];
+        snprintf(why, sizeof why, "%sticket %.40s is neither in the database nor in the file",
+                 col == 3 ? "the follow-up " : "", (const char *)sqlite3_column_text(st, 2));
+        as__import_late_problem(im, line, field[col >= 0 && col < 4 ? col : 3], why);
+        if (line != last)
+            rows++;
+        last = line;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "checking ticket references");
+    if (rows)
+        return as__fail(db, AS_INVALID,
+                        "%s: %llu ticket%s refer to tickets that do not exist; nothing imported",
+                        as__import_name(im), (unsigned long long)rows, rows == 1 ? "" : "s");
+    return AS_OK;
 }
 
 as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
@@ -612,7 +659,7 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_impor
     if (opts && as__import_options_copy(&o, opts) != AS_OK)
         return as__fail(db, AS_MISUSE, "ticket import: unknown options version %u", opts->version);
     o.flags |= AS_IMPORT_JSONL | AS__IMPORT_NESTED;
-    as_status s = as__import_run(db, in, name, &o, &spec, stats);
+    as_status s = as__import_run_ex(db, in, name, &o, &spec, ticket_finish, stats);
     as__exec(db, "DROP TABLE IF EXISTS temp.ticket_import_refs");
     return s;
 }

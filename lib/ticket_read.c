@@ -15,7 +15,8 @@ struct as_ticket_iter {
 };
 
 #define TICKET_SELECT                                                                           \
-    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"       \
+    "SELECT t.tracking, t.user_id, t.channel, t.category, as_mask_phones(t.subject),"          \
+    " as_mask_phones(t.body), t.severity,"                                                      \
     " t.queue, t.assignee, t.status, t.is_incident,"                                            \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"                           \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"                           \
@@ -261,7 +262,8 @@ as_status as_ticket_event_iter_new(as_ticket_event_iter **out, as_db *db, const 
     }
     it->db = db;
     static const char sql[] =
-        "SELECT e.id, e.at, e.actor, e.kind, e.from_status, e.to_status, e.public, e.body"
+        "SELECT e.id, e.at, e.actor, e.kind, e.from_status, e.to_status, e.public,"
+        " as_mask_phones(e.body)"
         " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.tracking = ?1"
         " ORDER BY e.id";
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
@@ -525,7 +527,7 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
     static const char sql[] =
         "SELECT v.status, v.eta, u.phone,"
-        " (SELECT e.body FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
+        " (SELECT as_mask_phones(e.body) FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1),"
         " (SELECT e.at FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1)"
@@ -637,7 +639,8 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
     /* expired: a pending survey past its expires_at at ?3 (derived, never stored) */
     static const char sql[] =
         "SELECT t.tracking, nullif(s.user_id, ''), s.agent, s.queue, s.status, s.created_at,"
-        " s.due_at, s.score, s.comment, s.answered_at, f.tracking, s.expires_at FROM surveys s"
+        " s.due_at, s.score, as_mask_phones(s.comment), s.answered_at, f.tracking, s.expires_at"
+        " FROM surveys s"
         " JOIN tickets t ON t.id = s.ticket_id LEFT JOIN tickets f ON f.id = s.followup_id"
         " WHERE (?1 IS NULL OR (CASE WHEN s.status = 'pending' AND s.expires_at <= ?3"
         "   THEN 'expired' ELSE s.status END) = ?1) ORDER BY s.due_at, s.id LIMIT ?2";

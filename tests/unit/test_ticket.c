@@ -1094,9 +1094,9 @@ Test(ticket, surveys_expire_and_report_csat_counts_responses_and_call_backs)
     as_config_free(cfg);
 }
 
-Test(ticket, a_database_from_before_009_keeps_its_numbers_and_credits_resolvers)
+Test(ticket, a_database_from_before_012_keeps_its_numbers_and_credits_resolvers)
 {
-    /* Every migration before 009, as an older library left the file. */
+    /* Every migration before 012, as an older library left the file. */
     const char *path = th_db_path();
     sqlite3 *s;
     cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
@@ -1104,7 +1104,7 @@ Test(ticket, a_database_from_before_009_keeps_its_numbers_and_credits_resolvers)
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d;", AS_APPLICATION_ID);
     cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
     int last = 0;
-    for (int i = 0; i < as__nmigrations && as__migrations[i].version < 9; i++) {
+    for (int i = 0; i < as__nmigrations && as__migrations[i].version < 12; i++) {
         cr_assert_eq(sqlite3_exec(s, as__migrations[i].sql, NULL, NULL, NULL), SQLITE_OK,
                      "%s", sqlite3_errmsg(s));
         last = as__migrations[i].version;

@@ -485,3 +485,82 @@ Test(ticket_export, import_refuses_what_would_leave_a_ticket_stuck_or_impossible
     free(line);
     as_close(db);
 }
+
+/* A valid tracking number (check digit right) that no ticket has. */
+static void absent_tracking(char out[AS_TRACKING_BUFSIZE])
+{
+    char num[AS_TRACKING_BUFSIZE];
+    for (int d = 0; d < 10; d++) {
+        char cand[16];
+        snprintf(cand, sizeof cand, "90000001%d", d);
+        if (as_tracking_check(cand, num) == AS_OK) {
+            snprintf(out, AS_TRACKING_BUFSIZE, "%s", num);
+            return;
+        }
+    }
+    cr_assert_fail("no check digit fits");
+}
+
+/* The 0.1.0 export with the first "merged_into":null of line `which`
+ * (0-based) replaced by a reference to ref. */
+static char *with_merged_into(int which, const char *ref)
+{
+    static char out[16384];
+    out[0] = '\0';
+    for (int i = 0; i < 4; i++) {
+        const char *line = export_010_lines[i];
+        const char *at = i == which ? strstr(line, "\"merged_into\":null") : NULL;
+        if (!at) {
+            strncat(out, line, sizeof out - strlen(out) - 1);
+            continue;
+        }
+        strncat(out, line, (size_t)(at - line));
+        strncat(out, "\"merged_into\":\"", sizeof out - strlen(out) - 1);
+        strncat(out, ref, sizeof out - strlen(out) - 1);
+        strncat(out, "\"", sizeof out - strlen(out) - 1);
+        strncat(out, at + strlen("\"merged_into\":null"), sizeof out - strlen(out) - 1);
+    }
+    return out;
+}
+
+/* Issue 12, point 5: an imported merged_into naming a ticket that does not
+ * exist was dropped silently; it is an error now (with --skip-bad too: the
+ * ticket is written before the end of the file shows the name missing). */
+Test(ticket_export, a_reference_to_a_missing_ticket_is_an_error)
+{
+    th_db_path();
+    char absent[AS_TRACKING_BUFSIZE];
+    absent_tracking(absent);
+    as_import_stats st;
+    rejects rj;
+    const char *text = with_merged_into(2, absent);
+    as_db *copy = open_copy("missing.db");
+    cr_assert_eq(import_text(copy, text, strlen(text), 0, &st, &rj), AS_INVALID);
+    cr_assert_eq(rj.n, 1);
+    cr_assert_eq(rj.line, 3, "the referring ticket's line: %llu", (unsigned long long)rj.line);
+    cr_assert_str_eq(rj.field, "merged_into");
+    cr_assert(strstr(rj.reason, absent), "%s", rj.reason);
+    cr_assert(strstr(as_errmsg(copy), "refer to tickets that do not exist"), "%s", as_errmsg(copy));
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_eq(st.inserted, 0);
+    int64_t n = -1;
+    buf none = export_all(copy, &n);
+    cr_assert_eq(n, 0, "nothing imported");
+    free(none.data);
+    cr_assert_eq(import_text(copy, text, strlen(text), AS_IMPORT_SKIP_BAD, &st, &rj), AS_INVALID);
+    none = export_all(copy, &n);
+    cr_assert_eq(n, 0, "nothing imported with --skip-bad either");
+    free(none.data);
+    as_close(copy);
+
+    /* A reference to a ticket later in the file is resolved. */
+    text = with_merged_into(0, "743266974");
+    copy = open_copy("later.db");
+    cr_assert_eq(import_text(copy, text, strlen(text), 0, &st, &rj), AS_OK, "%s: %s", rj.field,
+                 rj.reason);
+    as_ticket *t = NULL;
+    cr_assert_eq(as_ticket_get(&t, copy, "371874844"), AS_OK);
+    cr_assert_str_eq(t->merged_into, "743266974");
+    as_ticket_free(t);
+    as_close(copy);
+}

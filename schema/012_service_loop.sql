@@ -1,4 +1,4 @@
--- 009: the service loop closes.  Tracking numbers from a secret key and a
+-- 012: the service loop closes.  Tracking numbers from a secret key and a
 -- limit on tracking guesses; tickets for customers not (yet) known;
 -- surveys that expire and credit the resolver; calendar days imported from
 -- iCalendar files; the feature area of a backlog item (beta invitations).
@@ -43,7 +43,7 @@ ALTER TABLE tickets ADD COLUMN customer TEXT NOT NULL DEFAULT 'known'
 CREATE INDEX tickets_unknown_customer ON tickets (user_id) WHERE customer = 'unknown';
 
 -- A pending survey past expires_at can no longer be answered (NULL: never).
--- Surveys made before 009 expire 7 days after the resolution (the default
+-- Surveys made before 012 expire 7 days after the resolution (the default
 -- of tickets.survey_expires_after).
 ALTER TABLE surveys ADD COLUMN expires_at INTEGER;
 

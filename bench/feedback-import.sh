@@ -144,7 +144,7 @@ driver="$tmp/sentiment-speed"
 # shellcheck disable=SC2046
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I "$repo_root/include" -I "$repo_root/lib" \
     -o "$driver" "$script_dir/sentiment-speed.c" "$build_dir/lib/libaftersales.a" \
-    $(pkg-config --libs sqlite3 yaml-0.1 libutf8proc) -lm ||
+    $(pkg-config --libs sqlite3 yaml-0.1 libutf8proc) -ldl -lm ||
     { echo "feedback-import.sh: cannot build the sentiment driver" >&2; exit 70; }
 
 # ---- timing helpers -------------------------------------------------------

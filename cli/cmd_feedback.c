@@ -15,7 +15,7 @@ static const char group_help[] =
 static const char import_help[] =
     "usage: aftersales feedback import [--encoding utf-8|gb18030|utf-16|...]\n"
     "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                                  [--rejects FILE] [--jsonl] FILE|-\n"
+    "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "\n"
     "Upsert feedback from CSV with a header: feedback_id and submitted_at are\n"
     "required; user_id, station_id, channel, kind (complaint, suggestion, praise,\n"
@@ -28,6 +28,12 @@ static const char import_help[] =
     "it an urgency; urgent feedback opens a ticket (once).  Rows are keyed by\n"
     "feedback_id: a changed row is updated and the old values recorded.\n"
     "\n"
+    "A user_id that is not (yet) in the users table is kept as given, as fuel\n"
+    "import keeps such rows: nothing is rejected for it.  Urgent feedback of\n"
+    "such a user, or of nobody (no user_id), still opens a ticket; it is linked\n"
+    "to the user when the user is imported (feedback escalations shows what\n"
+    "waits).\n"
+    "\n"
     "Every bad row is reported as FILE:LINE: column: reason (the physical line).\n"
     "If any row is bad, nothing is imported (exit 65) unless --skip-bad.\n"
     "--rejects FILE writes the bad rows with an error column.  --dry-run does the\n"
@@ -38,28 +44,31 @@ static const char import_help[] =
     "--jsonl reads JSON Lines with the same keys.\n";
 
 static const char show_help[] =
-    "usage: aftersales feedback show ID\n"
+    "usage: aftersales feedback show ID [--reveal]\n"
     "\n"
     "Print one feedback row with its stars (by dimension), score, sentiment,\n"
     "urgency, the reasons for it (rule, reason, matched keyword), the columns\n"
     "the import did not know (extra) and its ticket.  Exit 1 if there is no\n"
-    "such feedback.\n";
+    "such feedback.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char history_help[] =
-    "usage: aftersales feedback history ID\n"
+    "usage: aftersales feedback history ID [--reveal]\n"
     "\n"
     "The changes re-imports made to one feedback row, oldest first: when, and\n"
     "the old values of the changed columns (old: column -> value, stars and\n"
-    "extra as objects).  Exit 1 if there is no such feedback.\n";
+    "extra as objects).  Exit 1 if there is no such feedback.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char list_help[] =
     "usage: aftersales feedback list [--station ID] [--from TIME] [--to TIME] [--urgent]\n"
-    "                                [--limit N]\n"
+    "                                [--limit N] [--reveal]\n"
     "\n"
     "List feedback, newest first, with the fields of feedback show.  --from/--to\n"
     "bound submitted_at (from inclusive, to exclusive).  --urgent lists only\n"
     "feedback at or above alerts.ticket_level, most urgent first, then oldest\n"
-    "first: the triage queue.  --limit N (at least 1) stops after N rows.\n";
+    "first: the triage queue.  --limit N (at least 1) stops after N rows.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char stats_help[] =
     "usage: aftersales feedback stats --by station|dimension|day [--from TIME] [--to TIME]\n"
@@ -69,6 +78,25 @@ static const char stats_help[] =
     "(m + count), where prior is the mean of every rating in the period and m is\n"
     "feedback.prior_weight.  Sorted by Bayesian mean (by day: by date).  Feedback\n"
     "without a station counts under station null ('-' in text).\n";
+
+static const char escalations_help[] =
+    "usage: aftersales feedback escalations [--pending] [--limit N]\n"
+    "\n"
+    "The escalations of urgent feedback (at alerts.ticket_level or above): the\n"
+    "rules that fired (reasons), the ticket each opened, its status and its\n"
+    "customer: known (a user), unknown (a user id not imported yet: the ticket\n"
+    "is linked when the user is imported) or anonymous.  pending is true while\n"
+    "the ticket has no customer to reach (no second factor for tracking), or\n"
+    "for an escalation recorded before 0.2 without a ticket; why says which.\n"
+    "Pending first, then the most urgent, then the oldest.  --pending lists\n"
+    "only those; --limit N (at least 1) the first N.\n";
+
+static const char escalate_help[] =
+    "usage: aftersales feedback escalate\n"
+    "\n"
+    "Open the tickets of escalations recorded without one (a database written\n"
+    "before 0.2 kept urgent feedback of anonymous or unknown customers\n"
+    "waiting).  Prints how many were opened; running it again opens none.\n";
 
 /* Stars as an object {dimension: stars}.  Returns 0, or -1 out of memory. */
 static int print_stars(printer *p, const char *key, const as_feedback_star *stars, size_t n)
@@ -173,15 +201,17 @@ static int fb_import(cli *c, int argc, char **argv)
 
 static int fb_show(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *id = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("ID", &id, cli_check_id, "id"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, show_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback *f = NULL;
     as_status st = as_feedback_get(&f, c->db, id);
@@ -200,15 +230,17 @@ static int fb_show(cli *c, int argc, char **argv)
 
 static int fb_history(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *id = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("ID", &id, cli_check_id, "id"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, history_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback_history_iter *it;
     as_status st = as_feedback_history_iter_new(&it, c->db, id);
@@ -232,6 +264,7 @@ static int fb_history(cli *c, int argc, char **argv)
 
 static int fb_list(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     as_feedback_query q = AS_FEEDBACK_QUERY_INIT;
     int urgent = 0;
     const cli_opt opts[] = {
@@ -240,13 +273,14 @@ static int fb_list(cli *c, int argc, char **argv)
         CLI_TIME("to", &q.to),
         CLI_FLAG("urgent", &urgent),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, list_help);
     if (code != CLI_GO)
         return code;
     q.urgent = urgent;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_feedback_iter *it;
     as_status st = as_feedback_iter_new(&it, c->db, &q);
@@ -318,6 +352,78 @@ static int fb_stats(cli *c, int argc, char **argv)
     return code;
 }
 
+static void print_reasons(printer *p, const as_feedback_reason *r, size_t n)
+{
+    pr_arr_begin(p, "reasons");
+    for (size_t i = 0; i < n; i++) {
+        pr_obj_begin(p, NULL);
+        pr_str(p, "rule", r[i].rule);
+        pr_str(p, "reason", r[i].reason);
+        pr_str(p, "match", r[i].match);
+        pr_obj_end(p);
+    }
+    pr_arr_end(p);
+}
+
+static int fb_escalations(cli *c, int argc, char **argv)
+{
+    as_feedback_escalation_query q = AS_FEEDBACK_ESCALATION_QUERY_INIT;
+    const cli_opt opts[] = {
+        CLI_FLAG("pending", &q.pending),
+        CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, escalations_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_feedback_escalation_iter *it;
+    as_status st = as_feedback_escalation_iter_new(&it, c->db, &q);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_LIST);
+    const as_feedback_escalation *e;
+    while ((st = as_feedback_escalation_next(it, &e)) == AS_OK) {
+        pr_begin(p);
+        pr_str(p, "feedback_id", e->feedback_id);
+        pr_str(p, "user_id", e->user_id);
+        pr_str(p, "urgency", e->urgency_name);
+        print_reasons(p, e->reasons, e->nreasons);
+        pr_str(p, "ticket", e->ticket);
+        pr_str(p, "ticket_status", e->ticket_status);
+        pr_str(p, "customer", e->customer);
+        pr_bool(p, "pending", e->pending);
+        pr_str(p, "why", e->why);
+        pr_time(p, "created_at", e->created_at);
+        pr_end(p);
+    }
+    as_feedback_escalation_iter_free(it);
+    code = cli_print_end(c, p);
+    if (st != AS_DONE)
+        return cli_fail(c, st);
+    return code;
+}
+
+static int fb_escalate(cli *c, int argc, char **argv)
+{
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, escalate_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, 0)))
+        return code;
+    int64_t opened = 0;
+    as_status st = as_feedback_escalate(c->db, &opened);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_int(p, "opened", opened);
+    pr_end(p);
+    return cli_print_end(c, p);
+}
+
 int cmd_feedback(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
@@ -326,6 +432,8 @@ int cmd_feedback(cli *c, int argc, char **argv)
         {"history", fb_history, "the changes re-imports made to one row"},
         {"list", fb_list, "list feedback; --urgent is the triage queue"},
         {"stats", fb_stats, "ratings by station, dimension or day"},
+        {"escalations", fb_escalations, "urgent feedback: its ticket, and what is pending and why"},
+        {"escalate", fb_escalate, "open the tickets of escalations recorded without one"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "feedback", table, argc, argv, group_help);

@@ -21,7 +21,7 @@ static const char add_help[] =
     "article id exists.\n";
 
 static const char import_help[] =
-    "usage: aftersales kb import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales kb import [--skip-bad] [--dry-run] [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Upsert articles from JSON Lines: one object a line with the keys\n"
     "article_id (required), title, body (both required for a new article),\n"

@@ -8,9 +8,11 @@ static const char backup_help[] =
     "usage: aftersales backup [--force] DEST\n"
     "\n"
     "Copy the database to DEST as one consistent snapshot, while other processes\n"
-    "keep writing (SQLite's online backup).  DEST is written under a temporary\n"
-    "name and renamed when complete; it is readable by its owner only.  An\n"
-    "existing DEST is replaced only with --force (exit 65 otherwise).\n";
+    "keep writing (SQLite's online backup).  DEST is written as DEST.tmp-PID in\n"
+    "its directory and renamed when complete; it is readable by its owner only.\n"
+    "Temporaries of earlier backups to DEST that were killed are removed.  An\n"
+    "existing DEST is replaced only with --force (exit 65 otherwise); a database\n"
+    "locked by another process for longer than --busy-timeout is exit 75.\n";
 
 static const char check_help[] =
     "usage: aftersales check\n"

@@ -66,7 +66,7 @@ static const char train_help[] =
     "usage: aftersales sentiment train [--model lr|nb] [--holdout SHARE] [--folds K] [--c C]\n"
     "                                  [--encoding utf-8|gb18030|utf-16|...]\n"
     "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                                  [--rejects FILE] [--jsonl] FILE|-\n"
+    "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "       aftersales sentiment train --from-ratings [--model lr|nb] [--holdout SHARE]\n"
     "                                  [--folds K] [--c C]\n"
     "       aftersales sentiment train --clear\n"
@@ -446,7 +446,7 @@ static int sentiment_train(cli *c, int argc, char **argv)
      * with the import options alone. */
     int ratings = 0, clear = 0, encoding = -1, delimiter = 0, skip_bad = 0, dry_run = 0,
         jsonl = 0, model = AS_SENTIMENT_MODEL_LR, model_given = 0, holdout_given = 0,
-        folds_given = 0, c_given = 0;
+        folds_given = 0, c_given = 0, force = 0;
     int64_t folds = 5;
     double holdout = 0, cval = 0;
     const char *rejects = NULL, *file = NULL;
@@ -466,6 +466,7 @@ static int sentiment_train(cli *c, int argc, char **argv)
         CLI_FLAG("skip-bad", &skip_bad),
         CLI_FLAG("dry-run", &dry_run),
         CLI_STR("rejects", "FILE", &rejects),
+        CLI_FLAG("force", &force),   /* replace an existing --rejects FILE (cli_import) */
         CLI_FLAG("jsonl", &jsonl),
         CLI_ARG_OPT("FILE", &file),
         CLI_END,
@@ -479,10 +480,11 @@ static int sentiment_train(cli *c, int argc, char **argv)
         return cli_usage(c, "--c: %g is out of range (0.001 to 1000)", cval);
     if (ratings && clear)
         return cli_usage(c, "give --from-ratings or --clear, not both");
-    if (clear && (file || encoding >= 0 || delimiter || skip_bad || dry_run || jsonl || rejects ||
-                  model_given || holdout_given || folds_given || c_given))
+    int import_opts = file || encoding >= 0 || delimiter || skip_bad || dry_run || jsonl ||
+                      rejects || force;
+    if (clear && (import_opts || model_given || holdout_given || folds_given || c_given))
         return cli_usage(c, "--clear takes no other argument");
-    if (ratings && (file || encoding >= 0 || delimiter || skip_bad || dry_run || jsonl || rejects))
+    if (ratings && import_opts)
         return cli_usage(c, "--from-ratings reads no file: give no FILE or import option");
     as_sentiment_train_options to = AS_SENTIMENT_TRAIN_OPTIONS_INIT;
     to.model = (as_sentiment_model_kind)model;
@@ -510,6 +512,8 @@ static int sentiment_train(cli *c, int argc, char **argv)
             args[n++] = "--rejects";
             args[n++] = rejects;
         }
+        if (force)
+            args[n++] = "--force";
         if (jsonl)
             args[n++] = "--jsonl";
         if (file) {

@@ -115,6 +115,28 @@ static void ticket_fields(printer *p, const as_ticket *t, int full)
         print_met(p, "first_response_met", t->frt_met);
         print_met(p, "resolution_met", t->res_met);
     }
+    pr_str(p, "customer", t->customer);
+    if (full)
+        pr_str(p, "calendar", t->calendar);
+}
+
+/* Warn on stderr when a running clock's due time lies past the last year
+ * the ticket's calendar knows holidays for. */
+static void warn_calendar(cli *c, const as_ticket *t)
+{
+    static const char *const names[2] = {"first response", "resolution"};
+    const int64_t due[2] = {t->frt_due, t->res_due};
+    for (int k = 0; k < 2 && t->calendar; k++) {
+        int known = 1, until = 0;
+        if (!due[k] || as_calendar_knows(c->db, t->calendar, due[k], &known, &until) != AS_OK ||
+            known)
+            continue;
+        char at[AS_TIME_BUFSIZE];
+        cli_error(c, "warning: ticket %s: %s due %s lies past %d, the last year calendar %s"
+                  " knows holidays for (import next year's holidays: calendar import FILE.ics)",
+                  t->tracking, names[k], as_time_format(due[k], cli_utc_offset(c), at), until,
+                  t->calendar);
+    }
 }
 
 /* Print the ticket numbered tracking (after a change). */
@@ -124,6 +146,7 @@ static int print_one_ticket(cli *c, const char *tracking)
     as_status st = as_ticket_get(&t, c->db, tracking);
     if (st != AS_OK)
         return cli_fail(c, st);
+    warn_calendar(c, t);
     printer *p = cli_printer(c, PR_ONE);
     pr_begin(p);
     ticket_fields(p, t, 1);
@@ -194,23 +217,26 @@ static int t_open(cli *c, int argc, char **argv)
 /* ---- show / list --------------------------------------------------- */
 
 static const char show_help[] =
-    "usage: aftersales ticket show T\n"
+    "usage: aftersales ticket show T [--reveal]\n"
     "\n"
     "Print a ticket and its append-only history (who, when, what): one record,\n"
     "the ticket's fields and events, the history oldest first (in text, a\n"
-    "table under the fields).\n";
+    "table under the fields).\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static int t_show(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     const char *tracking = NULL;
     const cli_opt opts[] = {
         CLI_ARG_CHECKED("T", &tracking, cli_check_tracking, "tracking"),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, show_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_ticket *t = NULL;
     as_status st = as_ticket_get(&t, c->db, tracking);
@@ -251,15 +277,17 @@ static int t_show(cli *c, int argc, char **argv)
 static const char list_help[] =
     "usage: aftersales ticket list [--status STATUS|open] [--queue Q] [--assignee A]\n"
     "                              [--severity normal|urgent|major|systemic] [--user ID]\n"
-    "                              [--overdue [--at TIME]] [--limit N]\n"
+    "                              [--overdue [--at TIME]] [--limit N] [--reveal]\n"
     "\n"
     "List tickets, newest first.  --status is one of new, assigned, in_progress,\n"
     "waiting_customer, resolved, closed, merged, cancelled, or open (any of the\n"
     "first four).  --overdue: only tickets with a running SLA clock past due at\n"
-    "TIME (default now), earliest first.\n";
+    "TIME (default now), earliest first.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static int t_list(cli *c, int argc, char **argv)
 {
+    int reveal = 0;
     as_ticket_query q = AS_TICKET_QUERY_INIT;
     int status = -1, severity = -1;
     const cli_opt opts[] = {
@@ -271,6 +299,7 @@ static int t_list(cli *c, int argc, char **argv)
         CLI_FLAG("overdue", &q.overdue),
         CLI_TIME("at", &q.at),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
+        CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, list_help);
@@ -282,7 +311,7 @@ static int t_list(cli *c, int argc, char **argv)
         q.statuses = AS_TICKET_STATUS_BIT(status);
     if (severity >= 0)
         q.severity = choice_name(severities, severity);
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_ticket_iter *it;
     as_status st = as_ticket_iter_new(&it, c->db, &q);
@@ -545,7 +574,7 @@ static int t_track(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, track_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, 0)))
         return code;
     as_track *t = NULL;
     as_status st = as_ticket_track(&t, c->db, tracking, last4, now);
@@ -567,27 +596,30 @@ static int t_track(cli *c, int argc, char **argv)
 /* ---- export / import ----------------------------------------------- */
 
 static const char export_help[] =
-    "usage: aftersales ticket export\n"
+    "usage: aftersales ticket export [--reveal]\n"
     "\n"
     "Write every ticket as JSON Lines to stdout, whatever --format says: the\n"
     "fields of ticket show under the same names, the SLA clock state and the\n"
     "full history (events as in ticket show, escalations, surveys) with the\n"
-    "original times.  ticket import reads it back.\n";
+    "original times.  ticket import reads it back.  Phone numbers typed into\n"
+    "subjects, bodies, events and survey comments are masked (139****5678)\n"
+    "unless --reveal: export with --reveal for a copy to import elsewhere.\n";
 
 static int t_export(cli *c, int argc, char **argv)
 {
-    const cli_opt opts[] = {CLI_END};
+    int reveal = 0;
+    const cli_opt opts[] = {CLI_FLAG("reveal", &reveal), CLI_END};
     int code = cli_parse(c, argc, argv, opts, export_help);
     if (code != CLI_GO)
         return code;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
+    if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
         return code;
     as_status st = as_ticket_export(c->db, stdout, NULL);
     return st == AS_OK ? 0 : cli_fail(c, st);
 }
 
 static const char import_help[] =
-    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE] FILE|-\n"
+    "usage: aftersales ticket import [--skip-bad] [--dry-run] [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Read JSON Lines written by ticket export (of this version, or of 0.1.0).\n"
     "Tickets keep their tracking numbers, times and history; a number already\n"
@@ -678,7 +710,11 @@ static int sla_check(cli *c, int argc, char **argv)
         pr_str(p, "assignee", v->assignee);
         pr_str(p, "user_id", v->user_id);
         pr_bool(p, "escalated", v->escalated);
+        pr_str(p, "calendar_warning", v->calendar_warning);
         pr_end(p);
+        if (v->calendar_warning)
+            cli_error(c, "warning: ticket %s, %s clock: %s (import next year's holidays:"
+                      " calendar import FILE.ics)", v->tracking, v->clock, v->calendar_warning);
     }
     as_sla_iter_free(it);
     code = cli_print_end(c, p);
@@ -705,14 +741,19 @@ static const char survey_help[] =
     "resolution.\n";
 
 static const char pending_help[] =
-    "usage: aftersales survey pending [--limit N]\n"
+    "usage: aftersales survey pending [--at TIME] [--limit N]\n"
     "\n"
-    "List pending surveys, earliest due first.\n";
+    "List pending surveys, earliest due first: resolved tickets whose customer\n"
+    "has not answered yet, and whose survey has not expired at TIME (default\n"
+    "now; a survey expires tickets.survey_expires_after after the resolution).\n"
+    "agent is who resolved the ticket.  due_at is when the call-back is due\n"
+    "(tickets.survey_within).\n";
 
 static int s_pending(cli *c, int argc, char **argv)
 {
     as_survey_query q = AS_SURVEY_QUERY_INIT;
     const cli_opt opts[] = {
+        CLI_TIME("at", &q.at),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
         CLI_END,
     };
@@ -736,6 +777,7 @@ static int s_pending(cli *c, int argc, char **argv)
         pr_str(p, "status", as_survey_status_name(s->status));
         pr_time(p, "created_at", s->created_at);
         pr_time(p, "due_at", s->due_at);
+        pr_time(p, "expires_at", s->expires_at);
         pr_end(p);
     }
     as_survey_iter_free(it);
@@ -811,9 +853,15 @@ static const char rsla_help[] =
 static const char rcsat_help[] =
     "usage: aftersales report csat --from TIME --to TIME --by agent|queue\n"
     "\n"
-    "Satisfaction from the surveys answered in the period: per group (a field\n"
-    "named as --by says) answers, mean score (two decimals) and the share of\n"
-    "4 and 5 (csat_pct, one decimal).\n";
+    "Satisfaction per group (a field named as --by says; the agent is who\n"
+    "resolved the ticket, not its assignee).  From the surveys answered in the\n"
+    "period: answers, mean score (two decimals) and the share of 4 and 5\n"
+    "(csat_pct, one decimal), null without answers.  From the surveys made by\n"
+    "resolutions in the period: surveys, responded (answered before the\n"
+    "period's end) and response_rate_pct, callbacks_on_time (answered by the\n"
+    "survey's due time, tickets.survey_within: the seed's call-back within 24 h)\n"
+    "and callback_on_time_pct, and expired (unanswered past\n"
+    "tickets.survey_expires_after).\n";
 
 /* A percentage the library gives as -1 when there is nothing to count. */
 static void pct_field(printer *p, const char *key, double pct)
@@ -853,8 +901,17 @@ static int report(cli *c, int argc, char **argv, int csat)
             pr_begin(p);
             pr_str(p, group, r->group);
             pr_int(p, "answers", r->answers);
-            pr_real(p, "mean_score", r->mean_score, 2);
+            if (r->mean_score < 0)
+                pr_null(p, "mean_score");
+            else
+                pr_real(p, "mean_score", r->mean_score, 2);
             pct_field(p, "csat_pct", r->csat_pct);
+            pr_int(p, "surveys", r->surveys);
+            pr_int(p, "responded", r->responded);
+            pct_field(p, "response_rate_pct", r->response_rate_pct);
+            pr_int(p, "callbacks_on_time", r->callbacks_on_time);
+            pct_field(p, "callback_on_time_pct", r->callback_on_time_pct);
+            pr_int(p, "expired", r->expired);
             pr_end(p);
         }
         as_report_csat_iter_free(it);

@@ -37,27 +37,32 @@ static const char show_help[] =
     "Print one user.  Exit 1 if there is no such user.\n";
 
 static const char list_help[] =
-    "usage: aftersales user list [--region CODE] [--segment NAME] [--tier NAME]\n"
+    "usage: aftersales user list [--region CODE] [--segment NAME] [--tier NAME] [--beta]\n"
     "                            [--after ID] [--limit N] [--reveal]\n"
     "\n"
     "List users in id order.  --region 530000 matches the whole province, 530100\n"
     "the city, 530102 the district.  --segment and --tier keep the users of that\n"
-    "segment or member tier as of the last 'profile refresh'.  --after ID continues\n"
-    "a listing after that id; --limit N (at least 1) stops after N users.\n";
+    "segment or member tier now (profiles not current are computed for the\n"
+    "listing; nothing is written).  --beta keeps the beta testers (产品体验官,\n"
+    "beta_tester yes).  --after ID continues a listing after that id; --limit N\n"
+    "(at least 1) stops after N users.\n";
 
 static const char profile_help[] =
-    "usage: aftersales user profile ID\n"
+    "usage: aftersales user profile ID [--at TIME]\n"
     "\n"
-    "Print a user's derived profile as of the last 'profile refresh': fill-ups,\n"
-    "median days between them, litres per fill-up, preferred grade, top stations,\n"
-    "km per day (from odometer readings, else estimated), 12-month spend, points,\n"
-    "last service, segment, tier and its benefits.  Exit 1 if the user is unknown\n"
-    "or has no profile.\n";
+    "Print a user's derived profile as the world stood at TIME (default now: only\n"
+    "records at or before TIME count): fill-ups, median days between fill-ups of\n"
+    "the same vehicle, litres per fill-up, preferred grade, top stations, km per\n"
+    "day (from odometer readings, else estimated), 12-month spend, points, last\n"
+    "service, segment, tier and its benefits, until when the figures hold, and\n"
+    "the same per vehicle (with the next fill-up predicted).  A profile that is\n"
+    "not current is computed for TIME without writing.  Exit 1 if the user is\n"
+    "unknown or has no fueling record by TIME.\n";
 
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
     "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
-    "                              [--rejects FILE] FILE|-\n"
+    "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
     "consent_marketing,consent_service,quiet_hours,beta_tester, in any order) or\n"
@@ -77,14 +82,17 @@ static const char import_help[] =
 static const char forget_help[] =
     "usage: aftersales user forget ID --force\n"
     "\n"
-    "Erase a user's personal data (name, phone, quiet hours, consents, plates) on\n"
-    "request.  The anonymous row stays for aggregates; its id can no longer be\n"
-    "given personal data.  Needs --force.\n";
+    "Erase a user's personal data on request (PIPL): name, phone, quiet hours,\n"
+    "consents and plates are cleared, and the name, phone and plates are replaced\n"
+    "by [erased] wherever they were typed into free text: feedback, tickets and\n"
+    "their history, surveys, notifications, the knowledge base.  Freed space is\n"
+    "zeroed and the WAL checkpointed, so no old copy stays in the file.  The\n"
+    "anonymous row stays for aggregates; its id can no longer be given personal\n"
+    "data.  Prints the user and what the erasure did.  Needs --force.\n";
 
-static void print_user(printer *p, const as_user *u)
+static void user_fields(printer *p, const as_user *u)
 {
     char qh[32];
-    pr_begin(p);
     pr_str(p, "user_id", u->user_id);
     pr_str(p, "name", u->name);
     pr_str(p, "phone", u->phone);
@@ -102,6 +110,12 @@ static void print_user(printer *p, const as_user *u)
     pr_time(p, "created_at", u->created_at);
     pr_time(p, "updated_at", u->updated_at);
     pr_time(p, "erased_at", u->erased_at);
+}
+
+static void print_user(printer *p, const as_user *u)
+{
+    pr_begin(p);
+    user_fields(p, u);
     pr_end(p);
 }
 
@@ -263,6 +277,7 @@ static int user_list(cli *c, int argc, char **argv)
         CLI_CHECKED("region", "CODE", &q.region, cli_check_region, "region"),
         CLI_STR("segment", "NAME", &q.segment),
         CLI_STR("tier", "NAME", &q.tier),
+        CLI_FLAG("beta", &q.beta),
         CLI_STR("after", "ID", &q.after_id),
         CLI_INT("limit", "N", &q.limit, 1, INT64_MAX),
         CLI_FLAG("reveal", &reveal),
@@ -310,10 +325,27 @@ static int user_forget(cli *c, int argc, char **argv)
         return cli_usage(c, "erasing '%s' cannot be undone; add --force", id);
     if ((code = cli_open(c, 0)))
         return code;
-    as_status st = as_user_forget(c->db, id);
+    as_forget_stats fs;
+    as_status st = as_user_forget_ex(c->db, id, &fs);
     if (st != AS_OK)
         return cli_fail(c, st);
-    return show_one(c, id, 0);
+    as_user *u = NULL;
+    if ((st = as_user_get(&u, c->db, id, 0)) != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    user_fields(p, u);
+    as_user_free(u);
+    pr_obj_begin(p, "erasure");
+    pr_int(p, "rows", (int64_t)fs.rows);
+    pr_int(p, "values", (int64_t)fs.values);
+    pr_int(p, "tickets", (int64_t)fs.tickets);
+    pr_bool(p, "checkpointed", fs.checkpointed);
+    pr_bool(p, "vacuumed", fs.vacuumed);
+    pr_bool(p, "file_clean", fs.file_clean);
+    pr_obj_end(p);
+    pr_end(p);
+    return cli_print_end(c, p);
 }
 
 /* An array of strings (NULL-free) under key. */
@@ -325,11 +357,30 @@ static void pr_strings(printer *p, const char *key, const char *const *v, size_t
     pr_arr_end(p);
 }
 
+/* A number of days with one decimal from seconds, null below 0. */
+static void pr_days(printer *p, const char *key, int64_t s)
+{
+    if (s >= 0)
+        pr_real(p, key, (double)s / 86400.0, 1);
+    else
+        pr_null(p, key);
+}
+
+static void pr_km(printer *p, const char *key, double km)
+{
+    if (km >= 0)
+        pr_real(p, key, km, 1);
+    else
+        pr_null(p, key);
+}
+
 static int user_profile(cli *c, int argc, char **argv)
 {
     const char *id = NULL;
+    int64_t at = 0;
     const cli_opt opts[] = {
         CLI_ARG("ID", &id),
+        CLI_TIME("at", &at),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, profile_help);
@@ -338,7 +389,7 @@ static int user_profile(cli *c, int argc, char **argv)
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_profile *pf = NULL;
-    as_status st = as_profile_get(&pf, c->db, id);
+    as_status st = as_profile_get_at(&pf, c->db, id, at);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_ONE);
@@ -347,19 +398,13 @@ static int user_profile(cli *c, int argc, char **argv)
     pr_int(p, "fillups", pf->fillups);
     pr_time(p, "first_at", pf->first_at);
     pr_time(p, "last_at", pf->last_at);
-    if (pf->median_interval_s >= 0)
-        pr_real(p, "median_interval_days", (double)pf->median_interval_s / 86400.0, 1);
-    else
-        pr_null(p, "median_interval_days");
+    pr_days(p, "median_interval_days", pf->median_interval_s);
     pr_real(p, "litres_per_fill", (double)pf->litres_ml_per_fill / 1000.0, 3);
     pr_str(p, "preferred_grade", pf->preferred_grade);
     pr_strings(p, "top_stations", pf->top_stations, pf->ntop_stations);
     pr_int(p, "stations", pf->stations);
     pr_int(p, "cities", pf->cities);
-    if (pf->km_per_day >= 0)
-        pr_real(p, "km_per_day", pf->km_per_day, 1);
-    else
-        pr_null(p, "km_per_day");
+    pr_km(p, "km_per_day", pf->km_per_day);
     pr_str(p, "km_source", pf->km_source);
     pr_money(p, "spend_12m", pf->spend_12m_fen);
     pr_int(p, "points", pf->points);
@@ -369,6 +414,29 @@ static int user_profile(cli *c, int argc, char **argv)
     pr_str(p, "tier", pf->tier);
     pr_strings(p, "tier_benefits", pf->tier_benefits, pf->ntier_benefits);
     pr_time(p, "refreshed_at", pf->refreshed_at);
+    pr_time(p, "valid_until", pf->valid_until);
+    pr_arr_begin(p, "vehicles");
+    for (size_t i = 0; i < pf->nvehicles; i++) {
+        const as_profile_vehicle *v = &pf->vehicles[i];
+        pr_obj_begin(p, NULL);
+        pr_str(p, "plate", v->plate);
+        pr_str(p, "registered_grade", v->registered_grade);
+        pr_int(p, "fillups", v->fillups);
+        pr_time(p, "first_at", v->first_at);
+        pr_time(p, "last_at", v->last_at);
+        pr_days(p, "median_interval_days", v->median_interval_s);
+        if (v->fillups)
+            pr_real(p, "litres_per_fill", (double)v->litres_ml_per_fill / 1000.0, 3);
+        else
+            pr_null(p, "litres_per_fill");
+        pr_str(p, "preferred_grade", v->preferred_grade);
+        pr_str(p, "last_grade", v->last_grade);
+        pr_km(p, "km_per_day", v->km_per_day);
+        pr_str(p, "km_source", v->km_source);
+        pr_time(p, "expected_at", v->expected_at);
+        pr_obj_end(p);
+    }
+    pr_arr_end(p);
     pr_end(p);
     as_profile_free(pf);
     return cli_print_end(c, p);

@@ -1,4 +1,4 @@
-/* cmd_vehicle.c - aftersales vehicle add|show|list|odometer|readings */
+/* cmd_vehicle.c - aftersales vehicle add|update|show|list|odometer|readings|service */
 #include "cli.h"
 
 #include <stdio.h>
@@ -20,6 +20,14 @@ static const char add_help[] =
     "spaces are normalised.  GRADE is the preferred fuel: 92, 95, 98, E92, 0 (diesel),\n"
     "-10, CNG, LNG, EV, ...  A malformed plate or grade is a usage error (exit 64).\n"
     "Exit 1 if the user does not exist, 65 if the plate is already registered.\n";
+
+static const char update_help[] =
+    "usage: aftersales vehicle update PLATE --grade GRADE|\"\"\n"
+    "\n"
+    "Set the fuel grade the vehicle needs, as its owner says (\"\" clears it), and\n"
+    "print the vehicle.  This registered grade is what fuel-grade advice follows\n"
+    "(a grade the fueling import took from a first fill-up is not).  A malformed\n"
+    "grade is a usage error (exit 64); exit 1 if the plate is unknown.\n";
 
 static const char show_help[] =
     "usage: aftersales vehicle show PLATE\n"
@@ -63,6 +71,9 @@ static void print_vehicle(printer *p, const as_vehicle *v)
     pr_int_or_null(p, "km", v->km, -1);
     pr_time(p, "km_at", v->km_at);
     pr_time(p, "created_at", v->created_at);
+    /* who gave the grade: its owner (what grade advice follows), or the
+     * first fill-up when the fueling import registered the plate */
+    pr_str(p, "grade_from", !v->grade ? NULL : v->grade_given ? "owner" : "fuel");
     pr_end(p);
 }
 
@@ -99,6 +110,31 @@ static int vehicle_add(cli *c, int argc, char **argv)
     code = show_plate(c, norm);
     as_free(norm);
     return code;
+}
+
+static int grade_or_empty(const char *v, char *why, size_t whysz)
+{
+    return v[0] ? cli_check_grade(v, why, whysz) : 0;
+}
+
+static int vehicle_update(cli *c, int argc, char **argv)
+{
+    const char *plate = NULL, *grade = NULL;
+    const cli_opt opts[] = {
+        CLI_ARG_CHECKED("PLATE", &plate, cli_check_plate, "plate"),
+        {.kind = CLI_O_STR, .name = "grade", .metavar = "GRADE", .dest = &grade,
+         .check = grade_or_empty, .check_name = "grade", .required = 1},
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, update_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_status st = as_vehicle_set_grade(c->db, plate, grade);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    return show_plate(c, plate);
 }
 
 static int vehicle_show(cli *c, int argc, char **argv)
@@ -220,6 +256,7 @@ int cmd_vehicle(cli *c, int argc, char **argv)
 {
     static const cli_command table[] = {
         {"add", vehicle_add, "register a vehicle"},
+        {"update", vehicle_update, "set the grade a vehicle needs"},
         {"show", vehicle_show, "show one vehicle"},
         {"list", vehicle_list, "list vehicles"},
         {"odometer", vehicle_odometer, "record an odometer reading"},

@@ -2,9 +2,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct import_run {
@@ -104,6 +106,47 @@ static void on_progress(void *ud, uint64_t rows, uint64_t bytes)
         fprintf(stderr, "\r\033[K%llu rows", (unsigned long long)rows);
 }
 
+/* Create the --rejects file: it holds the rejected rows, personal data
+ * included, so it is private (0600) from the start and never written
+ * through a link placed at its name.  An existing file is refused unless
+ * force, and even then only a regular file is replaced (it is removed and
+ * created anew: its old mode and owner do not carry over).  Returns NULL
+ * after reporting, with *code set. */
+static FILE *open_rejects(cli *c, const char *path, int force, int *code)
+{
+    struct stat sb;
+    if (lstat(path, &sb) == 0) {
+        if (!force) {
+            cli_error(c, "%s: already exists (--force replaces it)", path);
+            *code = EXIT_CANTCREAT;
+            return NULL;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            cli_error(c, "%s: is %s, not a regular file; not replaced", path,
+                      S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISDIR(sb.st_mode) ? "a directory"
+                                                                                 : "a special file");
+            *code = EXIT_CANTCREAT;
+            return NULL;
+        }
+        if (unlink(path) != 0) {
+            int e = errno;
+            cli_error(c, "%s: %s", path, strerror(e));
+            *code = e == EACCES || e == EPERM ? EXIT_NOPERM : EXIT_CANTCREAT;
+            return NULL;
+        }
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        cli_error(c, "%s: %s", path, strerror(e));
+        *code = e == EACCES || e == EPERM ? EXIT_NOPERM : EXIT_CANTCREAT;
+    }
+    return f;
+}
+
 /* The encodings an import accepts (the CSV reader's names). */
 static const cli_choice encodings[] = {
     {"utf-8", 0}, {"utf8", 1}, {"gb18030", 2}, {"gbk", 3}, {"gb2312", 4},
@@ -130,7 +173,7 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
 {
     import_run r = {.c = c};
     as_import_options io = AS_IMPORT_OPTIONS_INIT;
-    int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1, delimiter = 0;
+    int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1, delimiter = 0, force = 0;
     const char *path = NULL;
     cli_opt opts[] = {
         CLI_CHOICE("encoding", &encoding, encodings),
@@ -138,12 +181,13 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
         CLI_FLAG("skip-bad", &skip_bad),
         CLI_FLAG("dry-run", &dry_run),
         CLI_STR("rejects", "FILE", &r.rejects_path),
+        CLI_FLAG("force", &force),
         CLI_ARG("FILE", &path),
         CLI_FLAG("jsonl", &jsonl),
         CLI_END,
     };
     if (!jsonl_ok)
-        opts[6] = (cli_opt)CLI_END;
+        opts[7] = (cli_opt)CLI_END;
     int code = cli_parse(c, argc, argv, opts, help);
     if (code != CLI_GO)
         return code;
@@ -157,6 +201,8 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
         io.encoding = encodings[encoding].name;
     if (jsonl && delimiter)
         return cli_usage(c, "--delimiter applies to CSV, not to --jsonl");
+    if (force && !r.rejects_path)
+        return cli_usage(c, "--force replaces an existing --rejects FILE; there is none");
     io.delimiter = (char)delimiter;
 
     FILE *in = cli_open_input(c, path, &code);
@@ -167,15 +213,10 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
             fclose(in);
         return code;
     }
-    if (r.rejects_path) {
-        r.rejects = fopen(r.rejects_path, "w");
-        if (!r.rejects) {
-            int e = errno;
-            cli_error(c, "%s: %s", r.rejects_path, strerror(e));
-            if (in != stdin)
-                fclose(in);
-            return e == EACCES ? EXIT_NOPERM : EXIT_CANTCREAT;
-        }
+    if (r.rejects_path && !(r.rejects = open_rejects(c, r.rejects_path, force, &code))) {
+        if (in != stdin)
+            fclose(in);
+        return code;
     }
     r.progress = isatty(STDERR_FILENO);
     if (in != stdin && fseek(in, 0, SEEK_END) == 0) {

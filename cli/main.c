@@ -91,6 +91,7 @@ int cli_exit_code(as_status st)
         return EXIT_NOTFOUND;
     case AS_EXISTS:
     case AS_INVALID:
+    case AS_CORRUPT:         /* the database's data is bad: 65, as a failed check */
         return EXIT_DATAERR;
     case AS_NOFILE:
         return EXIT_NOINPUT;

@@ -234,8 +234,21 @@ static int check_text(cli *c, const cli_opt *o, const char *v)
     opt_label(o, label, sizeof label);
     if (as_utf8_check(v, strlen(v), &bad) != AS_OK)
         return cli_usage(c, "%s: invalid UTF-8 at byte %zu", label, bad + 1);
-    if (o->check && o->check(v, why, sizeof why) != 0)
+    if (o->check && o->check(v, why, sizeof why) != 0) {
+        if (o->check == cli_check_phone) {
+            /* Never echo a whole rejected phone number (logs keep stderr). */
+            char shown[64];
+            snprintf(shown, sizeof shown, "%s", v);
+            size_t digits = 0, k = 0;
+            for (char *q = shown; *q; q++)
+                digits += *q >= '0' && *q <= '9';
+            for (char *q = shown; *q && digits >= 8; q++)
+                if (*q >= '0' && *q <= '9' && k++ >= 3 && k <= digits - 4)
+                    *q = '*';
+            return cli_usage(c, "%s: '%s' %s", label, shown, why);
+        }
         return cli_usage(c, "%s: '%s' %s", label, v, why);
+    }
     return 0;
 }
 
@@ -420,8 +433,8 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
         int off = cli_utc_offset(c);
         if (as_time_parse(time_text[k], off, (int64_t *)opts[k].dest) != AS_OK)
             return cli_usage(c,
-                             "--%s: '%s' is not a time (such as 2026-11-24, 2026-11-24T09:00 or "
-                             "2026-11-24T09:00:00+08:00)",
+                             "--%s: '%s' is not a time from 1970 to 9999 (such as 2026-11-24, "
+                             "2026-11-24T09:00 or 2026-11-24T09:00:00+08:00)",
                              opts[k].name, time_text[k]);
     }
     for (size_t k = 0; k < nopts; k++) {

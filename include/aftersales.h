@@ -94,6 +94,10 @@ typedef enum as_status {
     AS_IO,                /* an input/output error */
     AS_NOMEM,             /* out of memory */
     AS_INTERNAL,          /* a bug or an unexpected SQLite failure */
+    AS_CORRUPT,           /* the database file is damaged (SQLite found a
+                           * malformed page): any call that reads it may
+                           * return this; as_check_iter_new() lists the
+                           * damage, a backup restores the data */
     AS_STATUS_LAST
 } as_status;
 
@@ -156,6 +160,10 @@ typedef struct as_db as_db;
 /* Flags for as_open_options.flags. */
 #define AS_OPEN_READONLY  0x1u  /* never write; fails if a migration is due */
 #define AS_OPEN_CREATE    0x2u  /* create the file (mode 0600) if missing */
+#define AS_OPEN_REVEAL    0x4u  /* reads show phone numbers typed into free text
+                                 * (comments, ticket texts) unmasked; without it
+                                 * they are masked like as_user.phone (see
+                                 * as_text_mask_phones()) */
 
 typedef struct as_open_options {
     unsigned version;         /* AS_OPEN_OPTIONS_VERSION */
@@ -176,6 +184,15 @@ typedef struct as_open_options {
  * step inside one BEGIN IMMEDIATE transaction; a newer one is refused and
  * left untouched.  The handle uses WAL journaling and the given busy
  * timeout, so several processes may share the file.
+ *
+ * With AS_OPEN_READONLY nothing is ever written, and a file that cannot be
+ * written (no write permission, or a read-only directory) is read without
+ * creating or locking any side file when no WAL with content lies beside it
+ * (SQLite's "immutable" open): a database in a read-only directory can be
+ * read, and reading a 0400 file leaves no -wal or -shm that would keep a
+ * later writer out.  Such a read assumes no other process writes the file
+ * meanwhile (none can without a WAL); a WAL with content is read as
+ * usual.
  *
  * out:     receives the handle; the caller frees it with as_close().
  *          On failure *out is NULL.
@@ -256,9 +273,14 @@ int as_txn_depth(const as_db *db);
  * without seconds), a bare date "2026-11-24" (midnight), Excel's
  * "2026/11/24 9:05[:07]", and "@1764000000" (Unix seconds).  A time
  * without an offset is in the business zone (utc_offset_minutes).
- * Field ranges are checked (month 13, February 30, hour 24, an offset
- * beyond ±14:00 are invalid); years run from 0001 to 9999.  A leap second
- * (:60) is read as :59.
+ * Field ranges are checked (month 13, February 30, hour 24, second 60, an
+ * offset beyond ±14:00 are invalid: Unix time has no leap second, and
+ * 10:00:60 is not silently 10:00:59).  The instant must lie in
+ * AS_TIME_MIN..AS_TIME_MAX, 1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z:
+ * earlier or later times (@0, @-1, @9223372036854775807, 1969, year 10000
+ * in UTC) are invalid, so no parsed time overflows the arithmetic of due
+ * times, and 0, which the API's time arguments take as "now", is never a
+ * parsed time.
  *
  * Full-width digits and ＋ － ． ／ ： and the ideographic space, as a
  * Chinese input method types them ("２０２６－１１－２４　０９：００"), are
@@ -270,14 +292,20 @@ int as_txn_depth(const as_db *db);
  */
 as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out);
 
+/* The range of times as_time_parse() accepts (Unix seconds):
+ * 1970-01-01T00:00:01Z and 9999-12-31T23:59:59Z. */
+#define AS_TIME_MIN INT64_C(1)
+#define AS_TIME_MAX INT64_C(253402300799)
+
 /* The size of a buffer for as_time_format(). */
 #define AS_TIME_BUFSIZE 32
 
 /*
  * as_time_format - write t as "2026-11-24T09:00:00+08:00" in the given
- * zone into buf (at least AS_TIME_BUFSIZE bytes).  A time outside the
- * years 0001-9999 is written as "@SECONDS", which as_time_parse() reads
- * back.  Returns buf.
+ * zone into buf (at least AS_TIME_BUFSIZE bytes).  Any int64_t is
+ * written: a time outside the years 0001-9999 of that zone as "@SECONDS".
+ * as_time_parse() reads back exactly the times of AS_TIME_MIN..AS_TIME_MAX.
+ * Returns buf.
  */
 char *as_time_format(int64_t t, int utc_offset_minutes, char *buf);
 
@@ -311,6 +339,20 @@ as_status as_phone_normalize(const char *text, char out[12]);
  * ("****").  Returns out.
  */
 char *as_phone_mask(const char *phone, char out[12]);
+
+/*
+ * as_text_mask_phones - mask, in place, every mainland mobile number
+ * written in free text (a comment, a ticket's body) as the phone field is
+ * masked: "请打13912345678" becomes "请打139****5678".  Found in the forms
+ * people type: 11 digits 1[3-9]..., also spaced or dashed (139 1234 5678,
+ * 139-1234-5678, also with the ideographic space or the full-width
+ * hyphen), after +86, 86 or 0086, and in full-width digits (masked with
+ * ＊, so the text keeps its byte length).  A number glued to other digits
+ * (an order number) is left alone.  NULL is a no-op.  Returns how many
+ * numbers were masked.  The library's reads mask free text this way unless
+ * the handle was opened with AS_OPEN_REVEAL.
+ */
+size_t as_text_mask_phones(char *text);
 
 /*
  * as_region_check - a region is a 6-digit administrative division code
@@ -437,7 +479,9 @@ typedef struct as_user {
 
 /*
  * as_user_add - create a user.  fields must include AS_USER_NAME; the
- * other members default as in AS_USER_INPUT_INIT.
+ * other members default as in AS_USER_INPUT_INIT.  Tickets opened from the
+ * feedback of this user id before the user existed are linked to the user
+ * (so does as_user_upsert() and as_user_import() for a new id).
  * Returns AS_OK; AS_EXISTS (the id is taken); AS_INVALID (a field fails its
  * check, or no name: the detail names every bad field and its value);
  * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or in, an unknown
@@ -483,18 +527,69 @@ as_status as_user_get(as_user **out, as_db *db, const char *user_id, unsigned fl
  * iterator).  NULL is a no-op. */
 void as_user_free(as_user *user);
 
+/* What an erasure writes where it found the person's name, phone or plate
+ * in free text. */
+#define AS_ERASED_TEXT "[erased]"
+
+/* What as_user_forget_ex() did. */
+typedef struct as_forget_stats {
+    uint64_t rows;           /* rows changed, in every table */
+    uint64_t values;         /* free-text values redacted (comments, ticket texts, ...) */
+    uint64_t tickets;        /* tickets whose history got a "redacted" event */
+    int checkpointed;        /* 1: the WAL was checkpointed and truncated, so no
+                              * old page survives in it; 0: another connection
+                              * held it (or the caller's transaction was open) */
+    int vacuumed;            /* 1: bytes of the phone or a plate were still found
+                              * in the file (free space of pages written before
+                              * this version), so the file was rebuilt (VACUUM) */
+    int file_clean;          /* 1: after all this, no byte of the database file
+                              * holds the phone (13912345678, 139 1234 5678,
+                              * 139-1234-5678) or a plate */
+} as_forget_stats;
+
 /*
- * as_user_forget - erase a user's personal data (PIPL): name, phone, quiet
- * hours and consents are cleared, the plates of their vehicles removed, and
- * erased_at set.  The row, its region and anonymous figures (odometer
- * readings, fueling records without their plate) stay for aggregates; the
- * texts of the user's notifications are blanked and undelivered ones
- * marked dead.  Forgetting an
- * erased user again is AS_OK and changes nothing.
+ * as_user_forget - erase a user's personal data (PIPL).
+ *
+ * Known fields: name, phone, quiet hours and consents are cleared, the
+ * plates of their vehicles and fueling records removed, erased_at set, the
+ * texts of their notifications blanked and undelivered ones marked dead.
+ *
+ * Free text: in every text column of every table (feedback comments and
+ * unknown columns, feedback history, tickets' subjects and bodies, ticket
+ * events, survey comments, outbox texts, FTS5 tables that keep their own
+ * text, ...), the person's name, phone and plates are replaced by
+ * AS_ERASED_TEXT in the rows that are theirs (user_id), and the phone and
+ * plates wherever else they occur, with the name in such a row too.  The
+ * phone is found in the forms of as_text_mask_phones(), a plate in either
+ * case or width and with a separator (云A·12345), a Latin name as a whole
+ * word in any case.  JSON values are redacted value by value.  Keys are
+ * not touched: user_id, primary keys and unique columns (an external id
+ * that embeds a phone number stays).  The append-only ticket history is
+ * redacted through the one sanctioned path (schema 010: the erasure's
+ * privacy_erasures row lets its own transaction change an event's text,
+ * nothing else), and each ticket so redacted gets an event of kind
+ * "redacted" by "privacy".  The erasure is recorded in privacy_erasures.
+ *
+ * The file: the erasure runs with PRAGMA secure_delete on (freed space is
+ * zeroed), overwrites the pages on the free list, merges FTS5 indexes so
+ * that old terms leave the file, and after the commit checkpoints the WAL
+ * with TRUNCATE.  If the phone or a plate is still found as bytes in the
+ * file (free space left inside pages by an older version), the file is
+ * rebuilt with VACUUM.  Inside the caller's transaction (as_begin) the
+ * checkpoint and the VACUUM are left out (see as_forget_stats).
+ *
+ * The row, its region and anonymous figures (odometer readings, fueling
+ * records without their plate, scores, sentiment) stay for aggregates.
+ * Forgetting an erased user again is AS_OK and changes nothing (the name
+ * and phone are no longer known, so nothing more can be found).
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_BUSY; AS_READONLY;
- * AS_MISUSE (a NULL argument); AS_INTERNAL.
+ * AS_NOMEM; AS_MISUSE (a NULL argument); AS_INTERNAL.
  */
 as_status as_user_forget(as_db *db, const char *user_id);
+
+/* as_user_forget_ex - as_user_forget(), and *stats (if not NULL) receives
+ * what it did (zeroes on failure).  Returns as as_user_forget(). */
+as_status as_user_forget_ex(as_db *db, const char *user_id, as_forget_stats *stats);
 
 /* What as_user_iter_new() lists; the strings are copied by the call. */
 typedef struct as_user_query {
@@ -504,13 +599,16 @@ typedef struct as_user_query {
     int64_t limit;           /* 0: no limit */
     unsigned flags;          /* AS_REVEAL */
     /* Version 2 and later (a version 1 struct is still accepted): */
-    const char *segment;     /* NULL, or only users of this segment (as of the last
-                              * as_profile_refresh()) */
-    const char *tier;        /* NULL, or only users of this member tier */
+    const char *segment;     /* NULL, or only users of this segment now (profiles
+                              * not current are computed for the listing, without
+                              * writing: see as_profile_get_at()) */
+    const char *tier;        /* NULL, or only users of this member tier now */
+    /* Version 3 and later: */
+    int beta;                /* 1: only beta testers (产品体验官) */
 } as_user_query;
 
-#define AS_USER_QUERY_VERSION 2
-#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u, NULL, NULL }
+#define AS_USER_QUERY_VERSION 3
+#define AS_USER_QUERY_INIT { AS_USER_QUERY_VERSION, NULL, NULL, 0, 0u, NULL, NULL, 0 }
 
 typedef struct as_user_iter as_user_iter;
 
@@ -582,6 +680,14 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   start of a CSV file wins over the name: FF FE is read as UTF-16LE,
  *   FE FF as UTF-16BE, EF BB BF as UTF-8, so Excel's "Unicode text" export
  *   is read without naming an encoding.  JSON Lines must be UTF-8.
+ *
+ * JSON Lines: one object per line.  A number is read from its text exactly
+ *   as written, as a CSV cell would be ("12.30" yuan is 1230 fen; 1e3 or
+ *   0.30000000000000004 are refused as amounts, never rounded through a
+ *   double); true and false are the cells "yes" and "no"; null is an
+ *   absent cell.  A key given twice in one object, a string holding
+ *   \u0000, or a line longer than 64 MiB (the limit of a CSV record too)
+ *   rejects the line with the reason; the line is not kept in memory.
  *
  * delimiter (version 2): the CSV field delimiter, one of ',', '\t', ';' or
  *   '|'; 0 detects it from the header line: ',' if the header has a comma
@@ -670,6 +776,11 @@ typedef struct as_vehicle {
     int64_t km;              /* latest odometer reading, -1: none */
     int64_t km_at;           /* its time, 0: none */
     int64_t created_at;
+    /* Added in 0.2: */
+    int grade_given;         /* 1: grade given by the owner (as_vehicle_add(),
+                              * as_vehicle_set_grade()): the car's registered grade,
+                              * which fuel-grade advice follows; 0: taken from the
+                              * first fill-up when the fueling import registered it */
 } as_vehicle;
 
 /*
@@ -685,6 +796,17 @@ typedef struct as_vehicle {
  */
 as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate,
                          const char *grade, char **plate_out);
+
+/*
+ * as_vehicle_set_grade - set the grade the vehicle needs, as its owner
+ * says (grade NULL or "" clears it): the registered grade that fuel-grade
+ * advice follows (see reminders.grade_advice).  grade is normalised with
+ * as_grade_normalize().
+ * Returns AS_OK; AS_NOTFOUND (no such plate); AS_INVALID (not a plate,
+ * not a grade); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or
+ * plate); AS_INTERNAL.
+ */
+as_status as_vehicle_set_grade(as_db *db, const char *plate, const char *grade);
 
 /*
  * as_vehicle_get - read one vehicle by plate (normalised first).  *out
@@ -780,11 +902,18 @@ void as_odometer_iter_free(as_odometer_iter *it);
  * as_backup - copy the database to dest (a path; the caller's string) with
  * SQLite's online backup, as one consistent snapshot, while other
  * processes go on writing (WAL lets them).  The copy is written to
- * "dest.tmp-PID" (mode 0600) and renamed over dest only when complete, so
- * dest is never half-written.  flags: 0 or AS_BACKUP_FORCE.
+ * "dest.tmp-PID" in dest's directory (created 0600, never through a link;
+ * no journal) and renamed over dest only when complete, so dest is never
+ * half-written.  The temporary holds an flock() while it is written: a
+ * backup killed midway leaves it behind, and the next backup to the same
+ * dest removes every "dest.tmp-N" (with its -journal, -wal, -shm) that no
+ * running backup holds.  A source locked by another process is waited for
+ * up to the handle's busy timeout, then the call fails with AS_BUSY.
+ * flags: 0 or AS_BACKUP_FORCE.
  * Returns AS_OK; AS_EXISTS (dest exists and no AS_BACKUP_FORCE);
- * AS_CANTCREATE; AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an
- * empty dest); AS_INTERNAL.
+ * AS_CANTCREATE (also a link or file already at the temporary's name);
+ * AS_PERM; AS_IO; AS_BUSY; AS_NOMEM; AS_MISUSE (NULL db, an empty dest);
+ * AS_INTERNAL.
  */
 as_status as_backup(as_db *db, const char *dest, unsigned flags);
 
@@ -886,6 +1015,60 @@ as_status as_calendar_add(as_db *db, const char *name, int64_t t0, int64_t minut
  */
 as_status as_calendar_is_open(as_db *db, const char *name, int64_t t, int *out);
 
+/*
+ * as_calendar_knows - *known = 0 when t lies past the last year the
+ * calendar's holidays are known for (a due time computed there may fall on
+ * a holiday nobody listed: 2026-12-31 17:30 + 2 h on cn-office lands on
+ * 2027-01-01), else 1.  *until (may be NULL) receives that year (0: no
+ * end).  Holidays imported with as_calendar_import() count.
+ * Returns AS_OK; AS_NOTFOUND (no such calendar); AS_MISUSE (NULL db, name
+ * or known).
+ */
+as_status as_calendar_knows(as_db *db, const char *name, int64_t t, int *known, int *until);
+
+/* What as_calendar_import() read and did. */
+typedef struct as_calendar_import_result {
+    int64_t events;           /* VEVENTs read */
+    int64_t holidays;         /* holiday days in the file */
+    int64_t workdays;         /* make-up working days in the file */
+    int64_t inserted;         /* days new to the database */
+    int64_t updated;          /* days whose kind changed */
+    int64_t unchanged;
+    int64_t removed;          /* days imported before for the file's years, not in it now */
+    int first_year, last_year;/* the years the file covers (0, 0: none) */
+    int known_until;          /* the calendar's known year afterwards */
+} as_calendar_import_result;
+
+/*
+ * as_calendar_import - read holidays and make-up working days (调休) from
+ * an iCalendar file (RFC 5545, as the State Council's yearly schedule is
+ * published) into the database, for the configured calendar called name.
+ * Every VEVENT with an all-day DTSTART (and DTEND, exclusive, or a
+ * DURATION; else one day) is a holiday, unless its SUMMARY or CATEGORIES
+ * say it is a working day (班, 补班, 上班, 工作日, "workday", "working day"):
+ * then each of its days is a make-up day with the calendar's workday hours.
+ * The file replaces what earlier imports gave the years it covers, so
+ * importing it again changes nothing.  A day the configuration lists
+ * keeps its listed kind.  The calendar then knows the years its imported
+ * holidays cover (as_calendar_knows()).
+ *
+ * Problems are reported per event through opts->on_reject (line: the
+ * event's BEGIN:VEVENT line; field: DTSTART, DTEND, SUMMARY or RRULE): a
+ * recurring event, a date that is missing or not a day, a range over 366
+ * days, a day both holiday and make-up day, a make-up day on a day the
+ * calendar already works, a kind that contradicts the configuration.  All
+ * or nothing unless AS_IMPORT_SKIP_BAD; AS_IMPORT_DRY_RUN does the work
+ * and rolls it back.  One transaction.  *out (may be NULL) receives the
+ * counts, also on AS_INVALID.
+ *
+ * Returns AS_OK; AS_NOTFOUND (no such calendar); AS_INVALID (bad events, a
+ * file that is not iCalendar, a 24/7 calendar: the detail says which);
+ * AS_IO; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db, name or in,
+ * an unknown options version); AS_INTERNAL.
+ */
+as_status as_calendar_import(as_db *db, const char *name, FILE *in, const char *file,
+                             const as_import_options *opts, as_calendar_import_result *out);
+
 /* A calendar as listed; every pointer is borrowed from the iterator. */
 typedef struct as_calendar_info {
     const char *name;
@@ -898,6 +1081,11 @@ typedef struct as_calendar_info {
     int workdays;             /* make-up working days listed */
     const char *first_date;   /* the first and last listed special date */
     const char *last_date;    /* ("2025-01-01"), NULL when none */
+    /* Since 0.2: */
+    int known_until;          /* the last year its holidays are known for (known_until in
+                               * the configuration, else the year of its last holiday,
+                               * raised by calendar imports); 0: no end (24/7, or a
+                               * calendar without holidays) */
 } as_calendar_info;
 
 typedef struct as_calendar_iter as_calendar_iter;
@@ -1175,9 +1363,14 @@ typedef struct as_feedback {
  *
  * Each row is scored (weighted stars), its comment's sentiment taken, and
  * the alert rules (section alerts) give it an urgency with reasons; feedback
- * at alerts.ticket_level or above opens a ticket, once.  Keyed by
- * feedback_id: a known row that differs is updated and its old values are
- * recorded in the history; an equal one is unchanged.
+ * at alerts.ticket_level or above opens a ticket, once: for its user, for a
+ * user_id not (yet) in the users table (linked when that user is added),
+ * or for nobody (anonymous feedback); see as_feedback_escalation.  A
+ * user_id that names nobody is kept, never rejected (fueling imports
+ * behave alike).  Alert keywords are matched with traditional characters
+ * folded to simplified.  Keyed by feedback_id: a known row that differs is
+ * updated and its old values are recorded in the history; an equal one is
+ * unchanged.
  *
  * in and name are the caller's (name is used in messages); opts NULL means
  * AS_IMPORT_OPTIONS_INIT; *stats (if not NULL) receives the counts.  The
@@ -1331,6 +1524,77 @@ as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_st
 /* as_feedback_stats_iter_free - NULL is a no-op. */
 void as_feedback_stats_iter_free(as_feedback_stat_iter *it);
 
+/*
+ * The escalation of an urgent feedback row: the ticket it opened and
+ * whether that ticket still waits for a customer to reach.  Every urgent
+ * row opens a ticket once: for its user; for a user id not (yet) in the
+ * users table (the ticket's customer is "unknown" until that user is
+ * added, which links it); or for nobody (anonymous feedback).  Such a
+ * ticket has no second factor for tracking until a contact is known.
+ * Every pointer is borrowed from the iterator until its next call.
+ */
+typedef struct as_feedback_escalation {
+    const char *feedback_id;
+    const char *user_id;      /* NULL: anonymous feedback */
+    int urgency;              /* AS_URGENCY_* */
+    const char *urgency_name; /* static */
+    const as_feedback_reason *reasons;  /* the rules that fired */
+    size_t nreasons;
+    const char *ticket;       /* its tracking number; NULL: none yet (recorded before 0.2,
+                               * see as_feedback_escalate()) */
+    const char *ticket_status;/* "new", ...; NULL without a ticket */
+    const char *customer;     /* the ticket's: "known", "unknown", "anonymous"; NULL without */
+    int pending;              /* 1: no ticket, or a ticket without a customer to reach */
+    const char *why;          /* why it is pending, in words; NULL when it is not */
+    int64_t created_at;       /* when the row was escalated */
+} as_feedback_escalation;
+
+typedef struct as_feedback_escalation_query {
+    unsigned version;         /* AS_FEEDBACK_ESCALATION_QUERY_VERSION */
+    int pending;              /* 1: only the pending ones */
+    int64_t limit;            /* 0: no limit */
+} as_feedback_escalation_query;
+
+#define AS_FEEDBACK_ESCALATION_QUERY_VERSION 1
+#define AS_FEEDBACK_ESCALATION_QUERY_INIT { AS_FEEDBACK_ESCALATION_QUERY_VERSION, 0, 0 }
+
+typedef struct as_feedback_escalation_iter as_feedback_escalation_iter;
+
+/*
+ * as_feedback_escalation_iter_new - list escalations: pending first, then
+ * the most urgent, then the oldest.  query NULL lists all; it is copied.
+ * *out (NULL on failure) is freed with as_feedback_escalation_iter_free().
+ * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db, an unknown query
+ * version); AS_BUSY; AS_INTERNAL.
+ */
+as_status as_feedback_escalation_iter_new(as_feedback_escalation_iter **out, as_db *db,
+                                          const as_feedback_escalation_query *query);
+
+/*
+ * as_feedback_escalation_next - the next escalation: *view is borrowed
+ * until the next call of as_feedback_escalation_next() or
+ * as_feedback_escalation_iter_free().
+ * Returns AS_OK; AS_DONE (no more); AS_NOMEM; AS_MISUSE (a NULL argument);
+ * AS_BUSY; AS_INTERNAL (a SQLite failure, or stored reasons that cannot be
+ * read).
+ */
+as_status as_feedback_escalation_next(as_feedback_escalation_iter *it,
+                                      const as_feedback_escalation **view);
+
+/* as_feedback_escalation_iter_free - NULL is a no-op. */
+void as_feedback_escalation_iter_free(as_feedback_escalation_iter *it);
+
+/*
+ * as_feedback_escalate - open the tickets of escalations recorded without
+ * one (by a library before 0.2, which kept urgent feedback of anonymous or
+ * unknown customers waiting).  One transaction; *opened (may be NULL)
+ * receives the number of tickets opened.  Running it again opens nothing.
+ * Returns AS_OK; AS_CONFIG (the ticket configuration cannot open a
+ * ticket); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_feedback_escalate(as_db *db, int64_t *opened);
+
 /* ------------------------------------------------------------------ */
 /* Demand mining                                                        */
 /* ------------------------------------------------------------------ */
@@ -1353,10 +1617,14 @@ typedef struct as_demand_iter as_demand_iter;
  * as_demand_iter_new - group the suggestions (kind suggestion, or a comment
  * with a topics.markers word) into topics: the configured dictionary, then
  * frequent phrases of the newest 5000 suggestions no dictionary topic
- * matched (see topics.min_users, topics.stoplist).  Ranked by distinct
- * users, then by the newest suggestion.  Dictionary topics nobody asked for
- * are left out.  limit 0: all.  *out holds every topic; free it with
- * as_demand_iter_free().
+ * matched (see topics.min_users, topics.stoplist).  Texts are compared with
+ * traditional characters folded to simplified.  Phrases are whole: grams
+ * of 2-10 characters that never cross a stoplist word or marker, fragments
+ * of a longer phrase and words several phrases share left out, spans that
+ * contain one another or nearly match merged into one topic (users: the
+ * union).  Ranked by distinct users, then by the newest suggestion.
+ * Dictionary topics nobody asked for are left out.  limit 0: all.  *out
+ * holds every topic; free it with as_demand_iter_free().
  * Returns AS_OK; AS_NOMEM; AS_MISUSE (a NULL out or db, a negative
  * limit); AS_BUSY; AS_INTERNAL.
  */
@@ -1373,35 +1641,56 @@ as_status as_demand_next(as_demand_iter *it, const as_demand **view);
 void as_demand_iter_free(as_demand_iter *it);
 
 /*
- * as_demand_link - link a topic (a dictionary name or a phrase; NFC
- * normalised) to a backlog item id (1-64 bytes, no spaces).  Linking again
- * is AS_OK.  Both strings are the caller's.
- * Returns AS_OK; AS_INVALID (empty topic, bad id); AS_MISUSE (a NULL
- * argument); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ * as_demand_link - link a topic to a backlog item id (1-64 bytes, no
+ * spaces).  The topic (NFC, traditional characters folded to simplified)
+ * must be a dictionary topic, a phrase as_demand_iter_new() finds now, or a
+ * topic linked before.  Linking again is AS_OK.  Both strings are the
+ * caller's.
+ * Returns AS_OK; AS_NOTFOUND (no such topic); AS_INVALID (empty topic, bad
+ * id); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
  */
 as_status as_demand_link(as_db *db, const char *topic, const char *backlog_id);
 
 /* What as_demand_ship() did. */
 typedef struct as_demand_shipment {
     int64_t topics;           /* the topics linked to the backlog item */
-    int64_t notified;         /* users written a notification now */
+    int64_t notified;         /* users written a "demand_shipped" notification now */
     int64_t already_notified; /* users an earlier ship of this item notified */
     int64_t skipped;          /* users who refused service notices or were erased */
     int64_t shipped_at;       /* the time recorded (Unix seconds) */
+    int64_t beta_invited;     /* since 0.2: beta testers written a "beta_invite" now */
 } as_demand_shipment;
 
 /*
- * as_demand_ship - the backlog item shipped: write one "demand_shipped"
- * notification to the outbox for every user who asked for a linked topic
- * (users who refused service notices or were erased are skipped), inviting
- * them to try it, and mark the links shipped.  The dedupe key is per
- * backlog item and user, so shipping again notifies nobody twice.  at: the
+ * as_demand_ship - the backlog item shipped: every user who asked for a
+ * linked topic gets one notification in the outbox (users who refused
+ * service notices or were erased are skipped): a beta tester (产品体验官,
+ * as_user_input.beta_tester) a "beta_invite" to try it first, at `at`;
+ * everyone else a "demand_shipped" notice inviting them to try it,
+ * topics.beta_head_start later.  Beta testers who use the item's feature
+ * area (as_demand_set_area(): they rated that feedback dimension) are
+ * invited too.  Links are marked shipped.  The dedupe key is per backlog
+ * item, kind and user, so shipping again notifies nobody twice.  at: the
  * time to record (0: now).  *out (if not NULL) receives the counts; it is
  * left alone on failure.  One transaction.
  * Returns AS_OK; AS_NOTFOUND (no topic linked to backlog_id); AS_MISUSE (a
  * NULL db or backlog_id); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
 as_status as_demand_ship(as_demand_shipment *out, as_db *db, const char *backlog_id, int64_t at);
+
+/*
+ * as_demand_set_area - the feature area of a backlog item: a feedback
+ * dimension (feedback.dimensions: ui, payment, coupon, service, ...).  When
+ * the item ships, beta testers who rated that dimension are invited to try
+ * it first, whether or not they asked for it.  Setting it again replaces
+ * it.  Both strings are the caller's.
+ * Returns AS_OK; AS_INVALID (a bad id, or area is not a configured
+ * dimension: the detail lists them); AS_NOTFOUND (no topic is linked to
+ * backlog_id); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_demand_set_area(as_db *db, const char *backlog_id, const char *area);
 /* ------------------------------------------------------------------ */
 /* Sentiment                                                            */
 /* ------------------------------------------------------------------ */
@@ -1843,7 +2132,11 @@ as_status as_sentiment_evaluate(as_sentiment_eval *out, as_db *db, FILE *in, con
  * Tracking numbers are what a customer reads over the phone: 9 digits, the
  * last a Damm check digit over the others, which catches every single
  * mistyped digit and every swap of two adjacent digits.  They are printed
- * as "123 456 789"; input may contain spaces and dashes.
+ * as "123 456 789"; input may contain spaces and dashes.  The first 8
+ * digits are a keyed permutation of the ticket's sequence number under a
+ * random key each database makes when it is created (or migrated to 0.2):
+ * without the key a number is not predictable, and it tells nothing about
+ * how many tickets there are.  Numbers issued before stay valid.
  */
 #define AS_TRACKING_BUFSIZE 16
 
@@ -1921,10 +2214,12 @@ typedef struct as_ticket_input {
  * as_ticket_open - open a ticket: routing rules (config section routing)
  * pick queue, severity and assignee where the input leaves them NULL; the
  * SLA clocks of the severity (section sla) start; a systemic ticket is an
- * incident.  tracking (may be NULL) receives the tracking number.  The
- * strings of in are only read during the call.
+ * incident.  A queue given must be one the configuration knows (the
+ * routing section's, a rule's, routing.queues or tickets.followup_queue).
+ * tracking (may be NULL) receives the tracking number.  The strings of in
+ * are only read during the call.
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a field, named in
- * the detail); AS_CONFIG (no ticket configuration, or the severity's
+ * the detail; an unknown queue); AS_CONFIG (no ticket configuration, or the severity's
  * calendar is unknown); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db
  * or in, or an unknown version); AS_INTERNAL.
  */
@@ -1939,7 +2234,7 @@ as_status as_ticket_open(as_db *db, const as_ticket_input *in,
  */
 typedef struct as_ticket {
     const char *tracking;
-    const char *user_id;
+    const char *user_id;     /* NULL for an anonymous customer (see customer) */
     const char *channel;
     const char *category;
     const char *subject;
@@ -1961,6 +2256,12 @@ typedef struct as_ticket {
     int64_t res_due;         /* the same for resolution */
     int frt_met;             /* -1 not yet known, 0 missed, 1 met */
     int res_met;
+    /* Since 0.2: */
+    const char *customer;    /* "known" (user_id is a user), "unknown" (user_id named
+                              * nobody when the ticket was opened from feedback: linked
+                              * when that user is added) or "anonymous" (user_id NULL:
+                              * feedback without a user id); static text */
+    const char *calendar;    /* the business calendar of the SLA clocks; NULL: 24/7 */
 } as_ticket;
 
 /*
@@ -1991,10 +2292,13 @@ typedef struct as_ticket_action {
  * The changes below each add events to the ticket's append-only history in
  * one transaction.  tracking is a number as typed (spaces and dashes
  * ignored); act NULL means AS_TICKET_ACTION_INIT (by "system", now, no
- * text); its strings are only read during the call.  Unless a comment says
- * otherwise, each returns AS_OK; AS_INVALID (a mistyped tracking number, a
- * bad value named in the detail, or a move the transition table refuses:
- * the detail lists the allowed moves); AS_NOTFOUND (no such ticket);
+ * text); its strings are only read during the call.  The history must be
+ * one that could have happened: an event dated (act->at) before the ticket
+ * was opened, or before the ticket's previous event, is refused with both
+ * times in the detail.  Unless a comment says otherwise, each returns
+ * AS_OK; AS_INVALID (a mistyped tracking number, a bad value named in the
+ * detail, an event dated too early, or a move the transition table
+ * refuses: the detail lists the allowed moves); AS_NOTFOUND (no such ticket);
  * AS_CONFIG (the ticket's calendar left the configuration); AS_BUSY;
  * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking, or an unknown
  * act version); AS_INTERNAL.
@@ -2088,8 +2392,9 @@ as_status as_ticket_eta(as_db *db, const char *tracking, int64_t eta,
 
 /*
  * as_ticket_autoclose - close every ticket resolved longer ago than the
- * configured autoclose_after, as of time at (0: now).  *closed (may be
- * NULL) receives the count.
+ * configured autoclose_after, as of time at (0: now).  A ticket whose
+ * history already goes past at is left alone.  *closed (may be NULL)
+ * receives the count.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
@@ -2189,7 +2494,8 @@ typedef struct as_sla_sweep_result {
  * as_sla_sweep - the escalation sweep as of time at (0: now): records each
  * escalation (a clock at risk, a clock breached) once, however often it
  * runs, as an escalation row and an "escalation" event of the ticket, in
- * one transaction.  *result (may be NULL) receives what it recorded.
+ * one transaction.  A ticket whose history already goes past at is not
+ * recorded (its events stay in time order); as_sla_iter_new() lists it.  *result (may be NULL) receives what it recorded.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
@@ -2198,7 +2504,7 @@ as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result);
 /* One running clock at risk or in breach. */
 typedef struct as_sla_item {
     const char *tracking;
-    const char *user_id;
+    const char *user_id;     /* NULL for an anonymous customer */
     const char *severity;
     const char *queue;
     const char *assignee;    /* NULL: unassigned */
@@ -2207,6 +2513,10 @@ typedef struct as_sla_item {
     int64_t due_at;
     int64_t minutes_left;    /* negative: overdue by that much */
     int escalated;           /* 1: the query's sweep recorded an escalation of this clock */
+    /* Since 0.2: */
+    const char *calendar_warning;  /* NULL, or why due_at cannot be trusted: it lies past
+                                    * the last year the clock's calendar knows holidays for */
+    const char *calendar;    /* the calendar the warning is about; NULL without one */
 } as_sla_item;
 
 typedef struct as_sla_query {
@@ -2260,11 +2570,22 @@ typedef struct as_track {
  * as_ticket_track - what the customer may see of a ticket, given its
  * number and the last 4 digits of the phone on the customer's profile
  * (a merged ticket shows the progress of the one it was merged into).
- * now (0: the clock) decides "今天"/"明天" in the ETA text.  The caller owns
- * *out (free with as_track_free()).  A wrong second factor is AS_NOTFOUND
- * with exactly the message of an unknown number.
+ * now (0: the clock) decides "今天"/"明天" in the ETA text, and once it is
+ * past the ETA the text says so ("已超过预计时间，正在加急处理").  The caller
+ * owns *out (free with as_track_free()).
+ *
+ * A wrong second factor is AS_NOTFOUND with exactly the message of an
+ * unknown number, after the same statements.  Every failure is recorded
+ * (table tracking_attempts) for the number asked, known or not; after
+ * tickets.track_attempts failures within tickets.track_window before now,
+ * the number answers the same way, right digits or not, until the window
+ * has passed.  A ticket whose customer is unknown or anonymous has no
+ * second factor yet.  The attempt window is measured at now: a caller that
+ * lets the customer choose now defeats the limit.  Because it records
+ * failures, it needs a writable handle (one write transaction).
  * Returns AS_OK; AS_INVALID ("invalid tracking number"); AS_NOTFOUND;
- * AS_NOMEM; AS_MISUSE (NULL out, db, tracking or phone_last4); AS_INTERNAL.
+ * AS_READONLY (a read-only handle); AS_BUSY; AS_NOMEM; AS_MISUSE (NULL
+ * out, db, tracking or phone_last4); AS_INTERNAL.
  */
 as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                           const char *phone_last4, int64_t now);
@@ -2274,47 +2595,54 @@ void as_track_free(as_track *t);
 
 /* ---- satisfaction surveys ------------------------------------------ */
 
-/* The states of a survey (AS_SURVEY_ANY only in a query). */
+/* The states of a survey (AS_SURVEY_ANY only in a query).  A pending
+ * survey past its expires_at is expired: it can no longer be answered. */
 typedef enum as_survey_status {
     AS_SURVEY_PENDING = 0,
     AS_SURVEY_ANSWERED,
     AS_SURVEY_VOID,
+    AS_SURVEY_EXPIRED,       /* since 0.2 */
     AS_SURVEY_ANY
 } as_survey_status;
 
-/* as_survey_status_name - "pending", "answered", "void"; NULL for
- * AS_SURVEY_ANY or a value out of range. */
+/* as_survey_status_name - "pending", "answered", "void", "expired"; NULL
+ * for AS_SURVEY_ANY or a value out of range. */
 const char *as_survey_status_name(as_survey_status status);
 
 /* A survey; in an iterator's view every pointer is borrowed. */
 typedef struct as_survey {
     const char *tracking;
-    const char *user_id;
-    const char *agent;       /* the assignee at resolution, or NULL */
+    const char *user_id;     /* NULL for an anonymous customer */
+    const char *agent;       /* the agent who resolved the ticket (the actor of its
+                              * resolution: "system" when nobody was named) */
     const char *queue;
-    as_survey_status status; /* pending, answered or void */
-    int64_t created_at;
-    int64_t due_at;          /* send it before this */
+    as_survey_status status; /* pending, answered, void or expired (at the query's time) */
+    int64_t created_at;      /* the resolution */
+    int64_t due_at;          /* call back before this (tickets.survey_within) */
     int score;               /* 0: not answered */
     const char *comment;     /* NULL: none */
     int64_t answered_at;     /* 0: not answered */
     const char *followup;    /* tracking number of the follow-up ticket, or NULL */
+    /* Since 0.2: */
+    int64_t expires_at;      /* no answer is taken from this time on; 0: never */
 } as_survey;
 
 typedef struct as_survey_query {
     unsigned version;        /* AS_SURVEY_QUERY_VERSION */
     as_survey_status status; /* AS_SURVEY_PENDING by default */
     int64_t limit;           /* 0: no limit */
+    /* Version 2 and later (a version 1 struct is still accepted): */
+    int64_t at;              /* the time that decides pending or expired; 0: now */
 } as_survey_query;
 
-#define AS_SURVEY_QUERY_VERSION 1
-#define AS_SURVEY_QUERY_INIT { AS_SURVEY_QUERY_VERSION, AS_SURVEY_PENDING, 0 }
+#define AS_SURVEY_QUERY_VERSION 2
+#define AS_SURVEY_QUERY_INIT { AS_SURVEY_QUERY_VERSION, AS_SURVEY_PENDING, 0, 0 }
 
 typedef struct as_survey_iter as_survey_iter;
 
 /*
- * as_survey_iter_new - surveys of q->status, earliest due first.  q NULL:
- * the pending ones.  The caller owns *out (free with
+ * as_survey_iter_new - surveys of q->status as they stand at q->at,
+ * earliest due first.  q NULL: the pending ones now.  The caller owns *out (free with
  * as_survey_iter_free()).
  * Returns AS_OK; AS_INVALID (a status out of range); AS_NOMEM; AS_MISUSE
  * (NULL out or db, or an unknown version); AS_INTERNAL.
@@ -2335,9 +2663,14 @@ void as_survey_iter_free(as_survey_iter *it);
 /*
  * as_survey_record - the answer to the pending survey of a ticket: score
  * 1-5, comment (may be NULL; up to 10000 characters), at (0: now).  A
- * score at or below tickets.low_score opens a follow-up ticket, whose
- * number goes to followup (may be NULL; "" when none).
- * Returns AS_OK; AS_INVALID (score, comment, a mistyped tracking number);
+ * score at or below tickets.low_score opens a follow-up ticket in
+ * tickets.followup_queue, assigned to tickets.followup_assignee (a lead;
+ * never back to the agent who resolved it), whose number goes to followup
+ * (may be NULL; "" when none).  A survey answered at or after its
+ * expires_at is refused.
+ * Returns AS_OK; AS_INVALID (score, comment, a mistyped tracking number,
+ * an expired survey: the detail names both times, an answer dated before
+ * the ticket's last event);
  * AS_NOTFOUND (no such ticket, or no pending survey); AS_BUSY;
  * AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or tracking); AS_INTERNAL.
  */
@@ -2406,20 +2739,33 @@ void as_report_sla_iter_free(as_report_sla_iter *it);
 
 /* One group of the satisfaction report; every pointer is borrowed. */
 typedef struct as_report_csat_row {
-    const char *group;       /* the agent or queue */
-    int64_t answers;         /* surveys answered in the period (at least 1) */
+    const char *group;       /* the agent (who resolved the ticket) or queue */
+    int64_t answers;         /* surveys answered in the period (may be 0) */
     int64_t score_sum;
     int64_t satisfied;       /* answers scoring 4 or 5 */
-    double mean_score;       /* score_sum / answers, rounded half up to two decimals */
-    double csat_pct;         /* satisfied share, 0-100 rounded half up to one decimal */
+    double mean_score;       /* score_sum / answers, rounded half up to two decimals;
+                              * -1 when answers is 0 */
+    double csat_pct;         /* satisfied share, 0-100 rounded half up to one decimal;
+                              * -1 when answers is 0 */
+    /* Since 0.2, over the surveys made by resolutions in the period (not void): */
+    int64_t surveys;         /* resolutions in the period that asked for an answer */
+    int64_t responded;       /* of them, answered before the period's end */
+    double response_rate_pct;/* responded share, one decimal; -1 when surveys is 0 */
+    int64_t callbacks_on_time;   /* of them, answered by the survey's due time
+                                  * (resolution + tickets.survey_within: 24 h) */
+    double callback_on_time_pct; /* that share of surveys, one decimal; -1 when surveys is 0 */
+    int64_t expired;         /* of them, unanswered and expired by the period's end */
 } as_report_csat_row;
 
 typedef struct as_report_csat_iter as_report_csat_iter;
 
 /*
  * as_report_csat_iter_new - satisfaction from the surveys answered in
- * [q->from, q->to), by agent or queue, in group order.  The caller owns
- * *out (free with as_report_csat_iter_free()).
+ * [q->from, q->to), and the response and call-back rates of the surveys
+ * made by resolutions in [q->from, q->to) (§2.5 ties call-backs to agent
+ * performance), by agent (the resolver) or queue, in group order.  A group
+ * with surveys but no answers is listed.  The caller owns *out (free with
+ * as_report_csat_iter_free()).
  * Returns AS_OK; AS_INVALID (q->by is not AS_REPORT_BY_AGENT or
  * AS_REPORT_BY_QUEUE); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an
  * unknown version); AS_INTERNAL.
@@ -2459,8 +2805,18 @@ as_status as_ticket_export(as_db *db, FILE *out, int64_t *count);
  * clock fields were named frt_* and res_*, with met as 0/1).  A ticket
  * keeps its tracking number, its original times and history; one whose
  * number is already in the database is left alone (unchanged), so
- * importing twice changes nothing.  Users must exist.  References to
- * tickets later in the file are resolved at the end.  The contract of
+ * importing twice changes nothing, but the same number on another ticket
+ * (another customer or opening time) is refused.  Users must exist, except
+ * for a ticket whose customer is "unknown" or "anonymous" (user_id null).
+ * A ticket is refused when it names a level, calendar or queue the
+ * configuration does not know, or when its times or events are out of
+ * order (before its opening, an event before the previous one).
+ * References to tickets later in the file are resolved at the end; a
+ * reference (incident, merged_into, related, a survey's followup) to a
+ * ticket in neither the database nor the file is reported with the
+ * referring line and fails the whole import with AS_INVALID, even with
+ * AS_IMPORT_SKIP_BAD (the referring ticket is written before the end shows
+ * it).  The contract of
  * as_user_import() applies (all or nothing unless AS_IMPORT_SKIP_BAD, dry
  * run, rejects).  Returns as as_user_import().
  */
@@ -2496,8 +2852,14 @@ as_status as_litres_parse(const char *text, int64_t *ml);
  *
  * Records are keyed by tx_id: a known tx_id with the same values is
  * unchanged, with other values it is rejected (a payment does not change).
- * The user must exist.  A plate is normalised; an unknown plate is
- * registered to the user, a plate of another user is rejected.  With both
+ * A record of a user not (yet) in the users table is kept: it counts
+ * toward that user's profile once the user is added (adding the user marks
+ * the profile for update, registers the plates of the kept records to the
+ * user and records their odometer readings where they fit the vehicle's
+ * others); a record of an erased user is rejected.  Every user whose
+ * records changed is marked for a profile update in the import's
+ * transaction.  A plate is normalised; an unknown plate is registered to a
+ * known user, a plate of another user is rejected.  With both
  * plate and odometer_km the reading is recorded for the vehicle (source
  * "fuel") and a reading lower than the vehicle's previous one rejects the
  * row with the reason, as as_odometer_add() does.  filled_at as in
@@ -2521,52 +2883,121 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name,
 as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t km);
 
 /*
- * A user's derived profile, as of the last as_profile_refresh().  An
- * as_profile from as_profile_get() is one allocation: the struct, its
- * string arrays and its strings, all freed by as_profile_free().
+ * A vehicle's part of a profile (as_profile.vehicles): the fill-ups that
+ * carry its plate (and, for a user with exactly one vehicle, those without
+ * a plate), or (plate NULL, registered_grade NULL) the user's fill-ups of
+ * no registered vehicle.  Intervals, km per day and the refuel prediction
+ * are per vehicle: a fleet's five cars are five of these.
+ */
+typedef struct as_profile_vehicle {
+    const char *plate;            /* NULL: fill-ups of no registered vehicle, or erased */
+    const char *registered_grade; /* the grade its owner gave (vehicle add/update), or NULL */
+    int64_t fillups;              /* 0 for a vehicle known only by odometer readings */
+    int64_t first_at, last_at;    /* 0 without fill-ups */
+    int64_t median_interval_s;    /* -1 with fewer than 2 fill-ups */
+    int64_t litres_ml_per_fill;   /* mean; 0 without fill-ups */
+    const char *preferred_grade;  /* the most frequent grade, NULL without fill-ups */
+    const char *last_grade;       /* the grade of the latest fill-up */
+    const char *last_station;     /* the station of the latest fill-up */
+    double km_per_day;            /* -1: unknown */
+    const char *km_source;        /* "odometer", "estimate" or NULL */
+    int64_t expected_at;          /* the next fill-up predicted (last + median), 0: none */
+} as_profile_vehicle;
+
+/*
+ * A user's derived profile as the world stood at a time T (refreshed_at):
+ * only records with a time at or before T count.  An as_profile from
+ * as_profile_get() is one allocation: the struct, its arrays and strings,
+ * all freed by as_profile_free().
  */
 typedef struct as_profile {
     const char *user_id;
     int64_t fillups;
     int64_t first_at, last_at;    /* first and latest fill-up */
-    int64_t median_interval_s;    /* median time between fill-ups; -1 with < 2 */
+    int64_t median_interval_s;    /* median time between fill-ups of the same vehicle
+                                   * (the vehicles' intervals pooled); -1 with none */
     int64_t litres_ml_per_fill;   /* mean, millilitres */
     const char *preferred_grade;  /* the most frequent grade */
     const char *const *top_stations;  /* up to 3 station ids, most visits first */
     size_t ntop_stations;
     int64_t stations;             /* distinct stations */
     int64_t cities;               /* distinct station cities (from station_region) */
-    double km_per_day;            /* -1: unknown */
-    const char *km_source;        /* "odometer", "estimate" or NULL */
-    int64_t spend_12m_fen;        /* spend in the 12 months before the refresh */
+    double km_per_day;            /* the mean of the vehicles' figures; -1: unknown */
+    const char *km_source;        /* "odometer", "estimate", "mixed" (some of each) or NULL */
+    int64_t spend_12m_fen;        /* spend in the 12 months up to refreshed_at */
     int64_t points;
     const char *segment;          /* NULL: no segment matched */
     const char *tier;             /* NULL: below every tier */
     const char *const *tier_benefits;  /* the tier's benefits from the configuration,
                                         * in its order (none without a tier) */
     size_t ntier_benefits;
-    int64_t last_service_at;      /* 0: none recorded */
+    int64_t last_service_at;      /* 0: none recorded at or before refreshed_at */
     int64_t last_service_km;      /* -1: none */
-    int64_t refreshed_at;
+    int64_t refreshed_at;         /* the time T the figures are for */
+    /* Added in 0.2: */
+    int64_t valid_until;          /* the figures hold until then (the next record, a
+                                   * fill-up leaving the 12-month window, a segment
+                                   * threshold of days_since_last); 0: until a write */
+    const as_profile_vehicle *vehicles;  /* in plate order, the unregistered last;
+                                          * none for a user without any vehicle
+                                          * (the figures above are the only stream) */
+    size_t nvehicles;
 } as_profile;
 
 /*
- * as_profile_refresh - recompute every user's profile from the fueling
- * records in set-based SQL, as of time at (the rolling 12-month spend
- * ends there), and decide segments and tiers from the configuration's
- * segments and tiers sections.  *users (may be NULL) receives the number
- * of profiles written.  One transaction.
+ * as_profile_refresh - the full rebuild: recompute every user's profile
+ * for time at (0: now) from the records at or before at, in one pass over
+ * the fueling records in (user, time) order, and decide segments and
+ * tiers from the configuration's segments and tiers sections; the stored
+ * profiles then belong to this configuration.  Needed only after a
+ * change of those sections: every read brings the profiles it reads up
+ * to date by itself (see as_profile_update()).  *users (may be NULL)
+ * receives the number of users with a profile (a fill-up at or before
+ * at).  One transaction.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */
 as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users);
 
 /*
- * as_profile_get - a user's profile.  *out (NULL on failure) is owned by
- * the caller: one allocation, freed with as_profile_free().
- * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record as of
- * the last refresh: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE
- * (a NULL argument); AS_INTERNAL (a damaged stored profile).
+ * as_profile_update - bring the stored profiles up to date for a read at
+ * time at (0: now), recomputing only those that are not current: users
+ * whose records changed since (every write of fueling records, vehicles,
+ * odometer readings, services, and of the user marks them, in its own
+ * transaction), profiles whose figures changed with time alone (valid_until
+ * at or before at), and, for an at earlier than a profile was computed
+ * for, that profile.  When the segments and tiers configuration differs
+ * from the stored profiles' it recomputes every user (as
+ * as_profile_refresh()).  as_remind_run() calls it first; reads need not
+ * (they compute what is not current without writing).  *users (may be
+ * NULL) receives the number of users recomputed.  One transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
+ * AS_INTERNAL.
+ */
+as_status as_profile_update(as_db *db, int64_t at, int64_t *users);
+
+/*
+ * as_profile_config_changed - *changed = 1 when the stored profiles were
+ * built with other segments or tiers (or never built), else 0.  Reads only.
+ * Returns AS_OK; AS_BUSY; AS_MISUSE (a NULL argument); AS_INTERNAL.
+ */
+as_status as_profile_config_changed(as_db *db, int *changed);
+
+/*
+ * as_profile_get_at - a user's profile as the world stood at time at
+ * (0: now): the stored one when it is current for at, else computed for
+ * at from the user's records (never written: this works on a read-only
+ * handle, and costs one user's records).  *out (NULL on failure) is owned
+ * by the caller: one allocation, freed with as_profile_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user, or no fueling record at or
+ * before at: the detail says which); AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL
+ * argument); AS_INTERNAL (a damaged stored profile).
+ */
+as_status as_profile_get_at(as_profile **out, as_db *db, const char *user_id, int64_t at);
+
+/*
+ * as_profile_get - as_profile_get_at() for now.
+ * Returns as as_profile_get_at().
  */
 as_status as_profile_get(as_profile **out, as_db *db, const char *user_id);
 
@@ -2579,8 +3010,8 @@ void as_profile_free(as_profile *profile);
 /* ------------------------------------------------------------------ */
 
 /* The kinds of reminder.  Priority: weather (safety) first, then the
- * service kinds (maintenance, survey), then marketing; survey was added
- * last, so it keeps the numbers of the others. */
+ * service kinds (maintenance, survey, grade advice), then marketing; new
+ * kinds are added last, so the others keep their numbers. */
 typedef enum as_remind_kind {
     AS_REMIND_WEATHER = 0,    /* safety */
     AS_REMIND_MAINTENANCE,    /* service */
@@ -2588,11 +3019,12 @@ typedef enum as_remind_kind {
     AS_REMIND_WINBACK,        /* marketing */
     AS_REMIND_TIP,            /* marketing */
     AS_REMIND_SURVEY,         /* service: rate a resolved ticket */
+    AS_REMIND_GRADE_ADVICE,   /* service: the grade the car needs (seed 1.2) */
     AS_REMIND_NKINDS
 } as_remind_kind;
 
 /* as_remind_kind_name - "weather", "maintenance", "refuel_coupon",
- * "winback", "tip", "survey"; NULL when out of range. */
+ * "winback", "tip", "survey", "grade_advice"; NULL when out of range. */
 const char *as_remind_kind_name(int kind);
 
 /* Called for each notification the per-user cap held back; the strings
@@ -2620,12 +3052,17 @@ typedef struct as_remind_stats {
     uint64_t deferred[AS_REMIND_NKINDS];    /* of those, pushed to the end of quiet hours */
     uint64_t duplicates[AS_REMIND_NKINDS];  /* due, but already in the outbox */
     uint64_t held_back[AS_REMIND_NKINDS];   /* due, but over the per-user cap */
+    uint64_t profiles_updated;  /* profiles brought up to date first (as_profile_update()) */
 } as_remind_stats;
 
 /*
  * as_remind_run - evaluate every enabled rule of the reminders section for
- * every user (set-based SQL) at time opts->at and write the notifications
- * to the outbox.  The profiles of the last as_profile_refresh() are used.
+ * every user as the world stood at time opts->at (only records with a time
+ * at or before it count: a run at T on a database that also holds later
+ * records writes what it writes without them) and write the notifications
+ * to the outbox.  The profiles not current for that time are brought up to
+ * date first (as as_profile_update(); their number in
+ * stats->profiles_updated): no as_profile_refresh() is needed.
  *
  * Idempotent: each notification has a dedupe key (per service cycle, per
  * fill-up cycle, per tip period, per alert, per survey), so a second run at the same
@@ -2634,8 +3071,16 @@ typedef struct as_remind_stats {
  * get nothing.  A survey reminder invites the customer of a resolved
  * ticket to rate it: one per pending survey (not answered, not void),
  * from reminders.survey.delay after the resolution until the survey's
- * due time.  A notification due in the user's quiet hours gets
- * not_before at their end (also across midnight).  The per-user cap
+ * due time.  Refuel coupons are per vehicle (when fill-ups carry a
+ * plate) and name it; tips are taken in turn among those that fit the
+ * month; fuel-grade advice goes out when a vehicle's latest fill-up used a
+ * grade other than the one its owner registered.  Every notification
+ * expires (expires_at): weather with the alert, a refuel coupon with its
+ * expected day, a tip with its period, a survey at its due time, grade
+ * advice reminders.grade_advice.within after the fill-up, maintenance and
+ * win-back their expire_after after the run; the outbox pull checks it.  A
+ * notification due in the user's quiet hours gets not_before at their end
+ * (also across midnight).  The per-user cap
  * (reminders.cap) counts the outbox rows created in the window before at
  * and keeps the highest-priority new ones; the others are counted in
  * held_back and passed to on_held.  Weather (safety) notifications are
@@ -2683,12 +3128,14 @@ typedef enum as_outbox_status {
     AS_OUTBOX_PENDING = 1,   /* waiting for a pull (from not_before on) */
     AS_OUTBOX_LEASED,        /* pulled; waiting for an ack or a fail */
     AS_OUTBOX_SENT,          /* acknowledged */
-    AS_OUTBOX_DEAD           /* failed too often, or its user was erased */
+    AS_OUTBOX_DEAD,          /* failed too often, or its user was erased */
+    AS_OUTBOX_SUPPRESSED,    /* a pull found a delivery rule against it (reason) */
+    AS_OUTBOX_EXPIRED        /* a pull found it past its expiry */
 } as_outbox_status;
 
 /*
- * as_outbox_status_name - "pending", "leased", "sent", "dead": static text;
- * NULL for a value out of range.
+ * as_outbox_status_name - "pending", "leased", "sent", "dead", "suppressed",
+ * "expired": static text; NULL for a value out of range.
  */
 const char *as_outbox_status_name(as_outbox_status status);
 
@@ -2721,6 +3168,11 @@ typedef struct as_outbox_item {
     int attempts;            /* times pulled */
     const char *last_error;  /* from as_outbox_fail(), or NULL */
     int64_t sent_at;         /* 0: not sent */
+    /* Added in 0.2: */
+    int64_t expires_at;      /* never delivered at or after this; 0: no end */
+    const char *reason;      /* why suppressed (or dead), or NULL */
+    const char *lease_token; /* the token of the current (or last) lease, or NULL;
+                              * as_outbox_ack() and as_outbox_fail() need it */
 } as_outbox_item;
 
 typedef struct as_outbox_iter as_outbox_iter;
@@ -2741,11 +3193,22 @@ typedef struct as_outbox_pull_options {
  * due at opts->now (pending with not_before <= now, or leased with an
  * expired lease), highest priority first (then not_before, then id), for
  * opts->lease_s seconds, and iterate them.  This is a write: the lease is
- * taken (status leased, attempts + 1) and committed before the call
- * returns, whether or not the caller reads the iterator.  Delivery is at
- * least once: a row neither acknowledged (as_outbox_ack()) nor failed
- * (as_outbox_fail()) before its lease ends is pulled again.  The rows are
- * copied: the iterator holds no statement and no transaction.
+ * taken (status leased, attempts + 1, a new lease_token) and committed
+ * before the call returns, whether or not the caller reads the iterator.
+ * Delivery is at least once: a row neither acknowledged (as_outbox_ack())
+ * nor failed (as_outbox_fail()) before its lease ends is pulled again,
+ * with a new token that makes the old one stale.  The rows are copied: the
+ * iterator holds no statement and no transaction.
+ *
+ * The delivery rules are checked here, for every due row on the way, at
+ * opts->now: a row past its expires_at becomes expired; a row whose user
+ * was erased, withdrew the consent its kind needs (marketing consent for
+ * the marketing kinds, consent to service notices for the others) or whose
+ * message a later record made untrue (a fill-up after a win-back or refuel
+ * coupon, a service after a maintenance reminder, the survey answered)
+ * becomes suppressed with the reason; a row whose user is in quiet hours
+ * stays pending with not_before moved to their end.  None of these is
+ * handed out.
  *
  * opts NULL gives AS_OUTBOX_PULL_OPTIONS_INIT.  *out (set to NULL on
  * failure) is read with as_outbox_next() and freed with
@@ -2760,24 +3223,40 @@ typedef struct as_outbox_pull_options {
 as_status as_outbox_pull_iter_new(as_outbox_iter **out, as_db *db,
                                   const as_outbox_pull_options *opts);
 
+/* A lease: a notification's id and the lease_token its pull handed out.
+ * The token is borrowed for the call. */
+typedef struct as_outbox_lease {
+    int64_t id;
+    const char *token;
+} as_outbox_lease;
+
 /*
- * as_outbox_ack - mark a leased notification as sent at now (0: now).
- * Acknowledging a sent one again is AS_OK and changes nothing.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (pending or dead:
- * not leased); AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
+ * as_outbox_ack - mark leased notifications as sent at now (0: now), all
+ * or none: one transaction.  Each token must be the one of the row's
+ * current lease: a stale one (the lease ran out and another pull took the
+ * row) is refused, so a slow integrator cannot acknowledge what another
+ * now holds.  A lease that ran out but that no pull took since is still
+ * accepted.  Acknowledging a sent one again with its token is AS_OK and
+ * changes nothing.
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, or a
+ * row not leased: the detail names it; nothing is acknowledged); AS_BUSY;
+ * AS_READONLY; AS_MISUSE (NULL db, no lease, a NULL or empty token);
+ * AS_INTERNAL.
  */
-as_status as_outbox_ack(as_db *db, int64_t id, int64_t now);
+as_status as_outbox_ack(as_db *db, const as_outbox_lease *leases, size_t n, int64_t now);
 
 /*
  * as_outbox_fail - delivery failed: the notification is pending again from
  * now (0: now) + retry_in_s, with error (may be NULL; copied) kept as
- * last_error.  After max_attempts pulls (reminders.outbox_max_attempts) it
- * becomes dead instead.
- * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (not leased);
- * AS_MISUSE (NULL db, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ * last_error, and its lease token is void.  After max_attempts pulls
+ * (reminders.outbox_max_attempts) it becomes dead instead.  The token
+ * rules are those of as_outbox_ack().
+ * Returns AS_OK; AS_NOTFOUND (no such id); AS_INVALID (a stale token, not
+ * leased, or already sent); AS_MISUSE (NULL db or lease, a NULL or empty
+ * token, retry_in_s < 0); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
-as_status as_outbox_fail(as_db *db, int64_t id, int64_t now, int64_t retry_in_s,
-                         const char *error);
+as_status as_outbox_fail(as_db *db, const as_outbox_lease *lease, int64_t now,
+                         int64_t retry_in_s, const char *error);
 
 typedef struct as_outbox_query {
     unsigned version;        /* AS_OUTBOX_QUERY_VERSION */

@@ -242,9 +242,146 @@ const as__calendar *as__calendar_find_cfg(const as_config *cfg, const char *name
     return NULL;
 }
 
+/* ---- calendars with their imported days -------------------------- */
+
+/* The handle's calendars with the days imported into the database, built
+ * when an import has happened and rebuilt when another one has (the id of
+ * the latest calendar_imports row tells). */
+typedef struct cal_cache {
+    int64_t generation;
+    const as_config *cfg;
+    size_t n;
+    as__calendar *items;     /* one per configured calendar, in order */
+} cal_cache;
+
+static void cal_cache_free(void *p)
+{
+    cal_cache *cc = p;
+    for (size_t i = 0; i < cc->n; i++)
+        as__calendar_clear(&cc->items[i]);
+    free(cc->items);
+    free(cc);
+}
+
+static int64_t import_generation(as_db *db)
+{
+    static const char sql[] = "SELECT coalesce(max(id), 0) FROM calendar_imports";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return -1;
+    int64_t g = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return g;
+}
+
+static cal_cache *cal_cache_build(as_db *db, const as_config *cfg, int64_t generation)
+{
+    static const char sql[] =
+        "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), kind FROM calendar_days"
+        " WHERE calendar = ?1 ORDER BY day";
+    cal_cache *cc = calloc(1, sizeof *cc);
+    if (!cc)
+        return NULL;
+    cc->generation = generation;
+    cc->cfg = cfg;
+    size_t n = cfg->calendars ? cfg->calendars->n : 0;
+    cc->items = calloc(n ? n : 1, sizeof *cc->items);
+    if (!cc->items) {
+        free(cc);
+        return NULL;
+    }
+    as__cal_day *days = NULL;
+    size_t cap = 0;
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        const as__calendar *base = &cfg->calendars->items[i];
+        if (base->always)
+            continue;   /* 24/7: nothing to add */
+        sqlite3_stmt *st = as__stmt(db, sql);
+        if (!st) {
+            bad = 1;
+            break;
+        }
+        sqlite3_bind_text(st, 1, base->name, -1, SQLITE_STATIC);
+        size_t nd = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (nd == cap) {
+                size_t c2 = cap ? cap * 2 : 64;
+                as__cal_day *p = realloc(days, c2 * sizeof *p);
+                if (!p) {
+                    bad = 1;
+                    break;
+                }
+                days = p;
+                cap = c2;
+            }
+            const char *k = as__column_text(st, 1);
+            days[nd].day = sqlite3_column_int64(st, 0);
+            days[nd++].kind = k && strcmp(k, "workday") == 0 ? KIND_WORKDAY : KIND_HOLIDAY;
+        }
+        sqlite3_reset(st);
+        if (bad || rc != SQLITE_DONE || as__calendar_with_days(base, days, nd, &cc->items[cc->n]) < 0) {
+            bad = 1;
+            break;
+        }
+        cc->n++;
+    }
+    free(days);
+    if (bad) {
+        cal_cache_free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
 const as__calendar *as__calendar_find(as_db *db, const char *name)
 {
-    return db ? as__calendar_find_cfg(as__db_config(db), name) : NULL;
+    if (!db)
+        return NULL;
+    const as_config *cfg = as__db_config(db);
+    const as__calendar *base = as__calendar_find_cfg(cfg, name);
+    if (!base || base->always)
+        return base;
+    int64_t g = import_generation(db);
+    if (g <= 0)
+        return base;   /* nothing imported (or unreadable: the configuration alone) */
+    cal_cache *cc = as__ext_get(db, AS_EXT_CALENDARS);
+    if (!cc || cc->generation != g || cc->cfg != cfg) {
+        cc = cal_cache_build(db, cfg, g);
+        if (!cc)
+            return base;
+        as__ext_set(db, AS_EXT_CALENDARS, cc, cal_cache_free);
+    }
+    for (size_t i = 0; i < cc->n; i++)
+        if (strcmp(cc->items[i].name, name) == 0)
+            return &cc->items[i];
+    return base;
+}
+
+int as__calendar_known_until(const as__calendar *c)
+{
+    return c && !c->always ? c->known_until : 0;
+}
+
+int64_t as__calendars_known_end_min(as_db *db)
+{
+    const as_config *cfg = as__db_config(db);
+    int64_t min = 0;
+    for (size_t i = 0; cfg && cfg->calendars && i < cfg->calendars->n; i++) {
+        int64_t e = as__calendar_known_end(as__calendar_find(db, cfg->calendars->items[i].name));
+        if (e && (!min || e < min))
+            min = e;
+    }
+    return min;
+}
+
+int64_t as__calendar_known_end(const as__calendar *c)
+{
+    int y = as__calendar_known_until(c);
+    if (!y)
+        return 0;
+    return as__days_from_civil(y + 1, 1, 1) * DAY - (int64_t)offset_of(c) * 60;
 }
 
 /* ---- precomputation after parsing ---------------------------------- */
@@ -425,6 +562,22 @@ as_status as_calendar_is_open(as_db *db, const char *name, int64_t t, int *out)
     return AS_OK;
 }
 
+as_status as_calendar_knows(as_db *db, const char *name, int64_t t, int *known, int *until)
+{
+    const as__calendar *c = NULL;
+    as_status st = lookup(db, name, &c);
+    if (st == AS_OK && !known)
+        st = as__fail(db, AS_MISUSE, "calendar: NULL known");
+    if (st != AS_OK)
+        return st;
+    int64_t end = as__calendar_known_end(c);
+    *known = !end || t < end;
+    if (until)
+        *until = as__calendar_known_until(c);
+    as__ok(db);
+    return AS_OK;
+}
+
 struct as_calendar_iter {
     as_db *db;
     size_t next;
@@ -451,6 +604,9 @@ as_status as_calendar_next(as_calendar_iter *it, const as_calendar_info **view)
     if (!cfg || !cfg->calendars || it->next >= cfg->calendars->n)
         return AS_DONE;
     const as__calendar *c = &cfg->calendars->items[it->next++];
+    const as__calendar *merged = as__calendar_find(it->db, c->name);   /* with imported days */
+    if (merged)
+        c = merged;
     as_calendar_info *v = &it->view;
     v->name = c->name;
     v->description = c->description;
@@ -467,6 +623,7 @@ as_status as_calendar_next(as_calendar_iter *it, const as_calendar_info **view)
         v->first_date = it->from;
         v->last_date = it->to;
     }
+    v->known_until = as__calendar_known_until(c);
     *view = v;
     return AS_OK;
 }

@@ -16,8 +16,18 @@
 
 typedef struct as__calendar as__calendar;          /* a named business calendar */
 
-/* Look up a calendar by name in the handle's configuration; NULL if unknown. */
+/* Look up a calendar by name in the handle's configuration, with the days
+ * imported into the database (calendar import) added; NULL if unknown. */
 const as__calendar *as__calendar_find(as_db *db, const char *name);
+
+/* The first instant past what the calendar knows: midnight (in its zone)
+ * starting the year after its known_until; 0 when it has no end (NULL:
+ * 24/7). */
+int64_t as__calendar_known_end(const as__calendar *cal);
+/* Its known_until year (0: no end). */
+int as__calendar_known_until(const as__calendar *cal);
+/* The earliest known end of the handle's calendars (0: none has one). */
+int64_t as__calendars_known_end_min(as_db *db);
 
 /* Business seconds between t0 and t1 (t1 >= t0; 0 otherwise) on calendar
  * cal (NULL = 24/7). */

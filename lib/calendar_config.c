@@ -15,6 +15,78 @@ static const char *const wday_long[7] = {"monday", "tuesday", "wednesday", "thur
 
 /* ---- parsing ---------------------------------------------------------- */
 
+void as__calendar_clear(as__calendar *c)
+{
+    free(c->name);
+    free(c->description);
+    free(c->hours_text);
+    free(c->special);
+    free(c->adj);
+    free(c->adj_cum);
+    free(c->tab_hours);
+    free(c->tab_cum);
+    memset(c, 0, sizeof *c);
+}
+
+static int special_cmp(const void *a, const void *b)
+{
+    const special *x = a, *y = b;
+    return (x->day > y->day) - (x->day < y->day);
+}
+
+int as__calendar_with_days(const as__calendar *base, const as__cal_day *days, size_t n,
+                           as__calendar *out)
+{
+    memset(out, 0, sizeof *out);
+    *out = *base;
+    out->name = out->description = out->hours_text = NULL;
+    out->special = NULL;
+    out->adj = NULL;
+    out->adj_cum = NULL;
+    out->tab_hours = NULL;
+    out->tab_cum = NULL;
+    out->tab_len = 0;
+    out->nadj = 0;
+    int bad = 0;
+    out->name = as__strdup_opt(base->name, &bad);
+    out->description = as__strdup_opt(base->description, &bad);
+    out->hours_text = as__strdup_opt(base->hours_text, &bad);
+    out->special = malloc((base->nspecial + n + 1) * sizeof *out->special);
+    if (bad || !out->special) {
+        as__calendar_clear(out);
+        return -1;
+    }
+    memcpy(out->special, base->special, base->nspecial * sizeof *out->special);
+    size_t m = base->nspecial;
+    for (size_t i = 0; i < n; i++) {
+        int listed = 0;
+        for (size_t j = 0; j < base->nspecial && !listed; j++)
+            listed = base->special[j].day == days[i].day;   /* the configuration wins */
+        if (listed)
+            continue;
+        out->special[m++] = (special){days[i].day, days[i].kind,
+                                      days[i].kind == KIND_WORKDAY ? base->makeup_wday : -1};
+        if (days[i].kind == KIND_HOLIDAY) {
+            int64_t y;
+            unsigned mo, d;
+            as__civil_from_days(days[i].day, &y, &mo, &d);
+            if (y > out->known_until)
+                out->known_until = (int)y;
+            out->nholidays++;
+        } else {
+            out->nworkdays++;
+        }
+    }
+    out->nspecial = m;
+    if (m > 1)
+        qsort(out->special, m, sizeof *out->special, special_cmp);
+    if (as__calendar_build_adjust(out) < 0) {
+        as__calendar_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
 static void cal_free(as__calendar *c)
 {
     free(c->name);
@@ -393,7 +465,7 @@ static void check_overlaps(as__cfgctx *cx, const as__ynode *at, const char *cal,
 static int parse_head(as__cfgctx *cx, const as__ynode *node, as__calendar *c, const char *what)
 {
     static const char *const keys[] = {"description", "timezone", "always", "hours", "holidays",
-                                       "workdays", "workday_hours", NULL};
+                                       "workdays", "workday_hours", "known_until", NULL};
     if (as__cfg_map_keys(cx, node, what, keys) < 0)
         return 1;
     const as__ynode *v;
@@ -404,8 +476,12 @@ static int parse_head(as__cfgctx *cx, const as__ynode *node, as__calendar *c, co
         c->has_tz = 1;
     if ((v = as__ymap_get(node, "always")))
         as__cfg_bool(cx, v, &c->always);
+    long long year;
+    if ((v = as__ymap_get(node, "known_until")) && as__cfg_int(cx, v, 1900, 9998, &year) == 0)
+        c->known_until = (int)year;
     if (c->always) {
-        static const char *const other[] = {"hours", "holidays", "workdays", "workday_hours"};
+        static const char *const other[] = {"hours", "holidays", "workdays", "workday_hours",
+                                            "known_until"};
         for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
             if ((v = as__ymap_get(node, other[i])))
                 as__cfg_error(cx, v, "%s: an 'always: true' calendar takes no %s", what, other[i]);
@@ -601,6 +677,15 @@ static int set_specials(as__calendar *c, const plist *pl)
             c->nworkdays++;
     }
     c->nspecial = pl->n;
+    /* What it knows: through the year of its last holiday, unless
+     * known_until says (a calendar without holidays has no end). */
+    for (size_t i = pl->n; !c->known_until && i > 0; i--)
+        if (pl->items[i - 1].sp.kind == KIND_HOLIDAY) {
+            int64_t y;
+            unsigned m, d;
+            as__civil_from_days(pl->items[i - 1].sp.day, &y, &m, &d);
+            c->known_until = (int)y;
+        }
     return 0;
 }
 
@@ -623,6 +708,7 @@ static void parse_one(as__cfgctx *cx, const as__ynode *key, const as__ynode *nod
     if (parse_week(cx, node, what, c->name, errors0, hours, nh) < 0)
         return;
     int makeup = makeup_weekday(cx, node, nh);
+    c->makeup_wday = makeup;
     plist pl = {0};
     if (parse_specials(cx, node, what, makeup, nh, &pl) < 0)
         return;

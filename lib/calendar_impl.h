@@ -58,7 +58,22 @@ struct as__calendar {
     signed char *tab_hours;
     int64_t *tab_cum;
     int nholidays, nworkdays;
+    int makeup_wday;         /* whose hours make-up days use (-1: none) */
+    int known_until;         /* the last year its holidays are known for; 0: no end */
 };
+
+/* A day imported from an iCalendar file (calendar_import.c). */
+typedef struct as__cal_day {
+    int64_t day;             /* days since 1970-01-01 */
+    int kind;                /* KIND_HOLIDAY or KIND_WORKDAY */
+} as__cal_day;
+
+/* A copy of base with the days added (a date base lists keeps base's
+ * kind), its known_until raised to the last year with an added holiday.
+ * Free with as__calendar_clear().  Returns 0, or -1 when out of memory. */
+int as__calendar_with_days(const as__calendar *base, const as__cal_day *days, size_t n,
+                           as__calendar *out);
+void as__calendar_clear(as__calendar *c);
 
 struct as__calendars {
     size_t n;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- sections ------------------------------------------------------ */
 
@@ -173,6 +174,14 @@ as_status as_config_load(as_config **out, const char *path, char **errmsg)
             *errmsg = as__printf("%s: %s", path, strerror(e));
         return e == ENOENT || e == ENOTDIR ? AS_NOFILE : e == EACCES ? AS_PERM : AS_IO;
     }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* fopen() opens a directory; reading it fails with "read error". */
+        fclose(f);
+        if (errmsg)
+            *errmsg = as__printf("%s: is a directory, not a configuration file", path);
+        return AS_CONFIG;
+    }
     as_buf b = {0};
     char chunk[65536];
     size_t n;
@@ -192,7 +201,7 @@ as_status as_config_load(as_config **out, const char *path, char **errmsg)
     if (st == AS_OK && ferror(f)) {
         st = AS_IO;
         if (errmsg)
-            *errmsg = as__printf("%s: read error", path);
+            *errmsg = as__printf("%s: read error: %s", path, strerror(errno));
     }
     fclose(f);
     if (st == AS_OK)

@@ -326,6 +326,96 @@ static as_status check_and_migrate(as_db *db, int may_create)
     return as__write_end(db, st);
 }
 
+/* ---- read-only files and directories ------------------------------ */
+
+/*
+ * A read-only handle on a file that cannot be written -- it has no write
+ * permission at all, or not for us, or its directory is not ours to write
+ * -- is opened "immutable" when no WAL with content is beside it: SQLite
+ * then takes no lock and creates no -wal or -shm.  Those side files are
+ * what broke read-only use: in a read-only directory they cannot be
+ * created (every read failed with 77), and beside a 0400 file they were
+ * created 0400 and kept every later writer out after the owner made the
+ * file writable again.  Without a WAL the main file holds every committed
+ * page, so reading it alone is exact; a WAL with content (a writer at work,
+ * or one that crashed) is read the usual way.
+ */
+static int wants_immutable(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    char *wal = as__printf("%s-wal", path);
+    char *dir = NULL;
+    const char *slash = strrchr(path, '/');
+    dir = !slash ? as__strdup(".") : slash == path ? as__strdup("/")
+                                                    : as__strndup(path, (size_t)(slash - path));
+    int immutable = 0;
+    struct stat wb;
+    if (wal && dir && (stat(wal, &wb) != 0 || wb.st_size == 0))
+        immutable = (sb.st_mode & 0222) == 0 || access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+    free(wal);
+    free(dir);
+    return immutable;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded (malloc'd). */
+static char *immutable_uri(const char *path)
+{
+    as_buf b = {0};
+    as__buf_adds(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '/' || *p == '.' || *p == '_' || *p == '-' || *p == '~') {
+            as__buf_addc(&b, (char)*p);
+        } else {
+            char esc[4];
+            snprintf(esc, sizeof esc, "%%%02X", *p);
+            as__buf_adds(&b, esc);
+        }
+    }
+    if (as__buf_adds(&b, "?mode=ro&immutable=1") < 0 || as__buf_addc(&b, '\0') < 0) {
+        as__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* ---- masking in SQL --------------------------------------------------- */
+
+/* as_mask_phones(x): x with the mobile numbers written in it masked (see
+ * as_text_mask_phones()), or x itself when the handle reveals them or x is
+ * not text.  Read paths that build their output in SQL wrap free-text
+ * columns in it, so the C API and the command line mask alike. */
+static void sql_mask_phones(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const as_db *db = sqlite3_user_data(ctx);
+    if (db->reveal || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (!text || as__phone_scan(text, (size_t)n, NULL, NULL) == 0) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    char *copy = sqlite3_malloc(n + 1);
+    if (!copy) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    memcpy(copy, text, (size_t)n + 1);
+    as__mask_phones_n(copy, (size_t)n);
+    sqlite3_result_text(ctx, copy, n, sqlite3_free);
+}
+
+int as__db_reveal(const as_db *db)
+{
+    return db && db->reveal;
+}
+
 static as_status open_fail(as_db *db, as_status st, char **errmsg)
 {
     if (errmsg)
@@ -356,6 +446,7 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
     db->path = as__strdup(path);
     db->errmsg = as__strdup("");
     db->readonly = (opts->flags & AS_OPEN_READONLY) != 0;
+    db->reveal = (opts->flags & AS_OPEN_REVEAL) != 0;
     if (!db->path || !db->errmsg) {
         as_close(db);
         return AS_NOMEM;
@@ -397,7 +488,15 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
         return open_fail(db, as__fail(db, AS_PERM, "%s: %s", path, strerror(errno)), errmsg);
 
     int flags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &db->sql, flags, NULL);
+    char *uri = NULL;
+    if (db->readonly && wants_immutable(path)) {
+        if (!(uri = immutable_uri(path)))
+            return open_fail(db, as__fail(db, AS_NOMEM, "out of memory"), errmsg);
+        flags |= SQLITE_OPEN_URI;
+        db->immutable = 1;
+    }
+    int rc = sqlite3_open_v2(uri ? uri : path, &db->sql, flags, NULL);
+    free(uri);
     if (rc != SQLITE_OK) {
         as_status st = as__sqlstatus(rc);
         return open_fail(db, as__fail(db, st == AS_OK ? AS_INTERNAL : st, "%s: %s", path,
@@ -405,7 +504,11 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
                          errmsg);
     }
     sqlite3_extended_result_codes(db->sql, 0);
-    sqlite3_busy_timeout(db->sql, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0);
+    sqlite3_create_function(db->sql, "as_mask_phones", 1,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, db,
+                            sql_mask_phones, NULL, NULL);
+    db->busy_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 0;
+    sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
 
     as_status st = check_and_migrate(db, may_create);
     if (st == AS_OK && !db->readonly)
@@ -413,6 +516,11 @@ as_status as_open(as_db **out, const char *path, const as_open_options *opts, ch
     if (st == AS_OK)
         st = as__exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                           " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY");
+    /* Deleted or moved content inside a page is zeroed as it is freed (no
+     * extra I/O: "fast"), so no stale copy of personal data accumulates in
+     * the pages; an erasure turns it fully on (free pages too). */
+    if (st == AS_OK)
+        st = as__exec(db, "PRAGMA secure_delete = FAST");
     if (st != AS_OK)
         return open_fail(db, st, errmsg);
     as__ok(db);

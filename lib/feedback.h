@@ -38,6 +38,10 @@ struct as__alerts_cfg {
     int ticket_level;        /* feedback at or above opens a ticket */
     double mismatch_below;   /* 5 stars with sentiment <= this is a mismatch */
     int mismatch_level;
+    /* low_score: a low rating with strongly negative text, no keyword needed */
+    double low_at_most;      /* the overall stars (else the weighted score) at or below; 0: off */
+    double low_sentiment;    /* and the comment's sentiment at or below */
+    int low_level;
 };
 
 typedef struct as__topic {
@@ -56,6 +60,7 @@ struct as__topics_cfg {
     size_t nstop;
     int min_users;           /* a mined phrase needs this many distinct users */
     int max_phrases;         /* at most this many mined phrases */
+    int64_t beta_head_start; /* beta testers are invited this long before the others */
 };
 
 void as__feedback_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg);
@@ -71,14 +76,18 @@ int as__urgency_parse(const char *s);
 
 /*
  * Open a ticket for urgent feedback (inside the caller's transaction), once
- * per feedback however often it is re-imported.  Feedback from a known
- * customer opens a real ticket (channel from the feedback when it is a
- * ticket channel, else app; category "feedback"; critical → major, high →
- * urgent) whose tracking number becomes the ref, marked 'opened'.
- * Anonymous feedback, or feedback of an unknown or erased user, stays in
- * feedback_escalations as 'pending' with the ref "FB-" + feedback_id for a
- * person to handle.  Either way feedback_tickets links the two.  ref (size
- * refsz) receives the ref; *opened (may be NULL) is 1 when it was new.
+ * per feedback however often it is re-imported.  Every urgent feedback gets
+ * a real ticket (channel from the feedback when it is a ticket channel,
+ * else app; category "feedback"; critical -> major, high -> urgent) whose
+ * tracking number becomes the ref: for the user; for a user id not (yet)
+ * in the users table (customer 'unknown': linked when the user is added);
+ * or for nobody (anonymous feedback).  feedback_escalations records it,
+ * 'opened' for a known customer, 'pending' while the ticket has no
+ * customer to reach; feedback_tickets links the two.  A re-import that
+ * gives an anonymous row a user id gives the ticket that customer; an
+ * escalation recorded before 0.2 without a ticket ("FB-" ref) gets one.
+ * ref (size refsz) receives the ref; *opened (may be NULL) is 1 when a
+ * ticket was opened now.
  */
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                    int level, const char *reasons_json, const char *channel,

@@ -1,5 +1,6 @@
 /* feedback_config.c - the configuration sections feedback, alerts and topics. */
 #include "feedback.h"
+#include "t2s.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -58,6 +59,20 @@ static int str_list(as__cfgctx *c, const as__ynode *n, const char *what, char **
             as__cfg_error(c, it, "%s: %s", what, why);
             bad = 1;
             continue;
+        }
+        /* Matched against text folded to simplified characters: fold the
+         * word too (憤怒 finds 愤怒). */
+        char *folded = NULL;
+        size_t flen;
+        if (as__t2s_fold(v, strlen(v), &folded, &flen) != AS_OK) {
+            free(v);
+            as__cfg_error(c, it, "%s: out of memory", what);
+            bad = 1;
+            continue;
+        }
+        if (folded) {
+            free(v);
+            v = folded;
         }
         list[k++] = v;
     }
@@ -160,7 +175,7 @@ static int level_of(as__cfgctx *c, const as__ynode *n, int *out)
 
 void as__alerts_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
-    static const char *const keys[] = {"ticket_level", "mismatch", "rules", NULL};
+    static const char *const keys[] = {"ticket_level", "mismatch", "low_score", "rules", NULL};
     struct as__alerts_cfg *a = calloc(1, sizeof *a);
     if (!a) {
         as__cfg_error(c, node, "out of memory");
@@ -183,6 +198,24 @@ void as__alerts_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
                 as__cfg_real(c, v, -1, 1, &a->mismatch_below);
             if ((v = as__ymap_get(n, "level")))
                 level_of(c, v, &a->mismatch_level);
+        }
+    }
+    a->low_at_most = 0;
+    a->low_sentiment = -0.5;
+    a->low_level = AS__URG_HIGH;
+    if ((n = as__ymap_get(node, "low_score"))) {
+        static const char *const lkeys[] = {"overall_at_most", "sentiment_at_most", "level", NULL};
+        if (as__cfg_map_keys(c, n, "alerts.low_score", lkeys) == 0) {
+            const as__ynode *v = as__ymap_get(n, "overall_at_most");
+            long long stars;
+            if (!v)
+                as__cfg_error(c, n, "alerts.low_score needs overall_at_most (1 to 4)");
+            else if (as__cfg_int(c, v, 1, 4, &stars) == 0)
+                a->low_at_most = (double)stars;
+            if ((v = as__ymap_get(n, "sentiment_at_most")))
+                as__cfg_real(c, v, -1, 1, &a->low_sentiment);
+            if ((v = as__ymap_get(n, "level")))
+                level_of(c, v, &a->low_level);
         }
     }
     const as__ynode *r = as__ymap_get(node, "rules");
@@ -260,7 +293,7 @@ void as__alerts_cfg_free(as_config *cfg)
 void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"dictionary", "markers", "stoplist", "min_users",
-                                       "max_phrases", NULL};
+                                       "max_phrases", "beta_head_start", NULL};
     struct as__topics_cfg *t = calloc(1, sizeof *t);
     if (!t) {
         as__cfg_error(c, node, "out of memory");
@@ -277,6 +310,9 @@ void as__topics_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         t->min_users = (int)v;
     if ((n = as__ymap_get(node, "max_phrases")) && as__cfg_int(c, n, 0, 1000, &v) == 0)
         t->max_phrases = (int)v;
+    t->beta_head_start = 2 * 86400;
+    if ((n = as__ymap_get(node, "beta_head_start")))
+        as__cfg_duration(c, n, &t->beta_head_start);
     if ((n = as__ymap_get(node, "markers")))
         str_list(c, n, "topics.markers", &t->markers, &t->nmarkers);
     if ((n = as__ymap_get(node, "stoplist")))

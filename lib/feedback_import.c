@@ -5,6 +5,8 @@
 #include "feedback.h"
 #include "import.h"
 #include "sentiment.h"
+#include "t2s.h"
+#include "ticket.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -144,11 +146,14 @@ static int kw_scan(const kwmatch *m, const char *text, uint64_t *rules, const ch
 }
 
 /* Urgency of a comment: the level, and reasons as a JSON array into b
- * (reset first, NUL-terminated).  *mismatch set for 5 stars with strongly
- * negative text; *marker when the text has a suggestion marker. */
+ * (reset first, NUL-terminated): one per rule that fired, so every urgent
+ * row says why.  comment is matched folded to simplified characters.
+ * score: the overall stars, else the weighted score (< 0: none).
+ * *mismatch set for 5 stars with strongly negative text; *marker when the
+ * text has a suggestion marker.  Returns -1 when out of memory. */
 static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char *comment,
-                  int overall, int has_sentiment, double sentiment, as_buf *b, int *mismatch,
-                  int *marker)
+                  int overall, double score, int has_sentiment, double sentiment, as_buf *b,
+                  int *mismatch, int *marker)
 {
     int level = AS__URG_NONE;
     b->len = 0;
@@ -157,7 +162,12 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
     if (comment) {
         uint64_t rules;
         const char *hit[64];
-        *marker = kw_scan(km, comment, &rules, hit);
+        char *folded = NULL;
+        size_t flen;
+        if (as__t2s_fold(comment, strlen(comment), &folded, &flen) != AS_OK)
+            return -1;
+        *marker = kw_scan(km, folded ? folded : comment, &rules, hit);
+        free(folded);
         for (size_t r = 0; rules && r < ac->nrules && r < 64; r++) {
             const as__alert_rule *rule = &ac->rules[r];
             if (!(rules & (UINT64_C(1) << r)))
@@ -168,6 +178,14 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
                 level = rule->level;
             reason_json(b, rule->name, rule->reason, hit[r]);
         }
+    }
+    /* A low rating with strongly negative text opens a ticket without any
+     * keyword (alerts.low_score). */
+    if (ac->low_at_most > 0 && score >= 1 && score <= ac->low_at_most && has_sentiment &&
+        sentiment <= ac->low_sentiment) {
+        if (ac->low_level > level)
+            level = ac->low_level;
+        reason_json(b, "low_score", "低分且文字强烈负面", NULL);
     }
     *mismatch = overall == 5 && has_sentiment && sentiment <= ac->mismatch_below;
     if (*mismatch) {
@@ -191,17 +209,19 @@ static const char SQL_LINK_INSERT[] =
     "INSERT INTO feedback_tickets (feedback_id, ticket_ref, user_id, created_at)"
     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 
-/* Open the real ticket; *opened is 0 when the customer cannot have one. */
+/* Open the ticket of urgent feedback (inside the caller's transaction):
+ * for the user, for a user id that names nobody yet (linked when the user
+ * is added), or for nobody (anonymous feedback).  *known is 1 when the
+ * customer is a user. */
 static as_status open_real_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                   int level, const char *reasons_json, const char *channel,
-                                  const char *comment, char *tracking, int *opened)
+                                  const char *comment, char *tracking, int *known)
 {
     static const char *const channels[] = {"app", "phone", "wechat", "web", "station"};
-    *opened = 0;
-    if (!user_id || !user_id[0])
-        return AS_OK;
+    *known = 0;
+    int anonymous = !user_id || !user_id[0];
     as_ticket_input in = AS_TICKET_INPUT_INIT;
-    in.user_id = user_id;
+    in.user_id = anonymous ? NULL : user_id;
     in.channel = "app";
     for (size_t i = 0; channel && i < sizeof channels / sizeof channels[0]; i++)
         if (strcmp(channel, channels[i]) == 0)
@@ -210,10 +230,10 @@ static as_status open_real_ticket(as_db *db, const char *feedback_id, const char
     char subject[160];
     snprintf(subject, sizeof subject, "紧急反馈 %.60s", feedback_id);
     in.subject = subject;
-    /* The alert reasons in words: 资金损失（多扣钱）；... */
+    /* The alert reasons in words: 资金损失（多扣钱）；低分且文字强烈负面 */
     static const char reasons_sql[] =
-        "SELECT group_concat(json_extract(value, '$.reason') || '（' ||"
-        " json_extract(value, '$.match') || '）', '；') FROM json_each(?1)";
+        "SELECT group_concat(json_extract(value, '$.reason') ||"
+        " coalesce('（' || json_extract(value, '$.match') || '）', ''), '；') FROM json_each(?1)";
     sqlite3_stmt *rs = as__stmt(db, reasons_sql);
     if (!rs)
         return AS_INTERNAL;
@@ -227,17 +247,58 @@ static as_status open_real_ticket(as_db *db, const char *feedback_id, const char
     in.body = body;
     in.severity = level >= AS_URGENCY_CRITICAL ? "major" : level >= AS_URGENCY_HIGH ? "urgent" : NULL;
     in.by = "feedback";
-    as_status st = as_ticket_open(db, &in, tracking);
+    as_status st = as__ticket_open_for(db, &in,
+                                       anonymous ? AS__CUSTOMER_ANONYMOUS : AS__CUSTOMER_UNKNOWN,
+                                       tracking);
     free(body);
-    if (st == AS_OK) {
-        *opened = 1;
-        return AS_OK;
+    if (st != AS_OK)
+        return st;
+    if (!anonymous) {
+        static const char sql[] = "SELECT 1 FROM users WHERE user_id = ?1";
+        sqlite3_stmt *q = as__stmt(db, sql);
+        if (!q)
+            return AS_INTERNAL;
+        sqlite3_bind_text(q, 1, user_id, -1, SQLITE_STATIC);
+        *known = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_reset(q);
     }
-    /* No such customer, an erased one, a text the ticket refuses: the
-     * escalation waits for a person instead. */
-    if (st == AS_NOTFOUND || st == AS_INVALID)
-        return AS_OK;
-    return st;
+    return AS_OK;
+}
+
+static const char SQL_ESC_UPGRADE[] =
+    "UPDATE feedback_escalations SET ref = ?2, status = ?3 WHERE feedback_id = ?1";
+static const char SQL_LINK_UPGRADE[] =
+    "UPDATE feedback_tickets SET ticket_ref = ?2 WHERE feedback_id = ?1";
+
+/* An escalation recorded before every urgent feedback opened a ticket
+ * (ref "FB-" + feedback_id, no ticket): open it now. */
+static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *user_id, int level,
+                                const char *reasons_json, const char *channel,
+                                const char *comment, char *ref, size_t refsz, int *opened)
+{
+    char tracking[AS_TRACKING_BUFSIZE];
+    int known = 0;
+    as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel,
+                                   comment, tracking, &known);
+    if (s != AS_OK)
+        return s;
+    const char *const sqls[2] = {SQL_ESC_UPGRADE, SQL_LINK_UPGRADE};
+    for (int i = 0; i < 2 && s == AS_OK; i++) {
+        sqlite3_stmt *st = as__stmt(db, sqls[i]);
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, tracking, -1, SQLITE_STATIC);
+        if (i == 0)
+            sqlite3_bind_text(st, 3, known ? "opened" : "pending", -1, SQLITE_STATIC);
+        s = as__step_done(db, st, "opening the ticket of an escalation");
+    }
+    if (s == AS_OK) {
+        snprintf(ref, refsz, "%s", tracking);
+        if (opened)
+            *opened = 1;
+    }
+    return s;
 }
 
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
@@ -254,32 +315,39 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
     if (rc == SQLITE_ROW) {
         as__column_copy(st, 0, ref, refsz);
         sqlite3_reset(st);
-        return AS_OK;   /* escalated before: never twice */
+        /* Escalated before: never a second ticket.  A legacy escalation
+         * gets its ticket now; an anonymous one gets the user id a
+         * re-import names. */
+        if (strncmp(ref, "FB-", 3) == 0)
+            return upgrade_legacy(db, feedback_id, user_id, level, reasons_json, channel,
+                                  comment, ref, refsz, opened);
+        if (user_id && user_id[0])
+            return as__ticket_set_customer(db, ref, user_id, as__now());
+        return AS_OK;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return as__sqlfail(db, rc, "reading escalations");
 
     char tracking[AS_TRACKING_BUFSIZE];
-    int real = 0;
+    int known = 0;
     as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment,
-                                   tracking, &real);
+                                   tracking, &known);
     if (s != AS_OK)
         return s;
-    if (real)
-        snprintf(ref, refsz, "%s", tracking);
-    else
-        snprintf(ref, refsz, "FB-%s", feedback_id);
+    snprintf(ref, refsz, "%s", tracking);
     int64_t now = as__now();
     if (!(st = as__stmt(db, SQL_ESC_INSERT)))
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, feedback_id, -1, SQLITE_STATIC);
-    if (user_id)
+    if (user_id && user_id[0])
         sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, level);
     sqlite3_bind_text(st, 5, reasons_json ? reasons_json : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, real ? "opened" : "pending", -1, SQLITE_STATIC);
+    /* pending: the ticket waits for a customer to reach (anonymous, or a
+     * user id not imported yet) */
+    sqlite3_bind_text(st, 6, known ? "opened" : "pending", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
     if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
         return s;
@@ -289,7 +357,7 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, feedback_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-    if (user_id)
+    if (user_id && user_id[0])
         sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
     return as__step_done(db, st, "linking feedback to its ticket");
@@ -458,9 +526,10 @@ static as_status derive(as_db *db, fb_import *fi, fb_row *r)
         r->has_sentiment = 1;
     }
     int marker;
-    r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall, r->has_sentiment, r->sent.score,
-                        &fi->reasons, &r->mismatch, &marker);
-    if (!fi->reasons.data)
+    r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall,
+                        r->overall ? (double)r->overall : r->score, r->has_sentiment,
+                        r->sent.score, &fi->reasons, &r->mismatch, &marker);
+    if (r->urgency < 0 || !fi->reasons.data)
         return as__fail(db, AS_NOMEM, "out of memory");
     r->suggestion = marker || (r->kind && strcmp(r->kind, "suggestion") == 0);
     return AS_OK;

@@ -46,6 +46,15 @@ static const char *block_str(block *b, const char *s, int *bad)
     return memcpy(p, s, n);
 }
 
+/* Mask the phone numbers typed into a free-text value copied into a block
+ * (the block is ours: writable), unless the handle reveals them. */
+static const char *masked(as_db *db, const char *text)
+{
+    if (text && !as__db_reveal(db))
+        as__mask_phones_n((char *)text, strlen(text));
+    return text;
+}
+
 static size_t len0(const char *s)
 {
     return s ? strlen(s) + 1 : 0;
@@ -132,7 +141,7 @@ static as_status place_fields(as_db *db, const char *feedback_id, block *b, cons
             break;
         case AS__J_STRING:
             v[i].type = AS_VALUE_TEXT;
-            v[i].text = block_str(b, x->str, &bad);
+            v[i].text = masked(db, block_str(b, x->str, &bad));
             break;
         default:
             return as__fail(db, AS_INTERNAL, "feedback '%s': stored column '%s' is not a value",
@@ -253,7 +262,7 @@ static as_status build_row(as_db *db, sqlite3_stmt *st, as_feedback **out)
                 v->station_id = block_str(&b, texts[2], &bad);
                 v->channel = block_str(&b, texts[3], &bad);
                 v->kind = block_str(&b, texts[4], &bad);
-                v->comment = block_str(&b, texts[5], &bad);
+                v->comment = masked(db, block_str(&b, texts[5], &bad));
                 v->ticket_ref = block_str(&b, texts[6], &bad);
                 if (bad)
                     s = as__fail(db, AS_INTERNAL, "feedback '%s': record too large", id);
@@ -454,6 +463,8 @@ static as_status build_change(as_db *db, sqlite3_stmt *st, as_feedback_change **
                 } else if (c != 2 && c != 5 && x->type == AS__J_STRING) {
                     fl->type = AS_VALUE_TEXT;
                     fl->text = block_str(&b, x->str, &bad);
+                    if (strcmp(change_cols[c], "comment") == 0)
+                        masked(db, fl->text);
                 } else {
                     s = as__fail(db, AS_INTERNAL, "feedback '%s': the stored old %s cannot be read",
                                  id, change_cols[c]);

@@ -1,5 +1,6 @@
 /* import.c - the import driver shared by every bulk import. */
 #include "import.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct as__import {
     char delimiter;              /* CSV: the caller's, or 0 to detect */
     int unique_keys;             /* reject a key seen earlier in the input */
     key_set keys;
+    uint64_t late_line;          /* the row of the last late problem, or 0 */
 };
 
 /* ---- duplicate keys -------------------------------------------------- */
@@ -149,6 +151,20 @@ void as__import_problem(as__import *im, const char *field, const char *reason)
         im->opts->on_reject(im->opts->userdata, &r);
     }
     im->problems++;
+}
+
+void as__import_late_problem(as__import *im, uint64_t line, const char *field,
+                             const char *reason)
+{
+    im->raw_text = "";
+    im->header = NULL;
+    if (line != im->late_line || !im->late_line) {
+        im->late_line = line;
+        im->problems = 0;
+        im->stats.rejected++;
+    }
+    im->line = line;
+    as__import_problem(im, field, reason);
 }
 
 int as__import_row_problems(const as__import *im)
@@ -437,70 +453,88 @@ static as_status import_csv(as__import *im, FILE *in)
 
 /* ---- JSON Lines ----------------------------------------------------- */
 
-/* Map one JSON object's keys to cells with SQLite's JSON functions. */
+/* Map one JSON object's keys to cells.  The line is parsed by the
+ * library's own reader (no database access: the pure stage of an import
+ * can run it anywhere): numbers reach the row function as the text they
+ * were written in, so money and ids are read exactly as in CSV; a key
+ * twice in one object is an error. */
 static as_status import_json_line(as__import *im, const char *line, size_t len, char **cells)
 {
-    static const char type_sql[] = "SELECT json_valid(?1), json_type(?1)";
-    static const char each_sql[] = "SELECT key, type, value FROM json_each(?1)";
     as_db *db = im->db;
     size_t bad;
-    char msg[160];
+    char msg[200], why[160];
     if (as_utf8_check(line, len, &bad) != AS_OK) {
         snprintf(msg, sizeof msg, "%s at byte %zu", line[bad] ? "invalid UTF-8" : "a NUL byte",
                  bad + 1);
         reject_whole(im, msg);
         return AS_OK;
     }
-    sqlite3_stmt *st = as__stmt(db, type_sql);
-    if (!st)
-        return AS_INTERNAL;
-    sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int valid = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-    const char *type = valid ? (const char *)sqlite3_column_text(st, 1) : NULL;
-    int object = type && strcmp(type, "object") == 0;
-    sqlite3_reset(st);
-    if (!object) {
-        reject_whole(im, valid ? "is not a JSON object" : "is not valid JSON");
+    as__json *obj = NULL;
+    as_status st = as__json_parse_ex(line, len, AS__JSON_UNIQUE_KEYS, &obj, why, sizeof why);
+    if (st == AS_NOMEM)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (st != AS_OK || obj->type != AS__J_OBJECT) {
+        if (st == AS_OK)
+            snprintf(msg, sizeof msg, "is not a JSON object");
+        else
+            snprintf(msg, sizeof msg, "is not valid JSON: %s", why);
+        as__json_free(obj);
+        reject_whole(im, msg);
         return AS_OK;
     }
 
-    sqlite3_stmt *each = as__stmt(db, each_sql);
-    if (!each)
-        return AS_INTERNAL;
-    sqlite3_bind_text(each, 1, line, (int)len, SQLITE_STATIC);
     as_status result = AS_OK;
     size_t nextra = 0;
+    as_buf nested = {0};
     im->extra.len = 0;
     as__buf_addc(&im->extra, '{');
-    while ((rc = sqlite3_step(each)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(each, 0);
-        const char *vtype = (const char *)sqlite3_column_text(each, 1);
-        const char *v = (const char *)sqlite3_column_text(each, 2);
+    for (size_t k = 0; k < obj->n && result == AS_OK; k++) {
+        const char *key = obj->keys[k];
+        const as__json *val = &obj->items[k];
         size_t c;
         for (c = 0; c < im->ncols; c++)
-            if (key && strcmp(key, im->spec->columns[c]) == 0)
+            if (strcmp(key, im->spec->columns[c]) == 0)
                 break;
-        if ((strcmp(vtype, "object") == 0 || strcmp(vtype, "array") == 0) &&
-            !((im->opts->flags & AS__IMPORT_NESTED) && c < im->ncols)) {
-            as__import_problem(im, c < im->ncols ? im->spec->columns[c] : key,
-                               "must be a string, number or boolean");
-            continue;
+        const char *field = c < im->ncols ? im->spec->columns[c] : key;
+        const char *v = NULL;
+        switch (val->type) {
+        case AS__J_NULL:
+            break;
+        case AS__J_BOOL:
+            v = val->b ? "yes" : "no";
+            break;
+        case AS__J_NUMBER:
+            v = val->str;    /* the literal text, never a double */
+            break;
+        case AS__J_STRING:
+            if (strlen(val->str) != val->len) {
+                as__import_problem(im, field, "holds a NUL character (\\u0000)");
+                continue;
+            }
+            v = val->str;
+            break;
+        case AS__J_ARRAY:
+        case AS__J_OBJECT:
+            if (!((im->opts->flags & AS__IMPORT_NESTED) && c < im->ncols)) {
+                as__import_problem(im, field, "must be a string, number or boolean");
+                continue;
+            }
+            nested.len = 0;
+            if (as__json_write(&nested, val) < 0 || as__buf_addc(&nested, '\0') < 0) {
+                result = as__fail(db, AS_NOMEM, "out of memory");
+                continue;
+            }
+            v = nested.data;
+            break;
         }
-        if (strcmp(vtype, "true") == 0)
-            v = "yes";
-        else if (strcmp(vtype, "false") == 0)
-            v = "no";
-        else if (strcmp(vtype, "null") == 0)
-            v = NULL;
         if (c == im->ncols) {
             if (!(im->spec->flags & AS__SPEC_KEEP_UNKNOWN)) {
-                snprintf(msg, sizeof msg, "unknown key '%.60s'", key ? key : "");
+                snprintf(msg, sizeof msg, "unknown key '%.60s'", key);
                 as__import_problem(im, NULL, msg);
             } else if (v) {
                 if (nextra++)
                     as__buf_addc(&im->extra, ',');
-                as__json_quote(&im->extra, key ? key : "");
+                as__json_quote(&im->extra, key);
                 as__buf_addc(&im->extra, ':');
                 as__json_quote(&im->extra, v);
             }
@@ -509,14 +543,11 @@ static as_status import_json_line(as__import *im, const char *line, size_t len, 
         if (!v)
             continue;
         free(cells[c]);
-        if (!(cells[c] = as__strdup(v))) {
+        if (!(cells[c] = as__strdup(v)))
             result = as__fail(db, AS_NOMEM, "out of memory");
-            break;
-        }
     }
-    if (result == AS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        result = as__sqlfail(db, rc, "reading JSON");
-    sqlite3_reset(each);
+    as__buf_free(&nested);
+    as__json_free(obj);
     if (as__buf_addc(&im->extra, '}') < 0 && result == AS_OK)
         result = as__fail(db, AS_NOMEM, "out of memory");
     if (result != AS_OK)
@@ -532,35 +563,105 @@ static as_status import_json_line(as__import *im, const char *line, size_t len, 
     return take_row(im, (const char *const *)cells);
 }
 
+/* A line reader with a bound: a line longer than AS_CSV_MAX_RECORD bytes
+ * (the record limit of CSV too) is read through to its end but not kept,
+ * so memory stays bounded whatever the input. */
+typedef struct line_reader {
+    FILE *in;
+    char buf[65536];
+    size_t pos, end;
+    int eof;
+} line_reader;
+
+/* The next line (without its '\n') into *line; *too_long when it was
+ * longer than the bound (line then empty).  Returns 1 for a line, 0 at
+ * the end of input, -1 when out of memory.  *bytes counts input bytes. */
+static int read_line(line_reader *r, as_buf *line, int *too_long, uint64_t *bytes)
+{
+    line->len = 0;
+    *too_long = 0;
+    int any = 0;
+    for (;;) {
+        if (r->pos == r->end) {
+            if (r->eof)
+                break;
+            r->pos = 0;
+            r->end = fread(r->buf, 1, sizeof r->buf, r->in);
+            if (r->end == 0) {
+                r->eof = 1;
+                break;
+            }
+        }
+        any = 1;
+        const char *start = r->buf + r->pos;
+        const char *nl = memchr(start, '\n', r->end - r->pos);
+        size_t n = nl ? (size_t)(nl - start) : r->end - r->pos;
+        r->pos += n + (nl != NULL);
+        *bytes += n + (nl != NULL);
+        if (!*too_long) {
+            if (line->len + n > AS_CSV_MAX_RECORD) {
+                *too_long = 1;
+                line->len = 0;
+            } else if (as__buf_add(line, start, n) < 0) {
+                return -1;
+            }
+        }
+        if (nl)
+            break;
+    }
+    if (!any)
+        return 0;
+    if (as__buf_addc(line, '\0') < 0)
+        return -1;
+    line->len--;
+    return 1;
+}
+
 static as_status import_jsonl(as__import *im, FILE *in)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    line_reader *r = calloc(1, sizeof *r);
+    as_buf line = {0};
     uint64_t lineno = 0, bytes = 0;
     as_status st = AS_OK;
     char **cells = calloc(im->ncols + 1, sizeof *cells);
-    if (!cells)
+    if (!cells || !r) {
+        free(cells);
+        free(r);
         return as__fail(im->db, AS_NOMEM, "out of memory");
-    while (st == AS_OK && (n = getline(&line, &cap, in)) >= 0) {
+    }
+    r->in = in;
+    int got, too_long;
+    while (st == AS_OK && (got = read_line(r, &line, &too_long, &bytes)) != 0) {
+        if (got < 0) {
+            st = as__fail(im->db, AS_NOMEM, "out of memory");
+            break;
+        }
         lineno++;
-        bytes += (uint64_t)n;
-        size_t len = (size_t)n;
-        char *p = line;
+        size_t len = line.len;
+        char *p = line.data;
+        im->line = lineno;
+        im->problems = 0;
+        if (too_long) {
+            char msg[120];
+            im->raw_text = "";
+            snprintf(msg, sizeof msg, "the line is longer than %d MiB (the limit of one record)",
+                     AS_CSV_MAX_RECORD >> 20);
+            reject_whole(im, msg);
+            progress(im, bytes);
+            continue;
+        }
         if (lineno == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
             p += 3;
             len -= 3;
         }
-        while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+        while (len && p[len - 1] == '\r')
             p[--len] = '\0';
         size_t i = 0;
         while (i < len && (p[i] == ' ' || p[i] == '\t'))
             i++;
         if (i == len)
             continue;   /* a blank line */
-        im->line = lineno;
         im->raw_text = p;
-        im->problems = 0;
         for (size_t c = 0; c < im->ncols; c++) {
             free(cells[c]);
             cells[c] = NULL;
@@ -573,12 +674,21 @@ static as_status import_jsonl(as__import *im, FILE *in)
     for (size_t c = 0; c < im->ncols; c++)
         free(cells[c]);
     free(cells);
-    free(line);
+    as__buf_free(&line);
+    free(r);
     return st;
 }
 
 as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          const as__import_spec *spec, as_import_stats *stats)
+{
+    return as__import_run_ex(db, in, name, opts, spec, NULL, stats);
+}
+
+as_status as__import_run_ex(as_db *db, FILE *in, const char *name,
+                            const as_import_options *opts, const as__import_spec *spec,
+                            as_status (*finish)(as__import *im, void *ctx),
+                            as_import_stats *stats)
 {
     static const as_import_options defaults = AS_IMPORT_OPTIONS_INIT;
     if (stats)
@@ -614,6 +724,16 @@ as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_
     if (st != AS_OK)
         return st;
     st = (opts->flags & AS_IMPORT_JSONL) ? import_jsonl(&im, in) : import_csv(&im, in);
+    if (st == AS_OK && finish) {
+        uint64_t rejected = im.stats.rejected;
+        st = finish(&im, spec->ctx);
+        if (st == AS_OK && im.stats.rejected != rejected)
+            st = as__fail(db, AS_INVALID, "%s: %llu rows have problems found at the end of"
+                          " the input; nothing imported", im.name,
+                          (unsigned long long)(im.stats.rejected - rejected));
+        if (st != AS_OK)
+            im.stats.inserted = im.stats.updated = im.stats.unchanged = 0;
+    }
     as__buf_free(&im.extra);
     as__buf_free(&im.raw);
     free(im.keys.slot);

@@ -66,8 +66,26 @@ as_status as__import_options_copy(as_import_options *dst, const as_import_option
 as_status as__import_run(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          const as__import_spec *spec, as_import_stats *stats);
 
+/*
+ * The same with a finish function: NULL, or called once after the last row
+ * and before the commit (with spec->ctx), for checks that need the whole
+ * input (a reference to a row later in the file).  It reports problems with
+ * as__import_late_problem() and returns AS_OK or a failure; a failure, or
+ * any late problem, means nothing is committed, whatever AS_IMPORT_SKIP_BAD
+ * says (the rows concerned are written already).
+ */
+as_status as__import_run_ex(as_db *db, FILE *in, const char *name,
+                            const as_import_options *opts, const as__import_spec *spec,
+                            as_status (*finish)(as__import *im, void *ctx),
+                            as_import_stats *stats);
+
 /* Report a problem of the current row (field NULL: the whole row). */
 void as__import_problem(as__import *im, const char *field, const char *reason);
+/* A problem found by the spec's finish function in the row that started
+ * at line (rows in any order; each distinct line counts as one more
+ * rejected row). */
+void as__import_late_problem(as__import *im, uint64_t line, const char *field,
+                             const char *reason);
 /* Problems reported for the current row so far. */
 int as__import_row_problems(const as__import *im);
 /* The handle, the input's name and the current row's first line. */

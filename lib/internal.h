@@ -32,6 +32,7 @@ typedef struct as__stmt_slot {
  * as_close(); it knows nothing else about them. */
 typedef enum as__ext_slot {
     AS_EXT_SENTIMENT,        /* lexicon trie + model table (sentiment.c) */
+    AS_EXT_CALENDARS,        /* calendars with their imported days (calendar.c) */
     AS_EXT_LAST
 } as__ext_slot;
 
@@ -45,6 +46,10 @@ struct as_db {
     char *path;
     char *errmsg;            /* detail of the last failure; never NULL after open */
     int readonly;
+    int immutable;           /* read-only file or directory, no WAL: opened
+                              * immutable (no lock, no side file) */
+    int reveal;              /* AS_OPEN_REVEAL: free text unmasked */
+    int busy_timeout_ms;     /* as opened: how long a call may wait for a lock */
     int txn_depth;
     int utc_offset;          /* business zone, minutes east of UTC */
     const as_config *config; /* the caller's (borrowed) or own_config */
@@ -55,6 +60,11 @@ struct as_db {
     size_t ncache;           /* statements held (at most half the slots) */
     as__ext ext[AS_EXT_LAST];
 };
+
+/* 1 when the handle was opened with AS_OPEN_REVEAL: free text is read
+ * with its phone numbers unmasked.  Otherwise reads mask them, in C with
+ * as__mask_phones_n() or in SQL with the function as_mask_phones(x). */
+int as__db_reveal(const as_db *db);
 
 /* The data in a handle's slot, or NULL. */
 void *as__ext_get(const as_db *db, as__ext_slot slot);
@@ -236,6 +246,27 @@ size_t as__utf8_scan(const unsigned char *s, size_t n, int *nul);
  */
 enum { AS__FOLD_MAX = 128 };
 const char *as__fold_fullwidth(const char *in, char *buf, size_t bufsz);
+
+/* A phone value for an error message: at most 40 bytes, digits between
+ * the first three and the last four masked when there are eight or more. */
+void as__phone_echo(const char *in, char *out, size_t outsz);
+
+/* A mainland mobile number found in free text by as__phone_scan(). */
+typedef struct as__phone_hit {
+    size_t start, end;       /* bytes of the number as written: a +86/86/0086
+                              * prefix and separators included */
+    char digits[12];         /* its 11 digits, NUL-terminated */
+    size_t pos[11];          /* the byte offset of each of those digits */
+    unsigned char wide[11];  /* 1: that digit is full-width (3 bytes) */
+} as__phone_hit;
+
+/* Call fn (if not NULL) for every mobile number written in text[0, len)
+ * (see as_text_mask_phones() for the forms), in order; stop when fn
+ * returns non-zero.  Returns how many were found.  Needs no NUL. */
+size_t as__phone_scan(const char *text, size_t len,
+                      int (*fn)(void *ctx, const as__phone_hit *h), void *ctx);
+/* as_text_mask_phones() over text[0, len) (no NUL needed). */
+size_t as__mask_phones_n(char *text, size_t len);
 
 /* Number of Unicode characters (code points) in valid UTF-8. */
 size_t as__utf8_chars(const char *s);

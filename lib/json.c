@@ -13,6 +13,7 @@ typedef struct jparser {
     char *why;
     size_t whysz;
     int nomem;
+    unsigned flags;          /* AS__JSON_* */
 } jparser;
 
 static int jfail(jparser *p, const char *what)
@@ -31,7 +32,7 @@ static void skip_ws(jparser *p)
 
 static void free_value(as__json *v)
 {
-    if (v->type == AS__J_STRING)
+    if (v->type == AS__J_STRING || v->type == AS__J_NUMBER)
         free(v->str);
     if (v->type == AS__J_ARRAY || v->type == AS__J_OBJECT) {
         for (size_t i = 0; i < v->n; i++) {
@@ -229,17 +230,19 @@ static int parse_number(jparser *p, as__json *v)
         while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
             p->pos++;
     }
-    char buf[64];
+    /* Keep the text as written: money and ids are read from it exactly;
+     * the double is for scores. */
     size_t n = p->pos - start;
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;   /* longer literals lose precision only */
-    memcpy(buf, p->s + start, n);
-    buf[n] = '\0';
     v->type = AS__J_NUMBER;
-    v->num = strtod(buf, NULL);
-    if (!frac && p->pos - start < sizeof buf) {
+    if (!(v->str = as__strndup((const char *)p->s + start, n))) {
+        p->nomem = 1;
+        return -1;
+    }
+    v->len = n;
+    v->num = strtod(v->str, NULL);
+    if (!frac) {
         errno = 0;
-        long long x = strtoll(buf, NULL, 10);
+        long long x = strtoll(v->str, NULL, 10);
         if (errno == 0) {
             v->is_int = 1;
             v->i = x;
@@ -271,6 +274,44 @@ static int grow(jparser *p, as__json *v, size_t *cap, int with_keys)
     }
     *cap = ncap;
     return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* With AS__JSON_UNIQUE_KEYS: is a key of the object v twice?  Few keys are
+ * compared pairwise, many sorted (a line may hold a million keys). */
+static int check_unique_keys(jparser *p, const as__json *v)
+{
+    const char *dup = NULL;
+    char **sorted = NULL;
+    if (v->n <= 16) {
+        for (size_t i = 1; i < v->n && !dup; i++)
+            for (size_t j = 0; j < i && !dup; j++)
+                if (strcmp(v->keys[i], v->keys[j]) == 0)
+                    dup = v->keys[i];
+    } else {
+        if (!(sorted = malloc(v->n * sizeof *sorted))) {
+            p->nomem = 1;
+            return -1;
+        }
+        memcpy(sorted, v->keys, v->n * sizeof *sorted);
+        qsort(sorted, v->n, sizeof *sorted, key_cmp);
+        for (size_t i = 1; i < v->n && !dup; i++)
+            if (strcmp(sorted[i], sorted[i - 1]) == 0)
+                dup = sorted[i];
+    }
+    int rc = 0;
+    if (dup) {
+        if (p->why && p->whysz && !p->why[0])
+            snprintf(p->why, p->whysz, "at byte %zu: key '%.60s' appears twice in an object",
+                     p->pos, dup);
+        rc = -1;
+    }
+    free(sorted);
+    return rc;
 }
 
 static int parse_container(jparser *p, as__json *v, int depth, int object)
@@ -314,6 +355,8 @@ static int parse_container(jparser *p, as__json *v, int depth, int object)
         }
         if (p->pos < p->len && p->s[p->pos] == (object ? '}' : ']')) {
             p->pos++;
+            if (object && (p->flags & AS__JSON_UNIQUE_KEYS))
+                return check_unique_keys(p, v);
             return 0;
         }
         return jfail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -361,13 +404,19 @@ static int parse_value(jparser *p, as__json *v, int depth)
 
 as_status as__json_parse(const char *text, size_t len, as__json **out, char *why, size_t whysz)
 {
+    return as__json_parse_ex(text, len, 0, out, why, whysz);
+}
+
+as_status as__json_parse_ex(const char *text, size_t len, unsigned flags, as__json **out,
+                            char *why, size_t whysz)
+{
     *out = NULL;
     if (why && whysz)
         why[0] = '\0';
     as__json *v = calloc(1, sizeof *v);
     if (!v)
         return AS_NOMEM;
-    jparser p = {(const unsigned char *)text, len, 0, why, whysz, 0};
+    jparser p = {(const unsigned char *)text, len, 0, why, whysz, 0, flags};
     if (parse_value(&p, v, 0) == 0) {
         skip_ws(&p);
         if (p.pos == p.len) {
@@ -427,6 +476,8 @@ int as__json_write(as_buf *b, const as__json *v)
     case AS__J_BOOL:
         return as__buf_adds(b, v->b ? "true" : "false");
     case AS__J_NUMBER:
+        if (v->str)
+            return as__buf_add(b, v->str, v->len);   /* exactly as it was written */
         if (v->is_int)
             snprintf(num, sizeof num, "%lld", (long long)v->i);
         else

@@ -28,11 +28,16 @@ typedef struct as__json as__json;
 struct as__json {
     as__jtype type;
     int b;                   /* BOOL */
-    double num;              /* NUMBER */
+    double num;              /* NUMBER: the nearest double (for scores only;
+                              * never for money: read str) */
     int is_int;              /* NUMBER: an integer that fits int64_t */
     int64_t i;               /* NUMBER when is_int */
-    char *str;               /* STRING: decoded, NUL-terminated (may hold no NUL) */
-    size_t len;              /* STRING: its byte length */
+    char *str;               /* STRING: decoded, NUL-terminated (it may hold a
+                              * NUL from \u0000: compare len with strlen);
+                              * NUMBER: the number's text exactly as written
+                              * ("1e3", "0.30000000000000004"), which
+                              * as__json_write() writes back unchanged */
+    size_t len;              /* STRING, NUMBER: the byte length of str */
     size_t n;                /* ARRAY, OBJECT: the number of members */
     as__json *items;         /* ARRAY, OBJECT: the members' values */
     char **keys;             /* OBJECT: the members' keys (decoded) */
@@ -42,6 +47,16 @@ struct as__json {
  * *out is malloc'd; free with as__json_free().  On failure returns
  * AS_INVALID with a reason ("at byte 12: expected ':'") in why, or AS_NOMEM. */
 as_status as__json_parse(const char *text, size_t len, as__json **out, char *why, size_t whysz);
+
+/* Flags of as__json_parse_ex(). */
+#define AS__JSON_UNIQUE_KEYS 0x1u  /* a key twice in one object is an error
+                                    * ("key 'a' appears twice in an object") */
+
+/* as__json_parse with flags (as__json_parse is flags 0: RFC 8259 leaves
+ * duplicate keys to the reader, and stored JSON of older versions may
+ * have them). */
+as_status as__json_parse_ex(const char *text, size_t len, unsigned flags, as__json **out,
+                            char *why, size_t whysz);
 void as__json_free(as__json *j);
 
 /* The member key of an object, or NULL. */

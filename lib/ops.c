@@ -3,31 +3,141 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* ---- backup ------------------------------------------------------------ */
+
+/*
+ * The copy is written to "DEST.tmp-PID" in DEST's own directory (a rename
+ * within one file system is atomic) and holds an flock() on it while it is
+ * written.  A killed backup leaves that file behind; the next backup to the
+ * same DEST finds every "DEST.tmp-N" (and its -journal, -wal, -shm) whose
+ * lock nobody holds and removes it.  A backup still running elsewhere holds
+ * its lock, so its file is left alone whatever its PID says.
+ */
+
+/* Split dest into its directory (malloc'd, "." when none) and base name. */
+static char *dir_of(const char *dest, const char **base)
+{
+    const char *slash = strrchr(dest, '/');
+    if (!slash) {
+        *base = dest;
+        return as__strdup(".");
+    }
+    *base = slash + 1;
+    return slash == dest ? as__strdup("/") : as__strndup(dest, (size_t)(slash - dest));
+}
+
+/* Is name "<base>.tmp-<digits>" followed by nothing or one of the side
+ * suffixes?  Returns the length of the temporary's own name, or 0. */
+static size_t stale_name(const char *name, const char *base)
+{
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".tmp-", 5) != 0)
+        return 0;
+    size_t i = bl + 5, d = i;
+    while (name[i] >= '0' && name[i] <= '9')
+        i++;
+    if (i == d)
+        return 0;
+    if (!name[i] || strcmp(name + i, "-journal") == 0 || strcmp(name + i, "-wal") == 0 ||
+        strcmp(name + i, "-shm") == 0)
+        return i;
+    return 0;
+}
+
+/* Remove the temporaries of killed backups to dest; returns how many files. */
+static int clean_stale(const char *dest)
+{
+    const char *base;
+    char *dir = dir_of(dest, &base);
+    if (!dir || !base[0]) {
+        free(dir);
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    int removed = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t own = stale_name(e->d_name, base);
+        if (!own || e->d_name[own])
+            continue;   /* side files go with their temporary, below */
+        char *path = as__printf("%s/%s", dir, e->d_name);
+        if (!path)
+            break;
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat sb;
+        int stale = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                    sb.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0;
+        if (stale) {
+            static const char *const sides[] = {"", "-journal", "-wal", "-shm"};
+            for (size_t k = 0; k < sizeof sides / sizeof sides[0]; k++) {
+                char *side = as__printf("%s%s", path, sides[k]);
+                if (side && unlink(side) == 0)
+                    removed++;
+                free(side);
+            }
+        }
+        if (fd >= 0)
+            close(fd);   /* releases the lock taken to test it */
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    /* Side files whose temporary is gone (a crash between two unlinks). */
+    d = opendir(dir);
+    while (d && (e = readdir(d))) {
+        size_t own = stale_name(e->d_name, base);
+        if (!own || !e->d_name[own])
+            continue;
+        char *path = as__printf("%s/%s", dir, e->d_name);
+        char *owner = path ? as__strndup(path, strlen(dir) + 1 + own) : NULL;
+        struct stat sb;
+        if (owner && lstat(owner, &sb) != 0 && errno == ENOENT && lstat(path, &sb) == 0 &&
+            S_ISREG(sb.st_mode) && sb.st_uid == geteuid() && unlink(path) == 0)
+            removed++;
+        free(owner);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    return removed;
+}
 
 as_status as_backup(as_db *db, const char *dest, unsigned flags)
 {
     if (!db || !dest || !dest[0])
         return db ? as__fail(db, AS_MISUSE, "as_backup: no destination") : AS_MISUSE;
+    clean_stale(dest);
     struct stat sb;
     if (stat(dest, &sb) == 0 && !(flags & AS_BACKUP_FORCE))
         return as__fail(db, AS_EXISTS, "%s: already exists", dest);
     char *tmp = as__printf("%s.tmp-%ld", dest, (long)getpid());
     if (!tmp)
         return as__fail(db, AS_NOMEM, "out of memory");
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    /* Our own PID's leftover (a PID reused after a crash) is ours to drop. */
+    int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlink(tmp);
+        close(fd);
+    }
+    fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         int e = errno;
         free(tmp);
         return as__fail(db, e == EACCES ? AS_PERM : AS_CANTCREATE, "%s: %s", dest, strerror(e));
     }
-    close(fd);
+    /* Held until the copy is renamed or removed: "in progress". */
+    flock(fd, LOCK_EX | LOCK_NB);
 
     sqlite3 *out = NULL;
     as_status st = AS_OK;
@@ -35,6 +145,9 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
     if (rc != SQLITE_OK) {
         st = as__fail(db, AS_CANTCREATE, "%s: %s", dest, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
     } else {
+        /* The copy is thrown away if anything fails: it needs no journal
+         * (and so leaves none behind if the process is killed). */
+        sqlite3_exec(out, "PRAGMA journal_mode = OFF", NULL, NULL, NULL);
         /* One step copies every page inside a single read transaction: a
          * consistent snapshot that, in WAL mode, does not block writers. */
         sqlite3_backup *b = sqlite3_backup_init(out, "main", db->sql, "main");
@@ -43,13 +156,28 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
                                                                           : as__sqlstatus(sqlite3_errcode(out)),
                           "backup: %s", sqlite3_errmsg(out));
         } else {
-            do {
+            /* A lock on the source (another process in exclusive locking
+             * mode) is waited for as long as the handle's busy timeout
+             * allows, then the backup fails with AS_BUSY: it used to retry
+             * for ever. */
+            int waited = 0;
+            for (;;) {
                 rc = sqlite3_backup_step(b, -1);
-                if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_OK)
+                    break;
+                if (rc != SQLITE_OK) {
+                    if (waited >= db->busy_timeout_ms)
+                        break;
                     sqlite3_sleep(50);
-            } while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_OK);
+                    waited += 50;
+                }
+            }
             sqlite3_backup_finish(b);
-            if (rc != SQLITE_DONE)
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                st = as__fail(db, AS_BUSY,
+                              "backup to %s: the database stayed locked by another process"
+                              " for the busy timeout (%d ms)", dest, db->busy_timeout_ms);
+            else if (rc != SQLITE_DONE)
                 st = as__fail(db, as__sqlstatus(rc) == AS_OK ? AS_IO : as__sqlstatus(rc),
                               "backup to %s: %s", dest, sqlite3_errstr(rc));
         }
@@ -59,11 +187,15 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
             st = as__fail(db, AS_IO, "backup to %s: %s", dest, sqlite3_errmsg(out));
     }
     sqlite3_close_v2(out);
+    if (st == AS_OK && fsync(fd) != 0)
+        st = as__fail(db, AS_IO, "backup to %s: %s", dest, strerror(errno));
     if (st == AS_OK && rename(tmp, dest) != 0)
         st = as__fail(db, errno == EACCES ? AS_PERM : AS_IO, "%s: %s", dest, strerror(errno));
     if (st != AS_OK) {
         unlink(tmp);
         char side[4096];
+        snprintf(side, sizeof side, "%s-journal", tmp);
+        unlink(side);
         snprintf(side, sizeof side, "%s-wal", tmp);
         unlink(side);
         snprintf(side, sizeof side, "%s-shm", tmp);
@@ -71,6 +203,7 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags)
     } else {
         as__ok(db);
     }
+    close(fd);
     free(tmp);
     return st;
 }
@@ -190,8 +323,12 @@ static as_status check_identity(as_db *db, as_check_iter *it)
         sqlite3_step(st) == SQLITE_ROW) {
         const char *mode = (const char *)sqlite3_column_text(st, 0);
         int wal = mode && strcmp(mode, "wal") == 0;
-        snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?",
-                 wal || db->readonly ? "" : " (expected wal)");
+        if (db->immutable)   /* SQLite reports "delete": no WAL is used */
+            snprintf(msg, sizeof msg, "%s (a read-only file or directory, read without a WAL:"
+                     " none with content was there)", mode ? mode : "?");
+        else
+            snprintf(msg, sizeof msg, "%s%s", mode ? mode : "?",
+                     wal || db->readonly ? "" : " (expected wal)");
         oom |= report(it, "journal_mode", wal || db->readonly, msg) < 0;
     }
     sqlite3_finalize(st);

@@ -34,8 +34,27 @@ typedef struct as__outbox_msg {
 
 /* Write a message (inside the caller's transaction).  *inserted (may be
  * NULL) is 1 when written, 0 when its dedupe_key was already there.
+ * Delivery rules are applied here for every writer: not_before is moved to
+ * the end of the user's quiet hours when it falls in them (as remind run
+ * does), and the message expires AS__OUTBOX_EXPIRE_S after not_before.
+ * Consent, quiet hours (again: they may change) and expiry are checked
+ * once more when the message is pulled.
  * Returns AS_OK or a failure (AS_INVALID for a missing field). */
 as_status as__outbox_enqueue(as_db *db, const as__outbox_msg *m, int *inserted);
+
+/* How long a message written through as__outbox_enqueue (demand shipped,
+ * ...) stays deliverable: 30 days.  The reminder kinds have their own
+ * ends (remind.c). */
+#define AS__OUTBOX_EXPIRE_S (30 * 86400)
+
+/* The first instant at or after t outside the quiet hours qs..qe (minutes
+ * after midnight in the business zone, off_min minutes east of UTC; the
+ * window may cross midnight; qs < 0: no quiet hours). */
+int64_t as__quiet_next(int64_t t, int off_min, int qs, int qe);
+
+/* Register the SQL function as__quiet_next(t, quiet_start, quiet_end)
+ * (NULLs: no quiet hours) on the handle, in its business zone. */
+as_status as__outbox_functions(as_db *db);
 
 /* How many messages were created for user_id in [from, to) (for the
  * per-user frequency cap). */

@@ -5,25 +5,63 @@
  *     median_interval_days <= 7 and stations <= 3
  *     cities >= 5 or litres_per_fill >= 50
  * with and / or / not, parentheses and the comparisons < <= > >= = !=.
- * They compile to SQL text made only of this file's own column names,
- * operators and "?" parameters; the numbers are bound, so no text of the
- * configuration is ever spliced into SQL.
+ * They compile to a small postfix program evaluated in C over a profile's
+ * figures (as__cond_eval), so no text of the configuration ever reaches
+ * SQL and no SQLite limit (expression depth, bound parameters) applies.
+ * The one limit is nesting: parentheses and "not" nest at most
+ * AS__COND_MAX_DEPTH levels (a deeper condition is a FILE:LINE:COL error,
+ * so the compiler's recursion is bounded).
  *
  * Templates ("{name}您好，距上次保养已行驶{km_since_service}公里") are split into
- * literal parts (bound as parameters) and placeholders from the rule kind's
- * fixed list; an unknown placeholder is a configuration error.
+ * literal parts and placeholders from the rule kind's fixed list; an
+ * unknown placeholder is a configuration error.  They are filled in C
+ * (as__tmpl_render), so their length and number of parts are limited only
+ * by the configuration's size.
  */
 #ifndef AS_REMIND_H
 #define AS_REMIND_H
 
 #include "config.h"
 
-/* A compiled condition: SQL text with "?" for each number, in order. */
+/* ---- conditions ------------------------------------------------------ */
+
+/* The figures a condition may use, in this order (as__cond_eval's fig[]). */
+enum {
+    AS__FIG_FILLUPS,
+    AS__FIG_MEDIAN_INTERVAL_DAYS,
+    AS__FIG_LITRES_PER_FILL,
+    AS__FIG_STATIONS,
+    AS__FIG_CITIES,
+    AS__FIG_KM_PER_DAY,
+    AS__FIG_SPEND_12M_YUAN,
+    AS__FIG_POINTS,
+    AS__FIG_DAYS_SINCE_LAST,
+    AS__NFIGS
+};
+
+enum { AS__COND_MAX_DEPTH = 64 };
+
+/* One instruction: compare a figure with a number (pushes 0/1), or combine
+ * the top of the stack (AND, OR: two values; NOT: one). */
+enum { AS__COP_CMP, AS__COP_AND, AS__COP_OR, AS__COP_NOT };
+enum { AS__CMP_LT, AS__CMP_LE, AS__CMP_GT, AS__CMP_GE, AS__CMP_EQ, AS__CMP_NE };
+
+typedef struct as__cop {
+    unsigned char op;        /* AS__COP_* */
+    unsigned char cmp;       /* AS__CMP_* (CMP) */
+    unsigned char fig;       /* AS__FIG_* (CMP) */
+    double num;              /* CMP */
+} as__cop;
+
+/* A compiled condition: a postfix program. */
 typedef struct as__cond {
-    char *sql;
-    size_t nnums;
-    double *nums;
+    size_t n;
+    as__cop *code;
 } as__cond;
+
+/* Evaluate: fig[] holds the figures (NaN: not known; a comparison with an
+ * unknown figure is false, so "not" of it is true).  Returns 0 or 1. */
+int as__cond_eval(const as__cond *cond, const double fig[AS__NFIGS]);
 
 typedef struct as__segment {
     char *name;
@@ -34,6 +72,10 @@ typedef struct as__segments_cfg {
     double km_per_litre;     /* to estimate km per day without odometer readings */
     size_t n;
     as__segment *items;
+    /* Every number compared with days_since_last: the instants where a
+     * profile's segment may change with time alone (see profile.c). */
+    double *day_marks;
+    size_t nday_marks;
 } as__segments_cfg;
 
 typedef struct as__tier {
@@ -50,19 +92,39 @@ typedef struct as__tiers_cfg {
     as__tier *items;         /* in the order of the file */
 } as__tiers_cfg;
 
-/* A compiled template: parts[i] is literal text when ph[i] < 0, else the
- * placeholder number ph[i] of the kind's list. */
+/* ---- templates ------------------------------------------------------- */
+
+/* A compiled template: part i is the literal lit[i] when ph[i] < 0, else
+ * the placeholder number ph[i] of the kind's list. */
 typedef struct as__tmpl {
     size_t n;
     char **lit;
     int *ph;
 } as__tmpl;
 
+/* Append t filled with vals (indexed like the kind's placeholder list;
+ * NULL counts as "") to b.  Returns 0, or -1 when out of memory. */
+int as__tmpl_render(as_buf *b, const as__tmpl *t, const char *const *vals);
+
+/* ---- reminders ------------------------------------------------------- */
+
 typedef struct as__rule {
     int enabled;
     as__tmpl title;
-    as__tmpl body;           /* tips: unused (see tips) */
+    as__tmpl body;           /* tips and grade_advice: unused (see below) */
+    int64_t expire_after;    /* seconds a notification stays deliverable, for
+                              * the kinds without an end of their own; 0: none */
 } as__rule;
+
+/* A tip and the months it fits: bit m-1 for month m (all twelve when the
+ * file gives no months or season). */
+typedef struct as__tip {
+    as__tmpl text;
+    unsigned months;
+} as__tip;
+
+/* The three cases of fuel-grade advice (as__reminders_cfg.grade). */
+enum { AS__GRADE_BELOW, AS__GRADE_ABOVE, AS__GRADE_WRONG_FUEL, AS__GRADE_NCASES };
 
 typedef struct as__reminders_cfg {
     int64_t cap_count;       /* 0: no cap */
@@ -75,7 +137,10 @@ typedef struct as__reminders_cfg {
     int64_t tips_every_s;
     int64_t survey_delay_s;  /* after the resolution */
     size_t ntips;
-    as__tmpl *tips;
+    as__tip *tips;
+    as__tmpl grade[AS__GRADE_NCASES];   /* below, above, wrong_fuel */
+    int64_t grade_within_s;  /* advice for a fill-up at most this old */
+    int64_t grade_every_s;   /* at most one advice per vehicle and grade per period */
 } as__reminders_cfg;
 
 /* The placeholders a kind's templates may use (NULL-terminated). */
@@ -93,14 +158,5 @@ void as__reminders_free(as_config *cfg);
  * returns -1. */
 int as__cond_compile(as__cfgctx *c, const as__ynode *node, as__cond *out);
 void as__cond_free(as__cond *cond);
-
-/* Append a template as an SQL expression to b: literal parts become
- * "?NNN" parameters numbered from *next (their texts are appended to
- * binds), placeholders become "x.<column>".  Returns 0 or -1 (no memory). */
-typedef struct as__binds {
-    size_t n;
-    const char *text[256];
-} as__binds;
-int as__tmpl_sql(as_buf *b, const as__tmpl *t, int kind, as__binds *binds, int first_param);
 
 #endif

@@ -3,6 +3,7 @@
 #include "remind.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,32 +12,23 @@
 
 /* ---- conditions ------------------------------------------------------ */
 
-/* The figures a segment condition may use, and their SQL (columns of the
- * refresh's "base" row; see fuel.c). */
-static const struct {
-    const char *name;
-    const char *sql;
-} fields[] = {
-    {"fillups", "b.fillups"},
-    {"median_interval_days", "(b.median_interval_s / 86400.0)"},
-    {"litres_per_fill", "(b.litres_ml_per_fill / 1000.0)"},
-    {"stations", "b.stations"},
-    {"cities", "b.cities"},
-    {"km_per_day", "b.km_per_day"},
-    {"spend_12m_yuan", "(b.spend_12m_fen / 100.0)"},
-    {"points", "b.points"},
-    {"days_since_last", "b.days_since_last"},
+/* The figures a segment condition may use, in the order of AS__FIG_*. */
+static const char *const fields[AS__NFIGS] = {
+    "fillups", "median_interval_days", "litres_per_fill", "stations", "cities",
+    "km_per_day", "spend_12m_yuan", "points", "days_since_last",
 };
-enum { NFIELDS = sizeof fields / sizeof fields[0] };
 
 typedef struct cparse {
     as__cfgctx *c;
     const as__ynode *node;
     const char *s;
     size_t pos;
-    as_buf sql;
     as__cond *out;
+    size_t cap;
+    int depth;               /* parentheses and "not" open around pos */
     int err;
+    double *marks;           /* numbers compared with days_since_last */
+    size_t nmarks;
 } cparse;
 
 static void cerr(cparse *p, size_t at, const char *fmt, ...) AS_PRINTF(3, 4);
@@ -57,6 +49,23 @@ static void cerr(cparse *p, size_t at, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     as__cfg_error(p->c, &where, "%s", msg);
+}
+
+/* Append an instruction; 0, or -1 out of memory (recorded as an error). */
+static int emit(cparse *p, as__cop op)
+{
+    if (p->out->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        as__cop *code = realloc(p->out->code, cap * sizeof *code);
+        if (!code) {
+            cerr(p, p->pos, "condition: out of memory");
+            return -1;
+        }
+        p->out->code = code;
+        p->cap = cap;
+    }
+    p->out->code[p->out->n++] = op;
+    return 0;
 }
 
 static void skip_ws(cparse *p)
@@ -80,6 +89,18 @@ static int is_kw(cparse *p, const char *kw)
     return n == k && strncasecmp(p->s + p->pos, kw, k) == 0;
 }
 
+/* One level deeper for a '(' or a "not" at pos; -1 past the limit. */
+static int enter(cparse *p)
+{
+    if (++p->depth > AS__COND_MAX_DEPTH) {
+        cerr(p, p->pos,
+             "condition: nested more than %d levels deep (parentheses and not); simplify it",
+             AS__COND_MAX_DEPTH);
+        return -1;
+    }
+    return 0;
+}
+
 static void c_expr(cparse *p);
 
 static void c_factor(cparse *p)
@@ -88,49 +109,64 @@ static void c_factor(cparse *p)
     if (p->err)
         return;
     if (p->s[p->pos] == '(') {
+        if (enter(p) < 0)
+            return;
         p->pos++;
-        as__buf_addc(&p->sql, '(');
         c_expr(p);
         skip_ws(p);
-        if (p->s[p->pos] != ')')
-            { cerr(p, p->pos, "condition: expected ')'"); return; }
+        if (p->err)
+            return;
+        if (p->s[p->pos] != ')') {
+            cerr(p, p->pos, "condition: expected ')'");
+            return;
+        }
         p->pos++;
-        as__buf_addc(&p->sql, ')');
+        p->depth--;
         return;
     }
     if (is_kw(p, "not")) {
+        if (enter(p) < 0)
+            return;
         p->pos += 3;
-        as__buf_adds(&p->sql, "NOT ");
-        { c_factor(p); return; }
+        c_factor(p);
+        p->depth--;
+        emit(p, (as__cop){.op = AS__COP_NOT});
+        return;
     }
     size_t n = word(p);
-    if (!n)
-        { cerr(p, p->pos, "condition: expected a figure (fillups, median_interval_days, ...)"); return; }
+    if (!n) {
+        cerr(p, p->pos, "condition: expected a figure (fillups, median_interval_days, ...)");
+        return;
+    }
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p->s + p->pos);
     size_t f;
-    for (f = 0; f < NFIELDS; f++)
-        if (strlen(fields[f].name) == n && strncmp(fields[f].name, p->s + p->pos, n) == 0)
+    for (f = 0; f < AS__NFIGS; f++)
+        if (strlen(fields[f]) == n && strncmp(fields[f], p->s + p->pos, n) == 0)
             break;
-    if (f == NFIELDS)
-        { cerr(p, p->pos,
-                    "condition: unknown figure '%s' (fillups, median_interval_days,"
-                    " litres_per_fill, stations, cities, km_per_day, spend_12m_yuan, points,"
-                    " days_since_last)", name); return; }
-    size_t at = p->pos;
+    if (f == AS__NFIGS) {
+        cerr(p, p->pos,
+             "condition: unknown figure '%s' (fillups, median_interval_days,"
+             " litres_per_fill, stations, cities, km_per_day, spend_12m_yuan, points,"
+             " days_since_last)", name);
+        return;
+    }
     p->pos += n;
     skip_ws(p);
-    static const struct { const char *op, *sql; } ops[] = {
-        {"<=", "<="}, {">=", ">="}, {"!=", "<>"}, {"==", "="}, {"<", "<"}, {">", ">"}, {"=", "="},
-        {"≤", "<="}, {"≥", ">="},
+    static const struct { const char *op; unsigned char cmp; } ops[] = {
+        {"<=", AS__CMP_LE}, {">=", AS__CMP_GE}, {"!=", AS__CMP_NE}, {"==", AS__CMP_EQ},
+        {"<", AS__CMP_LT},  {">", AS__CMP_GT},  {"=", AS__CMP_EQ},  {"≤", AS__CMP_LE},
+        {"≥", AS__CMP_GE},
     };
     size_t o;
     for (o = 0; o < sizeof ops / sizeof ops[0]; o++)
         if (strncmp(p->s + p->pos, ops[o].op, strlen(ops[o].op)) == 0)
             break;
-    if (o == sizeof ops / sizeof ops[0])
-        { cerr(p, p->pos, "condition: expected a comparison (<, <=, >, >=, =, !=) after '%s'",
-                    name); return; }
+    if (o == sizeof ops / sizeof ops[0]) {
+        cerr(p, p->pos, "condition: expected a comparison (<, <=, >, >=, =, !=) after '%s'",
+             name);
+        return;
+    }
     p->pos += strlen(ops[o].op);
     skip_ws(p);
     /* A number: digits with an optional fraction (no sign, no exponent). */
@@ -149,24 +185,25 @@ static void c_factor(cparse *p)
         if (!frac)
             digits = 0;
     }
-    if (!digits || digits > 15 || isalpha((unsigned char)p->s[p->pos]))
-        { cerr(p, start, "condition: expected a number after the comparison with '%s'",
-                    fields[f].name); return; }
-    (void)at;
-    char num[32];
-    snprintf(num, sizeof num, "%.*s", (int)(p->pos - start), p->s + start);
-    double *nn = realloc(p->out->nums, (p->out->nnums + 1) * sizeof *nn);
-    if (!nn) {
-        p->err++;
+    if (!digits || digits > 15 || isalpha((unsigned char)p->s[p->pos])) {
+        cerr(p, start, "condition: expected a number after the comparison with '%s'",
+             fields[f]);
         return;
     }
-    p->out->nums = nn;
-    nn[p->out->nnums++] = strtod(num, NULL);
-    as__buf_adds(&p->sql, "coalesce(");
-    as__buf_adds(&p->sql, fields[f].sql);
-    as__buf_adds(&p->sql, " ");
-    as__buf_adds(&p->sql, ops[o].sql);
-    as__buf_adds(&p->sql, " ?, 0)");
+    char num[40];
+    snprintf(num, sizeof num, "%.*s", (int)(p->pos - start < 39 ? p->pos - start : 39),
+             p->s + start);
+    double v = strtod(num, NULL);
+    if (f == AS__FIG_DAYS_SINCE_LAST) {
+        double *m = realloc(p->marks, (p->nmarks + 1) * sizeof *m);
+        if (!m) {
+            cerr(p, start, "condition: out of memory");
+            return;
+        }
+        p->marks = m;
+        m[p->nmarks++] = v;
+    }
+    emit(p, (as__cop){.op = AS__COP_CMP, .cmp = ops[o].cmp, .fig = (unsigned char)f, .num = v});
 }
 
 static void c_term(cparse *p)
@@ -177,51 +214,122 @@ static void c_term(cparse *p)
         if (p->err || !is_kw(p, "and"))
             return;
         p->pos += 3;
-        as__buf_adds(&p->sql, " AND ");
         c_factor(p);
+        emit(p, (as__cop){.op = AS__COP_AND});
     }
 }
 
 static void c_expr(cparse *p)
 {
-    as__buf_addc(&p->sql, '(');
     c_term(p);
     for (;;) {
         skip_ws(p);
         if (p->err || !is_kw(p, "or"))
             break;
         p->pos += 2;
-        as__buf_adds(&p->sql, " OR ");
         c_term(p);
+        emit(p, (as__cop){.op = AS__COP_OR});
     }
-    as__buf_addc(&p->sql, ')');
 }
 
-int as__cond_compile(as__cfgctx *c, const as__ynode *node, as__cond *out)
+/* A compiled condition's stack never holds more than this: each level of
+ * nesting adds at most two values (see c_expr, c_term). */
+enum { COND_STACK = 2 * AS__COND_MAX_DEPTH + 8 };
+
+int as__cond_eval(const as__cond *cond, const double fig[AS__NFIGS])
+{
+    unsigned char st[COND_STACK];
+    size_t sp = 0;
+    for (size_t i = 0; i < cond->n; i++) {
+        const as__cop *o = &cond->code[i];
+        switch (o->op) {
+        case AS__COP_CMP: {
+            double x = fig[o->fig];
+            int r = 0;
+            if (!isnan(x)) {
+                switch (o->cmp) {
+                case AS__CMP_LT: r = x < o->num; break;
+                case AS__CMP_LE: r = x <= o->num; break;
+                case AS__CMP_GT: r = x > o->num; break;
+                case AS__CMP_GE: r = x >= o->num; break;
+                case AS__CMP_EQ: r = x == o->num; break;
+                default: r = x != o->num; break;
+                }
+            }
+            if (sp < COND_STACK)
+                st[sp++] = (unsigned char)r;
+            break;
+        }
+        case AS__COP_AND:
+        case AS__COP_OR:
+            if (sp >= 2) {
+                sp--;
+                st[sp - 1] = o->op == AS__COP_AND ? (st[sp - 1] && st[sp])
+                                                  : (st[sp - 1] || st[sp]);
+            }
+            break;
+        default:
+            if (sp >= 1)
+                st[sp - 1] = !st[sp - 1];
+            break;
+        }
+    }
+    return sp == 1 && st[0];
+}
+
+/* The deepest stack the program reaches (checked once when compiled). */
+static size_t cond_stack(const as__cond *cond)
+{
+    size_t sp = 0, max = 0;
+    for (size_t i = 0; i < cond->n; i++) {
+        if (cond->code[i].op == AS__COP_CMP)
+            sp++;
+        else if (cond->code[i].op != AS__COP_NOT)
+            sp--;
+        if (sp > max)
+            max = sp;
+    }
+    return max;
+}
+
+/* Compile; the numbers compared with days_since_last are appended to
+ * *marks (malloc'd, *nmarks entries). */
+static int cond_compile(as__cfgctx *c, const as__ynode *node, as__cond *out, double **marks,
+                        size_t *nmarks)
 {
     memset(out, 0, sizeof *out);
     const char *s;
     if (as__cfg_str(c, node, &s) < 0)
         return -1;
-    cparse p = {.c = c, .node = node, .s = s, .out = out};
+    cparse p = {.c = c, .node = node, .s = s, .out = out, .marks = *marks, .nmarks = *nmarks};
     c_expr(&p);
     skip_ws(&p);
     if (!p.err && p.s[p.pos])
         cerr(&p, p.pos, "condition: unexpected text '%s' (join conditions with and / or)",
              p.s + p.pos);
-    if (p.err || !p.sql.data) {
-        as__buf_free(&p.sql);
+    if (!p.err && cond_stack(out) > COND_STACK)   /* cannot happen: see COND_STACK */
+        cerr(&p, 0, "condition: too complex");
+    *marks = p.marks;
+    *nmarks = p.nmarks;
+    if (p.err || !out->n) {
         as__cond_free(out);
         return -1;
     }
-    out->sql = p.sql.data;
     return 0;
+}
+
+int as__cond_compile(as__cfgctx *c, const as__ynode *node, as__cond *out)
+{
+    double *marks = NULL;
+    size_t n = 0;
+    int rc = cond_compile(c, node, out, &marks, &n);
+    free(marks);
+    return rc;
 }
 
 void as__cond_free(as__cond *cond)
 {
-    free(cond->sql);
-    free(cond->nums);
+    free(cond->code);
     memset(cond, 0, sizeof *cond);
 }
 
@@ -233,15 +341,17 @@ static const char *const ph_maint[] = {"name", "user_id", "plate", "km_since_ser
                                        "days_since_service", "every_km", "every_days",
                                        "last_service_date", NULL};
 static const char *const ph_refuel[] = {"name", "user_id", "expected_date", "station", "grade",
-                                        "usual_interval_days", NULL};
+                                        "usual_interval_days", "plate", NULL};
 static const char *const ph_winback[] = {"name", "user_id", "days_since_last", "station",
                                          "usual_interval_days", NULL};
 static const char *const ph_tip[] = {"name", "user_id", NULL};
 static const char *const ph_survey[] = {"name", "user_id", "tracking", "subject", "resolved",
                                         "due", NULL};
+static const char *const ph_grade[] = {"name", "user_id", "plate", "registered_grade",
+                                       "used_grade", "filled_date", "station", NULL};
 
 const char *const *const as__remind_placeholders[AS_REMIND_NKINDS] = {
-    ph_weather, ph_maint, ph_refuel, ph_winback, ph_tip, ph_survey,
+    ph_weather, ph_maint, ph_refuel, ph_winback, ph_tip, ph_survey, ph_grade,
 };
 
 static void tmpl_free(as__tmpl *t)
@@ -332,28 +442,15 @@ static int tmpl_compile(as__cfgctx *c, const as__ynode *n, int kind, as__tmpl *t
     return 0;
 }
 
-int as__tmpl_sql(as_buf *b, const as__tmpl *t, int kind, as__binds *binds, int first_param)
+int as__tmpl_render(as_buf *b, const as__tmpl *t, const char *const *vals)
 {
-    int rc = as__buf_adds(b, "(''");
-    for (size_t i = 0; i < t->n && rc == 0; i++) {
-        if (t->ph[i] < 0) {
-            if (binds->n >= sizeof binds->text / sizeof binds->text[0])
-                return -1;
-            char q[32];
-            snprintf(q, sizeof q, " || ?%d", first_param + (int)binds->n);
-            binds->text[binds->n++] = t->lit[i];
-            rc = as__buf_adds(b, q);
-        } else {
-            /* The placeholder's name is this file's constant, a column of
-             * the rule's source query. */
-            rc = as__buf_adds(b, " || coalesce(CAST(x.\"");
-            if (!rc)
-                rc = as__buf_adds(b, as__remind_placeholders[kind][t->ph[i]]);
-            if (!rc)
-                rc = as__buf_adds(b, "\" AS TEXT), '')");
-        }
+    for (size_t i = 0; i < t->n; i++) {
+        const char *v = t->ph[i] < 0 ? t->lit[i] : vals[t->ph[i]];
+        if (v && as__buf_adds(b, v) < 0)
+            return -1;
     }
-    return rc ? rc : as__buf_addc(b, ')');
+    /* Always a terminated text, also for an empty result. */
+    return !b->data && as__buf_add(b, "", 0) < 0 ? -1 : 0;
 }
 
 /* ---- segments -------------------------------------------------------- */
@@ -381,6 +478,7 @@ void as__segments_free(as_config *cfg)
         as__cond_free(&s->items[i].cond);
     }
     free(s->items);
+    free(s->day_marks);
     free(s);
     cfg->segments = NULL;
 }
@@ -426,7 +524,7 @@ void as__segments_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         for (size_t j = 0; j < s->n; j++)
             if (strcmp(s->items[j].name, seg->name) == 0)
                 as__cfg_error(c, name, "segment '%s' is defined twice", seg->name);
-        if (as__cond_compile(c, when, &seg->cond) < 0) {
+        if (cond_compile(c, when, &seg->cond, &s->day_marks, &s->nday_marks) < 0) {
             free(seg->name);
             seg->name = NULL;
             continue;
@@ -546,29 +644,134 @@ void as__reminders_free(as_config *cfg)
         tmpl_free(&r->rule[k].body);
     }
     for (size_t i = 0; i < r->ntips; i++)
-        tmpl_free(&r->tips[i]);
+        tmpl_free(&r->tips[i].text);
     free(r->tips);
+    for (int g = 0; g < AS__GRADE_NCASES; g++)
+        tmpl_free(&r->grade[g]);
     free(r);
     cfg->reminders = NULL;
 }
 
 static const char *const kind_keys[AS_REMIND_NKINDS] = {"weather", "maintenance",
                                                         "refuel_coupon", "winback", "tips",
-                                                        "survey"};
+                                                        "survey", "grade_advice"};
+
+/* Months of a tip: "months: [12, 1, 2]", "months: 11-3" (a range, across
+ * the new year too) or "season: winter" (spring 3-5, summer 6-8, autumn
+ * 9-11, winter 12-2).  Returns the bit set (bit m-1 for month m), 0 after
+ * an error. */
+static unsigned month_range(as__cfgctx *c, const as__ynode *n, const char *text)
+{
+    int a = 0, b = 0, used = 0;
+    if (sscanf(text, "%d-%d%n", &a, &b, &used) == 2 && text[used] == '\0' && a >= 1 &&
+        a <= 12 && b >= 1 && b <= 12) {
+        unsigned m = 0;
+        for (int k = a;; k = k % 12 + 1) {
+            m |= 1u << (k - 1);
+            if (k == b)
+                break;
+        }
+        return m;
+    }
+    as__cfg_error(c, n, "'%s' is not a month range (11-3) or a month (1 to 12)", text);
+    return 0;
+}
+
+static unsigned tip_months(as__cfgctx *c, const as__ynode *item)
+{
+    const as__ynode *m = as__ymap_get(item, "months"), *se = as__ymap_get(item, "season");
+    if (m && se) {
+        as__cfg_error(c, se, "a tip has months or a season, not both");
+        return 0;
+    }
+    if (se) {
+        static const struct { const char *name; unsigned months; } seasons[] = {
+            {"spring", 0x38u}, {"summer", 0x1C0u}, {"autumn", 0xE00u}, {"winter", 0x803u},
+        };
+        const char *v;
+        if (as__cfg_str(c, se, &v) < 0)
+            return 0;
+        for (size_t i = 0; i < sizeof seasons / sizeof seasons[0]; i++)
+            if (strcmp(v, seasons[i].name) == 0)
+                return seasons[i].months;
+        as__cfg_error(c, se, "season must be spring, summer, autumn or winter, not '%s'", v);
+        return 0;
+    }
+    if (!m)
+        return 0xFFFu;
+    if (m->kind == AS_Y_SCALAR) {
+        long long one;
+        if (!strchr(m->value, '-')) {
+            if (as__cfg_int(c, m, 1, 12, &one) < 0)
+                return 0;
+            return 1u << (one - 1);
+        }
+        return month_range(c, m, m->value);
+    }
+    if (m->kind != AS_Y_SEQ || m->n == 0) {
+        as__cfg_error(c, m, "months must be a list of months ([12, 1, 2]) or a range (11-3)");
+        return 0;
+    }
+    unsigned bits = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        long long one;
+        if (as__cfg_int(c, m->items[i], 1, 12, &one) < 0)
+            return 0;
+        bits |= 1u << (one - 1);
+    }
+    return bits;
+}
+
+/* A tip: a message text, or {text, months | season}. */
+static int tip_parse(as__cfgctx *c, const as__ynode *item, as__tip *tip)
+{
+    static const char *const keys[] = {"text", "months", "season", NULL};
+    memset(tip, 0, sizeof *tip);
+    if (item->kind == AS_Y_SCALAR) {
+        tip->months = 0xFFFu;
+        return tmpl_compile(c, item, AS_REMIND_TIP, &tip->text);
+    }
+    if (as__cfg_map_keys(c, item, "a tip", keys) < 0)
+        return -1;
+    const as__ynode *text = as__ymap_get(item, "text");
+    if (!text) {
+        as__cfg_error(c, item, "a tip needs a text");
+        return -1;
+    }
+    if (!(tip->months = tip_months(c, item)))
+        return -1;
+    return tmpl_compile(c, text, AS_REMIND_TIP, &tip->text);
+}
+
+/* expire_after: how long a notification of a kind without an end of its
+ * own stays deliverable (at least 1h). */
+static void expire_after(as__cfgctx *c, const as__ynode *node, as__rule *rule)
+{
+    const as__ynode *n = as__ymap_get(node, "expire_after");
+    int64_t d;
+    if (n && as__cfg_duration(c, n, &d) == 0) {
+        if (d < 3600)
+            as__cfg_error(c, n, "expire_after must be at least 1h");
+        else
+            rule->expire_after = d;
+    }
+}
 
 /* The keys every rule has, then the kind's own. */
 static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__reminders_cfg *r)
 {
     static const char *const k_weather[] = {"enabled", "title", "message", NULL};
     static const char *const k_maint[] = {"enabled", "title", "message", "every_km", "every_days",
-                                          "lead_km", "lead_days", NULL};
+                                          "lead_km", "lead_days", "expire_after", NULL};
     static const char *const k_refuel[] = {"enabled", "title", "message", "min_fillups", NULL};
     static const char *const k_winback[] = {"enabled", "title", "message", "min_fillups",
-                                            "factor", NULL};
+                                            "factor", "expire_after", NULL};
     static const char *const k_tips[] = {"enabled", "title", "every", "messages", NULL};
     static const char *const k_survey[] = {"enabled", "title", "message", "delay", NULL};
-    static const char *const *const allowed[AS_REMIND_NKINDS] = {k_weather, k_maint, k_refuel,
-                                                                 k_winback, k_tips, k_survey};
+    static const char *const k_grade[] = {"enabled", "title", "below", "above", "wrong_fuel",
+                                          "within", "every", NULL};
+    static const char *const *const allowed[AS_REMIND_NKINDS] = {
+        k_weather, k_maint, k_refuel, k_winback, k_tips, k_survey, k_grade};
     char what[64];
     snprintf(what, sizeof what, "reminders.%s", kind_keys[kind]);
     if (as__cfg_map_keys(c, node, what, allowed[kind]) < 0)
@@ -582,7 +785,7 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
         as__cfg_error(c, node, "%s needs a title", what);
     else
         tmpl_compile(c, n, kind, &rule->title);
-    if (kind != AS_REMIND_TIP) {
+    if (kind != AS_REMIND_TIP && kind != AS_REMIND_GRADE_ADVICE) {
         if (!(n = as__ymap_get(node, "message")))
             as__cfg_error(c, node, "%s needs a message", what);
         else
@@ -604,6 +807,7 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
             as__cfg_error(c, node, "reminders.maintenance: lead_km must be below every_km");
         if (r->maint_lead_s >= r->maint_every_s)
             as__cfg_error(c, node, "reminders.maintenance: lead_days must be below every_days");
+        expire_after(c, node, rule);
         break;
     case AS_REMIND_REFUEL_COUPON:
         if ((n = as__ymap_get(node, "min_fillups")) && as__cfg_int(c, n, 3, 1000, &v) == 0)
@@ -614,6 +818,7 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
             r->winback_min_fillups = v;
         if ((n = as__ymap_get(node, "factor")))
             as__cfg_real(c, n, 1, 100, &r->winback_factor);
+        expire_after(c, node, rule);
         break;
     case AS_REMIND_TIP:
         if ((n = as__ymap_get(node, "every")) && as__cfg_duration(c, n, &d) == 0) {
@@ -627,16 +832,40 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
             break;
         }
         r->tips = calloc(n->n, sizeof *r->tips);
-        if (!r->tips)
+        if (!r->tips) {
+            as__cfg_error(c, n, "out of memory");
             break;
+        }
         for (size_t i = 0; i < n->n; i++)
-            if (tmpl_compile(c, n->items[i], kind, &r->tips[r->ntips]) == 0)
+            if (tip_parse(c, n->items[i], &r->tips[r->ntips]) == 0)
                 r->ntips++;
         break;
     case AS_REMIND_SURVEY:
         if ((n = as__ymap_get(node, "delay")) && as__cfg_duration(c, n, &d) == 0)
             r->survey_delay_s = d;
         break;
+    case AS_REMIND_GRADE_ADVICE: {
+        static const char *const cases[AS__GRADE_NCASES] = {"below", "above", "wrong_fuel"};
+        for (int g = 0; g < AS__GRADE_NCASES; g++) {
+            if (!(n = as__ymap_get(node, cases[g])))
+                as__cfg_error(c, node, "%s needs a %s message", what, cases[g]);
+            else
+                tmpl_compile(c, n, kind, &r->grade[g]);
+        }
+        if ((n = as__ymap_get(node, "within")) && as__cfg_duration(c, n, &d) == 0) {
+            if (d < 3600)
+                as__cfg_error(c, n, "reminders.grade_advice.within must be at least 1h");
+            else
+                r->grade_within_s = d;
+        }
+        if ((n = as__ymap_get(node, "every")) && as__cfg_duration(c, n, &d) == 0) {
+            if (d < 86400)
+                as__cfg_error(c, n, "reminders.grade_advice.every must be at least 1d");
+            else
+                r->grade_every_s = d;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -645,7 +874,8 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
 void as__reminders_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"cap", "outbox_max_attempts", "weather", "maintenance",
-                                       "refuel_coupon", "winback", "tips", "survey", NULL};
+                                       "refuel_coupon", "winback", "tips", "survey",
+                                       "grade_advice", NULL};
     static const char *const cap_keys[] = {"count", "per", NULL};
     as__reminders_cfg *r = calloc(1, sizeof *r);
     if (!r) {
@@ -664,6 +894,10 @@ void as__reminders_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
     r->winback_min_fillups = 3;
     r->winback_factor = 3;
     r->tips_every_s = 30 * 86400;
+    r->rule[AS_REMIND_MAINTENANCE].expire_after = 7 * 86400;
+    r->rule[AS_REMIND_WINBACK].expire_after = 2 * 86400;
+    r->grade_within_s = 7 * 86400;
+    r->grade_every_s = 90 * 86400;
     if (as__cfg_map_keys(c, node, "reminders", keys) < 0)
         return;
     const as__ynode *n;

@@ -23,6 +23,7 @@ static const char *const status_text[AS_STATUS_LAST] = {
     [AS_IO] = "input/output error",
     [AS_NOMEM] = "out of memory",
     [AS_INTERNAL] = "internal error",
+    [AS_CORRUPT] = "the database file is damaged",
 };
 
 const char *as_status_string(as_status status)
@@ -89,8 +90,9 @@ as_status as__sqlstatus(int rc)
     case SQLITE_CANTOPEN:
         return AS_CANTCREATE;
     case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
         return AS_NOTOURS;
+    case SQLITE_CORRUPT:
+        return AS_CORRUPT;   /* ours, but damaged: not "not an aftersales database" */
     case SQLITE_CONSTRAINT:
         return AS_INVALID;
     default:
@@ -101,6 +103,10 @@ as_status as__sqlstatus(int rc)
 as_status as__sqlfail(as_db *db, int rc, const char *context)
 {
     const char *detail = db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc);
+    if ((rc & 0xff) == SQLITE_CORRUPT)
+        return as__fail(db, AS_CORRUPT,
+                        "%s: %s (the database file is damaged; restore it from a backup)",
+                        context, detail);
     return as__fail(db, as__sqlstatus(rc) == AS_OK ? AS_INTERNAL : as__sqlstatus(rc),
                     "%s: %s", context, detail);
 }

@@ -287,6 +287,226 @@ char *as_phone_mask(const char *phone, char out[12])
     return out;
 }
 
+/* A rejected phone value for a message: at most 40 bytes (not cutting a
+ * character), every digit but the first three and the last four shown as
+ * '*' when it has eight or more digits ("138***3800"), so that an error
+ * message or a log never holds a whole number. */
+void as__phone_echo(const char *in, char *out, size_t outsz)
+{
+    size_t n = strlen(in);
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char)in[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, in, n);
+    out[n] = '\0';
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++)
+        digits += out[i] >= '0' && out[i] <= '9';
+    if (digits < 8)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] < '0' || out[i] > '9')
+            continue;
+        if (k >= 3 && k < digits - 4)
+            out[i] = '*';
+        k++;
+    }
+}
+
+/* ---- phone numbers written in free text ---------------------------- */
+
+/*
+ * A number is written as runs of digits (ASCII or full-width ０-９) joined
+ * by single separators (space, '-', the ideographic space, the full-width
+ * hyphen): "13912345678", "139 1234 5678", "139-1234-5678",
+ * "+86 139 1234 5678", "００８６１３９１２３４５６７８".  A phone is a
+ * sequence of whole runs whose digits are 11 digits 1[3-9]xxxxxxxxx,
+ * optionally after 86 or 0086 (a '+' before them belongs to the number).
+ * Runs are maximal, so a phone glued to other digits (an order number) is
+ * not one.
+ */
+
+enum { RUN_DIGITS = 15, CHAIN_RUNS = 32 };
+
+typedef struct digit_run {
+    size_t start, end;          /* bytes of the run */
+    int n;                      /* digits (> RUN_DIGITS: too long to be in a phone) */
+    char d[RUN_DIGITS];
+    size_t pos[RUN_DIGITS];     /* byte offset of each digit */
+    unsigned char wide[RUN_DIGITS];
+} digit_run;
+
+/* The digit at s[i] (ASCII or full-width): its value in *v and its byte
+ * length, or 0. */
+static size_t digit_at(const unsigned char *s, size_t len, size_t i, char *v)
+{
+    if (s[i] >= '0' && s[i] <= '9') {
+        *v = (char)s[i];
+        return 1;
+    }
+    if (s[i] == 0xEF && i + 2 < len && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
+        *v = (char)('0' + (s[i + 2] - 0x90));
+        return 3;
+    }
+    return 0;
+}
+
+/* The byte length of a separator that may join two runs at s[i], or 0. */
+static size_t sep_at(const unsigned char *s, size_t len, size_t i)
+{
+    if (s[i] == ' ' || s[i] == '-')
+        return 1;
+    if (i + 2 < len && ((s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x80) ||
+                        (s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0x8D)))
+        return 3;
+    return 0;
+}
+
+/* Look for phones in a chain of runs: every sequence of whole runs that
+ * spells one is reported, overlapping ones too ("86 139 1234 2-139-1234-5678"
+ * spells 8613912342139 and 13912345678: both are masked, so the real number
+ * is never left out by a wrong guess).  Only sequences ending at run
+ * min_end or later are reported (the runs before were scanned already).
+ * Returns -1 when fn asked to stop. */
+static int chain_scan(const unsigned char *s, const digit_run *r, int n, int min_end,
+                      int (*fn)(void *ctx, const as__phone_hit *h), void *ctx, size_t *hits)
+{
+    /* The same 11 digits with and without their +86 are one number. */
+    size_t seen[CHAIN_RUNS * 2];
+    int nseen = 0;
+    for (int i = 0; i < n; i++) {
+        int total = 0;
+        for (int j = i; j < n; j++) {
+            total += r[j].n;
+            if (r[j].n > RUN_DIGITS || total > 15)
+                break;
+            if (j < min_end || (total != 11 && total != 13 && total != 15))
+                continue;
+            char d[16];
+            int k = 0;
+            for (int a = i; a <= j; a++)
+                for (int b = 0; b < r[a].n; b++)
+                    d[k++] = r[a].d[b];
+            int skip = total - 11;
+            if ((skip == 2 && memcmp(d, "86", 2) != 0) || (skip == 4 && memcmp(d, "0086", 4) != 0))
+                continue;
+            if (d[skip] != '1' || d[skip + 1] < '3' || d[skip + 1] > '9')
+                continue;
+            as__phone_hit h;
+            memcpy(h.digits, d + skip, 11);
+            h.digits[11] = '\0';
+            k = 0;
+            for (int a = i; a <= j; a++)
+                for (int b = 0; b < r[a].n; b++, k++)
+                    if (k >= skip) {
+                        h.pos[k - skip] = r[a].pos[b];
+                        h.wide[k - skip] = r[a].wide[b];
+                    }
+            int dup = 0;
+            for (int q = 0; q < nseen && !dup; q++)
+                dup = seen[q] == h.pos[0];
+            if (dup)
+                continue;
+            if (nseen < (int)(sizeof seen / sizeof seen[0]))
+                seen[nseen++] = h.pos[0];
+            h.start = r[i].start;
+            h.end = r[j].end;
+            if (skip && h.start > 0 && s[h.start - 1] == '+')
+                h.start--;
+            else if (skip && h.start >= 3 && s[h.start - 3] == 0xEF && s[h.start - 2] == 0xBC &&
+                     s[h.start - 1] == 0x8B)
+                h.start -= 3;   /* ＋ */
+            (*hits)++;
+            if (fn && fn(ctx, &h))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* A phone spans at most 15 runs (of one digit each): when a chain is
+ * longer than the window, the last KEEP_RUNS runs are kept for the next. */
+enum { KEEP_RUNS = 14 };
+
+size_t as__phone_scan(const char *text, size_t len, int (*fn)(void *ctx, const as__phone_hit *h),
+                      void *ctx)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    digit_run runs[CHAIN_RUNS];
+    int n = 0, min_end = 0;
+    size_t hits = 0, i = 0;
+    while (i < len) {
+        char v;
+        size_t w = digit_at(s, len, i, &v);
+        if (!w) {
+            i++;
+            continue;
+        }
+        /* A run of digits. */
+        digit_run *r = &runs[n];
+        r->start = i;
+        r->n = 0;
+        while (i < len && (w = digit_at(s, len, i, &v)) != 0) {
+            if (r->n < RUN_DIGITS) {
+                r->d[r->n] = v;
+                r->pos[r->n] = i;
+                r->wide[r->n] = w == 3;
+            }
+            r->n++;
+            i += w;
+        }
+        r->end = i;
+        n++;
+        /* Does a separator join it to the next run? */
+        size_t sw = i < len ? sep_at(s, len, i) : 0;
+        int joined = sw && i + sw < len && digit_at(s, len, i + sw, &v);
+        if (joined && n < CHAIN_RUNS) {
+            i += sw;
+            continue;
+        }
+        if (chain_scan(s, runs, n, min_end, fn, ctx, &hits) < 0)
+            return hits;
+        if (joined) {
+            /* The window is full: go on with its last runs. */
+            memmove(runs, runs + n - KEEP_RUNS, KEEP_RUNS * sizeof *runs);
+            n = min_end = KEEP_RUNS;
+            i += sw;
+        } else {
+            n = min_end = 0;
+        }
+    }
+    return hits;
+}
+
+static int mask_hit(void *ctx, const as__phone_hit *h)
+{
+    unsigned char *s = ctx;
+    for (int k = 3; k < 7; k++) {
+        if (h->wide[k])
+            memcpy(s + h->pos[k], "\xEF\xBC\x8A", 3);   /* ＊: the same three bytes */
+        else
+            s[h->pos[k]] = '*';
+    }
+    return 0;
+}
+
+size_t as_text_mask_phones(char *text)
+{
+    if (!text)
+        return 0;
+    return as__phone_scan(text, strlen(text), mask_hit, text);
+}
+
+size_t as__mask_phones_n(char *text, size_t len)
+{
+    return as__phone_scan(text, len, mask_hit, text);
+}
+
 as_status as_region_check(const char *code)
 {
     if (!code || strlen(code) != 6)

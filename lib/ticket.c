@@ -62,6 +62,16 @@ int as_ticket_transition_ok(as_ticket_status from, as_ticket_status to)
     return (transitions[from] & B(to)) != 0;
 }
 
+const char *const as__customer_names[3] = {"known", "unknown", "anonymous"};
+
+static int customer_parse(const char *s)
+{
+    for (int i = 0; s && i < 3; i++)
+        if (strcmp(s, as__customer_names[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int is_open(int s)
 {
     return s == AS_TICKET_NEW || s == AS_TICKET_ASSIGNED || s == AS_TICKET_IN_PROGRESS ||
@@ -127,8 +137,9 @@ static as_status fill_row(as_db *db, sqlite3_stmt *st, as__trow *r)
         r->used[k] = as__column_int64_or(st, 30 + k, NIL);
     }
     r->sla_watch = as__column_int64_or(st, 32, NIL);
+    r->customer = customer_parse(as__column_text(st, 33));
     if (!r->user_id || !r->queue || !r->category || !r->subject || r->status < 0 ||
-        r->severity < 0) {
+        r->severity < 0 || r->customer < 0) {
         as__trow_free(r);
         return as__fail(db, AS_INTERNAL, "ticket row %lld is damaged", (long long)r->id);
     }
@@ -140,7 +151,7 @@ static as_status fill_row(as_db *db, sqlite3_stmt *st, as__trow *r)
     " severity, is_incident, incident_id, merged_into, related_id, created_at,"            \
     " first_response_at, resolved_at, closed_at, eta, resolutions, frt_target, res_target," \
     " frt_due, res_due, frt_warn, res_warn, frt_left, res_left, frt_met, res_met, frt_used,"\
-    " res_used, sla_watch FROM tickets "
+    " res_used, sla_watch, customer FROM tickets "
 
 /* Step a cached load statement (bound by the caller) into r. */
 static as_status load_step(as_db *db, sqlite3_stmt *st, as__trow *r, const char *what)
@@ -222,9 +233,60 @@ as_status as__ticket_save(as_db *db, as__trow *r, int64_t now)
     return as__step_done(db, st, "updating a ticket");
 }
 
+as_status as__ticket_last_event(as_db *db, int64_t ticket_id, int64_t *at, char *kind,
+                                size_t kindsz)
+{
+    static const char sql[] =
+        "SELECT at, kind FROM ticket_events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    int rc = sqlite3_step(st);
+    *at = NIL;
+    if (kind && kindsz)
+        kind[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, 0);
+        if (kind && kindsz)
+            as__column_copy(st, 1, kind, kindsz);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading a ticket's history");
+    return AS_OK;
+}
+
+/* A history that could have happened: an event is dated neither before the
+ * ticket was opened nor before the ticket's previous event. */
+static as_status check_event_time(as_db *db, const as__trow *r, int64_t at)
+{
+    int off = as_db_utc_offset(db);
+    char a[AS_TIME_BUFSIZE], b[AS_TIME_BUFSIZE];
+    if (r->created_at != NIL && at < r->created_at)
+        return as__fail(db, AS_INVALID,
+                        "ticket %s: an event at %s would come before the ticket was opened (%s)",
+                        r->tracking, as_time_format(at, off, a),
+                        as_time_format(r->created_at, off, b));
+    int64_t last;
+    char kind[32];
+    as_status s = as__ticket_last_event(db, r->id, &last, kind, sizeof kind);
+    if (s != AS_OK)
+        return s;
+    if (last != NIL && at < last)
+        return as__fail(db, AS_INVALID,
+                        "ticket %s: an event at %s would come before its previous event (%s at %s)",
+                        r->tracking, as_time_format(at, off, a), kind,
+                        as_time_format(last, off, b));
+    return AS_OK;
+}
+
 as_status as__ticket_event(as_db *db, const as__trow *r, int64_t at, const char *actor,
                            const char *kind, int from, int to, int public, const char *text)
 {
+    as_status ts = check_event_time(db, r, at);
+    if (ts != AS_OK)
+        return ts;
     static const char sql[] =
         "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, from_status,"
         " to_status, public, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -320,15 +382,19 @@ static as_status user_exists(as_db *db, const char *user_id)
 static const char *const channel_names[] = {"app", "phone", "wechat", "web", "station", NULL};
 
 /* Everything of as_ticket_open inside the caller's transaction.  related:
- * the ticket this one reopens or follows up (NIL: none). */
+ * the ticket this one reopens or follows up (NIL: none).  customer: who
+ * may be the customer (AS__CUSTOMER_KNOWN: an existing user only; see
+ * as__ticket_open_for()). */
 static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t related,
-                             int64_t *id_out, char tracking[AS_TRACKING_BUFSIZE])
+                             int customer, int64_t *id_out, char tracking[AS_TRACKING_BUFSIZE])
 {
     const as__ticket_cfg *cfg = as__ticket_cfg_of(db);
     if (!cfg)
         return as__fail(db, AS_CONFIG, "no ticket configuration");
     char why[160];
-    if (!in->user_id || as__check_id(in->user_id, why, sizeof why) != AS_OK)
+    const char *user_id = customer == AS__CUSTOMER_ANONYMOUS ? "" : in->user_id;
+    if (customer != AS__CUSTOMER_ANONYMOUS &&
+        (!in->user_id || as__check_id(in->user_id, why, sizeof why) != AS_OK))
         return as__fail(db, AS_INVALID, "user_id: %s", in->user_id ? why : "is missing");
     int ch_ok = 0;
     for (size_t i = 0; in->channel && channel_names[i]; i++)
@@ -342,9 +408,16 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         return as__fail(db, AS_INVALID,
                         "severity: '%.40s' is not one of normal, urgent, major, systemic",
                         in->severity);
-    as_status s = user_exists(db, in->user_id);
-    if (s != AS_OK)
-        return s;
+    as_status s = AS_OK;
+    if (customer != AS__CUSTOMER_ANONYMOUS) {
+        s = user_exists(db, in->user_id);
+        if (s == AS_NOTFOUND && customer == AS__CUSTOMER_UNKNOWN)
+            s = AS_OK;   /* a customer known by id only, linked when added */
+        else if (s == AS_OK)
+            customer = AS__CUSTOMER_KNOWN;
+        if (s != AS_OK)
+            return s;
+    }
     char *category = NULL, *subject = NULL, *body = NULL, *folded = NULL, *queue = NULL,
          *assignee = NULL;
     if ((s = text_field(db, "category", in->category, 1, 64, &category)) != AS_OK ||
@@ -353,6 +426,16 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         goto out;
     if (in->queue && (s = text_field(db, "queue", in->queue, 1, 64, &queue)) != AS_OK)
         goto out;
+    /* A queue the caller names must be one the configuration knows (a
+     * follow-up keeps its ticket's queue). */
+    if (queue && related == NIL && !as__ticket_queue_known(cfg, queue)) {
+        char *known = as__ticket_queue_list(cfg);
+        s = as__fail(db, known ? AS_INVALID : AS_NOMEM,
+                     "queue: '%.60s' is not a queue of the configuration (%s)", queue,
+                     known ? known : "");
+        free(known);
+        goto out;
+    }
     if (in->assignee && (s = text_field(db, "assignee", in->assignee, 1, 64, &assignee)) != AS_OK)
         goto out;
     char *joined = as__printf("%s\n%s", subject, body);
@@ -382,10 +465,14 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     sqlite3_reset(st);
     as__trow r;
     memset(&r, 0, sizeof r);
-    /* An imported ticket keeps its number, which may be the one this id
-     * would get: skip such ids. */
+    /* The number is a keyed permutation of the id.  An imported ticket, or
+     * one numbered before the database had its key, keeps its number, which
+     * may be the one this id would get: skip such ids. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    if ((s = as__tracking_key(db, key)) != AS_OK)
+        goto out;
     for (;;) {
-        if (as__tracking_of(id, r.tracking) < 0) {
+        if (as__tracking_permute(key, id, r.tracking) < 0) {
             s = as__fail(db, AS_INVALID, "ticket numbers are exhausted");
             goto out;
         }
@@ -418,16 +505,17 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     static const char ins[] =
         "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, severity,"
         " queue, assignee, status, is_incident, related_id, rule, created_at, updated_at,"
-        " calendar, frt_target, res_target, frt_due, res_due, frt_warn, res_warn, sla_watch)"
+        " calendar, frt_target, res_target, frt_due, res_due, frt_warn, res_warn, sla_watch,"
+        " customer)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
     if (!(st = as__stmt(db, ins))) {
         s = AS_INTERNAL;
         goto out;
     }
     sqlite3_bind_int64(st, 1, id);
     as__bind_text_or_null(st, 2, r.tracking);
-    as__bind_text_or_null(st, 3, in->user_id);
+    as__bind_text_or_null(st, 3, user_id);
     as__bind_text_or_null(st, 4, in->channel);
     as__bind_text_or_null(st, 5, category);
     as__bind_text_or_null(st, 6, subject);
@@ -448,13 +536,18 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     as__bind_int64_or_null(st, 21, r.warn[0], NIL);
     as__bind_int64_or_null(st, 22, r.warn[1], NIL);
     as__bind_int64_or_null(st, 23, r.sla_watch, NIL);
+    as__bind_text_or_null(st, 24, as__customer_names[customer]);
     if ((s = as__step_done(db, st, "opening a ticket")) != AS_OK)
         goto out;
-    r.user_id = (char *)in->user_id;
+    r.user_id = (char *)user_id;
+    r.customer = customer;
     char what[300];
-    snprintf(what, sizeof what, "channel %s, queue %s, severity %s%s%s%s%s", in->channel, q,
+    snprintf(what, sizeof what, "channel %s, queue %s, severity %s%s%s%s%s%s", in->channel, q,
              as__severity_names[sev], rule ? ", rule " : "", rule && rule->name ? rule->name : "",
-             a ? ", assignee " : "", a ? a : "");
+             a ? ", assignee " : "", a ? a : "",
+             customer == AS__CUSTOMER_UNKNOWN     ? ", customer not a user yet"
+             : customer == AS__CUSTOMER_ANONYMOUS ? ", anonymous customer"
+                                                  : "");
     s = as__ticket_event(db, &r, t, in->by ? in->by : "customer", "opened", -1, r.status, 0, what);
     if (s == AS_OK && id_out)
         *id_out = id;
@@ -479,8 +572,131 @@ as_status as_ticket_open(as_db *db, const as_ticket_input *in, char tracking[AS_
     as_status s = as__write_begin(db);
     if (s != AS_OK)
         return s;
-    s = open_in_txn(db, in, NIL, NULL, tracking);
+    s = open_in_txn(db, in, NIL, AS__CUSTOMER_KNOWN, NULL, tracking);
     return as__write_end(db, s);
+}
+
+as_status as__ticket_open_for(as_db *db, const as_ticket_input *in, int customer,
+                              char tracking[AS_TRACKING_BUFSIZE])
+{
+    return open_in_txn(db, in, NIL, customer, NULL, tracking);
+}
+
+as_status as__ticket_link_customers(as_db *db, as_status s)
+{
+    /* The partial index on unknown customers holds the few such tickets
+     * (none in most databases): this costs one index probe then. */
+    static const char find[] =
+        "SELECT t.id FROM tickets t WHERE t.customer = 'unknown'"
+        " AND EXISTS (SELECT 1 FROM users u WHERE u.user_id = t.user_id) ORDER BY t.id";
+    static const char upd[] = "UPDATE tickets SET customer = 'known' WHERE id = ?1";
+    static const char esc[] =
+        "UPDATE feedback_escalations SET status = 'opened'"
+        " WHERE ref = (SELECT tracking FROM tickets WHERE id = ?1) AND status = 'pending'";
+    if (s != AS_OK || !db)
+        return s;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if ((s = as__write_begin(db)) != AS_OK)
+        return s;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, find, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return as__write_end(db, as__sqlfail(db, rc, "linking customers' tickets"));
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t *p = realloc(ids, (n + 1) * sizeof *p);
+        if (!p) {
+            s = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
+        ids = p;
+        ids[n++] = sqlite3_column_int64(q, 0);
+    }
+    if (s == AS_OK && rc != SQLITE_DONE)
+        s = as__sqlfail(db, rc, "linking customers' tickets");
+    sqlite3_finalize(q);
+    int64_t now = as__now();
+    for (size_t i = 0; s == AS_OK && i < n; i++) {
+        as__trow r;
+        if ((s = as__ticket_load_id(db, ids[i], &r)) != AS_OK)
+            break;
+        /* Never before the ticket's last event (histories dated ahead). */
+        int64_t at = now, last;
+        sqlite3_stmt *st;
+        if ((s = as__ticket_last_event(db, r.id, &last, NULL, 0)) == AS_OK && last != NIL &&
+            last > at)
+            at = last;
+        if (s == AS_OK && (st = as__stmt(db, upd))) {
+            sqlite3_bind_int64(st, 1, r.id);
+            s = as__step_done(db, st, "linking a customer's tickets");
+        } else if (s == AS_OK) {
+            s = AS_INTERNAL;
+        }
+        if (s == AS_OK && (st = as__stmt(db, esc))) {
+            sqlite3_bind_int64(st, 1, r.id);
+            s = as__step_done(db, st, "linking a customer's tickets");
+        } else if (s == AS_OK) {
+            s = AS_INTERNAL;
+        }
+        if (s == AS_OK) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "customer %.64s is a user now: linked", r.user_id);
+            s = as__ticket_event(db, &r, at, "system", "customer", -1, -1, 0, msg);
+        }
+        as__trow_free(&r);
+    }
+    free(ids);
+    return as__write_end(db, s);
+}
+
+as_status as__ticket_set_customer(as_db *db, const char *tracking, const char *user_id,
+                                  int64_t at)
+{
+    as__trow r;
+    as_status s = as__ticket_load(db, tracking, &r);
+    if (s != AS_OK)
+        return s;
+    if (r.customer != AS__CUSTOMER_ANONYMOUS) {
+        as__trow_free(&r);
+        return AS_OK;
+    }
+    s = user_exists(db, user_id);
+    int customer = s == AS_OK ? AS__CUSTOMER_KNOWN : AS__CUSTOMER_UNKNOWN;
+    if (s == AS_NOTFOUND)
+        s = AS_OK;
+    int64_t last;
+    if (s == AS_OK && (s = as__ticket_last_event(db, r.id, &last, NULL, 0)) == AS_OK &&
+        last != NIL && last > at)
+        at = last;
+    static const char sql[] =
+        "UPDATE tickets SET user_id = ?2, customer = ?3 WHERE id = ?1";
+    static const char sv[] = "UPDATE surveys SET user_id = ?2 WHERE ticket_id = ?1";
+    static const char esc[] = "UPDATE ticket_escalations SET user_id = ?2 WHERE ticket_id = ?1";
+    const char *const stmts[] = {sql, sv, esc};
+    for (size_t i = 0; s == AS_OK && i < 3; i++) {
+        sqlite3_stmt *st = as__stmt(db, stmts[i]);
+        if (!st) {
+            s = AS_INTERNAL;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, r.id);
+        sqlite3_bind_text(st, 2, user_id, -1, SQLITE_TRANSIENT);
+        if (i == 0)
+            sqlite3_bind_text(st, 3, as__customer_names[customer], -1, SQLITE_STATIC);
+        s = as__step_done(db, st, "giving a ticket its customer");
+    }
+    if (s == AS_OK) {
+        free(r.user_id);
+        r.user_id = as__strdup(user_id);
+        r.customer = customer;
+        char msg[160];
+        snprintf(msg, sizeof msg, "customer %.64s%s", user_id,
+                 customer == AS__CUSTOMER_KNOWN ? "" : " (not a user yet)");
+        s = r.user_id ? as__ticket_event(db, &r, at, "system", "customer", -1, -1, 0, msg)
+                      : as__fail(db, AS_NOMEM, "out of memory");
+    }
+    as__trow_free(&r);
+    return s;
 }
 
 /* ---- changes ------------------------------------------------------- */
@@ -666,7 +882,7 @@ static as_status resolve_row(as_db *db, as__trow *r, int64_t t, const char *by, 
     as_status s = move(db, r, AS_TICKET_RESOLVED, t, by, "resolved", text != NULL, text);
     if (s != AS_OK)
         return s;
-    if ((s = as__ticket_survey_due(db, r, t)) != AS_OK)
+    if ((s = as__ticket_survey_due(db, r, by, t)) != AS_OK)
         return s;
     if (!r->is_incident || depth > 0)
         return AS_OK;
@@ -723,8 +939,8 @@ as_status as_ticket_close(as_db *db, const char *tracking, const as_ticket_actio
 
 /* Open a ticket that follows r (reopen too late, low survey score). */
 as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t t,
-                                 const char *prefix, const char *text,
-                                 char out[AS_TRACKING_BUFSIZE])
+                                 const char *prefix, const char *text, const char *queue,
+                                 const char *assignee, char out[AS_TRACKING_BUFSIZE])
 {
     static const char sql[] = "SELECT channel, body FROM tickets WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
@@ -760,12 +976,16 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
         in.subject = subject;
         in.body = b;
         in.severity = as__severity_names[r->severity];
-        in.queue = r->queue;
-        in.assignee = r->assignee;
+        in.queue = queue ? queue : r->queue;
+        in.assignee = assignee;
         in.by = by;
         in.at = t;
         int64_t nid;
-        s = open_in_txn(db, &in, r->id, &nid, out);
+        s = open_in_txn(db, &in, r->id,
+                        r->customer == AS__CUSTOMER_KNOWN ? AS__CUSTOMER_KNOWN
+                        : r->customer == AS__CUSTOMER_UNKNOWN ? AS__CUSTOMER_UNKNOWN
+                                                              : AS__CUSTOMER_ANONYMOUS,
+                        &nid, out);
         if (s == AS_OK) {
             char msg[64];
             snprintf(msg, sizeof msg, "followed by %s", out);
@@ -804,7 +1024,7 @@ as_status as_ticket_reopen(as_db *db, const char *tracking, const as_ticket_acti
     } else if (r.status == AS_TICKET_RESOLVED || r.status == AS_TICKET_CLOSED) {
         s = as__ticket_void_surveys(db, r.id);
         if (s == AS_OK)
-            s = as__ticket_open_linked(db, &r, act->by, t, "重开", text, made);
+            s = as__ticket_open_linked(db, &r, act->by, t, "重开", text, NULL, r.assignee, made);
         if (s == AS_OK && r.status == AS_TICKET_RESOLVED)
             s = move(db, &r, AS_TICKET_CLOSED, t, act->by, "closed", 0, "reopened as a new ticket");
     } else {
@@ -833,6 +1053,10 @@ as_status as_ticket_merge(as_db *db, const char *dup, const char *into,
     } else if (!is_open(target.status)) {
         s = as__fail(db, AS_INVALID, "ticket %s is %s: merge into an open ticket",
                      target.tracking, status_names[target.status]);
+    } else if (r.customer == AS__CUSTOMER_ANONYMOUS || target.customer == AS__CUSTOMER_ANONYMOUS) {
+        s = as__fail(db, AS_INVALID, "tickets %s and %s: an anonymous customer's ticket is merged"
+                     " with nothing (nobody knows it is the same customer)", r.tracking,
+                     target.tracking);
     } else if (strcmp(r.user_id, target.user_id) != 0) {
         s = as__fail(db, AS_INVALID, "tickets %s and %s belong to different customers: link"
                      " them to an incident instead", r.tracking, target.tracking);
@@ -922,16 +1146,25 @@ as_status as_ticket_autoclose(as_db *db, int64_t at, int64_t *closed)
     int64_t *ids = NULL;
     size_t n = 0;
     s = as__collect_ids(db, sql, t - after, &ids, &n);
+    int64_t done = 0;
     for (size_t i = 0; s == AS_OK && i < n; i++) {
+        /* A ticket whose history goes past t (a note after the resolution,
+         * and an autoclose run for an earlier time) is left alone. */
+        int64_t last;
+        if ((s = as__ticket_last_event(db, ids[i], &last, NULL, 0)) != AS_OK)
+            break;
+        if (last != NIL && last > t)
+            continue;
         as__trow r;
         if ((s = as__ticket_load_id(db, ids[i], &r)) != AS_OK)
             break;
         s = move(db, &r, AS_TICKET_CLOSED, t, "system", "closed", 0, "closed automatically");
         as__trow_free(&r);
+        done++;
     }
     free(ids);
     if (s == AS_OK && closed)
-        *closed = (int64_t)n;
+        *closed = done;
     return as__write_end(db, s);
 }
 

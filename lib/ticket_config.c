@@ -49,6 +49,9 @@ void as__ticket_cfg_free(as_config *cfg)
     }
     free(t->rules);
     free(t->default_queue);
+    strlist_free(&t->queues);
+    free(t->followup_queue);
+    free(t->followup_assignee);
     free(t);
     cfg->tickets = NULL;
 }
@@ -199,7 +202,8 @@ static void parse_rule(as__cfgctx *c, const as__ynode *n, as__route_rule *r, siz
 
 void as__routing_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
-    static const char *const keys[] = {"default_queue", "default_severity", "rules", NULL};
+    static const char *const keys[] = {"default_queue", "default_severity", "queues", "rules",
+                                       NULL};
     as__ticket_cfg *t = tcfg(cfg);
     if (!t || as__cfg_map_keys(c, node, "routing", keys) < 0)
         return;
@@ -216,6 +220,7 @@ void as__routing_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         as__cfg_error(c, v, "unknown severity '%s' (normal, urgent, major, systemic)", s);
         t->default_severity = 0;
     }
+    parse_list(c, as__ymap_get(node, "queues"), &t->queues, 0);
     const as__ynode *rules = as__ymap_get(node, "rules");
     if (!rules)
         return;
@@ -236,7 +241,9 @@ void as__routing_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 void as__tickets_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"reopen_window", "autoclose_after", "survey_within",
-                                       "low_score", NULL};
+                                       "low_score", "survey_expires_after", "followup_queue",
+                                       "followup_assignee", "track_attempts", "track_window",
+                                       NULL};
     as__ticket_cfg *t = tcfg(cfg);
     if (!t || as__cfg_map_keys(c, node, "tickets", keys) < 0)
         return;
@@ -255,4 +262,72 @@ void as__tickets_cfg_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
     long long ls;
     if ((v = as__ymap_get(node, "low_score")) && as__cfg_int(c, v, 0, 5, &ls) == 0)
         t->low_score = (int)ls;
+    t->survey_expires_after = 7 * 86400;
+    if ((v = as__ymap_get(node, "survey_expires_after")) &&
+        as__cfg_duration(c, v, &t->survey_expires_after) == 0 &&
+        t->survey_expires_after < t->survey_within)
+        as__cfg_error(c, v, "survey_expires_after must not be shorter than survey_within");
+    const char *s;
+    if ((v = as__ymap_get(node, "followup_queue")) && as__cfg_str(c, v, &s) == 0 && s[0])
+        t->followup_queue = as__strdup(s);
+    if ((v = as__ymap_get(node, "followup_assignee")) && as__cfg_str(c, v, &s) == 0 && s[0])
+        t->followup_assignee = as__strdup(s);
+    t->track_limit = 5;
+    t->track_window = 15 * 60;
+    if ((v = as__ymap_get(node, "track_attempts")) && as__cfg_int(c, v, 1, 1000, &ls) == 0)
+        t->track_limit = (int)ls;
+    if ((v = as__ymap_get(node, "track_window")) && as__cfg_duration(c, v, &t->track_window) == 0 &&
+        t->track_window <= 0)
+        as__cfg_error(c, v, "track_window must be longer than 0");
+}
+
+/* ---- known queues -------------------------------------------------- */
+
+int as__ticket_queue_known(const as__ticket_cfg *c, const char *q)
+{
+    if (!c || !q)
+        return 0;
+    if (c->default_queue && strcmp(c->default_queue, q) == 0)
+        return 1;
+    if (c->followup_queue && strcmp(c->followup_queue, q) == 0)
+        return 1;
+    for (size_t i = 0; i < c->nrules; i++)
+        if (c->rules[i].queue && strcmp(c->rules[i].queue, q) == 0)
+            return 1;
+    for (size_t i = 0; i < c->queues.n; i++)
+        if (strcmp(c->queues.v[i], q) == 0)
+            return 1;
+    return 0;
+}
+
+char *as__ticket_queue_list(const as__ticket_cfg *c)
+{
+    as_buf b = {0};
+    const char *seen[256];
+    size_t n = 0;
+    const char *all[512];
+    size_t na = 0;
+    if (c && c->default_queue)
+        all[na++] = c->default_queue;
+    for (size_t i = 0; c && i < c->nrules && na < 400; i++)
+        if (c->rules[i].queue)
+            all[na++] = c->rules[i].queue;
+    for (size_t i = 0; c && i < c->queues.n && na < 500; i++)
+        all[na++] = c->queues.v[i];
+    if (c && c->followup_queue)
+        all[na++] = c->followup_queue;
+    for (size_t i = 0; i < na; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = strcmp(seen[j], all[i]) == 0;
+        if (dup || n == 256)
+            continue;
+        seen[n++] = all[i];
+        if (b.len)
+            as__buf_adds(&b, ", ");
+        as__buf_adds(&b, all[i]);
+    }
+    if (!b.data)
+        as__buf_adds(&b, "none");
+    return b.data;
 }

@@ -21,8 +21,9 @@
 static const char export_sql[] =
     "SELECT json_object("
     "'tracking', t.tracking, 'status', t.status, 'severity', t.severity, 'queue', t.queue,"
-    " 'assignee', t.assignee, 'user_id', t.user_id, 'channel', t.channel,"
-    " 'category', t.category, 'subject', t.subject, 'body', t.body,"
+    " 'assignee', t.assignee, 'user_id', nullif(t.user_id, ''), 'channel', t.channel,"
+    " 'category', t.category, 'subject', as_mask_phones(t.subject),"
+    " 'body', as_mask_phones(t.body),"
     " 'is_incident', json(CASE t.is_incident WHEN 1 THEN 'true' ELSE 'false' END),"
     " 'incident', (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"
     " 'merged_into', (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"
@@ -39,9 +40,11 @@ static const char export_sql[] =
     " 'first_response_left_s', t.frt_left, 'first_response_used_s', t.frt_used,"
     " 'resolution_target_s', t.res_target, 'resolution_warn', " ISO("t.res_warn") ","
     " 'resolution_left_s', t.res_left, 'resolution_used_s', t.res_used,"
+    " 'customer', t.customer,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
-    "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END), 'text', e.body))"
+    "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END),"
+    "   'text', as_mask_phones(e.body)))"
     "   FROM (SELECT * FROM ticket_events WHERE ticket_id = t.id ORDER BY id) e),"
     " 'escalations', (SELECT json_group_array(json_object('clock', x.clock, 'kind', x.kind,"
     "   'due_at', " ISO("x.due_at") ", 'at', " ISO("x.at") "))"
@@ -49,7 +52,7 @@ static const char export_sql[] =
     " 'surveys', (SELECT json_group_array(json_object('resolution', s.resolution,"
     "   'agent', s.agent, 'queue', s.queue, 'created_at', " ISO("s.created_at") ","
     "   'due_at', " ISO("s.due_at") ", 'status', s.status, 'score', s.score,"
-    "   'comment', s.comment, 'answered_at', " ISO("s.answered_at") ","
+    "   'comment', as_mask_phones(s.comment), 'answered_at', " ISO("s.answered_at") ","
     "   'followup', (SELECT f.tracking FROM tickets f WHERE f.id = s.followup_id)))"
     "   FROM (SELECT * FROM surveys WHERE ticket_id = t.id ORDER BY id) s))"
     " FROM tickets t ORDER BY t.id";
@@ -102,7 +105,7 @@ enum {
     C_CREATED, C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED, C_ETA, C_RESOLUTIONS, C_CALENDAR,
     C_FRT_TARGET, C_RES_TARGET, C_FRT_DUE, C_FRT_WARN, C_FRT_LEFT, C_RES_DUE, C_RES_WARN,
     C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_EVENTS, C_ESCALATIONS,
-    C_SURVEYS,
+    C_SURVEYS, C_CUSTOMER,
     C_OLD,                   /* the names of 0.1.0, in the order of C_FRT_TARGET.. */
     C_N = C_OLD + (C_RES_USED - C_FRT_TARGET + 1)
 };
@@ -115,7 +118,7 @@ static const char *const columns[C_N + 1] = {
     "resolution_target_s", "first_response_due", "first_response_warn",
     "first_response_left_s", "resolution_due", "resolution_warn", "resolution_left_s",
     "first_response_met", "first_response_used_s", "resolution_met", "resolution_used_s",
-    "events", "escalations", "surveys",
+    "events", "escalations", "surveys", "customer",
     /* 0.1.0 */
     "frt_target", "res_target", "frt_due", "frt_warn", "frt_left", "res_due", "res_warn",
     "res_left", "frt_met", "frt_used", "res_met", "res_used", NULL};
@@ -193,7 +196,115 @@ static as_status step_row(as__import *im, sqlite3_stmt *st, const char *field, i
     return as__sqlfail(db, rc, "importing a ticket");
 }
 
-static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp);
+static as_status insert_row(as__import *im, const char *const *cells, const char *num,
+                            int customer, int *badp);
+
+/* A time cell (ISO 8601), or NIL when empty or malformed (a malformed one
+ * is reported when it is bound). */
+static int64_t cell_time(as_db *db, const char *v)
+{
+    int64_t t;
+    if (!v || !v[0] || as_time_parse(v, as_db_utc_offset(db), &t) != AS_OK)
+        return AS__TICKET_NIL;
+    return t;
+}
+
+/* What would leave the ticket unusable: a level, calendar or queue the
+ * configuration does not know.  Problems go to the import. */
+static void check_config_refs(as__import *im, const char *const *cells)
+{
+    as_db *db = as__import_db(im);
+    char why[400];
+    const char *sev = cells[C_SEVERITY];
+    if (sev && sev[0] && as__severity_index(sev) < 0) {
+        snprintf(why, sizeof why, "'%.40s' is not a level (normal, urgent, major, systemic)", sev);
+        as__import_problem(im, "severity", why);
+    }
+    const char *cal = cells[C_CALENDAR];
+    if (cal && cal[0] && !as__calendar_find(db, cal)) {
+        snprintf(why, sizeof why,
+                 "'%.60s' is not a calendar of the configuration (calendar list); the ticket's"
+                 " clocks could not run", cal);
+        as__import_problem(im, "calendar", why);
+    }
+    const char *q = cells[C_QUEUE];
+    const as__ticket_cfg *tc = as__ticket_cfg_of(db);
+    if (q && q[0] && !as__ticket_queue_known(tc, q)) {
+        char *known = as__ticket_queue_list(tc);
+        snprintf(why, sizeof why, "'%.60s' is not a queue of the configuration (%.200s)", q,
+                 known ? known : "");
+        free(known);
+        as__import_problem(im, "queue", why);
+    }
+}
+
+/* A history that could have happened: nothing before the ticket was
+ * opened, events in time order.  Problems go to the import. */
+static as_status check_history(as__import *im, const char *const *cells)
+{
+    as_db *db = as__import_db(im);
+    int off = as_db_utc_offset(db);
+    int64_t created = cell_time(db, cells[C_CREATED]);
+    if (created == AS__TICKET_NIL)
+        return AS_OK;   /* reported when bound */
+    char a[AS_TIME_BUFSIZE], b[AS_TIME_BUFSIZE], why[300];
+    as_time_format(created, off, b);
+    static const int after_open[] = {C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED};
+    for (size_t i = 0; i < sizeof after_open / sizeof after_open[0]; i++) {
+        int64_t t = cell_time(db, cells[after_open[i]]);
+        if (t != AS__TICKET_NIL && t < created) {
+            snprintf(why, sizeof why, "%s would come before the ticket was opened (%s)",
+                     as_time_format(t, off, a), b);
+            as__import_problem(im, columns[after_open[i]], why);
+        }
+    }
+    static const char each[] =
+        "SELECT value ->> ?2, value ->> 'kind' FROM json_each(?1)"
+        " WHERE json_valid(?1) AND json_type(?1) = 'array' ORDER BY key";
+    static const struct {
+        int col;
+        const char *field;
+        int ordered;
+    } parts[] = {{C_EVENTS, "at", 1}, {C_ESCALATIONS, "at", 0}, {C_SURVEYS, "created_at", 0}};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        const char *v = cells[parts[k].col];
+        if (!v || !v[0])
+            continue;
+        sqlite3_stmt *st = as__stmt(db, each);
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, parts[k].field, -1, SQLITE_STATIC);
+        int64_t prev = AS__TICKET_NIL;
+        char prevkind[32] = "";
+        int rc, n = 0, reported = 0;
+        while (!reported && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            n++;
+            int64_t t = cell_time(db, as__column_text(st, 0));
+            if (t == AS__TICKET_NIL)
+                continue;   /* a missing or malformed time fails the insert */
+            char field[64];
+            snprintf(field, sizeof field, "%s[%d].%s", columns[parts[k].col], n - 1,
+                     parts[k].field);
+            if (t < created) {
+                snprintf(why, sizeof why, "%s would come before the ticket was opened (%s)",
+                         as_time_format(t, off, a), b);
+                as__import_problem(im, field, why);
+                reported = 1;
+            } else if (parts[k].ordered && prev != AS__TICKET_NIL && t < prev) {
+                char c[AS_TIME_BUFSIZE];
+                snprintf(why, sizeof why, "%s would come before the previous event (%s at %s)",
+                         as_time_format(t, off, a), prevkind, as_time_format(prev, off, c));
+                as__import_problem(im, field, why);
+                reported = 1;
+            }
+            prev = t;
+            as__column_copy(st, 1, prevkind, sizeof prevkind);
+        }
+        sqlite3_reset(st);
+    }
+    return AS_OK;
+}
 
 static as_status ticket_row(as__import *im, const char *const *given, const char *extra,
                             as_upsert *result, void *ctx)
@@ -217,6 +328,28 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     if (as__import_row_problems(im))
         return AS_OK;
     char num[AS_TRACKING_BUFSIZE], why[160];
+    /* The customer: a user (known), a user id that names nobody yet
+     * (unknown), or nobody (anonymous: no user_id). */
+    int customer = AS__CUSTOMER_KNOWN;
+    const char *cu = cells[C_CUSTOMER];
+    if (cu && cu[0]) {
+        customer = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(cu, as__customer_names[i]) == 0)
+                customer = i;
+        if (customer < 0) {
+            snprintf(why, sizeof why, "'%.40s' is not known, unknown or anonymous", cu);
+            as__import_problem(im, "customer", why);
+            return AS_OK;
+        }
+    }
+    if (customer == AS__CUSTOMER_ANONYMOUS) {
+        if (cells[C_USER] && cells[C_USER][0]) {
+            as__import_problem(im, "user_id", "an anonymous customer's ticket has no user_id");
+            return AS_OK;
+        }
+        cells[C_USER] = "";
+    }
     if (as_tracking_check(cells[C_TRACKING], num) != AS_OK) {
         as__import_problem(im, "tracking", "invalid tracking number");
         return AS_OK;
@@ -225,34 +358,68 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     if (existing < 0)
         return as__sqlfail(db, sqlite3_errcode(db->sql), "looking up a ticket");
     if (existing > 0) {
-        *result = AS_UPSERT_UNCHANGED;   /* tickets are imported once, never overwritten */
+        /* Tickets are imported once, never overwritten.  The same number
+         * on another ticket (another database's numbering) is refused. */
+        static const char same[] =
+            "SELECT user_id = coalesce(?2, '') AND created_at = ?3 FROM tickets WHERE id = ?1";
+        sqlite3_stmt *st = as__stmt(db, same);
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_int64(st, 1, existing);
+        as__bind_text_or_null(st, 2, cells[C_USER]);
+        int64_t created = cell_time(db, cells[C_CREATED]);
+        if (created != AS__TICKET_NIL)
+            sqlite3_bind_int64(st, 3, created);
+        int rc = sqlite3_step(st);
+        int is_same = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return as__sqlfail(db, rc, "looking up a ticket");
+        if (!is_same) {
+            snprintf(why, sizeof why, "%s is the number of another ticket in this database"
+                     " (another customer or opening time)", num);
+            as__import_problem(im, "tracking", why);
+            return AS_OK;
+        }
+        *result = AS_UPSERT_UNCHANGED;
         return AS_OK;
     }
     static const int required[] = {C_USER, C_CHANNEL, C_CATEGORY, C_SUBJECT, C_SEVERITY,
                                    C_QUEUE, C_STATUS, C_CREATED, C_FRT_TARGET, C_RES_TARGET};
-    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+    for (size_t i = customer == AS__CUSTOMER_ANONYMOUS; i < sizeof required / sizeof required[0];
+         i++)
         if (!cells[required[i]] || !cells[required[i]][0])
             as__import_problem(im, columns[required[i]], "is missing");
-    if (cells[C_USER] && as__check_id(cells[C_USER], why, sizeof why) != AS_OK)
+    if (customer != AS__CUSTOMER_ANONYMOUS && cells[C_USER] &&
+        as__check_id(cells[C_USER], why, sizeof why) != AS_OK)
         as__import_problem(im, "user_id", why);
+    check_config_refs(im, cells);
+    as_status hs = check_history(im, cells);
+    if (hs != AS_OK)
+        return hs;
     if (as__import_row_problems(im))
         return AS_OK;
-    sqlite3_stmt *st = as__stmt(db, "SELECT 1 FROM users WHERE user_id = ?1");
-    if (!st)
-        return AS_INTERNAL;
-    sqlite3_bind_text(st, 1, cells[C_USER], -1, SQLITE_TRANSIENT);
-    int known = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    if (!known) {
-        snprintf(why, sizeof why, "user '%.64s' not found (import the users first)", cells[C_USER]);
-        as__import_problem(im, "user_id", why);
-        return AS_OK;
+    if (customer != AS__CUSTOMER_ANONYMOUS) {
+        sqlite3_stmt *st = as__stmt(db, "SELECT 1 FROM users WHERE user_id = ?1");
+        if (!st)
+            return AS_INTERNAL;
+        sqlite3_bind_text(st, 1, cells[C_USER], -1, SQLITE_TRANSIENT);
+        int known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (known) {
+            customer = AS__CUSTOMER_KNOWN;
+        } else if (customer == AS__CUSTOMER_KNOWN) {
+            snprintf(why, sizeof why, "user '%.64s' not found (import the users first)",
+                     cells[C_USER]);
+            as__import_problem(im, "user_id", why);
+            return AS_OK;
+        }
     }
     as_status s = as_begin(db);   /* a savepoint: a bad row leaves nothing behind */
     if (s != AS_OK)
         return s;
     int bad = 0;
-    s = insert_row(im, cells, num, &bad);
+    s = insert_row(im, cells, num, customer, &bad);
     if (s != AS_OK || bad) {
         as_rollback(db);
         return s;
@@ -262,7 +429,8 @@ static as_status ticket_row(as__import *im, const char *const *given, const char
     return s;
 }
 
-static as_status insert_row(as__import *im, const char *const *cells, const char *num, int *badp)
+static as_status insert_row(as__import *im, const char *const *cells, const char *num,
+                            int customer, int *badp)
 {
     as_db *db = as__import_db(im);
     sqlite3_stmt *st;
@@ -278,10 +446,10 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         " queue, assignee, status, is_incident, rule, kb_article_id, created_at, updated_at,"
         " first_response_at, resolved_at, closed_at, eta, resolutions, calendar, frt_target,"
         " res_target, frt_due, frt_warn, frt_left, res_due, res_warn, res_left, frt_met,"
-        " frt_used, res_met, res_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
+        " frt_used, res_met, res_used, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
         " ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13, ?14, ?15, coalesce(?16, ?15), ?17, ?18, ?19,"
         " ?20, coalesce(?21, 0), ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
-        " ?34)";
+        " ?34, ?35)";
     if (!(st = as__stmt(db, ins)))
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
@@ -313,6 +481,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     bad |= bind_int(im, st, 32, cells, C_FRT_USED);
     bad |= bind_int(im, st, 33, cells, C_RES_MET);
     bad |= bind_int(im, st, 34, cells, C_RES_USED);
+    sqlite3_bind_text(st, 35, as__customer_names[customer], -1, SQLITE_STATIC);
     if (bad) {
         sqlite3_reset(st);
         *badp = 1;
@@ -325,7 +494,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     /* References to other tickets: resolved now when the other ticket is
      * here, else when it arrives later in the file (a temporary table). */
     if ((s = as__exec(db, "CREATE TEMP TABLE IF NOT EXISTS ticket_import_refs"
-                          " (ticket_id INTEGER, col INTEGER, tracking TEXT)")) != AS_OK)
+                          " (ticket_id INTEGER, col INTEGER, tracking TEXT, line INTEGER)")) != AS_OK)
         return s;
     static const int refcols[3] = {C_INCIDENT, C_MERGED, C_RELATED};
     static const char *const setref[3] = {
@@ -345,11 +514,12 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int64(st, 2, rid);
         } else {
-            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3)")))
+            if (!(st = as__stmt(db, "INSERT INTO ticket_import_refs VALUES (?1, ?2, ?3, ?4)")))
                 return AS_INTERNAL;
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int(st, 2, k);
             sqlite3_bind_text(st, 3, ref, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 4, (int64_t)as__import_line(im));
         }
         if ((s = as__step_done(db, st, "importing a reference")) != AS_OK)
             return s;
@@ -422,7 +592,7 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         return AS_OK;
     /* follow-ups of surveys that come later in the file */
     static const char later[] =
-        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup'"
+        "INSERT INTO ticket_import_refs SELECT s.id, 3, j.value ->> 'followup', ?3"
         " FROM json_each(?2) j JOIN surveys s ON s.ticket_id = ?1"
         " AND s.resolution = j.value ->> 'resolution'"
         " WHERE s.followup_id IS NULL AND j.value ->> 'followup' IS NOT NULL";
@@ -431,10 +601,54 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
             return AS_INTERNAL;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, cells[C_SURVEYS], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (int64_t)as__import_line(im));
         if ((s = as__step_done(db, st, "importing a survey")) != AS_OK)
             return s;
     }
     return as__ticket_rederive(db, id);
+}
+
+/* After the last row: a reference still unresolved names a ticket in
+ * neither the database nor the file.  That is an error, not a link
+ * silently dropped; the rows are written already, so the import fails. */
+static as_status ticket_finish(as__import *im, void *ctx)
+{
+    (void)ctx;
+    as_db *db = as__import_db(im);
+    static const char sql[] =
+        "SELECT r.line, r.col, r.tracking FROM temp.ticket_import_refs r"
+        " WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.tracking = r.tracking)"
+        " ORDER BY r.line, r.col";
+    static const char *const field[4] = {"incident", "merged_into", "related", "surveys"};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_get_autocommit(db->sql))
+        return AS_OK;   /* nothing was imported */
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        /* No table: no reference was deferred. */
+        return AS_OK;
+    }
+    uint64_t rows = 0, last = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t line = (uint64_t)sqlite3_column_int64(st, 0);
+        int col = sqlite3_column_int(st, 1);
+        char why[200];
+        snprintf(why, sizeof why, "%sticket %.40s is neither in the database nor in the file",
+                 col == 3 ? "the follow-up " : "", (const char *)sqlite3_column_text(st, 2));
+        as__import_late_problem(im, line, field[col >= 0 && col < 4 ? col : 3], why);
+        if (line != last)
+            rows++;
+        last = line;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "checking ticket references");
+    if (rows)
+        return as__fail(db, AS_INVALID,
+                        "%s: %llu ticket%s refer to tickets that do not exist; nothing imported",
+                        as__import_name(im), (unsigned long long)rows, rows == 1 ? "" : "s");
+    return AS_OK;
 }
 
 as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
@@ -445,7 +659,7 @@ as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_impor
     if (opts && as__import_options_copy(&o, opts) != AS_OK)
         return as__fail(db, AS_MISUSE, "ticket import: unknown options version %u", opts->version);
     o.flags |= AS_IMPORT_JSONL | AS__IMPORT_NESTED;
-    as_status s = as__import_run(db, in, name, &o, &spec, stats);
+    as_status s = as__import_run_ex(db, in, name, &o, &spec, ticket_finish, stats);
     as__exec(db, "DROP TABLE IF EXISTS temp.ticket_import_refs");
     return s;
 }

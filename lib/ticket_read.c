@@ -15,13 +15,15 @@ struct as_ticket_iter {
 };
 
 #define TICKET_SELECT                                                                           \
-    "SELECT t.tracking, t.user_id, t.channel, t.category, t.subject, t.body, t.severity,"       \
+    "SELECT t.tracking, t.user_id, t.channel, t.category, as_mask_phones(t.subject),"          \
+    " as_mask_phones(t.body), t.severity,"                                                      \
     " t.queue, t.assignee, t.status, t.is_incident,"                                            \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.incident_id),"                           \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.merged_into),"                           \
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"                            \
     " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at," \
-    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met FROM tickets t"
+    " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met, t.customer,"            \
+    " t.calendar FROM tickets t"
 
 static const char ticket_select[] = TICKET_SELECT;
 
@@ -53,6 +55,15 @@ static void ticket_view(sqlite3_stmt *st, as_ticket *v)
     v->res_due = as__column_int64_or(st, 23, 0);
     v->frt_met = as__column_int_or(st, 24, -1);
     v->res_met = as__column_int_or(st, 25, -1);
+    /* Static text, so that a copy needs no room for it. */
+    const char *cu = as__column_text(st, 26);
+    v->customer = as__customer_names[AS__CUSTOMER_KNOWN];
+    for (int i = 0; cu && i < 3; i++)
+        if (strcmp(cu, as__customer_names[i]) == 0)
+            v->customer = as__customer_names[i];
+    if (v->customer == as__customer_names[AS__CUSTOMER_ANONYMOUS])
+        v->user_id = NULL;   /* stored as "": feedback without a user id */
+    v->calendar = as__column_text(st, 27);
 }
 
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q)
@@ -165,7 +176,8 @@ static as_ticket *ticket_copy(const as_ticket *v)
 {
     const char *const *src[] = {&v->tracking, &v->user_id, &v->channel, &v->category,
                                 &v->subject, &v->body, &v->severity, &v->queue, &v->assignee,
-                                &v->incident, &v->merged_into, &v->related, &v->rule};
+                                &v->incident, &v->merged_into, &v->related, &v->rule,
+                                &v->calendar};
     enum { N = sizeof src / sizeof src[0] };
     size_t size = sizeof *v;
     for (size_t i = 0; i < N; i++)
@@ -176,7 +188,7 @@ static as_ticket *ticket_copy(const as_ticket *v)
     *t = *v;
     const char **dst[] = {&t->tracking, &t->user_id, &t->channel, &t->category, &t->subject,
                           &t->body, &t->severity, &t->queue, &t->assignee, &t->incident,
-                          &t->merged_into, &t->related, &t->rule};
+                          &t->merged_into, &t->related, &t->rule, &t->calendar};
     char *p = (char *)(t + 1);
     for (size_t i = 0; i < N; i++) {
         if (!*src[i]) {
@@ -250,7 +262,8 @@ as_status as_ticket_event_iter_new(as_ticket_event_iter **out, as_db *db, const 
     }
     it->db = db;
     static const char sql[] =
-        "SELECT e.id, e.at, e.actor, e.kind, e.from_status, e.to_status, e.public, e.body"
+        "SELECT e.id, e.at, e.actor, e.kind, e.from_status, e.to_status, e.public,"
+        " as_mask_phones(e.body)"
         " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.tracking = ?1"
         " ORDER BY e.id";
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
@@ -306,6 +319,13 @@ struct as_sla_iter {
     int have_row;            /* st holds a row whose clocks are being listed */
     int clock;               /* the next clock of that row to look at */
     as_sla_item view;
+    char warning[256];       /* the view's calendar_warning */
+    int64_t min_end;         /* the earliest known end of any calendar (0: none): a
+                              * due time before it needs no look at its calendar */
+    char cal_name[72];       /* the last calendar looked up ("" none yet), */
+    int64_t cal_end;         /* its known end (0: none), */
+    int cal_until;           /* and its known_until year */
+    char calendar[72];       /* the view's calendar (looked up by id) */
 };
 
 as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
@@ -319,8 +339,8 @@ as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
     if (q->version != AS_SLA_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "unknown as_sla_query version");
     static const char sql[] =
-        "SELECT tracking, user_id, severity, queue, assignee, frt_due, frt_warn, res_due,"
-        " res_warn, id FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
+        "SELECT tracking, nullif(user_id, ''), severity, queue, assignee, frt_due, frt_warn,"
+        " res_due, res_warn, id FROM tickets WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
     as_sla_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -336,6 +356,7 @@ as_status as_sla_iter_new(as_sla_iter **out, as_db *db, const as_sla_query *q)
         return as__sqlfail(db, rc, "listing SLA clocks");
     }
     sqlite3_bind_int64(it->st, 1, it->at);
+    it->min_end = as__calendars_known_end_min(db);
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -402,6 +423,38 @@ as_status as_sla_next(as_sla_iter *it, const as_sla_item **view)
                                         &v->escalated);
             if (s != AS_OK)
                 return s;
+            /* A due time past the holidays its calendar knows is a guess. */
+            v->calendar_warning = NULL;
+            /* Only a due time past some calendar's knowledge needs the
+             * ticket's calendar (the listing reads a covering index). */
+            v->calendar = NULL;
+            if (it->min_end && due >= it->min_end) {
+                static const char cal_sql[] = "SELECT calendar FROM tickets WHERE id = ?1";
+                sqlite3_stmt *cs = as__stmt(it->db, cal_sql);
+                if (!cs)
+                    return AS_INTERNAL;
+                sqlite3_bind_int64(cs, 1, sqlite3_column_int64(st, 9));
+                it->calendar[0] = '\0';
+                if (sqlite3_step(cs) == SQLITE_ROW && as__column_text(cs, 0))
+                    as__column_copy(cs, 0, it->calendar, sizeof it->calendar);
+                sqlite3_reset(cs);
+                v->calendar = it->calendar[0] ? it->calendar : NULL;
+            }
+            if (v->calendar && strcmp(v->calendar, it->cal_name) != 0) {
+                /* A few calendars serve many clocks: look each up once. */
+                const as__calendar *cal = as__calendar_find(it->db, v->calendar);
+                snprintf(it->cal_name, sizeof it->cal_name, "%s", v->calendar);
+                it->cal_end = as__calendar_known_end(cal);
+                it->cal_until = as__calendar_known_until(cal);
+            }
+            if (v->calendar && it->cal_end && due >= it->cal_end) {
+                char at[AS_TIME_BUFSIZE];
+                snprintf(it->warning, sizeof it->warning,
+                         "due %s lies past %d, the last year calendar %s knows holidays for",
+                         as_time_format(due, as_db_utc_offset(it->db), at), it->cal_until,
+                         v->calendar);
+                v->calendar_warning = it->warning;
+            }
             *view = v;
             return AS_OK;
         }
@@ -435,7 +488,8 @@ void as_track_free(as_track *t)
     free(o);
 }
 
-/* "预计今天18:00前完成" and friends, in the business zone. */
+/* "预计今天18:00前完成" and friends, in the business zone, as seen at now;
+ * once now is past the ETA, "已超过预计时间，正在加急处理". */
 static void eta_text(char *buf, size_t n, int64_t eta, int64_t now, int offset_min)
 {
     int64_t le = eta + offset_min * 60, ln = now + offset_min * 60;
@@ -447,7 +501,9 @@ static void eta_text(char *buf, size_t n, int64_t eta, int64_t now, int offset_m
     unsigned m, d, mn, dd;
     as__civil_from_days(de, &y, &m, &d);
     as__civil_from_days(dn, &yn, &mn, &dd);
-    if (de == dn)
+    if (eta < now)   /* the promise has passed: say so, never a time in the past */
+        snprintf(buf, n, "已超过预计时间，正在加急处理");
+    else if (de == dn)
         snprintf(buf, n, "预计今天%02d:%02d前完成", hh, mm);
     else if (de == dn + 1)
         snprintf(buf, n, "预计明天%02d:%02d前完成", hh, mm);
@@ -471,7 +527,7 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
                         "invalid tracking number: '%.40s' (9 digits; check for a typo)", tracking);
     static const char sql[] =
         "SELECT v.status, v.eta, u.phone,"
-        " (SELECT e.body FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
+        " (SELECT as_mask_phones(e.body) FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1),"
         " (SELECT e.at FROM ticket_events e WHERE e.ticket_id = v.id AND e.public = 1"
         "   AND e.kind IN ('reply', 'resolved') AND e.body IS NOT NULL ORDER BY e.id DESC LIMIT 1)"
@@ -480,30 +536,38 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
         "   AND m.user_id = t.user_id"
         " JOIN tickets v ON v.id = coalesce(m.id, t.id)"
         " LEFT JOIN users u ON u.user_id = t.user_id WHERE t.tracking = ?1";
+    /* The second factor and the attempt limit first (ticket_track.c): the
+     * same work, and the same answer, for an unknown number, a wrong second
+     * factor and a number locked by too many failures.  A failure is
+     * recorded and committed. */
+    if (!now)
+        now = as__now();
+    as_status gs = as__write_begin(db);
+    if (gs != AS_OK)
+        return gs;
+    int passed = 0;
+    if ((gs = as__track_gate(db, num, phone_last4, now, &passed)) != AS_OK)
+        return as__write_end(db, gs);
+    if (!passed) {
+        if ((gs = as__write_end(db, AS_OK)) != AS_OK)
+            return gs;
+        return as__fail(db, AS_NOTFOUND, "no ticket %s for this phone number", num);
+    }
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
-        return AS_INTERNAL;
+        return as__write_end(db, AS_INTERNAL);
     sqlite3_bind_text(st, 1, num, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return as__sqlfail(db, rc, "tracking a ticket");
-    }
-    /* The same answer for an unknown number and a wrong second factor. */
-    const char *phone = rc == SQLITE_ROW ? as__column_text(st, 2) : NULL;
-    size_t pl = phone ? strlen(phone) : 0;
-    int match = phone && pl >= 4 && strlen(phone_last4) == 4;
-    unsigned diff = 0;
-    for (size_t i = 0; match && i < 4; i++)
-        diff |= (unsigned)(phone[pl - 4 + i] ^ phone_last4[i]);
-    if (!match || diff) {
-        sqlite3_reset(st);
-        return as__fail(db, AS_NOTFOUND, "no ticket %s for this phone number", num);
+        return as__write_end(db, rc == SQLITE_DONE
+                                     ? as__fail(db, AS_INTERNAL, "ticket %s vanished", num)
+                                     : as__sqlfail(db, rc, "tracking a ticket"));
     }
     struct track_own *o = calloc(1, sizeof *o);
     if (!o) {
         sqlite3_reset(st);
-        return as__fail(db, AS_NOMEM, "out of memory");
+        return as__write_end(db, as__fail(db, AS_NOMEM, "out of memory"));
     }
     memcpy(o->tracking, num, sizeof num);
     int status = as_ticket_status_parse(as__column_text(st, 0));
@@ -518,9 +582,12 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
     int open = status >= 0 && status <= AS_TICKET_WAITING_CUSTOMER;
     if (eta && open) {
         o->pub.eta = eta;
-        eta_text(o->eta_text, sizeof o->eta_text, eta, now ? now : as__now(),
-                 as_db_utc_offset(db));
+        eta_text(o->eta_text, sizeof o->eta_text, eta, now, as_db_utc_offset(db));
         o->pub.eta_text = o->eta_text;
+    }
+    if ((gs = as__write_end(db, AS_OK)) != AS_OK) {
+        as_track_free(&o->pub);
+        return gs;
     }
     *out = &o->pub;
     as__ok(db);
@@ -532,10 +599,11 @@ as_status as_ticket_track(as_track **out, as_db *db, const char *tracking,
 struct as_survey_iter {
     as_db *db;
     sqlite3_stmt *st;
+    int64_t at;              /* pending or expired as at this time */
     as_survey view;
 };
 
-static const char *const survey_status_names[] = {"pending", "answered", "void"};
+static const char *const survey_status_names[] = {"pending", "answered", "void", "expired"};
 
 const char *as_survey_status_name(as_survey_status status)
 {
@@ -559,19 +627,23 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
     *out = NULL;
     if (!q)
         q = &pending;
-    if (q->version != AS_SURVEY_QUERY_VERSION)
+    if (q->version < 1 || q->version > AS_SURVEY_QUERY_VERSION)
         return as__fail(db, AS_MISUSE, "unknown as_survey_query version");
+    int64_t at = q->version >= 2 && q->at ? q->at : as__now();   /* at: version 2 */
     if ((unsigned)q->status > AS_SURVEY_ANY)
         return as__fail(db, AS_INVALID, "status: %d is not a survey status", (int)q->status);
     as_survey_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
     it->db = db;
+    /* expired: a pending survey past its expires_at at ?3 (derived, never stored) */
     static const char sql[] =
-        "SELECT t.tracking, s.user_id, s.agent, s.queue, s.status, s.created_at, s.due_at,"
-        " s.score, s.comment, s.answered_at, f.tracking FROM surveys s"
+        "SELECT t.tracking, nullif(s.user_id, ''), s.agent, s.queue, s.status, s.created_at,"
+        " s.due_at, s.score, as_mask_phones(s.comment), s.answered_at, f.tracking, s.expires_at"
+        " FROM surveys s"
         " JOIN tickets t ON t.id = s.ticket_id LEFT JOIN tickets f ON f.id = s.followup_id"
-        " WHERE (?1 IS NULL OR s.status = ?1) ORDER BY s.due_at, s.id LIMIT ?2";
+        " WHERE (?1 IS NULL OR (CASE WHEN s.status = 'pending' AND s.expires_at <= ?3"
+        "   THEN 'expired' ELSE s.status END) = ?1) ORDER BY s.due_at, s.id LIMIT ?2";
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
     if (rc != SQLITE_OK) {
         free(it);
@@ -580,6 +652,8 @@ as_status as_survey_iter_new(as_survey_iter **out, as_db *db, const as_survey_qu
     if (q->status != AS_SURVEY_ANY)
         sqlite3_bind_text(it->st, 1, survey_status_names[q->status], -1, SQLITE_STATIC);
     sqlite3_bind_int64(it->st, 2, q->limit > 0 ? q->limit : -1);
+    sqlite3_bind_int64(it->st, 3, at);
+    it->at = at;
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -607,6 +681,9 @@ as_status as_survey_next(as_survey_iter *it, const as_survey **view)
     v->comment = as__column_text(st, 8);
     v->answered_at = as__column_int64_or(st, 9, 0);
     v->followup = as__column_text(st, 10);
+    v->expires_at = as__column_int64_or(st, 11, 0);
+    if (v->status == AS_SURVEY_PENDING && v->expires_at && v->expires_at <= it->at)
+        v->status = AS_SURVEY_EXPIRED;
     *view = v;
     return AS_OK;
 }
@@ -814,14 +891,23 @@ struct as_report_csat_iter {
 as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
                                   const as_report_query *q)
 {
-    static const char by_agent[] =
-        "SELECT coalesce(agent, '(none)'), count(*), sum(score), sum(score >= 4) FROM surveys"
-        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
-        " GROUP BY 1 ORDER BY 1";
-    static const char by_queue[] =
-        "SELECT queue, count(*), sum(score), sum(score >= 4) FROM surveys"
-        " WHERE status = 'answered' AND answered_at >= ?1 AND answered_at < ?2"
-        " GROUP BY 1 ORDER BY 1";
+    /* One pass over the surveys answered in the period or made by a
+     * resolution in it (?3: the period's end decides which pending ones
+     * have expired, as the report stands at its end). */
+#define CSAT_SQL(group)                                                                         \
+    "SELECT g, sum(ans), sum(CASE WHEN ans THEN score ELSE 0 END), sum(ans AND score >= 4),"   \
+    " sum(made), sum(made AND resp), sum(made AND resp AND answered_at <= due_at),"             \
+    " sum(made AND status = 'pending' AND expires_at <= ?3) FROM ("                             \
+    " SELECT " group " AS g, score, status, answered_at, due_at, expires_at,"                   \
+    "  (status = 'answered' AND answered_at >= ?1 AND answered_at < ?2) AS ans,"               \
+    "  (status <> 'void' AND created_at >= ?1 AND created_at < ?2) AS made,"                   \
+    "  (status = 'answered' AND answered_at < ?2) AS resp"                                      \
+    " FROM surveys WHERE (answered_at >= ?1 AND answered_at < ?2)"                              \
+    "  OR (created_at >= ?1 AND created_at < ?2))"                                              \
+    " GROUP BY g HAVING sum(ans) > 0 OR sum(made) > 0 ORDER BY g"
+    static const char by_agent[] = CSAT_SQL("coalesce(agent, '(none)')");
+    static const char by_queue[] = CSAT_SQL("queue");
+#undef CSAT_SQL
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_csat_iter_new: NULL argument")
                   : AS_MISUSE;
@@ -841,6 +927,7 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
     }
     sqlite3_bind_int64(it->st, 1, q->from);
     sqlite3_bind_int64(it->st, 2, q->to);
+    sqlite3_bind_int64(it->st, 3, q->to);
     *out = it;
     as__ok(db);
     return AS_OK;
@@ -861,10 +948,20 @@ as_status as_report_csat_next(as_report_csat_iter *it, const as_report_csat_row 
     v->answers = sqlite3_column_int64(it->st, 1);
     v->score_sum = sqlite3_column_int64(it->st, 2);
     v->satisfied = sqlite3_column_int64(it->st, 3);
-    /* Two decimals, rounded half up (answers > 0 in a group). */
-    int64_t m100 = (v->score_sum * 100 + v->answers / 2) / v->answers;
-    v->mean_score = (double)m100 / 100.0;
+    /* Two decimals, rounded half up; -1 without answers. */
+    if (v->answers > 0) {
+        int64_t m100 = (v->score_sum * 100 + v->answers / 2) / v->answers;
+        v->mean_score = (double)m100 / 100.0;
+    } else {
+        v->mean_score = -1.0;
+    }
     v->csat_pct = pct1(v->satisfied, v->answers);
+    v->surveys = sqlite3_column_int64(it->st, 4);
+    v->responded = sqlite3_column_int64(it->st, 5);
+    v->callbacks_on_time = sqlite3_column_int64(it->st, 6);
+    v->expired = sqlite3_column_int64(it->st, 7);
+    v->response_rate_pct = pct1(v->responded, v->surveys);
+    v->callback_on_time_pct = pct1(v->callbacks_on_time, v->surveys);
     *view = v;
     return AS_OK;
 }

@@ -172,6 +172,7 @@ as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result)
     static const char ev[] =
         "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, public, body)"
         " VALUES (?1, ?2, ?3, 'system', 'escalation', 0, ?4)";
+    static const char unesc[] = "DELETE FROM ticket_escalations WHERE id = ?1";
     static const char *const clocks[2] = {"first_response", "resolution"};
     as_status s = as__write_begin(db);
     if (s != AS_OK)
@@ -209,6 +210,22 @@ as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result)
                 if (sqlite3_changes(db->sql) == 0)
                     continue;
                 int64_t eid = sqlite3_last_insert_rowid(db->sql);
+                /* A ticket whose history already goes past t (a sweep run
+                 * for an earlier time) is listed, not recorded: its events
+                 * stay in time order. */
+                int64_t last;
+                if ((s = as__ticket_last_event(db, id, &last, NULL, 0)) != AS_OK)
+                    break;
+                if (last != NIL && last > t) {
+                    if (!(st = as__stmt(db, unesc))) {
+                        s = AS_INTERNAL;
+                        break;
+                    }
+                    sqlite3_bind_int64(st, 1, eid);
+                    if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
+                        break;
+                    continue;
+                }
                 if (!(st = as__stmt(db, ev))) {
                     s = AS_INTERNAL;
                     break;

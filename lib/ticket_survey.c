@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Make the survey of r's latest resolution due (once per resolution). */
-as_status as__ticket_survey_due(as_db *db, const as__trow *r, int64_t t)
+/* Make the survey of r's latest resolution due (once per resolution).  It
+ * credits the agent who resolved the ticket (the resolution event's
+ * actor), not the assignee field, and expires after
+ * tickets.survey_expires_after. */
+as_status as__ticket_survey_due(as_db *db, const as__trow *r, const char *by, int64_t t)
 {
     const as__ticket_cfg *cfg = as__ticket_cfg_of(db);
     static const char sv[] =
         "INSERT INTO surveys (ticket_id, user_id, resolution, agent, queue, created_at, due_at,"
-        " status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending')"
+        " status, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8)"
         " ON CONFLICT (ticket_id, resolution) DO NOTHING";
     sqlite3_stmt *st = as__stmt(db, sv);
     if (!st)
@@ -21,10 +24,12 @@ as_status as__ticket_survey_due(as_db *db, const as__trow *r, int64_t t)
     sqlite3_bind_int64(st, 1, r->id);
     as__bind_text_or_null(st, 2, r->user_id);
     sqlite3_bind_int64(st, 3, r->resolutions);
-    as__bind_text_or_null(st, 4, r->assignee);
+    as__bind_text_or_null(st, 4, by ? by : "system");
     as__bind_text_or_null(st, 5, r->queue);
     sqlite3_bind_int64(st, 6, t);
     sqlite3_bind_int64(st, 7, t + (cfg ? cfg->survey_within : 86400));
+    sqlite3_bind_int64(st, 8, t + (cfg && cfg->survey_expires_after ? cfg->survey_expires_after
+                                                                    : 7 * 86400));
     return as__step_done(db, st, "making a survey due");
 }
 
@@ -61,23 +66,36 @@ as_status as_survey_record(as_db *db, const char *tracking, int score, const cha
     char made[AS_TRACKING_BUFSIZE] = "";
     if ((s = as__ticket_check_text(db, "comment", comment, 0, &text)) != AS_OK)
         return as__ticket_change_end(db, &r, s);
-    static const char find[] = "SELECT id FROM surveys WHERE ticket_id = ?1 AND status = 'pending'"
-                               " ORDER BY resolution DESC LIMIT 1";
+    static const char find[] =
+        "SELECT id, expires_at FROM surveys WHERE ticket_id = ?1 AND status = 'pending'"
+        " ORDER BY resolution DESC LIMIT 1";
     sqlite3_stmt *st = as__stmt(db, find);
-    int64_t sid = 0;
+    int64_t sid = 0, expires = 0;
     if (!st) {
         s = AS_INTERNAL;
     } else {
         sqlite3_bind_int64(st, 1, r.id);
-        if (sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_step(st) == SQLITE_ROW) {
             sid = sqlite3_column_int64(st, 0);
+            expires = as__column_int64_or(st, 1, 0);
+        }
         sqlite3_reset(st);
-        if (!sid)
+        if (!sid) {
             s = as__fail(db, AS_NOTFOUND, "ticket %s has no pending survey", r.tracking);
+        } else if (expires && t >= expires) {
+            char x[AS_TIME_BUFSIZE], y[AS_TIME_BUFSIZE];
+            s = as__fail(db, AS_INVALID, "the survey of ticket %s expired at %s"
+                         " (tickets.survey_expires_after); an answer at %s is too late",
+                         r.tracking, as_time_format(expires, as_db_utc_offset(db), x),
+                         as_time_format(t, as_db_utc_offset(db), y));
+        }
     }
+    /* A low score is followed up by a configured lead or queue, never by
+     * the agent who resolved the ticket. */
     const as__ticket_cfg *cfg = as__ticket_cfg_of(db);
     if (s == AS_OK && cfg && score <= cfg->low_score)
-        s = as__ticket_open_linked(db, &r, "system", t, "回访跟进", text, made);
+        s = as__ticket_open_linked(db, &r, "system", t, "回访跟进", text, cfg->followup_queue,
+                                   cfg->followup_assignee, made);
     if (s == AS_OK) {
         static const char up[] =
             "UPDATE surveys SET status = 'answered', score = ?2, comment = ?3, answered_at = ?4,"

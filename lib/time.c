@@ -87,7 +87,7 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
             return AS_INVALID;   /* does not fit in 64 bits */
         while (*end == ' ')
             end++;
-        if (*end)
+        if (*end || v < AS_TIME_MIN || v > AS_TIME_MAX)
             return AS_INVALID;
         *out = v;
         return AS_OK;
@@ -136,10 +136,8 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
                         return AS_INVALID;
             }
         }
-        if (h > 23 || mi > 59 || s > 60)
-            return AS_INVALID;
-        if (s == 60)
-            s = 59;   /* a leap second is read as the second before it */
+        if (h > 23 || mi > 59 || s > 59)
+            return AS_INVALID;   /* :60 too: Unix time has no leap seconds */
         if (!excel) {
             if (*p == 'Z' || *p == 'z') {
                 offset = 0;
@@ -166,7 +164,10 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
     if (*p)
         return AS_INVALID;
     int64_t days = as__days_from_civil(y, (unsigned)mo, (unsigned)d);
-    *out = days * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset * 60;
+    int64_t t = days * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset * 60;
+    if (t < AS_TIME_MIN || t > AS_TIME_MAX)
+        return AS_INVALID;
+    *out = t;
     return AS_OK;
 }
 

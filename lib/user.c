@@ -1,5 +1,8 @@
 /* user.c - users: add, update, upsert, read, list, forget. */
+#include "profile.h"
 #include "user.h"
+#include "erase.h"
+#include "ticket.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +61,10 @@ as_status as__user_normalize(const as_user_input *in, as__user_norm *out, as__pr
         if (!in->phone || !in->phone[0]) {
             out->phone[0] = '\0';   /* an empty phone clears it */
         } else if (as_phone_normalize(in->phone, out->phone) != AS_OK) {
-            snprintf(msg, sizeof msg, "'%.40s' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)",
-                     in->phone);
+            char shown[48];
+            as__phone_echo(in->phone, shown, sizeof shown);   /* never the whole number */
+            snprintf(msg, sizeof msg, "'%s' is not a mainland mobile number (11 digits from 13x to 19x, optional +86)",
+                     shown);
             fn(ctx, "phone", msg);
             bad = 1;
         }
@@ -183,6 +188,8 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
     bind_row(ins, &r);
     as_status s = as__step_done(db, ins, "adding a user");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
+    if (*inserted)
+        s = as__profile_user_added(db, n->user_id);
     return s;
 }
 
@@ -290,6 +297,8 @@ as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert
         bind_row(upd, &r);
         s = as__step_done(db, upd, "updating a user");
     }
+    if (s == AS_OK)
+        s = as__profile_dirty(db, n->user_id);
     free(bigname);
     if (s == AS_OK && result)
         *result = AS_UPSERT_UPDATED;
@@ -326,8 +335,9 @@ static as_status user_call(as_db *db, const as_user_input *in, int mode, as_upse
     as_status st = as__user_normalize(in, &n, collect, &p);
     if (st == AS_OK) {
         st = as__write_begin(db);
-        if (st == AS_OK)
-            st = as__write_end(db, as__user_write(db, &n, mode, 1, result, collect, &p));
+        if (st == AS_OK)   /* with the tickets opened for this id before it was a user */
+            st = as__write_end(db, as__ticket_link_customers(db, as__user_write(db, &n, mode, 1,
+                                                                             result, collect, &p)));
     }
     if (st == AS_INVALID && p.text.len)
         as__fail(db, st, "%s", p.text.data);
@@ -353,11 +363,11 @@ as_status as_user_upsert(as_db *db, const as_user_input *in, as_upsert *result)
     return user_call(db, in, AS__USER_UPSERT, result);
 }
 
-as_status as_user_forget(as_db *db, const char *user_id)
+/* The erasure's transaction: the known fields, the free text of every
+ * table, the ticket history (with its permission), the free pages. */
+static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_ids *ids,
+                               as_forget_stats *stats)
 {
-    if (!db || !user_id)
-        return db ? as__fail(db, AS_MISUSE, "as_user_forget: user_id is NULL") : AS_MISUSE;
-    static const char exists_sql[] = "SELECT 1 FROM users WHERE user_id = ?1";
     static const char forget_sql[] =
         "UPDATE users SET name = NULL, phone = NULL, quiet_start = NULL, quiet_end = NULL,"
         " consent_service = 0, consent_marketing = 0, beta_tester = 0, erased_at = ?2,"
@@ -371,37 +381,191 @@ as_status as_user_forget(as_db *db, const char *user_id)
         " status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'dead' END,"
         " last_error = CASE WHEN status = 'sent' THEN last_error ELSE 'user erased' END"
         " WHERE user_id = ?1";
-    as_status st = as__write_begin(db);
+    /* The open row is the ticket_events trigger's permission to change an
+     * event's text; it is finished before the commit, so no other
+     * transaction ever sees it open. */
+    static const char begin_sql[] =
+        "INSERT INTO privacy_erasures (user_id, started_at) VALUES (?1, ?2)";
+    /* Tickets whose history is being redacted: the person's own, and any
+     * other whose texts name their phone or plate. */
+    static const char tickets_sql[] =
+        "CREATE TEMP TABLE IF NOT EXISTS erased_tickets (id INTEGER PRIMARY KEY);"
+        " DELETE FROM temp.erased_tickets;";
+    static const char mark_sql[] =
+        "INSERT OR IGNORE INTO temp.erased_tickets (id)"
+        " SELECT id FROM tickets WHERE user_id = ?1 OR as__erase_hit(0, subject, body)"
+        " UNION SELECT ticket_id FROM ticket_events WHERE user_id = ?1 OR as__erase_hit(0, body)"
+        " UNION SELECT ticket_id FROM surveys WHERE user_id = ?1 OR as__erase_hit(0, comment)";
+    static const char event_sql[] =
+        "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, public, body)"
+        " SELECT t.id, t.user_id, max(?1, coalesce((SELECT max(e.at) FROM ticket_events e"
+        "   WHERE e.ticket_id = t.id), ?1)), 'privacy', 'redacted', 0,"
+        " 'personal data erased on request' FROM tickets t"
+        " WHERE t.id IN (SELECT id FROM temp.erased_tickets)";
+    static const char finish_sql[] =
+        "UPDATE privacy_erasures SET finished_at = ?2, rows = ?3, tickets = ?4 WHERE id = ?1";
+
+    int64_t now = as__now();
+    sqlite3_stmt *s = as__stmt(db, forget_sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    as_status st = as__step_done(db, s, "erasing a user");
+    if (st != AS_OK || sqlite3_changes(db->sql) == 0)
+        return st;   /* erased before: nothing more is known to erase */
+    stats->rows++;
+    static const char *const known[] = {plates_sql, fuel_sql, outbox_sql};
+    static const char *const what[] = {"erasing a user's plates",
+                                       "erasing a user's fueling plates",
+                                       "erasing a user's notifications"};
+    for (size_t k = 0; k < 3 && st == AS_OK; k++) {
+        if (!(s = as__stmt(db, known[k])))
+            return AS_INTERNAL;
+        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+        st = as__step_done(db, s, what[k]);
+        stats->rows += (uint64_t)sqlite3_changes(db->sql);
+    }
     if (st != AS_OK)
         return st;
+
+    if (!(s = as__stmt(db, begin_sql)))
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    if ((st = as__step_done(db, s, "recording an erasure")) != AS_OK)
+        return st;
+    int64_t erasure = sqlite3_last_insert_rowid(db->sql);
+
+    as__erase_sweep sw = {ids, user_id, 0, 0};
+    if ((st = as__erase_register(db, &sw)) != AS_OK)
+        return st;
+    /* The tickets whose history is redacted, found before the texts change. */
+    if ((st = as__exec(db, tickets_sql)) == AS_OK) {
+        sqlite3_stmt *m = NULL;
+        int rc = sqlite3_prepare_v2(db->sql, mark_sql, -1, &m, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(m, 1, user_id, -1, SQLITE_STATIC);
+            rc = sqlite3_step(m);
+        }
+        if (rc != SQLITE_DONE)
+            st = as__sqlfail(db, rc, "erasing: finding the tickets");
+        sqlite3_finalize(m);
+    }
+    if (st == AS_OK)
+        st = as__erase_sweep_run(db, &sw);
+    as__erase_unregister(db);
+    if (st != AS_OK)
+        return st;
+    stats->rows += sw.rows;
+    stats->values = sw.values;
+
+    if (!(s = as__stmt(db, event_sql)))
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, now);
+    if ((st = as__step_done(db, s, "recording a redaction in a ticket's history")) != AS_OK)
+        return st;
+    stats->tickets = (uint64_t)sqlite3_changes(db->sql);
+    if ((st = as__exec(db, "DROP TABLE IF EXISTS temp.erased_tickets")) != AS_OK)
+        return st;
+
+    if (!(s = as__stmt(db, finish_sql)))
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, erasure);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, (int64_t)stats->rows);
+    sqlite3_bind_int64(s, 4, (int64_t)stats->tickets);
+    if ((st = as__step_done(db, s, "recording an erasure")) != AS_OK)
+        return st;
+    if ((st = as__profile_dirty(db, user_id)) != AS_OK)
+        return st;
+    return as__erase_scrub_free_pages(db, erasure);
+}
+
+/* PRAGMA wal_checkpoint(TRUNCATE): 1 when it ran to the end. */
+static int checkpoint_truncate(as_db *db)
+{
+    sqlite3_stmt *st = NULL;
+    int done = 0;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        done = sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    return done;
+}
+
+as_status as_user_forget_ex(as_db *db, const char *user_id, as_forget_stats *stats)
+{
+    as_forget_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!db || !user_id)
+        return db ? as__fail(db, AS_MISUSE, "as_user_forget: user_id is NULL") : AS_MISUSE;
+    static const char exists_sql[] = "SELECT erased_at IS NOT NULL FROM users WHERE user_id = ?1";
+    if (db->readonly)
+        return as__fail(db, AS_READONLY, "%s: opened read-only", db->path);
     sqlite3_stmt *s = as__stmt(db, exists_sql);
     if (!s)
-        return as__write_end(db, AS_INTERNAL);
+        return AS_INTERNAL;
     sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
+    int erased = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
     sqlite3_reset(s);
     if (rc == SQLITE_DONE)
-        st = as__fail(db, AS_NOTFOUND, "no user '%s'", user_id);
-    else if (rc != SQLITE_ROW)
-        st = as__sqlfail(db, rc, "reading a user");
-    if (st == AS_OK && (s = as__stmt(db, forget_sql)) != NULL) {
-        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, as__now());
-        st = as__step_done(db, s, "erasing a user");
+        return as__fail(db, AS_NOTFOUND, "no user '%s'", user_id);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "reading a user");
+    if (erased) {
+        as__ok(db);   /* nothing more is known to erase */
+        return AS_OK;
     }
-    if (st == AS_OK && (s = as__stmt(db, plates_sql)) != NULL) {
-        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-        st = as__step_done(db, s, "erasing a user's plates");
+
+    as__erase_ids ids;
+    as_status st = as__erase_ids_load(db, user_id, &ids);
+    if (st != AS_OK) {
+        as__erase_ids_free(&ids);
+        return st;
     }
-    if (st == AS_OK && (s = as__stmt(db, fuel_sql)) != NULL) {
-        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-        st = as__step_done(db, s, "erasing a user's fueling plates");
+    /* Freed space is overwritten with zeros for as long as the erasure
+     * runs (the handle's own setting is restored after). */
+    int old_secure = 0;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA secure_delete", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        old_secure = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_exec(db->sql, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+
+    st = as__write_begin(db);
+    if (st == AS_OK)
+        st = as__write_end(db, forget_in_txn(db, user_id, &ids, stats));
+    int outer = db->txn_depth > 0;
+    if (st == AS_OK && !outer) {
+        stats->checkpointed = checkpoint_truncate(db);
+        if (stats->checkpointed && as__erase_file_holds(db->path, &ids)) {
+            /* Left by writes before secure_delete: rebuild the file. */
+            if (as__exec(db, "VACUUM") == AS_OK) {
+                stats->vacuumed = 1;
+                stats->checkpointed = checkpoint_truncate(db);
+            }
+        }
+        stats->file_clean = stats->checkpointed && !as__erase_file_holds(db->path, &ids);
     }
-    if (st == AS_OK && (s = as__stmt(db, outbox_sql)) != NULL) {
-        sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-        st = as__step_done(db, s, "erasing a user's notifications");
-    }
-    return as__write_end(db, st);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA secure_delete = %d", old_secure);
+    sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    as__erase_ids_free(&ids);
+    if (st != AS_OK)
+        memset(stats, 0, sizeof *stats);
+    else
+        as__ok(db);
+    return st;
+}
+
+as_status as_user_forget(as_db *db, const char *user_id)
+{
+    return as_user_forget_ex(db, user_id, NULL);
 }
 
 /* ---- reading ------------------------------------------------------- */
@@ -530,7 +694,14 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
         "      AND p.segment = ?5))"
         " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM profiles p WHERE p.user_id = users.user_id"
         "      AND p.tier = ?6))"
+        " AND (?7 IS NULL OR beta_tester = 1)"
         " ORDER BY user_id LIMIT ?4";
+    /* Segments and tiers as of now (profile.h: "profiles" reads as current). */
+    if (query->version >= 2 && (query->segment || query->tier)) {
+        as_status ps = as__profiles_for_read(db, as__now());
+        if (ps != AS_OK)
+            return ps;
+    }
     as_user_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -553,6 +724,8 @@ as_status as_user_iter_new(as_user_iter **out, as_db *db, const as_user_query *q
         if (query->tier)
             sqlite3_bind_text(it->st, 6, query->tier, -1, SQLITE_TRANSIENT);
     }
+    if (query->version >= 3 && query->beta)   /* version 3: beta testers only */
+        sqlite3_bind_int(it->st, 7, 1);
     it->db = db;
     it->flags = query->flags;
     *out = it;

@@ -1,6 +1,7 @@
 /* user_import.c - bulk upsert of users, through the shared import driver. */
 #include "import.h"
 #include "user.h"
+#include "ticket.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,5 +92,6 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
                          as_import_stats *stats)
 {
     static const as__import_spec spec = {columns, 4, 0, user_row, NULL};
-    return as__import_run(db, in, name, opts, &spec, stats);
+    /* Then the tickets opened for these ids before they were users. */
+    return as__ticket_link_customers(db, as__import_run(db, in, name, opts, &spec, stats));
 }

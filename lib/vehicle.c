@@ -1,5 +1,6 @@
 /* vehicle.c - vehicles and odometer readings. */
 #include "internal.h"
+#include "profile.h"
 #include "vehicle.h"
 
 #include <inttypes.h>
@@ -40,7 +41,8 @@ as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate, cons
     static const char user_sql[] = "SELECT erased_at IS NOT NULL FROM users WHERE user_id = ?1";
     static const char plate_sql[] = "SELECT user_id FROM vehicles WHERE plate = ?1";
     static const char ins_sql[] =
-        "INSERT INTO vehicles (user_id, plate, grade, created_at) VALUES (?1, ?2, ?3, ?4)";
+        "INSERT INTO vehicles (user_id, plate, grade, grade_given, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)";
     if ((st = as__write_begin(db)) != AS_OK) {
         free(norm);
         return st;
@@ -74,9 +76,13 @@ as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate, cons
         sqlite3_bind_text(s, 2, norm, -1, SQLITE_STATIC);
         if (g[0])
             sqlite3_bind_text(s, 3, g, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, as__now());
+        sqlite3_bind_int(s, 4, g[0] != '\0');
+        sqlite3_bind_int64(s, 5, as__now());
         st = as__step_done(db, s, "adding a vehicle");
     }
+    /* The user's fill-ups with this plate now form the vehicle's stream. */
+    if (st == AS_OK)
+        st = as__profile_dirty(db, user_id);
     st = as__write_end(db, st);
     if (st == AS_OK && plate_out)
         *plate_out = norm;
@@ -89,7 +95,7 @@ as_status as_vehicle_add(as_db *db, const char *user_id, const char *plate, cons
     "SELECT v.plate, v.user_id, v.grade,"                                                    \
     " (SELECT km FROM odometer_readings o WHERE o.vehicle_id = v.id ORDER BY at DESC LIMIT 1)," \
     " (SELECT at FROM odometer_readings o WHERE o.vehicle_id = v.id ORDER BY at DESC LIMIT 1)," \
-    " v.created_at FROM vehicles v"
+    " v.created_at, v.grade_given FROM vehicles v"
 
 static void read_vehicle(sqlite3_stmt *st, as_vehicle *v)
 {
@@ -99,6 +105,7 @@ static void read_vehicle(sqlite3_stmt *st, as_vehicle *v)
     v->km = as__column_int64_or(st, 3, -1);
     v->km_at = sqlite3_column_int64(st, 4);
     v->created_at = sqlite3_column_int64(st, 5);
+    v->grade_given = sqlite3_column_int(st, 6);
 }
 
 as_status as_vehicle_get(as_vehicle **out, as_db *db, const char *plate)
@@ -310,6 +317,9 @@ as_status as__odometer_record(as_db *db, sqlite3_int64 vid, const char *user_id,
     } else if (st == AS_OK) {
         st = AS_INTERNAL;
     }
+    /* km per day changes with every reading. */
+    if (st == AS_OK)
+        st = as__profile_dirty(db, user_id);
     return st;
 }
 
@@ -370,6 +380,47 @@ as_status as_vehicle_service(as_db *db, const char *plate, int64_t at, int64_t k
             st = as__fail(db, AS_EXISTS, "%s already has a service at %s", norm,
                           as_time_format(at, db->utc_offset, when));
     }
+    if (st == AS_OK)
+        st = as__profile_dirty(db, user_id);
+    free(norm);
+    return as__write_end(db, st);
+}
+
+as_status as_vehicle_set_grade(as_db *db, const char *plate, const char *grade)
+{
+    if (!db || !plate)
+        return db ? as__fail(db, AS_MISUSE, "as_vehicle_set_grade: NULL argument") : AS_MISUSE;
+    char *norm, g[8] = "";
+    as_status st = plate_arg(db, plate, &norm);
+    if (st != AS_OK)
+        return st;
+    if (grade && grade[0] && as_grade_normalize(grade, g) != AS_OK) {
+        free(norm);
+        return as__fail(db, AS_INVALID,
+                        "grade: '%s' is not a fuel grade (92, 95, 98, E92, 0 for diesel, ...)",
+                        grade);
+    }
+    if ((st = as__write_begin(db)) != AS_OK) {
+        free(norm);
+        return st;
+    }
+    static const char sql[] =
+        "UPDATE vehicles SET grade = ?2, grade_given = ?3 WHERE plate = ?1";
+    sqlite3_int64 vid = 0;
+    char user_id[80] = "";
+    st = as__vehicle_find(db, norm, &vid, user_id, sizeof user_id);
+    sqlite3_stmt *s;
+    if (st == AS_OK && (s = as__stmt(db, sql)) != NULL) {
+        sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
+        if (g[0])
+            sqlite3_bind_text(s, 2, g, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, g[0] != '\0');
+        st = as__step_done(db, s, "setting a vehicle's grade");
+    } else if (st == AS_OK) {
+        st = AS_INTERNAL;
+    }
+    if (st == AS_OK)
+        st = as__profile_dirty(db, user_id);
     free(norm);
     return as__write_end(db, st);
 }

@@ -5,7 +5,7 @@
 
 as init
 
-for sub in list check add; do
+for sub in list check add import; do
     as calendar $sub --help
     expect_rc "calendar $sub --help" 0
     expect_out_has "calendar $sub --help prints usage" "usage: aftersales calendar $sub"
@@ -15,17 +15,18 @@ expect_rc "calendar without a subcommand" 64
 
 as --format tsv calendar list
 expect_rc "list" 0
-expect_out "list as TSV" "name	always	timezone	hours	week_minutes	holidays	workdays	first_date	last_date	description
-cn-office	false	+08:00	mon-fri 09:00-18:00	2700	61	11	2025-01-01	2026-10-10	办公时间 周一至周五 09:00-18:00, 法定节假日与调休
-24x7	true	+08:00	always (24/7)	10080	0	0			around the clock, for urgent and major-incident levels"
+expect_out "list as TSV" "name	always	timezone	hours	week_minutes	holidays	workdays	first_date	last_date	description	known_until
+cn-office	false	+08:00	mon-fri 09:00-18:00	2700	61	11	2025-01-01	2026-10-10	办公时间 周一至周五 09:00-18:00, 法定节假日与调休	2026
+24x7	true	+08:00	always (24/7)	10080	0	0			around the clock, for urgent and major-incident levels	"
 
 # Friday 17:30 + 2 business hours is Monday 10:30.
 as calendar add cn-office --at 2025-03-14T17:30:00+08:00 --minutes 120
 expect_rc "add" 0
-expect_out "add prints the due time" "calendar: cn-office
-at:       2025-03-14T17:30:00+08:00
-minutes:  120
-due:      2025-03-17T10:30:00+08:00"
+expect_out "add prints the due time" "calendar:         cn-office
+at:               2025-03-14T17:30:00+08:00
+minutes:          120
+due:              2025-03-17T10:30:00+08:00
+calendar_warning: -"
 
 # The day before 国庆: due after the eight days off.
 as --format json calendar add cn-office --at "2025-09-30 17:00" --minutes 120
@@ -47,7 +48,8 @@ expect_out "2025 has 248 working days" "calendar:         cn-office
 from:             2025-01-01T00:00:00+08:00
 to:               2026-01-01T00:00:00+08:00
 business_minutes: 133920
-business_seconds: 8035200"
+business_seconds: 8035200
+calendar_warning: -"
 as --format tsv calendar check cn-office --from 2025-10-09T10:00 --to 2025-09-30T17:00
 expect_out_has "a reversed span is negative" "-120	-7200"
 
@@ -82,11 +84,11 @@ calendars:
       - 2025-03-10
 YAML
 as --config "$T/cal.yaml" calendar add station-night --at 2025-03-03T23:00 --minutes 120
-expect_out_has "a shift past midnight" "due:      2025-03-04T01:00:00+08:00"
+expect_out_has "a shift past midnight" "due:              2025-03-04T01:00:00+08:00"
 as --config "$T/cal.yaml" calendar add station-night --at 2025-03-08T11:30 --minutes 60
-expect_out_has "split Saturday hours" "due:      2025-03-08T13:30:00+08:00"
+expect_out_has "split Saturday hours" "due:              2025-03-08T13:30:00+08:00"
 as --config "$T/cal.yaml" calendar add station-night --at 2025-03-08T17:00 --minutes 60
-expect_out_has "the holiday Monday's shift is skipped" "due:      2025-03-15T10:00:00+08:00"
+expect_out_has "the holiday Monday's shift is skipped" "due:              2025-03-15T10:00:00+08:00"
 as --config "$T/cal.yaml" calendar add cn-office --at 2025-03-08T17:00 --minutes 60
 expect_rc "a calendars section replaces the default calendars" 1
 

@@ -94,13 +94,17 @@ c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode = DELETE'); c.c
 size = __import__('os').path.getsize(sys.argv[1])
 open(sys.argv[1], 'r+b').truncate(size // 2)" "$T/trunc.db"
 cap "$AFTERSALES" --db "$T/trunc.db" user list
-# SQLite reports the missing pages as SQLITE_CORRUPT, which the library maps
-# to AS_NOTOURS (69).
-expect_rc "9. a truncated database is not read as good" 69
+# SQLite reports the missing pages as SQLITE_CORRUPT.  That was mapped to
+# AS_NOTOURS (69, "not an aftersales database"), which is not true: the file
+# is ours and damaged.  It is AS_CORRUPT now, exit 65 like a failed check
+# (issue 12, hardening).
+expect_rc "9. a truncated database is not read as good, and called damaged" 65
 expect_err_has "9. SQLite's detail is kept" "database disk image is malformed"
+expect_err_has "9. and what to do" "the database file is damaged; restore it from a backup"
 head -c 50 "$AFTERSALES_DB" > "$T/stub.db"
 cap "$AFTERSALES" --db "$T/stub.db" user list
-expect_rc "9. a 50-byte database stub" 69
+# A 50-byte head of our file is a damaged copy too (SQLite: malformed).
+expect_rc "9. a 50-byte database stub is damaged (65)" 65
 
 # 10. A file that is not ours.
 printf 'PK\003\004 this is a zip file' > "$T/zip.db"
@@ -112,8 +116,14 @@ expect_eq "10. and left untouched" "$(cat "$T/zip.db" | od -An -c | head -1 | tr
 cap "$AFTERSALES" --config "$T/nope.yaml" user list
 expect_rc "11. a missing config" 66
 cap "$AFTERSALES" --config "$T" user list
-expect_rc "11. a directory is not a config: a read error" 74
-expect_err_has "11. the directory is named" "$T: read error"
+# It said only "read error" (74); a directory is a wrong configuration path,
+# and the message says what it is (issue 12, hardening).
+expect_rc "11. a directory is not a config: a bad configuration" 78
+expect_err_has "11. and says what it is" "$T: is a directory, not a configuration file"
+cap "$AFTERSALES" rules check "$T"
+expect_rc "11. rules check of a directory" 78
+expect_err_has "11. rules check says what it is" "is a directory, not a configuration file"
+expect_err_has "11. the directory is named" "$T: is a directory"
 
 # 12. Undecodable GB18030 and a binary file.
 printf '%s\n\x81\x30\x81\xff,x,,\n' "$hdr" > "$T/badgb.csv"

@@ -13,7 +13,8 @@ user_id:    U1
 grade:      95
 km:         -
 km_at:      -
-created_at: <TIME>"
+created_at: <TIME>
+grade_from: owner"
 
 as vehicle add --user U2 --plate "云Ａ１２３４５"
 expect_rc "the same plate in full-width" 65
@@ -67,15 +68,27 @@ expect_out "readings, oldest first" "plate	km	at	forced
 云A12345	48100	2025-06-03T09:05:00+08:00	false"
 
 as --format tsv vehicle list --user U1
-expect_out "list by user" "plate	user_id	grade	km	km_at	created_at
-云A12345	U1	95	48100	2025-06-03T09:05:00+08:00	<TIME>
-京AD12345	U1	EV			<TIME>"
+expect_out "list by user" "plate	user_id	grade	km	km_at	created_at	grade_from
+云A12345	U1	95	48100	2025-06-03T09:05:00+08:00	<TIME>	owner
+京AD12345	U1	EV			<TIME>	owner"
 as vehicle list --user nobody
 expect_rc "list for an unknown user" 1
 as vehicle show 云A00000
 expect_rc "show an unknown plate" 1
 as vehicle show
 expect_rc "show needs a plate" 64
+
+# The registered grade, as the owner gives it (what grade advice follows).
+as --format json vehicle update 云A12345 --grade 92#
+expect_json_where "update sets the registered grade" json 'd["grade"] == "92" and d["grade_from"] == "owner"'
+as --format json vehicle update 云A12345 --grade ""
+expect_json_where "an empty grade clears it" json 'd["grade"] is None and d["grade_from"] is None'
+as vehicle update 云A12345 --grade 91
+expect_rc "update: a malformed grade is a usage error" 64
+as vehicle update 云A12345
+expect_rc "update: --grade is required" 64
+as vehicle update 云A99999 --grade 95
+expect_rc "update: unknown plate" 1
 
 as user forget U1 --force
 as --format tsv vehicle list --user U1

@@ -9,12 +9,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static as_db *db;
-static char path[64];
+static char path[4096];
 
 static void close_db(void)
 {
     as_close(db);
-    char side[80];
+    char side[4200];
     unlink(path);
     snprintf(side, sizeof side, "%s-wal", path);
     unlink(side);
@@ -25,7 +25,10 @@ static void close_db(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!db) {
-        snprintf(path, sizeof path, "/tmp/as-fuzz-XXXXXX");
+        /* In $TMPDIR: scripts/fuzz gives each run its own and removes it
+         * (libFuzzer ends with _Exit, so close_db does not always run). */
+        const char *dir = getenv("TMPDIR");
+        snprintf(path, sizeof path, "%s/as-fuzz-XXXXXX", dir && dir[0] ? dir : "/tmp");
         int fd = mkstemp(path);
         if (fd < 0)
             abort();

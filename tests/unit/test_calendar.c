@@ -405,3 +405,198 @@ Test(calendar, several_intervals_and_lists)
     cr_assert_eq(as__calendar_business_seconds(c, T("2025-03-08"), T("2025-03-10")), 8 * 3600 + 86400);
     as_config_free(cfg);
 }
+
+/* ---- what a calendar knows, and iCalendar imports (issue 11, point 7) -- */
+
+static as_status import_ics(as_db *db, const char *name, const char *text, unsigned flags,
+                            as_calendar_import_result *r, char *first, size_t firstsz);
+
+typedef struct rej {
+    int n;
+    char *first;
+    size_t size;
+} rej;
+
+static void on_rej(void *ud, const as_reject *r)
+{
+    rej *x = ud;
+    if (!x->n++)
+        snprintf(x->first, x->size, "%s:%llu: %s: %s", r->file, (unsigned long long)r->line,
+                 r->field ? r->field : "", r->reason);
+}
+
+static as_status import_ics(as_db *db, const char *name, const char *text, unsigned flags,
+                            as_calendar_import_result *r, char *first, size_t firstsz)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "rb");
+    cr_assert_not_null(f);
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = flags;
+    char dummy[8];
+    rej x = {0, first ? first : dummy, first ? firstsz : sizeof dummy};
+    x.first[0] = '\0';
+    o.on_reject = on_rej;
+    o.userdata = &x;
+    as_status s = as_calendar_import(db, name, f, "h.ics", &o, r);
+    fclose(f);
+    return s;
+}
+
+#define ICS_HEAD "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//CN\r\n"
+#define ICS_TAIL "END:VCALENDAR\r\n"
+#define EVENT(start, end, summary) \
+    "BEGIN:VEVENT\r\nUID:" start "\r\nDTSTART;VALUE=DATE:" start "\r\n" end \
+    "SUMMARY:" summary "\r\nEND:VEVENT\r\n"
+
+/* 2027 (a made-up schedule for the test): 元旦 1/1, 春节 2/6-2/13 with
+ * 2/20 (a Saturday) worked. */
+static const char ics_2027[] =
+    ICS_HEAD
+    EVENT("20270101", "", "元旦")
+    EVENT("20270206", "DTEND;VALUE=DATE:20270214\r\n", "春节")
+    EVENT("20270220", "", "春节补班")
+    ICS_TAIL;
+
+Test(calendar, knows_the_years_of_its_holidays)
+{
+    as_db *db = th_open_new();
+    int known = -1, until = -1;
+    cr_assert_eq(as_calendar_knows(db, "cn-office", T("2026-12-31T17:00"), &known, &until),
+                 AS_OK);
+    cr_assert_eq(known, 1);
+    cr_assert_eq(until, 2026);
+    cr_assert_eq(as_calendar_knows(db, "cn-office", T("2027-01-01T00:00"), &known, NULL), AS_OK);
+    cr_assert_eq(known, 0, "2027 is past what cn-office knows");
+    cr_assert_eq(as_calendar_knows(db, "24x7", T("9000-01-01"), &known, &until), AS_OK);
+    cr_assert_eq(known, 1);
+    cr_assert_eq(until, 0);
+    cr_assert_eq(as_calendar_knows(db, "nope", 0, &known, NULL), AS_NOTFOUND);
+    /* The issue's case: 2026-12-31 17:30 + 2 h lands on 2027-01-01. */
+    int64_t due;
+    cr_assert_eq(as_calendar_add(db, "cn-office", T("2026-12-31T17:30"), 120, &due), AS_OK);
+    cr_assert_str_eq(F(due), "2027-01-01T10:30:00+08:00");
+    cr_assert_eq(as_calendar_knows(db, "cn-office", due, &known, NULL), AS_OK);
+    cr_assert_eq(known, 0);
+    as_close(db);
+    /* known_until in the configuration, and its default. */
+    as_config *cfg = cfg_of("calendars:\n  a:\n    hours: {mon: \"09:00-18:00\"}\n"
+                            "    holidays: [2030-05-01]\n"
+                            "  b:\n    hours: {mon: \"09:00-18:00\"}\n    known_until: 2031\n"
+                            "  c:\n    hours: {mon: \"09:00-18:00\"}\n");
+    cr_assert_eq(as__calendar_known_until(as__calendar_find_cfg(cfg, "a")), 2030);
+    cr_assert_eq(as__calendar_known_until(as__calendar_find_cfg(cfg, "b")), 2031);
+    cr_assert_eq(as__calendar_known_until(as__calendar_find_cfg(cfg, "c")), 0);
+    as_config_free(cfg);
+    expect_error("calendars:\n  a:\n    always: true\n    known_until: 2030\n",
+                 "c.yaml:4:18: calendar 'a': an 'always: true' calendar takes no known_until");
+    expect_error("calendars:\n  a:\n    hours: {mon: \"09:00-18:00\"}\n    known_until: 12\n",
+                 "c.yaml:4:18");
+}
+
+Test(calendar, imports_holidays_and_make_up_days_from_icalendar)
+{
+    as_db *db = th_open_new();
+    as_calendar_import_result r;
+    char first[300];
+    cr_assert_eq(import_ics(db, "cn-office", ics_2027, 0, &r, first, sizeof first), AS_OK,
+                 "%s / %s", as_errmsg(db), first);
+    cr_assert_eq(r.events, 3);
+    cr_assert_eq(r.holidays, 9);
+    cr_assert_eq(r.workdays, 1);
+    cr_assert_eq(r.inserted, 10);
+    cr_assert_eq(r.first_year, 2027);
+    cr_assert_eq(r.known_until, 2027);
+    /* The due time now skips 元旦 and the weekend. */
+    int64_t due;
+    cr_assert_eq(as_calendar_add(db, "cn-office", T("2026-12-31T17:30"), 120, &due), AS_OK);
+    cr_assert_str_eq(F(due), "2027-01-04T10:30:00+08:00");
+    int known;
+    cr_assert_eq(as_calendar_knows(db, "cn-office", due, &known, NULL), AS_OK);
+    cr_assert_eq(known, 1);
+    /* 春节 2027 is off; the make-up Saturday 2/20 is worked. */
+    cr_assert_eq(as_calendar_add(db, "cn-office", T("2027-02-05T17:00"), 120, &due), AS_OK);
+    cr_assert_str_eq(F(due), "2027-02-15T10:00:00+08:00");
+    int open;
+    cr_assert_eq(as_calendar_is_open(db, "cn-office", T("2027-02-20T10:00"), &open), AS_OK);
+    cr_assert_eq(open, 1);
+    /* Again: nothing changes. */
+    cr_assert_eq(import_ics(db, "cn-office", ics_2027, 0, &r, NULL, 0), AS_OK);
+    cr_assert_eq(r.inserted, 0);
+    cr_assert_eq(r.unchanged, 10);
+    cr_assert_eq(th_count("SELECT count(*) FROM calendar_imports"), 1);
+    /* A corrected file replaces the year: 2/13 is worked after all. */
+    static const char fixed[] =
+        ICS_HEAD
+        EVENT("20270101", "", "元旦")
+        EVENT("20270206", "DTEND;VALUE=DATE:20270213\r\n", "春节")
+        EVENT("20270220", "", "春节补班")
+        ICS_TAIL;
+    cr_assert_eq(import_ics(db, "cn-office", fixed, 0, &r, NULL, 0), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.removed, 1);
+    cr_assert_eq(r.unchanged, 9);
+    cr_assert_eq(as_calendar_is_open(db, "cn-office", T("2027-02-12T10:00"), &open), AS_OK);
+    cr_assert_eq(open, 0);
+    cr_assert_eq(as_calendar_is_open(db, "cn-office", T("2027-02-13T10:00"), &open), AS_OK);
+    cr_assert_eq(open, 0, "a Saturday again");
+    /* calendar list shows the merged calendar. */
+    as_calendar_iter *it;
+    const as_calendar_info *v;
+    cr_assert_eq(as_calendar_iter_new(&it, db), AS_OK);
+    cr_assert_eq(as_calendar_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->name, "cn-office");
+    cr_assert_eq(v->known_until, 2027);
+    cr_assert_str_eq(v->last_date, "2027-02-20");
+    as_calendar_iter_free(it);
+    as_close(db);
+}
+
+Test(calendar, icalendar_problems_are_reported_with_their_line)
+{
+    as_db *db = th_open_new();
+    as_calendar_import_result r;
+    char first[300];
+    static const char recurring[] =
+        ICS_HEAD
+        EVENT("20270101", "", "元旦")
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270501\r\nRRULE:FREQ=YEARLY\r\n"
+        "SUMMARY:劳动节\r\nEND:VEVENT\r\n"
+        ICS_TAIL;
+    cr_assert_eq(import_ics(db, "cn-office", recurring, 0, &r, first, sizeof first), AS_INVALID);
+    cr_assert_str_eq(first, "h.ics:9: RRULE: a recurring event (劳动节): list each year's days"
+                            " (the schedule changes every year)");
+    cr_assert_eq(th_count("SELECT count(*) FROM calendar_days"), 0, "all or nothing");
+    cr_assert_eq(import_ics(db, "cn-office", recurring, AS_IMPORT_SKIP_BAD, &r, NULL, 0), AS_OK);
+    cr_assert_eq(r.holidays, 1);
+
+    static const char weekday_makeup[] =
+        ICS_HEAD EVENT("20270303", "", "补班") ICS_TAIL;   /* a Wednesday */
+    cr_assert_eq(import_ics(db, "cn-office", weekday_makeup, 0, &r, first, sizeof first),
+                 AS_INVALID);
+    cr_assert_not_null(strstr(first, "make-up day 2027-03-03 is a Wednesday, already a working"
+                                     " day"), "%s", first);
+    static const char contradicts[] =
+        ICS_HEAD EVENT("20261001", "", "上班") ICS_TAIL;
+    cr_assert_eq(import_ics(db, "cn-office", contradicts, 0, &r, first, sizeof first),
+                 AS_INVALID);
+    cr_assert_not_null(strstr(first, "2026-10-01 is a holiday in the configuration"), "%s",
+                       first);
+    static const char both[] =
+        ICS_HEAD EVENT("20270206", "", "春节") EVENT("20270206", "", "补班") ICS_TAIL;
+    cr_assert_eq(import_ics(db, "cn-office", both, 0, &r, first, sizeof first), AS_INVALID);
+    cr_assert_not_null(strstr(first, "both a holiday and a make-up working day (line 4)"), "%s",
+                       first);
+    static const char backwards[] =
+        ICS_HEAD EVENT("20270206", "DTEND;VALUE=DATE:20270201\r\n", "春节") ICS_TAIL;
+    cr_assert_eq(import_ics(db, "cn-office", backwards, 0, &r, first, sizeof first), AS_INVALID);
+    cr_assert_not_null(strstr(first, "DTEND: ends before the event starts"), "%s", first);
+    cr_assert_eq(import_ics(db, "cn-office", "not a calendar", 0, &r, NULL, 0), AS_INVALID);
+    cr_assert_eq(import_ics(db, "mars", ics_2027, 0, &r, NULL, 0), AS_NOTFOUND);
+    cr_assert_eq(import_ics(db, "24x7", ics_2027, 0, &r, NULL, 0), AS_INVALID);
+    /* A dry run changes nothing, and leaves no trace in the handle. */
+    cr_assert_eq(import_ics(db, "cn-office", ics_2027, AS_IMPORT_DRY_RUN, &r, NULL, 0), AS_OK);
+    cr_assert_eq(r.inserted, 10 - 1, "2027-01-01 is there from the skip-bad import");
+    int64_t due;
+    cr_assert_eq(as_calendar_add(db, "cn-office", T("2027-02-05T17:00"), 120, &due), AS_OK);
+    cr_assert_str_eq(F(due), "2027-02-08T10:00:00+08:00", "春节 was not imported");
+    as_close(db);
+}

@@ -413,3 +413,90 @@ Test(db, status_strings_are_distinct)
     cr_assert_str_eq(as_status_string((as_status)-1), "unknown status");
     cr_assert_str_eq(as_version(), AS_VERSION_STRING);
 }
+
+/* ---- issue 12: read-only files, damaged files ----------------------- */
+
+static int side_exists(const char *suffix)
+{
+    char p[400];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s%s", th_path, suffix);
+    return lstat(p, &sb) == 0;
+}
+
+/* Reading a 0400 file left 0400 -wal and -shm files behind, which kept
+ * every later writer out (77) until -shm was removed by hand. */
+Test(db, reading_a_0400_file_leaves_no_side_files)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    as_close(db);
+    cr_assert(!side_exists("-wal") && !side_exists("-shm"), "a clean close removes them");
+    cr_assert_eq(chmod(th_path, 0400), 0);
+    cr_assert_eq(try_open(th_path, AS_OPEN_READONLY, &db, NULL), AS_OK);
+    as_user *u = NULL;
+    cr_assert_eq(as_user_get(&u, db, "U1", 0), AS_OK, "%s", as_errmsg(db));
+    as_user_free(u);
+    as_check_iter *it = NULL;
+    cr_assert_eq(as_check_iter_new(&it, db), AS_OK, "%s", as_errmsg(db));
+    const as_check_item *item;
+    int failed = 0;
+    while (as_check_next(it, &item) == AS_OK)
+        failed += !item->ok;
+    as_check_iter_free(it);
+    cr_assert_eq(failed, 0, "the check passes on a read-only file");
+    cr_assert(!side_exists("-wal"), "no -wal while reading");
+    cr_assert(!side_exists("-shm"), "no -shm while reading");
+    as_close(db);
+    cr_assert(!side_exists("-wal") && !side_exists("-shm"), "none after closing");
+    /* The owner makes it writable again: writing works at once. */
+    cr_assert_eq(chmod(th_path, 0600), 0);
+    cr_assert_eq(try_open(th_path, 0, &db, NULL), AS_OK);
+    th_add_user(db, "U2", 0, NULL);
+    as_close(db);
+}
+
+/* A WAL with content beside a read-only file is read, not skipped. */
+Test(db, a_wal_with_content_is_read)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    /* Keep the WAL: another connection holds it open while we add a row. */
+    sqlite3 *keep = NULL;
+    cr_assert_eq(sqlite3_open(th_path, &keep), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(keep, "SELECT count(*) FROM users", NULL, NULL, NULL), SQLITE_OK);
+    th_add_user(db, "U2", 0, NULL);
+    as_close(db);
+    cr_assert(side_exists("-wal"), "the WAL is there");
+    cr_assert_eq(chmod(th_path, 0400), 0);
+    cr_assert_eq(try_open(th_path, AS_OPEN_READONLY, &db, NULL), AS_OK);
+    as_user *u = NULL;
+    cr_assert_eq(as_user_get(&u, db, "U2", 0), AS_OK, "the row in the WAL: %s", as_errmsg(db));
+    as_user_free(u);
+    as_close(db);
+    sqlite3_close(keep);
+    cr_assert_eq(chmod(th_path, 0600), 0);
+}
+
+/* A damaged file is AS_CORRUPT, not AS_NOTOURS ("not an aftersales
+ * database"). */
+Test(db, a_damaged_file_is_corrupt_not_foreign)
+{
+    as_db *db = th_open_new();
+    for (int i = 0; i < 50; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "U%d", i);
+        th_add_user(db, id, 0, NULL);
+    }
+    as_close(db);
+    raw_exec(th_path, "PRAGMA journal_mode = DELETE");
+    struct stat sb;
+    cr_assert_eq(stat(th_path, &sb), 0);
+    cr_assert_eq(truncate(th_path, sb.st_size / 2), 0);
+    char *err = NULL;
+    as_status st = try_open(th_path, 0, &db, &err);
+    cr_assert_eq(st, AS_CORRUPT, "status %d: %s", st, err ? err : "");
+    cr_assert(strstr(err, "malformed") && strstr(err, "restore it from a backup"), "%s", err);
+    as_free(err);
+    cr_assert_str_eq(as_status_string(AS_CORRUPT), "the database file is damaged");
+}

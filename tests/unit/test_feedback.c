@@ -101,8 +101,12 @@ Test(feedback, import_and_read_back)
     /* (2*1 + 1*1.5 + 3*1.5) / 4 = 2.0 */
     cr_assert(fabs(f->score - 2.0) < 1e-9, "score %f", f->score);
     cr_assert_eq(f->urgency, AS_URGENCY_HIGH);
-    cr_assert_str_eq(f->ticket_ref, "FB-F1");
-    cr_assert_eq(f->nreasons, 1);
+    /* U1 is not a user: the urgent row opens a real ticket all the same. */
+    char num[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_tracking_check(f->ticket_ref, num), AS_OK, "%s", f->ticket_ref);
+    cr_assert_geq(f->nreasons, 1);
+    for (size_t i = 1; i < f->nreasons; i++)
+        cr_assert_str_eq(f->reasons[i].rule, "low_score", "%s", f->reasons[i].rule);
     cr_assert_str_eq(f->reasons[0].rule, "money_lost");
     cr_assert_str_eq(f->reasons[0].reason, "资金损失");
     cr_assert_not_null(f->reasons[0].match);
@@ -141,7 +145,9 @@ Test(feedback, idempotent_and_changes_recorded)
     cr_assert_eq(count(db, "SELECT count(*) FROM feedback_history WHERE old ="
                            " '{\"overall\":1,\"comment\":\"加错油了\"}'"), 1);
     cr_assert_eq(count(db, "SELECT count(*) FROM feedback_escalations"), 1, "ticket opened once");
-    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_tickets WHERE ticket_ref = 'FB-F1'"), 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback_tickets f JOIN tickets t"
+                           " ON t.tracking = f.ticket_ref WHERE f.feedback_id = 'F1'"), 1);
+    cr_assert_eq(count(db, "SELECT count(*) FROM tickets"), 1, "one ticket");
     as_feedback *f;
     cr_assert_eq(as_feedback_get(&f, db, "F1"), AS_OK);
     cr_assert_eq(f->revisions, 1);
@@ -291,7 +297,8 @@ Test(feedback, urgent_queue_order_and_filters)
     while (as_feedback_next(it, &v) == AS_OK)
         strcat(order, v->feedback_id);
     as_feedback_iter_free(it);
-    cr_assert_str_eq(order, "BCA", "critical first, then oldest first; low is not urgent");
+    /* 失望 starts the emergency process too (seed §3.2): high. */
+    cr_assert_str_eq(order, "BDCA", "critical first, then oldest first");
     q = (as_feedback_query)AS_FEEDBACK_QUERY_INIT;
     q.station_id = "S2";
     q.limit = 1;
@@ -589,5 +596,210 @@ Test(feedback, stats_without_station)
     cr_assert(fabs(s->csat_pct - 100.0) < 1e-9);
     cr_assert_eq(as_feedback_stats_next(it, &s), AS_DONE);
     as_feedback_stats_iter_free(it);
+    as_close(db);
+}
+
+/* ---- every angry customer gets a ticket (issue 11, points 1 and 2) ----- */
+
+/* The ticket an urgent row opened (owned). */
+static as_ticket *ticket_of(as_db *db, const char *feedback_id)
+{
+    as_feedback *f = NULL;
+    cr_assert_eq(as_feedback_get(&f, db, feedback_id), AS_OK);
+    cr_assert_not_null(f->ticket_ref, "%s has no ticket", feedback_id);
+    as_ticket *t = NULL;
+    cr_assert_eq(as_ticket_get(&t, db, f->ticket_ref), AS_OK, "%s: %s", feedback_id,
+                 as_errmsg(db));
+    as_feedback_free(f);
+    return t;
+}
+
+Test(feedback, the_seed_emergency_words_and_a_low_negative_rating_open_tickets)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD
+        "A,,S1,2026-11-24T09:00+08:00,,4,,,,,我很愤怒\n"
+        "B,,S1,2026-11-24T09:00+08:00,,4,,,,,有点失望\n"
+        "C,,S1,2026-11-24T09:00+08:00,,,,,,,我對你們很憤怒\n"                 /* traditional */
+        "D,,S1,2026-11-24T09:00+08:00,,1,,,,,等了一个小时没人理，体验极差，非常糟糕\n"
+        "E,,S1,2026-11-24T09:00+08:00,,4,,,,,等了一个小时没人理，体验极差，非常糟糕\n"
+        "F,,S1,2026-11-24T09:00+08:00,,1,,,,,还行吧\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    static const struct {
+        const char *id, *rule;
+    } want[] = {{"A", "anger"}, {"B", "disappointment"}, {"C", "anger"}, {"D", "low_score"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        as_feedback *f = NULL;
+        cr_assert_eq(as_feedback_get(&f, db, want[i].id), AS_OK);
+        cr_assert_geq(f->urgency, AS_URGENCY_HIGH, "%s", want[i].id);
+        cr_assert_not_null(f->ticket_ref, "%s", want[i].id);
+        cr_assert_geq(f->nreasons, 1, "%s: every urgent row says why", want[i].id);
+        cr_assert_str_eq(f->reasons[0].rule, want[i].rule, "%s", want[i].id);
+        as_feedback_free(f);
+    }
+    /* The same text rated 4 stars, and a low rating with mild text: no rule. */
+    static const char *const calm[] = {"E", "F"};
+    for (size_t i = 0; i < 2; i++) {
+        as_feedback *f = NULL;
+        cr_assert_eq(as_feedback_get(&f, db, calm[i]), AS_OK);
+        cr_assert_eq(f->nreasons, 0, "%s", calm[i]);
+        cr_assert_null(f->ticket_ref, "%s", calm[i]);
+        as_feedback_free(f);
+    }
+    as_close(db);
+}
+
+Test(feedback, low_score_thresholds_come_from_the_configuration)
+{
+    static const char text[] =
+        "alerts:\n"
+        "  ticket_level: high\n"
+        "  low_score: {overall_at_most: 1, sentiment_at_most: -0.9, level: critical}\n";
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "a.yaml", &err), AS_OK, "%s",
+                 err ? err : "");
+    cr_assert_eq(cfg->alerts->low_at_most, 1.0);
+    cr_assert_eq(cfg->alerts->low_level, AS_URGENCY_CRITICAL);
+    as_config_free(cfg);
+    static const char bad[] = "alerts:\n  low_score: {overall_at_most: 5, level: urgent}\n";
+    cr_assert_eq(as_config_parse(&cfg, bad, strlen(bad), "a.yaml", &err), AS_CONFIG);
+    cr_assert_not_null(strstr(err, "a.yaml:2:32: 5 is out of range (1 to 4)"), "%s", err);
+    cr_assert_not_null(strstr(err, "a.yaml:2:42: 'urgent' is not a level"), "%s", err);
+    as_free(err);
+}
+
+Test(feedback, anonymous_and_unknown_customers_get_real_tickets_linked_later)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD
+        "A,,S1,2026-11-24T09:00+08:00,,1,,,,,多扣钱了\n"          /* anonymous */
+        "B,U7,S1,2026-11-24T09:10+08:00,,1,,,,,多扣钱了\n"        /* not a user yet */
+        "C,U8,S1,2026-11-24T09:20+08:00,,1,,,,,多扣钱了\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    as_ticket *a = ticket_of(db, "A"), *b = ticket_of(db, "B");
+    cr_assert_null(a->user_id);
+    cr_assert_str_eq(a->customer, "anonymous");
+    cr_assert_str_eq(b->user_id, "U7");
+    cr_assert_str_eq(b->customer, "unknown");
+    cr_assert_str_eq(b->severity, "urgent", "a real ticket with an SLA");
+    cr_assert_neq(b->frt_due, 0);
+    /* No second factor for tracking until a contact is known. */
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, b->tracking, "8000", 0), AS_NOTFOUND);
+    /* Both are pending, and say why. */
+    as_feedback_escalation_query q = AS_FEEDBACK_ESCALATION_QUERY_INIT;
+    q.pending = 1;
+    as_feedback_escalation_iter *it;
+    cr_assert_eq(as_feedback_escalation_iter_new(&it, db, &q), AS_OK);
+    const as_feedback_escalation *e;
+    int n = 0;
+    while (as_feedback_escalation_next(it, &e) == AS_OK) {
+        n++;
+        cr_assert(e->pending);
+        cr_assert_not_null(e->why);
+        cr_assert_not_null(e->ticket);
+        cr_assert_geq(e->nreasons, 1);
+        cr_assert_str_eq(e->reasons[0].rule, "money_lost");
+        if (strcmp(e->feedback_id, "A") == 0)
+            cr_assert_not_null(strstr(e->why, "anonymous"), "%s", e->why);
+        else
+            cr_assert_not_null(strstr(e->why, "not in the users table yet"), "%s", e->why);
+    }
+    as_feedback_escalation_iter_free(it);
+    cr_assert_eq(n, 3);
+
+    /* U7 is added: its ticket is linked, with an event, and trackable. */
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME | AS_USER_PHONE;
+    u.user_id = "U7";
+    u.name = "李四";
+    u.phone = "13800138000";
+    cr_assert_eq(as_user_add(db, &u), AS_OK, "%s", as_errmsg(db));
+    as_ticket *b2 = ticket_of(db, "B");
+    cr_assert_str_eq(b2->customer, "known");
+    cr_assert_eq(as_ticket_track(&tr, db, b2->tracking, "8000", 0), AS_OK, "%s", as_errmsg(db));
+    as_track_free(tr);
+    as_ticket_event_iter *ev;
+    cr_assert_eq(as_ticket_event_iter_new(&ev, db, b2->tracking), AS_OK);
+    const as_ticket_event *x;
+    const char *last = NULL;
+    char kind[32] = "";
+    while (as_ticket_event_next(ev, &x) == AS_OK)
+        snprintf(kind, sizeof kind, "%s", (last = x->kind));
+    as_ticket_event_iter_free(ev);
+    cr_assert_str_eq(kind, "customer");
+    /* U8 comes by a user import. */
+    const char users[] = "user_id,name,phone,region\nU8,王五,13900139000,530102\n";
+    FILE *f = fmemopen((void *)users, sizeof users - 1, "rb");
+    cr_assert_eq(as_user_import(db, f, "u.csv", NULL, NULL), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    as_ticket *c = ticket_of(db, "C");
+    cr_assert_str_eq(c->customer, "known");
+    as_ticket_free(c);
+    cr_assert_eq(as_feedback_escalation_iter_new(&it, db, &q), AS_OK);
+    n = 0;
+    while (as_feedback_escalation_next(it, &e) == AS_OK)
+        n++;
+    as_feedback_escalation_iter_free(it);
+    cr_assert_eq(n, 1, "only the anonymous one is pending now");
+
+    /* The anonymous row re-imported with its user id: the ticket is theirs. */
+    const char *again = HEAD "A,U7,S1,2026-11-24T09:00+08:00,,1,,,,,多扣钱了\n";
+    cr_assert_eq(import_str(db, again, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(st.updated, 1);
+    as_ticket *a2 = ticket_of(db, "A");
+    cr_assert_str_eq(a2->tracking, a->tracking, "still the one ticket");
+    cr_assert_str_eq(a2->user_id, "U7");
+    cr_assert_str_eq(a2->customer, "known");
+    cr_assert_eq(count(db, "SELECT count(*) FROM tickets"), 3);
+    as_ticket_free(a);
+    as_ticket_free(a2);
+    as_ticket_free(b);
+    as_ticket_free(b2);
+    as_close(db);
+}
+
+Test(feedback, an_escalation_recorded_before_tickets_for_all_gets_its_ticket)
+{
+    as_db *db = th_open_new();
+    as_import_stats st;
+    const char *csv = HEAD "A,,S1,2026-11-24T09:00+08:00,,1,,,,,多扣钱了\n";
+    cr_assert_eq(import_str(db, csv, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    /* Make it look as 0.1 left it: a pending escalation without a ticket. */
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(th_path, &s), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(s,
+                              "DELETE FROM ticket_events; DELETE FROM tickets;"
+                              " UPDATE feedback_escalations SET ref = 'FB-A', status = 'pending';"
+                              " UPDATE feedback_tickets SET ticket_ref = 'FB-A';",
+                              NULL, NULL, NULL),
+                 SQLITE_CONSTRAINT, "events are append-only");
+    cr_assert_eq(sqlite3_exec(s,
+                              "DROP TRIGGER ticket_events_no_delete; DELETE FROM ticket_events;"
+                              " DELETE FROM tickets;"
+                              " UPDATE feedback_escalations SET ref = 'FB-A', status = 'pending';"
+                              " UPDATE feedback_tickets SET ticket_ref = 'FB-A';",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(s));
+    sqlite3_close(s);
+    as_feedback_escalation_iter *it;
+    cr_assert_eq(as_feedback_escalation_iter_new(&it, db, NULL), AS_OK);
+    const as_feedback_escalation *e;
+    cr_assert_eq(as_feedback_escalation_next(it, &e), AS_OK);
+    cr_assert_null(e->ticket);
+    cr_assert(e->pending);
+    cr_assert_not_null(strstr(e->why, "feedback escalate"), "%s", e->why);
+    as_feedback_escalation_iter_free(it);
+    int64_t opened = -1;
+    cr_assert_eq(as_feedback_escalate(db, &opened), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(opened, 1);
+    cr_assert_eq(as_feedback_escalate(db, &opened), AS_OK);
+    cr_assert_eq(opened, 0, "once");
+    as_ticket *t = ticket_of(db, "A");
+    cr_assert_str_eq(t->customer, "anonymous");
+    as_ticket_free(t);
     as_close(db);
 }

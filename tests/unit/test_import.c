@@ -379,3 +379,163 @@ Test(import, repeat_keys_flag_turns_the_check_off)
     cr_assert_eq(st.inserted, 2);
     cr_assert_eq(st.rejected, 0);
 }
+
+/* ---- JSON Lines read by the library's own parser (issue 12, point 5) ---- */
+
+Test(import, jsonl_numbers_reach_the_row_as_written)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL;
+    const char *jsonl = "{\"id\":\"a\",\"score\":1e3}\n"
+                        "{\"id\":\"b\",\"score\":0.30000000000000004}\n"
+                        "{\"id\":123456789012345678901234567890,\"score\":-0.0}\n"
+                        "{\"id\":\"d\",\"score\":12.30,\"n\":1E+2}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, AS__SPEC_KEEP_UNKNOWN, &s, &st, &p, err),
+                 AS_OK, "%s", err);
+    cr_assert_eq(s.n, 4);
+    /* SQLite's json_each gave 1000.0, 0.3 and 1.23456789012346e+29 here. */
+    cr_assert_str_eq(s.extras[0], "a|1e3|{}");
+    cr_assert_str_eq(s.extras[1], "b|0.30000000000000004|{}");
+    cr_assert_str_eq(s.extras[2], "123456789012345678901234567890|-0.0|{}");
+    cr_assert_str_eq(s.extras[3], "d|12.30|{\"n\":\"1E+2\"}");
+}
+
+Test(import, jsonl_duplicate_keys_are_an_error)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD;
+    const char *jsonl = "{\"id\":\"1\",\"score\":1,\"score\":5}\n"
+                        "{\"id\":\"2\",\"x\":{\"a\":1,\"a\":2}}\n"
+                        "{\"id\":\"3\",\"score\":2}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, AS__SPEC_KEEP_UNKNOWN, &s, &st, &p, err),
+                 AS_OK, "%s", err);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert_eq(s.n, 1, "only the good line reaches the row function");
+    cr_assert_str_eq(s.extras[0], "3|2|{}");
+    cr_assert(strstr(p.text, "1 -: is not valid JSON: at byte 30: key 'score' appears twice"),
+              "%s", p.text);
+    cr_assert(strstr(p.text, "2 -: is not valid JSON: at byte 27: key 'a' appears twice"), "%s",
+              p.text);
+    /* Many keys are checked by sorting: the repeat is still found. */
+    as_buf b = {0};
+    as__buf_adds(&b, "{\"id\":\"m\"");
+    for (int i = 0; i < 5000; i++) {
+        char k[32];
+        snprintf(k, sizeof k, ",\"k%d\":%d", i % 4999, i);
+        as__buf_adds(&b, k);
+    }
+    as__buf_adds(&b, "}\n");
+    cr_assert_eq(run_with(b.data, b.len, &o, AS__SPEC_KEEP_UNKNOWN, &s, &st, &p, err), AS_OK);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert(strstr(p.text, "key 'k0' appears twice"), "%s", p.text);
+    as__buf_free(&b);
+}
+
+Test(import, jsonl_nul_in_a_string_is_refused)
+{
+    seen s;
+    as_import_stats st;
+    problems p;
+    char err[256];
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL;
+    const char *jsonl = "{\"id\":\"1\",\"score\":\"a\\u0000b\"}\n";
+    cr_assert_eq(run_with(jsonl, strlen(jsonl), &o, 0, &s, &st, &p, err), AS_INVALID);
+    cr_assert_str_eq(p.text, "1 score: holds a NUL character (\\u0000)|");
+    cr_assert_eq(s.n, 0);
+}
+
+/* A line over 64 MiB is refused without being kept, and the import goes on
+ * with the next line (issue 12, point 6: a 150 MB line took 754 MB). */
+Test(import, jsonl_line_over_the_record_limit)
+{
+    th_db_path();
+    char path[400];
+    snprintf(path, sizeof path, "%s/big.jsonl", th_dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs("{\"id\":\"1\",\"score\":\"", f);
+    static char chunk[1 << 20];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 65; i++)
+        cr_assert_eq(fwrite(chunk, 1, sizeof chunk, f), sizeof chunk);
+    fputs("\"}\n{\"id\":\"2\",\"score\":\"3\"}\n", f);
+    fclose(f);
+
+    as_open_options oo = AS_OPEN_OPTIONS_INIT;
+    oo.flags = AS_OPEN_CREATE;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_path, &oo, NULL), AS_OK);
+    seen s;
+    problems p;
+    memset(&s, 0, sizeof s);
+    memset(&p, 0, sizeof p);
+    as__import_spec spec = {cols, 1, 0, row, &s};
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD;
+    o.on_reject = collect;
+    o.userdata = &p;
+    as_import_stats st;
+    f = fopen(path, "rb");
+    cr_assert_eq(as__import_run(db, f, "big.jsonl", &o, &spec, &st), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    as_close(db);
+    cr_assert_eq(st.rows, 2);
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_str_eq(p.text, "1 -: the line is longer than 64 MiB (the limit of one record)|");
+    cr_assert_eq(s.n, 1);
+    cr_assert_str_eq(s.extras[0], "2|3|(null)");
+}
+
+/* Money from JSON Lines is read from the number's text, as in CSV. */
+Test(import, jsonl_amounts_are_exact)
+{
+    as_db *db = th_open_new();
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME;
+    u.user_id = "U1";
+    u.name = "张三";
+    cr_assert_eq(as_user_add(db, &u), AS_OK);
+    const char *jsonl =
+        "{\"tx_id\":\"T1\",\"user_id\":\"U1\",\"station_id\":\"S1\",\"filled_at\":\"2026-01-05 09:00\","
+        "\"grade\":92,\"litres\":40,\"amount_yuan\":1e3}\n"
+        "{\"tx_id\":\"T2\",\"user_id\":\"U1\",\"station_id\":\"S1\",\"filled_at\":\"2026-01-06 09:00\","
+        "\"grade\":92,\"litres\":40,\"amount_yuan\":0.30000000000000004}\n"
+        "{\"tx_id\":\"T3\",\"user_id\":\"U1\",\"station_id\":\"S1\",\"filled_at\":\"2026-01-07 09:00\","
+        "\"grade\":92,\"litres\":40.125,\"amount_yuan\":300.30}\n";
+    FILE *f = fmemopen((void *)jsonl, strlen(jsonl), "rb");
+    problems p;
+    memset(&p, 0, sizeof p);
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD;
+    o.on_reject = collect;
+    o.userdata = &p;
+    as_import_stats st;
+    cr_assert_eq(as_fuel_import(db, f, "f.jsonl", &o, &st), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    cr_assert_eq(st.inserted, 1);
+    cr_assert_eq(st.rejected, 2);
+    cr_assert(strstr(p.text, "1 amount_yuan: '1e3' is not an amount"), "%s", p.text);
+    cr_assert(strstr(p.text, "2 amount_yuan: '0.30000000000000004' is not an amount"), "%s",
+              p.text);
+    /* The stored record holds exactly 300.30 yuan and 40.125 litres. */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(th_path, &raw), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(raw, "SELECT amount_fen, litres_ml FROM fuelings", -1, &q,
+                                    NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int64(q, 0), 30030);
+    cr_assert_eq(sqlite3_column_int64(q, 1), 40125);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    as_close(db);
+}

@@ -185,3 +185,40 @@ Test(values, config_utc_offset)
     cr_assert_eq(as_config_utc_offset(cfg), 480);
     as_config_free(cfg);
 }
+
+Test(json, numbers_keep_their_text)
+{
+    const char *text = "[1e3,0.30000000000000004,-0,12.30,123456789012345678901234567890,1E+2]";
+    as__json *j = parse_ok(text);
+    cr_assert_str_eq(j->items[0].str, "1e3");
+    cr_assert_eq(j->items[0].num, 1000.0);
+    cr_assert_eq(j->items[0].is_int, 0, "an exponent is not an integer literal");
+    cr_assert_str_eq(j->items[1].str, "0.30000000000000004");
+    cr_assert_str_eq(j->items[3].str, "12.30");
+    cr_assert_eq(j->items[3].len, 5);
+    cr_assert_str_eq(j->items[4].str, "123456789012345678901234567890");
+    cr_assert_eq(j->items[4].is_int, 0, "too big for int64_t");
+    /* Written back exactly as it came (%.17g gave 1000 and 12.300000000000001). */
+    as_buf b = {0};
+    cr_assert_eq(as__json_write(&b, j), 0);
+    as__buf_addc(&b, '\0');
+    cr_assert_str_eq(b.data, text);
+    as__buf_free(&b);
+    as__json_free(j);
+}
+
+Test(json, duplicate_keys_only_when_asked)
+{
+    const char *text = "{\"a\":1,\"b\":{\"c\":1,\"c\":2}}";
+    as__json *j = parse_ok(text);   /* RFC 8259 allows it; stored JSON may have it */
+    as__json_free(j);
+    char why[120];
+    cr_assert_eq(as__json_parse_ex(text, strlen(text), AS__JSON_UNIQUE_KEYS, &j, why, sizeof why),
+                 AS_INVALID);
+    cr_assert_null(j);
+    cr_assert(strstr(why, "key 'c' appears twice in an object"), "%s", why);
+    const char *ok = "{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}";
+    cr_assert_eq(as__json_parse_ex(ok, strlen(ok), AS__JSON_UNIQUE_KEYS, &j, why, sizeof why), AS_OK,
+                 "%s", why);
+    as__json_free(j);
+}

@@ -4,6 +4,8 @@
  * rows; a clean check, and failed checks as findings with ok = 0. */
 #include "helpers.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 TestSuite(ops, .fini = th_cleanup);
@@ -237,5 +239,121 @@ Test(ops, check_reports_a_tampered_schema_version)
     snprintf(want, sizeof want, "%d (this library: %d)", as_schema_version() - 1, as_schema_version());
     cr_assert_str_eq(f.details[k], want);
     cr_assert_eq(f.failed, 1);
+    as_close(db);
+}
+
+/* ---- issue 12: hardening of the backup ------------------------------ */
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s", path);
+    fputs("a full copy of the database, left by a killed backup", f);
+    fclose(f);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0;
+}
+
+/* A killed backup left DEST.tmp-PID and its journal behind for ever; the
+ * next backup to that DEST removes them.  A temporary whose writer is still
+ * at work (it holds its lock) is left alone. */
+Test(ops, backup_removes_the_temporaries_of_killed_backups)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    char dest[400], p[480];
+    snprintf(dest, sizeof dest, "%s", th_file("nightly.db"));
+    static const char *const stale[] = {".tmp-4242", ".tmp-4242-journal", ".tmp-77-wal",
+                                        ".tmp-77", ".tmp-77-shm", ".tmp-5-journal"};
+    for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", dest, stale[i]);
+        touch(p);
+    }
+    /* Not ours to touch: another name, and a backup in progress. */
+    static const char *const keep[] = {".tmp-x", ".tmp-", ".tmp-12-other", ".tmp-9"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", dest, keep[i]);
+        touch(p);
+    }
+    snprintf(p, sizeof p, "%s.tmp-9", dest);
+    int busy = open(p, O_RDONLY);
+    cr_assert_geq(busy, 0);
+    cr_assert_eq(flock(busy, LOCK_EX | LOCK_NB), 0);
+    snprintf(p, sizeof p, "%s.tmp-9-journal", dest);
+    touch(p);
+
+    cr_assert_eq(as_backup(db, dest, 0), AS_OK, "%s", as_errmsg(db));
+    for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", dest, stale[i]);
+        cr_assert(!exists(p), "%s is still there", p);
+    }
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", dest, keep[i]);
+        cr_assert(exists(p), "%s was removed", p);
+    }
+    snprintf(p, sizeof p, "%s.tmp-9-journal", dest);
+    cr_assert(exists(p), "the journal of a backup in progress was removed");
+    close(busy);
+    cr_assert_eq(users_in(dest), 1);
+    /* No journal of the copy itself either. */
+    snprintf(p, sizeof p, "%s.tmp-%ld-journal", dest, (long)getpid());
+    cr_assert(!exists(p));
+    as_close(db);
+}
+
+/* The backup promised AS_BUSY but retried a locked source for ever. */
+Test(ops, backup_of_a_locked_database_is_busy, .timeout = 60)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    as_close(db);
+    /* A rollback-journal file (a copy made by another tool), read through a
+     * read-only handle, which leaves the journal mode alone... */
+    sqlite3 *x = NULL;
+    cr_assert_eq(sqlite3_open_v2(th_path, &x, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(x, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), SQLITE_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.busy_timeout_ms = 200;
+    o.flags = AS_OPEN_READONLY;
+    cr_assert_eq(as_open(&db, th_path, &o, NULL), AS_OK);
+    /* ... while another connection writes: its exclusive lock shuts
+     * readers out until it commits. */
+    cr_assert_eq(sqlite3_exec(x, "BEGIN EXCLUSIVE; UPDATE users SET updated_at = updated_at + 1",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(x));
+    char dest[400];
+    snprintf(dest, sizeof dest, "%s", th_file("locked.db"));
+    cr_assert_eq(as_backup(db, dest, 0), AS_BUSY, "%s", as_errmsg(db));
+    cr_assert(strstr(as_errmsg(db), "busy timeout (200 ms)"), "%s", as_errmsg(db));
+    cr_assert(!exists(dest), "no copy");
+    char p[480];
+    snprintf(p, sizeof p, "%s.tmp-%ld", dest, (long)getpid());
+    cr_assert(!exists(p), "no temporary left");
+    sqlite3_exec(x, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(x);
+    cr_assert_eq(as_backup(db, dest, 0), AS_OK, "%s", as_errmsg(db));
+    as_close(db);
+}
+
+/* The temporary is created, never followed: a link placed at its name makes
+ * the backup fail instead of writing through it. */
+Test(ops, backup_never_follows_a_link_at_the_temporary)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    char dest[400], tmp[480], victim[400];
+    snprintf(dest, sizeof dest, "%s", th_file("linked.db"));
+    snprintf(victim, sizeof victim, "%s", th_file("victim.txt"));
+    touch(victim);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dest, (long)getpid());
+    cr_assert_eq(symlink(victim, tmp), 0);
+    cr_assert_eq(as_backup(db, dest, 0), AS_CANTCREATE, "%s", as_errmsg(db));
+    struct stat sb;
+    cr_assert_eq(stat(victim, &sb), 0);
+    cr_assert_eq(sb.st_size, 52, "the link's target was written: %lld bytes", (long long)sb.st_size);
     as_close(db);
 }

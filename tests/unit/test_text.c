@@ -594,3 +594,65 @@ Test(text, fold_fullwidth)
     cr_assert_str_eq(as__fold_fullwidth(all, buf, sizeof buf), nfkc);
     free(nfkc);
 }
+
+/* ---- phones written in free text (issue 12, point 2) ---------------- */
+
+Test(text, phones_in_free_text_are_masked)
+{
+    static const struct {
+        const char *in, *want;
+        size_t n;
+    } cases[] = {
+        {"请打13912345678联系我", "请打139****5678联系我", 1},
+        {"电话 139 1234 5678。", "电话 139 **** 5678。", 1},
+        {"139-1234-5678", "139-****-5678", 1},
+        {"+86 139 1234 5678", "+86 139 **** 5678", 1},
+        {"+8613912345678", "+86139****5678", 1},
+        {"0086-139-1234-5678", "0086-139-****-5678", 1},
+        {"8613912345678", "86139****5678", 1},
+        {"１３９１２３４５６７８", "１３９＊＊＊＊５６７８", 1},
+        {"139　1234　5678", "139　****　5678", 1},
+        {"两个：13912345678 13812345678", "两个：139****5678 138****5678", 2},
+        {"订单 12 13912345678", "订单 12 139****5678", 1},
+        /* Found by fuzzing: 8613912342139 is spelled first, and the real
+         * number after it must not be left out. */
+        {"+86 139 1234 2-139-1234-5678", "+86 139 **** 2-139-****-5678", 2},
+        /* Not phones: other numbers, a phone glued to digits, 12xxx. */
+        {"订单号202611241391234567890", "订单号202611241391234567890", 0},
+        {"12912345678", "12912345678", 0},
+        {"2026-11-24 13:45", "2026-11-24 13:45", 0},
+        {"1391234567", "1391234567", 0},
+        {"139123456789", "139123456789", 0},
+        {"139  1234 5678", "139  1234 5678", 0},   /* two spaces break the number */
+        {"", "", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", cases[i].in);
+        size_t n = as_text_mask_phones(buf);
+        cr_assert_str_eq(buf, cases[i].want, "'%s'", cases[i].in);
+        cr_assert_eq(n, cases[i].n, "'%s': %zu found", cases[i].in, n);
+        cr_assert_eq(strlen(buf), strlen(cases[i].in), "the length is kept");
+    }
+    /* Runs that split 7 + 4 digits still make one number. */
+    char split[] = "1391234 5678";
+    cr_assert_eq(as_text_mask_phones(split), 1);
+    cr_assert_str_eq(split, "139**** 5678");
+    cr_assert_eq(as_text_mask_phones(NULL), 0);
+}
+
+static int collect_hit(void *ctx, const as__phone_hit *h)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 256 - len, "%s@%zu-%zu|", h->digits, h->start, h->end);
+    return 0;
+}
+
+Test(text, phone_scan_reports_the_written_span)
+{
+    char out[256] = "";
+    const char *t = "a +86 139-1234-5678 b １３９１２３４５６７８";
+    cr_assert_eq(as__phone_scan(t, strlen(t), collect_hit, out), 2);
+    cr_assert_str_eq(out, "13912345678@2-19|13912345678@22-55|", "%s", out);
+}

@@ -179,6 +179,290 @@ Test(ticket, opened_numbers_are_valid_and_typos_are_invalid_not_missing)
     close_db(db);
 }
 
+/* ---- keyed tracking numbers (issue 12) ------------------------------ */
+
+Test(ticket, siphash_matches_the_reference_vector)
+{
+    /* SipHash-2-4 paper, appendix A: key 00..0f, message 00..0e. */
+    unsigned char key[16], msg[15];
+    for (int i = 0; i < 16; i++)
+        key[i] = (unsigned char)i;
+    for (int i = 0; i < 15; i++)
+        msg[i] = (unsigned char)i;
+    cr_assert_eq(as__siphash24(key, msg, sizeof msg), UINT64_C(0xa129ca6149be45e5));
+    cr_assert_eq(as__siphash24(key, msg, 0), UINT64_C(0x726fdb47dd0e0e31));
+}
+
+Test(ticket, keyed_numbers_are_a_permutation_and_depend_on_the_key)
+{
+    unsigned char k1[AS__TRACKING_KEY_BYTES], k2[AS__TRACKING_KEY_BYTES];
+    for (int i = 0; i < AS__TRACKING_KEY_BYTES; i++) {
+        k1[i] = (unsigned char)(i * 7 + 1);
+        k2[i] = (unsigned char)(i * 7 + 1);
+    }
+    k2[31] ^= 1;   /* one bit of the tweak half */
+    enum { N = 200000 };
+    unsigned char *seen = calloc(100000000 / 8, 1);
+    cr_assert_not_null(seen);
+    int same = 0, ascending = 0;
+    long prev = -1;
+    for (int64_t id = 1; id <= N; id++) {
+        char a[AS_TRACKING_BUFSIZE], b[AS_TRACKING_BUFSIZE], out[AS_TRACKING_BUFSIZE];
+        cr_assert_eq(as__tracking_permute(k1, id, a), 0);
+        cr_assert_eq(as__tracking_permute(k2, id, b), 0);
+        cr_assert_eq(as_tracking_check(a, out), AS_OK, "%s", a);
+        long v = strtol(a, NULL, 10) / 10;   /* the 8 digits */
+        cr_assert(!(seen[v / 8] & (1u << (v % 8))), "%s issued twice", a);
+        seen[v / 8] |= (unsigned char)(1u << (v % 8));
+        same += strcmp(a, b) == 0;
+        ascending += v > prev;
+        prev = v;
+    }
+    free(seen);
+    cr_assert_lt(same, 20, "another key gives other numbers (%d of %d equal)", same, N);
+    /* Not ordered: about half the steps go up. */
+    cr_assert(ascending > N * 45 / 100 && ascending < N * 55 / 100, "%d ascending", ascending);
+    char x[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as__tracking_permute(k1, 0, x), -1);
+    cr_assert_eq(as__tracking_permute(k1, 100000000, x), -1);
+    cr_assert_eq(as__tracking_permute(k1, 99999999, x), 0);
+}
+
+Test(ticket, two_fresh_databases_number_their_first_ticket_differently)
+{
+    char first[2][AS_TRACKING_BUFSIZE];
+    for (int k = 0; k < 2; k++) {
+        as_db *db = open_db();
+        open_ticket(db, "问题", NULL, T0, first[k]);
+        close_db(db);
+        th_cleanup();
+    }
+    cr_assert_str_neq(first[0], first[1]);
+}
+
+Test(ticket, a_taken_number_is_skipped)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE], next[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "first", NULL, T0, t);
+    /* A ticket numbered before the key (or imported) holds the number the
+     * next sequence number would get. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    cr_assert_eq(as__tracking_key(db, key), AS_OK);
+    char taken[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as__tracking_permute(key, 2, taken), 0);
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(th_path, &s), SQLITE_OK);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body,"
+             " severity, queue, status, created_at, updated_at, frt_target, res_target)"
+             " VALUES (1000, '%s', 'U1', 'app', 'x', 'old', '', 'normal', 'general', 'new',"
+             " %lld, %lld, 7200, 86400)", taken, (long long)T0, (long long)T0);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+    sqlite3_close(s);
+    /* max(id) + 1 is 1001 now: its number is free. */
+    open_ticket(db, "next", NULL, T0, next);
+    cr_assert_str_neq(next, taken);
+    as_ticket *tk = get(db, taken);
+    cr_assert_str_eq(tk->subject, "old", "the older number still works");
+    as_ticket_free(tk);
+    close_db(db);
+}
+
+Test(ticket, tracking_attempts_are_limited_and_recorded)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    char unknown[16] = "99999999";
+    unknown[8] = (char)('0' + as_tracking_digit(unknown));
+    unknown[9] = '\0';
+    as_track *tr = NULL;
+    /* Five wrong answers within 15 minutes (the default limit). */
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(as_ticket_track(&tr, db, t, "0000", T0 + i * MIN), AS_NOTFOUND);
+        cr_assert_null(tr);
+    }
+    /* Now even the right answer is refused, exactly like an unknown number. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 6 * MIN), AS_NOTFOUND);
+    char locked[300];
+    snprintf(locked, sizeof locked, "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_track(&tr, db, unknown, "8000", T0 + 6 * MIN), AS_NOTFOUND);
+    char expect[300];
+    snprintf(expect, sizeof expect, "%s", as_errmsg(db));
+    memcpy(strstr(expect, unknown), t, 9);
+    cr_assert_str_eq(locked, expect);
+    /* Every failure is recorded, known number or not. */
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(th_path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(s, "SELECT tracking, outcome, count(*) FROM tracking_attempts"
+                                       " GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL), SQLITE_OK);
+    int rows = 0, wrong = 0, lockedn = 0, unknown_rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        const char *num = (const char *)sqlite3_column_text(st, 0);
+        const char *outcome = (const char *)sqlite3_column_text(st, 1);
+        int n = sqlite3_column_int(st, 2);
+        if (strcmp(num, unknown) == 0)
+            unknown_rows += n;
+        else if (strcmp(outcome, "wrong") == 0)
+            wrong += n;
+        else
+            lockedn += n;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    cr_assert_eq(wrong, 5);
+    cr_assert_eq(lockedn, 1);
+    cr_assert_eq(unknown_rows, 1);
+    /* The window slides: 15 minutes after the last failure the right
+     * answer works again. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 21 * MIN), AS_OK, "%s", as_errmsg(db));
+    as_track_free(tr);
+    /* Another number is not affected. */
+    char t2[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "y", NULL, T0, t2);
+    cr_assert_eq(as_ticket_track(&tr, db, t2, "8000", T0 + 6 * MIN), AS_OK);
+    as_track_free(tr);
+    /* A read-only handle cannot record failures, so it cannot track. */
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_READONLY;
+    o.config = test_cfg;
+    as_db *ro = NULL;
+    cr_assert_eq(as_open(&ro, th_path, &o, NULL), AS_OK);
+    cr_assert_eq(as_ticket_track(&tr, ro, t2, "8000", T0 + 6 * MIN), AS_READONLY);
+    as_close(ro);
+    close_db(db);
+}
+
+Test(ticket, tracking_limit_is_configurable)
+{
+    static const char text[] = "tickets:\n  track_attempts: 2\n  track_window: 1h\n";
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "t.yaml", &err), AS_OK, "%s",
+                 err ? err : "");
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    as_user_input u = AS_USER_INPUT_INIT;
+    u.fields = AS_USER_NAME | AS_USER_PHONE;
+    u.user_id = "U1";
+    u.name = "张三";
+    u.phone = "13800138000";
+    cr_assert_eq(as_user_add(db, &u), AS_OK);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "payment";
+    in.subject = "x";
+    in.at = T0;
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, t, "1111", T0), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "2222", T0 + 30 * MIN), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 59 * MIN), AS_NOTFOUND);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 150 * MIN), AS_OK);
+    as_track_free(tr);
+    as_close(db);
+    as_config_free(cfg);
+    static const char bad[] = "tickets:\n  track_attempts: 0\n  track_window: 0s\n";
+    cr_assert_eq(as_config_parse(&cfg, bad, strlen(bad), "t.yaml", &err), AS_CONFIG);
+    cr_assert_not_null(strstr(err, "t.yaml:2:19"), "%s", err);
+    cr_assert_not_null(strstr(err, "t.yaml:3:17"), "%s", err);
+    as_free(err);
+}
+
+/* ---- a history that could have happened (issue 11, point 3) ---------- */
+
+Test(ticket, events_are_never_dated_before_the_opening_or_the_previous_event)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", NULL, T0, t);
+    as_ticket_action a = act_at(T0 - HOUR, "太早了");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "2025-11-24T08:00:00+08:00"), "%s", as_errmsg(db));
+    cr_assert_not_null(strstr(as_errmsg(db), "before the ticket was opened (2025-11-24T09:00:00+08:00)"),
+                       "%s", as_errmsg(db));
+    a = act_at(T0 + 2 * HOUR, "已处理");
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+    a = act_at(T0 + HOUR, "备注");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "before its previous event (reply at 2025-11-24T11:00:00+08:00)"),
+                       "%s", as_errmsg(db));
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_INVALID);
+    /* Nothing of the refused changes stays. */
+    as_ticket *tk = get(db, t);
+    cr_assert_eq(tk->status, AS_TICKET_IN_PROGRESS);
+    as_ticket_free(tk);
+    /* The same time as the previous event is fine. */
+    a = act_at(T0 + 2 * HOUR, "同时");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK, "%s", as_errmsg(db));
+
+    /* ticket link --at: before the incident's opening, or before the
+     * child's last event. */
+    char inc[AS_TRACKING_BUFSIZE], child[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "事故", "systemic", T0 + 3 * HOUR, inc);
+    open_ticket(db, "受影响", NULL, T0, child);
+    a = act_at(T0 + HOUR, NULL);
+    cr_assert_eq(as_ticket_link(db, child, inc, &a), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), inc), "%s", as_errmsg(db));
+    a = act_at(T0 + 4 * HOUR, NULL);
+    cr_assert_eq(as_ticket_link(db, child, inc, &a), AS_OK, "%s", as_errmsg(db));
+    close_db(db);
+}
+
+Test(ticket, a_sweep_or_autoclose_for_an_earlier_time_leaves_later_histories_alone)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "x", "urgent", T0, t);   /* first response due 09:30 */
+    as_ticket_action a = act_at(T0 + 2 * HOUR, "稍后处理");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    /* At 09:40 the clock was breached, but the history already has 11:00. */
+    as_sla_sweep_result r;
+    cr_assert_eq(as_sla_sweep(db, T0 + 40 * MIN, &r), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.recorded, 0);
+    cr_assert_eq(as_sla_sweep(db, T0 + 3 * HOUR, &r), AS_OK);
+    cr_assert_eq(r.recorded, 2, "at risk and breached, recorded at 12:00");
+
+    a = act_at(T0 + 4 * HOUR, "好了");
+    cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
+    a = act_at(T0 + 10 * 86400, "回头看");
+    cr_assert_eq(as_ticket_note(db, t, &a), AS_OK);
+    int64_t closed = -1;
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 5 * 86400, &closed), AS_OK);
+    cr_assert_eq(closed, 0, "its history goes past the autoclose time");
+    cr_assert_eq(as_ticket_autoclose(db, T0 + 11 * 86400, &closed), AS_OK);
+    cr_assert_eq(closed, 1);
+    close_db(db);
+}
+
+Test(ticket, open_refuses_a_queue_the_configuration_does_not_know)
+{
+    as_db *db = open_db();
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "x";
+    in.subject = "s";
+    in.queue = "nowhere";
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "'nowhere' is not a queue of the configuration"
+                                             " (general, payment, vip, marketing)"),
+                       "%s", as_errmsg(db));
+    in.queue = "vip";
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    close_db(db);
+}
+
 /* ---- routing ------------------------------------------------------- */
 
 Test(ticket, routing_rules)
@@ -597,6 +881,17 @@ Test(ticket, track_with_second_factor)
     cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 - 10 * 86400), AS_OK);
     cr_assert_str_eq(tr->eta_text, "预计11月24日18:00前完成");
     as_track_free(tr);
+    /* At the ETA the promise still holds; a second later it has passed. */
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 9 * HOUR), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "预计今天18:00前完成");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 9 * HOUR + 1), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "已超过预计时间，正在加急处理");
+    cr_assert_eq(tr->eta, T0 + 9 * HOUR, "the promised time itself is still given");
+    as_track_free(tr);
+    cr_assert_eq(as_ticket_track(&tr, db, t, "8000", T0 + 3 * 86400), AS_OK);
+    cr_assert_str_eq(tr->eta_text, "已超过预计时间，正在加急处理");
+    as_track_free(tr);
 
     /* a wrong second factor answers exactly like an unknown number */
     cr_assert_eq(as_ticket_track(&tr, db, t, "8001", 0), AS_NOTFOUND);
@@ -631,11 +926,14 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_eq(as_ticket_resolve(db, t, &a), AS_OK);
     as_survey_iter *si;
     const as_survey *sv;
-    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
+    as_survey_query now = AS_SURVEY_QUERY_INIT;
+    now.at = T0 + 2 * HOUR;
+    cr_assert_eq(as_survey_iter_new(&si, db, &now), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_OK);
     cr_assert_str_eq(sv->tracking, t);
     cr_assert_eq(sv->due_at, T0 + HOUR + 86400);
-    cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(sv->expires_at, T0 + HOUR + 7 * 86400, "tickets.survey_expires_after: 7d");
+    cr_assert_str_eq(sv->agent, "agent1", "the resolver is credited, not the assignee bob");
     cr_assert_eq(sv->status, AS_SURVEY_PENDING);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
@@ -646,6 +944,7 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     memcpy(follow, f, sizeof follow);
     as_ticket *tk = get(db, f);
     cr_assert_str_eq(tk->related, t);
+    cr_assert_null(tk->assignee, "never back to the same agent");
     as_ticket_free(tk);
     cr_assert_eq(as_survey_record(db, t, 5, NULL, T0 + 3 * HOUR, f), AS_NOTFOUND, "answered once");
     as_report_query rq = AS_REPORT_QUERY_INIT;
@@ -656,8 +955,12 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     const as_report_csat_row *row;
     cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
     cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
-    cr_assert_str_eq(row->group, "bob");
+    cr_assert_str_eq(row->group, "agent1");
     cr_assert_eq(row->answers, 1);
+    cr_assert_eq(row->surveys, 1);
+    cr_assert_eq(row->responded, 1);
+    cr_assert_eq(row->callbacks_on_time, 1);
+    cr_assert_float_eq(row->response_rate_pct, 100.0, 1e-9);
     cr_assert_eq(row->score_sum, 2);
     cr_assert_eq(row->satisfied, 0);
     cr_assert_float_eq(row->mean_score, 2.0, 1e-9);
@@ -674,12 +977,187 @@ Test(ticket, surveys_one_per_resolution_low_score_follows_up)
     cr_assert_str_eq(sv->followup, follow);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
-    cr_assert_eq(as_survey_iter_new(&si, db, NULL), AS_OK);
+    cr_assert_eq(as_survey_iter_new(&si, db, &now), AS_OK);
     cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
     as_survey_iter_free(si);
     /* a satisfaction report is by agent or queue only */
     rq.by = AS_REPORT_BY_LEVEL;
     cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_INVALID);
+    close_db(db);
+}
+
+Test(ticket, surveys_expire_and_report_csat_counts_responses_and_call_backs)
+{
+    static const char text[] =
+        "tickets:\n"
+        "  survey_within: 24h\n"
+        "  survey_expires_after: 3d\n"
+        "  low_score: 2\n"
+        "  followup_queue: service-lead\n"
+        "  followup_assignee: lead\n";
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, text, strlen(text), "t.yaml", &err), AS_OK, "%s",
+                 err ? err : "");
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.flags = AS_OPEN_CREATE;
+    o.config = cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, th_db_path(), &o, NULL), AS_OK);
+    th_add_user(db, "U1", 0, NULL);
+    /* Four tickets, all assigned to alice; bob resolves three, carol one. */
+    char t[4][AS_TRACKING_BUFSIZE];
+    static const char *const resolver[4] = {"bob", "bob", "bob", "carol"};
+    for (int i = 0; i < 4; i++) {
+        as_ticket_input in = AS_TICKET_INPUT_INIT;
+        in.user_id = "U1";
+        in.channel = "app";
+        in.category = "payment";
+        in.subject = "问题";
+        in.at = T0;
+        cr_assert_eq(as_ticket_open(db, &in, t[i]), AS_OK, "%s", as_errmsg(db));
+        as_ticket_action a = act_at(T0 + MIN, NULL);
+        cr_assert_eq(as_ticket_assign(db, t[i], "alice", &a), AS_OK);
+        a = act_at(T0 + HOUR, "已解决");
+        a.by = resolver[i];
+        cr_assert_eq(as_ticket_resolve(db, t[i], &a), AS_OK, "%s", as_errmsg(db));
+    }
+    char f[AS_TRACKING_BUFSIZE];
+    /* 0: answered within 24 h; 1: answered after 2 days; 2: never
+     * (expires); 3: answered at once, low, followed up by the lead. */
+    cr_assert_eq(as_survey_record(db, t[0], 5, NULL, T0 + 3 * HOUR, f), AS_OK);
+    cr_assert_eq(as_survey_record(db, t[1], 4, NULL, T0 + 2 * 86400, f), AS_OK);
+    cr_assert_eq(as_survey_record(db, t[3], 1, "很差", T0 + 2 * HOUR, f), AS_OK);
+    as_ticket *fu = get(db, f);
+    cr_assert_str_eq(fu->queue, "service-lead");
+    cr_assert_str_eq(fu->assignee, "lead", "not carol, not alice");
+    as_ticket_free(fu);
+    /* t[2] expires 3 days after its resolution: an answer then is refused. */
+    cr_assert_eq(as_survey_record(db, t[2], 5, NULL, T0 + HOUR + 3 * 86400, f), AS_INVALID);
+    cr_assert_not_null(strstr(as_errmsg(db), "expired at 2025-11-27T10:00:00+08:00"), "%s",
+                       as_errmsg(db));
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    q.at = T0 + 86400;
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_str_eq(sv->tracking, t[2]);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE);
+    as_survey_iter_free(si);
+    q.at = T0 + 5 * 86400;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_DONE, "expired, no longer pending");
+    as_survey_iter_free(si);
+    q.status = AS_SURVEY_EXPIRED;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_eq(sv->status, AS_SURVEY_EXPIRED);
+    cr_assert_str_eq(as_survey_status_name(sv->status), "expired");
+    as_survey_iter_free(si);
+
+    as_report_query rq = AS_REPORT_QUERY_INIT;
+    rq.by = AS_REPORT_BY_AGENT;
+    rq.from = T0;
+    rq.to = T0 + 7 * 86400;
+    as_report_csat_iter *ci;
+    const as_report_csat_row *row;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "bob", "the resolver, not the assignee alice");
+    cr_assert_eq(row->answers, 2);
+    cr_assert_float_eq(row->mean_score, 4.5, 1e-9);
+    cr_assert_eq(row->surveys, 3);
+    cr_assert_eq(row->responded, 2);
+    cr_assert_float_eq(row->response_rate_pct, 66.7, 1e-9);
+    cr_assert_eq(row->callbacks_on_time, 1);
+    cr_assert_float_eq(row->callback_on_time_pct, 33.3, 1e-9);
+    cr_assert_eq(row->expired, 1);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "carol");
+    cr_assert_eq(row->answers, 1);
+    cr_assert_float_eq(row->callback_on_time_pct, 100.0, 1e-9);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_DONE);
+    as_report_csat_iter_free(ci);
+    /* A period whose surveys were not answered in it: listed, no mean. */
+    rq.from = T0;
+    rq.to = T0 + 2 * HOUR;
+    cr_assert_eq(as_report_csat_iter_new(&ci, db, &rq), AS_OK);
+    cr_assert_eq(as_report_csat_next(ci, &row), AS_OK);
+    cr_assert_str_eq(row->group, "bob");
+    cr_assert_eq(row->answers, 0);
+    cr_assert_float_eq(row->mean_score, -1.0, 1e-9);
+    cr_assert_eq(row->surveys, 3);
+    cr_assert_eq(row->responded, 0);
+    as_report_csat_iter_free(ci);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(ticket, a_database_from_before_012_keeps_its_numbers_and_credits_resolvers)
+{
+    /* Every migration before 012, as an older library left the file. */
+    const char *path = th_db_path();
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+    char sql[200];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d;", AS_APPLICATION_ID);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    int last = 0;
+    for (int i = 0; i < as__nmigrations && as__migrations[i].version < 12; i++) {
+        cr_assert_eq(sqlite3_exec(s, as__migrations[i].sql, NULL, NULL, NULL), SQLITE_OK,
+                     "%s", sqlite3_errmsg(s));
+        last = as__migrations[i].version;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", last);
+    cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    /* Ticket 1 with the number 0.1 gave every database's first ticket. */
+    cr_assert_eq(sqlite3_exec(s,
+        "INSERT INTO users (user_id, name, phone, created_at, updated_at)"
+        " VALUES ('U1', '张三', '13800138000', 1, 1);"
+        "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, severity,"
+        " queue, assignee, status, created_at, updated_at, resolved_at, resolutions, frt_target,"
+        " res_target) VALUES (1, '371874844', 'U1', 'app', 'x', 'old', '', 'normal', 'general',"
+        " 'alice', 'resolved', 1763946000, 1763949600, 1763949600, 1, 7200, 86400);"
+        "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, from_status, to_status,"
+        " public) VALUES (1, 'U1', 1763946000, 'customer', 'opened', NULL, 'new', 0),"
+        " (1, 'U1', 1763949600, 'bob', 'resolved', 'new', 'resolved', 1);"
+        "INSERT INTO surveys (ticket_id, user_id, resolution, agent, queue, created_at, due_at,"
+        " status) VALUES (1, 'U1', 1, 'alice', 'general', 1763949600, 1764036000, 'pending');",
+        NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+    sqlite3_close(s);
+
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&test_cfg, cfg_text, strlen(cfg_text), "t.yaml", &err), AS_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.config = test_cfg;
+    as_db *db = NULL;
+    cr_assert_eq(as_open(&db, path, &o, &err), AS_OK, "%s", err ? err : "");
+    /* The old number still works, with its second factor. */
+    as_track *tr = NULL;
+    cr_assert_eq(as_ticket_track(&tr, db, "371874844", "8000", T0 + 2 * HOUR), AS_OK, "%s",
+                 as_errmsg(db));
+    as_track_free(tr);
+    as_ticket *tk = get(db, "371874844");
+    cr_assert_str_eq(tk->customer, "known");
+    as_ticket_free(tk);
+    /* The survey credits bob, who resolved it, and expires in 7 days. */
+    as_survey_query q = AS_SURVEY_QUERY_INIT;
+    q.at = T0 + 2 * HOUR;
+    as_survey_iter *si;
+    const as_survey *sv;
+    cr_assert_eq(as_survey_iter_new(&si, db, &q), AS_OK);
+    cr_assert_eq(as_survey_next(si, &sv), AS_OK);
+    cr_assert_str_eq(sv->agent, "bob");
+    cr_assert_eq(sv->expires_at, INT64_C(1763949600) + 7 * 86400);
+    as_survey_iter_free(si);
+    /* New tickets are numbered with the key the migration made. */
+    unsigned char key[AS__TRACKING_KEY_BYTES];
+    cr_assert_eq(as__tracking_key(db, key), AS_OK);
+    char t[AS_TRACKING_BUFSIZE], want[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "new", NULL, T0, t);
+    cr_assert_eq(as__tracking_permute(key, 2, want), 0);
+    cr_assert_str_eq(t, want);
     close_db(db);
 }
 

@@ -393,3 +393,174 @@ Test(ticket_export, a_field_under_both_names_is_refused)
     free(line);
     as_close(copy);
 }
+
+/* ---- what the import refuses (issue 11, point 3) ------------------------ */
+
+/* One exported line of a fresh ticket, with `edit` applied: a Python-free
+ * textual replacement of from by to in the line. */
+static char *line_with(as_db *db, const char *from, const char *to)
+{
+    buf b = export_all(db, NULL);
+    char *nl = strchr(b.data, '\n');
+    cr_assert_not_null(nl);
+    *nl = '\0';
+    const char *p = strstr(b.data, from);
+    cr_assert_not_null(p, "%s not in %s", from, b.data);
+    size_t pre = (size_t)(p - b.data);
+    char *out = malloc(strlen(b.data) + strlen(to) + 2);
+    cr_assert_not_null(out);
+    memcpy(out, b.data, pre);
+    strcpy(out + pre, to);
+    strcat(out, p + strlen(from));
+    strcat(out, "\n");
+    free(b.data);
+    return out;
+}
+
+Test(ticket_export, import_refuses_what_would_leave_a_ticket_stuck_or_impossible)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "x";
+    in.subject = "s";
+    in.at = T0;
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    as_ticket_action a = AS_TICKET_ACTION_INIT;
+    a.at = T0 + 3600;
+    a.text = "好";
+    cr_assert_eq(as_ticket_reply(db, t, &a, 0), AS_OK);
+
+    static const struct {
+        const char *from, *to, *field, *reason;
+    } cases[] = {
+        {"\"calendar\":\"cn-office\"", "\"calendar\":\"mars\"", "calendar",
+         "'mars' is not a calendar of the configuration"},
+        {"\"queue\":\"general\"", "\"queue\":\"nowhere\"", "queue",
+         "'nowhere' is not a queue of the configuration"},
+        {"\"severity\":\"normal\"", "\"severity\":\"huge\"", "severity",
+         "'huge' is not a level"},
+        {"\"at\":\"2026-11-24T10:00:00+08:00\"", "\"at\":\"2026-11-24T08:00:00+08:00\"",
+         "events[1].at", "2026-11-24T08:00:00+08:00 would come before the ticket was opened"
+         " (2026-11-24T09:00:00+08:00)"},
+        {"\"first_response_at\":\"2026-11-24T10:00:00+08:00\"",
+         "\"first_response_at\":\"2026-11-24T08:59:59+08:00\"", "first_response_at",
+         "would come before the ticket was opened"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *line = line_with(db, cases[i].from, cases[i].to);
+        as_db *copy = open_copy("copy.db");
+        as_import_stats st;
+        rejects rj;
+        cr_assert_eq(import_text(copy, line, strlen(line), 0, &st, &rj), AS_INVALID, "%zu", i);
+        cr_assert_eq(rj.n, 1, "%zu: %d problems", i, rj.n);
+        cr_assert_str_eq(rj.field, cases[i].field, "%zu", i);
+        cr_assert_not_null(strstr(rj.reason, cases[i].reason), "%zu: %s", i, rj.reason);
+        as_close(copy);
+        unlink(th_file("copy.db"));
+        free(line);
+    }
+
+    /* An event out of order: a second event before the first. */
+    char *line = line_with(db, "\"at\":\"2026-11-24T09:00:00+08:00\"",
+                           "\"at\":\"2026-11-24T10:30:00+08:00\"");
+    as_db *copy = open_copy("copy.db");
+    rejects rj;
+    cr_assert_eq(import_text(copy, line, strlen(line), 0, NULL, &rj), AS_INVALID);
+    cr_assert_str_eq(rj.field, "events[1].at");
+    cr_assert_not_null(strstr(rj.reason, "before the previous event (opened at"
+                                         " 2026-11-24T10:30:00+08:00)"), "%s", rj.reason);
+    as_close(copy);
+    free(line);
+
+    /* The same number on another ticket (another database's numbering). */
+    line = line_with(db, "\"created_at\":\"2026-11-24T09:00:00+08:00\"",
+                     "\"created_at\":\"2026-11-24T08:00:00+08:00\"");
+    cr_assert_eq(import_text(db, line, strlen(line), 0, NULL, &rj), AS_INVALID);
+    cr_assert_str_eq(rj.field, "tracking");
+    cr_assert_not_null(strstr(rj.reason, "is the number of another ticket"), "%s", rj.reason);
+    free(line);
+    as_close(db);
+}
+
+/* A valid tracking number (check digit right) that no ticket has. */
+static void absent_tracking(char out[AS_TRACKING_BUFSIZE])
+{
+    char num[AS_TRACKING_BUFSIZE];
+    for (int d = 0; d < 10; d++) {
+        char cand[16];
+        snprintf(cand, sizeof cand, "90000001%d", d);
+        if (as_tracking_check(cand, num) == AS_OK) {
+            snprintf(out, AS_TRACKING_BUFSIZE, "%s", num);
+            return;
+        }
+    }
+    cr_assert_fail("no check digit fits");
+}
+
+/* The 0.1.0 export with the first "merged_into":null of line `which`
+ * (0-based) replaced by a reference to ref. */
+static char *with_merged_into(int which, const char *ref)
+{
+    static char out[16384];
+    out[0] = '\0';
+    for (int i = 0; i < 4; i++) {
+        const char *line = export_010_lines[i];
+        const char *at = i == which ? strstr(line, "\"merged_into\":null") : NULL;
+        if (!at) {
+            strncat(out, line, sizeof out - strlen(out) - 1);
+            continue;
+        }
+        strncat(out, line, (size_t)(at - line));
+        strncat(out, "\"merged_into\":\"", sizeof out - strlen(out) - 1);
+        strncat(out, ref, sizeof out - strlen(out) - 1);
+        strncat(out, "\"", sizeof out - strlen(out) - 1);
+        strncat(out, at + strlen("\"merged_into\":null"), sizeof out - strlen(out) - 1);
+    }
+    return out;
+}
+
+/* Issue 12, point 5: an imported merged_into naming a ticket that does not
+ * exist was dropped silently; it is an error now (with --skip-bad too: the
+ * ticket is written before the end of the file shows the name missing). */
+Test(ticket_export, a_reference_to_a_missing_ticket_is_an_error)
+{
+    th_db_path();
+    char absent[AS_TRACKING_BUFSIZE];
+    absent_tracking(absent);
+    as_import_stats st;
+    rejects rj;
+    const char *text = with_merged_into(2, absent);
+    as_db *copy = open_copy("missing.db");
+    cr_assert_eq(import_text(copy, text, strlen(text), 0, &st, &rj), AS_INVALID);
+    cr_assert_eq(rj.n, 1);
+    cr_assert_eq(rj.line, 3, "the referring ticket's line: %llu", (unsigned long long)rj.line);
+    cr_assert_str_eq(rj.field, "merged_into");
+    cr_assert(strstr(rj.reason, absent), "%s", rj.reason);
+    cr_assert(strstr(as_errmsg(copy), "refer to tickets that do not exist"), "%s", as_errmsg(copy));
+    cr_assert_eq(st.rejected, 1);
+    cr_assert_eq(st.inserted, 0);
+    int64_t n = -1;
+    buf none = export_all(copy, &n);
+    cr_assert_eq(n, 0, "nothing imported");
+    free(none.data);
+    cr_assert_eq(import_text(copy, text, strlen(text), AS_IMPORT_SKIP_BAD, &st, &rj), AS_INVALID);
+    none = export_all(copy, &n);
+    cr_assert_eq(n, 0, "nothing imported with --skip-bad either");
+    free(none.data);
+    as_close(copy);
+
+    /* A reference to a ticket later in the file is resolved. */
+    text = with_merged_into(0, "743266974");
+    copy = open_copy("later.db");
+    cr_assert_eq(import_text(copy, text, strlen(text), 0, &st, &rj), AS_OK, "%s: %s", rj.field,
+                 rj.reason);
+    as_ticket *t = NULL;
+    cr_assert_eq(as_ticket_get(&t, copy, "371874844"), AS_OK);
+    cr_assert_str_eq(t->merged_into, "743266974");
+    as_ticket_free(t);
+    as_close(copy);
+}

@@ -18,6 +18,10 @@ contract "user import" user import "$T/c-users2.csv"
 contract "user forget" user forget CU12 --force
 
 contract_both "user profile" user profile CU1
+contract_both "user profile" user profile CU1 --at 2026-09-20T00:00:00+08:00
+as --format json user profile CU1 --at 2026-09-20T00:00:00+08:00
+expect_json_where "user profile --at: as of that time, per vehicle" json \
+    'd["refreshed_at"] == "2026-09-20T00:00:00+08:00" and isinstance(d["vehicles"], list) and d["vehicles"] and all(isinstance(v["fillups"], int) for v in d["vehicles"])'
 as --format json user profile CU1
 expect_json_where "user profile: nested and typed values" json \
     'd["top_stations"] == ["S1"] and d["tier_benefits"] and all(type(b) is str for b in d["tier_benefits"]) and d["median_interval_days"] == 14.0 and d["litres_per_fill"] == 40.75 and d["spend_12m_fen"] == 60550 and d["spend_12m_yuan"] == "605.50"'
@@ -25,6 +29,8 @@ expect_json_where "user profile: nested and typed values" json \
 contract "vehicle add" vehicle add --user CU10 --plate 云A54321 --grade 95
 contract "vehicle odometer" vehicle odometer --plate 云A54321 --km 20000 --at 2026-09-01T10:00:00+08:00
 contract "vehicle service" vehicle service --plate 云A54321 --km 20100 --at 2026-09-10T10:00:00+08:00
+contract "vehicle update" vehicle update 云A54321 --grade 92
+contract "profile update" profile update --at 2026-10-01T00:00:00+08:00
 contract_both "vehicle show" vehicle show 云A54321
 contract_both "vehicle list" vehicle list --user CU10
 contract_both "vehicle readings" vehicle readings 云A54321

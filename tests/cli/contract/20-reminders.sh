@@ -22,15 +22,15 @@ expect_json_where "remind weather: three users notified" json \
 contract_both "outbox list" outbox list --at 2026-10-12T14:00:00+08:00
 as --format json outbox list --user CU1
 expect_json_where "outbox list: payloads are objects, times in ISO 8601" json \
-    '{x["kind"]: x["payload"] for x in d}["refuel_coupon"] == {"last_at": "2026-09-29T08:00:00+08:00", "expected_at": "2026-10-13T08:00:00+08:00"} and {x["kind"]: x["payload"] for x in d}["weather"]["region"] == "530000"'
+    '{x["kind"]: x["payload"] for x in d}["refuel_coupon"] == {"last_at": "2026-09-29T08:00:00+08:00", "expected_at": "2026-10-13T08:00:00+08:00", "plate": "云A12345"} and {x["kind"]: x["payload"] for x in d}["weather"]["region"] == "530000"'
 contract "outbox pull" outbox pull --limit 1 --lease 5m --at 2026-10-12T14:00:00+08:00
-first=$(json_get 'd[0]["id"]')
+first=$(json_get '"%d:%s" % (d[0]["id"], d[0]["lease_token"])')
 as --format jsonl outbox pull --limit 1 --lease 5m --at 2026-10-12T14:00:00+08:00
 if [ "$RC" -eq 0 ]; then check_schema "outbox pull" jsonl; else fail "outbox pull (jsonl) exits 0"; fi
-second=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+second=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); print("%d:%s" % (d["id"], d["lease_token"]))')
 contract "outbox ack" outbox ack "$first" --at 2026-10-12T14:01:00+08:00
 contract "outbox fail" outbox fail "$second" --retry-in 10m --error timeout --at 2026-10-12T14:01:00+08:00
 contract_both "outbox list" outbox list --status sent
 as --format json outbox list --status pending --at 2026-10-12T14:02:00+08:00
 expect_json_where "outbox list: the failed one is pending with its error" json \
-    'any(x["id"] == int(a[0]) and x["last_error"] == "timeout" for x in d)' "$second"
+    'any(x["id"] == int(a[0]) and x["last_error"] == "timeout" for x in d)' "${second%%:*}"

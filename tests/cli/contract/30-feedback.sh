@@ -23,7 +23,7 @@ contract_both "feedback list" feedback list
 as --format json feedback list
 expect_eq "contract: list has every row, with a mismatch reason" \
     "$(json_get 'sorted((r["feedback_id"], [x["rule"] for x in r["reasons"]]) for r in d)')" \
-    "[('CF1', ['money_lost']), ('CF2', []), ('CF3', ['mismatch']), ('CF4', [])]"
+    "[('CF1', ['money_lost', 'low_score']), ('CF2', []), ('CF3', ['mismatch']), ('CF4', [])]"
 contract_both "feedback history" feedback history CF2
 as --format json feedback history CF2
 expect_eq "contract: history's old holds a time and stars" \
@@ -32,6 +32,20 @@ contract_both "feedback stats" feedback stats --by station
 contract_both "feedback stats" feedback stats --by dimension
 contract_both "feedback stats" feedback stats --by day
 
+# Urgent feedback of an unknown user and of nobody: real tickets, pending.
+cat >"$T/c-fb3.csv" <<'CSV'
+feedback_id,user_id,submitted_at,overall,comment
+CF5,CU9,2026-11-23T09:00:00+08:00,1,我很愤怒
+CF6,,2026-11-23T09:10:00+08:00,2,非常失望
+CSV
+as feedback import "$T/c-fb3.csv"
+contract_both "feedback escalations" feedback escalations
+as --format json feedback escalations --pending
+expect_eq "contract: escalations say what is pending and why" \
+    "$(json_get 'sorted((r["feedback_id"], r["customer"], r["pending"], r["why"] is not None) for r in d)')" \
+    "[('CF5', 'unknown', True, True), ('CF6', 'anonymous', True, True)]"
+contract_both "feedback escalate" feedback escalate
+
 contract_both "demand list" demand list
-contract_both "demand link" demand link 电子发票 --backlog CB-1
+contract_both "demand link" demand link 电子发票 --backlog CB-1 --area payment
 contract_both "demand ship" demand ship CB-1 --at 2026-11-25T10:00:00+08:00

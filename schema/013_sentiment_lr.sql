@@ -1,4 +1,4 @@
--- 011: sentiment v2: the logistic regression model over hashed character
+-- 013: sentiment v2: the logistic regression model over hashed character
 -- n-grams, its learned combination with the lexicon, and the
 -- cross-validation that chose its regularisation (see lib/sentiment_lr.c
 -- and lib/sentiment_model.c).  The model's facts are keys of

@@ -1366,8 +1366,8 @@ typedef struct as_feedback {
  * at alerts.ticket_level or above opens a ticket, once: for its user, for a
  * user_id not (yet) in the users table (linked when that user is added),
  * or for nobody (anonymous feedback); see as_feedback_escalation.  A
- * user_id that names nobody is kept, never rejected (fueling imports
- * behave alike).  Alert keywords are matched with traditional characters
+ * user_id that names nobody is kept, never rejected; a row of an erased
+ * user is rejected (fueling imports behave alike in both).  Alert keywords are matched with traditional characters
  * folded to simplified.  Keyed by feedback_id: a known row that differs is
  * updated and its old values are recorded in the history; an equal one is
  * unchanged.

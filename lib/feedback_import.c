@@ -372,6 +372,7 @@ typedef struct fb_import {
     int64_t now;
     kwmatch km;
     as_buf stars, reasons, old;
+    int any_erased;              /* some user was erased: rows are checked against them */
 } fb_import;
 
 /* One row, checked and derived. */
@@ -438,6 +439,37 @@ static const char *parse_kind(as__import *im, const char *s)
 }
 
 /* Check a row's cells; problems go to the import. */
+/* Was this user erased?  *erased 1 if so (an unknown user is not). */
+static as_status user_erased(as_db *db, const char *user_id, int *erased)
+{
+    static const char sql[] = "SELECT erased_at IS NOT NULL FROM users WHERE user_id = ?1";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    *erased = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading a user");
+    return AS_OK;
+}
+
+/* Has any user been erased?  Rows are checked one by one only then. */
+static as_status any_erased(as_db *db, int *any)
+{
+    static const char sql[] = "SELECT EXISTS (SELECT 1 FROM users WHERE erased_at IS NOT NULL)";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    int rc = sqlite3_step(s);
+    *any = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "reading users");
+    return AS_OK;
+}
+
 static as_status check_row(as__import *im, fb_import *fi, const char *const *cell, fb_row *r)
 {
     char why[160], msg[320];
@@ -451,9 +483,22 @@ static as_status check_row(as__import *im, fb_import *fi, const char *const *cel
         const char *v = empty_null(cell[ids[i]]);
         if (v && as__check_id(v, why, sizeof why) != AS_OK)
             as__import_problem(im, fixed_cols[ids[i]], why);
-        if (ids[i] == COL_USER)
+        if (ids[i] == COL_USER) {
             r->user_id = v;
-        else
+            int erased = 0;
+            if (v && fi->any_erased && !as__import_row_problems(im)) {
+                as_status s = user_erased(db, v, &erased);
+                if (s != AS_OK)
+                    return s;
+            }
+            if (erased) {
+                /* As fuel import: an erased person's data is not taken in
+                 * again (a re-import of an old file would restore what the
+                 * erasure redacted). */
+                snprintf(msg, sizeof msg, "user '%.64s' was erased", v);
+                as__import_problem(im, "user_id", msg);
+            }
+        } else
             r->station_id = v;
     }
     const char *t = cell[COL_SUBMITTED];
@@ -749,6 +794,9 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     fi.ac = cfg->alerts;
     fi.tc = cfg->topics;
     fi.now = as__now();
+    as_status est = any_erased(db, &fi.any_erased);
+    if (est != AS_OK)
+        return est;
     if (kw_build(&fi.km, fi.ac, fi.tc) < 0) {
         free(fi.km.kws);
         return as__fail(db, AS_NOMEM, "out of memory");

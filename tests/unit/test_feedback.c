@@ -803,3 +803,42 @@ Test(feedback, an_escalation_recorded_before_tickets_for_all_gets_its_ticket)
     as_ticket_free(t);
     as_close(db);
 }
+
+/* Issue 11, point 2: feedback import and fuel import treat a user id alike.
+ * One not (yet) in the users table is kept by both; one that was erased is
+ * refused by both, naming the user (a re-import of an old file must not
+ * restore what the erasure redacted). */
+Test(feedback, feedback_and_fuel_imports_agree_on_unknown_and_erased_users)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    cr_assert_eq(as_user_forget(db, "U1"), AS_OK, "%s", as_errmsg(db));
+
+    as_import_stats st;
+    rejects rj;
+    const char *fb = HEAD "F1,U9,S1,2026-11-24T09:00+08:00,,4,,,,,不错\n";
+    cr_assert_eq(import_str(db, fb, 0, &st, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(st.inserted, 1, "an unknown user's feedback is kept");
+    const char *fu = "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                     "T1,U9,S1,2026-11-24T09:00+08:00,92,30,200.00\n";
+    FILE *f = fmemopen((void *)fu, strlen(fu), "r");
+    cr_assert_not_null(f);
+    cr_assert_eq(as_fuel_import(db, f, "fuel.csv", NULL, &st), AS_OK, "%s", as_errmsg(db));
+    fclose(f);
+    cr_assert_eq(st.inserted, 1, "an unknown user's fueling record is kept");
+
+    const char *fb2 = HEAD "F2,U1,S1,2026-11-24T09:00+08:00,,1,,,,,很愤怒\n";
+    cr_assert_eq(import_str(db, fb2, 0, &st, &rj), AS_INVALID);
+    cr_assert_eq(rj.n, 1);
+    cr_assert_str_eq(rj.first, "fb.csv:2: user_id: user 'U1' was erased\n");
+    cr_assert_eq(count(db, "SELECT count(*) FROM feedback WHERE user_id = 'U1'"), 0);
+    cr_assert_eq(count(db, "SELECT count(*) FROM tickets WHERE user_id = 'U1'"), 0,
+                 "no ticket for an erased user");
+    const char *fu2 = "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                      "T2,U1,S1,2026-11-24T09:00+08:00,92,30,200.00\n";
+    f = fmemopen((void *)fu2, strlen(fu2), "r");
+    cr_assert_eq(as_fuel_import(db, f, "fuel.csv", NULL, &st), AS_INVALID);
+    fclose(f);
+    cr_assert_eq(st.rejected, 1);
+    as_close(db);
+}

@@ -92,6 +92,27 @@ expect_rc "now it can be tracked" 0
 as --format json feedback escalations --pending
 expect_eq "only the anonymous ones wait" "$(json_get 'sorted(r["feedback_id"] for r in d)')" "['A3', 'A6']"
 
+# Feedback import and fuel import agree on users: an unknown id is kept by
+# both, an erased user's rows are refused by both (naming the user).
+printf 'user_id,name,phone,region\nGONE,走了,13800138009,530102\n' >"$T/gone.csv"
+as user import "$T/gone.csv"
+as user forget GONE --force
+expect_rc "a user is erased" 0
+printf 'feedback_id,user_id,submitted_at,overall,comment\nG1,GONE,2026-11-20T09:00:00+08:00,1,很愤怒\n' >"$T/gfb.csv"
+as feedback import "$T/gfb.csv"
+expect_rc "feedback of an erased user is refused" 65
+expect_err_has "and says why" "gfb.csv:2: user_id: user 'GONE' was erased"
+printf 'tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\nGT1,GONE,S1,2026-11-20T09:00:00+08:00,92,30,200.00\nGT2,NOBODY-YET,S1,2026-11-20T09:00:00+08:00,92,30,200.00\n' >"$T/gfu.csv"
+as fuel import "$T/gfu.csv"
+expect_rc "so is its fueling record" 65
+expect_err_has "in the same words" "gfu.csv:2: user_id: user 'GONE' was erased"
+printf 'feedback_id,user_id,submitted_at,overall,comment\nG2,NOBODY-YET,2026-11-20T09:00:00+08:00,4,不错\n' >"$T/gfb2.csv"
+as feedback import "$T/gfb2.csv"
+expect_rc "feedback of a user not imported yet is kept" 0
+printf 'tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\nGT2,NOBODY-YET,S1,2026-11-20T09:00:00+08:00,92,30,200.00\n' >"$T/gfu2.csv"
+as fuel import "$T/gfu2.csv"
+expect_rc "and so is their fueling record" 0
+
 # ---- 3. a history that could have happened --------------------------------
 
 as --format json feedback show A1

@@ -262,7 +262,7 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
     }
     if (st != AS_OK) {
         code = cli_fail(c, st);
-        if (st == AS_INVALID && stats.rejected)
+        if (st == AS_INVALID && stats.rejected && !skip_bad)
             fprintf(stderr, "(use --skip-bad to import the good rows)\n");
         return code;
     }

@@ -33,6 +33,16 @@ expect_err_has "hint" "use --skip-bad"
 as user show U4
 expect_rc "all or nothing: the good row is not there" 1
 
+# With --skip-bad, an import can still fail as a whole (here: too few texts
+# to train on); the hint to use --skip-bad is then not given.
+printf 'label,review\n1,好\n0,差\n2,坏\n' > "$T/tiny.csv"
+as sentiment train --skip-bad "$T/tiny.csv"
+expect_rc "an import that fails with --skip-bad" 65
+case $ERR in
+    *"use --skip-bad"*) fail "no hint to use --skip-bad when it was given" ;;
+    *) pass "no hint to use --skip-bad when it was given" ;;
+esac
+
 as user import --dry-run --skip-bad "$bad"
 expect_rc "dry run" 0
 expect_err_has "dry run summary" "dry run: inserted 1, updated 0, unchanged 0, rejected 3"

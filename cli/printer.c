@@ -331,6 +331,15 @@ static void plain(FILE *out, const char *s, int tsv)
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
         unsigned c = u[i];
+        /* A run of printable ASCII that needs no escape goes out at once. */
+        size_t run = i;
+        while (run < len && u[run] >= 0x20 && u[run] < 0x7f && !(tsv && u[run] == '\\'))
+            run++;
+        if (run > i) {
+            fwrite(u + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
         if (c < 0x80) {
             if (c == '\n')
                 fputs("\\n", out);

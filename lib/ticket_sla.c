@@ -153,6 +153,24 @@ as_status as__ticket_rederive(as_db *db, int64_t id)
 
 /* ---- the escalation sweep ------------------------------------------ */
 
+/* The one row of integers sql returns (NULL as 0), ?1 (if any) bound to bind. */
+static as_status one_row(as_db *db, const char *sql, int64_t bind, int64_t *out, int n,
+                         const char *what)
+{
+    sqlite3_stmt *st = as__stmt(db, sql);
+    if (!st)
+        return AS_INTERNAL;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, bind);
+    int rc = sqlite3_step(st);
+    for (int i = 0; i < n; i++)
+        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, what);
+    return AS_OK;
+}
+
 as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result)
 {
     if (result)
@@ -160,97 +178,67 @@ as_status as_sla_sweep(as_db *db, int64_t at, as_sla_sweep_result *result)
     if (!db)
         return AS_MISUSE;
     int64_t t = at ? at : as__now();
-    /* One pass over the covering index tickets_watch: every running clock
-     * at risk by t.  Escalations not yet recorded are inserted (the UNIQUE
-     * key makes a repeat a no-op), so a sweep never writes a ticket row. */
-    static const char sql[] =
-        "SELECT id, user_id, frt_due, frt_warn, res_due, res_warn FROM tickets"
-        " WHERE sla_watch <= ?1 ORDER BY sla_watch, id";
-    static const char esc[] =
-        "INSERT INTO ticket_escalations (ticket_id, user_id, clock, kind, due_at, at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (ticket_id, clock, kind) DO NOTHING";
-    static const char ev[] =
+    /* Set-based, bounded by what it writes: one pass over the covering
+     * index tickets_watch (every running clock at risk by t) inserts the
+     * escalations not yet recorded (the UNIQUE key makes a repeat a no-op),
+     * then one statement writes their history events in the same order.
+     * A ticket whose history already goes past t (a sweep run for an
+     * earlier time) is listed, not recorded: its events stay in time
+     * order.  A sweep never writes a ticket row.  New escalations have
+     * the ids after the largest before the sweep (INTEGER PRIMARY KEY). */
+    static const char before_sql[] = "SELECT coalesce(max(id), 0) FROM ticket_escalations";
+    static const char esc_sql[] =
+        "WITH c (n, clock, kind) AS (VALUES (0, 'first_response', 'at_risk'),"
+        " (1, 'first_response', 'breached'), (2, 'resolution', 'at_risk'),"
+        " (3, 'resolution', 'breached'))"
+        " INSERT INTO ticket_escalations (ticket_id, user_id, clock, kind, due_at, at)"
+        " SELECT t.id, t.user_id, c.clock, c.kind,"
+        "  CASE WHEN c.n < 2 THEN t.frt_due ELSE t.res_due END, ?1"
+        " FROM tickets t CROSS JOIN c"
+        " WHERE t.sla_watch <= ?1"
+        "  AND CASE c.n"
+        "   WHEN 0 THEN t.frt_due IS NOT NULL AND (t.frt_warn IS NULL OR t.frt_warn <= ?1)"
+        "   WHEN 1 THEN t.frt_due <= ?1"
+        "   WHEN 2 THEN t.res_due IS NOT NULL AND (t.res_warn IS NULL OR t.res_warn <= ?1)"
+        "   ELSE t.res_due <= ?1 END"
+        "  AND coalesce((SELECT e.at FROM ticket_events e WHERE e.ticket_id = t.id"
+        "   ORDER BY e.id DESC LIMIT 1), ?1) <= ?1"
+        " ORDER BY t.sla_watch, t.id, c.n"
+        " ON CONFLICT (ticket_id, clock, kind) DO NOTHING";
+    static const char ev_sql[] =
         "INSERT INTO ticket_events (ticket_id, user_id, at, actor, kind, public, body)"
-        " VALUES (?1, ?2, ?3, 'system', 'escalation', 0, ?4)";
-    static const char unesc[] = "DELETE FROM ticket_escalations WHERE id = ?1";
-    static const char *const clocks[2] = {"first_response", "resolution"};
+        " SELECT ticket_id, user_id, at, 'system', 'escalation', 0,"
+        "  clock || CASE kind WHEN 'at_risk' THEN ' at risk' ELSE ' breached' END"
+        " FROM ticket_escalations WHERE id > ?1 ORDER BY id";
+    static const char range_sql[] =
+        "SELECT count(*), min(id), max(id) FROM ticket_escalations WHERE id > ?1";
     as_status s = as__write_begin(db);
     if (s != AS_OK)
         return s;
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
-    if (rc != SQLITE_OK)
-        return as__write_end(db, as__sqlfail(db, rc, "sweeping SLA clocks"));
-    sqlite3_bind_int64(q, 1, t);
-    as_sla_sweep_result r = {0};
-    while (s == AS_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, 0);
-        const char *user = as__column_text(q, 1);
-        for (int c = 0; c < 2 && s == AS_OK; c++) {
-            int64_t due = as__column_int64_or(q, 2 + 2 * c, NIL);
-            int64_t warn = as__column_int64_or(q, 3 + 2 * c, NIL);
-            if (due == NIL)
-                continue;
-            for (int kind = 0; kind < 2 && s == AS_OK; kind++) {
-                if ((kind ? due : warn) > t)
-                    continue;
-                sqlite3_stmt *st = as__stmt(db, esc);
-                if (!st) {
-                    s = AS_INTERNAL;
-                    break;
-                }
-                sqlite3_bind_int64(st, 1, id);
-                as__bind_text_or_null(st, 2, user);
-                as__bind_text_or_null(st, 3, clocks[c]);
-                as__bind_text_or_null(st, 4, kind ? "breached" : "at_risk");
-                sqlite3_bind_int64(st, 5, due);
-                sqlite3_bind_int64(st, 6, t);
-                if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
-                    break;
-                if (sqlite3_changes(db->sql) == 0)
-                    continue;
-                int64_t eid = sqlite3_last_insert_rowid(db->sql);
-                /* A ticket whose history already goes past t (a sweep run
-                 * for an earlier time) is listed, not recorded: its events
-                 * stay in time order. */
-                int64_t last;
-                if ((s = as__ticket_last_event(db, id, &last, NULL, 0)) != AS_OK)
-                    break;
-                if (last != NIL && last > t) {
-                    if (!(st = as__stmt(db, unesc))) {
-                        s = AS_INTERNAL;
-                        break;
-                    }
-                    sqlite3_bind_int64(st, 1, eid);
-                    if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
-                        break;
-                    continue;
-                }
-                if (!(st = as__stmt(db, ev))) {
-                    s = AS_INTERNAL;
-                    break;
-                }
-                char msg[80];
-                snprintf(msg, sizeof msg, "%s %s", clocks[c], kind ? "breached" : "at risk");
-                sqlite3_bind_int64(st, 1, id);
-                as__bind_text_or_null(st, 2, user);
-                sqlite3_bind_int64(st, 3, t);
-                as__bind_text_or_null(st, 4, msg);
-                if ((s = as__step_done(db, st, "recording an escalation")) != AS_OK)
-                    break;
-                if (!r.recorded++)
-                    r.first_id = eid;
-                r.last_id = eid;
-            }
-        }
+    int64_t before = 0, range[3] = {0, 0, 0};
+    s = one_row(db, before_sql, 1, &before, 1, "sweeping SLA clocks");
+    sqlite3_stmt *st = NULL;
+    if (s == AS_OK && !(st = as__stmt(db, esc_sql)))
+        s = AS_INTERNAL;
+    if (s == AS_OK) {
+        sqlite3_bind_int64(st, 1, t);
+        s = as__step_done(db, st, "recording escalations");
     }
-    if (s == AS_OK && rc != SQLITE_DONE)
-        s = as__sqlfail(db, rc, "sweeping SLA clocks");
-    sqlite3_finalize(q);
+    if (s == AS_OK && !(st = as__stmt(db, ev_sql)))
+        s = AS_INTERNAL;
+    if (s == AS_OK) {
+        sqlite3_bind_int64(st, 1, before);
+        s = as__step_done(db, st, "recording escalations in the tickets' histories");
+    }
+    if (s == AS_OK)
+        s = one_row(db, range_sql, before, range, 3, "sweeping SLA clocks");
     if ((s = as__write_end(db, s)) != AS_OK)
         return s;
-    if (result)
-        *result = r;
+    if (result) {
+        result->recorded = range[0];
+        result->first_id = range[0] ? range[1] : 0;
+        result->last_id = range[0] ? range[2] : 0;
+    }
     as__ok(db);
     return AS_OK;
 }

@@ -1572,3 +1572,63 @@ Test(ticket, list_by_a_set_of_statuses)
     cr_assert_null(as_survey_status_name((as_survey_status)-1));
     close_db(db);
 }
+
+/* The sweep is one set-based pass: its escalations and their history events
+ * come in the order of the clocks at risk (earliest first), each event
+ * naming its clock and state, dated at the sweep; a clock at risk but not
+ * breached gets only the at-risk escalation. */
+Test(ticket, a_sweep_writes_each_escalation_once_in_order_with_its_event)
+{
+    as_db *db = open_db();
+    char a[AS_TRACKING_BUFSIZE], b[AS_TRACKING_BUFSIZE], c[AS_TRACKING_BUFSIZE];
+    open_ticket(db, "a", "urgent", T0 + 20 * MIN, a);   /* first response due 09:50 */
+    open_ticket(db, "b", "urgent", T0, b);              /* due 09:30: the earliest */
+    open_ticket(db, "c", "normal", T0 + 10 * MIN, c);   /* due much later */
+    int64_t at = T0 + 45 * MIN;                          /* b breached, a at risk */
+    as_sla_sweep_result r;
+    cr_assert_eq(as_sla_sweep(db, at, &r), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.recorded, 3);
+    cr_assert_eq(r.last_id - r.first_id + 1, 3);
+
+    /* Every escalation event of the three tickets, in id order. */
+    struct esc_event { int64_t id; char ticket; char text[64]; } got[8];
+    size_t n = 0;
+    const char *tickets[3] = {a, b, c};
+    for (int k = 0; k < 3; k++) {
+        as_ticket_event_iter *ei;
+        const as_ticket_event *e;
+        cr_assert_eq(as_ticket_event_iter_new(&ei, db, tickets[k]), AS_OK);
+        while (as_ticket_event_next(ei, &e) == AS_OK) {
+            if (strcmp(e->kind, "escalation") != 0)
+                continue;
+            cr_assert_lt(n, 8);
+            cr_assert_eq(e->at, at, "dated at the sweep");
+            cr_assert_str_eq(e->actor, "system");
+            got[n].id = e->id;
+            got[n].ticket = (char)('a' + k);
+            snprintf(got[n].text, sizeof got[n].text, "%s", e->text ? e->text : "");
+            n++;
+        }
+        as_ticket_event_iter_free(ei);
+    }
+    cr_assert_eq(n, 3);
+    for (size_t i = 0; i < n; i++)   /* sort by id */
+        for (size_t j = i + 1; j < n; j++)
+            if (got[j].id < got[i].id) {
+                struct esc_event tmp = got[i];
+                got[i] = got[j];
+                got[j] = tmp;
+            }
+    static const struct { char ticket; const char *text; } want[3] = {
+        {'b', "first_response at risk"}, {'b', "first_response breached"},
+        {'a', "first_response at risk"}};
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(got[i].ticket, want[i].ticket, "%zu: ticket %c", i, got[i].ticket);
+        cr_assert_str_eq(got[i].text, want[i].text, "%zu", i);
+    }
+    /* Again: nothing more. */
+    cr_assert_eq(as_sla_sweep(db, at, &r), AS_OK);
+    cr_assert_eq(r.recorded, 0);
+    cr_assert_eq(r.first_id, 0);
+    close_db(db);
+}

@@ -1711,7 +1711,8 @@ as_status as_demand_set_area(as_db *db, const char *backlog_id, const char *area
  * rules.  Two models can be trained (as_sentiment_train_file()):
  *  - AS_SENTIMENT_MODEL_LR (the default): logistic regression over the
  *    text's character 1-3-grams, hashed into 2^20 buckets, weighted by
- *    sublinear tf-idf ((1 + ln tf) * idf) and L2-normalised, with L2
+ *    sublinear tf-idf ((1 + ln tf) * idf) and L2-normalised, each
+ *    feature scaled by its naive Bayes log-count ratio (NBSVM), with L2
  *    regularisation chosen by k-fold cross-validation on the training
  *    texts.  Its log-odds M is combined with the lexicon by a small
  *    logistic layer fitted on the out-of-fold log-odds of the training

@@ -947,13 +947,14 @@ static int cholesky_solve(double *A, double *b, int p)
     return 0;
 }
 
-/* The objective sum log(1 + exp(-y theta.x)) + lambda/2 |theta|^2. */
+/* The objective sum log(1 + exp(-y theta.x)) + sum lambda_i/2 (theta_i -
+ * prior_i)^2. */
 static double logreg_objective(const double *x, const signed char *y, size_t n, int p,
-                               double lambda, const double *theta)
+                               const double *lambda, const double *prior, const double *theta)
 {
     double obj = 0;
     for (int i = 0; i < p; i++)
-        obj += 0.5 * lambda * theta[i] * theta[i];
+        obj += 0.5 * lambda[i] * (theta[i] - prior[i]) * (theta[i] - prior[i]);
     for (size_t r = 0; r < n; r++) {
         const double *xr = x + r * (size_t)p;
         double z = 0;
@@ -965,20 +966,20 @@ static double logreg_objective(const double *x, const signed char *y, size_t n, 
     return obj;
 }
 
-as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p, double lambda,
-                         double *theta)
+as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
+                         const double *lambda, const double *prior, double *theta)
 {
     if (p <= 0 || p > AS__LOGREG_MAX)
         return AS_MISUSE;
     double H[AS__LOGREG_MAX * AS__LOGREG_MAX], g[AS__LOGREG_MAX], next[AS__LOGREG_MAX];
     memset(theta, 0, (size_t)p * sizeof *theta);
-    double obj = logreg_objective(x, y, n, p, lambda, theta);
+    double obj = logreg_objective(x, y, n, p, lambda, prior, theta);
     for (int it = 0; it < 50; it++) {
         /* The gradient and Hessian at theta. */
         for (int i = 0; i < p; i++) {
-            g[i] = lambda * theta[i];
+            g[i] = lambda[i] * (theta[i] - prior[i]);
             for (int j = 0; j < p; j++)
-                H[i * p + j] = i == j ? lambda : 0;
+                H[i * p + j] = i == j ? lambda[i] : 0;
         }
         for (size_t r = 0; r < n; r++) {
             const double *xr = x + r * (size_t)p;
@@ -1004,7 +1005,7 @@ as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
         for (int half = 0; half < 40; half++, step /= 2) {
             for (int i = 0; i < p; i++)
                 next[i] = theta[i] - step * g[i];
-            now = logreg_objective(x, y, n, p, lambda, next);
+            now = logreg_objective(x, y, n, p, lambda, prior, next);
             if (now <= obj)
                 break;
         }

@@ -1711,15 +1711,18 @@ as_status as_demand_set_area(as_db *db, const char *backlog_id, const char *area
  * rules.  Two models can be trained (as_sentiment_train_file()):
  *  - AS_SENTIMENT_MODEL_LR (the default): logistic regression over the
  *    text's character 1-3-grams, hashed into 2^20 buckets, weighted by
- *    sublinear tf-idf ((1 + ln tf) * idf) and L2-normalised, with L2
+ *    sublinear tf-idf ((1 + ln tf) * idf) and L2-normalised, each
+ *    feature scaled by its naive Bayes log-count ratio (NBSVM), with L2
  *    regularisation chosen by k-fold cross-validation on the training
  *    texts.  Its log-odds M is combined with the lexicon by a small
  *    logistic layer fitted on the out-of-fold log-odds of the training
  *    texts: per length bucket (1-10, 11-30, 31-100, 101-300, 301+
  *    characters) z = bias + a M + b tanh(L / 3) + c ln(1 + hits), hits
- *    being the lexicon's matched sentiment words; the score is
- *    2 P(positive) - 1 = tanh(z / 2), so a score means the same
- *    probability for a short and a long text.
+ *    being the lexicon's matched sentiment words (up to 30 characters
+ *    the fit is pulled toward a = 1, b = 2: the lexicon is stronger on
+ *    short comments than on the reviews models are trained from); the
+ *    score is 2 P(positive) - 1 = tanh(z / 2), so a score means the
+ *    same probability for a short and a long text.
  *  - AS_SENTIMENT_MODEL_NB (for comparison): the naive Bayes model over
  *    character unigrams and bigrams of earlier versions; M is its prior
  *    log-odds plus the sum of the feature log-ratios divided by the square

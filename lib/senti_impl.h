@@ -260,13 +260,14 @@ as_status as__lr_train(const as__lr_data *d, const signed char *y, const unsigne
 
 /*
  * A small dense logistic regression (the combination layer): theta (p of
- * them) minimising sum log(1 + exp(-y_r theta.x_r)) + lambda/2 |theta|^2
- * over the n rows of x (row-major, n x p), by Newton's method.
+ * them) minimising sum log(1 + exp(-y_r theta.x_r)) + sum lambda_i/2
+ * (theta_i - prior_i)^2 over the n rows of x (row-major, n x p), by
+ * Newton's method: a ridge that pulls each coefficient toward its prior.
  * Returns AS_OK; AS_MISUSE (p outside 1..AS__LOGREG_MAX); AS_INTERNAL (a
- * singular system, only with lambda 0).
+ * singular system, only with a lambda 0).
  */
 enum { AS__LOGREG_MAX = 32 };
-as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p, double lambda,
-                         double *theta);
+as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
+                         const double *lambda, const double *prior, double *theta);
 
 #endif

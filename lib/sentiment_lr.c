@@ -1,6 +1,8 @@
 /* sentiment_lr.c - the discriminative sentiment model: logistic regression
  * over hashed character 1-3-grams of the folded text, weighted by
- * sublinear tf-idf and L2-normalised.  The features (shared by training
+ * sublinear tf-idf and L2-normalised, then scaled by the naive Bayes
+ * log-count ratio (NBSVM; folded into the stored weights, so the scorer
+ * does not see it).  The features (shared by training
  * and scoring, so that both see the same text), the scorer, training by
  * dual coordinate descent with the regularisation chosen by k-fold
  * cross-validation, the quantised weights, and the small logistic layer
@@ -521,8 +523,44 @@ static void idf_of(const as__lr_data *d, const unsigned char *use, double *idf, 
     free(df);
 }
 
-/* The normalised feature values of every text under idf. */
-static void values_of(const as__lr_data *d, const double *idf, float *val)
+/*
+ * The naive Bayes log-count ratio of each bucket over the texts with
+ * use[i] (NBSVM, Wang and Manning 2012): ln((a + p_j) / |a + p|_1) -
+ * ln((a + q_j) / |a + q|_1), p_j (q_j) the number of positive (negative)
+ * texts with the bucket, a = 1.  Scaling the features by it lets the L2
+ * penalty fall lightly on grams that separate the classes and heavily on
+ * the rest.
+ */
+static int nbr_of(const as__lr_data *d, const signed char *y, const unsigned char *use,
+                  double *r, size_t dims)
+{
+    uint32_t *pq = calloc(2 * (dims ? dims : 1), sizeof *pq);
+    if (!pq)
+        return -1;
+    double sp = 0, sq = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (!use[i])
+            continue;
+        uint32_t *c = pq + (y[i] > 0 ? 0 : dims);
+        for (size_t k = d->start[i]; k < d->start[i + 1]; k++)
+            c[d->idx[k]]++;
+        if (y[i] > 0)
+            sp += (double)(d->start[i + 1] - d->start[i]);
+        else
+            sq += (double)(d->start[i + 1] - d->start[i]);
+    }
+    const double a = 1.0;
+    sp += a * (double)dims;
+    sq += a * (double)dims;
+    for (size_t j = 0; j < dims; j++)
+        r[j] = log((a + pq[j]) / sp) - log((a + pq[dims + j]) / sq);
+    free(pq);
+    return 0;
+}
+
+/* The normalised feature values of every text under idf (the norm of the
+ * tf-idf vector), each scaled by the bucket's log-count ratio r. */
+static void values_of(const as__lr_data *d, const double *idf, const double *r, float *val)
 {
     for (size_t i = 0; i < d->n; i++) {
         double nrm = 0;
@@ -532,7 +570,7 @@ static void values_of(const as__lr_data *d, const double *idf, float *val)
         }
         double inv = nrm > 0 ? 1 / sqrt(nrm) : 0;
         for (size_t k = d->start[i]; k < d->start[i + 1]; k++)
-            val[k] = (float)(idf[d->idx[k]] * ltf[d->cnt[k]] * inv);
+            val[k] = (float)(idf[d->idx[k]] * r[d->idx[k]] * ltf[d->cnt[k]] * inv);
     }
 }
 
@@ -748,13 +786,13 @@ as_status as__lr_train(const as__lr_data *data, const signed char *y, const unsi
         return AS_NOMEM;
     const as__lr_data *d = &dense;
     wreal *w = malloc((dims + 1) * sizeof *w);
-    double *idf = malloc((dims + 1) * sizeof *idf);
+    double *idf = malloc((dims + 1) * sizeof *idf), *nbr = malloc((dims + 1) * sizeof *nbr);
     float *val = malloc((d->nnz ? d->nnz : 1) * sizeof *val);
     unsigned char *use = malloc(n ? n : 1), *sel = malloc(n ? n : 1), *all = malloc(n ? n : 1);
     double *oof = calloc((size_t)AS__LR_GRID * (n ? n : 1), sizeof *oof);
     double *logit = malloc((n ? n : 1) * sizeof *logit);
     as_status st = AS_OK;
-    if (!w || !idf || !val || !use || !sel || !all || !oof || !logit) {
+    if (!w || !idf || !nbr || !val || !use || !sel || !all || !oof || !logit) {
         st = AS_NOMEM;
         goto out;
     }
@@ -768,7 +806,11 @@ as_status as__lr_train(const as__lr_data *data, const signed char *y, const unsi
                 sel[i] = fold[i] == f;
             }
             idf_of(d, use, idf, dims);
-            values_of(d, idf, val);
+            if (nbr_of(d, y, use, nbr, dims) != 0) {
+                st = AS_NOMEM;
+                break;
+            }
+            values_of(d, idf, nbr, val);
             for (int g = 0; g < ngrid && st == AS_OK; g++) {
                 double C = fixed_c > 0 ? fixed_c : as__lr_grid[g];
                 double b;
@@ -806,7 +848,11 @@ as_status as__lr_train(const as__lr_data *data, const signed char *y, const unsi
     }
     /* The final model on every text. */
     idf_of(d, all, idf, dims);
-    values_of(d, idf, val);
+    if (nbr_of(d, y, all, nbr, dims) != 0) {
+        st = AS_NOMEM;
+        goto out;
+    }
+    values_of(d, idf, nbr, val);
     double b;
     st = fit(d, val, y, all, res->c, 0, logit, w, dims, &b);
     if (st != AS_OK)
@@ -816,7 +862,7 @@ as_status as__lr_train(const as__lr_data *data, const signed char *y, const unsi
      * document frequency 0. */
     double idf_unseen = log(1.0 + (double)n) + 1.0, vmax = 0, imax = idf_unseen;
     for (size_t j = 0; j < dims; j++) {
-        double v = fabs(w[j] * idf[j]);
+        double v = fabs(w[j] * idf[j] * nbr[j]);
         if (v > vmax)
             vmax = v;
         if (idf[j] > imax)
@@ -837,7 +883,7 @@ as_status as__lr_train(const as__lr_data *data, const signed char *y, const unsi
     m->cells = cells;
     for (size_t j = 0; j < buckets; j++) {
         uint32_t r = map[j];
-        double wv = r == UINT32_MAX ? 0 : w[r] * idf[r], iv = r == UINT32_MAX ? idf_unseen : idf[r];
+        double wv = r == UINT32_MAX ? 0 : w[r] * idf[r] * nbr[r], iv = r == UINT32_MAX ? idf_unseen : idf[r];
         long q = lround(wv / m->wscale);
         long z = lround(iv / m->iscale);
         if (q > 32767)
@@ -856,6 +902,7 @@ out:
     free(map);
     free(w);
     free(idf);
+    free(nbr);
     free(val);
     free(use);
     free(sel);
@@ -900,13 +947,14 @@ static int cholesky_solve(double *A, double *b, int p)
     return 0;
 }
 
-/* The objective sum log(1 + exp(-y theta.x)) + lambda/2 |theta|^2. */
+/* The objective sum log(1 + exp(-y theta.x)) + sum lambda_i/2 (theta_i -
+ * prior_i)^2. */
 static double logreg_objective(const double *x, const signed char *y, size_t n, int p,
-                               double lambda, const double *theta)
+                               const double *lambda, const double *prior, const double *theta)
 {
     double obj = 0;
     for (int i = 0; i < p; i++)
-        obj += 0.5 * lambda * theta[i] * theta[i];
+        obj += 0.5 * lambda[i] * (theta[i] - prior[i]) * (theta[i] - prior[i]);
     for (size_t r = 0; r < n; r++) {
         const double *xr = x + r * (size_t)p;
         double z = 0;
@@ -918,20 +966,20 @@ static double logreg_objective(const double *x, const signed char *y, size_t n, 
     return obj;
 }
 
-as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p, double lambda,
-                         double *theta)
+as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
+                         const double *lambda, const double *prior, double *theta)
 {
     if (p <= 0 || p > AS__LOGREG_MAX)
         return AS_MISUSE;
     double H[AS__LOGREG_MAX * AS__LOGREG_MAX], g[AS__LOGREG_MAX], next[AS__LOGREG_MAX];
     memset(theta, 0, (size_t)p * sizeof *theta);
-    double obj = logreg_objective(x, y, n, p, lambda, theta);
+    double obj = logreg_objective(x, y, n, p, lambda, prior, theta);
     for (int it = 0; it < 50; it++) {
         /* The gradient and Hessian at theta. */
         for (int i = 0; i < p; i++) {
-            g[i] = lambda * theta[i];
+            g[i] = lambda[i] * (theta[i] - prior[i]);
             for (int j = 0; j < p; j++)
-                H[i * p + j] = i == j ? lambda : 0;
+                H[i * p + j] = i == j ? lambda[i] : 0;
         }
         for (size_t r = 0; r < n; r++) {
             const double *xr = x + r * (size_t)p;
@@ -957,7 +1005,7 @@ as_status as__logreg_fit(const double *x, const signed char *y, size_t n, int p,
         for (int half = 0; half < 40; half++, step /= 2) {
             for (int i = 0; i < p; i++)
                 next[i] = theta[i] - step * g[i];
-            now = logreg_objective(x, y, n, p, lambda, next);
+            now = logreg_objective(x, y, n, p, lambda, prior, next);
             if (now <= obj)
                 break;
         }

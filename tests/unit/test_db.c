@@ -500,3 +500,57 @@ Test(db, a_damaged_file_is_corrupt_not_foreign)
     as_free(err);
     cr_assert_str_eq(as_status_string(AS_CORRUPT), "the database file is damaged");
 }
+
+/* rc of one statement on the file (SQLITE_OK, SQLITE_CONSTRAINT, ...). */
+static int raw_rc(const char *path, const char *sql)
+{
+    sqlite3 *s;
+    cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+    int rc = sqlite3_exec(s, sql, NULL, NULL, NULL);
+    sqlite3_close(s);
+    return rc & 0xff;
+}
+
+/* Migration 014: the value lists of CHECK constraints are OR chains (an IN
+ * list of more than two values makes SQLite build a temporary index on
+ * every INSERT), and they allow exactly what they allowed before. */
+Test(db, check_lists_are_or_chains_that_allow_the_same_values)
+{
+    as_db *db = th_open_new();
+    th_add_user(db, "U1", 0, NULL);
+    as_ticket_input in = AS_TICKET_INPUT_INIT;
+    in.user_id = "U1";
+    in.channel = "app";
+    in.category = "x";
+    in.subject = "s";
+    char t[AS_TRACKING_BUFSIZE];
+    cr_assert_eq(as_ticket_open(db, &in, t), AS_OK, "%s", as_errmsg(db));
+    as_close(db);
+
+    static const char *const tables[] = {"tickets", "surveys", "outbox"};
+    for (size_t i = 0; i < 3; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT sql LIKE '%%IN (''%%' FROM sqlite_schema WHERE name = '%s'", tables[i]);
+        cr_assert_eq(raw_int(th_path, sql), 0, "%s still has a CHECK with an IN list", tables[i]);
+    }
+    static const char *const channels[] = {"app", "phone", "wechat", "web", "station"};
+    for (size_t i = 0; i < 5; i++) {
+        char sql[120];
+        snprintf(sql, sizeof sql, "UPDATE tickets SET channel = '%s'", channels[i]);
+        cr_assert_eq(raw_rc(th_path, sql), SQLITE_OK, "%s", channels[i]);
+    }
+    static const char *const statuses[] = {"new", "assigned", "in_progress", "waiting_customer",
+                                           "resolved", "closed", "merged", "cancelled"};
+    for (size_t i = 0; i < 8; i++) {
+        char sql[120];
+        snprintf(sql, sizeof sql, "UPDATE tickets SET status = '%s'", statuses[i]);
+        cr_assert_eq(raw_rc(th_path, sql), SQLITE_OK, "%s", statuses[i]);
+    }
+    cr_assert_eq(raw_rc(th_path, "UPDATE tickets SET channel = 'fax'"), SQLITE_CONSTRAINT);
+    cr_assert_eq(raw_rc(th_path, "UPDATE tickets SET severity = 'huge'"), SQLITE_CONSTRAINT);
+    cr_assert_eq(raw_rc(th_path, "UPDATE tickets SET status = 'lost'"), SQLITE_CONSTRAINT);
+    cr_assert_eq(raw_rc(th_path, "UPDATE tickets SET severity = 'systemic'"), SQLITE_OK);
+    cr_assert_eq(raw_int(th_path, "SELECT count(*) FROM pragma_integrity_check"
+                                  " WHERE integrity_check <> 'ok'"), 0);
+}

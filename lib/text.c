@@ -149,6 +149,48 @@ static int nfc_quick(const unsigned char *s, size_t len)
     return 1;
 }
 
+/* NFKC with case folding, when every code point is one whose result is
+ * known without tables: ASCII (letters lowered), the CJK ideographs of the
+ * BMP and extension A and the common CJK punctuation (left alone), and the
+ * full-width ASCII forms (their ASCII, lowered): what a Chinese comment is
+ * made of.  Returns the malloc'd result, or NULL with *fallback set when
+ * the text needs utf8proc (NULL without it: out of memory).  in is valid
+ * UTF-8 and len bytes long. */
+static char *nfkc_fold_quick(const unsigned char *in, size_t len, int *fallback)
+{
+    *fallback = 0;
+    char *out = malloc(len + 1);   /* never longer: a full-width form is 3 bytes, its ASCII 1 */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (in[i] < 0x80) {
+            unsigned char c = in[i++];
+            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            continue;
+        }
+        int32_t cp;
+        size_t n = utf8_seq(in + i, len - i, &cp);
+        if (n == 0)
+            break;
+        if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+            cp == 0x3001 || cp == 0x3002 || (cp >= 0x3008 && cp <= 0x3011)) {
+            memcpy(out + o, in + i, n);
+            o += n;
+        } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            unsigned char c = (unsigned char)(cp - 0xFEE0);
+            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        } else {
+            free(out);
+            *fallback = 1;
+            return NULL;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static as_status text_map(const char *in, size_t len, int options, char **out,
                           char *why, size_t whysz)
 {
@@ -165,6 +207,13 @@ static as_status text_map(const char *in, size_t len, int options, char **out,
         nfc_quick((const unsigned char *)in, len)) {
         *out = as__strndup(in, len);
         return *out ? AS_OK : AS_NOMEM;
+    }
+    if (options == (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)) {
+        int fallback;
+        if ((*out = nfkc_fold_quick((const unsigned char *)in, len, &fallback)) != NULL)
+            return AS_OK;
+        if (!fallback)
+            return AS_NOMEM;
     }
     utf8proc_uint8_t *mapped = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len,

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -655,4 +656,42 @@ Test(text, phone_scan_reports_the_written_span)
     const char *t = "a +86 139-1234-5678 b １３９１２３４５６７８";
     cr_assert_eq(as__phone_scan(t, strlen(t), collect_hit, out), 2);
     cr_assert_str_eq(out, "13912345678@2-19|13912345678@22-55|", "%s", out);
+}
+
+/* as__text_nfkc_fold's table-free path for the common case (ASCII, CJK,
+ * common CJK punctuation, full-width ASCII) gives exactly what utf8proc's
+ * NFKC with case folding gives, on random mixes of those and of characters
+ * that need utf8proc (which then does all the work). */
+Test(text, nfkc_fold_quick_path_equals_utf8proc)
+{
+    static const int32_t pool[] = {
+        'a', 'Z', 'q', 'M', '0', '9', ' ', '!', '~', '\t', 0x4E00, 0x6CB9, 0x9FFF, 0x3400,
+        0x4DBF, 0x3001, 0x3002, 0x3008, 0x3011, 0xFF01, 0xFF21, 0xFF3A, 0xFF41, 0xFF10, 0xFF5E,
+        /* these need utf8proc */
+        0x3000, 0x3012, 0x3036, 0x00C9, 0x0301, 0x00B5, 0xF900, 0x2160, 0xFF5F, 0xFF61, 0x1F600,
+        0x00DF, 0x0130, 0x212B};
+    const size_t npool = sizeof pool / sizeof pool[0];
+    unsigned seed = 20261129u;
+    for (int round = 0; round < 3000; round++) {
+        char in[256];
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+        int hard = round % 3 == 0;   /* a third of the strings may need utf8proc */
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t pick = (seed >> 16) % (hard ? npool : 25);
+            len += (size_t)utf8proc_encode_char(pool[pick], (utf8proc_uint8_t *)in + len);
+        }
+        in[len] = '\0';
+        char *got = NULL, why[64];
+        cr_assert_eq(as__text_nfkc_fold(in, len, &got, why, sizeof why), AS_OK, "%s", why);
+        utf8proc_uint8_t *want = NULL;
+        cr_assert_geq(utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &want,
+                                   UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                       UTF8PROC_CASEFOLD),
+                      0);
+        cr_assert_str_eq(got, (const char *)want, "round %d: '%s'", round, in);
+        free(got);
+        free(want);
+    }
 }

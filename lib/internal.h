@@ -194,6 +194,8 @@ void as__buf_free(as_buf *b);
 as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t whysz);
 /* The same with NFKC and case folding, for matching. */
 as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz);
+/* NFKC without case folding (plates), as as__text_nfkc_fold otherwise. */
+as_status as__text_nfkc(const char *in, size_t len, char **out, char *why, size_t whysz);
 /* Decode the UTF-8 sequence at s (left > 0 bytes): its length (1-4), or 0
  * when it is invalid (overlong, surrogate, above U+10FFFF, truncated) or a
  * NUL byte.  Inline: the CSV, text and sentiment hot paths call it. */

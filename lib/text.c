@@ -149,14 +149,14 @@ static int nfc_quick(const unsigned char *s, size_t len)
     return 1;
 }
 
-/* NFKC with case folding, when every code point is one whose result is
- * known without tables: ASCII (letters lowered), the CJK ideographs of the
- * BMP and extension A and the common CJK punctuation (left alone), and the
- * full-width ASCII forms (their ASCII, lowered): what a Chinese comment is
- * made of.  Returns the malloc'd result, or NULL with *fallback set when
+/* NFKC (with case folding when fold), when every code point is one whose
+ * result is known without tables: ASCII (letters lowered when folding), the
+ * CJK ideographs of the BMP and extension A and the common CJK punctuation
+ * (left alone), and the full-width ASCII forms (their ASCII): what a
+ * Chinese comment or a plate is made of.  Returns the malloc'd result, or NULL with *fallback set when
  * the text needs utf8proc (NULL without it: out of memory).  in is valid
  * UTF-8 and len bytes long. */
-static char *nfkc_fold_quick(const unsigned char *in, size_t len, int *fallback)
+static char *nfkc_quick(const unsigned char *in, size_t len, int fold, int *fallback)
 {
     *fallback = 0;
     char *out = malloc(len + 1);   /* never longer: a full-width form is 3 bytes, its ASCII 1 */
@@ -166,7 +166,7 @@ static char *nfkc_fold_quick(const unsigned char *in, size_t len, int *fallback)
     for (size_t i = 0; i < len;) {
         if (in[i] < 0x80) {
             unsigned char c = in[i++];
-            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            out[o++] = (char)(fold && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
             continue;
         }
         int32_t cp;
@@ -179,7 +179,7 @@ static char *nfkc_fold_quick(const unsigned char *in, size_t len, int *fallback)
             o += n;
         } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
             unsigned char c = (unsigned char)(cp - 0xFEE0);
-            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            out[o++] = (char)(fold && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         } else {
             free(out);
             *fallback = 1;
@@ -208,9 +208,11 @@ static as_status text_map(const char *in, size_t len, int options, char **out,
         *out = as__strndup(in, len);
         return *out ? AS_OK : AS_NOMEM;
     }
-    if (options == (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)) {
+    int nfkc = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+    if (options == nfkc || options == (nfkc | UTF8PROC_CASEFOLD)) {
         int fallback;
-        if ((*out = nfkc_fold_quick((const unsigned char *)in, len, &fallback)) != NULL)
+        if ((*out = nfkc_quick((const unsigned char *)in, len, options != nfkc, &fallback)) !=
+            NULL)
             return AS_OK;
         if (!fallback)
             return AS_NOMEM;
@@ -232,6 +234,12 @@ static as_status text_map(const char *in, size_t len, int options, char **out,
 as_status as__text_nfc(const char *in, size_t len, char **out, char *why, size_t whysz)
 {
     return text_map(in, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE, out, why, whysz);
+}
+
+as_status as__text_nfkc(const char *in, size_t len, char **out, char *why, size_t whysz)
+{
+    return text_map(in, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT, out, why,
+                    whysz);
 }
 
 as_status as__text_nfkc_fold(const char *in, size_t len, char **out, char *why, size_t whysz)
@@ -641,9 +649,7 @@ as_status as_plate_normalize(const char *text, char **out)
     *out = NULL;
     char why[64];
     char *mapped = NULL;
-    as_status st = text_map(text, strlen(text),
-                            UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT, &mapped,
-                            why, sizeof why);
+    as_status st = as__text_nfkc(text, strlen(text), &mapped, why, sizeof why);
     if (st != AS_OK)
         return st;
 

@@ -658,7 +658,7 @@ Test(text, phone_scan_reports_the_written_span)
     cr_assert_str_eq(out, "13912345678@2-19|13912345678@22-55|", "%s", out);
 }
 
-/* as__text_nfkc_fold's table-free path for the common case (ASCII, CJK,
+/* as__text_nfkc_fold's and as__text_nfkc's table-free path for the common case (ASCII, CJK,
  * common CJK punctuation, full-width ASCII) gives exactly what utf8proc's
  * NFKC with case folding gives, on random mixes of those and of characters
  * that need utf8proc (which then does all the work). */
@@ -691,6 +691,14 @@ Test(text, nfkc_fold_quick_path_equals_utf8proc)
                                        UTF8PROC_CASEFOLD),
                       0);
         cr_assert_str_eq(got, (const char *)want, "round %d: '%s'", round, in);
+        free(got);
+        free(want);
+        /* NFKC alone (plates): the same path without folding. */
+        cr_assert_eq(as__text_nfkc(in, len, &got, why, sizeof why), AS_OK, "%s", why);
+        cr_assert_geq(utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &want,
+                                   UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT),
+                      0);
+        cr_assert_str_eq(got, (const char *)want, "round %d (no folding): '%s'", round, in);
         free(got);
         free(want);
     }

@@ -14,7 +14,7 @@ static const char group_help[] =
 
 static const char import_help[] =
     "usage: aftersales feedback import [--encoding utf-8|gb18030|utf-16|...]\n"
-    "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
+    "                                  [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run] [--jobs N]\n"
     "                                  [--rejects FILE [--force]] [--jsonl] FILE|-\n"
     "\n"
     "Upsert feedback from CSV with a header: feedback_id and submitted_at are\n"
@@ -41,7 +41,9 @@ static const char import_help[] =
     "--encoding gb18030 (also gbk, gb2312; utf-16, utf-16le, utf-16be; a byte\n"
     "order mark wins).  The delimiter is read from the header line unless\n"
     "--delimiter gives it (',', tab, ';' or '|'; also comma, semicolon, pipe).\n"
-    "--jsonl reads JSON Lines with the same keys.\n";
+    "--jsonl reads JSON Lines with the same keys.\n\n"
+    "--jobs N: threads for a CSV file (default one per processor; 1 none);\n"
+    "the outcome and the messages are the same for every N.\n";
 
 static const char show_help[] =
     "usage: aftersales feedback show ID [--reveal]\n"

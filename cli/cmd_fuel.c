@@ -11,7 +11,7 @@ static const char fuel_help[] =
 
 static const char import_help[] =
     "usage: aftersales fuel import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
-    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
+    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run] [--jobs N]\n"
     "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Add fueling records from CSV with a header (tx_id,user_id,station_id,filled_at,\n"
@@ -26,7 +26,9 @@ static const char import_help[] =
     "than the vehicle's previous reading rejects the row.  The profiles of the\n"
     "users touched are brought up to date by the next read.  Encodings,\n"
     "delimiters, bad rows, --skip-bad, --rejects, --dry-run and the summary work\n"
-    "as for user import.\n";
+    "as for user import.\n\n"
+    "--jobs N: threads for a CSV file (default one per processor; 1 none);\n"
+    "the outcome and the messages are the same for every N.\n";
 
 static int fuel_import(cli *c, int argc, char **argv)
 {

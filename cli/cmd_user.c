@@ -61,7 +61,7 @@ static const char profile_help[] =
 
 static const char import_help[] =
     "usage: aftersales user import [--jsonl] [--encoding utf-8|gb18030|utf-16|utf-16le|utf-16be]\n"
-    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run]\n"
+    "                              [--delimiter ,|tab|;|pipe] [--skip-bad] [--dry-run] [--jobs N]\n"
     "                              [--rejects FILE [--force]] FILE|-\n"
     "\n"
     "Upsert users from CSV with a header (user_id,name,phone,region and optionally\n"
@@ -77,7 +77,9 @@ static const char import_help[] =
     "nothing is imported (exit 65) unless --skip-bad.  --rejects FILE writes the\n"
     "bad rows there (CSV: the header plus an error column).  --dry-run does the\n"
     "real work and rolls it back.  The summary (inserted, updated, unchanged,\n"
-    "rejected) goes to stderr, or to stdout as an object with --format json|jsonl.\n";
+    "rejected) goes to stderr, or to stdout as an object with --format json|jsonl.\n\n"
+    "--jobs N: threads for a CSV file (default one per processor; 1 none);\n"
+    "the outcome and the messages are the same for every N.\n";
 
 static const char forget_help[] =
     "usage: aftersales user forget ID --force\n"

@@ -174,12 +174,14 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
     import_run r = {.c = c};
     as_import_options io = AS_IMPORT_OPTIONS_INIT;
     int jsonl = 0, skip_bad = 0, dry_run = 0, encoding = -1, delimiter = 0, force = 0;
+    int64_t jobs = 0;
     const char *path = NULL;
     cli_opt opts[] = {
         CLI_CHOICE("encoding", &encoding, encodings),
         CLI_CHOICE("delimiter", &delimiter, delimiters),
         CLI_FLAG("skip-bad", &skip_bad),
         CLI_FLAG("dry-run", &dry_run),
+        CLI_INT("jobs", "N", &jobs, 0, 64),
         CLI_STR("rejects", "FILE", &r.rejects_path),
         CLI_FLAG("force", &force),
         CLI_ARG("FILE", &path),
@@ -187,7 +189,7 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
         CLI_END,
     };
     if (!jsonl_ok)
-        opts[7] = (cli_opt)CLI_END;
+        opts[8] = (cli_opt)CLI_END;
     int code = cli_parse(c, argc, argv, opts, help);
     if (code != CLI_GO)
         return code;
@@ -204,6 +206,7 @@ int cli_import(cli *c, int argc, char **argv, cli_import_fn fn, const char *help
     if (force && !r.rejects_path)
         return cli_usage(c, "--force replaces an existing --rejects FILE; there is none");
     io.delimiter = (char)delimiter;
+    io.jobs = (int)jobs;
 
     FILE *in = cli_open_input(c, path, &code);
     if (!in)

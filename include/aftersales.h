@@ -696,6 +696,18 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   count; '|' is never guessed.)  Any other value makes the import fail
  *   with AS_INVALID before reading, as does a delimiter with AS_IMPORT_JSONL.
  *   A version 1 struct (without this field) is still accepted: it detects.
+ *
+ * jobs (version 3): how many threads a CSV import of users, feedback or
+ *   fueling records runs with.  The pure work of a row (decoding,
+ *   checking, normalising, scoring sentiment, judging urgency) runs on
+ *   jobs - 1 worker threads, a few hundred rows at a time, while the
+ *   calling thread writes the rows in input order on the handle's
+ *   connection; the results, the problems reported (same messages, same
+ *   order, from the calling thread), the counts and the all-or-nothing
+ *   rule are those of jobs 1, which runs everything on the calling thread.
+ *   0 (the default) is the number of online processors; at most 64.
+ *   JSON Lines input and the other imports run on the calling thread.
+ *   Memory stays bounded: at most 2 x jobs + 2 batches of rows in flight.
  */
 typedef struct as_import_options {
     unsigned version;        /* AS_IMPORT_OPTIONS_VERSION */
@@ -706,10 +718,12 @@ typedef struct as_import_options {
     void *userdata;
     /* Version 2 and later (a version 1 struct is still accepted): */
     char delimiter;          /* 0: detect; ',', '\t', ';' or '|' */
+    /* Version 3 and later: */
+    int jobs;                /* threads: 0 the number of processors, 1 none */
 } as_import_options;
 
-#define AS_IMPORT_OPTIONS_VERSION 2
-#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL, 0 }
+#define AS_IMPORT_OPTIONS_VERSION 3
+#define AS_IMPORT_OPTIONS_INIT { AS_IMPORT_OPTIONS_VERSION, 0u, NULL, NULL, NULL, NULL, 0, 0 }
 
 /*
  * as_user_import - upsert users from CSV (a header naming user_id, name,
@@ -741,7 +755,7 @@ typedef struct as_import_options {
  *
  * in:   an open stream (the caller opens and closes it); name: the name
  *       used in messages ("-" or "users.csv").
- * opts: NULL for the defaults; version 1 or 2.
+ * opts: NULL for the defaults; version 1, 2 or 3.
  * stats: if not NULL, receives the counts (also on AS_INVALID).
  *
  * Returns AS_OK; AS_INVALID (bad rows, or the input is not CSV/JSONL with

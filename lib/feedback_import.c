@@ -365,13 +365,20 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
 
 /* ---- import ---------------------------------------------------------- */
 
+/* What the import's rows share.  The pure stage (prepare) only reads
+ * the fields above the line, which do not change during the import. */
 typedef struct fb_import {
     const struct as__feedback_cfg *fc;
     const struct as__alerts_cfg *ac;
     const struct as__topics_cfg *tc;
     int64_t now;
+    int utc_offset;              /* minutes, for times without an offset */
     kwmatch km;
-    as_buf stars, reasons, old;
+    const as__senti_cache *senti;   /* NULL: loading failed (senti_st, senti_msg) */
+    as_status senti_st;
+    char senti_msg[256];
+    /* ---- the store stage's */
+    as_buf old;
     int any_erased;              /* some user was erased: rows are checked against them */
 } fb_import;
 
@@ -382,7 +389,7 @@ typedef struct fb_row {
     int64_t submitted_at;
     int overall;
     int dims[AS__FB_MAX_DIMS];
-    const char *stars;
+    const char *stars, *reasons; /* JSON */
     double score;                /* < 0: none */
     int has_sentiment;
     as__sentiment sent;
@@ -394,7 +401,7 @@ static const char *empty_null(const char *s)
     return s && s[0] ? s : NULL;
 }
 
-static int parse_stars(as__import *im, const char *col, const char *s)
+static int parse_stars(as__prep *im, const char *col, const char *s)
 {
     if (!s || !s[0])
         return 0;
@@ -415,12 +422,12 @@ static int parse_stars(as__import *im, const char *col, const char *s)
     if (!v) {
         char msg[160];
         snprintf(msg, sizeof msg, "'%.40s' is not a star rating (1 to 5, or empty)", s);
-        as__import_problem(im, col, msg);
+        as__prep_problem(im, col, msg);
     }
     return v;
 }
 
-static const char *parse_kind(as__import *im, const char *s)
+static const char *parse_kind(as__prep *im, const char *s)
 {
     static const char *const kinds[][2] = {
         {"complaint", "complaint"}, {"suggestion", "suggestion"}, {"praise", "praise"},
@@ -434,7 +441,7 @@ static const char *parse_kind(as__import *im, const char *s)
             return kinds[i][1];
     char msg[200];
     snprintf(msg, sizeof msg, "'%.40s' is not a kind (complaint, suggestion, praise, other)", s);
-    as__import_problem(im, "kind", msg);
+    as__prep_problem(im, "kind", msg);
     return NULL;
 }
 
@@ -470,44 +477,46 @@ static as_status any_erased(as_db *db, int *any)
     return AS_OK;
 }
 
-static as_status check_row(as__import *im, fb_import *fi, const char *const *cell, fb_row *r)
+/* The pure stage's result: the row checked and derived. */
+typedef struct fb_state {
+    fb_row r;
+    as_buf stars, reasons;
+    int check_erased;            /* look the user up: no problem before the user id */
+    int derived;                 /* a good row: derive() ran */
+    int senti_failed;            /* it needed the lexicon, which failed to load */
+} fb_state;
+
+/* Check a row's cells; problems go to p.  Whether the user was erased is
+ * the store stage's question (st->check_erased): its problem comes right
+ * after those of feedback_id and user_id, which means first, as it is only
+ * asked when there are none. */
+static as_status check_row(as__prep *p, const fb_import *fi, const char *const *cell,
+                           fb_state *fs)
 {
     char why[160], msg[320];
-    as_db *db = as__import_db(im);
-    memset(r, 0, sizeof *r);
+    fb_row *r = &fs->r;
     r->feedback_id = cell[COL_ID];
     if (as__check_id(r->feedback_id, why, sizeof why) != AS_OK)
-        as__import_problem(im, "feedback_id", why);
+        as__prep_problem(p, "feedback_id", why);
     static const int ids[] = {COL_USER, COL_STATION};
     for (size_t i = 0; i < 2; i++) {
         const char *v = empty_null(cell[ids[i]]);
         if (v && as__check_id(v, why, sizeof why) != AS_OK)
-            as__import_problem(im, fixed_cols[ids[i]], why);
+            as__prep_problem(p, fixed_cols[ids[i]], why);
         if (ids[i] == COL_USER) {
             r->user_id = v;
-            int erased = 0;
-            if (v && fi->any_erased && !as__import_row_problems(im)) {
-                as_status s = user_erased(db, v, &erased);
-                if (s != AS_OK)
-                    return s;
-            }
-            if (erased) {
-                /* As fuel import: an erased person's data is not taken in
-                 * again (a re-import of an old file would restore what the
-                 * erasure redacted). */
-                snprintf(msg, sizeof msg, "user '%.64s' was erased", v);
-                as__import_problem(im, "user_id", msg);
-            }
-        } else
+            fs->check_erased = v && !as__prep_problems(p);
+        } else {
             r->station_id = v;
+        }
     }
     const char *t = cell[COL_SUBMITTED];
     if (!t || !t[0]) {
-        as__import_problem(im, "submitted_at", "is missing");
-    } else if (as_time_parse(t, as_db_utc_offset(db), &r->submitted_at) != AS_OK) {
+        as__prep_problem(p, "submitted_at", "is missing");
+    } else if (as_time_parse(t, fi->utc_offset, &r->submitted_at) != AS_OK) {
         snprintf(msg, sizeof msg,
                  "'%.60s' is not a time (such as 2026-11-24T09:05:00+08:00 or 2026/11/24 9:05)", t);
-        as__import_problem(im, "submitted_at", msg);
+        as__prep_problem(p, "submitted_at", msg);
     }
     const char *ch = empty_null(cell[COL_CHANNEL]);
     if (ch) {
@@ -515,15 +524,15 @@ static as_status check_row(as__import *im, fb_import *fi, const char *const *cel
         if (s == AS_NOMEM)
             return AS_NOMEM;
         if (s != AS_OK)
-            as__import_problem(im, "channel", why);
+            as__prep_problem(p, "channel", why);
         else if (as__utf8_chars(r->channel) > MAX_CHANNEL_CHARS)
-            as__import_problem(im, "channel", "is longer than 32 characters");
+            as__prep_problem(p, "channel", "is longer than 32 characters");
     }
-    r->kind = parse_kind(im, cell[COL_KIND]);
-    r->overall = parse_stars(im, "overall", cell[COL_OVERALL]);
+    r->kind = parse_kind(p, cell[COL_KIND]);
+    r->overall = parse_stars(p, "overall", cell[COL_OVERALL]);
     int any = r->overall != 0;
     for (size_t i = 0; i < fi->fc->ndims; i++) {
-        r->dims[i] = parse_stars(im, fi->fc->dims[i].name, cell[COL_DIM0 + i]);
+        r->dims[i] = parse_stars(p, fi->fc->dims[i].name, cell[COL_DIM0 + i]);
         any |= r->dims[i] != 0;
     }
     const char *cm = empty_null(cell[COL_COMMENT]);
@@ -532,24 +541,25 @@ static as_status check_row(as__import *im, fb_import *fi, const char *const *cel
         if (s == AS_NOMEM)
             return AS_NOMEM;
         if (s != AS_OK) {
-            as__import_problem(im, "comment", why);
+            as__prep_problem(p, "comment", why);
         } else if (as__utf8_chars(r->comment) > MAX_COMMENT_CHARS) {
             snprintf(msg, sizeof msg, "is %zu characters long (at most %d)",
                      as__utf8_chars(r->comment), MAX_COMMENT_CHARS);
-            as__import_problem(im, "comment", msg);
+            as__prep_problem(p, "comment", msg);
         }
         any = 1;
     }
-    if (!any && !as__import_row_problems(im))
-        as__import_problem(im, NULL, "has no stars and no comment");
+    if (!any && !as__prep_problems(p))
+        as__prep_problem(p, NULL, "has no stars and no comment");
     return AS_OK;
 }
 
-/* Derived values of a good row. */
-static as_status derive(as_db *db, fb_import *fi, fb_row *r)
+/* Derived values of a good row (the pure stage).  AS_OK or AS_NOMEM;
+ * fs->senti_failed when the sentiment lexicon could not be loaded. */
+static as_status derive(const fb_import *fi, fb_state *fs)
 {
-    as_buf *b = &fi->stars;
-    b->len = 0;
+    fb_row *r = &fs->r;
+    as_buf *b = &fs->stars;
     as__buf_addc(b, '{');
     for (size_t i = 0; i < fi->fc->ndims; i++)
         if (r->dims[i]) {
@@ -561,27 +571,33 @@ static as_status derive(as_db *db, fb_import *fi, fb_row *r)
             as__buf_adds(b, num);
         }
     if (as__buf_add(b, "}", 2) < 0)
-        return as__fail(db, AS_NOMEM, "out of memory");
+        return AS_NOMEM;
     r->stars = b->data;
     r->score = weighted_score(fi->fc, r->dims, r->overall);
     if (r->comment) {
-        as_status s = as__sentiment_score(db, r->comment, strlen(r->comment), &r->sent);
+        if (!fi->senti) {
+            fs->senti_failed = 1;   /* store fails with the loader's message */
+            return AS_OK;
+        }
+        as_status s = as__sentiment_score_with(fi->senti, r->comment, strlen(r->comment), &r->sent);
         if (s != AS_OK)
-            return s;
+            return AS_NOMEM;   /* the comment is valid UTF-8 (NFC above) */
         r->has_sentiment = 1;
     }
     int marker;
     r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall,
                         r->overall ? (double)r->overall : r->score, r->has_sentiment,
-                        r->sent.score, &fi->reasons, &r->mismatch, &marker);
-    if (r->urgency < 0 || !fi->reasons.data)
-        return as__fail(db, AS_NOMEM, "out of memory");
+                        r->sent.score, &fs->reasons, &r->mismatch, &marker);
+    if (r->urgency < 0 || !fs->reasons.data)
+        return AS_NOMEM;
+    r->reasons = fs->reasons.data;
     r->suggestion = marker || (r->kind && strcmp(r->kind, "suggestion") == 0);
+    fs->derived = 1;
     return AS_OK;
 }
 
 /* Bind ?2..?18 (everything but the key ?1 and the times). */
-static void bind_row(sqlite3_stmt *st, const fb_row *r, const char *reasons)
+static void bind_row(sqlite3_stmt *st, const fb_row *r)
 {
     as__bind_text_or_null(st, 2, r->user_id);
     as__bind_text_or_null(st, 3, r->station_id);
@@ -600,7 +616,7 @@ static void bind_row(sqlite3_stmt *st, const fb_row *r, const char *reasons)
         sqlite3_bind_int(st, 13, r->sent.label);
     }
     sqlite3_bind_int(st, 14, r->urgency);
-    sqlite3_bind_text(st, 15, reasons, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, r->reasons, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 16, r->mismatch);
     sqlite3_bind_int(st, 17, r->suggestion);
 }
@@ -678,7 +694,7 @@ static as_status insert_row(as_db *db, fb_import *fi, const fb_row *r, int *inse
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
-    bind_row(st, r, fi->reasons.data);
+    bind_row(st, r);
     sqlite3_bind_int64(st, 18, fi->now);
     as_status s = as__step_done(db, st, "inserting feedback");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) > 0;
@@ -725,7 +741,7 @@ static as_status update_row(as_db *db, fb_import *fi, const fb_row *r, int *foun
     if (!(st = as__stmt(db, SQL_FB_UPDATE)))
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, r->feedback_id, -1, SQLITE_STATIC);
-    bind_row(st, r, fi->reasons.data);
+    bind_row(st, r);
     sqlite3_bind_int64(st, 18, fi->now);
     if ((s = as__step_done(db, st, "updating feedback")) != AS_OK)
         return s;
@@ -759,27 +775,60 @@ static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert
         return AS_OK;
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
-        s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, fi->reasons.data,
+        s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, r->reasons,
                                      r->channel, r->comment, ref, sizeof ref, NULL);
     }
     return s;
 }
 
-static as_status feedback_row(as__import *im, const char *const *cells, const char *extra,
-                              as_upsert *result, void *ctx)
+static as_status feedback_prepare(as__prep *p, const char *const *cells, const char *extra,
+                                  void *state, const void *ctx)
+{
+    const fb_import *fi = ctx;
+    fb_state *fs = state;
+    as_status s = check_row(p, fi, cells, fs);
+    fs->r.extra = extra ? extra : "{}";
+    if (s == AS_OK && !as__prep_problems(p))
+        s = derive(fi, fs);
+    return s;
+}
+
+static as_status feedback_store(as__import *im, void *state, as_upsert *result, void *ctx)
 {
     fb_import *fi = ctx;
+    fb_state *fs = state;
     as_db *db = as__import_db(im);
-    fb_row r;
-    as_status s = check_row(im, fi, cells, &r);
-    r.extra = extra ? extra : "{}";
-    if (s == AS_OK && !as__import_row_problems(im))
-        s = derive(db, fi, &r);
-    if (s == AS_OK && !as__import_row_problems(im))
-        s = write_row(db, fi, &r, as__import_last_inserted(im), result);
-    free(r.channel);
-    free(r.comment);
-    return s;
+    if (fs->check_erased && fi->any_erased) {
+        int erased = 0;
+        as_status s = user_erased(db, fs->r.user_id, &erased);
+        if (s != AS_OK)
+            return s;
+        if (erased) {
+            /* As fuel import: an erased person's data is not taken in
+             * again (a re-import of an old file would restore what the
+             * erasure redacted). */
+            char msg[120];
+            snprintf(msg, sizeof msg, "user '%.64s' was erased", fs->r.user_id);
+            as__import_problem(im, "user_id", msg);
+        }
+    }
+    as__import_replay(im);
+    if (as__import_row_problems(im))
+        return AS_OK;
+    if (fs->senti_failed)
+        return as__fail(db, fi->senti_st, "%s", fi->senti_msg);
+    if (!fs->derived)   /* cannot happen: prepare failed, and the import with it */
+        return as__fail(db, AS_INTERNAL, "feedback %s: not derived", fs->r.feedback_id);
+    return write_row(db, fi, &fs->r, as__import_last_inserted(im), result);
+}
+
+static void feedback_release(void *state)
+{
+    fb_state *fs = state;
+    free(fs->r.channel);
+    free(fs->r.comment);
+    as__buf_free(&fs->stars);
+    as__buf_free(&fs->reasons);
 }
 
 as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
@@ -794,6 +843,13 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     fi.ac = cfg->alerts;
     fi.tc = cfg->topics;
     fi.now = as__now();
+    fi.utc_offset = as_db_utc_offset(db);
+    fi.senti_st = as__senti_cache_get(db, &fi.senti);
+    if (fi.senti_st != AS_OK) {
+        /* Only a row with a comment needs it: that row fails with this. */
+        fi.senti = NULL;
+        snprintf(fi.senti_msg, sizeof fi.senti_msg, "%s", as_errmsg(db));
+    }
     as_status est = any_erased(db, &fi.any_erased);
     if (est != AS_OK)
         return est;
@@ -808,10 +864,17 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
     for (size_t i = 0; i < fi.fc->ndims; i++)
         cols[n++] = fi.fc->dims[i].name;
     cols[n] = NULL;
-    as__import_spec spec = {cols, 2, 1, feedback_row, &fi};
+    as__import_spec spec = {
+        .columns = cols,
+        .nrequired = 2,
+        .flags = AS__SPEC_KEEP_UNKNOWN | AS__SPEC_STORE_REPLAYS,
+        .ctx = &fi,
+        .state_size = sizeof(fb_state),
+        .prepare = feedback_prepare,
+        .store = feedback_store,
+        .release = feedback_release,
+    };
     as_status st = as__import_run(db, in, name ? name : "-", opts, &spec, stats);
-    as__buf_free(&fi.stars);
-    as__buf_free(&fi.reasons);
     as__buf_free(&fi.old);
     free(fi.km.kws);
     return st;

@@ -199,6 +199,7 @@ static int id_set_add(id_set *u, const char *id)
 }
 
 typedef struct fuel_ctx {
+    int utc_offset;              /* minutes (read by the pure stage) */
     id_set erased;               /* users whose data was erased */
     id_set marked;               /* users whose profile this import marked */
     int loaded;
@@ -327,101 +328,122 @@ static as_status vehicle_part(as__import *im, const fuel_row *r, int known)
     return st;
 }
 
-static void check_id(as__import *im, const char *field, const char *v)
+static void check_id(as__prep *p, const char *field, const char *v)
 {
     char why[120];
     if (as__check_id(v, why, sizeof why) != AS_OK)
-        as__import_problem(im, field, why);
+        as__prep_problem(p, field, why);
 }
 
-static as_status fuel_row_fn(as__import *im, const char *const *cell, const char *extra,
-                             as_upsert *result, void *ctx)
+/* The pure stage: the cells checked and converted. */
+static as_status fuel_prepare(as__prep *p, const char *const *cell, const char *extra,
+                              void *state, const void *ctx)
 {
     (void)extra;
-    fuel_ctx *fc = ctx;
-    as_db *db = as__import_db(im);
-    if (!fc->loaded) {
-        as_status lst = load_erased(db, fc);
-        if (lst != AS_OK)
-            return lst;
-    }
+    const fuel_ctx *fc = ctx;
+    fuel_row *r = state;
     char msg[200];
-    fuel_row r = {.tx = cell[C_TX], .user = cell[C_USER], .station = cell[C_STATION], .odo = -1};
-    check_id(im, "tx_id", r.tx ? r.tx : "");
-    check_id(im, "user_id", r.user ? r.user : "");
-    check_id(im, "station_id", r.station ? r.station : "");
+    r->tx = cell[C_TX];
+    r->user = cell[C_USER];
+    r->station = cell[C_STATION];
+    r->odo = -1;
+    check_id(p, "tx_id", r->tx ? r->tx : "");
+    check_id(p, "user_id", r->user ? r->user : "");
+    check_id(p, "station_id", r->station ? r->station : "");
     const char *v = cell[C_AT];
-    if (!v || as_time_parse(v, as_db_utc_offset(db), &r.at) != AS_OK) {
+    if (!v || as_time_parse(v, fc->utc_offset, &r->at) != AS_OK) {
         snprintf(msg, sizeof msg, "'%.40s' is not a time (2026-11-24T09:00:00+08:00)", v ? v : "");
-        as__import_problem(im, "filled_at", msg);
+        as__prep_problem(p, "filled_at", msg);
     }
     v = cell[C_GRADE];
-    if (!v || as_grade_normalize(v, r.grade) != AS_OK) {
+    if (!v || as_grade_normalize(v, r->grade) != AS_OK) {
         snprintf(msg, sizeof msg, "'%.40s' is not a fuel grade (92, 95, 98, 0 for diesel, ...)",
                  v ? v : "");
-        as__import_problem(im, "grade", msg);
+        as__prep_problem(p, "grade", msg);
     }
     v = cell[C_LITRES];
-    if (!v || as_litres_parse(v, &r.ml) != AS_OK) {
+    if (!v || as_litres_parse(v, &r->ml) != AS_OK) {
         snprintf(msg, sizeof msg, "'%.40s' is not a volume in litres (45.5, at most 3 decimals)",
                  v ? v : "");
-        as__import_problem(im, "litres", msg);
+        as__prep_problem(p, "litres", msg);
     }
     v = cell[C_AMOUNT];
-    if (!v || as_amount_parse(v, &r.fen) != AS_OK) {
+    if (!v || as_amount_parse(v, &r->fen) != AS_OK) {
         snprintf(msg, sizeof msg,
                  "'%.40s' is not an amount in yuan (digits with at most 2 decimals: 300.50)",
                  v ? v : "");
-        as__import_problem(im, "amount_yuan", msg);
+        as__prep_problem(p, "amount_yuan", msg);
     }
     v = cell[C_ODO];
     if (v && v[0]) {
         int64_t km = decimal_units(v, 0, 9999999);
         if (km < 0) {
             snprintf(msg, sizeof msg, "'%.40s' is not a whole number of km (0 to 9999999)", v);
-            as__import_problem(im, "odometer_km", msg);
+            as__prep_problem(p, "odometer_km", msg);
         }
-        r.odo = km;
+        r->odo = km;
     }
     v = cell[C_SREGION];
     if (v && v[0]) {
         if (as_region_check(v) != AS_OK) {
             snprintf(msg, sizeof msg, "'%.40s' is not an administrative division code", v);
-            as__import_problem(im, "station_region", msg);
+            as__prep_problem(p, "station_region", msg);
         }
-        r.sregion = v;
+        r->sregion = v;
     }
     v = cell[C_PLATE];
-    if (v && v[0] && as_plate_normalize(v, &r.plate) != AS_OK) {
-        snprintf(msg, sizeof msg, "'%.40s' is not a Chinese licence plate", v);
-        as__import_problem(im, "plate", msg);
+    if (v && v[0]) {
+        as_status st = as_plate_normalize(v, &r->plate);
+        if (st == AS_NOMEM)
+            return AS_NOMEM;
+        if (st != AS_OK) {
+            snprintf(msg, sizeof msg, "'%.40s' is not a Chinese licence plate", v);
+            as__prep_problem(p, "plate", msg);
+        }
+    }
+    return AS_OK;
+}
+
+static void fuel_release(void *state)
+{
+    free(((fuel_row *)state)->plate);
+}
+
+/* The store stage: the erased-user check and the writes. */
+static as_status fuel_store(as__import *im, void *state, as_upsert *result, void *ctx)
+{
+    fuel_ctx *fc = ctx;
+    const fuel_row *rp = state;
+    const fuel_row r = *rp;
+    as_db *db = as__import_db(im);
+    if (!fc->loaded) {
+        as_status lst = load_erased(db, fc);
+        if (lst != AS_OK)
+            return lst;
     }
     as_status st = AS_OK;
     int inserted = 0, known = 0, user_ok = 0;
     if (!as__import_row_problems(im) && id_set_has(&fc->erased, r.user))
         erased_user(im, &r);
     if (as__import_row_problems(im))
-        goto out;
+        return AS_OK;
     *result = AS_UPSERT_INSERTED;
     if (!r.plate) {
         /* The common case: one statement.  A user not (yet) in the users
          * table is fine: the record counts once the user is added. */
         if ((st = insert_row(im, &r, &inserted)) != AS_OK)
-            goto out;
-        if (inserted) {
-            st = mark_user(db, fc, r.user);
-            goto out;
-        }
-        st = known_tx(im, &r, &known, result);
-        goto out;
+            return st;
+        if (inserted)
+            return mark_user(db, fc, r.user);
+        return known_tx(im, &r, &known, result);
     }
     /* With a plate: a savepoint, so a rejected row leaves no vehicle.  The
      * plate is registered and the reading recorded for a known user; for
      * one not known yet, when the user is added (as__profile_user_added). */
     if ((st = known_tx(im, &r, &known, result)) != AS_OK || known)
-        goto out;
+        return st;
     if ((st = as_begin(db)) != AS_OK)
-        goto out;
+        return st;
     st = user_known(im, &r, &user_ok);
     if (st == AS_OK && !as__import_row_problems(im))
         st = insert_row(im, &r, &inserted);
@@ -433,8 +455,6 @@ static as_status fuel_row_fn(as__import *im, const char *const *cell, const char
         as_rollback(db);
     if (st == AS_OK && !as__import_row_problems(im))
         st = mark_user(db, fc, r.user);
-out:
-    free(r.plate);
     return st;
 }
 
@@ -443,7 +463,17 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
 {
     fuel_ctx fc;
     memset(&fc, 0, sizeof fc);
-    const as__import_spec spec = {columns, 7, 0, fuel_row_fn, &fc};
+    if (db)
+        fc.utc_offset = as_db_utc_offset(db);
+    const as__import_spec spec = {
+        .columns = columns,
+        .nrequired = 7,
+        .ctx = &fc,
+        .state_size = sizeof(fuel_row),
+        .prepare = fuel_prepare,
+        .store = fuel_store,
+        .release = fuel_release,
+    };
     /* The records go into a table clustered by user: a large file touches
      * pages all over it, so give this import a larger page cache. */
     int64_t cache = 0;

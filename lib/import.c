@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
+#include <unistd.h>
 
 /* The keys of the rows taken so far: 64-bit hashes (0 marks a free slot)
  * with the line of the row, in a power-of-two table probed linearly. */
@@ -34,12 +36,67 @@ struct as__import {
     int problems;                /* reported for the current row */
     int last_inserted;
     as_buf extra;                /* unknown columns of the row, as JSON */
-    as_buf raw;                  /* the current CSV record's text, NUL-terminated */
     char delimiter;              /* CSV: the caller's, or 0 to detect */
     int unique_keys;             /* reject a key seen earlier in the input */
     key_set keys;
     uint64_t late_line;          /* the row of the last late problem, or 0 */
+    /* The current row's prepared problems (two-stage specs): records in
+     * cur_probs from cur_first, cur_n of them; passed on once. */
+    const as_buf *cur_probs;
+    size_t cur_first;
+    uint32_t cur_n;
+    int cur_replayed;
+    void *one_state;             /* state_size bytes: rows prepared on this thread */
+    as_buf one_probs;
+    int jobs;                    /* threads (CSV input) */
 };
+
+/* The pure stage's problems of one row: records "F<field>\0<reason>\0"
+ * (F is '+' with a field, '-' without) appended to a batch's buffer. */
+struct as__prep {
+    as_buf *buf;
+    uint32_t n;
+    int nomem;
+};
+
+void as__prep_problem(as__prep *p, const char *field, const char *reason)
+{
+    if (as__buf_addc(p->buf, field ? '+' : '-') < 0 ||
+        as__buf_add(p->buf, field ? field : "", strlen(field ? field : "") + 1) < 0 ||
+        as__buf_add(p->buf, reason ? reason : "", strlen(reason ? reason : "") + 1) < 0)
+        p->nomem = 1;
+    p->n++;
+}
+
+int as__prep_problems(const as__prep *p)
+{
+    return (int)p->n;
+}
+
+void as__import_replay(as__import *im)
+{
+    if (im->cur_replayed || !im->cur_probs)
+        return;
+    im->cur_replayed = 1;
+    const char *q = im->cur_probs->data + im->cur_first;
+    for (uint32_t i = 0; i < im->cur_n; i++) {
+        int has_field = *q++ == '+';
+        const char *field = q;
+        q += strlen(q) + 1;
+        const char *reason = q;
+        q += strlen(q) + 1;
+        as__import_problem(im, has_field ? field : NULL, reason);
+    }
+}
+
+int as__import_jobs(int jobs)
+{
+    if (jobs <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+    }
+    return jobs > 64 ? 64 : jobs;
+}
 
 /* ---- duplicate keys -------------------------------------------------- */
 
@@ -108,6 +165,8 @@ as_status as__import_options_copy(as_import_options *dst, const as_import_option
     dst->userdata = src->userdata;
     if (src->version >= 2)
         dst->delimiter = src->delimiter;
+    if (src->version >= 3)
+        dst->jobs = src->jobs;
     return AS_OK;
 }
 
@@ -131,16 +190,6 @@ static void repeated_key(as__import *im, const char *key, size_t len, uint64_t f
     snprintf(msg, sizeof msg, "'%.*s%s' is also on line %llu", (int)show, key,
              show < len ? "..." : "", (unsigned long long)first_line);
     as__import_problem(im, im->spec->columns[0], msg);
-}
-
-/* Keep the record's text (the reader's is not NUL-terminated). */
-static void set_raw(as__import *im, const char *raw, size_t len)
-{
-    im->raw.len = 0;
-    if (raw && as__buf_add(&im->raw, raw, len) == 0)
-        im->raw_text = im->raw.data;
-    else
-        im->raw_text = "";
 }
 
 void as__import_problem(as__import *im, const char *field, const char *reason)
@@ -219,8 +268,52 @@ static void reject_whole(as__import *im, const char *reason)
     im->stats.rejected++;
 }
 
-/* Hand a mapped row to the spec and count its outcome. */
-static as_status take_row(as__import *im, const char *const *cells)
+/* A row's prepared state (two-stage specs). */
+typedef struct prepared {
+    void *state;
+    const as_buf *probs;         /* its problem records ... */
+    size_t first;                /* ... from this offset */
+    uint32_t n;
+    as_status status;            /* prepare's */
+} prepared;
+
+/* Run a two-stage spec's store for a prepared row (problems passed on). */
+static as_status store_row(as__import *im, const prepared *pr, as_upsert *res)
+{
+    im->cur_probs = pr->probs;
+    im->cur_first = pr->first;
+    im->cur_n = pr->n;
+    im->cur_replayed = 0;
+    if (pr->status != AS_OK)
+        return as__fail(im->db, pr->status, "out of memory");
+    if (!(im->spec->flags & AS__SPEC_STORE_REPLAYS))
+        as__import_replay(im);
+    as_status st = im->spec->store(im, pr->state, res, im->spec->ctx);
+    as__import_replay(im);
+    im->cur_probs = NULL;
+    return st;
+}
+
+/* Prepare one row on this thread (JSON Lines, and rows of one-thread
+ * imports): the state in im->one_state. */
+static void prepare_one(const as__import_spec *spec, const char *const *cells, const char *extra,
+                        void *state, as_buf *probs, prepared *pr)
+{
+    as__prep p = {probs, 0, 0};
+    memset(state, 0, spec->state_size);
+    pr->state = state;
+    pr->probs = probs;
+    pr->first = probs->len;
+    pr->status = spec->prepare(&p, cells, extra, state, spec->ctx);
+    pr->n = p.n;
+    if (p.nomem)
+        pr->status = AS_NOMEM;
+}
+
+/* Hand a mapped row to the spec and count its outcome.  pr: the row's
+ * prepared state (two-stage specs), or NULL to prepare it here. */
+static as_status take_row(as__import *im, const char *const *cells, const char *extra_in,
+                          const prepared *pr)
 {
     key_slot *slot = NULL;
     uint64_t hash = 0;
@@ -249,8 +342,20 @@ static as_status take_row(as__import *im, const char *const *cells)
     as_upsert res = AS_UPSERT_UNCHANGED;
     const char *extra = NULL;
     if (im->spec->flags & AS__SPEC_KEEP_UNKNOWN)
-        extra = im->extra.data ? im->extra.data : "{}";
-    as_status st = im->spec->row(im, cells, extra, &res, im->spec->ctx);
+        extra = extra_in ? extra_in : "{}";
+    as_status st;
+    if (im->spec->row) {
+        st = im->spec->row(im, cells, extra, &res, im->spec->ctx);
+    } else if (pr) {
+        st = store_row(im, pr, &res);
+    } else {
+        prepared one;
+        im->one_probs.len = 0;
+        prepare_one(im->spec, cells, extra, im->one_state, &im->one_probs, &one);
+        st = store_row(im, &one, &res);
+        if (im->spec->release)
+            im->spec->release(im->one_state);
+    }
     im->stats.rows++;
     if (st == AS_INVALID || (st == AS_OK && im->problems)) {
         if (!im->problems)
@@ -382,6 +487,368 @@ static as_status read_header(as__import *im, as_csv *csv, csv_map *m)
     return AS_OK;
 }
 
+/*
+ * CSV rows are read in batches.  A batch holds up to BATCH_ROWS records
+ * (fewer when their text passes BATCH_BYTES): each record's text and
+ * cells copied into one arena, or why the reader refused it.  With one
+ * job the calling thread reads a batch, prepares its rows and stores them,
+ * batch after batch.  With more, worker threads take turns reading a
+ * batch (the reader is sequential: one at a time, under a lock), each
+ * prepares the rows of its own batch, and the calling thread stores the
+ * batches in the order they were read; a fixed pool of batches bounds
+ * what is in flight.  Either way the rows reach the store stage, the
+ * duplicate check and on_reject in input order on the calling thread, so
+ * the outcome does not depend on the number of jobs.
+ */
+enum { BATCH_ROWS = 512, BATCH_BYTES = 1 << 20 };
+enum { R_ROW, R_REJECT, R_FATAL };
+
+typedef struct brow {
+    uint64_t line, bytes;        /* first line; input bytes read after it */
+    size_t raw, rawlen;          /* the record's text in the arena */
+    size_t extra;                /* unknown columns as JSON in the arena, or SIZE_MAX */
+    size_t why;                  /* R_REJECT/R_FATAL: the reason in the arena */
+    int kind;
+    as_status fatal;             /* R_FATAL: the reader's status */
+    prepared pr;
+} brow;
+
+typedef struct batch {
+    uint64_t seq;
+    size_t n;
+    int last;                    /* the input ends with this batch */
+    int live;                    /* states prepared and not yet released */
+    brow *rows;                  /* BATCH_ROWS */
+    size_t *celloff;             /* BATCH_ROWS x ncols arena offsets (SIZE_MAX: absent) */
+    const char **cellv;          /* the same as pointers, once the batch is read */
+    unsigned char *states;       /* BATCH_ROWS x state_size */
+    as_buf text, probs;
+    struct batch *next;          /* free list */
+} batch;
+
+typedef struct csv_in {
+    as__import *im;
+    as_csv *csv;
+    csv_map *m;
+    size_t ncols;
+} csv_in;
+
+static void batch_free(batch *b)
+{
+    if (!b)
+        return;
+    free(b->rows);
+    free(b->celloff);
+    free(b->cellv);
+    free(b->states);
+    as__buf_free(&b->text);
+    as__buf_free(&b->probs);
+    free(b);
+}
+
+static batch *batch_new(size_t ncols, size_t state_size)
+{
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->rows = calloc(BATCH_ROWS, sizeof *b->rows);
+    b->celloff = calloc((size_t)BATCH_ROWS * (ncols + 1), sizeof *b->celloff);
+    b->cellv = calloc((size_t)BATCH_ROWS * (ncols + 1), sizeof *b->cellv);
+    b->states = state_size ? calloc(BATCH_ROWS, state_size) : NULL;
+    if (!b->rows || !b->celloff || !b->cellv || (state_size && !b->states)) {
+        batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Append a NUL-terminated copy of s[0, n) to the arena; its offset, or
+ * SIZE_MAX out of memory. */
+static size_t arena_add(as_buf *a, const char *s, size_t n)
+{
+    size_t off = a->len;
+    if (as__buf_add(a, s, n) < 0 || as__buf_addc(a, '\0') < 0)
+        return SIZE_MAX;
+    return off;
+}
+
+/* Read the next batch of records (or what ends the input) into b. */
+static void batch_read(csv_in *ci, batch *b)
+{
+    as__import *im = ci->im;
+    const csv_map *m = ci->m;
+    b->n = 0;
+    b->last = 0;
+    b->text.len = 0;
+    as_buf extra = {0};
+    while (b->n < BATCH_ROWS && b->text.len < BATCH_BYTES) {
+        as_csv_record rec;
+        as_status st = as__csv_next(ci->csv, &rec);
+        if (st == AS_DONE) {
+            b->last = 1;
+            break;
+        }
+        brow *r = &b->rows[b->n];
+        memset(r, 0, sizeof *r);
+        r->extra = SIZE_MAX;
+        r->kind = R_ROW;
+        int nomem = 0;
+        if (st == AS_INVALID || st != AS_OK) {
+            r->kind = st == AS_INVALID ? R_REJECT : R_FATAL;
+            r->fatal = st;
+            r->line = as__csv_error_line(ci->csv);
+            r->why = arena_add(&b->text, as__csv_error(ci->csv), strlen(as__csv_error(ci->csv)));
+            nomem = r->why == SIZE_MAX;
+            if (st == AS_INVALID && !nomem) {
+                r->raw = arena_add(&b->text, rec.raw ? rec.raw : "", rec.raw ? rec.raw_len : 0);
+                r->rawlen = rec.raw ? rec.raw_len : 0;
+                nomem = r->raw == SIZE_MAX;
+            }
+        } else {
+            r->line = rec.line;
+            r->raw = arena_add(&b->text, rec.raw, rec.raw_len);
+            r->rawlen = rec.raw_len;
+            nomem = r->raw == SIZE_MAX;
+            if (!nomem && rec.nfields != m->nfields) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "has %zu fields, the header has %zu", rec.nfields,
+                         m->nfields);
+                r->kind = R_REJECT;
+                r->why = arena_add(&b->text, msg, strlen(msg));
+                nomem = r->why == SIZE_MAX;
+            }
+            size_t *off = b->celloff + b->n * (ci->ncols + 1);
+            for (size_t c = 0; !nomem && r->kind == R_ROW && c < ci->ncols; c++) {
+                off[c] = SIZE_MAX;
+                if (m->known[c] >= 0) {
+                    const char *f = rec.fields[m->known[c]];
+                    off[c] = arena_add(&b->text, f, strlen(f));
+                    nomem = off[c] == SIZE_MAX;
+                }
+            }
+            if (!nomem && r->kind == R_ROW && (im->spec->flags & AS__SPEC_KEEP_UNKNOWN)) {
+                extra.len = 0;
+                as__buf_addc(&extra, '{');
+                for (size_t u = 0; u < m->nunknown; u++) {
+                    if (u)
+                        as__buf_addc(&extra, ',');
+                    as__json_quote(&extra, m->unknown_names[u]);
+                    as__buf_addc(&extra, ':');
+                    as__json_quote(&extra, rec.fields[m->unknown[u]]);
+                }
+                if (as__buf_addc(&extra, '}') < 0)
+                    nomem = 1;
+                else
+                    nomem = (r->extra = arena_add(&b->text, extra.data, extra.len)) == SIZE_MAX;
+            }
+        }
+        r->bytes = as__csv_bytes(ci->csv);
+        if (nomem) {
+            r->kind = R_FATAL;
+            r->fatal = AS_NOMEM;
+            r->why = SIZE_MAX;
+        }
+        b->n++;
+        if (r->kind == R_FATAL) {
+            b->last = 1;
+            break;
+        }
+    }
+    as__buf_free(&extra);
+}
+
+/* Turn offsets into pointers and prepare the batch's rows (any thread). */
+static void batch_prepare(const as__import_spec *spec, size_t ncols, batch *b)
+{
+    b->probs.len = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        brow *r = &b->rows[i];
+        const size_t *off = b->celloff + i * (ncols + 1);
+        const char **cv = b->cellv + i * (ncols + 1);
+        if (r->kind != R_ROW)
+            continue;
+        for (size_t c = 0; c < ncols; c++)
+            cv[c] = off[c] == SIZE_MAX ? NULL : b->text.data + off[c];
+        cv[ncols] = NULL;
+        if (spec->row)
+            continue;
+        const char *extra = r->extra == SIZE_MAX ? NULL : b->text.data + r->extra;
+        if ((spec->flags & AS__SPEC_KEEP_UNKNOWN) && !extra)
+            extra = "{}";
+        prepare_one(spec, cv, extra, b->states + i * spec->state_size, &b->probs, &r->pr);
+        b->live = 1;
+    }
+    /* The problem records may have moved while they grew. */
+    for (size_t i = 0; i < b->n; i++)
+        b->rows[i].pr.probs = &b->probs;
+}
+
+static void batch_release(const as__import_spec *spec, batch *b)
+{
+    if (b->live && spec->release)
+        for (size_t i = 0; i < b->n; i++)
+            if (b->rows[i].kind == R_ROW)
+                spec->release(b->states + i * spec->state_size);
+    b->live = 0;
+}
+
+/* Store a batch's rows in order (the calling thread). */
+static as_status batch_store(as__import *im, size_t ncols, batch *b)
+{
+    as_status st = AS_OK;
+    for (size_t i = 0; i < b->n && st == AS_OK; i++) {
+        brow *r = &b->rows[i];
+        im->problems = 0;
+        im->line = r->line;
+        im->raw_text = b->text.data ? b->text.data + r->raw : "";
+        if (r->kind == R_FATAL) {
+            if (r->fatal == AS_NOMEM || r->why == SIZE_MAX)
+                return as__fail(im->db, AS_NOMEM, "out of memory");
+            return as__fail(im->db, r->fatal, "%s:%llu: %s", im->name,
+                            (unsigned long long)r->line, b->text.data + r->why);
+        }
+        if (r->kind == R_REJECT) {
+            reject_whole(im, b->text.data + r->why);
+        } else {
+            const char *extra = r->extra == SIZE_MAX ? NULL : b->text.data + r->extra;
+            st = take_row(im, b->cellv + i * (ncols + 1), extra, im->spec->row ? NULL : &r->pr);
+        }
+        if (im->opts->on_progress && im->stats.rows % 4096 == 0)
+            im->opts->on_progress(im->opts->userdata, im->stats.rows, r->bytes);
+    }
+    return st;
+}
+
+/* ---- the threaded pipeline -------------------------------------------- */
+
+typedef struct pipeline {
+    csv_in *ci;
+    pthread_mutex_t mu;          /* the pool, the ready slots, stop */
+    pthread_cond_t freed, ready;
+    pthread_mutex_t read_mu;     /* the reader and next_seq, eof */
+    batch *pool;                 /* free batches */
+    batch **slot;                /* read and prepared, by seq % nslots */
+    size_t nslots;
+    uint64_t next_seq;
+    int eof;                     /* the last batch has been read */
+    int stop;                    /* the store stage is done */
+} pipeline;
+
+static void *worker_main(void *arg)
+{
+    pipeline *p = arg;
+    const as__import_spec *spec = p->ci->im->spec;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->pool && !p->stop)
+            pthread_cond_wait(&p->freed, &p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        batch *b = p->pool;
+        p->pool = b->next;
+        pthread_mutex_unlock(&p->mu);
+
+        pthread_mutex_lock(&p->read_mu);
+        int done = p->eof;
+        if (!done) {
+            b->seq = p->next_seq++;
+            batch_read(p->ci, b);
+            p->eof = b->last;
+        }
+        pthread_mutex_unlock(&p->read_mu);
+        if (!done)
+            batch_prepare(spec, p->ci->ncols, b);
+
+        pthread_mutex_lock(&p->mu);
+        if (done) {
+            b->next = p->pool;
+            p->pool = b;
+        } else {
+            p->slot[b->seq % p->nslots] = b;
+            pthread_cond_broadcast(&p->ready);
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (done)
+            return NULL;
+    }
+}
+
+static as_status run_threaded(csv_in *ci, int workers)
+{
+    as__import *im = ci->im;
+    pipeline p = {.ci = ci, .nslots = (size_t)workers * 2 + 2};
+    pthread_t tid[64];
+    int started = 0;
+    as_status st = AS_OK;
+    p.slot = calloc(p.nslots, sizeof *p.slot);
+    if (!p.slot)
+        return as__fail(im->db, AS_NOMEM, "out of memory");
+    for (size_t i = 0; i < p.nslots; i++) {
+        batch *b = batch_new(ci->ncols, im->spec->state_size);
+        if (!b) {
+            st = as__fail(im->db, AS_NOMEM, "out of memory");
+            break;
+        }
+        b->next = p.pool;
+        p.pool = b;
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_mutex_init(&p.read_mu, NULL);
+    pthread_cond_init(&p.freed, NULL);
+    pthread_cond_init(&p.ready, NULL);
+    for (int i = 0; st == AS_OK && i < workers; i++) {
+        if (pthread_create(&tid[i], NULL, worker_main, &p) != 0) {
+            if (!started)
+                st = as__fail(im->db, AS_INTERNAL, "cannot start an import thread");
+            break;   /* fewer workers still finish the input */
+        }
+        started++;
+    }
+    for (uint64_t seq = 0; st == AS_OK; seq++) {
+        pthread_mutex_lock(&p.mu);
+        batch *b;
+        while (!(b = p.slot[seq % p.nslots]) || b->seq != seq)
+            pthread_cond_wait(&p.ready, &p.mu);
+        p.slot[seq % p.nslots] = NULL;
+        pthread_mutex_unlock(&p.mu);
+        st = batch_store(im, ci->ncols, b);
+        int last = b->last;
+        batch_release(im->spec, b);
+        pthread_mutex_lock(&p.mu);
+        b->next = p.pool;
+        p.pool = b;
+        pthread_cond_signal(&p.freed);
+        pthread_mutex_unlock(&p.mu);
+        if (last)
+            break;
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.freed);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    for (size_t i = 0; i < p.nslots; i++)
+        if (p.slot[i]) {
+            batch_release(im->spec, p.slot[i]);
+            p.slot[i]->next = p.pool;
+            p.pool = p.slot[i];
+        }
+    while (p.pool) {
+        batch *b = p.pool;
+        p.pool = b->next;
+        batch_free(b);
+    }
+    free(p.slot);
+    pthread_mutex_destroy(&p.mu);
+    pthread_mutex_destroy(&p.read_mu);
+    pthread_cond_destroy(&p.freed);
+    pthread_cond_destroy(&p.ready);
+    return st;
+}
+
 static as_status import_csv(as__import *im, FILE *in)
 {
     char err[256];
@@ -392,61 +859,26 @@ static as_status import_csv(as__import *im, FILE *in)
     if (im->delimiter)
         as__csv_set_delimiter(csv, im->delimiter);   /* checked by as__import_run */
     csv_map m = {0};
-    const char **cells = calloc(im->ncols + 1, sizeof *cells);
-    st = cells ? read_header(im, csv, &m) : as__fail(im->db, AS_NOMEM, "out of memory");
+    st = read_header(im, csv, &m);
     im->delimiter = as__csv_delimiter(csv);   /* as read: for the rejects */
-    as_csv_record rec;
-    while (st == AS_OK) {
-        st = as__csv_next(csv, &rec);
-        if (st == AS_DONE) {
-            st = AS_OK;
-            break;
+    csv_in ci = {im, csv, &m, im->ncols};
+    if (st == AS_OK && im->jobs > 1 && !im->spec->row) {
+        st = run_threaded(&ci, im->jobs - 1);
+    } else if (st == AS_OK) {
+        batch *b = batch_new(im->ncols, im->spec->row ? 0 : im->spec->state_size);
+        if (!b)
+            st = as__fail(im->db, AS_NOMEM, "out of memory");
+        for (int last = 0; st == AS_OK && !last;) {
+            batch_read(&ci, b);
+            batch_prepare(im->spec, im->ncols, b);
+            st = batch_store(im, im->ncols, b);
+            last = b->last;
+            batch_release(im->spec, b);
         }
-        im->problems = 0;
-        if (st == AS_INVALID) {
-            /* A record the reader could not take: reject it and go on. */
-            im->line = as__csv_error_line(csv);
-            set_raw(im, rec.raw, rec.raw_len);
-            reject_whole(im, as__csv_error(csv));
-            st = AS_OK;
-            continue;
-        }
-        if (st != AS_OK) {
-            st = as__fail(im->db, st, "%s:%llu: %s", im->name,
-                          (unsigned long long)as__csv_error_line(csv), as__csv_error(csv));
-            break;
-        }
-        im->line = rec.line;
-        set_raw(im, rec.raw, rec.raw_len);
-        if (rec.nfields != m.nfields) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "has %zu fields, the header has %zu", rec.nfields, m.nfields);
-            reject_whole(im, msg);
-            continue;
-        }
-        for (size_t c = 0; c < im->ncols; c++)
-            cells[c] = m.known[c] >= 0 ? rec.fields[m.known[c]] : NULL;
-        if (im->spec->flags & AS__SPEC_KEEP_UNKNOWN) {
-            im->extra.len = 0;
-            as__buf_addc(&im->extra, '{');
-            for (size_t u = 0; u < m.nunknown; u++) {
-                if (u)
-                    as__buf_addc(&im->extra, ',');
-                as__json_quote(&im->extra, m.unknown_names[u]);
-                as__buf_addc(&im->extra, ':');
-                as__json_quote(&im->extra, rec.fields[m.unknown[u]]);
-            }
-            if (as__buf_addc(&im->extra, '}') < 0) {
-                st = as__fail(im->db, AS_NOMEM, "out of memory");
-                break;
-            }
-        }
-        st = take_row(im, cells);
-        progress(im, as__csv_bytes(csv));
+        batch_free(b);
     }
     im->header = NULL;
     map_free(&m);
-    free(cells);
     as__csv_free(csv);
     return st;
 }
@@ -560,7 +992,7 @@ static as_status import_json_line(as__import *im, const char *line, size_t len, 
         im->stats.rejected++;
         return AS_OK;
     }
-    return take_row(im, (const char *const *)cells);
+    return take_row(im, (const char *const *)cells, im->extra.data, NULL);
 }
 
 /* A line reader with a bound: a line longer than AS_CSV_MAX_RECORD bytes
@@ -720,9 +1152,17 @@ as_status as__import_run_ex(as_db *db, FILE *in, const char *name,
                      .unique_keys = wants_unique_keys(spec)};
     while (spec->columns[im.ncols])
         im.ncols++;
+    if (opts->version >= 3 && (opts->jobs < 0 || opts->jobs > 1024))
+        return as__fail(db, AS_INVALID, "jobs: %d is not a number of threads (0 for one per"
+                        " processor, 1 to 64)", opts->jobs);
+    im.jobs = as__import_jobs(opts->version >= 3 ? opts->jobs : 0);
+    if (!spec->row && !(im.one_state = calloc(1, spec->state_size ? spec->state_size : 1)))
+        return as__fail(db, AS_NOMEM, "out of memory");
     as_status st = as__write_begin(db);
-    if (st != AS_OK)
+    if (st != AS_OK) {
+        free(im.one_state);
         return st;
+    }
     st = (opts->flags & AS_IMPORT_JSONL) ? import_jsonl(&im, in) : import_csv(&im, in);
     if (st == AS_OK && finish) {
         uint64_t rejected = im.stats.rejected;
@@ -735,7 +1175,8 @@ as_status as__import_run_ex(as_db *db, FILE *in, const char *name,
             im.stats.inserted = im.stats.updated = im.stats.unchanged = 0;
     }
     as__buf_free(&im.extra);
-    as__buf_free(&im.raw);
+    as__buf_free(&im.one_probs);
+    free(im.one_state);
     free(im.keys.slot);
     if (stats)
         *stats = im.stats;

@@ -25,6 +25,7 @@
 #include "internal.h"
 
 typedef struct as__import as__import;
+typedef struct as__prep as__prep;
 
 /* Bits of as__import_spec.flags.  (The field was an int keep_unknown, so
  * a spec written {cols, n, 1, row, ctx} still means AS__SPEC_KEEP_UNKNOWN.) */
@@ -51,7 +52,45 @@ typedef struct as__import_spec {
     as_status (*row)(as__import *im, const char *const *cells, const char *extra,
                      as_upsert *result, void *ctx);
     void *ctx;
+    /*
+     * A two-stage spec sets row to NULL and these instead; the driver can
+     * then run the pure stage of many rows on worker threads (the jobs of
+     * as_import_options) while the calling thread stores rows in order.
+     *
+     * prepare: the pure stage of one row.  It may read the cells, extra
+     *   and the immutable parts of ctx, and must not touch the database or
+     *   anything another row's prepare writes: it runs on any thread, for
+     *   rows in any order.  It fills *state (state_size bytes, zeroed
+     *   before the call; the cells and extra stay valid until the row is
+     *   stored) and reports the row's problems with as__prep_problem().
+     *   Returns AS_OK, or AS_NOMEM (the import then fails at that row).
+     * store: the store stage, on the calling thread, in input order (as
+     *   row above, with the prepared state).  The problems prepare found
+     *   are passed on (as__import_problem) before store is called, unless
+     *   flags has AS__SPEC_STORE_REPLAYS: then store calls
+     *   as__import_replay() where they belong among its own (the driver
+     *   passes on any it has not by the end of the row).
+     * release: NULL, or frees what prepare allocated in a state (called
+     *   for every prepared state, stored or not).
+     */
+    size_t state_size;
+    as_status (*prepare)(as__prep *p, const char *const *cells, const char *extra, void *state,
+                         const void *ctx);
+    as_status (*store)(as__import *im, void *state, as_upsert *result, void *ctx);
+    void (*release)(void *state);
 } as__import_spec;
+
+#define AS__SPEC_STORE_REPLAYS 0x4u  /* store passes on prepare's problems itself */
+
+/* A problem of the row being prepared (field NULL: the whole row). */
+void as__prep_problem(as__prep *p, const char *field, const char *reason);
+/* Problems prepare has reported for the row so far. */
+int as__prep_problems(const as__prep *p);
+/* In store: pass on the problems prepare found (once; later calls do nothing). */
+void as__import_replay(as__import *im);
+/* The number of threads an import runs with: jobs (as_import_options),
+ * 0 meaning the number of online processors; at least 1, at most 64. */
+int as__import_jobs(int jobs);
 
 /* An internal bit of as_import_options.flags: JSON Lines arrays and objects
  * under known keys reach the row function as JSON text (not refused). */

@@ -428,7 +428,13 @@ static as_status kb_row(as__import *im, const char *const *cells, const char *ex
 as_status as_kb_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                        as_import_stats *stats)
 {
-    static const as__import_spec spec = {columns, 3, 0, kb_row, NULL};
+    static const as__import_spec spec = {
+        .columns = columns,
+        .nrequired = 3,
+        .flags = 0,
+        .row = kb_row,
+        .ctx = NULL,
+    };
     return as__import_run(db, in, name, opts, &spec, stats);
 }
 

@@ -1055,6 +1055,24 @@ double as__senti_combine(const as__senti_cache *c, const as__senti_lex *lex, dou
     return score;
 }
 
+as_status as__sentiment_score_with(const as__senti_cache *c, const char *text, size_t len,
+                                   as__sentiment *out)
+{
+    as__senti_lex lex;
+    size_t bad = 0;
+    if (!text)
+        text = "";
+    as_status st = as__senti_lexicon(c, text, len, NULL, &lex, &bad);
+    if (st != AS_OK)
+        return st;
+    int use = as__senti_stored_model(c);
+    double model = 0;
+    if (lex.chars && (st = as__senti_model(c, use, text, len, &model)) != AS_OK)
+        return st;
+    out->score = as__senti_combine(c, &lex, model, use, &out->label);
+    return AS_OK;
+}
+
 as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__sentiment *out)
 {
     if (!db || !out || (!text && len))

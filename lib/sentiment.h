@@ -23,6 +23,12 @@ as_status as__sentiment_score(as_db *db, const char *text, size_t len, as__senti
 
 /* The per-handle cache (lexicon trie + model table). */
 typedef struct as__senti_cache as__senti_cache;
+/* Load (once) and return the handle's cache. */
+as_status as__senti_cache_get(as_db *db, const as__senti_cache **out);
+/* Score with a loaded cache, without the handle: any thread.  Returns
+ * AS_OK, AS_INVALID (not valid UTF-8) or AS_NOMEM; no message is set. */
+as_status as__sentiment_score_with(const as__senti_cache *c, const char *text, size_t len,
+                                   as__sentiment *out);
 /* Drop the handle's cache (after the lexicon or model changed). */
 void as__sentiment_invalidate(as_db *db);
 /* Free a cache; NULL is a no-op (the handle slot's destructor calls it). */

@@ -1035,8 +1035,13 @@ as_status as_sentiment_train_file(as_sentiment_training *out, as_db *db, FILE *i
         return st;
     textset t;
     memset(&t, 0, sizeof t);
-    as__import_spec spec = {train_columns, 2, AS__SPEC_KEEP_UNKNOWN | AS__SPEC_REPEAT_KEYS,
-                            train_row, &t};
+    as__import_spec spec = {
+        .columns = train_columns,
+        .nrequired = 2,
+        .flags = AS__SPEC_KEEP_UNKNOWN | AS__SPEC_REPEAT_KEYS,
+        .row = train_row,
+        .ctx = &t,
+    };
     st = as__write_begin(db);
     if (st != AS_OK)
         return st;

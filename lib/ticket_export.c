@@ -654,7 +654,13 @@ static as_status ticket_finish(as__import *im, void *ctx)
 as_status as_ticket_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                            as_import_stats *stats)
 {
-    static const as__import_spec spec = {columns, 1, 0, ticket_row, NULL};
+    static const as__import_spec spec = {
+        .columns = columns,
+        .nrequired = 1,
+        .flags = 0,
+        .row = ticket_row,
+        .ctx = NULL,
+    };
     as_import_options o = AS_IMPORT_OPTIONS_INIT;
     if (opts && as__import_options_copy(&o, opts) != AS_OK)
         return as__fail(db, AS_MISUSE, "ticket import: unknown options version %u", opts->version);

@@ -20,8 +20,13 @@ static void problem(void *ctx, const char *field, const char *reason)
     as__import_problem(ctx, field, reason);
 }
 
+static void prep_problem(void *ctx, const char *field, const char *reason)
+{
+    as__prep_problem(ctx, field, reason);
+}
+
 /* Cells to an input struct; problems of the cells themselves reported. */
-static void cells_to_input(as__import *im, const char *const *cell, as_user_input *in)
+static void cells_to_input(as__prep *im, const char *const *cell, as_user_input *in)
 {
     char msg[160];
     in->user_id = cell[COL_USER_ID];
@@ -47,7 +52,7 @@ static void cells_to_input(as__import *im, const char *const *cell, as_user_inpu
         int v = as__parse_bool(c);
         if (v < 0) {
             snprintf(msg, sizeof msg, "'%.40s' is not yes or no", c);
-            as__import_problem(im, columns[bools[i].col], msg);
+            as__prep_problem(im, columns[bools[i].col], msg);
             continue;
         }
         in->fields |= bools[i].bit;
@@ -67,31 +72,54 @@ static void cells_to_input(as__import *im, const char *const *cell, as_user_inpu
             in->fields |= AS_USER_QUIET_HOURS;
         } else {
             snprintf(msg, sizeof msg, "'%.40s' is not a window such as 22:00-08:00", q);
-            as__import_problem(im, "quiet_hours", msg);
+            as__prep_problem(im, "quiet_hours", msg);
         }
     }
 }
 
-static as_status user_row(as__import *im, const char *const *cells, const char *extra,
-                          as_upsert *result, void *ctx)
+/* The pure stage: the cells checked and normalised. */
+typedef struct user_state {
+    as__user_norm n;
+} user_state;
+
+static as_status user_prepare(as__prep *p, const char *const *cells, const char *extra,
+                              void *state, const void *ctx)
 {
     (void)extra;
     (void)ctx;
+    user_state *us = state;
     as_user_input in = AS_USER_INPUT_INIT;
-    cells_to_input(im, cells, &in);
-    as__user_norm n;
-    as_status st = as__user_normalize(&in, &n, problem, im);
-    if (st == AS_OK && !as__import_row_problems(im))
-        st = as__user_write(as__import_db(im), &n, AS__USER_UPSERT, as__import_last_inserted(im),
-                            result, problem, im);
-    as__user_norm_free(&n);
-    return st;
+    cells_to_input(p, cells, &in);
+    as_status st = as__user_normalize(&in, &us->n, prep_problem, p);
+    return st == AS_NOMEM ? AS_NOMEM : AS_OK;
+}
+
+static as_status user_store(as__import *im, void *state, as_upsert *result, void *ctx)
+{
+    (void)ctx;
+    user_state *us = state;
+    if (as__import_row_problems(im))
+        return AS_OK;
+    return as__user_write(as__import_db(im), &us->n, AS__USER_UPSERT, as__import_last_inserted(im),
+                          result, problem, im);
+}
+
+static void user_release(void *state)
+{
+    as__user_norm_free(&((user_state *)state)->n);
 }
 
 as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          as_import_stats *stats)
 {
-    static const as__import_spec spec = {columns, 4, 0, user_row, NULL};
+    static const as__import_spec spec = {
+        .columns = columns,
+        .nrequired = 4,
+        .state_size = sizeof(user_state),
+        .prepare = user_prepare,
+        .store = user_store,
+        .release = user_release,
+    };
     /* Then the tickets opened for these ids before they were users. */
     return as__ticket_link_customers(db, as__import_run(db, in, name, opts, &spec, stats));
 }

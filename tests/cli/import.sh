@@ -154,6 +154,39 @@ as user import --skip-bad "$T/gbk2.csv"
 expect_eq "the encoding hint once" "$(grep -c 'try --encoding gb18030' <<<"$ERR")" 1
 expect_eq "… for two bad rows" "$(grep -c 'invalid UTF-8' <<<"$ERR")" 2
 
+# --jobs: the same outcome, messages and rejects file for any number of
+# threads, over enough rows to fill several batches (512 rows each).
+big="$T/big.csv"
+awk 'BEGIN { print "user_id,name,phone,region,consent_marketing"
+    for (i = 1; i <= 3000; i++) {
+        if (i % 211 == 0) printf "J%d,n%d,1380013%04d,530102\n", i, i, i
+        else if (i % 97 == 0) printf "J%d,n%d,12345,530102,yes\n", i, i
+        else if (i % 101 == 0) printf "J%d,n%d,1380013%04d,530102,perhaps\n", i - 1, i, i
+        else printf "J%d,n%d,1380013%04d,530102,%s\n", i, i, i % 10000, i % 2 ? "yes" : "no" } }' > "$big"
+for j in 1 2 5; do
+    rm -f "$T/big$j.db"
+    as --db "$T/big$j.db" init
+    as --db "$T/big$j.db" user import --jobs $j --skip-bad --rejects "$T/big-rejects$j.csv" "$big"
+    expect_rc "--jobs $j" 0
+    expect_err_has "--jobs $j: the summary" "inserted 2927, updated 0, unchanged 0, rejected 73"
+    printf '%s\n' "$ERR" > "$T/big-err$j.txt"
+    as --db "$T/big$j.db" --format tsv user list --limit 5000 --reveal
+    cut -f1-8 <<<"$OUT" > "$T/big-list$j.txt"
+done
+for j in 2 5; do
+    expect_eq "--jobs $j: the same messages in the same order as --jobs 1" \
+        "$(cat "$T/big-err$j.txt")" "$(cat "$T/big-err1.txt")"
+    expect_eq "--jobs $j: the same rejects file" "$(cat "$T/big-rejects$j.csv")" \
+        "$(cat "$T/big-rejects1.csv")"
+    expect_eq "--jobs $j: the same users" "$(cat "$T/big-list$j.txt")" "$(cat "$T/big-list1.txt")"
+done
+as --db "$T/big1.db" user import --jobs 2 "$big"
+expect_rc "--jobs 2 without --skip-bad: all or nothing" 65
+expect_err_has "… nothing imported" "73 of 3000 rows rejected; nothing imported"
+as user import --jobs 65 "$big"
+expect_rc "--jobs above 64" 64
+expect_err_has "… names the option" "--jobs"
+
 as user import
 expect_rc "import needs a file" 64
 as user import a.csv b.csv

@@ -3,6 +3,8 @@
 #include "helpers.h"
 #include "import.h"
 
+#include <pthread.h>
+
 TestSuite(import, .fini = th_cleanup);
 
 static const char *const cols[] = {"id", "score", NULL};
@@ -30,7 +32,13 @@ static as_status run(const char *text, unsigned flags, seen *s, as_import_stats 
 {
     as_db *db = th_open_new();
     FILE *f = fmemopen((void *)text, strlen(text), "rb");
-    as__import_spec spec = {cols, 1, keep_unknown, row, s};
+    as__import_spec spec = {
+        .columns = cols,
+        .nrequired = 1,
+        .flags = keep_unknown,
+        .row = row,
+        .ctx = s,
+    };
     as_import_options o = AS_IMPORT_OPTIONS_INIT;
     o.flags = flags;
     memset(s, 0, sizeof *s);
@@ -125,7 +133,13 @@ static as_status run_with(const void *text, size_t n, as_import_options *o, unsi
 {
     as_db *db = th_open_new();
     FILE *f = fmemopen((void *)text, n, "rb");
-    as__import_spec spec = {cols, 1, spec_flags, row, s};
+    as__import_spec spec = {
+        .columns = cols,
+        .nrequired = 1,
+        .flags = spec_flags,
+        .row = row,
+        .ctx = s,
+    };
     memset(s, 0, sizeof *s);
     memset(p, 0, sizeof *p);
     o->on_reject = collect;
@@ -144,7 +158,7 @@ Test(import, delimiter_detected_and_forced)
     problems p;
     char err[256];
     as_import_options o = AS_IMPORT_OPTIONS_INIT;
-    cr_assert_eq(o.version, 2);
+    cr_assert_eq(o.version, 3);
     cr_assert_eq(o.delimiter, 0);
     const char *semi = "id;score\n1;4\n2;5\n";
     cr_assert_eq(run_with(semi, strlen(semi), &o, 0, &s, &st, &p, err), AS_OK, "%s %s", err,
@@ -478,7 +492,7 @@ Test(import, jsonl_line_over_the_record_limit)
     problems p;
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
-    as__import_spec spec = {cols, 1, 0, row, &s};
+    as__import_spec spec = {.columns = cols, .nrequired = 1, .flags = 0, .row = row, .ctx = &s};
     as_import_options o = AS_IMPORT_OPTIONS_INIT;
     o.flags = AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD;
     o.on_reject = collect;
@@ -538,4 +552,220 @@ Test(import, jsonl_amounts_are_exact)
     sqlite3_finalize(q);
     sqlite3_close(raw);
     as_close(db);
+}
+
+/* ---- two-stage specs and the threaded pipeline --------------------------- */
+
+/* A two-stage spec: prepare checks the score (the pure stage, any thread),
+ * store records the order it saw rows in and can fail at a chosen id. */
+typedef struct staged {
+    char order[64 * 1024];       /* ids as stored, separated by ',' */
+    const char *fail_at;         /* store fails (AS_IO) at this id */
+    int released;                /* states released */
+    pthread_mutex_t mu;
+} staged;
+
+typedef struct stage_state {
+    const char *id;
+    char *copy;                  /* allocated by prepare, freed by release */
+    int score;
+} stage_state;
+
+static as_status stage_prepare(as__prep *p, const char *const *cells, const char *extra,
+                               void *state, const void *ctx)
+{
+    (void)extra;
+    (void)ctx;
+    stage_state *s = state;
+    s->id = cells[0];
+    if (!(s->copy = strdup(cells[0])))
+        return AS_NOMEM;
+    if (cells[1] && strcmp(cells[1], "nomem") == 0)
+        return AS_NOMEM;
+    if (!cells[1] || !cells[1][0] || cells[1][0] < '0' || cells[1][0] > '9') {
+        as__prep_problem(p, "score", "is not a digit");
+        if (cells[1] && strcmp(cells[1], "twice") == 0)
+            as__prep_problem(p, NULL, "and the row is odd");
+        return AS_OK;
+    }
+    s->score = cells[1][0] - '0';
+    return AS_OK;
+}
+
+static as_status stage_store(as__import *im, void *state, as_upsert *result, void *ctx)
+{
+    staged *g = ctx;
+    stage_state *s = state;
+    if (g->fail_at && strcmp(s->id, g->fail_at) == 0)
+        return as__fail(as__import_db(im), AS_IO, "stopped at %s", s->id);
+    if (as__import_row_problems(im))
+        return AS_OK;
+    if (s->score == 7) {  /* a problem only the store stage can see */
+        as__import_problem(im, "score", "is taken");
+        return AS_OK;
+    }
+    size_t len = strlen(g->order);
+    snprintf(g->order + len, sizeof g->order - len, "%s,", s->copy);
+    *result = AS_UPSERT_INSERTED;
+    return AS_OK;
+}
+
+static staged *release_counter;
+
+static void stage_release(void *state)
+{
+    stage_state *s = state;
+    free(s->copy);
+    pthread_mutex_lock(&release_counter->mu);
+    release_counter->released++;
+    pthread_mutex_unlock(&release_counter->mu);
+}
+
+/* Import text with jobs threads; problems into p, the message into err. */
+static as_status run_staged(const char *text, int jobs, unsigned flags, staged *g,
+                            as_import_stats *st, problems *p, char *err)
+{
+    as_db *db = th_open_new();
+    FILE *f = fmemopen((void *)text, strlen(text), "rb");
+    as__import_spec spec = {
+        .columns = cols,
+        .nrequired = 1,
+        .ctx = g,
+        .state_size = sizeof(stage_state),
+        .prepare = stage_prepare,
+        .store = stage_store,
+        .release = stage_release,
+    };
+    as_import_options o = AS_IMPORT_OPTIONS_INIT;
+    o.flags = flags;
+    o.jobs = jobs;
+    o.on_reject = collect;
+    o.userdata = p;
+    g->order[0] = '\0';
+    g->released = 0;
+    pthread_mutex_init(&g->mu, NULL);
+    release_counter = g;
+    memset(p, 0, sizeof *p);
+    as_status r = as__import_run(db, f, "t.csv", &o, &spec, st);
+    snprintf(err, 256, "%s", as_errmsg(db));
+    fclose(f);
+    as_close(db);
+    pthread_mutex_destroy(&g->mu);
+    return r;
+}
+
+/* n rows "R<i>,<digit>", every 97th with a bad score, every 131st a
+ * repeated key, every 389th a wrong field count. */
+static char *many_rows(int n)
+{
+    size_t cap = (size_t)n * 32 + 64, len = 0;
+    char *t = malloc(cap);
+    cr_assert_not_null(t);
+    len += (size_t)snprintf(t + len, cap - len, "id,score\n");
+    for (int i = 1; i <= n; i++) {
+        if (i % 389 == 0)
+            len += (size_t)snprintf(t + len, cap - len, "R%d,1,2\n", i);
+        else if (i % 131 == 0)
+            len += (size_t)snprintf(t + len, cap - len, "R%d,3\n", i - 1);
+        else if (i % 97 == 0)
+            len += (size_t)snprintf(t + len, cap - len, "R%d,%s\n", i, i % 2 ? "x" : "twice");
+        else
+            len += (size_t)snprintf(t + len, cap - len, "R%d,%d\n", i, i % 7 == 0 ? 7 : i % 10);
+    }
+    return t;
+}
+
+Test(import, staged_rows_same_with_any_number_of_jobs)
+{
+    char *text = many_rows(5000);   /* about ten batches */
+    static staged g1, gn;
+    static problems p1, pn;
+    char e1[256], en[256];
+    as_import_stats s1, sn;
+    cr_assert_eq(run_staged(text, 1, AS_IMPORT_SKIP_BAD, &g1, &s1, &p1, e1), AS_OK);
+    cr_assert_gt(s1.rejected, 100);
+    cr_assert_eq(g1.released, (int)(s1.rows - 12), "every prepared state is released (%d)",
+                 g1.released);   /* the 12 rows with a wrong field count are never prepared */
+    for (int jobs = 2; jobs <= 5; jobs += 3) {
+        cr_assert_eq(run_staged(text, jobs, AS_IMPORT_SKIP_BAD, &gn, &sn, &pn, en), AS_OK);
+        cr_assert_str_eq(gn.order, g1.order, "rows stored in input order with %d jobs", jobs);
+        cr_assert_str_eq(pn.text, p1.text, "the same problems in the same order");
+        cr_assert_eq(pn.n, p1.n);
+        cr_assert_eq(sn.rows, s1.rows);
+        cr_assert_eq(sn.inserted, s1.inserted);
+        cr_assert_eq(sn.rejected, s1.rejected);
+        cr_assert_eq(gn.released, g1.released);
+    }
+    /* Without --skip-bad nothing is kept, whatever the jobs. */
+    cr_assert_eq(run_staged(text, 3, 0, &gn, &sn, &pn, en), AS_INVALID);
+    cr_assert_eq(sn.inserted, 0);
+    cr_assert_eq(sn.rejected, s1.rejected);
+    cr_assert(strstr(en, "rows rejected; nothing imported"), "%s", en);
+    free(text);
+}
+
+Test(import, staged_problems_prepare_then_store)
+{
+    static staged g;
+    static problems p;
+    char err[256];
+    as_import_stats st;
+    const char *text = "id,score\nA,1\nB,twice\nC,7\nA,2\n";
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        cr_assert_eq(run_staged(text, jobs, AS_IMPORT_SKIP_BAD, &g, &st, &p, err), AS_OK);
+        cr_assert_str_eq(p.text,
+                         "3 score: is not a digit|3 -: and the row is odd|4 score: is taken|"
+                         "5 id: 'A' is also on line 2|");
+        cr_assert_str_eq(g.order, "A,");
+        cr_assert_eq(st.rows, 4);
+        cr_assert_eq(st.rejected, 3);
+    }
+}
+
+Test(import, staged_failure_stops_and_releases_everything)
+{
+    char *text = many_rows(3000);
+    static staged g;
+    static problems p;
+    char err[256];
+    as_import_stats st;
+    for (int jobs = 1; jobs <= 4; jobs += 3) {
+        g.fail_at = "R1700";   /* in a middle batch */
+        cr_assert_eq(run_staged(text, jobs, AS_IMPORT_SKIP_BAD, &g, &st, &p, err), AS_IO);
+        cr_assert_str_eq(err, "stopped at R1700");
+        cr_assert(strstr(g.order, "R1699,") && !strstr(g.order, "R1701,"), "rows stop there");
+        g.fail_at = NULL;
+    }
+    /* prepare out of memory fails the import at that row. */
+    static staged h;
+    cr_assert_eq(run_staged("id,score\nA,1\nB,nomem\nC,2\n", 2, 0, &h, &st, &p, err), AS_NOMEM);
+    cr_assert_str_eq(h.order, "A,");
+    free(text);
+}
+
+Test(import, jobs_out_of_range_is_refused)
+{
+    static staged g;
+    static problems p;
+    char err[256];
+    as_import_stats st;
+    cr_assert_eq(run_staged("id\nA\n", -1, 0, &g, &st, &p, err), AS_INVALID);
+    cr_assert(strstr(err, "jobs: -1"), "%s", err);
+    cr_assert_eq(as__import_jobs(0) >= 1, 1);
+    cr_assert_eq(as__import_jobs(500), 64);
+    cr_assert_eq(as__import_jobs(3), 3);
+}
+
+Test(import, staged_jsonl_runs_on_the_calling_thread)
+{
+    static staged g;
+    static problems p;
+    char err[256];
+    as_import_stats st;
+    cr_assert_eq(run_staged("{\"id\":\"A\",\"score\":\"1\"}\n{\"id\":\"B\",\"score\":\"x\"}\n", 4,
+                            AS_IMPORT_JSONL | AS_IMPORT_SKIP_BAD, &g, &st, &p, err),
+                 AS_OK);
+    cr_assert_str_eq(g.order, "A,");
+    cr_assert_str_eq(p.text, "2 score: is not a digit|");
+    cr_assert_eq(g.released, 2);
 }

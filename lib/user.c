@@ -177,7 +177,7 @@ static const char SQL_USER_INSERT_NEW[] =
     " ON CONFLICT (user_id) DO NOTHING";
 
 /* Insert a new user; *inserted says whether the id was new. */
-static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
+static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted, int link)
 {
     user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
     merge(&r, n);
@@ -188,20 +188,65 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted)
     bind_row(ins, &r);
     as_status s = as__step_done(db, ins, "adding a user");
     *inserted = s == AS_OK && sqlite3_changes(db->sql) == 1;
-    if (*inserted)
+    if (*inserted && link)
         s = as__profile_user_added(db, n->user_id);
     return s;
+}
+
+as_status as__user_max_id(as_db *db, int64_t *max_id)
+{
+    sqlite3_stmt *s = as__stmt(db, "SELECT coalesce(max(id), 0) FROM users");
+    if (!s)
+        return AS_INTERNAL;
+    int rc = sqlite3_step(s);
+    *max_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? AS_OK : as__sqlfail(db, rc, "reading users");
+}
+
+as_status as__user_link_new(as_db *db, int64_t max_id)
+{
+    /* Nothing can wait when there are no fueling records at all. */
+    static const char sql[] =
+        "SELECT u.user_id FROM users u WHERE u.id > ?1 AND EXISTS (SELECT 1 FROM fuelings)"
+        " AND EXISTS (SELECT 1 FROM fuelings f WHERE f.user_id = u.user_id) ORDER BY u.id";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, max_id);
+    /* Collected first: linking writes while this reads. */
+    as_buf ids = {0};
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = as__column_text(s, 0);
+        if (as__buf_add(&ids, id, strlen(id) + 1) < 0) {
+            sqlite3_reset(s);
+            as__buf_free(&ids);
+            return as__fail(db, AS_NOMEM, "out of memory");
+        }
+        n++;
+    }
+    sqlite3_reset(s);
+    as_status st = rc == SQLITE_DONE ? AS_OK : as__sqlfail(db, rc, "reading new users");
+    const char *p = ids.data;
+    for (size_t i = 0; i < n && st == AS_OK; i++, p += strlen(p) + 1)
+        st = as__profile_user_added(db, p);
+    as__buf_free(&ids);
+    return st;
 }
 
 as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert_first,
                          as_upsert *result, as__problem_fn fn, void *ctx)
 {
+    int link = !(mode & AS__USER_DEFER_LINK);
+    mode &= AS__USER_MODE;
     /* Insert first when the id is probably new (the insert's own
      * uniqueness check is then the only lookup); look up first when it
      * probably exists (a re-import). */
     if (insert_first && mode != AS__USER_UPDATE && (n->fields & AS_USER_NAME)) {
         int inserted = 0;
-        as_status s = try_insert(db, n, &inserted);
+        as_status s = try_insert(db, n, &inserted, link);
         if (s != AS_OK)
             return s;
         if (inserted) {
@@ -231,7 +276,7 @@ as_status as__user_write(as_db *db, const as__user_norm *n, int mode, int insert
             return AS_INVALID;
         }
         int inserted = 0;
-        as_status s = try_insert(db, n, &inserted);
+        as_status s = try_insert(db, n, &inserted, link);
         if (s == AS_OK && !inserted)
             s = as__fail(db, AS_INTERNAL, "user '%s' appeared while being added", n->user_id);
         if (s == AS_OK && result)

@@ -28,6 +28,17 @@ as_status as__user_normalize(const as_user_input *in, as__user_norm *out, as__pr
 void as__user_norm_free(as__user_norm *n);
 
 enum { AS__USER_ADD = 1, AS__USER_UPDATE = 2, AS__USER_UPSERT = 3 };
+/* A bit of the mode: do not look for records that waited for a new user
+ * (as__profile_user_added); the caller does it for all its new users at
+ * once (as__user_link_new). */
+enum { AS__USER_MODE = 0x3, AS__USER_DEFER_LINK = 0x10 };
+
+/* The largest users.id so far (0 for none): users added after it, in the
+ * same transaction, have larger ids. */
+as_status as__user_max_id(as_db *db, int64_t *max_id);
+/* as__profile_user_added for every user with an id above max_id that has
+ * records waiting (one statement finds them). */
+as_status as__user_link_new(as_db *db, int64_t max_id);
 
 /* Write a normalised user (inside the caller's transaction).  Problems of
  * the data itself (an erased user, no name for a new one) go through fn

@@ -690,6 +690,12 @@ static void batch_release(const as__import_spec *spec, batch *b)
             if (b->rows[i].kind == R_ROW)
                 spec->release(b->states + i * spec->state_size);
     b->live = 0;
+    /* A batch that held a very long record gives the memory back, so the
+     * pool keeps about BATCH_BYTES a batch however long records get. */
+    if (b->text.cap > 4 * (size_t)BATCH_BYTES)
+        as__buf_free(&b->text);
+    if (b->probs.cap > 4 * (size_t)BATCH_BYTES)
+        as__buf_free(&b->probs);
 }
 
 /* Store a batch's rows in order (the calling thread). */

@@ -78,6 +78,8 @@ void as__import_replay(as__import *im)
     if (im->cur_replayed || !im->cur_probs)
         return;
     im->cur_replayed = 1;
+    if (!im->cur_n)
+        return;   /* (the records' buffer may be empty: no pointer into it) */
     const char *q = im->cur_probs->data + im->cur_first;
     for (uint32_t i = 0; i < im->cur_n; i++) {
         int has_field = *q++ == '+';

@@ -1,6 +1,8 @@
 /* main.c - global options, the command table, and the shared CLI helpers. */
 #include "cli.h"
 
+#include <sqlite3.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -378,6 +380,10 @@ static int help(cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before SQLite starts: no global statistics of its allocations.  They
+     * cost a process-wide mutex on every allocation, which threads of one
+     * command (the profile pass) would fight over. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     cli c = {0};
     c.format = PR_TEXT;
     c.busy_ms = 10000;

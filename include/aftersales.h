@@ -705,7 +705,8 @@ typedef void (*as_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
  *   connection; the results, the problems reported (same messages, same
  *   order, from the calling thread), the counts and the all-or-nothing
  *   rule are those of jobs 1, which runs everything on the calling thread.
- *   0 (the default) is the number of online processors; at most 64.
+ *   0 (the default) is the environment's AFTERSALES_JOBS when set (1 to
+ *   64), else the number of online processors; at most 64.
  *   JSON Lines input and the other imports run on the calling thread.
  *   Memory stays bounded: at most 2 x jobs + 2 batches of rows in flight.
  */
@@ -2971,6 +2972,14 @@ typedef struct as_profile {
  * to date by itself (see as_profile_update()).  *users (may be NULL)
  * receives the number of users with a profile (a fill-up at or before
  * at).  One transaction.
+ *
+ * Called outside a transaction of the caller, on a WAL database file, with
+ * more than one processor (or AFTERSALES_JOBS above 1), the pass runs on
+ * two threads, each reading half of the users through its own read-only
+ * connection, while the calling thread writes; the result is the same.
+ * Those threads call SQLite too: an application that has not started
+ * SQLite yet gains by calling sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)
+ * first (the CLI does), which spares every allocation a global mutex.
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db);
  * AS_INTERNAL.
  */

@@ -94,6 +94,12 @@ void as__import_replay(as__import *im)
 int as__import_jobs(int jobs)
 {
     if (jobs <= 0) {
+        /* The environment may set the default (AFTERSALES_JOBS=1: no threads). */
+        const char *e = getenv("AFTERSALES_JOBS");
+        char *end;
+        long v = e && *e ? strtol(e, &end, 10) : 0;
+        if (e && *e && !*end && v >= 1)
+            return v > 64 ? 64 : (int)v;
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
     }

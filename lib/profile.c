@@ -4,10 +4,12 @@
 #include "batch.h"
 #include "import.h"
 #include "json.h"
+#include "import.h"
 #include "profile.h"
 #include "remind.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +292,30 @@ typedef struct pf_run {
     pf_emit_fn emit;
     void *ctx;
     int64_t written;              /* profiles with fill-ups */
+    /* The pass reads through conn: the handle's connection, or (threaded)
+     * a second one on another thread, which must not touch the handle:
+     * its failure is kept here for the handle's thread to report. */
+    sqlite3 *conn;
+    int threaded;
+    as_status err;
+    char errmsg[256];
+    const char *lo, *hi;          /* the full pass: users from lo to before hi (NULL: all) */
 } pf_run;
+
+/* A failure of the pass: on the handle, or kept in r when threaded. */
+static as_status run_fail(pf_run *r, as_status st, int rc, const char *what)
+{
+    if (!r->threaded)
+        return rc ? as__sqlfail(r->db, rc, what) : as__fail(r->db, st, "%s", what);
+    if (r->err == AS_OK) {
+        r->err = st;
+        if (rc)
+            snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, sqlite3_errmsg(r->conn));
+        else
+            snprintf(r->errmsg, sizeof r->errmsg, "%s", what);
+    }
+    return st;
+}
 
 /* km per day of a stream from its litres (the last fill-up is not used up
  * yet: n - 1 of n fill-ups' litres), -1 when it cannot be told. */
@@ -310,7 +335,7 @@ static void candidate(int64_t *vu, int64_t at, int64_t t)
 static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
 {
     if (a->oom)
-        return as__fail(r->db, AS_NOMEM, "out of memory");
+        return run_fail(r, AS_NOMEM, 0, "out of memory");
     int64_t at = r->at;
     size_t nstream = a->nveh + 1;           /* the vehicles, then "no vehicle" */
     if (!a->nfill && !a->next_fill)
@@ -321,9 +346,9 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
         grow((void **)&a->gaps, &a->capgaps, a->nfill + 1, sizeof *a->gaps) < 0 ||
         grow((void **)&a->out, &a->capout, nstream, sizeof *a->out) < 0 ||
         grow((void **)&a->gcount, &a->capgcount, a->grades.n + 1, sizeof *a->gcount) < 0)
-        return as__fail(r->db, AS_NOMEM, "out of memory");
+        return run_fail(r, AS_NOMEM, 0, "out of memory");
     if (grow((void **)&a->tmp, &a->captmp, a->nfill + 1, sizeof *a->tmp) < 0)
-        return as__fail(r->db, AS_NOMEM, "out of memory");
+        return run_fail(r, AS_NOMEM, 0, "out of memory");
     memset(a->bucket, 0, (nstream + 1) * sizeof *a->bucket);
     for (size_t i = 0; i < a->nfill; i++)
         a->bucket[a->fill[i].stream + 1]++;
@@ -440,7 +465,7 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
             as__json_quote(&a->top, dict_str(a, &a->stations, top[k]));
         }
         if (as__buf_addc(&a->top, ']') < 0)
-            return as__fail(r->db, AS_NOMEM, "out of memory");
+            return run_fail(r, AS_NOMEM, 0, "out of memory");
         u.top_json = a->top.data;
         if (km_n) {
             u.km_per_day = km_sum / km_n;
@@ -500,12 +525,14 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
 /* The streams, each in user order.  "all" reads every user; "set" the
  * users of temp.pf_set (existing users only; CROSS JOIN keeps the set the
  * outer loop: the planner has no statistics for it and would scan the
- * records instead).  ?1 is the time. */
+ * records instead).  ?1 is the time; "all" reads the users from ?2 (text)
+ * to before ?3 (a zero-length blob, which sorts after every text: no end). */
 #define FUEL_COLS                                                                            \
     "f.user_id, f.filled_at, f.station_id, f.station_region, f.grade, f.litres_ml,"          \
     " f.amount_fen, f.plate"
 static const char fuel_all[] =
-    "SELECT " FUEL_COLS " FROM fuelings f ORDER BY f.user_id, f.filled_at, f.tx_id";
+    "SELECT " FUEL_COLS " FROM fuelings f WHERE f.user_id >= ?2 AND f.user_id < ?3"
+    " ORDER BY f.user_id, f.filled_at, f.tx_id";
 static const char fuel_set[] =
     "SELECT " FUEL_COLS " FROM temp.pf_set s CROSS JOIN fuelings f ON f.user_id = s.user_id"
     " ORDER BY s.user_id, f.filled_at, f.tx_id";
@@ -516,31 +543,41 @@ static const char fuel_set[] =
     " min(CASE WHEN o.at > ?1 THEN o.at END)"
 static const char veh_all[] =
     "SELECT " VEH_COLS " FROM vehicles v LEFT JOIN odometer_readings o ON o.vehicle_id = v.id"
-    " GROUP BY v.id ORDER BY v.user_id, v.id";
+    " WHERE v.user_id >= ?2 AND v.user_id < ?3 GROUP BY v.id ORDER BY v.user_id, v.id";
 static const char veh_set[] =
     "SELECT " VEH_COLS " FROM temp.pf_set s CROSS JOIN vehicles v ON v.user_id = s.user_id"
     " LEFT JOIN odometer_readings o ON o.vehicle_id = v.id GROUP BY v.id ORDER BY v.user_id, v.id";
-static const char users_all[] = "SELECT user_id FROM users ORDER BY user_id";
+static const char users_all[] =
+    "SELECT user_id FROM users WHERE user_id >= ?2 AND user_id < ?3 ORDER BY user_id";
 static const char users_set[] = "SELECT user_id FROM temp.pf_set ORDER BY user_id";
 
-static as_status prep(as_db *db, const char *sql, int64_t at, sqlite3_stmt **out)
+static as_status prep(pf_run *r, const char *sql, int64_t at, sqlite3_stmt **out)
 {
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, out, NULL);
+    int rc = sqlite3_prepare_v2(r->conn, sql, -1, out, NULL);
     if (rc != SQLITE_OK)
-        return as__sqlfail(db, rc, "preparing the profile pass");
-    if (sqlite3_bind_parameter_count(*out) >= 1)
+        return run_fail(r, AS_INTERNAL, rc, "preparing the profile pass");
+    int n = sqlite3_bind_parameter_count(*out);
+    if (n >= 1)
         sqlite3_bind_int64(*out, 1, at);
+    if (n >= 3) {
+        sqlite3_bind_text(*out, 2, r->lo ? r->lo : "", -1, SQLITE_STATIC);
+        if (r->hi)
+            sqlite3_bind_text(*out, 3, r->hi, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_zeroblob(*out, 3, 0);
+    }
     return AS_OK;
 }
 
 /* Step s; 1 with a row, 0 at the end, -1 on an error (recorded). */
-static int next_row(as_db *db, sqlite3_stmt *s, as_status *st)
+static int next_row(pf_run *r, sqlite3_stmt *s, as_status *st)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc != SQLITE_DONE) {
-        *st = as__sqlfail(db, rc, "reading records for the profiles");
+        *st = run_fail(r, rc == SQLITE_BUSY ? AS_BUSY : AS_IO, rc,
+                       "reading records for the profiles");
         return -1;
     }
     return 0;
@@ -614,28 +651,41 @@ static void take_fill(pf_acc *a, sqlite3_stmt *s, int64_t at)
     }
 }
 
+static as_status pass_on(pf_run *rp, int set);
+
 /* One pass: every user (set 0) or the users of temp.pf_set (set 1), at at,
- * each user's profile to emit. */
+ * each user's profile to emit, on the handle's connection. */
 static as_status pass(as_db *db, int set, int64_t at, pf_emit_fn emit, void *ctx,
                       int64_t *written)
 {
     const as_config *cfg = as__db_config(db);
-    pf_run r = {db, at, cfg->segments, cfg->tiers, emit, ctx, 0};
+    pf_run r = {db, at, cfg->segments, cfg->tiers, emit, ctx, 0, db->sql, 0, AS_OK, "", NULL, NULL};
+    as_status st = pass_on(&r, set);
+    if (written)
+        *written = r.written;
+    return st;
+}
+
+/* The pass itself, reading through r->conn. */
+static as_status pass_on(pf_run *rp, int set)
+{
+    pf_run *r = rp;
+    int64_t at = r->at;
     sqlite3_stmt *us = NULL, *fs = NULL, *vs = NULL;
-    as_status st = prep(db, set ? users_set : users_all, at, &us);
+    as_status st = prep(r, set ? users_set : users_all, at, &us);
     if (st == AS_OK)
-        st = prep(db, set ? fuel_set : fuel_all, at, &fs);
+        st = prep(r, set ? fuel_set : fuel_all, at, &fs);
     if (st == AS_OK)
-        st = prep(db, set ? veh_set : veh_all, at, &vs);
+        st = prep(r, set ? veh_set : veh_all, at, &vs);
     pf_acc a;
     memset(&a, 0, sizeof a);
     int frow = 0, vrow = 0;
     if (st == AS_OK)
-        frow = next_row(db, fs, &st);
+        frow = next_row(r, fs, &st);
     if (st == AS_OK)
-        vrow = next_row(db, vs, &st);
+        vrow = next_row(r, vs, &st);
     int urow;
-    while (st == AS_OK && (urow = next_row(db, us, &st)) == 1) {
+    while (st == AS_OK && (urow = next_row(r, us, &st)) == 1) {
         const char *uid = as__column_text(us, 0);
         acc_reset(&a);
         /* vehicles first (the fill-ups are matched to them by plate) */
@@ -645,7 +695,7 @@ static as_status pass(as_db *db, int set, int64_t at, pf_emit_fn emit, void *ctx
                 break;
             if (c == 0)
                 take_vehicle(&a, vs);
-            vrow = next_row(db, vs, &st);
+            vrow = next_row(r, vs, &st);
         }
         while (st == AS_OK && frow == 1) {
             int c = strcmp(as__column_text(fs, 0), uid);
@@ -653,17 +703,15 @@ static as_status pass(as_db *db, int set, int64_t at, pf_emit_fn emit, void *ctx
                 break;
             if (c == 0)
                 take_fill(&a, fs, at);
-            frow = next_row(db, fs, &st);
+            frow = next_row(r, fs, &st);
         }
         if (st == AS_OK)
-            st = user_done(&r, &a, uid);
+            st = user_done(r, &a, uid);
     }
     sqlite3_finalize(us);
     sqlite3_finalize(fs);
     sqlite3_finalize(vs);
     acc_free(&a);
-    if (written)
-        *written = r.written;
     return st;
 }
 
@@ -708,63 +756,404 @@ static as_status sink_done(sql_sink *k, as_status st)
     return st;
 }
 
-static void batch_real_or_null(as__batch *b, double v)
+/* Where a profile's cells go: the sink's two batches (profiles, vehicle
+ * profiles), or (a pass on another thread) records in a buffer that the
+ * handle's thread replays into them (replay_cells). */
+typedef struct pf_out {
+    as__batch *b[2];
+    as_buf *rec;
+    int oom;
+} pf_out;
+
+enum { REC_INT = 1, REC_REAL, REC_TEXT, REC_NULL, REC_VEH = 0x80 };
+
+static void rec_put(pf_out *o, int which, int type, const void *p, size_t n)
 {
-    if (v >= 0)
-        as__batch_real(b, v);
-    else
-        as__batch_null(b);
+    unsigned char tag = (unsigned char)(type | (which ? REC_VEH : 0));
+    if (as__buf_addc(o->rec, (char)tag) < 0 || (n && as__buf_add(o->rec, p, n) < 0))
+        o->oom = 1;
 }
 
-static void batch_int_or_null(as__batch *b, int64_t v, int64_t null_value)
+static void out_int(pf_out *o, int which, int64_t v)
+{
+    if (o->rec)
+        rec_put(o, which, REC_INT, &v, sizeof v);
+    else
+        as__batch_int(o->b[which], v);
+}
+
+static void out_real(pf_out *o, int which, double v)
+{
+    if (o->rec)
+        rec_put(o, which, REC_REAL, &v, sizeof v);
+    else
+        as__batch_real(o->b[which], v);
+}
+
+static void out_text(pf_out *o, int which, const char *t)
+{
+    if (!o->rec) {
+        as__batch_text(o->b[which], t);
+    } else if (!t) {
+        rec_put(o, which, REC_NULL, NULL, 0);
+    } else {
+        size_t n = strlen(t) + 1;
+        rec_put(o, which, REC_TEXT, t, n);
+    }
+}
+
+static void out_null(pf_out *o, int which)
+{
+    if (o->rec)
+        rec_put(o, which, REC_NULL, NULL, 0);
+    else
+        as__batch_null(o->b[which]);
+}
+
+static void out_real_or_null(pf_out *o, int which, double v)
+{
+    if (v >= 0)
+        out_real(o, which, v);
+    else
+        out_null(o, which);
+}
+
+static void out_int_or_null(pf_out *o, int which, int64_t v, int64_t null_value)
 {
     if (v == null_value)
-        as__batch_null(b);
+        out_null(o, which);
     else
-        as__batch_int(b, v);
+        out_int(o, which, v);
+}
+
+/* A profile's cells, in the column order of PROFILE_COLS and VPROFILE_COLS. */
+static void emit_cells(pf_out *o, const pf_user *u)
+{
+    out_text(o, 0, u->user_id);
+    out_int(o, 0, u->fillups);
+    out_int(o, 0, u->first_at);
+    out_int(o, 0, u->last_at);
+    out_int_or_null(o, 0, u->median_s, -1);
+    out_int(o, 0, u->ml_per_fill);
+    out_text(o, 0, u->grade);
+    out_text(o, 0, u->top_json);
+    out_int(o, 0, u->stations);
+    out_int(o, 0, u->cities);
+    out_real_or_null(o, 0, u->km_per_day);
+    out_text(o, 0, u->km_source);
+    out_int(o, 0, u->spend);
+    out_int(o, 0, u->points);
+    out_text(o, 0, u->segment);
+    out_text(o, 0, u->tier);
+    out_int(o, 0, u->at);
+    out_int_or_null(o, 0, u->valid_until, 0);
+    out_int(o, 0, (int64_t)u->nstreams);
+    for (size_t i = 0; i < u->nstreams; i++) {
+        const pf_stream *s = &u->streams[i];
+        out_text(o, 1, u->user_id);
+        out_int(o, 1, s->vehicle_id);
+        out_int(o, 1, s->fillups);
+        out_int_or_null(o, 1, s->fillups ? s->first_at : -1, -1);
+        out_int_or_null(o, 1, s->fillups ? s->last_at : -1, -1);
+        out_int_or_null(o, 1, s->median_s, -1);
+        out_int_or_null(o, 1, s->fillups ? s->ml_per_fill : -1, -1);
+        out_text(o, 1, s->grade);
+        out_text(o, 1, s->last_grade);
+        out_text(o, 1, s->last_station);
+        out_real_or_null(o, 1, s->km_per_day);
+        out_text(o, 1, s->km_source);
+    }
 }
 
 static as_status emit_sql(as_db *db, const pf_user *u, void *ctx)
 {
     (void)db;
     sql_sink *k = ctx;
-    as__batch *b = &k->prof;
-    as__batch_text(b, u->user_id);
-    as__batch_int(b, u->fillups);
-    as__batch_int(b, u->first_at);
-    as__batch_int(b, u->last_at);
-    batch_int_or_null(b, u->median_s, -1);
-    as__batch_int(b, u->ml_per_fill);
-    as__batch_text(b, u->grade);
-    as__batch_text(b, u->top_json);
-    as__batch_int(b, u->stations);
-    as__batch_int(b, u->cities);
-    batch_real_or_null(b, u->km_per_day);
-    as__batch_text(b, u->km_source);
-    as__batch_int(b, u->spend);
-    as__batch_int(b, u->points);
-    as__batch_text(b, u->segment);
-    as__batch_text(b, u->tier);
-    as__batch_int(b, u->at);
-    batch_int_or_null(b, u->valid_until, 0);
-    as__batch_int(b, (int64_t)u->nstreams);
-    b = &k->veh;
-    for (size_t i = 0; i < u->nstreams; i++) {
-        const pf_stream *o = &u->streams[i];
-        as__batch_text(b, u->user_id);
-        as__batch_int(b, o->vehicle_id);
-        as__batch_int(b, o->fillups);
-        batch_int_or_null(b, o->fillups ? o->first_at : -1, -1);
-        batch_int_or_null(b, o->fillups ? o->last_at : -1, -1);
-        batch_int_or_null(b, o->median_s, -1);
-        batch_int_or_null(b, o->fillups ? o->ml_per_fill : -1, -1);
-        as__batch_text(b, o->grade);
-        as__batch_text(b, o->last_grade);
-        as__batch_text(b, o->last_station);
-        batch_real_or_null(b, o->km_per_day);
-        as__batch_text(b, o->km_source);
+    pf_out o = {{&k->prof, &k->veh}, NULL, 0};
+    emit_cells(&o, u);
+    return k->prof.st != AS_OK ? k->prof.st : k->veh.st;
+}
+
+/* Write recorded cells into the sink. */
+static as_status replay_cells(sql_sink *k, const as_buf *rec)
+{
+    const unsigned char *p = (const unsigned char *)rec->data, *end = p + rec->len;
+    while (p < end) {
+        as__batch *b = (*p & REC_VEH) ? &k->veh : &k->prof;
+        int type = *p++ & ~REC_VEH;
+        if (type == REC_INT) {
+            int64_t v;
+            memcpy(&v, p, sizeof v);
+            p += sizeof v;
+            as__batch_int(b, v);
+        } else if (type == REC_REAL) {
+            double v;
+            memcpy(&v, p, sizeof v);
+            p += sizeof v;
+            as__batch_real(b, v);
+        } else if (type == REC_TEXT) {
+            as__batch_text(b, (const char *)p);
+            p += strlen((const char *)p) + 1;
+        } else {
+            as__batch_null(b);
+        }
     }
     return k->prof.st != AS_OK ? k->prof.st : k->veh.st;
+}
+
+/* ---- the full pass on other threads -------------------------------------------- */
+
+/*
+ * A full rebuild reads every fill-up and computes every profile (60% of
+ * its work) and writes the profiles (the rest).  When the handle's
+ * transaction is the rebuild's own and the database is a WAL file, a
+ * read-only connection of another thread sees exactly what the handle
+ * sees (nothing else can commit while the handle holds the write lock,
+ * and the rebuild has changed none of the tables the pass reads).  So two
+ * readers, each on its own connection, run the pass over the two halves
+ * of the users, handing the computed profiles over in chunks that the
+ * handle's thread writes as they come (the rows carry their keys: the
+ * order of writing changes nothing).  Each reader has a few chunks; a
+ * reader waits for one when the writer is behind, so memory is bounded.
+ */
+enum { CHUNK_BYTES = 256 * 1024, NCHUNKS = 3, NREADERS = 2 };
+
+struct pf_reader;
+
+typedef struct pf_chunk {
+    as_buf rec;
+    struct pf_reader *owner;
+    struct pf_chunk *next;
+} pf_chunk;
+
+typedef struct pf_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pf_chunk *head, *tail;       /* full chunks, in the order they came */
+    int stop;                    /* the writer gave up: the readers stop */
+    int running;                 /* readers not finished */
+} pf_pipe;
+
+typedef struct pf_reader {
+    pf_pipe *pp;
+    pf_run run;
+    pf_chunk chunks[NCHUNKS];
+    pf_chunk *free_list;         /* (under pp->mu) */
+    pf_chunk *cur;               /* being filled */
+    as_status st;
+    pthread_t tid;
+    int started;
+    char lo[256], hi[256];
+} pf_reader;
+
+/* Queue a full chunk for the writer. */
+static void pipe_push(pf_pipe *pp, pf_chunk *c)
+{
+    pthread_mutex_lock(&pp->mu);
+    c->next = NULL;
+    if (pp->tail)
+        pp->tail->next = c;
+    else
+        pp->head = c;
+    pp->tail = c;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* The pass's emit: record the cells; hand a full chunk over. */
+static as_status emit_chunk(as_db *db, const pf_user *u, void *ctx)
+{
+    (void)db;
+    pf_reader *rd = ctx;
+    pf_pipe *pp = rd->pp;
+    pf_out o = {{NULL, NULL}, &rd->cur->rec, 0};
+    emit_cells(&o, u);
+    if (o.oom)
+        return run_fail(&rd->run, AS_NOMEM, 0, "out of memory");
+    if (rd->cur->rec.len < CHUNK_BYTES)
+        return AS_OK;
+    pipe_push(pp, rd->cur);
+    pthread_mutex_lock(&pp->mu);
+    while (!rd->free_list && !pp->stop)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    pf_chunk *c = pp->stop ? NULL : rd->free_list;
+    if (c)
+        rd->free_list = c->next;
+    pthread_mutex_unlock(&pp->mu);
+    rd->cur = c;
+    if (!c)
+        return run_fail(&rd->run, AS_INTERNAL, 0, "stopped");
+    c->rec.len = 0;
+    return AS_OK;
+}
+
+static void *reader_main(void *arg)
+{
+    pf_reader *rd = arg;
+    pf_pipe *pp = rd->pp;
+    as_status st = sqlite3_exec(rd->run.conn, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
+                       ? pass_on(&rd->run, 0)
+                       : run_fail(&rd->run, AS_IO, SQLITE_ERROR, "starting to read");
+    sqlite3_exec(rd->run.conn, "COMMIT", NULL, NULL, NULL);
+    rd->st = st;
+    if (rd->cur && rd->cur->rec.len)
+        pipe_push(pp, rd->cur);
+    rd->cur = NULL;
+    pthread_mutex_lock(&pp->mu);
+    pp->running--;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+/* A read-only connection for a reader, or NULL when the database does not
+ * allow one (the caller then runs the pass itself). */
+static sqlite3 *reader_connection(as_db *db)
+{
+    const char *file = sqlite3_db_filename(db->sql, "main");
+    if (!file || !file[0])
+        return NULL;   /* in memory, or a temporary database */
+    sqlite3_stmt *s = NULL;
+    int wal = 0;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA main.journal_mode", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        wal = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+    sqlite3_finalize(s);
+    if (!wal)
+        return NULL;
+    sqlite3 *conn = NULL;
+    /* One thread uses it: no per-call mutex (each sqlite3_column_* would take one). */
+    if (sqlite3_open_v2(file, &conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(conn);
+        return NULL;
+    }
+    sqlite3_busy_timeout(conn, 5000);
+    /* As the handle's own connection (as__db_open). */
+    sqlite3_exec(conn, "PRAGMA query_only = 1; PRAGMA cache_size = -65536;"
+                       " PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+    return conn;
+}
+
+/* The user id that splits the users in two halves (into out); 0 when
+ * there are too few users to be worth it. */
+static int middle_user(as_db *db, char *out, size_t n)
+{
+    static const char sql[] =
+        "SELECT user_id FROM users ORDER BY user_id"
+        " LIMIT 1 OFFSET (SELECT count(*) / 2 FROM users)";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    int ok = 0;
+    if (s && sqlite3_step(s) == SQLITE_ROW) {
+        const char *id = as__column_text(s, 0);
+        ok = id && strlen(id) < n && strcmp(id, "") > 0;
+        if (ok)
+            snprintf(out, n, "%s", id);
+    }
+    if (s)
+        sqlite3_reset(s);
+    return ok;
+}
+
+/* The full pass on reader threads, written by this one.  *ran 0 when it
+ * could not be started (nothing done: the caller runs the pass). */
+static as_status pass_threaded(as_db *db, int64_t at, sql_sink *k, int64_t *written, int *ran)
+{
+    *ran = 0;
+    char mid[256];
+    if (as__import_jobs(0) < 2 || !middle_user(db, mid, sizeof mid))
+        return AS_OK;
+    pf_pipe *pp = calloc(1, sizeof *pp);
+    pf_reader *rd = calloc(NREADERS, sizeof *rd);
+    if (!pp || !rd) {
+        free(pp);
+        free(rd);
+        return as__fail(db, AS_NOMEM, "out of memory");
+    }
+    const as_config *cfg = as__db_config(db);
+    int nconn = 0;
+    for (int i = 0; i < NREADERS; i++) {
+        pf_run r = {db, at, cfg->segments, cfg->tiers, emit_chunk, &rd[i], 0, NULL, 1, AS_OK, "",
+                    NULL, NULL};
+        rd[i].pp = pp;
+        rd[i].run = r;
+        if ((rd[i].run.conn = reader_connection(db)))
+            nconn++;
+        for (int c = 0; c < NCHUNKS; c++) {
+            rd[i].chunks[c].owner = &rd[i];
+            if (c) {
+                rd[i].chunks[c].next = rd[i].free_list;
+                rd[i].free_list = &rd[i].chunks[c];
+            }
+        }
+        rd[i].cur = &rd[i].chunks[0];
+    }
+    /* The halves: [first, mid) and [mid, end]. */
+    snprintf(rd[0].hi, sizeof rd[0].hi, "%s", mid);
+    rd[0].run.hi = rd[0].hi;
+    snprintf(rd[1].lo, sizeof rd[1].lo, "%s", mid);
+    rd[1].run.lo = rd[1].lo;
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->cv, NULL);
+    as_status st = AS_OK;
+    if (nconn == NREADERS) {
+        for (int i = 0; i < NREADERS; i++) {
+            pthread_mutex_lock(&pp->mu);
+            pp->running++;
+            pthread_mutex_unlock(&pp->mu);
+            if (pthread_create(&rd[i].tid, NULL, reader_main, &rd[i]) != 0) {
+                pthread_mutex_lock(&pp->mu);
+                pp->running--;
+                pp->stop = 1;   /* the started one stops at its next full chunk */
+                pthread_mutex_unlock(&pp->mu);
+                break;
+            }
+            rd[i].started = 1;
+        }
+    }
+    *ran = rd[0].started && rd[1].started;
+    for (;;) {
+        pthread_mutex_lock(&pp->mu);
+        while (!pp->head && pp->running)
+            pthread_cond_wait(&pp->cv, &pp->mu);
+        pf_chunk *c = pp->head;
+        if (c) {
+            pp->head = c->next;
+            if (!pp->head)
+                pp->tail = NULL;
+        }
+        pthread_mutex_unlock(&pp->mu);
+        if (!c)
+            break;   /* every reader has finished */
+        if (st == AS_OK && *ran)
+            st = replay_cells(k, &c->rec);
+        pthread_mutex_lock(&pp->mu);
+        if (st != AS_OK || !*ran)
+            pp->stop = 1;
+        c->rec.len = 0;
+        c->next = c->owner->free_list;
+        c->owner->free_list = c;
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
+    }
+    int64_t n = 0;
+    for (int i = 0; i < NREADERS; i++) {
+        if (rd[i].started)
+            pthread_join(rd[i].tid, NULL);
+        if (*ran && st == AS_OK && rd[i].st != AS_OK)
+            st = as__fail(db, rd[i].st, "%s", rd[i].run.errmsg);
+        n += rd[i].run.written;
+        for (int c = 0; c < NCHUNKS; c++)
+            as__buf_free(&rd[i].chunks[c].rec);
+        sqlite3_close(rd[i].run.conn);
+    }
+    if (written && *ran)
+        *written = n;
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->cv);
+    free(rd);
+    free(pp);
+    return st;
 }
 
 /* ---- the configuration and the meta table ------------------------------------ */
@@ -911,7 +1300,7 @@ static as_status stale_set(as_db *db, int64_t at, int same, const pf_meta *m, in
 
 /* ---- the write path ------------------------------------------------------------ */
 
-static as_status rebuild(as_db *db, int64_t at, int64_t *written)
+static as_status rebuild(as_db *db, int64_t at, int64_t *written, int own_txn)
 {
     sql_sink k;
     char h[17];
@@ -922,8 +1311,14 @@ static as_status rebuild(as_db *db, int64_t at, int64_t *written)
     as_status st = as__exec(db, "DROP INDEX IF EXISTS main.profiles_valid_until;"
                                 " DELETE FROM main.profiles; DELETE FROM main.vehicle_profiles;"
                                 " DELETE FROM main.profile_dirty");
-    if (st == AS_OK && (st = sink_init(&k, db, 0)) == AS_OK)
-        st = sink_done(&k, pass(db, 0, at, emit_sql, &k, written));
+    if (st == AS_OK && (st = sink_init(&k, db, 0)) == AS_OK) {
+        int ran = 0;
+        if (own_txn)
+            st = pass_threaded(db, at, &k, written, &ran);
+        if (st == AS_OK && !ran)
+            st = pass(db, 0, at, emit_sql, &k, written);
+        st = sink_done(&k, st);
+    }
     if (st == AS_OK)
         st = as__exec(db, "CREATE INDEX profiles_valid_until ON profiles (valid_until)"
                           " WHERE valid_until IS NOT NULL");
@@ -951,7 +1346,7 @@ as_status as__profiles_update(as_db *db, int64_t at, int64_t *users)
         return st;
     if (!same) {
         int64_t n = 0;
-        st = rebuild(db, at, &n);
+        st = rebuild(db, at, &n, 0);
         if (st == AS_OK && users)
             *users = n;
         return st;
@@ -1087,13 +1482,16 @@ as_status as_profile_refresh(as_db *db, int64_t at, int64_t *users)
         return AS_MISUSE;
     if (!at)
         at = as__now();
+    /* The pass may read through a second connection only when this
+     * transaction is the refresh's own (nothing uncommitted to miss). */
+    int own = db->txn_depth == 0;
     as_status st = as__write_begin(db);
     if (st != AS_OK)
         return st;
     int64_t n = 0;
     st = temp_tables(db);
     if (st == AS_OK)
-        st = rebuild(db, at, &n);
+        st = rebuild(db, at, &n, own);
     st = as__write_end(db, st);
     if (st == AS_OK && users)
         *users = n;

@@ -388,4 +388,44 @@ printf 'segments:\n  rules:\n    - {name: x, when: "fillups >= 3 or"}\n' >"$T/s2
 as rules check "$T/s2.yaml"
 expect_rc "incomplete condition" 78
 expect_err_has "incomplete condition message" "condition: expected a figure"
+
+# The full rebuild reads the fill-ups on two threads (two halves of the
+# users, each through its own read-only connection) while the handle
+# writes; AFTERSALES_JOBS=1 runs it on one.  The profiles must be the same.
+awk 'BEGIN { print "user_id,name,phone,region"
+    for (u = 1; u <= 300; u++) printf "P%03d,p%d,13800%06d,530102\n", u, u, u }' > "$T/pu.csv"
+awk 'BEGIN { print "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan,odometer_km,plate,station_region"
+    tx = 0
+    for (r = 0; r < 11; r++) for (u = 1; u <= 320; u++) {
+        if ((u * 7 + r) % 11 == 0) continue
+        tx++; d = 1 + (u * 5) % 28; m = 1 + r
+        plate = (u % 9 == 0) ? sprintf("云A%05d", u) : ""
+        odo = (u % 9 == 0) ? 10000 + r * 400 + u : ""
+        printf "Q%06d,P%03d,S%02d,2026-%02d-%02dT%02d:00:00+08:00,%s,%d.5,%d.20,%s,%s,%s\n", tx, u,
+            (u + r) % 13, m, d, 6 + u % 12, (u % 4 == 0) ? "95" : "92", 30 + u % 20, 200 + u % 90,
+            odo, plate, (u % 3 == 0) ? "110105" : "530102" } }' > "$T/pf.csv"
+for j in 1 2; do
+    db="$T/par$j.db"
+    as --db "$db" init
+    as --db "$db" user import "$T/pu.csv"
+    as --db "$db" fuel import "$T/pf.csv"
+    expect_rc "fuel import for the rebuild, AFTERSALES_JOBS=$j" 0
+    AFTERSALES_JOBS=$j as --db "$db" --format json profile refresh --at 2026-11-20T10:00:00+08:00
+    expect_rc "profile refresh, AFTERSALES_JOBS=$j" 0
+    printf '%s\n' "$OUT" > "$T/par-refresh$j.json"
+    : > "$T/par-profiles$j.jsonl"
+    for u in P001 P009 P045 P150 P151 P152 P299 P300 P310; do
+        as --db "$db" --format json user profile "$u" --at 2026-11-20T10:00:00+08:00
+        printf '%s %s\n' "$u" "$OUT" >> "$T/par-profiles$j.jsonl"
+    done
+    as --db "$db" --format tsv user list --limit 1000
+    cut -f1,2 <<<"$OUT" > "$T/par-list$j.tsv"
+done
+expect_eq "the rebuild on threads counts the same profiles" "$(cat "$T/par-refresh2.json")" \
+    "$(cat "$T/par-refresh1.json")"
+expect_eq "… and computes the same figures" "$(cat "$T/par-profiles2.jsonl")" \
+    "$(cat "$T/par-profiles1.jsonl")"
+expect_eq "… for every user" "$(cat "$T/par-list2.tsv")" "$(cat "$T/par-list1.tsv")"
+expect_eq "… 300 profiles" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["profiles"])' "$T/par-refresh2.json")" "300"
+
 finish

@@ -318,6 +318,21 @@ static void prepare_one(const as__import_spec *spec, const char *const *cells, c
         pr->status = AS_NOMEM;
 }
 
+/* The key of a row (cell 0 without surrounding ASCII spaces): its length,
+ * 0 for none; *start where it begins. */
+static size_t row_key(const char *cell, const char **start)
+{
+    size_t len = cell ? strlen(cell) : 0;
+    while (len && *cell == ' ') {
+        cell++;
+        len--;
+    }
+    while (len && cell[len - 1] == ' ')
+        len--;
+    *start = cell;
+    return len;
+}
+
 /* Hand a mapped row to the spec and count its outcome.  pr: the row's
  * prepared state (two-stage specs), or NULL to prepare it here. */
 static as_status take_row(as__import *im, const char *const *cells, const char *extra_in,
@@ -326,14 +341,8 @@ static as_status take_row(as__import *im, const char *const *cells, const char *
     key_slot *slot = NULL;
     uint64_t hash = 0;
     if (im->unique_keys && cells[0]) {
-        const char *key = cells[0];
-        size_t len = strlen(key);
-        while (len && *key == ' ') {
-            key++;
-            len--;
-        }
-        while (len && key[len - 1] == ' ')
-            len--;
+        const char *key;
+        size_t len = row_key(cells[0], &key);
         if (len) {   /* an empty key is the row function's to refuse */
             if (keys_reserve(&im->keys) < 0)
                 return as__fail(im->db, AS_NOMEM, "out of memory");
@@ -706,10 +715,40 @@ static void batch_release(const as__import_spec *spec, batch *b)
         as__buf_free(&b->probs);
 }
 
+/* Offer the batch's rows that will reach store without a problem known
+ * yet to the spec's stage, then flush (see as__import_spec). */
+static as_status batch_stage(as__import *im, size_t ncols, batch *b)
+{
+    enum { SLOTS = 2 * BATCH_ROWS };
+    uint64_t seen[SLOTS] = {0};   /* the keys of the batch's rows so far */
+    as_status st = AS_OK;
+    for (size_t i = 0; i < b->n && st == AS_OK; i++) {
+        brow *r = &b->rows[i];
+        if (r->kind != R_ROW || r->pr.status != AS_OK)
+            continue;
+        const char *key;
+        size_t len = row_key(b->cellv[i * (ncols + 1)], &key);
+        if (!len)
+            continue;
+        uint64_t h = key_hash(key, len);
+        size_t j = (size_t)h & (SLOTS - 1);
+        while (seen[j] && seen[j] != h)
+            j = (j + 1) & (SLOTS - 1);
+        int repeated = seen[j] == h;
+        seen[j] = h;
+        if (repeated || r->pr.n || (im->keys.slot && keys_find(&im->keys, h)->hash))
+            continue;
+        st = im->spec->stage(im, b->states + i * im->spec->state_size, im->spec->ctx);
+    }
+    return st == AS_OK ? im->spec->flush(im, im->spec->ctx) : st;
+}
+
 /* Store a batch's rows in order (the calling thread). */
 static as_status batch_store(as__import *im, size_t ncols, batch *b)
 {
     as_status st = AS_OK;
+    if (im->spec->stage && im->unique_keys && !im->spec->row)
+        st = batch_stage(im, ncols, b);
     for (size_t i = 0; i < b->n && st == AS_OK; i++) {
         brow *r = &b->rows[i];
         im->problems = 0;

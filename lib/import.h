@@ -78,6 +78,20 @@ typedef struct as__import_spec {
                          const void *ctx);
     as_status (*store)(as__import *im, void *state, as_upsert *result, void *ctx);
     void (*release)(void *state);
+    /*
+     * Optional, for two-stage specs with unique keys: rows written in
+     * groups.  For each read batch of CSV rows, before any of them is
+     * stored, stage is called in input order for every row that prepare
+     * found no problem in and whose key was neither taken before nor
+     * appears earlier in the batch; then flush.  A spec uses them to insert
+     * the new rows many to a statement and mark in their states which went
+     * in; store, called for each row in order as always, then counts those
+     * and handles the others one by one.  Rows of different keys do not
+     * depend on each other, so the outcome and the messages (all reported
+     * by store, in order) are those of storing row by row.
+     */
+    as_status (*stage)(as__import *im, void *state, void *ctx);
+    as_status (*flush)(as__import *im, void *ctx);
 } as__import_spec;
 
 #define AS__SPEC_STORE_REPLAYS 0x4u  /* store passes on prepare's problems itself */

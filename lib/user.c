@@ -125,22 +125,28 @@ typedef struct user_row {
     int consent_service, consent_marketing, quiet_start, quiet_end, beta_tester;
 } user_row;
 
+/* Bind ?2..?10 (plus base: the row's place in a multi-row statement). */
+static void bind_row_at(sqlite3_stmt *st, int base, const user_row *r, int64_t now)
+{
+    as__bind_nonempty_or_null(st, base + 2, r->name);
+    as__bind_nonempty_or_null(st, base + 3, r->phone);
+    as__bind_nonempty_or_null(st, base + 4, r->region);
+    sqlite3_bind_int(st, base + 5, r->consent_service);
+    sqlite3_bind_int(st, base + 6, r->consent_marketing);
+    if (r->quiet_start >= 0) {
+        sqlite3_bind_int(st, base + 7, r->quiet_start);
+        sqlite3_bind_int(st, base + 8, r->quiet_end);
+    } else {
+        sqlite3_bind_null(st, base + 7);
+        sqlite3_bind_null(st, base + 8);
+    }
+    sqlite3_bind_int(st, base + 9, r->beta_tester);
+    sqlite3_bind_int64(st, base + 10, now);
+}
+
 static void bind_row(sqlite3_stmt *st, const user_row *r)
 {
-    as__bind_nonempty_or_null(st, 2, r->name);
-    as__bind_nonempty_or_null(st, 3, r->phone);
-    as__bind_nonempty_or_null(st, 4, r->region);
-    sqlite3_bind_int(st, 5, r->consent_service);
-    sqlite3_bind_int(st, 6, r->consent_marketing);
-    if (r->quiet_start >= 0) {
-        sqlite3_bind_int(st, 7, r->quiet_start);
-        sqlite3_bind_int(st, 8, r->quiet_end);
-    } else {
-        sqlite3_bind_null(st, 7);
-        sqlite3_bind_null(st, 8);
-    }
-    sqlite3_bind_int(st, 9, r->beta_tester);
-    sqlite3_bind_int64(st, 10, as__now());
+    bind_row_at(st, 0, r, as__now());
 }
 
 static int str_eq(const char *a, const char *b)
@@ -191,6 +197,79 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted, in
     if (*inserted && link)
         s = as__profile_user_added(db, n->user_id);
     return s;
+}
+
+/* "INSERT INTO users ... VALUES (row 1), ..., (row k) ON CONFLICT DO
+ * NOTHING RETURNING user_id", row j's parameters from 10 j + 1. */
+static char *insert_many_sql(size_t k)
+{
+    as_buf b = {0};
+    as__buf_adds(&b, "INSERT INTO users (user_id, name, phone, region, consent_service,"
+                     " consent_marketing, quiet_start, quiet_end, beta_tester, created_at,"
+                     " updated_at) VALUES ");
+    for (size_t j = 0; j < k; j++) {
+        char row[160];
+        size_t p = j * 10;
+        snprintf(row, sizeof row, "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)",
+                 j ? "," : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
+                 p + 10, p + 10);
+        as__buf_adds(&b, row);
+    }
+
+    if (as__buf_addc(&b, '\0') < 0) {
+        as__buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t k, int *inserted,
+                               sqlite3_stmt **full)
+{
+    for (size_t j = 0; j < k; j++)
+        inserted[j] = 0;
+    if (!k)
+        return AS_OK;
+    if (k > AS__USER_INSERT_MAX)
+        return as__fail(db, AS_INTERNAL, "user insert: %zu rows", k);
+    /* The statement of a full group is the caller's to keep; a smaller
+     * group (the end of a batch) has one of its own, finalized below.
+     * (Not as__stmt: its key is the text's address.) */
+    sqlite3_stmt *st = k == AS__USER_INSERT_MAX ? *full : NULL;
+    if (!st) {
+        char *sql = insert_many_sql(k);
+        if (!sql)
+            return as__fail(db, AS_NOMEM, "out of memory");
+        int rc = sqlite3_prepare_v3(db->sql, sql, -1,
+                                    k == AS__USER_INSERT_MAX ? SQLITE_PREPARE_PERSISTENT : 0,
+                                    &st, NULL);
+        free(sql);
+        if (rc != SQLITE_OK)
+            return as__sqlfail(db, rc, "preparing to add users");
+        if (k == AS__USER_INSERT_MAX)
+            *full = st;
+    }
+    int64_t now = as__now();
+    for (size_t j = 0; j < k; j++) {
+        user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
+        merge(&r, n[j]);
+        sqlite3_bind_text(st, (int)(j * 10 + 1), n[j]->user_id, -1, SQLITE_STATIC);
+        bind_row_at(st, (int)(j * 10), &r, now);
+    }
+    /* A plain INSERT: one id already there (or any other constraint)
+     * undoes the whole statement, and the rows go one by one. */
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (st != *full)
+        sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        for (size_t j = 0; j < k; j++)
+            inserted[j] = 1;
+        return AS_OK;
+    }
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return AS_OK;      /* row by row, each then says what it is */
+    return as__sqlfail(db, rc, "adding users");
 }
 
 as_status as__user_max_id(as_db *db, int64_t *max_id)

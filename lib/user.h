@@ -33,6 +33,18 @@ enum { AS__USER_ADD = 1, AS__USER_UPDATE = 2, AS__USER_UPSERT = 3 };
  * once (as__user_link_new). */
 enum { AS__USER_MODE = 0x3, AS__USER_DEFER_LINK = 0x10 };
 
+/* Insert new users n[0, k) (k at most AS__USER_INSERT_MAX) with one plain
+ * INSERT, as as__user_write would one by one (no link: see
+ * AS__USER_DEFER_LINK): every inserted[j] 1 when it went through.  When it
+ * fails on a constraint (an id already there, or a value a CHECK refuses)
+ * SQLite undoes the whole statement: every inserted[j] is 0 and the caller
+ * writes those rows one by one.  Returns AS_OK or a failure. */
+enum { AS__USER_INSERT_MAX = 64 };
+/* *full keeps the statement of a full group between calls (NULL at first;
+ * the caller finalizes it). */
+as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t k, int *inserted,
+                               sqlite3_stmt **full);
+
 /* The largest users.id so far (0 for none): users added after it, in the
  * same transaction, have larger ids. */
 as_status as__user_max_id(as_db *db, int64_t *max_id);

@@ -80,6 +80,8 @@ static void cells_to_input(as__prep *im, const char *const *cell, as_user_input 
 /* The pure stage: the cells checked and normalised. */
 typedef struct user_state {
     as__user_norm n;
+    int staged;                  /* offered to a multi-row insert ... */
+    int inserted;                /* ... which added it */
 } user_state;
 
 static as_status user_prepare(as__prep *p, const char *const *cells, const char *extra,
@@ -99,22 +101,77 @@ static as_status user_prepare(as__prep *p, const char *const *cells, const char 
 typedef struct user_import_ctx {
     int64_t max_id;
     int have_max;
+    user_state *pending[AS__USER_INSERT_MAX];   /* staged, not yet inserted */
+    size_t npending;
+    sqlite3_stmt *full;          /* the insert of a full group */
+    int groups_failed;           /* groups in a row that hit an id already there */
+    int skip;                    /* rows not to stage before the next try */
 } user_import_ctx;
+
+static as_status start(as__import *im, user_import_ctx *uc)
+{
+    if (uc->have_max)
+        return AS_OK;
+    as_status st = as__user_max_id(as__import_db(im), &uc->max_id);
+    uc->have_max = st == AS_OK;
+    return st;
+}
+
+/* Insert the staged users with one statement. */
+static as_status user_flush(as__import *im, void *ctx)
+{
+    user_import_ctx *uc = ctx;
+    const as__user_norm *n[AS__USER_INSERT_MAX];
+    int inserted[AS__USER_INSERT_MAX];
+    for (size_t j = 0; j < uc->npending; j++)
+        n[j] = &uc->pending[j]->n;
+    as_status st = as__user_insert_many(as__import_db(im), n, uc->npending, inserted, &uc->full);
+    for (size_t j = 0; j < uc->npending; j++)
+        uc->pending[j]->inserted = st == AS_OK && inserted[j];
+    /* A re-import finds its ids there: after a group that did, the next
+     * 64, 128, ... 4096 rows go one by one before a group is tried again,
+     * so a file that turns to new ids is still noticed. */
+    if (uc->npending) {
+        uc->groups_failed = st == AS_OK && !inserted[0] ? uc->groups_failed + 1 : 0;
+        if (uc->groups_failed)
+            uc->skip = AS__USER_INSERT_MAX << (uc->groups_failed < 7 ? uc->groups_failed - 1 : 6);
+    }
+    uc->npending = 0;
+    return st;
+}
+
+/* A new user with a name may be inserted with others. */
+static as_status user_stage(as__import *im, void *state, void *ctx)
+{
+    user_import_ctx *uc = ctx;
+    user_state *us = state;
+    as_status st = start(im, uc);
+    if (st != AS_OK || !(us->n.fields & AS_USER_NAME))
+        return st;
+    if (uc->skip > 0) {
+        uc->skip--;
+        return AS_OK;
+    }
+    us->staged = 1;
+    uc->pending[uc->npending++] = us;
+    return uc->npending == AS__USER_INSERT_MAX ? user_flush(im, ctx) : AS_OK;
+}
 
 static as_status user_store(as__import *im, void *state, as_upsert *result, void *ctx)
 {
     user_import_ctx *uc = ctx;
     user_state *us = state;
-    if (!uc->have_max) {
-        as_status st = as__user_max_id(as__import_db(im), &uc->max_id);
-        if (st != AS_OK)
-            return st;
-        uc->have_max = 1;
-    }
-    if (as__import_row_problems(im))
+    as_status st = start(im, uc);
+    if (st != AS_OK || as__import_row_problems(im))
+        return st;
+    if (us->inserted) {
+        *result = AS_UPSERT_INSERTED;
         return AS_OK;
+    }
+    /* Staged and not inserted: the id is there (or the group failed on a
+     * constraint): look it up first. */
     return as__user_write(as__import_db(im), &us->n, AS__USER_UPSERT | AS__USER_DEFER_LINK,
-                          as__import_last_inserted(im), result, problem, im);
+                          us->staged ? 0 : as__import_last_inserted(im), result, problem, im);
 }
 
 /* After the last row: link what waited for the users added. */
@@ -141,13 +198,17 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
         .prepare = user_prepare,
         .store = user_store,
         .release = user_release,
+        .stage = user_stage,
+        .flush = user_flush,
     };
     /* The fueling records that waited for the new users are linked after
      * the last row, by one statement that finds them (a probe per row was
      * an eighth of the import); then the tickets opened for these ids
      * before they were users. */
-    user_import_ctx uc = {0, 0};
+    user_import_ctx uc;
+    memset(&uc, 0, sizeof uc);
     spec.ctx = &uc;
-    return as__ticket_link_customers(
-        db, as__import_run_ex(db, in, name, opts, &spec, link_new, stats));
+    as_status st = as__import_run_ex(db, in, name, opts, &spec, link_new, stats);
+    sqlite3_finalize(uc.full);
+    return as__ticket_link_customers(db, st);
 }

@@ -172,6 +172,8 @@ for j in 1 2 5; do
     printf '%s\n' "$ERR" > "$T/big-err$j.txt"
     as --db "$T/big$j.db" --format tsv user list --limit 5000 --reveal
     cut -f1-8 <<<"$OUT" > "$T/big-list$j.txt"
+    expect_eq "--jobs $j: every user counted as inserted is there" \
+        "$(tail -n +2 "$T/big-list$j.txt" | wc -l)" 2927
 done
 for j in 2 5; do
     expect_eq "--jobs $j: the same messages in the same order as --jobs 1" \

@@ -1,4 +1,5 @@
 /* fuel.c - fueling records: amounts and the import (profiles: profile.c). */
+#include "batch.h"
 #include "import.h"
 #include "json.h"
 #include "profile.h"
@@ -86,23 +87,31 @@ typedef struct fuel_row {
     int64_t at, ml, fen, odo;   /* odo -1: none */
     char grade[8];
     char *plate;                /* normalised, or NULL */
+    int staged, inserted;       /* offered to a multi-row insert; it went in */
 } fuel_row;
+
+/* Bind ?1..?10 plus base (a row's place in a multi-row statement); absent
+ * values stay unbound (NULL on a statement cleared of bindings). */
+static void bind_row_at(sqlite3_stmt *s, int base, const fuel_row *r)
+{
+    sqlite3_bind_text(s, base + 1, r->tx, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, base + 2, r->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, base + 3, r->station, -1, SQLITE_STATIC);
+    if (r->sregion)
+        sqlite3_bind_text(s, base + 4, r->sregion, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, base + 5, r->at);
+    sqlite3_bind_text(s, base + 6, r->grade, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, base + 7, r->ml);
+    sqlite3_bind_int64(s, base + 8, r->fen);
+    if (r->odo >= 0)
+        sqlite3_bind_int64(s, base + 9, r->odo);
+    if (r->plate)
+        sqlite3_bind_text(s, base + 10, r->plate, -1, SQLITE_STATIC);
+}
 
 static void bind_row(sqlite3_stmt *s, const fuel_row *r)
 {
-    sqlite3_bind_text(s, 1, r->tx, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, r->user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, r->station, -1, SQLITE_STATIC);
-    if (r->sregion)
-        sqlite3_bind_text(s, 4, r->sregion, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, r->at);
-    sqlite3_bind_text(s, 6, r->grade, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 7, r->ml);
-    sqlite3_bind_int64(s, 8, r->fen);
-    if (r->odo >= 0)
-        sqlite3_bind_int64(s, 9, r->odo);
-    if (r->plate)
-        sqlite3_bind_text(s, 10, r->plate, -1, SQLITE_STATIC);
+    bind_row_at(s, 0, r);
 }
 
 /* A tx_id already recorded: unchanged when equal, else a problem. */
@@ -198,11 +207,17 @@ static int id_set_add(id_set *u, const char *id)
     return 0;
 }
 
+enum { GROUP_ROWS = 64 };
+
 typedef struct fuel_ctx {
     int utc_offset;              /* minutes (read by the pure stage) */
     id_set erased;               /* users whose data was erased */
     id_set marked;               /* users whose profile this import marked */
     int loaded;
+    fuel_row *pending[GROUP_ROWS];   /* staged, not yet inserted */
+    size_t npending;
+    sqlite3_stmt *full;          /* the insert of a full group */
+    as__group_gate gate;
 } fuel_ctx;
 
 static as_status load_erased(as_db *db, fuel_ctx *fc)
@@ -226,14 +241,32 @@ static as_status load_erased(as_db *db, fuel_ctx *fc)
     return AS_OK;
 }
 
-/* The user's profile changes with this import: mark it (once). */
+/* The user's profile changes with this import: remember it (once); the
+ * marks are written after the last row (write_marks). */
 static as_status mark_user(as_db *db, fuel_ctx *fc, const char *user)
 {
     if (id_set_has(&fc->marked, user))
         return AS_OK;
-    as_status st = as__profile_dirty(db, user);
-    if (st == AS_OK && id_set_add(&fc->marked, user) < 0)
-        st = as__fail(db, AS_NOMEM, "out of memory");
+    if (id_set_add(&fc->marked, user) < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    return AS_OK;
+}
+
+/* After the last row: mark the profiles of every user remembered, 64 to a
+ * statement (one statement a user was a tenth of a large import). */
+static as_status write_marks(as__import *im, void *ctx)
+{
+    fuel_ctx *fc = ctx;
+    as__batch b;
+    as_status st = as__batch_init(&b, as__import_db(im),
+                                  "INSERT OR IGNORE INTO main.profile_dirty (user_id) VALUES ", 1);
+    for (size_t off = 0; st == AS_OK && off < fc->marked.text.len;) {
+        const char *id = fc->marked.text.data + off;
+        as__batch_text(&b, id);
+        off += strlen(id) + 1;
+    }
+    st = st == AS_OK ? as__batch_flush(&b) : st;
+    as__batch_free(&b);
     return st;
 }
 
@@ -409,6 +442,83 @@ static void fuel_release(void *state)
     free(((fuel_row *)state)->plate);
 }
 
+/* "INSERT INTO fuelings ... VALUES (row 1), ..., (row k)": plain, so a
+ * transaction id already there (or any constraint) undoes the whole
+ * statement. */
+static as_status group_statement(as_db *db, size_t k, sqlite3_stmt **out)
+{
+    *out = NULL;
+    as_buf b = {0};
+    as__buf_adds(&b, "INSERT INTO fuelings (tx_id, user_id, station_id, station_region,"
+                     " filled_at, grade, litres_ml, amount_fen, odometer_km, plate) VALUES ");
+    for (size_t j = 0; j < k; j++) {
+        char row[128];
+        size_t p = j * 10;
+        snprintf(row, sizeof row, "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)",
+                 j ? "," : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
+                 p + 10);
+        as__buf_adds(&b, row);
+    }
+    as_status st = AS_OK;
+    if (as__buf_addc(&b, '\0') < 0) {
+        st = as__fail(db, AS_NOMEM, "out of memory");
+    } else {
+        int rc = sqlite3_prepare_v3(db->sql, b.data, -1,
+                                    k == GROUP_ROWS ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
+        if (rc != SQLITE_OK)
+            st = as__sqlfail(db, rc, "preparing to add fueling records");
+    }
+    as__buf_free(&b);
+    return st;
+}
+
+/* Insert the staged records with one statement; mark those that went in. */
+static as_status fuel_flush(as__import *im, void *ctx)
+{
+    fuel_ctx *fc = ctx;
+    as_db *db = as__import_db(im);
+    size_t k = fc->npending;
+    fc->npending = 0;
+    if (!k)
+        return AS_OK;
+    sqlite3_stmt *st = k == GROUP_ROWS ? fc->full : NULL;
+    as_status gs = st ? AS_OK : group_statement(db, k, &st);
+    if (gs != AS_OK)
+        return gs;
+    if (k == GROUP_ROWS)
+        fc->full = st;
+    for (size_t j = 0; j < k; j++)
+        bind_row_at(st, (int)(j * 10), fc->pending[j]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (st != fc->full)
+        sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+        return as__sqlfail(db, rc, "adding fueling records");
+    for (size_t j = 0; j < k; j++)
+        fc->pending[j]->inserted = rc == SQLITE_DONE;
+    as__group_gate_result(&fc->gate, rc == SQLITE_DONE);
+    return AS_OK;
+}
+
+/* A record without a plate, of a user not erased, may go in a group. */
+static as_status fuel_stage(as__import *im, void *state, void *ctx)
+{
+    fuel_ctx *fc = ctx;
+    fuel_row *r = state;
+    if (!fc->loaded) {
+        as_status lst = load_erased(as__import_db(im), fc);
+        if (lst != AS_OK)
+            return lst;
+    }
+    if (r->plate || id_set_has(&fc->erased, r->user) || !as__group_gate_allow(&fc->gate))
+        return AS_OK;
+    r->staged = 1;
+    fc->pending[fc->npending++] = r;
+    return fc->npending == GROUP_ROWS ? fuel_flush(im, ctx) : AS_OK;
+}
+
 /* The store stage: the erased-user check and the writes. */
 static as_status fuel_store(as__import *im, void *state, as_upsert *result, void *ctx)
 {
@@ -428,6 +538,8 @@ static as_status fuel_store(as__import *im, void *state, as_upsert *result, void
     if (as__import_row_problems(im))
         return AS_OK;
     *result = AS_UPSERT_INSERTED;
+    if (r.inserted)
+        return mark_user(db, fc, r.user);
     if (!r.plate) {
         /* The common case: one statement.  A user not (yet) in the users
          * table is fine: the record counts once the user is added. */
@@ -473,6 +585,8 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
         .prepare = fuel_prepare,
         .store = fuel_store,
         .release = fuel_release,
+        .stage = fuel_stage,
+        .flush = fuel_flush,
     };
     /* The records go into a table clustered by user: a large file touches
      * pages all over it, so give this import a larger page cache. */
@@ -484,12 +598,13 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
     sqlite3_finalize(s);
     if (db && cache)
         sqlite3_exec(db->sql, "PRAGMA cache_size = -524288", NULL, NULL, NULL);
-    as_status st = as__import_run(db, in, name, opts, &spec, stats);
+    as_status st = as__import_run_ex(db, in, name, opts, &spec, write_marks, stats);
     if (db && cache) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
         sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
     }
+    sqlite3_finalize(fc.full);
     id_set_free(&fc.erased);
     id_set_free(&fc.marked);
     return st;

@@ -91,6 +91,20 @@ void as__import_replay(as__import *im)
     }
 }
 
+int as__group_gate_allow(as__group_gate *g)
+{
+    if (g->skip <= 0)
+        return 1;
+    g->skip--;
+    return 0;
+}
+
+void as__group_gate_result(as__group_gate *g, int all_in)
+{
+    g->failed = all_in ? 0 : g->failed + 1;
+    g->skip = all_in ? 0 : 64 << (g->failed < 7 ? g->failed - 1 : 6);
+}
+
 int as__import_jobs(int jobs)
 {
     if (jobs <= 0) {

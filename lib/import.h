@@ -96,6 +96,19 @@ typedef struct as__import_spec {
 
 #define AS__SPEC_STORE_REPLAYS 0x4u  /* store passes on prepare's problems itself */
 
+/* When a spec's multi-row inserts keep meeting keys already stored (a
+ * re-import), trying them costs more than it saves: after a group that
+ * met one, the next 64, 128, ... up to 4096 rows go one by one before a
+ * group is tried again, so a file that turns to new keys is noticed. */
+typedef struct as__group_gate {
+    int failed;                  /* groups in a row that met a stored key */
+    int skip;                    /* rows still to go one by one */
+} as__group_gate;
+/* May this row join a group?  (Counts the rows that may not.) */
+int as__group_gate_allow(as__group_gate *g);
+/* A group was written (all_in 1) or met a stored key (0). */
+void as__group_gate_result(as__group_gate *g, int all_in);
+
 /* A problem of the row being prepared (field NULL: the whole row). */
 void as__prep_problem(as__prep *p, const char *field, const char *reason);
 /* Problems prepare has reported for the row so far. */

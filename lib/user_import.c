@@ -104,8 +104,7 @@ typedef struct user_import_ctx {
     user_state *pending[AS__USER_INSERT_MAX];   /* staged, not yet inserted */
     size_t npending;
     sqlite3_stmt *full;          /* the insert of a full group */
-    int groups_failed;           /* groups in a row that hit an id already there */
-    int skip;                    /* rows not to stage before the next try */
+    as__group_gate gate;
 } user_import_ctx;
 
 static as_status start(as__import *im, user_import_ctx *uc)
@@ -128,14 +127,8 @@ static as_status user_flush(as__import *im, void *ctx)
     as_status st = as__user_insert_many(as__import_db(im), n, uc->npending, inserted, &uc->full);
     for (size_t j = 0; j < uc->npending; j++)
         uc->pending[j]->inserted = st == AS_OK && inserted[j];
-    /* A re-import finds its ids there: after a group that did, the next
-     * 64, 128, ... 4096 rows go one by one before a group is tried again,
-     * so a file that turns to new ids is still noticed. */
-    if (uc->npending) {
-        uc->groups_failed = st == AS_OK && !inserted[0] ? uc->groups_failed + 1 : 0;
-        if (uc->groups_failed)
-            uc->skip = AS__USER_INSERT_MAX << (uc->groups_failed < 7 ? uc->groups_failed - 1 : 6);
-    }
+    if (uc->npending && st == AS_OK)
+        as__group_gate_result(&uc->gate, inserted[0]);
     uc->npending = 0;
     return st;
 }
@@ -146,12 +139,8 @@ static as_status user_stage(as__import *im, void *state, void *ctx)
     user_import_ctx *uc = ctx;
     user_state *us = state;
     as_status st = start(im, uc);
-    if (st != AS_OK || !(us->n.fields & AS_USER_NAME))
+    if (st != AS_OK || !(us->n.fields & AS_USER_NAME) || !as__group_gate_allow(&uc->gate))
         return st;
-    if (uc->skip > 0) {
-        uc->skip--;
-        return AS_OK;
-    }
     us->staged = 1;
     uc->pending[uc->npending++] = us;
     return uc->npending == AS__USER_INSERT_MAX ? user_flush(im, ctx) : AS_OK;

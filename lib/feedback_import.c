@@ -380,6 +380,10 @@ typedef struct fb_import {
     /* ---- the store stage's */
     as_buf old;
     int any_erased;              /* some user was erased: rows are checked against them */
+    struct fb_state *pending[64];   /* staged, not yet inserted */
+    size_t npending;
+    sqlite3_stmt *full;          /* the insert of a full group */
+    as__group_gate gate;
 } fb_import;
 
 /* One row, checked and derived. */
@@ -484,6 +488,7 @@ typedef struct fb_state {
     int check_erased;            /* look the user up: no problem before the user id */
     int derived;                 /* a good row: derive() ran */
     int senti_failed;            /* it needed the lexicon, which failed to load */
+    int staged, inserted;        /* offered to a multi-row insert; it went in */
 } fb_state;
 
 /* Check a row's cells; problems go to p.  Whether the user was erased is
@@ -597,28 +602,33 @@ static as_status derive(const fb_import *fi, fb_state *fs)
 }
 
 /* Bind ?2..?18 (everything but the key ?1 and the times). */
+static void bind_row_at(sqlite3_stmt *st, int b, const fb_row *r)
+{
+    as__bind_text_or_null(st, b + 2, r->user_id);
+    as__bind_text_or_null(st, b + 3, r->station_id);
+    sqlite3_bind_int64(st, b + 4, r->submitted_at);
+    as__bind_text_or_null(st, b + 5, r->channel);
+    as__bind_text_or_null(st, b + 6, r->kind);
+    if (r->overall)
+        sqlite3_bind_int(st, b + 7, r->overall);
+    sqlite3_bind_text(st, b + 8, r->stars, -1, SQLITE_STATIC);
+    as__bind_text_or_null(st, b + 9, r->comment);
+    sqlite3_bind_text(st, b + 10, r->extra, -1, SQLITE_STATIC);
+    if (r->score >= 0)
+        sqlite3_bind_double(st, b + 11, r->score);
+    if (r->has_sentiment) {
+        sqlite3_bind_double(st, b + 12, r->sent.score);
+        sqlite3_bind_int(st, b + 13, r->sent.label);
+    }
+    sqlite3_bind_int(st, b + 14, r->urgency);
+    sqlite3_bind_text(st, b + 15, r->reasons, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, b + 16, r->mismatch);
+    sqlite3_bind_int(st, b + 17, r->suggestion);
+}
+
 static void bind_row(sqlite3_stmt *st, const fb_row *r)
 {
-    as__bind_text_or_null(st, 2, r->user_id);
-    as__bind_text_or_null(st, 3, r->station_id);
-    sqlite3_bind_int64(st, 4, r->submitted_at);
-    as__bind_text_or_null(st, 5, r->channel);
-    as__bind_text_or_null(st, 6, r->kind);
-    if (r->overall)
-        sqlite3_bind_int(st, 7, r->overall);
-    sqlite3_bind_text(st, 8, r->stars, -1, SQLITE_STATIC);
-    as__bind_text_or_null(st, 9, r->comment);
-    sqlite3_bind_text(st, 10, r->extra, -1, SQLITE_STATIC);
-    if (r->score >= 0)
-        sqlite3_bind_double(st, 11, r->score);
-    if (r->has_sentiment) {
-        sqlite3_bind_double(st, 12, r->sent.score);
-        sqlite3_bind_int(st, 13, r->sent.label);
-    }
-    sqlite3_bind_int(st, 14, r->urgency);
-    sqlite3_bind_text(st, 15, r->reasons, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 16, r->mismatch);
-    sqlite3_bind_int(st, 17, r->suggestion);
+    bind_row_at(st, 0, r);
 }
 
 static const char SQL_FB_INSERT[] =
@@ -749,6 +759,8 @@ static as_status update_row(as_db *db, fb_import *fi, const fb_row *r, int *foun
     return AS_OK;
 }
 
+static as_status opened(as_db *db, fb_import *fi, const fb_row *r, as_upsert result);
+
 /* Insert or update a row.  insert_first: try the insert before the lookup
  * (faster for new rows; an import passes whether the previous row was new). */
 static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert_first,
@@ -771,7 +783,14 @@ static as_status write_row(as_db *db, fb_import *fi, const fb_row *r, int insert
         return s;
     if (inserted)
         *result = AS_UPSERT_INSERTED;
-    if (*result == AS_UPSERT_UNCHANGED)
+    return opened(db, fi, r, *result);
+}
+
+/* A row written (or not: unchanged): open the ticket of urgent feedback. */
+static as_status opened(as_db *db, fb_import *fi, const fb_row *r, as_upsert result)
+{
+    as_status s = AS_OK;
+    if (result == AS_UPSERT_UNCHANGED)
         return AS_OK;
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
@@ -819,7 +838,80 @@ static as_status feedback_store(as__import *im, void *state, as_upsert *result, 
         return as__fail(db, fi->senti_st, "%s", fi->senti_msg);
     if (!fs->derived)   /* cannot happen: prepare failed, and the import with it */
         return as__fail(db, AS_INTERNAL, "feedback %s: not derived", fs->r.feedback_id);
-    return write_row(db, fi, &fs->r, as__import_last_inserted(im), result);
+    if (fs->inserted) {
+        *result = AS_UPSERT_INSERTED;
+        return opened(db, fi, &fs->r, *result);
+    }
+    return write_row(db, fi, &fs->r, fs->staged ? 0 : as__import_last_inserted(im), result);
+}
+
+/* Insert the staged rows with one plain statement: an id already there
+ * (or any constraint) undoes it, and its rows go one by one. */
+static as_status feedback_flush(as__import *im, void *ctx)
+{
+    static const int tmpl[] = {1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
+                               11, 12, 13, 14, 15, 16, 17, 18, 18};
+    enum { FULL = sizeof ((fb_import *)0)->pending / sizeof ((fb_import *)0)->pending[0] };
+    fb_import *fi = ctx;
+    as_db *db = as__import_db(im);
+    size_t k = fi->npending;
+    fi->npending = 0;
+    if (!k)
+        return AS_OK;
+    sqlite3_stmt *st = k == FULL ? fi->full : NULL;
+    if (!st) {
+        as_status gs = as__group_statement(
+            db,
+            "INSERT INTO feedback (feedback_id, user_id, station_id, submitted_at, channel, kind,"
+            " overall, stars, comment, extra, score, sentiment, sentiment_label, urgency, reasons,"
+            " mismatch, suggestion, created_at, updated_at) VALUES ",
+            tmpl, 19, 18, k, k == FULL, &st);
+        if (gs != AS_OK)
+            return gs;
+        if (k == FULL)
+            fi->full = st;
+    }
+    for (size_t j = 0; j < k; j++) {
+        int b = (int)(j * 18);
+        sqlite3_bind_text(st, b + 1, fi->pending[j]->r.feedback_id, -1, SQLITE_STATIC);
+        bind_row_at(st, b, &fi->pending[j]->r);
+        sqlite3_bind_int64(st, b + 18, fi->now);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (st != fi->full)
+        sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+        return as__sqlfail(db, rc, "adding feedback");
+    for (size_t j = 0; j < k; j++)
+        fi->pending[j]->inserted = rc == SQLITE_DONE;
+    as__group_gate_result(&fi->gate, rc == SQLITE_DONE);
+    return AS_OK;
+}
+
+/* A good row may go in a group, unless its user must be looked up first
+ * (some user was erased). */
+static as_status feedback_stage(as__import *im, void *state, void *ctx)
+{
+    fb_import *fi = ctx;
+    if (!state) {   /* a new read batch */
+        as__group_gate_open(&fi->gate);
+        return AS_OK;
+    }
+    fb_state *fs = state;
+    if (!fs->derived || fs->senti_failed)
+        return AS_OK;
+    if (fs->check_erased && fi->any_erased) {
+        as__group_gate_close(&fi->gate);   /* it may go in: keep the order */
+        return AS_OK;
+    }
+    if (!as__group_gate_allow(&fi->gate))
+        return AS_OK;
+    fs->staged = 1;
+    fi->pending[fi->npending++] = fs;
+    return fi->npending == sizeof fi->pending / sizeof fi->pending[0] ? feedback_flush(im, ctx)
+                                                                       : AS_OK;
 }
 
 static void feedback_release(void *state)
@@ -873,8 +965,11 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
         .prepare = feedback_prepare,
         .store = feedback_store,
         .release = feedback_release,
+        .stage = feedback_stage,
+        .flush = feedback_flush,
     };
     as_status st = as__import_run(db, in, name ? name : "-", opts, &spec, stats);
+    sqlite3_finalize(fi.full);
     as__buf_free(&fi.old);
     free(fi.km.kws);
     return st;

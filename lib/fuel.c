@@ -447,29 +447,12 @@ static void fuel_release(void *state)
  * statement. */
 static as_status group_statement(as_db *db, size_t k, sqlite3_stmt **out)
 {
-    *out = NULL;
-    as_buf b = {0};
-    as__buf_adds(&b, "INSERT INTO fuelings (tx_id, user_id, station_id, station_region,"
-                     " filled_at, grade, litres_ml, amount_fen, odometer_km, plate) VALUES ");
-    for (size_t j = 0; j < k; j++) {
-        char row[128];
-        size_t p = j * 10;
-        snprintf(row, sizeof row, "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)",
-                 j ? "," : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
-                 p + 10);
-        as__buf_adds(&b, row);
-    }
-    as_status st = AS_OK;
-    if (as__buf_addc(&b, '\0') < 0) {
-        st = as__fail(db, AS_NOMEM, "out of memory");
-    } else {
-        int rc = sqlite3_prepare_v3(db->sql, b.data, -1,
-                                    k == GROUP_ROWS ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
-        if (rc != SQLITE_OK)
-            st = as__sqlfail(db, rc, "preparing to add fueling records");
-    }
-    as__buf_free(&b);
-    return st;
+    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    return as__group_statement(db,
+                               "INSERT INTO fuelings (tx_id, user_id, station_id, station_region,"
+                               " filled_at, grade, litres_ml, amount_fen, odometer_km, plate)"
+                               " VALUES ",
+                               tmpl, 10, 10, k, k == GROUP_ROWS, out);
 }
 
 /* Insert the staged records with one statement; mark those that went in. */
@@ -506,6 +489,10 @@ static as_status fuel_flush(as__import *im, void *ctx)
 static as_status fuel_stage(as__import *im, void *state, void *ctx)
 {
     fuel_ctx *fc = ctx;
+    if (!state) {   /* a new read batch */
+        as__group_gate_open(&fc->gate);
+        return AS_OK;
+    }
     fuel_row *r = state;
     if (!fc->loaded) {
         as_status lst = load_erased(as__import_db(im), fc);

@@ -91,18 +91,58 @@ void as__import_replay(as__import *im)
     }
 }
 
+as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int nvals,
+                              int nparams, size_t k, int persistent, sqlite3_stmt **out)
+{
+    as_buf b = {0};
+    *out = NULL;
+    as__buf_adds(&b, head);
+    for (size_t j = 0; j < k; j++) {
+        as__buf_adds(&b, j ? ",(" : "(");
+        for (int v = 0; v < nvals; v++) {
+            char p[24];
+            snprintf(p, sizeof p, "%s?%zu", v ? "," : "", (size_t)tmpl[v] + j * (size_t)nparams);
+            as__buf_adds(&b, p);
+        }
+        as__buf_addc(&b, ')');
+    }
+    as_status st = AS_OK;
+    if (as__buf_addc(&b, '\0') < 0) {
+        st = as__fail(db, AS_NOMEM, "out of memory");
+    } else {
+        int rc = sqlite3_prepare_v3(db->sql, b.data, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
+                                    out, NULL);
+        if (rc != SQLITE_OK)
+            st = as__sqlfail(db, rc, "preparing to add rows");
+    }
+    as__buf_free(&b);
+    return st;
+}
+
 int as__group_gate_allow(as__group_gate *g)
 {
-    if (g->skip <= 0)
-        return 1;
-    g->skip--;
-    return 0;
+    if (g->skip > 0) {
+        g->skip--;
+        g->closed = 1;
+    }
+    return !g->closed;
 }
 
 void as__group_gate_result(as__group_gate *g, int all_in)
 {
     g->failed = all_in ? 0 : g->failed + 1;
     g->skip = all_in ? 0 : 64 << (g->failed < 7 ? g->failed - 1 : 6);
+    g->closed |= !all_in;
+}
+
+void as__group_gate_close(as__group_gate *g)
+{
+    g->closed = 1;
+}
+
+void as__group_gate_open(as__group_gate *g)
+{
+    g->closed = 0;
 }
 
 int as__import_jobs(int jobs)
@@ -735,7 +775,7 @@ static as_status batch_stage(as__import *im, size_t ncols, batch *b)
 {
     enum { SLOTS = 2 * BATCH_ROWS };
     uint64_t seen[SLOTS] = {0};   /* the keys of the batch's rows so far */
-    as_status st = AS_OK;
+    as_status st = im->spec->stage(im, NULL, im->spec->ctx);
     for (size_t i = 0; i < b->n && st == AS_OK; i++) {
         brow *r = &b->rows[i];
         if (r->kind != R_ROW || r->pr.status != AS_OK)

@@ -88,7 +88,8 @@ typedef struct as__import_spec {
      * in; store, called for each row in order as always, then counts those
      * and handles the others one by one.  Rows of different keys do not
      * depend on each other, so the outcome and the messages (all reported
-     * by store, in order) are those of storing row by row.
+     * by store, in order) are those of storing row by row.  Before a
+     * batch's rows, stage is called once with a NULL state.
      */
     as_status (*stage)(as__import *im, void *state, void *ctx);
     as_status (*flush)(as__import *im, void *ctx);
@@ -103,11 +104,28 @@ typedef struct as__import_spec {
 typedef struct as__group_gate {
     int failed;                  /* groups in a row that met a stored key */
     int skip;                    /* rows still to go one by one */
+    int closed;                  /* no more groups in this read batch */
 } as__group_gate;
-/* May this row join a group?  (Counts the rows that may not.) */
+/* May this row join a group?  (Counts the rows that may not.)  Once one
+ * may not, or a group failed, no later row of the same read batch may
+ * either: rows go in (and get their row ids) in input order, the grouped
+ * ones of a batch before the others. */
 int as__group_gate_allow(as__group_gate *g);
 /* A group was written (all_in 1) or met a stored key (0). */
 void as__group_gate_result(as__group_gate *g, int all_in);
+/* A row the spec keeps out of groups for a reason of its own, which may
+ * be inserted: no later row of the batch may join a group. */
+void as__group_gate_close(as__group_gate *g);
+/* A new read batch begins (stage is called with a NULL state then). */
+void as__group_gate_open(as__group_gate *g);
+
+/* Prepare "<head>(row 1),(row 2),...,(row k)" where row j's values are
+ * the parameters tmpl[0..nvals) + j * nparams (a template may repeat a
+ * parameter: created_at and updated_at are often one).  A full group's
+ * statement is worth keeping: persistent says so.  Returns AS_OK or the
+ * failure (recorded on the handle). */
+as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int nvals,
+                              int nparams, size_t k, int persistent, sqlite3_stmt **out);
 
 /* A problem of the row being prepared (field NULL: the whole row). */
 void as__prep_problem(as__prep *p, const char *field, const char *reason);

@@ -1,5 +1,6 @@
 /* user.c - users: add, update, upsert, read, list, forget. */
 #include "profile.h"
+#include "import.h"
 #include "user.h"
 #include "erase.h"
 #include "ticket.h"
@@ -199,30 +200,6 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted, in
     return s;
 }
 
-/* "INSERT INTO users ... VALUES (row 1), ..., (row k) ON CONFLICT DO
- * NOTHING RETURNING user_id", row j's parameters from 10 j + 1. */
-static char *insert_many_sql(size_t k)
-{
-    as_buf b = {0};
-    as__buf_adds(&b, "INSERT INTO users (user_id, name, phone, region, consent_service,"
-                     " consent_marketing, quiet_start, quiet_end, beta_tester, created_at,"
-                     " updated_at) VALUES ");
-    for (size_t j = 0; j < k; j++) {
-        char row[160];
-        size_t p = j * 10;
-        snprintf(row, sizeof row, "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)",
-                 j ? "," : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
-                 p + 10, p + 10);
-        as__buf_adds(&b, row);
-    }
-
-    if (as__buf_addc(&b, '\0') < 0) {
-        as__buf_free(&b);
-        return NULL;
-    }
-    return b.data;
-}
-
 as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t k, int *inserted,
                                sqlite3_stmt **full)
 {
@@ -235,17 +212,16 @@ as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t 
     /* The statement of a full group is the caller's to keep; a smaller
      * group (the end of a batch) has one of its own, finalized below.
      * (Not as__stmt: its key is the text's address.) */
+    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10};
     sqlite3_stmt *st = k == AS__USER_INSERT_MAX ? *full : NULL;
     if (!st) {
-        char *sql = insert_many_sql(k);
-        if (!sql)
-            return as__fail(db, AS_NOMEM, "out of memory");
-        int rc = sqlite3_prepare_v3(db->sql, sql, -1,
-                                    k == AS__USER_INSERT_MAX ? SQLITE_PREPARE_PERSISTENT : 0,
-                                    &st, NULL);
-        free(sql);
-        if (rc != SQLITE_OK)
-            return as__sqlfail(db, rc, "preparing to add users");
+        as_status gs = as__group_statement(
+            db,
+            "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
+            " quiet_start, quiet_end, beta_tester, created_at, updated_at) VALUES ",
+            tmpl, 11, 10, k, k == AS__USER_INSERT_MAX, &st);
+        if (gs != AS_OK)
+            return gs;
         if (k == AS__USER_INSERT_MAX)
             *full = st;
     }

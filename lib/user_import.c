@@ -137,6 +137,10 @@ static as_status user_flush(as__import *im, void *ctx)
 static as_status user_stage(as__import *im, void *state, void *ctx)
 {
     user_import_ctx *uc = ctx;
+    if (!state) {   /* a new read batch */
+        as__group_gate_open(&uc->gate);
+        return AS_OK;
+    }
     user_state *us = state;
     as_status st = start(im, uc);
     if (st != AS_OK || !(us->n.fields & AS_USER_NAME) || !as__group_gate_allow(&uc->gate))

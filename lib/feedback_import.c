@@ -39,6 +39,20 @@ static double weighted_score(const struct as__feedback_cfg *fc, const int *dims,
     return overall ? overall : -1;
 }
 
+/* The reasons in words for a ticket's body, as the JSON's reasons and
+ * matches: 资金损失（多扣钱）；低分且文字强烈负面 */
+static void reason_words(as_buf *w, const char *reason, const char *match)
+{
+    if (w->len)
+        as__buf_adds(w, "；");
+    as__buf_adds(w, reason);
+    if (match) {
+        as__buf_adds(w, "（");
+        as__buf_adds(w, match);
+        as__buf_adds(w, "）");
+    }
+}
+
 static void reason_json(as_buf *b, const char *rule, const char *reason, const char *match)
 {
     as__buf_adds(b, b->len > 1 ? ",{\"rule\":" : "{\"rule\":");
@@ -153,10 +167,11 @@ static int kw_scan(const kwmatch *m, const char *text, uint64_t *rules, const ch
  * text has a suggestion marker.  Returns -1 when out of memory. */
 static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char *comment,
                   int overall, double score, int has_sentiment, double sentiment, as_buf *b,
-                  int *mismatch, int *marker)
+                  as_buf *w, int *mismatch, int *marker)
 {
     int level = AS__URG_NONE;
     b->len = 0;
+    w->len = 0;
     as__buf_addc(b, '[');
     *marker = 0;
     if (comment) {
@@ -177,6 +192,7 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
             if (rule->level > level)
                 level = rule->level;
             reason_json(b, rule->name, rule->reason, hit[r]);
+            reason_words(w, rule->reason, hit[r]);
         }
     }
     /* A low rating with strongly negative text opens a ticket without any
@@ -186,16 +202,21 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
         if (ac->low_level > level)
             level = ac->low_level;
         reason_json(b, "low_score", "低分且文字强烈负面", NULL);
+        reason_words(w, "低分且文字强烈负面", NULL);
     }
     *mismatch = overall == 5 && has_sentiment && sentiment <= ac->mismatch_below;
     if (*mismatch) {
         if (ac->mismatch_level > level)
             level = ac->mismatch_level;
         reason_json(b, "mismatch", "5星好评但文字强烈负面", NULL);
+        reason_words(w, "5星好评但文字强烈负面", NULL);
     }
     as__buf_addc(b, ']');
     as__buf_addc(b, '\0');
     b->len--;
+    if (as__buf_addc(w, '\0') < 0)
+        return -1;
+    w->len--;
     return level;
 }
 
@@ -215,7 +236,8 @@ static const char SQL_LINK_INSERT[] =
  * customer is a user. */
 static as_status open_real_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                   int level, const char *reasons_json, const char *channel,
-                                  const char *comment, char *tracking, int *known)
+                                  const char *comment, const char *const *given_words,
+                                  char *tracking, int *known)
 {
     static const char *const channels[] = {"app", "phone", "wechat", "web", "station"};
     *known = 0;
@@ -234,14 +256,21 @@ static as_status open_real_ticket(as_db *db, const char *feedback_id, const char
     static const char reasons_sql[] =
         "SELECT group_concat(json_extract(value, '$.reason') ||"
         " coalesce('（' || json_extract(value, '$.match') || '）', ''), '；') FROM json_each(?1)";
-    sqlite3_stmt *rs = as__stmt(db, reasons_sql);
-    if (!rs)
+    /* (given_words: the same made by the import's pure stage; NULL inside
+     * for no reason.) */
+    sqlite3_stmt *rs = given_words ? NULL : as__stmt(db, reasons_sql);
+    if (!rs && !given_words)
         return AS_INTERNAL;
-    sqlite3_bind_text(rs, 1, reasons_json && reasons_json[0] ? reasons_json : "[]", -1, SQLITE_STATIC);
-    const char *words = sqlite3_step(rs) == SQLITE_ROW ? (const char *)sqlite3_column_text(rs, 0) : NULL;
+    const char *words = given_words ? *given_words : NULL;
+    if (rs) {
+        sqlite3_bind_text(rs, 1, reasons_json && reasons_json[0] ? reasons_json : "[]", -1,
+                          SQLITE_STATIC);
+        words = sqlite3_step(rs) == SQLITE_ROW ? (const char *)sqlite3_column_text(rs, 0) : NULL;
+    }
     char *body = as__printf("%s%s%s", comment ? comment : "", words ? "\n\n预警：" : "",
                             words ? words : "");
-    sqlite3_reset(rs);
+    if (rs)
+        sqlite3_reset(rs);
     if (!body)
         return as__fail(db, AS_NOMEM, "out of memory");
     in.body = body;
@@ -274,12 +303,13 @@ static const char SQL_LINK_UPGRADE[] =
  * (ref "FB-" + feedback_id, no ticket): open it now. */
 static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *user_id, int level,
                                 const char *reasons_json, const char *channel,
-                                const char *comment, char *ref, size_t refsz, int *opened)
+                                const char *comment, const char *const *words, char *ref,
+                                size_t refsz, int *opened)
 {
     char tracking[AS_TRACKING_BUFSIZE];
     int known = 0;
     as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel,
-                                   comment, tracking, &known);
+                                   comment, words, tracking, &known);
     if (s != AS_OK)
         return s;
     const char *const sqls[2] = {SQL_ESC_UPGRADE, SQL_LINK_UPGRADE};
@@ -301,9 +331,23 @@ static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *
     return s;
 }
 
+static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
+                             const char *reasons_json, const char *channel, const char *comment,
+                             const char *const *words, char *ref, size_t refsz, int *opened);
+
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                    int level, const char *reasons_json, const char *channel,
                                    const char *comment, char *ref, size_t refsz, int *opened)
+{
+    return open_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment, NULL, ref,
+                       refsz, opened);
+}
+
+/* As as__feedback_open_ticket; words: NULL to put the reasons JSON in
+ * words (a query), or the words already made (*words NULL: none). */
+static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
+                             const char *reasons_json, const char *channel, const char *comment,
+                             const char *const *words, char *ref, size_t refsz, int *opened)
 {
     if (opened)
         *opened = 0;
@@ -320,7 +364,7 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
          * re-import names. */
         if (strncmp(ref, "FB-", 3) == 0)
             return upgrade_legacy(db, feedback_id, user_id, level, reasons_json, channel,
-                                  comment, ref, refsz, opened);
+                                  comment, words, ref, refsz, opened);
         if (user_id && user_id[0])
             return as__ticket_set_customer(db, ref, user_id, as__now());
         return AS_OK;
@@ -332,7 +376,7 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
     char tracking[AS_TRACKING_BUFSIZE];
     int known = 0;
     as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment,
-                                   tracking, &known);
+                                   words, tracking, &known);
     if (s != AS_OK)
         return s;
     snprintf(ref, refsz, "%s", tracking);
@@ -394,6 +438,7 @@ typedef struct fb_row {
     int overall;
     int dims[AS__FB_MAX_DIMS];
     const char *stars, *reasons; /* JSON */
+    const char *words;           /* the reasons in words, NULL for none */
     double score;                /* < 0: none */
     int has_sentiment;
     as__sentiment sent;
@@ -484,7 +529,7 @@ static as_status any_erased(as_db *db, int *any)
 /* The pure stage's result: the row checked and derived. */
 typedef struct fb_state {
     fb_row r;
-    as_buf stars, reasons;
+    as_buf stars, reasons, words;
     int check_erased;            /* look the user up: no problem before the user id */
     int derived;                 /* a good row: derive() ran */
     int senti_failed;            /* it needed the lexicon, which failed to load */
@@ -592,10 +637,11 @@ static as_status derive(const fb_import *fi, fb_state *fs)
     int marker;
     r->urgency = assess(fi->ac, &fi->km, r->comment, r->overall,
                         r->overall ? (double)r->overall : r->score, r->has_sentiment,
-                        r->sent.score, &fs->reasons, &r->mismatch, &marker);
+                        r->sent.score, &fs->reasons, &fs->words, &r->mismatch, &marker);
     if (r->urgency < 0 || !fs->reasons.data)
         return AS_NOMEM;
     r->reasons = fs->reasons.data;
+    r->words = fs->words.len ? fs->words.data : NULL;
     r->suggestion = marker || (r->kind && strcmp(r->kind, "suggestion") == 0);
     fs->derived = 1;
     return AS_OK;
@@ -794,8 +840,8 @@ static as_status opened(as_db *db, fb_import *fi, const fb_row *r, as_upsert res
         return AS_OK;
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
-        s = as__feedback_open_ticket(db, r->feedback_id, r->user_id, r->urgency, r->reasons,
-                                     r->channel, r->comment, ref, sizeof ref, NULL);
+        s = open_ticket(db, r->feedback_id, r->user_id, r->urgency, r->reasons, r->channel,
+                        r->comment, &r->words, ref, sizeof ref, NULL);
     }
     return s;
 }
@@ -921,6 +967,7 @@ static void feedback_release(void *state)
     free(fs->r.comment);
     as__buf_free(&fs->stars);
     as__buf_free(&fs->reasons);
+    as__buf_free(&fs->words);
 }
 
 as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,

@@ -185,6 +185,30 @@ done
 as --db "$T/big1.db" user import --jobs 2 "$big"
 expect_rc "--jobs 2 without --skip-bad: all or nothing" 65
 expect_err_has "… nothing imported" "73 of 3000 rows rejected; nothing imported"
+# Rows go in 64 to a statement; a group that meets a stored id is undone
+# and its rows go one by one.  A file mixing stored and new ids (and a
+# changed one) counts each row as before, whatever the grouping.
+rm -f "$T/mix.db"
+as --db "$T/mix.db" init
+awk 'BEGIN { print "user_id,name,phone,region"
+    for (i = 1; i <= 150; i++) printf "M%03d,m%d,1380014%04d,530102\n", i * 2, i, i }' > "$T/mix1.csv"
+as --db "$T/mix.db" user import "$T/mix1.csv"
+expect_err_has "mixed ids: the first file" "inserted 150, updated 0, unchanged 0, rejected 0"
+awk 'BEGIN { print "user_id,name,phone,region"
+    for (i = 1; i <= 300; i++) {
+        name = (i == 150) ? "changed" : sprintf("m%d", int(i / 2))
+        if (i % 2 == 0) printf "M%03d,%s,1380014%04d,530102\n", i, name, i / 2
+        else printf "M%03d,n%d,1380015%04d,110105\n", i, i, i } }' > "$T/mix2.csv"
+as --db "$T/mix.db" user import "$T/mix2.csv"
+expect_err_has "mixed ids: new inserted, stored unchanged, one updated" \
+    "inserted 150, updated 1, unchanged 149, rejected 0"
+as --db "$T/mix.db" --format json user show M150 --reveal
+expect_eq "… the changed one" "$(json_get 'd["name"]')" "changed"
+as --db "$T/mix.db" --format json user show M151 --reveal
+expect_eq "… a new one between stored ones" "$(json_get 'd["name"]')" "n151"
+as --db "$T/mix.db" --format tsv user list --limit 1000
+expect_eq "… 300 users" "$(tail -n +2 <<<"$OUT" | wc -l)" 300
+
 as user import --jobs 65 "$big"
 expect_rc "--jobs above 64" 64
 expect_err_has "… names the option" "--jobs"

@@ -2,6 +2,7 @@
  * score, sentiment, urgency, suggestion), escalation to tickets, and the
  * upsert with history.  Reading, history and stats are in feedback_read.c,
  * the configuration sections in feedback_config.c. */
+#include "batch.h"
 #include "feedback.h"
 #include "import.h"
 #include "sentiment.h"
@@ -226,6 +227,11 @@ static const char SQL_ESC_FIND[] = "SELECT ref FROM feedback_escalations WHERE f
 static const char SQL_ESC_INSERT[] =
     "INSERT INTO feedback_escalations (ref, feedback_id, user_id, level, reasons, status, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+static const char DEFER_ESC[] =
+    "INSERT INTO feedback_escalations (ref, feedback_id, user_id, level, reasons, status,"
+    " created_at) VALUES ";
+static const char DEFER_LINK[] =
+    "INSERT INTO feedback_tickets (feedback_id, ticket_ref, user_id, created_at) VALUES ";
 static const char SQL_LINK_INSERT[] =
     "INSERT INTO feedback_tickets (feedback_id, ticket_ref, user_id, created_at)"
     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
@@ -333,21 +339,27 @@ static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *
 
 static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
                              const char *reasons_json, const char *channel, const char *comment,
-                             const char *const *words, char *ref, size_t refsz, int *opened);
+                             const char *const *words, as__batch *defer, char *ref, size_t refsz,
+                             int *opened);
 
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                    int level, const char *reasons_json, const char *channel,
                                    const char *comment, char *ref, size_t refsz, int *opened)
 {
-    return open_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment, NULL, ref,
-                       refsz, opened);
+    return open_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment, NULL,
+                       NULL, ref, refsz, opened);
 }
 
 /* As as__feedback_open_ticket; words: NULL to put the reasons JSON in
- * words (a query), or the words already made (*words NULL: none). */
+ * words (a query), or the words already made (*words NULL: none).  defer:
+ * NULL, or two batches (escalations, links) that take the new rows of
+ * both tables, many to a statement, instead of writing them now (the
+ * import: no later row of it looks for them; the batches are flushed
+ * before the commit). */
 static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
                              const char *reasons_json, const char *channel, const char *comment,
-                             const char *const *words, char *ref, size_t refsz, int *opened)
+                             const char *const *words, as__batch *defer, char *ref, size_t refsz,
+                             int *opened)
 {
     if (opened)
         *opened = 0;
@@ -381,6 +393,24 @@ static as_status open_ticket(as_db *db, const char *feedback_id, const char *use
         return s;
     snprintf(ref, refsz, "%s", tracking);
     int64_t now = as__now();
+    const char *uid = user_id && user_id[0] ? user_id : NULL;
+    if (defer) {
+        /* The columns of SQL_ESC_INSERT and SQL_LINK_INSERT, in order. */
+        as__batch_text(&defer[0], ref);
+        as__batch_text(&defer[0], feedback_id);
+        as__batch_text(&defer[0], uid);
+        as__batch_int(&defer[0], level);
+        as__batch_text(&defer[0], reasons_json ? reasons_json : "[]");
+        as__batch_text(&defer[0], known ? "opened" : "pending");
+        as__batch_int(&defer[0], now);
+        as__batch_text(&defer[1], feedback_id);
+        as__batch_text(&defer[1], ref);
+        as__batch_text(&defer[1], uid);
+        as__batch_int(&defer[1], now);
+        if (opened)
+            *opened = 1;
+        return defer[0].st != AS_OK ? defer[0].st : defer[1].st;
+    }
     if (!(st = as__stmt(db, SQL_ESC_INSERT)))
         return AS_INTERNAL;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
@@ -424,6 +454,7 @@ typedef struct fb_import {
     /* ---- the store stage's */
     as_buf old;
     int any_erased;              /* some user was erased: rows are checked against them */
+    as__batch defer[2];          /* new escalations and feedback-ticket links */
     struct fb_state *pending[64];   /* staged, not yet inserted */
     size_t npending;
     sqlite3_stmt *full;          /* the insert of a full group */
@@ -841,7 +872,7 @@ static as_status opened(as_db *db, fb_import *fi, const fb_row *r, as_upsert res
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
         s = open_ticket(db, r->feedback_id, r->user_id, r->urgency, r->reasons, r->channel,
-                        r->comment, &r->words, ref, sizeof ref, NULL);
+                        r->comment, &r->words, fi->defer, ref, sizeof ref, NULL);
     }
     return s;
 }
@@ -960,6 +991,15 @@ static as_status feedback_stage(as__import *im, void *state, void *ctx)
                                                                        : AS_OK;
 }
 
+/* After the last row: the escalations and links still in the batches. */
+static as_status write_deferred(as__import *im, void *ctx)
+{
+    (void)im;
+    fb_import *fi = ctx;
+    as_status st = as__batch_flush(&fi->defer[0]);
+    return st == AS_OK ? as__batch_flush(&fi->defer[1]) : st;
+}
+
 static void feedback_release(void *state)
 {
     fb_state *fs = state;
@@ -1015,7 +1055,13 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
         .stage = feedback_stage,
         .flush = feedback_flush,
     };
-    as_status st = as__import_run(db, in, name ? name : "-", opts, &spec, stats);
+    as_status st = as__batch_init(&fi.defer[0], db, DEFER_ESC, 7);
+    if (st == AS_OK)
+        st = as__batch_init(&fi.defer[1], db, DEFER_LINK, 4);
+    if (st == AS_OK)
+        st = as__import_run_ex(db, in, name ? name : "-", opts, &spec, write_deferred, stats);
+    as__batch_free(&fi.defer[0]);
+    as__batch_free(&fi.defer[1]);
     sqlite3_finalize(fi.full);
     as__buf_free(&fi.old);
     free(fi.km.kws);

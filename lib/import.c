@@ -790,8 +790,11 @@ static as_status batch_stage(as__import *im, size_t ncols, batch *b)
             j = (j + 1) & (SLOTS - 1);
         int repeated = seen[j] == h;
         seen[j] = h;
-        if (repeated || r->pr.n || (im->keys.slot && keys_find(&im->keys, h)->hash))
-            continue;
+        if (r->pr.n || (im->keys.slot && keys_find(&im->keys, h)->hash))
+            continue;   /* refused, or refused as a repeat */
+        if (repeated)
+            break;      /* it goes in if its earlier twin is refused: after the
+                         * rows before it, so no later row may be grouped */
         st = im->spec->stage(im, b->states + i * im->spec->state_size, im->spec->ctx);
     }
     return st == AS_OK ? im->spec->flush(im, im->spec->ctx) : st;

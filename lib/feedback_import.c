@@ -455,10 +455,7 @@ typedef struct fb_import {
     as_buf old;
     int any_erased;              /* some user was erased: rows are checked against them */
     as__batch defer[2];          /* new escalations and feedback-ticket links */
-    struct fb_state *pending[64];   /* staged, not yet inserted */
-    size_t npending;
-    sqlite3_stmt *full;          /* the insert of a full group */
-    as__group_gate gate;
+    as__group group;             /* rows inserted many to a statement */
 } fb_import;
 
 /* One row, checked and derived. */
@@ -922,49 +919,20 @@ static as_status feedback_store(as__import *im, void *state, as_upsert *result, 
     return write_row(db, fi, &fs->r, fs->staged ? 0 : as__import_last_inserted(im), result);
 }
 
-/* Insert the staged rows with one plain statement: an id already there
- * (or any constraint) undoes it, and its rows go one by one. */
+/* Row j of a group: parameters base + 1 ... base + 18. */
+static void bind_group_row(sqlite3_stmt *st, int base, const void *row, void *ctx)
+{
+    const fb_import *fi = ctx;
+    const fb_row *r = &((const fb_state *)row)->r;
+    sqlite3_bind_text(st, base + 1, r->feedback_id, -1, SQLITE_STATIC);
+    bind_row_at(st, base, r);
+    sqlite3_bind_int64(st, base + 18, fi->now);
+}
+
 static as_status feedback_flush(as__import *im, void *ctx)
 {
-    static const int tmpl[] = {1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
-                               11, 12, 13, 14, 15, 16, 17, 18, 18};
-    enum { FULL = sizeof ((fb_import *)0)->pending / sizeof ((fb_import *)0)->pending[0] };
     fb_import *fi = ctx;
-    as_db *db = as__import_db(im);
-    size_t k = fi->npending;
-    fi->npending = 0;
-    if (!k)
-        return AS_OK;
-    sqlite3_stmt *st = k == FULL ? fi->full : NULL;
-    if (!st) {
-        as_status gs = as__group_statement(
-            db,
-            "INSERT INTO feedback (feedback_id, user_id, station_id, submitted_at, channel, kind,"
-            " overall, stars, comment, extra, score, sentiment, sentiment_label, urgency, reasons,"
-            " mismatch, suggestion, created_at, updated_at) VALUES ",
-            tmpl, 19, 18, k, k == FULL, &st);
-        if (gs != AS_OK)
-            return gs;
-        if (k == FULL)
-            fi->full = st;
-    }
-    for (size_t j = 0; j < k; j++) {
-        int b = (int)(j * 18);
-        sqlite3_bind_text(st, b + 1, fi->pending[j]->r.feedback_id, -1, SQLITE_STATIC);
-        bind_row_at(st, b, &fi->pending[j]->r);
-        sqlite3_bind_int64(st, b + 18, fi->now);
-    }
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (st != fi->full)
-        sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
-        return as__sqlfail(db, rc, "adding feedback");
-    for (size_t j = 0; j < k; j++)
-        fi->pending[j]->inserted = rc == SQLITE_DONE;
-    as__group_gate_result(&fi->gate, rc == SQLITE_DONE);
-    return AS_OK;
+    return as__group_write(as__import_db(im), &fi->group, ctx);
 }
 
 /* A good row may go in a group, unless its user must be looked up first
@@ -973,22 +941,20 @@ static as_status feedback_stage(as__import *im, void *state, void *ctx)
 {
     fb_import *fi = ctx;
     if (!state) {   /* a new read batch */
-        as__group_gate_open(&fi->gate);
+        as__group_open(&fi->group);
         return AS_OK;
     }
     fb_state *fs = state;
     if (!fs->derived || fs->senti_failed)
         return AS_OK;
     if (fs->check_erased && fi->any_erased) {
-        as__group_gate_close(&fi->gate);   /* it may go in: keep the order */
+        as__group_close(&fi->group);   /* it may go in: keep the order */
         return AS_OK;
     }
-    if (!as__group_gate_allow(&fi->gate))
+    if (!as__group_allow(&fi->group))
         return AS_OK;
     fs->staged = 1;
-    fi->pending[fi->npending++] = fs;
-    return fi->npending == sizeof fi->pending / sizeof fi->pending[0] ? feedback_flush(im, ctx)
-                                                                       : AS_OK;
+    return as__group_add(as__import_db(im), &fi->group, fs, &fs->inserted, ctx);
 }
 
 /* After the last row: the escalations and links still in the batches. */
@@ -1055,6 +1021,14 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
         .stage = feedback_stage,
         .flush = feedback_flush,
     };
+    static const int tmpl[] = {1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
+                               11, 12, 13, 14, 15, 16, 17, 18, 18};
+    fi.group = (as__group){
+        .head = "INSERT INTO feedback (feedback_id, user_id, station_id, submitted_at, channel,"
+                " kind, overall, stars, comment, extra, score, sentiment, sentiment_label,"
+                " urgency, reasons, mismatch, suggestion, created_at, updated_at) VALUES ",
+        .tmpl = tmpl, .nvals = 19, .nparams = 18, .bind = bind_group_row,
+        .what = "adding feedback"};
     as_status st = as__batch_init(&fi.defer[0], db, DEFER_ESC, 7);
     if (st == AS_OK)
         st = as__batch_init(&fi.defer[1], db, DEFER_LINK, 4);
@@ -1062,7 +1036,7 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
         st = as__import_run_ex(db, in, name ? name : "-", opts, &spec, write_deferred, stats);
     as__batch_free(&fi.defer[0]);
     as__batch_free(&fi.defer[1]);
-    sqlite3_finalize(fi.full);
+    as__group_free(&fi.group);
     as__buf_free(&fi.old);
     free(fi.km.kws);
     return st;

@@ -207,17 +207,12 @@ static int id_set_add(id_set *u, const char *id)
     return 0;
 }
 
-enum { GROUP_ROWS = 64 };
-
 typedef struct fuel_ctx {
     int utc_offset;              /* minutes (read by the pure stage) */
     id_set erased;               /* users whose data was erased */
     id_set marked;               /* users whose profile this import marked */
     int loaded;
-    fuel_row *pending[GROUP_ROWS];   /* staged, not yet inserted */
-    size_t npending;
-    sqlite3_stmt *full;          /* the insert of a full group */
-    as__group_gate gate;
+    as__group group;             /* records inserted many to a statement */
 } fuel_ctx;
 
 static as_status load_erased(as_db *db, fuel_ctx *fc)
@@ -442,47 +437,16 @@ static void fuel_release(void *state)
     free(((fuel_row *)state)->plate);
 }
 
-/* "INSERT INTO fuelings ... VALUES (row 1), ..., (row k)": plain, so a
- * transaction id already there (or any constraint) undoes the whole
- * statement. */
-static as_status group_statement(as_db *db, size_t k, sqlite3_stmt **out)
+static void bind_group_row(sqlite3_stmt *st, int base, const void *row, void *ctx)
 {
-    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    return as__group_statement(db,
-                               "INSERT INTO fuelings (tx_id, user_id, station_id, station_region,"
-                               " filled_at, grade, litres_ml, amount_fen, odometer_km, plate)"
-                               " VALUES ",
-                               tmpl, 10, 10, k, k == GROUP_ROWS, out);
+    (void)ctx;
+    bind_row_at(st, base, row);
 }
 
-/* Insert the staged records with one statement; mark those that went in. */
 static as_status fuel_flush(as__import *im, void *ctx)
 {
     fuel_ctx *fc = ctx;
-    as_db *db = as__import_db(im);
-    size_t k = fc->npending;
-    fc->npending = 0;
-    if (!k)
-        return AS_OK;
-    sqlite3_stmt *st = k == GROUP_ROWS ? fc->full : NULL;
-    as_status gs = st ? AS_OK : group_statement(db, k, &st);
-    if (gs != AS_OK)
-        return gs;
-    if (k == GROUP_ROWS)
-        fc->full = st;
-    for (size_t j = 0; j < k; j++)
-        bind_row_at(st, (int)(j * 10), fc->pending[j]);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (st != fc->full)
-        sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
-        return as__sqlfail(db, rc, "adding fueling records");
-    for (size_t j = 0; j < k; j++)
-        fc->pending[j]->inserted = rc == SQLITE_DONE;
-    as__group_gate_result(&fc->gate, rc == SQLITE_DONE);
-    return AS_OK;
+    return as__group_write(as__import_db(im), &fc->group, ctx);
 }
 
 /* A record without a plate, of a user not erased, may go in a group. */
@@ -490,7 +454,7 @@ static as_status fuel_stage(as__import *im, void *state, void *ctx)
 {
     fuel_ctx *fc = ctx;
     if (!state) {   /* a new read batch */
-        as__group_gate_open(&fc->gate);
+        as__group_open(&fc->group);
         return AS_OK;
     }
     fuel_row *r = state;
@@ -499,11 +463,10 @@ static as_status fuel_stage(as__import *im, void *state, void *ctx)
         if (lst != AS_OK)
             return lst;
     }
-    if (r->plate || id_set_has(&fc->erased, r->user) || !as__group_gate_allow(&fc->gate))
+    if (r->plate || id_set_has(&fc->erased, r->user) || !as__group_allow(&fc->group))
         return AS_OK;
     r->staged = 1;
-    fc->pending[fc->npending++] = r;
-    return fc->npending == GROUP_ROWS ? fuel_flush(im, ctx) : AS_OK;
+    return as__group_add(as__import_db(im), &fc->group, r, &r->inserted, ctx);
 }
 
 /* The store stage: the erased-user check and the writes. */
@@ -560,8 +523,15 @@ static as_status fuel_store(as__import *im, void *state, as_upsert *result, void
 as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_options *opts,
                          as_import_stats *stats)
 {
+    /* A plain INSERT: a transaction id already there undoes the group. */
+    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     fuel_ctx fc;
     memset(&fc, 0, sizeof fc);
+    fc.group = (as__group){.head = "INSERT INTO fuelings (tx_id, user_id, station_id,"
+                                   " station_region, filled_at, grade, litres_ml, amount_fen,"
+                                   " odometer_km, plate) VALUES ",
+                           .tmpl = tmpl, .nvals = 10, .nparams = 10, .bind = bind_group_row,
+                           .what = "adding fueling records"};
     if (db)
         fc.utc_offset = as_db_utc_offset(db);
     const as__import_spec spec = {
@@ -591,7 +561,7 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
         snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
         sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
     }
-    sqlite3_finalize(fc.full);
+    as__group_free(&fc.group);
     id_set_free(&fc.erased);
     id_set_free(&fc.marked);
     return st;

@@ -91,17 +91,18 @@ void as__import_replay(as__import *im)
     }
 }
 
-as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int nvals,
-                              int nparams, size_t k, int persistent, sqlite3_stmt **out)
+/* The statement of k rows of g (persistent for a full group). */
+static as_status group_statement(as_db *db, const as__group *g, size_t k, sqlite3_stmt **out)
 {
     as_buf b = {0};
     *out = NULL;
-    as__buf_adds(&b, head);
+    as__buf_adds(&b, g->head);
     for (size_t j = 0; j < k; j++) {
         as__buf_adds(&b, j ? ",(" : "(");
-        for (int v = 0; v < nvals; v++) {
+        for (int v = 0; v < g->nvals; v++) {
             char p[24];
-            snprintf(p, sizeof p, "%s?%zu", v ? "," : "", (size_t)tmpl[v] + j * (size_t)nparams);
+            snprintf(p, sizeof p, "%s?%zu", v ? "," : "",
+                     (size_t)g->tmpl[v] + j * (size_t)g->nparams);
             as__buf_adds(&b, p);
         }
         as__buf_addc(&b, ')');
@@ -110,8 +111,8 @@ as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int 
     if (as__buf_addc(&b, '\0') < 0) {
         st = as__fail(db, AS_NOMEM, "out of memory");
     } else {
-        int rc = sqlite3_prepare_v3(db->sql, b.data, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
-                                    out, NULL);
+        int rc = sqlite3_prepare_v3(db->sql, b.data, -1,
+                                    k == AS__GROUP_ROWS ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
         if (rc != SQLITE_OK)
             st = as__sqlfail(db, rc, "preparing to add rows");
     }
@@ -119,7 +120,49 @@ as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int 
     return st;
 }
 
-int as__group_gate_allow(as__group_gate *g)
+as_status as__group_write(as_db *db, as__group *g, void *ctx)
+{
+    size_t k = g->n;
+    g->n = 0;
+    if (!k)
+        return AS_OK;
+    /* A full group's statement is kept; a smaller one (the end of a batch)
+     * is made for the occasion.  (Not as__stmt: its key is the text's
+     * address.) */
+    sqlite3_stmt *st = k == AS__GROUP_ROWS ? g->full : NULL;
+    if (!st) {
+        as_status gs = group_statement(db, g, k, &st);
+        if (gs != AS_OK)
+            return gs;
+        if (k == AS__GROUP_ROWS)
+            g->full = st;
+    }
+    for (size_t j = 0; j < k; j++)
+        g->bind(st, (int)j * g->nparams, g->rows[j], ctx);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (st != g->full)
+        sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+        return as__sqlfail(db, rc, g->what);
+    int all_in = rc == SQLITE_DONE;
+    for (size_t j = 0; j < k; j++)
+        *g->in[j] = all_in;
+    g->failed = all_in ? 0 : g->failed + 1;
+    g->skip = all_in ? 0 : AS__GROUP_ROWS << (g->failed < 7 ? g->failed - 1 : 6);
+    g->closed |= !all_in;
+    return AS_OK;
+}
+
+as_status as__group_add(as_db *db, as__group *g, const void *row, int *in, void *ctx)
+{
+    g->rows[g->n] = row;
+    g->in[g->n++] = in;
+    return g->n == AS__GROUP_ROWS ? as__group_write(db, g, ctx) : AS_OK;
+}
+
+int as__group_allow(as__group *g)
 {
     if (g->skip > 0) {
         g->skip--;
@@ -128,21 +171,20 @@ int as__group_gate_allow(as__group_gate *g)
     return !g->closed;
 }
 
-void as__group_gate_result(as__group_gate *g, int all_in)
-{
-    g->failed = all_in ? 0 : g->failed + 1;
-    g->skip = all_in ? 0 : 64 << (g->failed < 7 ? g->failed - 1 : 6);
-    g->closed |= !all_in;
-}
-
-void as__group_gate_close(as__group_gate *g)
+void as__group_close(as__group *g)
 {
     g->closed = 1;
 }
 
-void as__group_gate_open(as__group_gate *g)
+void as__group_open(as__group *g)
 {
     g->closed = 0;
+}
+
+void as__group_free(as__group *g)
+{
+    sqlite3_finalize(g->full);
+    g->full = NULL;
 }
 
 int as__import_jobs(int jobs)

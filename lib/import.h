@@ -97,35 +97,55 @@ typedef struct as__import_spec {
 
 #define AS__SPEC_STORE_REPLAYS 0x4u  /* store passes on prepare's problems itself */
 
-/* When a spec's multi-row inserts keep meeting keys already stored (a
- * re-import), trying them costs more than it saves: after a group that
- * met one, the next 64, 128, ... up to 4096 rows go one by one before a
- * group is tried again, so a file that turns to new keys is noticed. */
-typedef struct as__group_gate {
+/*
+ * Rows written many to a statement (a spec's stage and flush): a plain
+ * multi-row "<head>(row 1),(row 2),...", row j's values being the
+ * parameters tmpl[0..nvals) + j * nparams (a template may repeat one:
+ * created_at and updated_at are often the same), bound by bind(st, base,
+ * row, ctx) as parameters base + 1 ... base + nparams.  A key already
+ * stored (or any constraint) makes SQLite undo the whole statement: its
+ * rows are then marked not in, and go one by one.
+ *
+ * The group also decides which rows may join.  When groups keep meeting
+ * stored keys (a re-import), trying them costs more than it saves: after
+ * one that did, the next 64, 128, ... up to 4096 rows go one by one.  And
+ * once a row may not join, or a group failed, no later row of the same
+ * read batch may either: rows go in (and get their row ids) in input
+ * order, the grouped ones of a batch before the others.
+ */
+enum { AS__GROUP_ROWS = 64 };
+
+typedef struct as__group {
+    /* Set by the spec: */
+    const char *head;            /* "INSERT INTO t (a, b) VALUES " */
+    const int *tmpl;
+    int nvals, nparams;
+    void (*bind)(sqlite3_stmt *st, int base, const void *row, void *ctx);
+    const char *what;            /* for a failure: "adding users" */
+    /* The group's own: */
+    const void *rows[AS__GROUP_ROWS];
+    int *in[AS__GROUP_ROWS];     /* where to say each row went in */
+    size_t n;
+    sqlite3_stmt *full;          /* the statement of a full group, kept */
     int failed;                  /* groups in a row that met a stored key */
     int skip;                    /* rows still to go one by one */
     int closed;                  /* no more groups in this read batch */
-} as__group_gate;
-/* May this row join a group?  (Counts the rows that may not.)  Once one
- * may not, or a group failed, no later row of the same read batch may
- * either: rows go in (and get their row ids) in input order, the grouped
- * ones of a batch before the others. */
-int as__group_gate_allow(as__group_gate *g);
-/* A group was written (all_in 1) or met a stored key (0). */
-void as__group_gate_result(as__group_gate *g, int all_in);
-/* A row the spec keeps out of groups for a reason of its own, which may
- * be inserted: no later row of the batch may join a group. */
-void as__group_gate_close(as__group_gate *g);
-/* A new read batch begins (stage is called with a NULL state then). */
-void as__group_gate_open(as__group_gate *g);
+} as__group;
 
-/* Prepare "<head>(row 1),(row 2),...,(row k)" where row j's values are
- * the parameters tmpl[0..nvals) + j * nparams (a template may repeat a
- * parameter: created_at and updated_at are often one).  A full group's
- * statement is worth keeping: persistent says so.  Returns AS_OK or the
- * failure (recorded on the handle). */
-as_status as__group_statement(as_db *db, const char *head, const int *tmpl, int nvals,
-                              int nparams, size_t k, int persistent, sqlite3_stmt **out);
+/* May this row join the group?  (Counts the rows that may not.) */
+int as__group_allow(as__group *g);
+/* A row the spec keeps out for a reason of its own, which may be
+ * inserted: no later row of the batch may join. */
+void as__group_close(as__group *g);
+/* A new read batch begins (stage is called with a NULL state then). */
+void as__group_open(as__group *g);
+/* Add a row (*in set to 1 or 0 when it is written); a full group is
+ * written at once.  Returns AS_OK or a failure other than a constraint. */
+as_status as__group_add(as_db *db, as__group *g, const void *row, int *in, void *ctx);
+/* Write the rows added so far. */
+as_status as__group_write(as_db *db, as__group *g, void *ctx);
+/* Finalize the kept statement. */
+void as__group_free(as__group *g);
 
 /* A problem of the row being prepared (field NULL: the whole row). */
 void as__prep_problem(as__prep *p, const char *field, const char *reason);

@@ -1,6 +1,5 @@
 /* user.c - users: add, update, upsert, read, list, forget. */
 #include "profile.h"
-#include "import.h"
 #include "user.h"
 #include "erase.h"
 #include "ticket.h"
@@ -200,52 +199,17 @@ static as_status try_insert(as_db *db, const as__user_norm *n, int *inserted, in
     return s;
 }
 
-as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t k, int *inserted,
-                               sqlite3_stmt **full)
+const char as__user_insert_head[] =
+    "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
+    " quiet_start, quiet_end, beta_tester, created_at, updated_at) VALUES ";
+const int as__user_insert_tmpl[AS__USER_INSERT_VALUES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10};
+
+void as__user_bind_new(sqlite3_stmt *st, int base, const as__user_norm *n, int64_t now)
 {
-    for (size_t j = 0; j < k; j++)
-        inserted[j] = 0;
-    if (!k)
-        return AS_OK;
-    if (k > AS__USER_INSERT_MAX)
-        return as__fail(db, AS_INTERNAL, "user insert: %zu rows", k);
-    /* The statement of a full group is the caller's to keep; a smaller
-     * group (the end of a batch) has one of its own, finalized below.
-     * (Not as__stmt: its key is the text's address.) */
-    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10};
-    sqlite3_stmt *st = k == AS__USER_INSERT_MAX ? *full : NULL;
-    if (!st) {
-        as_status gs = as__group_statement(
-            db,
-            "INSERT INTO users (user_id, name, phone, region, consent_service, consent_marketing,"
-            " quiet_start, quiet_end, beta_tester, created_at, updated_at) VALUES ",
-            tmpl, 11, 10, k, k == AS__USER_INSERT_MAX, &st);
-        if (gs != AS_OK)
-            return gs;
-        if (k == AS__USER_INSERT_MAX)
-            *full = st;
-    }
-    int64_t now = as__now();
-    for (size_t j = 0; j < k; j++) {
-        user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
-        merge(&r, n[j]);
-        sqlite3_bind_text(st, (int)(j * 10 + 1), n[j]->user_id, -1, SQLITE_STATIC);
-        bind_row_at(st, (int)(j * 10), &r, now);
-    }
-    /* A plain INSERT: one id already there (or any other constraint)
-     * undoes the whole statement, and the rows go one by one. */
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (st != *full)
-        sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
-        for (size_t j = 0; j < k; j++)
-            inserted[j] = 1;
-        return AS_OK;
-    }
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return AS_OK;      /* row by row, each then says what it is */
-    return as__sqlfail(db, rc, "adding users");
+    user_row r = {NULL, NULL, NULL, 1, 0, -1, -1, 0};
+    merge(&r, n);
+    sqlite3_bind_text(st, base + 1, n->user_id, -1, SQLITE_STATIC);
+    bind_row_at(st, base, &r, now);
 }
 
 as_status as__user_max_id(as_db *db, int64_t *max_id)

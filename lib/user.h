@@ -33,17 +33,14 @@ enum { AS__USER_ADD = 1, AS__USER_UPDATE = 2, AS__USER_UPSERT = 3 };
  * once (as__user_link_new). */
 enum { AS__USER_MODE = 0x3, AS__USER_DEFER_LINK = 0x10 };
 
-/* Insert new users n[0, k) (k at most AS__USER_INSERT_MAX) with one plain
- * INSERT, as as__user_write would one by one (no link: see
- * AS__USER_DEFER_LINK): every inserted[j] 1 when it went through.  When it
- * fails on a constraint (an id already there, or a value a CHECK refuses)
- * SQLite undoes the whole statement: every inserted[j] is 0 and the caller
- * writes those rows one by one.  Returns AS_OK or a failure. */
-enum { AS__USER_INSERT_MAX = 64 };
-/* *full keeps the statement of a full group between calls (NULL at first;
- * the caller finalizes it). */
-as_status as__user_insert_many(as_db *db, const as__user_norm *const *n, size_t k, int *inserted,
-                               sqlite3_stmt **full);
+/* A new user's row in a multi-row INSERT (an as__group): the head,
+ * the values' template (10 parameters a row: ?10 is both times) and
+ * the binding of n as parameters base + 1 ... base + 10, as
+ * as__user_write would insert it. */
+enum { AS__USER_INSERT_VALUES = 11, AS__USER_INSERT_PARAMS = 10 };
+extern const char as__user_insert_head[];
+extern const int as__user_insert_tmpl[AS__USER_INSERT_VALUES];
+void as__user_bind_new(sqlite3_stmt *st, int base, const as__user_norm *n, int64_t now);
 
 /* The largest users.id so far (0 for none): users added after it, in the
  * same transaction, have larger ids. */

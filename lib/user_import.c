@@ -101,10 +101,8 @@ static as_status user_prepare(as__prep *p, const char *const *cells, const char 
 typedef struct user_import_ctx {
     int64_t max_id;
     int have_max;
-    user_state *pending[AS__USER_INSERT_MAX];   /* staged, not yet inserted */
-    size_t npending;
-    sqlite3_stmt *full;          /* the insert of a full group */
-    as__group_gate gate;
+    int64_t now;                 /* created_at of the users inserted in groups */
+    as__group group;
 } user_import_ctx;
 
 static as_status start(as__import *im, user_import_ctx *uc)
@@ -113,24 +111,20 @@ static as_status start(as__import *im, user_import_ctx *uc)
         return AS_OK;
     as_status st = as__user_max_id(as__import_db(im), &uc->max_id);
     uc->have_max = st == AS_OK;
+    uc->now = as__now();
     return st;
 }
 
-/* Insert the staged users with one statement. */
+static void bind_user(sqlite3_stmt *st, int base, const void *row, void *ctx)
+{
+    const user_import_ctx *uc = ctx;
+    as__user_bind_new(st, base, &((const user_state *)row)->n, uc->now);
+}
+
 static as_status user_flush(as__import *im, void *ctx)
 {
     user_import_ctx *uc = ctx;
-    const as__user_norm *n[AS__USER_INSERT_MAX];
-    int inserted[AS__USER_INSERT_MAX];
-    for (size_t j = 0; j < uc->npending; j++)
-        n[j] = &uc->pending[j]->n;
-    as_status st = as__user_insert_many(as__import_db(im), n, uc->npending, inserted, &uc->full);
-    for (size_t j = 0; j < uc->npending; j++)
-        uc->pending[j]->inserted = st == AS_OK && inserted[j];
-    if (uc->npending && st == AS_OK)
-        as__group_gate_result(&uc->gate, inserted[0]);
-    uc->npending = 0;
-    return st;
+    return as__group_write(as__import_db(im), &uc->group, ctx);
 }
 
 /* A new user with a name may be inserted with others. */
@@ -138,16 +132,15 @@ static as_status user_stage(as__import *im, void *state, void *ctx)
 {
     user_import_ctx *uc = ctx;
     if (!state) {   /* a new read batch */
-        as__group_gate_open(&uc->gate);
+        as__group_open(&uc->group);
         return AS_OK;
     }
     user_state *us = state;
     as_status st = start(im, uc);
-    if (st != AS_OK || !(us->n.fields & AS_USER_NAME) || !as__group_gate_allow(&uc->gate))
+    if (st != AS_OK || !(us->n.fields & AS_USER_NAME) || !as__group_allow(&uc->group))
         return st;
     us->staged = 1;
-    uc->pending[uc->npending++] = us;
-    return uc->npending == AS__USER_INSERT_MAX ? user_flush(im, ctx) : AS_OK;
+    return as__group_add(as__import_db(im), &uc->group, us, &us->inserted, ctx);
 }
 
 static as_status user_store(as__import *im, void *state, as_upsert *result, void *ctx)
@@ -200,8 +193,11 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
      * before they were users. */
     user_import_ctx uc;
     memset(&uc, 0, sizeof uc);
+    uc.group = (as__group){.head = as__user_insert_head, .tmpl = as__user_insert_tmpl,
+                           .nvals = AS__USER_INSERT_VALUES, .nparams = AS__USER_INSERT_PARAMS,
+                           .bind = bind_user, .what = "adding users"};
     spec.ctx = &uc;
     as_status st = as__import_run_ex(db, in, name, opts, &spec, link_new, stats);
-    sqlite3_finalize(uc.full);
+    as__group_free(&uc.group);
     return as__ticket_link_customers(db, st);
 }

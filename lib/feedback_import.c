@@ -929,21 +929,11 @@ static void bind_group_row(sqlite3_stmt *st, int base, const void *row, void *ct
     sqlite3_bind_int64(st, base + 18, fi->now);
 }
 
-static as_status feedback_flush(as__import *im, void *ctx)
-{
-    fb_import *fi = ctx;
-    return as__group_write(as__import_db(im), &fi->group, ctx);
-}
-
 /* A good row may go in a group, unless its user must be looked up first
  * (some user was erased). */
 static as_status feedback_stage(as__import *im, void *state, void *ctx)
 {
     fb_import *fi = ctx;
-    if (!state) {   /* a new read batch */
-        as__group_open(&fi->group);
-        return AS_OK;
-    }
     fb_state *fs = state;
     if (!fs->derived || fs->senti_failed)
         return AS_OK;
@@ -1019,7 +1009,7 @@ as_status as_feedback_import(as_db *db, FILE *in, const char *name, const as_imp
         .store = feedback_store,
         .release = feedback_release,
         .stage = feedback_stage,
-        .flush = feedback_flush,
+        .group = &fi.group,
     };
     static const int tmpl[] = {1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
                                11, 12, 13, 14, 15, 16, 17, 18, 18};

@@ -443,20 +443,10 @@ static void bind_group_row(sqlite3_stmt *st, int base, const void *row, void *ct
     bind_row_at(st, base, row);
 }
 
-static as_status fuel_flush(as__import *im, void *ctx)
-{
-    fuel_ctx *fc = ctx;
-    return as__group_write(as__import_db(im), &fc->group, ctx);
-}
-
 /* A record without a plate, of a user not erased, may go in a group. */
 static as_status fuel_stage(as__import *im, void *state, void *ctx)
 {
     fuel_ctx *fc = ctx;
-    if (!state) {   /* a new read batch */
-        as__group_open(&fc->group);
-        return AS_OK;
-    }
     fuel_row *r = state;
     if (!fc->loaded) {
         as_status lst = load_erased(as__import_db(im), fc);
@@ -543,7 +533,7 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
         .store = fuel_store,
         .release = fuel_release,
         .stage = fuel_stage,
-        .flush = fuel_flush,
+        .group = &fc.group,
     };
     /* The records go into a table clustered by user: a large file touches
      * pages all over it, so give this import a larger page cache. */

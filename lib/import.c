@@ -812,12 +812,13 @@ static void batch_release(const as__import_spec *spec, batch *b)
 }
 
 /* Offer the batch's rows that will reach store without a problem known
- * yet to the spec's stage, then flush (see as__import_spec). */
+ * yet to the spec's stage, then write its group (see as__import_spec). */
 static as_status batch_stage(as__import *im, size_t ncols, batch *b)
 {
     enum { SLOTS = 2 * BATCH_ROWS };
     uint64_t seen[SLOTS] = {0};   /* the keys of the batch's rows so far */
-    as_status st = im->spec->stage(im, NULL, im->spec->ctx);
+    as_status st = AS_OK;
+    as__group_open(im->spec->group);
     for (size_t i = 0; i < b->n && st == AS_OK; i++) {
         brow *r = &b->rows[i];
         if (r->kind != R_ROW || r->pr.status != AS_OK)
@@ -839,14 +840,14 @@ static as_status batch_stage(as__import *im, size_t ncols, batch *b)
                          * rows before it, so no later row may be grouped */
         st = im->spec->stage(im, b->states + i * im->spec->state_size, im->spec->ctx);
     }
-    return st == AS_OK ? im->spec->flush(im, im->spec->ctx) : st;
+    return st == AS_OK ? as__group_write(im->db, im->spec->group, im->spec->ctx) : st;
 }
 
 /* Store a batch's rows in order (the calling thread). */
 static as_status batch_store(as__import *im, size_t ncols, batch *b)
 {
     as_status st = AS_OK;
-    if (im->spec->stage && im->unique_keys && !im->spec->row)
+    if (im->spec->stage && im->spec->group && im->unique_keys && !im->spec->row)
         st = batch_stage(im, ncols, b);
     for (size_t i = 0; i < b->n && st == AS_OK; i++) {
         brow *r = &b->rows[i];

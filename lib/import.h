@@ -80,25 +80,25 @@ typedef struct as__import_spec {
     void (*release)(void *state);
     /*
      * Optional, for two-stage specs with unique keys: rows written in
-     * groups.  For each read batch of CSV rows, before any of them is
-     * stored, stage is called in input order for every row that prepare
-     * found no problem in and whose key was neither taken before nor
-     * appears earlier in the batch; then flush.  A spec uses them to insert
-     * the new rows many to a statement and mark in their states which went
-     * in; store, called for each row in order as always, then counts those
-     * and handles the others one by one.  Rows of different keys do not
-     * depend on each other, so the outcome and the messages (all reported
-     * by store, in order) are those of storing row by row.  Before a
-     * batch's rows, stage is called once with a NULL state.
+     * groups (see as__group).  For each read batch of CSV rows, before any
+     * of them is stored, the driver opens the group and calls stage in
+     * input order for every row that prepare found no problem in and whose
+     * key was neither taken before nor appears earlier in the batch; stage
+     * adds the rows it can to group (or closes it); then the driver writes
+     * what is left in the group.  store, called for each row in order as
+     * always, then counts the rows that went in and handles the others one
+     * by one.  Rows of different keys do not depend on each other, so the
+     * outcome and the messages (all reported by store, in order) are those
+     * of storing row by row.
      */
     as_status (*stage)(as__import *im, void *state, void *ctx);
-    as_status (*flush)(as__import *im, void *ctx);
+    struct as__group *group;     /* where stage adds rows (as__group_add) */
 } as__import_spec;
 
 #define AS__SPEC_STORE_REPLAYS 0x4u  /* store passes on prepare's problems itself */
 
 /*
- * Rows written many to a statement (a spec's stage and flush): a plain
+ * Rows written many to a statement (a spec's stage and group): a plain
  * multi-row "<head>(row 1),(row 2),...", row j's values being the
  * parameters tmpl[0..nvals) + j * nparams (a template may repeat one:
  * created_at and updated_at are often the same), bound by bind(st, base,
@@ -137,7 +137,7 @@ int as__group_allow(as__group *g);
 /* A row the spec keeps out for a reason of its own, which may be
  * inserted: no later row of the batch may join. */
 void as__group_close(as__group *g);
-/* A new read batch begins (stage is called with a NULL state then). */
+/* A new read batch begins (the driver calls it). */
 void as__group_open(as__group *g);
 /* Add a row (*in set to 1 or 0 when it is written); a full group is
  * written at once.  Returns AS_OK or a failure other than a constraint. */

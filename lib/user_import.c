@@ -121,20 +121,10 @@ static void bind_user(sqlite3_stmt *st, int base, const void *row, void *ctx)
     as__user_bind_new(st, base, &((const user_state *)row)->n, uc->now);
 }
 
-static as_status user_flush(as__import *im, void *ctx)
-{
-    user_import_ctx *uc = ctx;
-    return as__group_write(as__import_db(im), &uc->group, ctx);
-}
-
 /* A new user with a name may be inserted with others. */
 static as_status user_stage(as__import *im, void *state, void *ctx)
 {
     user_import_ctx *uc = ctx;
-    if (!state) {   /* a new read batch */
-        as__group_open(&uc->group);
-        return AS_OK;
-    }
     user_state *us = state;
     as_status st = start(im, uc);
     if (st != AS_OK || !(us->n.fields & AS_USER_NAME) || !as__group_allow(&uc->group))
@@ -185,7 +175,6 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
         .store = user_store,
         .release = user_release,
         .stage = user_stage,
-        .flush = user_flush,
     };
     /* The fueling records that waited for the new users are linked after
      * the last row, by one statement that finds them (a probe per row was
@@ -197,6 +186,7 @@ as_status as_user_import(as_db *db, FILE *in, const char *name, const as_import_
                            .nvals = AS__USER_INSERT_VALUES, .nparams = AS__USER_INSERT_PARAMS,
                            .bind = bind_user, .what = "adding users"};
     spec.ctx = &uc;
+    spec.group = &uc.group;
     as_status st = as__import_run_ex(db, in, name, opts, &spec, link_new, stats);
     as__group_free(&uc.group);
     return as__ticket_link_customers(db, st);

@@ -72,6 +72,7 @@ static int print_stats(cli *c, const as_remind_stats *s, int dry, int verbose)
         pr_int(p, "duplicates", (int64_t)s->duplicates[k]);
         pr_int(p, "held_back", (int64_t)s->held_back[k]);
         pr_bool(p, "dry_run", dry);
+        pr_int(p, "coupons", k == AS_REMIND_REFUEL_COUPON ? (int64_t)s->coupons : 0);
         pr_end(p);
         held += s->held_back[k];
     }

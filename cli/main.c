@@ -68,6 +68,7 @@ static const cli_command commands[] = {
     {"profile", cmd_profile, "derived profiles"},
     {"remind", cmd_remind, "reminder rules"},
     {"outbox", cmd_outbox, "notifications for the integrator"},
+    {"coupon", cmd_coupon, "the coupon wallet: issue, list, redeem, void"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},

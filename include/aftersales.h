@@ -3079,6 +3079,8 @@ typedef struct as_remind_stats {
     uint64_t duplicates[AS_REMIND_NKINDS];  /* due, but already in the outbox */
     uint64_t held_back[AS_REMIND_NKINDS];   /* due, but over the per-user cap */
     uint64_t profiles_updated;  /* profiles brought up to date first (as_profile_update()) */
+    uint64_t coupons;           /* coupons issued with refuel reminders (their codes
+                                 * in the payloads; see reminders.refuel_coupon.coupon) */
 } as_remind_stats;
 
 /*
@@ -3144,6 +3146,254 @@ as_status as_weather_kind_check(const char *text);
 as_status as_remind_weather(as_db *db, const char *region, const char *kind, int64_t from,
                             int64_t to, const char *message, const as_remind_options *opts,
                             as_remind_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* Coupon wallet                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Coupons are issued to a user from a template of the configuration's
+ * coupons section (a fixed amount or a discount per litre, a minimum
+ * spend, the grades, stations and regions it is good for, how long it is
+ * valid, whether it combines with others).  The template's terms are
+ * copied into the coupon when it is issued.  Each coupon has a code of 16
+ * characters from Crockford's base32 alphabet (0-9 and A-Z without I, L,
+ * O, U), made from 80 random bits: station software redeems by it.  A
+ * code given to the library may be in lower case, with spaces or hyphens
+ * between groups, and with O for 0 and I or L for 1.
+ *
+ * A coupon moves once, issued -> redeemed, expired or voided, and every
+ * change is an event.  Money is in fen, times in Unix seconds.
+ */
+typedef enum as_coupon_status {
+    AS_COUPON_ISSUED = 1,    /* held by its user, redeemable from valid_from */
+    AS_COUPON_REDEEMED,      /* used for a payment */
+    AS_COUPON_EXPIRED,       /* its expiry passed before it was used */
+    AS_COUPON_VOIDED         /* withdrawn (as_coupon_void()) */
+} as_coupon_status;
+
+/* as_coupon_status_name - "issued", "redeemed", "expired", "voided":
+ * static text; NULL for a value out of range. */
+const char *as_coupon_status_name(as_coupon_status status);
+
+/*
+ * A template of the configuration (coupons.templates), borrowed from the
+ * handle's configuration for the handle's life.  Lists that are empty
+ * (n = 0) do not restrict.
+ */
+typedef struct as_coupon_template {
+    const char *id;              /* [a-z0-9_-], as the configuration names it */
+    const char *name;            /* shown to the customer: "加油立减5元" */
+    int64_t value_fen;           /* off the payment (0: a per-litre coupon) */
+    int64_t per_litre_fen;       /* off each litre (0: a fixed amount) */
+    int64_t max_discount_fen;    /* a per-litre coupon's cap; 0: none */
+    int64_t min_spend_fen;       /* the payment must be at least this; 0: any */
+    int64_t valid_s;             /* valid this long from the issue */
+    int stackable;               /* 1: combines with other stackable coupons */
+    const char *const *grades;   /* normalised grades ("92", "0", "E92") */
+    size_t ngrades;
+    const char *const *stations; /* station ids */
+    size_t nstations;
+    const char *const *regions;  /* region codes of 2, 4 or 6 digits: a
+                                  * station in a region starting with one */
+    size_t nregions;
+} as_coupon_template;
+
+/*
+ * as_coupon_templates - the templates of the handle's configuration, in
+ * the configuration's order: *out borrowed for the handle's life.
+ * Returns AS_OK; AS_MISUSE (a NULL argument).
+ */
+as_status as_coupon_templates(as_db *db, const as_coupon_template **out, size_t *n);
+
+/* Options of as_coupon_issue(). */
+typedef struct as_coupon_issue_options {
+    unsigned version;            /* AS_COUPON_ISSUE_OPTIONS_VERSION */
+    int64_t at;                  /* the issue time; 0: now */
+    int64_t valid_from;          /* 0: from the issue time */
+    const char *key;             /* NULL, or an idempotency key: an issue whose
+                                  * key was used before issues nothing and
+                                  * gives the earlier coupon's code */
+    const char *station_id;      /* NULL, or bind the coupon to this station
+                                  * (only when the template names none) */
+    const char *grade;           /* NULL, or bind it to this grade (only when
+                                  * the template names none) */
+} as_coupon_issue_options;
+
+#define AS_COUPON_ISSUE_OPTIONS_VERSION 1
+#define AS_COUPON_ISSUE_OPTIONS_INIT { AS_COUPON_ISSUE_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL }
+
+/*
+ * as_coupon_issue - issue a coupon of template template_id to user_id
+ * (opts may be NULL), valid from opts->valid_from (default the issue time)
+ * until the template's validity has passed since the issue.  *code_out
+ * (if not NULL) receives the new code (free with as_free()).  With a key,
+ * the same call made again gives the first coupon's code and issues
+ * nothing (*issued, if not NULL, says whether this call issued one).
+ * Returns AS_OK; AS_NOTFOUND (no such user or template); AS_INVALID (the
+ * user was erased, a malformed station id or grade, valid_from past the
+ * expiry); AS_EXISTS (the key was used for another user or template);
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (a NULL argument, an unknown
+ * options version); AS_INTERNAL.
+ */
+as_status as_coupon_issue(as_db *db, const char *user_id, const char *template_id,
+                          const as_coupon_issue_options *opts, char **code_out, int *issued);
+
+/* One change of a coupon (as_coupon.events). */
+typedef struct as_coupon_event {
+    int64_t at;
+    as_coupon_status event;      /* ISSUED, REDEEMED, EXPIRED or VOIDED */
+    const char *tx_id;           /* REDEEMED: the payment; else NULL */
+    const char *station_id;      /* REDEEMED: where; else NULL */
+    int64_t amount_fen;          /* REDEEMED: the payment before discounts */
+    int64_t discount_fen;        /* REDEEMED: what the coupon took off */
+    const char *reason;          /* VOIDED: why; else NULL */
+} as_coupon_event;
+
+/*
+ * A coupon, as it stood at the time it was read for (see as_coupon_get()):
+ * an issued coupon whose expiry had passed then reads as EXPIRED even when
+ * no as_coupon_expire() has recorded it yet.  Strings and arrays belong to
+ * the coupon (as_coupon_get()) or the iterator (until its next call).
+ */
+typedef struct as_coupon {
+    int64_t id;
+    const char *code;
+    const char *user_id;
+    const char *template_id;
+    const char *name;
+    int64_t value_fen, per_litre_fen, max_discount_fen, min_spend_fen;
+    const char *const *grades;   /* empty: any (as in the template) */
+    size_t ngrades;
+    const char *const *stations;
+    size_t nstations;
+    const char *const *regions;
+    size_t nregions;
+    int stackable;
+    as_coupon_status status;
+    int64_t issued_at, valid_from, expires_at;
+    int64_t changed_at;          /* when it was redeemed, expired or voided; 0 */
+    const char *source;          /* "manual", "reminder", "benefit", "partner" */
+    const char *key;             /* the idempotency key; NULL */
+    const char *redeemed_tx;     /* REDEEMED: the payment; else NULL */
+    const char *redeemed_station;
+    int64_t redeemed_amount_fen; /* REDEEMED; else 0 */
+    int64_t discount_fen;        /* REDEEMED; else 0 */
+    const char *reason;          /* VOIDED: why; else NULL */
+    const as_coupon_event *events;   /* as_coupon_get() only, oldest first */
+    size_t nevents;
+} as_coupon;
+
+/*
+ * as_coupon_get - one coupon by code as the world stood at time at (0:
+ * now): its status then, and the events up to then.  *out is freed with
+ * as_coupon_free().
+ * Returns AS_OK; AS_NOTFOUND (no such code, or issued after at); AS_INVALID
+ * (not a code: wrong length or characters); AS_NOMEM; AS_MISUSE;
+ * AS_INTERNAL.
+ */
+as_status as_coupon_get(as_coupon **out, as_db *db, const char *code, int64_t at);
+
+/* as_coupon_free - NULL is a no-op. */
+void as_coupon_free(as_coupon *coupon);
+
+/* What as_coupon_iter_new() lists. */
+typedef struct as_coupon_query {
+    unsigned version;            /* AS_COUPON_QUERY_VERSION */
+    const char *user_id;         /* NULL: every user's */
+    const char *template_id;     /* NULL: every template's */
+    unsigned statuses;           /* bits (1u << AS_COUPON_*); 0: any */
+    int64_t at;                  /* as the world stood then; 0: now */
+    int64_t limit;               /* 0: no limit */
+} as_coupon_query;
+
+#define AS_COUPON_QUERY_VERSION 1
+#define AS_COUPON_QUERY_INIT { AS_COUPON_QUERY_VERSION, NULL, NULL, 0u, 0, 0 }
+
+typedef struct as_coupon_iter as_coupon_iter;
+
+/*
+ * as_coupon_iter_new - coupons issued at or before q->at, newest first
+ * (events are not read: nevents is 0).  Free with as_coupon_iter_free().
+ * Returns AS_OK; AS_NOTFOUND (q->user_id names no user); AS_MISUSE (a NULL
+ * argument, an unknown query version, unknown status bits); AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_coupon_iter_new(as_coupon_iter **out, as_db *db, const as_coupon_query *q);
+
+/* as_coupon_next - the next coupon (*out borrowed until the next call).
+ * Returns AS_OK; AS_DONE; AS_NOMEM; AS_INTERNAL. */
+as_status as_coupon_next(as_coupon_iter *it, const as_coupon **out);
+
+/* as_coupon_iter_free - NULL is a no-op. */
+void as_coupon_iter_free(as_coupon_iter *it);
+
+/*
+ * A payment to redeem a coupon against (station software fills it in at
+ * the pump or the till).
+ */
+typedef struct as_coupon_tx {
+    unsigned version;            /* AS_COUPON_TX_VERSION */
+    const char *tx_id;           /* the payment's transaction id (an id: no spaces) */
+    const char *user_id;         /* who pays: must hold the coupon */
+    const char *station_id;
+    const char *region;          /* the station's region code; NULL: unknown
+                                  * (then a coupon limited to regions is refused) */
+    const char *grade;           /* the grade sold */
+    int64_t litres_ml;           /* > 0 */
+    int64_t amount_fen;          /* the payment before discounts, >= 0 */
+    int64_t at;                  /* the payment's time; 0: now */
+} as_coupon_tx;
+
+#define AS_COUPON_TX_VERSION 1
+#define AS_COUPON_TX_INIT { AS_COUPON_TX_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+
+/* What a redemption did. */
+typedef struct as_coupon_redemption {
+    int64_t discount_fen;        /* off the payment */
+    int64_t pay_fen;             /* amount_fen minus the discount */
+    int replay;                  /* 1: this coupon was already redeemed for
+                                  * this same tx_id: nothing changed, the
+                                  * first redemption's figures */
+} as_coupon_redemption;
+
+/*
+ * as_coupon_redeem - redeem the coupon of code for the payment tx, in one
+ * transaction: the coupon must be the payer's, issued (not redeemed,
+ * expired or voided), valid at tx->at (valid_from <= at < expires_at),
+ * good for the station (its id or region) and the grade, and the payment
+ * at least its minimum spend; a coupon that does not stack is refused for
+ * a payment that already used another coupon, and the other way round.
+ * The discount is the coupon's value, or its per-litre value times the
+ * litres (rounded down, at most max_discount_fen), never more than the
+ * payment.  A code can never be redeemed twice, even by two processes at
+ * once: the second is refused (AS_INVALID, "already redeemed").  Redeeming
+ * again with the same tx_id is a replay: AS_OK, the first figures in *out,
+ * out->replay = 1.  out may be NULL.
+ * Returns AS_OK; AS_NOTFOUND (no such code); AS_INVALID (any condition
+ * above, as_errmsg() says which; a malformed tx); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_MISUSE (a NULL argument, an unknown tx version);
+ * AS_INTERNAL.
+ */
+as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
+                           as_coupon_redemption *out);
+
+/*
+ * as_coupon_void - withdraw an issued coupon at time at (0: now) for
+ * reason (required, recorded).  Returns AS_OK; AS_NOTFOUND; AS_INVALID (it
+ * is not issued: redeemed, expired or voided already; an empty reason);
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_coupon_void(as_db *db, const char *code, const char *reason, int64_t at);
+
+/*
+ * as_coupon_expire - record as expired, with an event, every issued
+ * coupon whose expiry is at or before at (0: now); *n (if not NULL) the
+ * number.  Reads need no sweep (they show the status at their time);
+ * reports count what was recorded.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_coupon_expire(as_db *db, int64_t at, uint64_t *n);
 
 /* ------------------------------------------------------------------ */
 /* Outbox (for the integrator that delivers notifications)             */

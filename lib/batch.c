@@ -29,6 +29,8 @@ static sqlite3_stmt *prepare(as__batch *b, int rows)
             as__buf_adds(&sql, c ? ",?" : "?");
         as__buf_addc(&sql, ')');
     }
+    if (b->tail)
+        as__buf_adds(&sql, b->tail);
     sqlite3_stmt *s = NULL;
     if (!sql.data) {
         b->st = as__fail(b->db, AS_NOMEM, "out of memory");

@@ -30,6 +30,8 @@ typedef struct as__batch_cell {
 typedef struct as__batch {
     as_db *db;
     char *head;              /* "INSERT INTO ... VALUES " */
+    const char *tail;        /* NULL, or static text after the rows
+                              * (" ON CONFLICT DO NOTHING"); set after init */
     int ncols;
     sqlite3_stmt *full, *one;
     as__batch_cell *cells;   /* AS__BATCH_ROWS * ncols */

@@ -109,6 +109,7 @@ struct as_config {
     struct as__segments_cfg *segments;   /* sections segments, tiers, reminders */
     struct as__tiers_cfg *tiers;
     struct as__reminders_cfg *reminders;
+    struct as__coupons_cfg *coupons;     /* lib/coupon.h */
 };
 
 /* One section: its name, parser and destructor. */

@@ -4,6 +4,7 @@
  * scalar helpers the section parsers use are in config.c. */
 #include "config.h"
 #include "calendar.h"
+#include "coupon.h"
 #include "feedback.h"
 #include "sentiment.h"
 #include "ticket.h"
@@ -40,6 +41,7 @@ static const as__section sections[] = {
     {"segments", as__segments_parse, as__segments_free},
     {"tiers", as__tiers_parse, as__tiers_free},
     {"reminders", as__reminders_parse, as__reminders_free},
+    {"coupons", as__coupons_parse, as__coupons_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 
@@ -138,6 +140,19 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
             as__buf_adds(&c.errors, d.errors.data);
         }
         as__buf_free(&d.errors);
+    }
+    /* What one section names in another, once both are read. */
+    const as__reminders_cfg *r = cfg->reminders;
+    if (c.nerrors == 0 && r && r->rule[AS_REMIND_REFUEL_COUPON].enabled && r->refuel_coupon &&
+        !as__coupon_template(cfg, r->refuel_coupon)) {
+        as__cfgctx x = {.file = r->refuel_coupon_file};
+        as__ynode at = {.line = r->refuel_coupon_line, .col = r->refuel_coupon_col};
+        as__cfg_error(&x, &at, "reminders.refuel_coupon.coupon: no coupon template '%s' in"
+                      " the coupons section (or 'none': the message promises no coupon)",
+                      r->refuel_coupon);
+        c.nerrors += x.nerrors;
+        as__buf_adds(&c.errors, x.errors.data);
+        as__buf_free(&x.errors);
     }
     if (c.nerrors) {
         if (c.errors.len && c.errors.data[c.errors.len - 1] == '\n')

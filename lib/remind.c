@@ -12,6 +12,8 @@
  * each goes into the outbox through one prepared INSERT.
  */
 #include "batch.h"
+#include "config.h"
+#include "coupon.h"
 #include "import.h"
 #include "outbox.h"
 #include "profile.h"
@@ -285,6 +287,7 @@ typedef struct source {
     int nph;
     int case_col;
     int last_col, median_col, plate_col;   /* refuel, winback: raw figures */
+    int station_col, grade_col;   /* refuel: what the coupon is bound to */
 } source;
 
 /* The current user (from the users' scan). */
@@ -299,6 +302,8 @@ typedef struct cand {
     size_t key, title, body, payload;     /* arena offsets + 1; 0: NULL */
     int64_t expires, basis;
     int has_expires, has_basis;
+    size_t code, station, grade;          /* refuel: the coupon it announces */
+    int64_t coupon_expires;
 } cand;
 
 typedef struct merge {
@@ -315,6 +320,9 @@ typedef struct merge {
     size_t nhave, caphave;
     const as__tmpl *tip;
     as__batch out;
+    const as_coupon_template *coupon;     /* what a refuel reminder issues; NULL */
+    as__coupon_writer coupons;            /* ... written with the messages */
+    int coupons_open;
     char expected[16], usual[32], since[32];   /* figures(): this row's texts */
     int oom;
 } merge;
@@ -396,11 +404,50 @@ static void day_text(int64_t t, int64_t off_s, char out[16])
     snprintf(out, 16, "%04lld-%02u-%02u", (long long)y, mo, da);
 }
 
+/* The coupon a refuel reminder announces: a fresh code, what it is bound
+ * to, its expiry (the template's validity from the run, and at least the
+ * end of the expected day), and its part of the payload. */
+static int coupon_payload(merge *m, const source *src, cand *c, int64_t expected, as_buf *p)
+{
+    const as_coupon_template *t = m->coupon;
+    char code[AS__COUPON_CODE_LEN + 1], iso[AS_TIME_BUFSIZE];
+    /* keyed by the notification's dedupe key: the same coupon whenever
+     * this notification is made */
+    if (as__coupon_code(&m->coupons, text_at(m, c->key), code) != AS_OK)
+        return -1;
+    sqlite3_stmt *s = src->s;
+    const char *station = src->station_col >= 0 ? as__column_text(s, src->station_col) : NULL;
+    const char *grade = src->grade_col >= 0 ? as__column_text(s, src->grade_col) : NULL;
+    int64_t end = ((expected + m->off_s) / 86400 + 1) * 86400 - m->off_s;
+    c->coupon_expires = m->at + t->valid_s > end ? m->at + t->valid_s : end;
+    c->code = put_text(m, code, AS__COUPON_CODE_LEN);
+    c->station = station && station[0] && !t->nstations ? put_text(m, station, strlen(station))
+                                                        : 0;
+    c->grade = grade && grade[0] && !t->ngrades ? put_text(m, grade, strlen(grade)) : 0;
+    char num[160];
+    /* flat members (the outbox's payload is one level of typed fields) */
+    int rc = as__buf_adds(p, ",\"coupon_code\":\"");
+    rc |= as__buf_adds(p, code);
+    rc |= as__buf_adds(p, "\",\"coupon_template\":");
+    rc |= as__json_quote(p, t->id);
+    rc |= as__buf_adds(p, ",\"coupon_name\":");
+    rc |= as__json_quote(p, t->name);
+    snprintf(num, sizeof num,
+             ",\"coupon_value_fen\":%lld,\"coupon_per_litre_fen\":%lld,\"coupon_min_spend_fen\":%lld",
+             (long long)t->value_fen, (long long)t->per_litre_fen, (long long)t->min_spend_fen);
+    rc |= as__buf_adds(p, num);
+    rc |= as__buf_adds(p, ",\"coupon_expires_at\":\"");
+    rc |= as__buf_adds(p, as_time_format(c->coupon_expires, (int)(m->off_s / 60), iso));
+    rc |= as__buf_adds(p, "\"");
+    return rc ? -1 : 0;
+}
+
 /* Refuel coupons and win-backs: the payload (its offset in the arena) and
  * the placeholders made from the raw figures (expected_date, usual_interval
  * _days, days_since_last), written into vals.  Their texts live in the
  * merge until the next row's. */
-static size_t figures(merge *m, const source *src, const user_row *u, const char **vals)
+static size_t figures(merge *m, const source *src, const user_row *u, const char **vals,
+                      cand *c)
 {
     (void)u;
     char *expected = m->expected, *usual = m->usual, *since = m->since;
@@ -421,6 +468,8 @@ static size_t figures(merge *m, const source *src, const user_row *u, const char
             as__buf_adds(&p, ",\"plate\":");
             as__json_quote(&p, plate);
         }
+        if (m->coupon && coupon_payload(m, src, c, last + med, &p) < 0)
+            m->oom = 1;
     } else {
         char n[32];
         snprintf(n, sizeof n, "\",\"median_interval_s\":%lld", (long long)med);
@@ -472,7 +521,7 @@ static void take_row(merge *m, const source *src, const user_row *u)
         return;
     c->key = put_text(m, as__column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
     if (src->last_col >= 0 && src->median_col >= 0)
-        c->payload = figures(m, src, u, vals);
+        c->payload = figures(m, src, u, vals, c);
     else
         c->payload = put_text(m, as__column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2));
     if ((c->has_expires = sqlite3_column_type(s, 3) != SQLITE_NULL))
@@ -577,9 +626,15 @@ static as_status user_done(merge *m, const user_row *u)
             as__batch_int(b, c->basis);
         else
             as__batch_null(b);
+        if (c->code)
+            st = as__coupon_writer_add(&m->coupons, m->coupon, u->id, text_at(m, c->code), m->at,
+                                       m->at, c->coupon_expires, "reminder", text_at(m, c->key),
+                                       text_at(m, c->station), text_at(m, c->grade), NULL);
         m->stats->written[c->kind]++;
+        m->stats->coupons += c->code != 0;
         m->stats->deferred[c->kind] += not_before > m->at;
-        st = b->st;
+        if (st == AS_OK)
+            st = b->st;
     }
     return st;
 }
@@ -660,6 +715,7 @@ static as_status add_source(merge *m, source *src, const char *sql, int kind)
                 src->col[i] = c;
     }
     src->last_col = src->median_col = src->plate_col = -1;
+    src->station_col = src->grade_col = -1;
     for (int c = 0; c < ncol; c++) {
         const char *name = sqlite3_column_name(s, c);
         if (strcmp(name, "grade_case") == 0)
@@ -670,6 +726,10 @@ static as_status add_source(merge *m, source *src, const char *sql, int kind)
             src->median_col = c;
         else if (strcmp(name, "plate") == 0)
             src->plate_col = c;
+        else if (strcmp(name, "station") == 0)
+            src->station_col = c;
+        else if (strcmp(name, "grade") == 0)
+            src->grade_col = c;
     }
     return AS_OK;
 }
@@ -701,6 +761,15 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
     as_status st = as__batch_init(&m.out, db, ins_outbox, 11);
     if (st == AS_OK)
         st = register_functions(db);
+    if (st == AS_OK && (mask & (1u << AS_REMIND_REFUEL_COUPON)) &&
+        r->rule[AS_REMIND_REFUEL_COUPON].enabled && r->refuel_coupon) {
+        /* checked when the configuration was read */
+        m.coupon = as__coupon_template(as__db_config(db), r->refuel_coupon);
+        if (!m.coupon)
+            st = as__fail(db, AS_CONFIG, "no coupon template '%s'", r->refuel_coupon);
+        else if ((st = as__coupon_writer_init(&m.coupons, db)) == AS_OK)
+            m.coupons_open = 1;
+    }
     /* The profiles the rules read, current for at. */
     unsigned uses_profiles = (1u << AS_REMIND_REFUEL_COUPON) | (1u << AS_REMIND_WINBACK) |
                              (1u << AS_REMIND_GRADE_ADVICE);
@@ -776,6 +845,11 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
     if (st == AS_OK)
         st = as__batch_flush(&m.out);
     as__batch_free(&m.out);
+    if (m.coupons_open) {
+        as_status cs = as__coupon_writer_finish(&m.coupons);
+        if (st == AS_OK)
+            st = cs;
+    }
     for (int i = 0; i < nsrc; i++)
         if (src[i].s)
             sqlite3_reset(src[i].s);

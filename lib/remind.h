@@ -132,6 +132,10 @@ typedef struct as__reminders_cfg {
     as__rule rule[AS_REMIND_NKINDS];
     int64_t maint_every_km, maint_every_s, maint_lead_km, maint_lead_s;
     int64_t refuel_min_fillups;
+    char *refuel_coupon;     /* the coupon template a refuel reminder issues;
+                              * NULL: none (coupon: none) */
+    const char *refuel_coupon_file;   /* where it was named, for the check */
+    int refuel_coupon_line, refuel_coupon_col;   /* against the coupons section */
     int64_t winback_min_fillups;
     double winback_factor;
     int64_t tips_every_s;

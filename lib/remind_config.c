@@ -648,6 +648,7 @@ void as__reminders_free(as_config *cfg)
     free(r->tips);
     for (int g = 0; g < AS__GRADE_NCASES; g++)
         tmpl_free(&r->grade[g]);
+    free(r->refuel_coupon);
     free(r);
     cfg->reminders = NULL;
 }
@@ -763,7 +764,8 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
     static const char *const k_weather[] = {"enabled", "title", "message", NULL};
     static const char *const k_maint[] = {"enabled", "title", "message", "every_km", "every_days",
                                           "lead_km", "lead_days", "expire_after", NULL};
-    static const char *const k_refuel[] = {"enabled", "title", "message", "min_fillups", NULL};
+    static const char *const k_refuel[] = {"enabled", "title", "message", "min_fillups",
+                                           "coupon", NULL};
     static const char *const k_winback[] = {"enabled", "title", "message", "min_fillups",
                                             "factor", "expire_after", NULL};
     static const char *const k_tips[] = {"enabled", "title", "every", "messages", NULL};
@@ -812,6 +814,19 @@ static void rule_parse(as__cfgctx *c, const as__ynode *node, int kind, as__remin
     case AS_REMIND_REFUEL_COUPON:
         if ((n = as__ymap_get(node, "min_fillups")) && as__cfg_int(c, n, 3, 1000, &v) == 0)
             r->refuel_min_fillups = v;
+        {
+            /* The coupon the message announces (checked against the
+             * coupons section once every section is read). */
+            const char *tid = "refuel_cycle";
+            const as__ynode *at = node;
+            if ((n = as__ymap_get(node, "coupon")) && as__cfg_str(c, n, &tid) == 0)
+                at = n;
+            free(r->refuel_coupon);
+            r->refuel_coupon = strcmp(tid, "none") == 0 ? NULL : as__strdup(tid);
+            r->refuel_coupon_file = c->file;
+            r->refuel_coupon_line = at->line;
+            r->refuel_coupon_col = at->col;
+        }
         break;
     case AS_REMIND_WINBACK:
         if ((n = as__ymap_get(node, "min_fillups")) && as__cfg_int(c, n, 3, 1000, &v) == 0)

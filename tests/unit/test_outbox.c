@@ -153,8 +153,22 @@ Test(outbox, payloads_are_typed_with_iso_times)
     cr_assert_eq(as_outbox_next(it, &v), AS_OK, "%s", as_errmsg(db));
     cr_assert_str_eq(v->kind, "refuel_coupon");
     cr_assert_eq(v->status, AS_OUTBOX_PENDING);
-    cr_assert_eq(v->npayload, 2);
-    const as_field *f = field(v, "last_at");
+    cr_assert_eq(v->npayload, 9);   /* last_at, expected_at, the coupon's seven */
+    const as_field *f = field(v, "coupon_value_fen");
+    cr_assert_not_null(f);
+    cr_assert_eq(f->type, AS_VALUE_INT);
+    cr_assert_eq(f->i, 500);
+    f = field(v, "coupon_code");
+    cr_assert_not_null(f);
+    cr_assert_eq(f->type, AS_VALUE_TEXT);
+    as_coupon *cp = NULL;
+    cr_assert_eq(as_coupon_get(&cp, db, f->text, o.at), AS_OK, "%s", as_errmsg(db));
+    cr_assert_str_eq(cp->user_id, "U1");
+    cr_assert_str_eq(cp->source, "reminder");
+    cr_assert_eq(cp->nstations, 1);
+    cr_assert_str_eq(cp->stations[0], "S1");
+    as_coupon_free(cp);
+    f = field(v, "last_at");
     cr_assert_not_null(f);
     cr_assert_eq(f->type, AS_VALUE_TEXT);
     cr_assert_str_eq(f->text, "2026-10-22T09:00:00+08:00");
@@ -169,7 +183,7 @@ Test(outbox, payloads_are_typed_with_iso_times)
     cr_assert_eq(pull(&it, db, o.at, 10, 60), AS_OK, "%s", as_errmsg(db));
     cr_assert_eq(as_outbox_next(it, &v), AS_OK);
     cr_assert_eq(v->status, AS_OUTBOX_LEASED);
-    cr_assert_eq(v->npayload, 2);
+    cr_assert_eq(v->npayload, 9);
     cr_assert_str_eq(field(v, "expected_at")->text, "2026-10-29T09:00:00+08:00");
     as_outbox_iter_free(it);
     as_close(db);

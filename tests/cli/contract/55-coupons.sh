@@ -1,0 +1,39 @@
+# contract/55-coupons.sh - the coupon wallet.  CU1's refuel reminder of
+# 20-reminders.sh issued a coupon (REFUEL_CODE, bound to station S1 and
+# grade 92); this part issues its own to CU2 and redeems, voids, expires.
+contract_both "coupon templates" coupon templates
+as --format json coupon templates
+expect_json_where "coupon templates: the built-in refuel_cycle" json \
+    'any(t["id"] == "refuel_cycle" and t["value_fen"] == 500 and t["valid_s"] == 259200 and t["grades"] == [] for t in d)'
+
+contract_both "coupon show" coupon show "$REFUEL_CODE" --at 2026-10-12T13:00:00+08:00
+as --format json coupon show "$REFUEL_CODE" --at 2026-10-12T13:00:00+08:00
+expect_json_where "coupon show: the reminder's coupon is in the wallet, bound to S1 and 92" json \
+    'd["user_id"] == "CU1" and d["source"] == "reminder" and d["status"] == "issued" and d["stations"] == ["S1"] and d["grades"] == ["92"] and [e["event"] for e in d["events"]] == ["issued"]'
+
+contract "coupon issue" coupon issue --user CU2 --template monthly_10 --key c-cu2-2026-10 \
+    --at 2026-10-01T09:00:00+08:00
+code=$(json_get 'd["code"]')
+contract "coupon issue" coupon issue --user CU2 --template monthly_10 --key c-cu2-2026-10 \
+    --at 2026-10-01T09:00:00+08:00
+expect_json_where "coupon issue: the same key again gives the same coupon" json 'd["code"] == a[0]' "$code"
+contract "coupon issue" coupon issue --user CU2 --template monthly_5 --at 2026-10-01T09:00:00+08:00
+code5=$(json_get 'd["code"]')
+contract_both "coupon list" coupon list --user CU2 --at 2026-10-02T00:00:00+08:00
+as --format json coupon list --user CU2 --at 2026-10-02T00:00:00+08:00
+expect_json_where "coupon list: two coupons of CU2, newest first" json \
+    'len(d) == 2 and all(c["status"] == "issued" for c in d)'
+
+contract "coupon redeem" coupon redeem "$code" --user CU2 --tx c-pay-1 --station S1 --grade 95 \
+    --litres 40 --amount 320 --at 2026-10-05T10:00:00+08:00
+expect_json_where "coupon redeem: 10 yuan off" json \
+    'd["discount_fen"] == 1000 and d["pay_fen"] == 31000 and d["replay"] is False'
+contract "coupon redeem" coupon redeem "$code" --user CU2 --tx c-pay-1 --station S1 --grade 95 \
+    --litres 40 --amount 320 --at 2026-10-05T10:00:00+08:00
+expect_json_where "coupon redeem: the same payment again is a replay" json \
+    'd["discount_fen"] == 1000 and d["replay"] is True'
+contract "coupon void" coupon void "$code5" --reason 重复发放 --at 2026-10-06T10:00:00+08:00
+expect_json_where "coupon void: voided with its reason" json \
+    'd["status"] == "voided" and d["events"][-1]["reason"] == "重复发放"'
+contract "coupon expire" coupon expire --at 2026-12-01T00:00:00+08:00
+expect_json_where "coupon expire: the reminder's coupon expired" json 'd["expired"] >= 1'

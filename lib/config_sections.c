@@ -147,9 +147,15 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
         !as__coupon_template(cfg, r->refuel_coupon)) {
         as__cfgctx x = {.file = r->refuel_coupon_file};
         as__ynode at = {.line = r->refuel_coupon_line, .col = r->refuel_coupon_col};
-        as__cfg_error(&x, &at, "reminders.refuel_coupon.coupon: no coupon template '%s' in"
-                      " the coupons section (or 'none': the message promises no coupon)",
-                      r->refuel_coupon);
+        if (strcmp(x.file, "(built-in defaults)") == 0 && strcmp(c.file, x.file) != 0)
+            as__cfg_error(&x, &at, "the built-in refuel reminder issues coupon template '%s',"
+                          " which the coupons section of %s lacks: define it there, or give a"
+                          " reminders section whose refuel_coupon names another (or coupon:"
+                          " none)", r->refuel_coupon, c.file);
+        else
+            as__cfg_error(&x, &at, "reminders.refuel_coupon.coupon: no coupon template '%s' in"
+                          " the coupons section (or 'none': the message promises no coupon)",
+                          r->refuel_coupon);
         c.nerrors += x.nerrors;
         as__buf_adds(&c.errors, x.errors.data);
         as__buf_free(&x.errors);

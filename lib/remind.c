@@ -424,19 +424,11 @@ static int coupon_payload(merge *m, const source *src, cand *c, int64_t expected
     c->station = station && station[0] && !t->nstations ? put_text(m, station, strlen(station))
                                                         : 0;
     c->grade = grade && grade[0] && !t->ngrades ? put_text(m, grade, strlen(grade)) : 0;
-    char num[160];
-    /* flat members (the outbox's payload is one level of typed fields) */
+    /* the code and its end (flat: the payload is one level of typed
+     * fields); the rest of the coupon is in the wallet (coupon show) */
     int rc = as__buf_adds(p, ",\"coupon_code\":\"");
     rc |= as__buf_adds(p, code);
-    rc |= as__buf_adds(p, "\",\"coupon_template\":");
-    rc |= as__json_quote(p, t->id);
-    rc |= as__buf_adds(p, ",\"coupon_name\":");
-    rc |= as__json_quote(p, t->name);
-    snprintf(num, sizeof num,
-             ",\"coupon_value_fen\":%lld,\"coupon_per_litre_fen\":%lld,\"coupon_min_spend_fen\":%lld",
-             (long long)t->value_fen, (long long)t->per_litre_fen, (long long)t->min_spend_fen);
-    rc |= as__buf_adds(p, num);
-    rc |= as__buf_adds(p, ",\"coupon_expires_at\":\"");
+    rc |= as__buf_adds(p, "\",\"coupon_expires_at\":\"");
     rc |= as__buf_adds(p, as_time_format(c->coupon_expires, (int)(m->off_s / 60), iso));
     rc |= as__buf_adds(p, "\"");
     return rc ? -1 : 0;

@@ -479,11 +479,24 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
     if (st != AS_OK || sqlite3_changes(db->sql) == 0)
         return st;   /* erased before: nothing more is known to erase */
     stats->rows++;
-    static const char *const known[] = {plates_sql, fuel_sql, outbox_sql};
+    /* Coupons still held are withdrawn (nobody can pay with them now),
+     * each with its event; redeemed ones stay for the station's figures. */
+    static const char coupon_ev_sql[] =
+        "INSERT INTO coupon_events (coupon_id, at, event, detail)"
+        " SELECT id, max(CAST(strftime('%s', 'now') AS INTEGER), issued_at), 'voided',"
+        " json_object('reason', 'user erased') FROM coupons"
+        " WHERE user_id = ?1 AND status = 'issued' ORDER BY id";
+    static const char coupon_sql[] =
+        "UPDATE coupons SET status = 'voided', changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), issued_at),"
+        " reason = 'user erased' WHERE user_id = ?1 AND status = 'issued'";
+    static const char *const known[] = {plates_sql, fuel_sql, outbox_sql, coupon_ev_sql,
+                                        coupon_sql};
     static const char *const what[] = {"erasing a user's plates",
                                        "erasing a user's fueling plates",
-                                       "erasing a user's notifications"};
-    for (size_t k = 0; k < 3 && st == AS_OK; k++) {
+                                       "erasing a user's notifications",
+                                       "withdrawing a user's coupons",
+                                       "withdrawing a user's coupons"};
+    for (size_t k = 0; k < sizeof known / sizeof known[0] && st == AS_OK; k++) {
         if (!(s = as__stmt(db, known[k])))
             return AS_INTERNAL;
         sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);

@@ -90,7 +90,7 @@ expect_eq "template filled" "$(json_get '[x["body"] for x in d if x["kind"]=="re
 expect_json_where "refuel payload: an object, times in ISO 8601, the vehicle named" json \
     '[dict((k, v) for k, v in x["payload"].items() if not k.startswith("coupon_")) for x in d if x["kind"] == "refuel_coupon"] == [{"last_at": "2026-10-22T09:00:00+08:00", "expected_at": "2026-10-29T09:00:00+08:00", "plate": "云A12345"}]'
 expect_json_where "refuel payload: the coupon it announces, good to the end of the expected day" json \
-    '[(len(x["payload"]["coupon_code"]), x["payload"]["coupon_template"], x["payload"]["coupon_expires_at"]) for x in d if x["kind"] == "refuel_coupon"] == [(16, "refuel_cycle", "2026-10-31T23:00:00+08:00")]'
+    '[(len(x["payload"]["coupon_code"]), x["payload"]["coupon_expires_at"]) for x in d if x["kind"] == "refuel_coupon"] == [(16, "2026-10-31T23:00:00+08:00")]'
 expect_json_where "each kind has its expiry: the coupon the end of the expected day" json \
     '{x["kind"]: x["expires_at"] for x in d} == {"maintenance": "2026-11-04T23:00:00+08:00", "refuel_coupon": "2026-10-30T00:00:00+08:00", "tip": "2026-11-03T08:00:00+08:00"}'
 expect_json_where "maintenance payload: numbers are numbers" json \

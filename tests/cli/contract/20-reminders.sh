@@ -22,7 +22,7 @@ expect_json_where "remind weather: three users notified" json \
 contract_both "outbox list" outbox list --at 2026-10-12T14:00:00+08:00
 as --format json outbox list --user CU1
 expect_json_where "outbox list: payloads are objects, times in ISO 8601" json \
-    'dict((k, v) for k, v in {x["kind"]: x["payload"] for x in d}["refuel_coupon"].items() if k != "coupon_code") == {"last_at": "2026-09-29T08:00:00+08:00", "expected_at": "2026-10-13T08:00:00+08:00", "plate": "云A12345", "coupon_template": "refuel_cycle", "coupon_name": "加油立减5元", "coupon_value_fen": 500, "coupon_per_litre_fen": 0, "coupon_min_spend_fen": 10000, "coupon_expires_at": "2026-10-15T12:00:00+08:00"} and len({x["kind"]: x["payload"] for x in d}["refuel_coupon"]["coupon_code"]) == 16 and {x["kind"]: x["payload"] for x in d}["weather"]["region"] == "530000"'
+    'dict((k, v) for k, v in {x["kind"]: x["payload"] for x in d}["refuel_coupon"].items() if k != "coupon_code") == {"last_at": "2026-09-29T08:00:00+08:00", "expected_at": "2026-10-13T08:00:00+08:00", "plate": "云A12345", "coupon_expires_at": "2026-10-15T12:00:00+08:00"} and len({x["kind"]: x["payload"] for x in d}["refuel_coupon"]["coupon_code"]) == 16 and {x["kind"]: x["payload"] for x in d}["weather"]["region"] == "530000"'
 REFUEL_CODE=$(json_get '[x for x in d if x["kind"] == "refuel_coupon"][0]["payload"]["coupon_code"]')
 contract "outbox pull" outbox pull --limit 1 --lease 5m --at 2026-10-12T14:00:00+08:00
 first=$(json_get '"%d:%s" % (d[0]["id"], d[0]["lease_token"])')

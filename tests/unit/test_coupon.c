@@ -1,0 +1,567 @@
+/* test_coupon.c - the coupon wallet: templates, issue, redemption rules,
+ * voiding, expiry, reading as of a time, the refuel reminder's coupon. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aftersales.h"
+#include "helpers.h"
+
+TestSuite(coupon, .fini = th_cleanup);
+
+static const char templates[] =
+    "coupons:\n"
+    "  templates:\n"
+    "    - {id: five, name: 立减5元, value_fen: 500, min_spend_fen: 10000, valid: 7d}\n"
+    "    - {id: litre, name: 每升减3角, per_litre_fen: 30, max_discount_fen: 1000, valid: 7d,\n"
+    "       stackable: true, grades: [95, 98]}\n"
+    "    - {id: stack, name: 叠加1元, value_fen: 100, valid: 7d, stackable: true}\n"
+    "    - {id: yunnan, name: 云南专享, value_fen: 300, valid: 7d, regions: ['53'],\n"
+    "       stations: [S1, S2]}\n"
+    "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n";
+
+static as_db *open_db(void)
+{
+    as_config *cfg = th_config(templates);
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_add_user(db, "U2", 1, NULL);
+    return db;   /* cfg leaks with the test process, as in the other suites */
+}
+
+/* Issue a coupon of tmpl to user at time at; its code (static buffer). */
+static const char *issue(as_db *db, const char *user, const char *tmpl, const char *at)
+{
+    static char code[32];
+    as_coupon_issue_options o = AS_COUPON_ISSUE_OPTIONS_INIT;
+    o.at = th_time(at);
+    char *c = NULL;
+    int issued = 0;
+    cr_assert_eq(as_coupon_issue(db, user, tmpl, &o, &c, &issued), AS_OK, "%s", as_errmsg(db));
+    cr_assert(issued);
+    cr_assert_eq(strlen(c), 16);
+    snprintf(code, sizeof code, "%s", c);
+    as_free(c);
+    return code;
+}
+
+static as_coupon_tx pay(const char *tx, const char *user, const char *station, const char *grade,
+                        int64_t ml, int64_t fen, const char *at)
+{
+    as_coupon_tx t = AS_COUPON_TX_INIT;
+    t.tx_id = tx;
+    t.user_id = user;
+    t.station_id = station;
+    t.region = "530102";
+    t.grade = grade;
+    t.litres_ml = ml;
+    t.amount_fen = fen;
+    t.at = th_time(at);
+    return t;
+}
+
+static as_status redeem(as_db *db, const char *code, as_coupon_tx t, as_coupon_redemption *r)
+{
+    return as_coupon_redeem(db, code, &t, r);
+}
+
+static void config_fails(const char *yaml, const char *needle)
+{
+    as_config *cfg = NULL;
+    char *err = NULL;
+    cr_assert_eq(as_config_parse(&cfg, yaml, strlen(yaml), "t.yaml", &err), AS_CONFIG, "%s",
+                 yaml);
+    cr_assert_not_null(err);
+    cr_assert(strstr(err, needle), "'%s' not in: %s", needle, err);
+    as_free(err);
+}
+
+Test(coupon, templates_are_checked)
+{
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d}]}\n",
+                 "t.yaml:1:23: coupon template 'a' needs one of value_fen and per_litre_fen");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 1, per_litre_fen: 1}]}\n",
+                 "needs one of value_fen and per_litre_fen");
+    config_fails("coupons: {templates: [{id: A!, name: x, valid: 1d, value_fen: 1}]}\n",
+                 "coupon template id 'A!' must be");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 1},"
+                 " {id: a, name: y, valid: 1d, value_fen: 2}]}\n",
+                 "coupon template 'a' is defined twice");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 1, grades: [91]}]}\n",
+                 "'91' is not a fuel grade");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 1, regions: ['531']}]}\n",
+                 "region '531' must be a code of 2, 4 or 6 digits");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 10m, value_fen: 1}]}\n",
+                 "valid must be between 1h and 10 years");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: -1}]}\n",
+                 "t.yaml:1:62: -1 is out of range");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 1, colour: red}]}\n",
+                 "colour");
+    config_fails("coupons: {templates: [{id: a, value_fen: 1}]}\n",
+                 "needs an id, a name and valid");
+    config_fails("coupons: {templates: [{id: a, name: x, valid: 1d, value_fen: 100,"
+                 " max_discount_fen: 50}]}\n",
+                 "max_discount_fen caps a per-litre coupon");
+    /* the refuel reminder names a template the coupons section lacks */
+    config_fails("coupons: {templates: []}\n",
+                 "(built-in defaults):330:13: the built-in refuel reminder issues coupon template"
+                 " 'refuel_cycle', which the coupons section of t.yaml lacks");
+    config_fails("reminders:\n  refuel_coupon: {title: t, message: m, coupon: gone}\n",
+                 "t.yaml:2:57: reminders.refuel_coupon.coupon: no coupon template 'gone'");
+    /* "none" needs no template */
+    as_config *cfg = th_config("coupons: {templates: []}\n"
+                               "reminders:\n  refuel_coupon: {title: t, message: m, coupon: none}\n");
+    as_config_free(cfg);
+}
+
+Test(coupon, templates_listed_from_the_configuration)
+{
+    as_db *db = open_db();
+    const as_coupon_template *t;
+    size_t n;
+    cr_assert_eq(as_coupon_templates(db, &t, &n), AS_OK);
+    cr_assert_eq(n, 5);
+    cr_assert_str_eq(t[1].id, "litre");
+    cr_assert_eq(t[1].per_litre_fen, 30);
+    cr_assert_eq(t[1].ngrades, 2);
+    cr_assert_str_eq(t[1].grades[0], "95");
+    cr_assert_eq(t[3].nregions, 1);
+    cr_assert_str_eq(t[3].regions[0], "53");
+    cr_assert_eq(t[0].valid_s, 7 * 86400);
+    cr_assert_eq(as_coupon_templates(db, NULL, &n), AS_MISUSE);
+    as_close(db);
+}
+
+Test(coupon, issue_checks_its_arguments)
+{
+    as_db *db = open_db();
+    char *c = (char *)"x";
+    cr_assert_eq(as_coupon_issue(db, "nobody", "five", NULL, &c, NULL), AS_NOTFOUND);
+    cr_assert_null(c);
+    cr_assert_eq(as_coupon_issue(db, "U1", "gone", NULL, &c, NULL), AS_NOTFOUND);
+    as_coupon_issue_options o = AS_COUPON_ISSUE_OPTIONS_INIT;
+    o.grade = "91";
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &c, NULL), AS_INVALID);
+    o = (as_coupon_issue_options)AS_COUPON_ISSUE_OPTIONS_INIT;
+    o.at = th_time("2026-10-01");
+    o.valid_from = th_time("2026-10-09");   /* after the 7 days */
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &c, NULL), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "valid_from"), "%s", as_errmsg(db));
+    o.version = 99;
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &c, NULL), AS_MISUSE);
+    cr_assert_eq(as_coupon_issue(db, NULL, "five", NULL, &c, NULL), AS_MISUSE);
+    /* an erased user gets none */
+    cr_assert_eq(as_user_forget(db, "U2"), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(as_coupon_issue(db, "U2", "five", NULL, &c, NULL), AS_INVALID);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 0);
+    as_close(db);
+}
+
+Test(coupon, a_key_issues_once)
+{
+    as_db *db = open_db();
+    as_coupon_issue_options o = AS_COUPON_ISSUE_OPTIONS_INIT;
+    o.key = "benefit:U1:2026-10";
+    char *a = NULL, *b = NULL;
+    int issued = 0;
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &a, &issued), AS_OK, "%s", as_errmsg(db));
+    cr_assert(issued);
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &b, &issued), AS_OK, "%s", as_errmsg(db));
+    cr_assert_not(issued);
+    cr_assert_str_eq(a, b);
+    as_free(b);
+    cr_assert_eq(as_coupon_issue(db, "U2", "five", &o, &b, &issued), AS_EXISTS);
+    cr_assert_eq(as_coupon_issue(db, "U1", "stack", &o, &b, &issued), AS_EXISTS);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupon_events WHERE event = 'issued'"), 1);
+    as_free(a);
+    as_close(db);
+}
+
+Test(coupon, codes_are_random_and_read_loosely)
+{
+    as_db *db = open_db();
+    char seen[50][17];
+    for (int i = 0; i < 50; i++) {
+        snprintf(seen[i], sizeof seen[i], "%s", issue(db, "U1", "five", "2026-10-01"));
+        for (const char *p = seen[i]; *p; p++)
+            cr_assert(strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", *p), "%s", seen[i]);
+        for (int j = 0; j < i; j++)
+            cr_assert_str_neq(seen[i], seen[j]);
+    }
+    /* lower case, hyphens, spaces, O for 0, I and L for 1 */
+    char loose[40];
+    const char *c = seen[0];
+    size_t k = 0;
+    for (int i = 0; i < 16; i++) {
+        char ch = c[i];
+        ch = ch == '0' ? 'o' : ch == '1' ? (i % 2 ? 'I' : 'l') : (char)(ch >= 'A' ? ch + 32 : ch);
+        loose[k++] = ch;
+        if (i % 4 == 3 && i < 15)
+            loose[k++] = i == 7 ? ' ' : '-';
+    }
+    loose[k] = '\0';
+    as_coupon *cp = NULL;
+    cr_assert_eq(as_coupon_get(&cp, db, loose, 0), AS_OK, "%s: %s", loose, as_errmsg(db));
+    cr_assert_str_eq(cp->code, seen[0]);
+    as_coupon_free(cp);
+    cr_assert_eq(as_coupon_get(&cp, db, "ABC", 0), AS_INVALID);
+    cr_assert_eq(as_coupon_get(&cp, db, "UUUUUUUUUUUUUUUU", 0), AS_INVALID);   /* U is not used */
+    cr_assert_eq(as_coupon_get(&cp, db, "0000000000000000", 0), AS_NOTFOUND);
+    cr_assert_null(cp);
+    as_close(db);
+}
+
+Test(coupon, redemption_checks_every_condition)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    const char *c = issue(db, "U1", "five", "2026-10-01T10:00:00+08:00");
+    char code[17];
+    snprintf(code, sizeof code, "%s", c);
+    const char *ok_at = "2026-10-02T10:00:00+08:00";
+    struct {
+        as_coupon_tx t;
+        const char *why;
+    } bad[] = {
+        {pay("T1", "U2", "S1", "92", 40000, 30000, ok_at), "belongs to another user"},
+        {pay("T1", "U1", "S1", "92", 40000, 9999, ok_at), "at least 10000 fen"},
+        {pay("T1", "U1", "S1", "92", 40000, 30000, "2026-09-30"), "expired"},   /* issued later */
+        {pay("T1", "U1", "S1", "92", 40000, 30000, "2026-10-08T10:00:00+08:00"), "expired"},
+    };
+    /* before its issue it was not valid yet: the coupon reads as issued
+     * now, and the payment's time is before valid_from */
+    bad[2].why = "is valid from";
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(redeem(db, code, bad[i].t, &r), AS_INVALID, "case %zu", i);
+        cr_assert(strstr(as_errmsg(db), bad[i].why), "case %zu: %s", i, as_errmsg(db));
+        cr_assert_eq(r.discount_fen, 0);
+    }
+    /* malformed payments */
+    as_coupon_tx t = pay("T 1", "U1", "S1", "92", 40000, 30000, ok_at);
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    t = pay("T1", "U1", "S1", "91", 40000, 30000, ok_at);
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    t = pay("T1", "U1", "S1", "92", 0, 30000, ok_at);
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    t = pay("T1", "U1", "S1", "92", 40000, -1, ok_at);
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    t = pay("T1", "U1", "S1", "92", 40000, 30000, ok_at);
+    t.region = "5301";
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    t.version = 7;
+    cr_assert_eq(redeem(db, code, t, &r), AS_MISUSE);
+    cr_assert_eq(redeem(db, "0000000000000000", pay("T1", "U1", "S1", "92", 40000, 30000, ok_at),
+                        &r), AS_NOTFOUND);
+    /* the last second of its validity is good */
+    cr_assert_eq(redeem(db, code, pay("T1", "U1", "S1", "92", 40000, 30000,
+                                      "2026-10-08T09:59:59+08:00"), &r), AS_OK, "%s",
+                 as_errmsg(db));
+    cr_assert_eq(r.discount_fen, 500);
+    cr_assert_eq(r.pay_fen, 29500);
+    cr_assert_not(r.replay);
+    /* again for the same payment: a replay; for another: refused */
+    cr_assert_eq(redeem(db, code, pay("T1", "U1", "S1", "92", 40000, 30000, ok_at), &r), AS_OK);
+    cr_assert(r.replay);
+    cr_assert_eq(r.discount_fen, 500);
+    cr_assert_eq(r.pay_fen, 29500);
+    cr_assert_eq(redeem(db, code, pay("T2", "U1", "S1", "92", 40000, 30000, ok_at), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "already redeemed"), "%s", as_errmsg(db));
+    cr_assert_eq(th_count("SELECT count(*) FROM coupon_events WHERE event = 'redeemed'"), 1);
+    as_close(db);
+}
+
+Test(coupon, discounts_per_litre_capped_and_never_above_the_payment)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    const char *at = "2026-10-02";
+    char code[17];
+    snprintf(code, sizeof code, "%s", issue(db, "U1", "litre", "2026-10-01"));
+    /* 92 is not one of its grades */
+    cr_assert_eq(redeem(db, code, pay("T1", "U1", "S1", "92", 40000, 30000, at), &r), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "not good for grade 92"), "%s", as_errmsg(db));
+    /* 0.30 yuan a litre of 33.333 L is 999 fen (rounded down) */
+    cr_assert_eq(redeem(db, code, pay("T1", "U1", "S1", "95", 33333, 30000, at), &r), AS_OK,
+                 "%s", as_errmsg(db));
+    cr_assert_eq(r.discount_fen, 999);
+    /* capped at 1000 fen */
+    snprintf(code, sizeof code, "%s", issue(db, "U1", "litre", "2026-10-01"));
+    cr_assert_eq(redeem(db, code, pay("T2", "U1", "S1", "98", 60000, 50000, at), &r), AS_OK);
+    cr_assert_eq(r.discount_fen, 1000);
+    /* never more than the payment */
+    snprintf(code, sizeof code, "%s", issue(db, "U1", "stack", "2026-10-01"));
+    cr_assert_eq(redeem(db, code, pay("T3", "U1", "S1", "92", 100, 60, at), &r), AS_OK);
+    cr_assert_eq(r.discount_fen, 60);
+    cr_assert_eq(r.pay_fen, 0);
+    as_close(db);
+}
+
+Test(coupon, stations_and_regions)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    const char *at = "2026-10-02";
+    char code[17];
+    snprintf(code, sizeof code, "%s", issue(db, "U1", "yunnan", "2026-10-01"));
+    cr_assert_eq(redeem(db, code, pay("T1", "U1", "S3", "92", 40000, 30000, at), &r), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "not good at station S3"), "%s", as_errmsg(db));
+    as_coupon_tx t = pay("T1", "U1", "S2", "92", 40000, 30000, at);
+    t.region = "110105";
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "not good in region 110105"), "%s", as_errmsg(db));
+    t.region = NULL;
+    cr_assert_eq(redeem(db, code, t, &r), AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "names no region"), "%s", as_errmsg(db));
+    t.region = "530111";
+    cr_assert_eq(redeem(db, code, t, &r), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(r.discount_fen, 300);
+    /* bound at issue to one station and grade */
+    as_coupon_issue_options o = AS_COUPON_ISSUE_OPTIONS_INIT;
+    o.at = th_time("2026-10-01");
+    o.station_id = "S9";
+    o.grade = "95";
+    char *bound = NULL;
+    cr_assert_eq(as_coupon_issue(db, "U1", "five", &o, &bound, NULL), AS_OK);
+    cr_assert_eq(redeem(db, bound, pay("T2", "U1", "S1", "95", 40000, 30000, at), &r), AS_INVALID);
+    cr_assert_eq(redeem(db, bound, pay("T2", "U1", "S9", "92", 40000, 30000, at), &r), AS_INVALID);
+    cr_assert_eq(redeem(db, bound, pay("T2", "U1", "S9", "95", 40000, 30000, at), &r), AS_OK);
+    as_free(bound);
+    as_close(db);
+}
+
+Test(coupon, coupons_that_do_not_stack_go_alone)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    const char *at = "2026-10-02";
+    char alone[17], s1[17], s2[17], alone2[17];
+    snprintf(alone, sizeof alone, "%s", issue(db, "U1", "five", "2026-10-01"));
+    snprintf(alone2, sizeof alone2, "%s", issue(db, "U1", "five", "2026-10-01"));
+    snprintf(s1, sizeof s1, "%s", issue(db, "U1", "stack", "2026-10-01"));
+    snprintf(s2, sizeof s2, "%s", issue(db, "U1", "litre", "2026-10-01"));
+    /* two stackable ones in one payment */
+    cr_assert_eq(redeem(db, s1, pay("T1", "U1", "S1", "95", 40000, 30000, at), &r), AS_OK);
+    cr_assert_eq(redeem(db, s2, pay("T1", "U1", "S1", "95", 40000, 30000, at), &r), AS_OK,
+                 "%s", as_errmsg(db));
+    /* one that does not stack cannot join them */
+    cr_assert_eq(redeem(db, alone, pay("T1", "U1", "S1", "95", 40000, 30000, at), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "does not combine"), "%s", as_errmsg(db));
+    /* nor can anything join one that does not stack */
+    cr_assert_eq(redeem(db, alone, pay("T2", "U1", "S1", "95", 40000, 30000, at), &r), AS_OK);
+    cr_assert_eq(redeem(db, alone2, pay("T2", "U1", "S1", "95", 40000, 30000, at), &r),
+                 AS_INVALID);
+    as_close(db);
+}
+
+Test(coupon, void_and_expire)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    char a[17], b[17], c[17];
+    snprintf(a, sizeof a, "%s", issue(db, "U1", "five", "2026-10-01T10:00:00+08:00"));
+    snprintf(b, sizeof b, "%s", issue(db, "U1", "five", "2026-10-01T10:00:00+08:00"));
+    snprintf(c, sizeof c, "%s", issue(db, "U1", "five", "2026-10-05T10:00:00+08:00"));
+    cr_assert_eq(as_coupon_void(db, a, "  ", 0), AS_INVALID);
+    cr_assert_eq(as_coupon_void(db, "0000000000000000", "x", 0), AS_NOTFOUND);
+    cr_assert_eq(as_coupon_void(db, a, "发错了", th_time("2026-10-02")), AS_OK, "%s",
+                 as_errmsg(db));
+    cr_assert_eq(as_coupon_void(db, a, "again", th_time("2026-10-02")), AS_INVALID);
+    cr_assert_eq(redeem(db, a, pay("T1", "U1", "S1", "92", 40000, 30000, "2026-10-03"), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "voided: 发错了"), "%s", as_errmsg(db));
+    /* an expired coupon cannot be voided, even before the sweep */
+    cr_assert_eq(as_coupon_void(db, b, "late", th_time("2026-10-09")), AS_INVALID);
+    /* the sweep: b (expires 10-08 10:00) at its expiry exactly; c not yet */
+    uint64_t n = 9;
+    cr_assert_eq(as_coupon_expire(db, th_time("2026-10-08T09:59:59+08:00"), &n), AS_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(as_coupon_expire(db, th_time("2026-10-08T10:00:00+08:00"), &n), AS_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(as_coupon_expire(db, th_time("2026-10-08T10:00:00+08:00"), &n), AS_OK);
+    cr_assert_eq(n, 0);
+    as_coupon *cp = NULL;
+    cr_assert_eq(as_coupon_get(&cp, db, b, 0), AS_OK);
+    cr_assert_eq(cp->status, AS_COUPON_EXPIRED);
+    cr_assert_eq(cp->nevents, 2);
+    cr_assert_eq(cp->events[1].event, AS_COUPON_EXPIRED);
+    cr_assert_eq(cp->events[1].at, th_time("2026-10-08T10:00:00+08:00"));
+    as_coupon_free(cp);
+    /* the events cannot be changed */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(th_path, &raw), SQLITE_OK);
+    cr_assert_neq(sqlite3_exec(raw, "UPDATE coupon_events SET at = 0", NULL, NULL, NULL),
+                  SQLITE_OK);
+    sqlite3_close(raw);
+    as_close(db);
+}
+
+Test(coupon, read_as_of_a_time)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    char a[17], b[17];
+    snprintf(a, sizeof a, "%s", issue(db, "U1", "five", "2026-10-01T10:00:00+08:00"));
+    snprintf(b, sizeof b, "%s", issue(db, "U1", "stack", "2026-10-03T10:00:00+08:00"));
+    cr_assert_eq(redeem(db, a, pay("T1", "U1", "S1", "92", 40000, 30000,
+                                   "2026-10-04T10:00:00+08:00"), &r), AS_OK);
+    as_coupon *cp = NULL;
+    /* before its issue: not there */
+    cr_assert_eq(as_coupon_get(&cp, db, a, th_time("2026-09-30")), AS_NOTFOUND);
+    /* before the redemption: issued, one event, no payment */
+    cr_assert_eq(as_coupon_get(&cp, db, a, th_time("2026-10-02")), AS_OK);
+    cr_assert_eq(cp->status, AS_COUPON_ISSUED);
+    cr_assert_eq(cp->nevents, 1);
+    cr_assert_null(cp->redeemed_tx);
+    cr_assert_eq(cp->changed_at, 0);
+    as_coupon_free(cp);
+    /* after */
+    cr_assert_eq(as_coupon_get(&cp, db, a, th_time("2026-10-05")), AS_OK);
+    cr_assert_eq(cp->status, AS_COUPON_REDEEMED);
+    cr_assert_str_eq(cp->redeemed_tx, "T1");
+    cr_assert_eq(cp->discount_fen, 500);
+    cr_assert_eq(cp->nevents, 2);
+    cr_assert_str_eq(cp->events[1].tx_id, "T1");
+    cr_assert_eq(cp->events[1].amount_fen, 30000);
+    as_coupon_free(cp);
+    /* an issued coupon past its expiry reads as expired without a sweep */
+    cr_assert_eq(as_coupon_get(&cp, db, b, th_time("2026-10-20")), AS_OK);
+    cr_assert_eq(cp->status, AS_COUPON_EXPIRED);
+    cr_assert_eq(cp->changed_at, cp->expires_at);
+    as_coupon_free(cp);
+    /* lists */
+    as_coupon_query q = AS_COUPON_QUERY_INIT;
+    q.user_id = "U1";
+    q.at = th_time("2026-10-02");
+    as_coupon_iter *it;
+    const as_coupon *v;
+    cr_assert_eq(as_coupon_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_coupon_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->code, a);
+    cr_assert_eq(as_coupon_next(it, &v), AS_DONE);
+    as_coupon_iter_free(it);
+    q.at = th_time("2026-10-05");
+    q.statuses = 1u << AS_COUPON_ISSUED;
+    cr_assert_eq(as_coupon_iter_new(&it, db, &q), AS_OK);
+    cr_assert_eq(as_coupon_next(it, &v), AS_OK);
+    cr_assert_str_eq(v->code, b);
+    cr_assert_eq(as_coupon_next(it, &v), AS_DONE);
+    as_coupon_iter_free(it);
+    q.user_id = "nobody";
+    cr_assert_eq(as_coupon_iter_new(&it, db, &q), AS_NOTFOUND);
+    q.user_id = NULL;
+    q.statuses = 1u << 9;
+    cr_assert_eq(as_coupon_iter_new(&it, db, &q), AS_MISUSE);
+    as_close(db);
+}
+
+Test(coupon, erasure_withdraws_coupons_held)
+{
+    as_db *db = open_db();
+    as_coupon_redemption r;
+    char a[17], b[17];
+    snprintf(a, sizeof a, "%s", issue(db, "U1", "five", "2026-10-01T10:00:00+08:00"));
+    snprintf(b, sizeof b, "%s", issue(db, "U1", "five", "2026-10-01T10:00:00+08:00"));
+    cr_assert_eq(redeem(db, a, pay("T1", "U1", "S1", "92", 40000, 30000, "2026-10-02"), &r),
+                 AS_OK);
+    cr_assert_eq(as_user_forget(db, "U1"), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE status = 'voided'"
+                          " AND reason = 'user erased'"), 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE status = 'redeemed'"), 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupon_events WHERE event = 'voided'"), 1);
+    as_close(db);
+}
+
+/* The refuel reminder issues the coupon it announces; a dry run and a
+ * rerun issue nothing; the coupon is redeemable by the payload's code. */
+Test(coupon, the_refuel_reminder_issues_its_coupon)
+{
+    as_config *cfg = th_config("reminders:\n"
+                               "  refuel_coupon: {title: t, message: '{expected_date}'}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,95,40,300\n"
+                       "B,U1,S1,2026-10-08T09:00:00+08:00,95,40,300\n"
+                       "C,U1,S1,2026-10-15T09:00:00+08:00,95,40,300\n"
+                       "D,U1,S1,2026-10-22T09:00:00+08:00,95,40,300\n");
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = th_time("2026-10-28T12:00:00+08:00");
+    o.flags = AS_REMIND_DRY_RUN;
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.coupons, 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 0);
+    o.flags = 0;
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.coupons, 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE source = 'reminder'"
+                          " AND stations = '[\"S1\"]' AND grades = '[\"95\"]'"
+                          " AND source_key = (SELECT dedupe_key FROM outbox)"
+                          " AND code = (SELECT json_extract(payload, '$.coupon_code') FROM outbox)"),
+                 1);
+    /* good to the end of the expected day at least (10-29), here the
+     * template's 3 days from the run */
+    cr_assert_eq(th_count("SELECT expires_at FROM coupons"), th_time("2026-10-31T12:00:00+08:00"));
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK);
+    cr_assert_eq(s.coupons, 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 1);
+    /* the outbox row lost (not something the library does): the run makes
+     * the notification again with the same coupon, not a second one */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(th_path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw, "DELETE FROM outbox", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupon_events"), 1);
+    cr_assert_eq(th_count("SELECT count(*) FROM outbox o JOIN coupons c"
+                          " ON c.code = json_extract(o.payload, '$.coupon_code')"), 1);
+    /* redeemable by the code at S1 for 95 */
+    char *code = NULL;
+    {
+        sqlite3 *c = NULL;
+        sqlite3_stmt *st = NULL;
+        cr_assert_eq(sqlite3_open(th_path, &c), SQLITE_OK);
+        cr_assert_eq(sqlite3_prepare_v2(c, "SELECT code FROM coupons", -1, &st, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        code = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(c);
+    }
+    as_coupon_redemption r;
+    cr_assert_eq(redeem(db, code, pay("T9", "U1", "S1", "95", 40000, 30000,
+                                      "2026-10-29T08:00:00+08:00"), &r), AS_OK, "%s",
+                 as_errmsg(db));
+    cr_assert_eq(r.discount_fen, 500);
+    free(code);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+/* With coupon: none the rule issues nothing and still writes. */
+Test(coupon, a_rule_without_a_coupon)
+{
+    as_config *cfg = th_config("reminders:\n"
+                               "  refuel_coupon: {title: t, message: m, coupon: none}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,95,40,300\n"
+                       "B,U1,S1,2026-10-08T09:00:00+08:00,95,40,300\n"
+                       "C,U1,S1,2026-10-15T09:00:00+08:00,95,40,300\n"
+                       "D,U1,S1,2026-10-22T09:00:00+08:00,95,40,300\n");
+    as_remind_options o = AS_REMIND_OPTIONS_INIT;
+    as_remind_stats s;
+    o.at = th_time("2026-10-28T12:00:00+08:00");
+    cr_assert_eq(as_remind_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.written[AS_REMIND_REFUEL_COUPON], 1);
+    cr_assert_eq(s.coupons, 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 0);
+    cr_assert_eq(th_count("SELECT json_extract(payload, '$.coupon_code') IS NULL FROM outbox"), 1);
+    as_close(db);
+    as_config_free(cfg);
+}

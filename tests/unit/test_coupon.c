@@ -108,7 +108,7 @@ Test(coupon, templates_are_checked)
                  "(built-in defaults):330:13: the built-in refuel reminder issues coupon template"
                  " 'refuel_cycle', which the coupons section of t.yaml lacks");
     config_fails("reminders:\n  refuel_coupon: {title: t, message: m, coupon: gone}\n",
-                 "t.yaml:2:57: reminders.refuel_coupon.coupon: no coupon template 'gone'");
+                 "t.yaml:2:49: reminders.refuel_coupon.coupon: no coupon template 'gone'");
     /* "none" needs no template */
     as_config *cfg = th_config("coupons: {templates: []}\n"
                                "reminders:\n  refuel_coupon: {title: t, message: m, coupon: none}\n");

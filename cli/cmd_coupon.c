@@ -250,9 +250,10 @@ static int coupon_list(cli *c, int argc, char **argv)
         for (k = 0; statuses[k].name && strcmp(statuses[k].name, status.v[i]) != 0; k++)
             ;
         if (!statuses[k].name) {
-            cli_list_free(&status);
-            return cli_usage(c, "--status: '%s' is not issued, redeemed, expired or voided",
+            code = cli_usage(c, "--status: '%s' is not issued, redeemed, expired or voided",
                              status.v[i]);
+            cli_list_free(&status);
+            return code;
         }
         q.statuses |= 1u << statuses[k].value;
     }

@@ -1,4 +1,5 @@
-/* cmd_coupon.c - aftersales coupon templates|issue|list|show|redeem|void|expire */
+/* cmd_coupon.c - aftersales coupon templates|issue|list|show|redeem|void|expire;
+ * aftersales benefits run */
 #include "cli.h"
 
 #include <stdio.h>
@@ -421,4 +422,62 @@ int cmd_coupon(cli *c, int argc, char **argv)
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "coupon", table, argc, argv, group_help);
+}
+
+static const char benefits_help[] =
+    "usage: aftersales benefits COMMAND [ARGS]\n"
+    "\n"
+    "The benefits of the member tiers (section tiers: each level's grants).\n";
+
+static const char benefits_run_help[] =
+    "usage: aftersales benefits run [--at TIME] [--dry-run]\n"
+    "\n"
+    "Grant the tiers' benefits for the calendar month (business zone) holding\n"
+    "TIME (default now): every user whose tier at TIME grants coupons gets them,\n"
+    "once per user, month and template; run it daily or monthly from cron, a\n"
+    "second run in the month issues nothing already issued.  A user who moved\n"
+    "down a tier gets the lower tier's grants from then on and keeps what was\n"
+    "issued.  Profiles are brought up to date for TIME first.  Prints the month,\n"
+    "the users with grants, the coupons issued and those issued before.\n"
+    "--dry-run counts and writes nothing.\n";
+
+static int benefits_run(cli *c, int argc, char **argv)
+{
+    as_benefits_options o = AS_BENEFITS_OPTIONS_INIT;
+    int dry = 0;
+    o.at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_TIME("at", &o.at),
+        CLI_FLAG("dry-run", &dry),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, benefits_run_help);
+    if (code != CLI_GO)
+        return code;
+    if (dry)
+        o.flags |= AS_BENEFITS_DRY_RUN;
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_benefits_stats s;
+    as_status st = as_benefits_run(c->db, &o, &s);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_str(p, "month", s.month);
+    pr_int(p, "users", (int64_t)s.users);
+    pr_int(p, "issued", (int64_t)s.issued);
+    pr_int(p, "duplicates", (int64_t)s.duplicates);
+    pr_bool(p, "dry_run", dry);
+    pr_end(p);
+    return cli_print_end(c, p);
+}
+
+int cmd_benefits(cli *c, int argc, char **argv)
+{
+    static const cli_command table[] = {
+        {"run", benefits_run, "issue the tiers' monthly grants"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, "benefits", table, argc, argv, benefits_help);
 }

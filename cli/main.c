@@ -69,6 +69,7 @@ static const cli_command commands[] = {
     {"remind", cmd_remind, "reminder rules"},
     {"outbox", cmd_outbox, "notifications for the integrator"},
     {"coupon", cmd_coupon, "the coupon wallet: issue, list, redeem, void"},
+    {"benefits", cmd_benefits, "the member tiers' monthly grants"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},

@@ -3395,6 +3395,43 @@ as_status as_coupon_void(as_db *db, const char *code, const char *reason, int64_
  */
 as_status as_coupon_expire(as_db *db, int64_t at, uint64_t *n);
 
+/* ---- tier benefits ---------------------------------------------------- */
+
+/* Flags for as_benefits_options.flags. */
+#define AS_BENEFITS_DRY_RUN 0x1u   /* do the work, count, roll back */
+
+typedef struct as_benefits_options {
+    unsigned version;            /* AS_BENEFITS_OPTIONS_VERSION */
+    unsigned flags;              /* AS_BENEFITS_* */
+    int64_t at;                  /* the run's time; 0: now */
+} as_benefits_options;
+
+#define AS_BENEFITS_OPTIONS_VERSION 1
+#define AS_BENEFITS_OPTIONS_INIT { AS_BENEFITS_OPTIONS_VERSION, 0u, 0 }
+
+/* What a run did. */
+typedef struct as_benefits_stats {
+    uint64_t users;              /* users whose tier grants something */
+    uint64_t issued;             /* coupons issued now */
+    uint64_t duplicates;         /* due, but issued by an earlier run this month */
+    char month[8];               /* the period: "2026-11" in the business zone */
+} as_benefits_stats;
+
+/*
+ * as_benefits_run - grant the tiers' benefits for the calendar month (in
+ * the business zone) holding opts->at: each user whose tier at that time
+ * (the profile, brought up to date for it first; erased users excluded)
+ * has grants (tiers.levels[].grants) gets count coupons of each granted
+ * template, once per user, month and template (an idempotency key), valid
+ * from opts->at for the template's validity.  A second run in the month
+ * issues nothing already issued; a user who moved up gets the higher tier's
+ * grants too, one who moved down only the lower tier's from then on, and
+ * keeps what was issued.  opts may be NULL; stats may be NULL.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (an unknown
+ * options version); AS_INTERNAL.
+ */
+as_status as_benefits_run(as_db *db, const as_benefits_options *opts, as_benefits_stats *stats);
+
 /* ------------------------------------------------------------------ */
 /* Outbox (for the integrator that delivers notifications)             */
 /* ------------------------------------------------------------------ */

@@ -160,6 +160,22 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
         as__buf_adds(&c.errors, x.errors.data);
         as__buf_free(&x.errors);
     }
+    const as__tiers_cfg *tc = cfg->tiers;
+    for (size_t i = 0; c.nerrors == 0 && tc && i < tc->n; i++)
+        for (size_t j = 0; j < tc->items[i].ngrants; j++) {
+            const as__grant *g = &tc->items[i].grants[j];
+            if (as__coupon_template(cfg, g->coupon))
+                continue;
+            as__cfgctx x = {.file = g->file};
+            as__ynode at = {.line = g->line, .col = g->col};
+            as__cfg_error(&x, &at, "tier '%s' grants coupon template '%s', which the coupons"
+                          " section%s%s lacks", tc->items[i].name, g->coupon,
+                          strcmp(g->file, c.file) ? " of " : "",
+                          strcmp(g->file, c.file) ? c.file : "");
+            c.nerrors += x.nerrors;
+            as__buf_adds(&c.errors, x.errors.data);
+            as__buf_free(&x.errors);
+        }
     if (c.nerrors) {
         if (c.errors.len && c.errors.data[c.errors.len - 1] == '\n')
             c.errors.data[--c.errors.len] = '\0';

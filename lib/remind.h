@@ -78,11 +78,23 @@ typedef struct as__segments_cfg {
     size_t nday_marks;
 } as__segments_cfg;
 
+/* A benefit granted each month to the users of a tier: count coupons of a
+ * template (checked against the coupons section once every section is
+ * read; file, line and col say where it was named). */
+typedef struct as__grant {
+    char *coupon;
+    int64_t count;
+    const char *file;
+    int line, col;
+} as__grant;
+
 typedef struct as__tier {
     char *name;
     int64_t min;             /* yuan (basis spend) or points */
     char **benefits;         /* the tier's benefits, in the order of the file */
     size_t nbenefits;
+    as__grant *grants;       /* what benefits run issues each month */
+    size_t ngrants;
 } as__tier;
 
 typedef struct as__tiers_cfg {

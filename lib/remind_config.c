@@ -545,10 +545,54 @@ void as__tiers_free(as_config *cfg)
         for (size_t j = 0; j < t->items[i].nbenefits; j++)
             free(t->items[i].benefits[j]);
         free(t->items[i].benefits);
+        for (size_t j = 0; j < t->items[i].ngrants; j++)
+            free(t->items[i].grants[j].coupon);
+        free(t->items[i].grants);
     }
     free(t->items);
     free(t);
     cfg->tiers = NULL;
+}
+
+/* A tier's grants: a list of {coupon: TEMPLATE, count: N}. */
+static void tier_grants(as__cfgctx *c, const as__ynode *g, as__tier *tier)
+{
+    static const char *const keys[] = {"coupon", "count", NULL};
+    if (g->kind != AS_Y_SEQ) {
+        as__cfg_error(c, g, "grants must be a list of {coupon: TEMPLATE, count: N}");
+        return;
+    }
+    tier->grants = calloc(g->n ? g->n : 1, sizeof *tier->grants);
+    if (!tier->grants) {
+        as__cfg_error(c, g, "out of memory");
+        return;
+    }
+    for (size_t j = 0; j < g->n; j++) {
+        const as__ynode *item = g->items[j], *n;
+        if (as__cfg_map_keys(c, item, "a grant", keys) < 0)
+            continue;
+        const char *id;
+        if (!(n = as__ymap_get(item, "coupon"))) {
+            as__cfg_error(c, item, "a grant needs a coupon (a template of the coupons section)");
+            continue;
+        }
+        if (as__cfg_str(c, n, &id) < 0)
+            continue;
+        as__grant *gr = &tier->grants[tier->ngrants];
+        gr->count = 1;
+        gr->file = c->file;
+        gr->line = n->line;
+        gr->col = n->col;
+        long long v;
+        const as__ynode *cn = as__ymap_get(item, "count");
+        if (cn && as__cfg_int(c, cn, 1, 100, &v) == 0)
+            gr->count = v;
+        if (!(gr->coupon = as__strdup(id))) {
+            as__cfg_error(c, n, "out of memory");
+            return;
+        }
+        tier->ngrants++;
+    }
 }
 
 /* A tier's benefits: a list of texts, or one text. */
@@ -576,7 +620,7 @@ static void tier_benefits(as__cfgctx *c, const as__ynode *b, as__tier *tier)
 void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"basis", "points_per_yuan", "levels", NULL};
-    static const char *const lkeys[] = {"name", "min", "benefits", NULL};
+    static const char *const lkeys[] = {"name", "min", "benefits", "grants", NULL};
     as__tiers_cfg *t = calloc(1, sizeof *t);
     if (!t) {
         as__cfg_error(c, node, "out of memory");
@@ -628,6 +672,8 @@ void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
         const as__ynode *b = as__ymap_get(l, "benefits");
         if (b)
             tier_benefits(c, b, tier);
+        if ((b = as__ymap_get(l, "grants")))
+            tier_grants(c, b, tier);
         t->n++;
     }
 }

@@ -11,6 +11,8 @@ coupons:
     - {id: litre, name: 每升减3角, per_litre_fen: 30, max_discount_fen: 1000, valid: 7d,
        grades: [95], stackable: true}
     - {id: km, name: 昆明专享, value_fen: 300, valid: 7d, regions: ["5301"]}
+    - {id: monthly_5, name: 会员月度5元加油券, value_fen: 500, valid: 30d}
+    - {id: monthly_10, name: 会员月度10元加油券, value_fen: 1000, valid: 30d}
 YAML
 export AFTERSALES_CONFIG="$T/c.yaml"
 as init
@@ -186,5 +188,32 @@ expect_rc "the reminder's coupon redeems by its code" 0
 as --format json remind run --at 2026-10-28T13:00:00+08:00
 expect_json_where "a rerun issues no coupon" json \
     '[(k["written"], k["coupons"]) for k in d if k["kind"] == "refuel_coupon"] == [(0, 0)]'
+
+# ---- tier benefits ----------------------------------------------------------------
+# U1 spent 1,200 yuan in October (普通会员 below 3,000); 2,000 more makes 银卡.
+as --format json benefits run --at 2026-11-01T10:00:00+08:00
+expect_rc "benefits run" 0
+expect_json_where "benefits run: nobody has a tier with grants yet" json \
+    'd == {"month": "2026-11", "users": 0, "issued": 0, "duplicates": 0, "dry_run": False}'
+cat >"$T/fuel2.csv" <<'CSV'
+tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan
+F9,U1,S7,2026-11-02T09:00:00+08:00,95,40,2000
+CSV
+as fuel import "$T/fuel2.csv"
+as --format json benefits run --at 2026-11-03T10:00:00+08:00 --dry-run
+expect_json_where "benefits run --dry-run: counts" json 'd["issued"] == 1 and d["dry_run"] is True'
+as --format tsv coupon list --template monthly_5
+expect_eq "--dry-run issued nothing" "$(printf '%s\n' "$OUT" | tail -n +2 | wc -l)" 0
+as --format json benefits run --at 2026-11-03T10:00:00+08:00
+expect_json_where "benefits run: 银卡's monthly coupon" json 'd["users"] == 1 and d["issued"] == 1'
+as --format json benefits run --at 2026-11-20T10:00:00+08:00
+expect_json_where "benefits run: once a month" json 'd["issued"] == 0 and d["duplicates"] == 1'
+as --format json coupon list --template monthly_5
+expect_json_where "the grant is U1's, from the benefit" json \
+    'len(d) == 1 and d[0]["user_id"] == "U1" and d[0]["source"] == "benefit" and d[0]["key"] == "benefit:U1:2026-11:monthly_5:1"'
+as benefits run --at nonsense
+expect_rc "benefits run: a bad --at" 64
+as benefits run --help
+expect_rc "benefits run --help" 0
 
 finish

@@ -19,7 +19,9 @@ static const char templates[] =
     "    - {id: stack, name: 叠加1元, value_fen: 100, valid: 7d, stackable: true}\n"
     "    - {id: yunnan, name: 云南专享, value_fen: 300, valid: 7d, regions: ['53'],\n"
     "       stations: [S1, S2]}\n"
-    "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n";
+    "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n"
+    "    - {id: monthly_5, name: 月度5元, value_fen: 500, valid: 30d}\n"
+    "    - {id: monthly_10, name: 月度10元, value_fen: 1000, valid: 30d}\n";
 
 static as_db *open_db(void)
 {
@@ -105,12 +107,13 @@ Test(coupon, templates_are_checked)
                  "max_discount_fen caps a per-litre coupon");
     /* the refuel reminder names a template the coupons section lacks */
     config_fails("coupons: {templates: []}\n",
-                 "(built-in defaults):330:13: the built-in refuel reminder issues coupon template"
+                 ": the built-in refuel reminder issues coupon template"
                  " 'refuel_cycle', which the coupons section of t.yaml lacks");
     config_fails("reminders:\n  refuel_coupon: {title: t, message: m, coupon: gone}\n",
                  "t.yaml:2:49: reminders.refuel_coupon.coupon: no coupon template 'gone'");
     /* "none" needs no template */
     as_config *cfg = th_config("coupons: {templates: []}\n"
+                               "tiers: {levels: [{name: a, min: 0}]}\n"
                                "reminders:\n  refuel_coupon: {title: t, message: m, coupon: none}\n");
     as_config_free(cfg);
 }
@@ -121,7 +124,7 @@ Test(coupon, templates_listed_from_the_configuration)
     const as_coupon_template *t;
     size_t n;
     cr_assert_eq(as_coupon_templates(db, &t, &n), AS_OK);
-    cr_assert_eq(n, 5);
+    cr_assert_eq(n, 7);
     cr_assert_str_eq(t[1].id, "litre");
     cr_assert_eq(t[1].per_litre_fen, 30);
     cr_assert_eq(t[1].ngrades, 2);
@@ -564,4 +567,97 @@ Test(coupon, a_rule_without_a_coupon)
     cr_assert_eq(th_count("SELECT json_extract(payload, '$.coupon_code') IS NULL FROM outbox"), 1);
     as_close(db);
     as_config_free(cfg);
+}
+
+/* ---- tier benefits ------------------------------------------------------ */
+
+static const char tiers_yaml[] =
+    "coupons:\n"
+    "  templates:\n"
+    "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n"
+    "    - {id: m5, name: 月度5元, value_fen: 500, valid: 30d}\n"
+    "    - {id: m10, name: 月度10元, value_fen: 1000, valid: 30d}\n"
+    "tiers:\n"
+    "  levels:\n"
+    "    - {name: 普通, min: 0}\n"
+    "    - {name: 银卡, min: 1000, grants: [{coupon: m5}]}\n"
+    "    - {name: 金卡, min: 5000, grants: [{coupon: m10, count: 2}]}\n";
+
+static as_benefits_stats run_benefits(as_db *db, const char *at, unsigned flags)
+{
+    as_benefits_options o = AS_BENEFITS_OPTIONS_INIT;
+    o.at = th_time(at);
+    o.flags = flags;
+    as_benefits_stats s;
+    cr_assert_eq(as_benefits_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    return s;
+}
+
+Test(coupon, tiers_grant_their_coupons_once_a_month)
+{
+    as_config *cfg = th_config(tiers_yaml);
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_add_user(db, "U2", 1, NULL);
+    th_add_user(db, "U3", 1, NULL);
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "A,U1,S1,2026-10-01T09:00:00+08:00,92,40,2000\n"    /* 银卡 */
+                       "B,U2,S1,2026-10-01T09:00:00+08:00,92,40,6000\n"    /* 金卡 */
+                       "C,U3,S1,2026-10-01T09:00:00+08:00,92,40,100\n");   /* 普通 */
+    as_benefits_stats s = run_benefits(db, "2026-11-03T10:00:00+08:00", AS_BENEFITS_DRY_RUN);
+    cr_assert_eq(s.issued, 3);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 0);
+    s = run_benefits(db, "2026-11-03T10:00:00+08:00", 0);
+    cr_assert_str_eq(s.month, "2026-11");
+    cr_assert_eq(s.users, 2);
+    cr_assert_eq(s.issued, 3);
+    cr_assert_eq(s.duplicates, 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE user_id = 'U2' AND template = 'm10'"
+                          " AND source = 'benefit'"), 2);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupon_events WHERE event = 'issued'"), 3);
+    /* again in the month: nothing */
+    s = run_benefits(db, "2026-11-30T23:59:59+08:00", 0);
+    cr_assert_eq(s.issued, 0);
+    cr_assert_eq(s.duplicates, 3);
+    /* U1 moves up to 金卡 in November: the gold grants too, the silver kept */
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "D,U1,S1,2026-11-10T09:00:00+08:00,92,40,4000\n");
+    s = run_benefits(db, "2026-11-11T10:00:00+08:00", 0);
+    cr_assert_eq(s.issued, 2);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE user_id = 'U1'"), 3);
+    /* a new month: grants again; an erased user gets none */
+    cr_assert_eq(as_user_forget(db, "U2"), AS_OK);
+    s = run_benefits(db, "2026-12-01T00:00:00+08:00", 0);
+    cr_assert_str_eq(s.month, "2026-12");
+    cr_assert_eq(s.users, 1);
+    cr_assert_eq(s.issued, 2);
+    /* the month is the business zone's: 2026-11-30T16:30Z is December there */
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE source_key LIKE 'benefit:U1:2026-12:%'"),
+                 2);
+    /* a year later U1's spend in the last 12 months fell: 普通, nothing */
+    s = run_benefits(db, "2027-12-15", 0);
+    cr_assert_eq(s.users, 0);
+    cr_assert_eq(s.issued, 0);
+    as_benefits_options o = AS_BENEFITS_OPTIONS_INIT;
+    o.flags = 0x80;
+    cr_assert_eq(as_benefits_run(db, &o, NULL), AS_MISUSE);
+    o = (as_benefits_options)AS_BENEFITS_OPTIONS_INIT;
+    o.version = 0;
+    cr_assert_eq(as_benefits_run(db, &o, NULL), AS_MISUSE);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(coupon, grants_name_templates_that_exist)
+{
+    config_fails("coupons: {templates: [{id: refuel_cycle, name: x, value_fen: 1, valid: 1d}]}\n"
+                 "tiers:\n  levels:\n    - {name: a, min: 0, grants: [{coupon: nope}]}\n",
+                 "t.yaml:4:43: tier 'a' grants coupon template 'nope', which the coupons"
+                 " section lacks");
+    config_fails("tiers:\n  levels:\n    - {name: a, min: 0, grants: [{coupon: monthly_5, count: 0}]}\n",
+                 "t.yaml:3:61: 0 is out of range (1 to 100)");
+    config_fails("tiers:\n  levels:\n    - {name: a, min: 0, grants: {coupon: monthly_5}}\n",
+                 "grants must be a list");
+    config_fails("tiers:\n  levels:\n    - {name: a, min: 0, grants: [{count: 2}]}\n",
+                 "a grant needs a coupon");
 }

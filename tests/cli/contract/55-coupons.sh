@@ -37,3 +37,5 @@ expect_json_where "coupon void: voided with its reason" json \
     'd["status"] == "voided" and d["events"][-1]["reason"] == "重复发放"'
 contract "coupon expire" coupon expire --at 2026-12-01T00:00:00+08:00
 expect_json_where "coupon expire: the reminder's coupon expired" json 'd["expired"] >= 1'
+contract "benefits run" benefits run --at 2026-10-15T10:00:00+08:00 --dry-run
+contract "benefits run" benefits run --at 2026-10-15T10:00:00+08:00

@@ -124,6 +124,9 @@ static void print_coupon(printer *p, const as_coupon *c)
         pr_null(p, "discount_fen");
     }
     pr_str(p, "reason", c->reason);
+    pr_str(p, "partner", c->partner);
+    pr_str(p, "offer", c->offer);
+    pr_str(p, "origin_tx", c->origin_tx);
 }
 
 static int show_code(cli *c, const char *code, int64_t at)

@@ -3282,6 +3282,9 @@ typedef struct as_coupon {
     const char *reason;          /* VOIDED: why; else NULL */
     const as_coupon_event *events;   /* as_coupon_get() only, oldest first */
     size_t nevents;
+    const char *partner;         /* a partner's coupon: the partner's id; else NULL */
+    const char *offer;           /* ... the offer that issued it */
+    const char *origin_tx;       /* ... the fill-up that earned it */
 } as_coupon;
 
 /*
@@ -3431,6 +3434,111 @@ typedef struct as_benefits_stats {
  * options version); AS_INTERNAL.
  */
 as_status as_benefits_run(as_db *db, const as_benefits_options *opts, as_benefits_stats *stats);
+
+/* ---- partner offers --------------------------------------------------- */
+
+/*
+ * Partners (a supermarket, a restaurant, a car wash) and their offers come
+ * from the configuration's partners section.  An offer is issued as a
+ * partner's coupon (source "partner", a template of the coupons section)
+ * after a qualifying fill-up: at one of the offer's stations (any when it
+ * lists none), of at least its minimum spend, at most daily_cap a user and
+ * business day, and while the partner's monthly budget (coupons a calendar
+ * month) lasts.  The partner redeems it by code (as_partner_redeem()).
+ * Views are borrowed from the handle's configuration for the handle's life.
+ */
+typedef struct as_partner_offer {
+    const char *id;              /* [a-z0-9_-], unique across partners */
+    const char *coupon;          /* the template it issues */
+    const char *const *stations; /* qualifying stations; empty: any */
+    size_t nstations;
+    int64_t min_spend_fen;       /* the fill-up's amount at least this */
+    int64_t daily_cap;           /* coupons of this offer a user a day (>= 1) */
+} as_partner_offer;
+
+typedef struct as_partner {
+    const char *id;
+    const char *name;
+    const char *kind;            /* "supermarket", "restaurant", "car_wash", "other" */
+    int64_t monthly_budget;      /* coupons a calendar month; 0: no limit */
+    const as_partner_offer *offers;
+    size_t noffers;
+} as_partner;
+
+/* as_partners - the partners of the handle's configuration, in its order.
+ * Returns AS_OK; AS_MISUSE (a NULL argument). */
+as_status as_partners(as_db *db, const as_partner **out, size_t *n);
+
+/* Options of as_partner_run(). */
+typedef struct as_partner_run_options {
+    unsigned version;            /* AS_PARTNER_RUN_OPTIONS_VERSION */
+    unsigned flags;              /* AS_PARTNER_DRY_RUN */
+    int64_t from, to;            /* fill-ups with from < filled_at <= to; to 0:
+                                  * now, from 0: a day before to */
+} as_partner_run_options;
+
+#define AS_PARTNER_DRY_RUN 0x1u
+#define AS_PARTNER_RUN_OPTIONS_VERSION 1
+#define AS_PARTNER_RUN_OPTIONS_INIT { AS_PARTNER_RUN_OPTIONS_VERSION, 0u, 0, 0 }
+
+/* What a run did. */
+typedef struct as_partner_run_stats {
+    uint64_t fillups;            /* fill-ups of the window that qualified for an offer */
+    uint64_t issued;             /* coupons issued now */
+    uint64_t duplicates;         /* issued for that fill-up before */
+    uint64_t capped;             /* left out by an offer's daily cap */
+    uint64_t over_budget;        /* left out by a partner's monthly budget */
+} as_partner_run_stats;
+
+/*
+ * as_partner_run - issue the partner offers that the fill-ups of the window
+ * qualify for, in the order of the fill-ups (each coupon issued at its
+ * fill-up's time; keyed by offer and tx_id, so running over the same
+ * window again issues nothing twice).  Fill-ups of erased users and of
+ * users not (yet) registered qualify for nothing.  The fueling import does
+ * the same for the records it inserts; a run catches up on records
+ * imported before offers were configured.  Reading the window scans the
+ * fueling records.
+ * Returns AS_OK; AS_INVALID (from >= to); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_partner_run(as_db *db, const as_partner_run_options *opts,
+                         as_partner_run_stats *stats);
+
+/*
+ * as_partner_redeem - the partner partner_id redeems its coupon of code for
+ * a purchase of amount_fen (at least the template's minimum spend) at time
+ * at (0: now); ref (NULL: none) is the partner's receipt number (an id),
+ * recorded as the coupon's redeemed_tx.  Once only, as as_coupon_redeem();
+ * the same ref again is a replay.  out may be NULL.
+ * Returns AS_OK; AS_NOTFOUND (no such code or partner); AS_INVALID (not this
+ * partner's coupon, not issued, not valid at `at`, under the minimum
+ * spend); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_partner_redeem(as_db *db, const char *partner_id, const char *code,
+                            const char *ref, int64_t amount_fen, int64_t at,
+                            as_coupon_redemption *out);
+
+/* One line of as_partner_report_iter_new(): a partner and the station of
+ * the fill-ups that earned its coupons. */
+typedef struct as_partner_report_row {
+    const char *partner;
+    const char *station_id;      /* NULL: the fill-up is no longer known */
+    uint64_t issued;             /* coupons issued in the range */
+    uint64_t redeemed;           /* of those, redeemed (by the range's end) */
+    int64_t redeemed_value_fen;  /* what those redeemed took off */
+} as_partner_report_row;
+
+typedef struct as_partner_report_iter as_partner_report_iter;
+
+/* as_partner_report_iter_new - issued vs redeemed per partner and station
+ * for the coupons issued in [from, to), by partner then station.
+ * Returns AS_OK; AS_INVALID (from >= to); AS_NOMEM; AS_MISUSE; AS_INTERNAL. */
+as_status as_partner_report_iter_new(as_partner_report_iter **out, as_db *db, int64_t from,
+                                     int64_t to);
+/* Returns AS_OK (*row borrowed until the next call); AS_DONE; AS_INTERNAL. */
+as_status as_partner_report_next(as_partner_report_iter *it, const as_partner_report_row **row);
+void as_partner_report_iter_free(as_partner_report_iter *it);
 
 /* ------------------------------------------------------------------ */
 /* Outbox (for the integrator that delivers notifications)             */

@@ -110,6 +110,7 @@ struct as_config {
     struct as__tiers_cfg *tiers;
     struct as__reminders_cfg *reminders;
     struct as__coupons_cfg *coupons;     /* lib/coupon.h */
+    struct as__partners_cfg *partners;   /* lib/partner.h */
 };
 
 /* One section: its name, parser and destructor. */

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "calendar.h"
 #include "coupon.h"
+#include "partner.h"
 #include "feedback.h"
 #include "sentiment.h"
 #include "ticket.h"
@@ -42,6 +43,7 @@ static const as__section sections[] = {
     {"tiers", as__tiers_parse, as__tiers_free},
     {"reminders", as__reminders_parse, as__reminders_free},
     {"coupons", as__coupons_parse, as__coupons_free},
+    {"partners", as__partners_parse, as__partners_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 
@@ -176,6 +178,8 @@ as_status as_config_parse(as_config **out, const char *text, size_t len, const c
             as__buf_adds(&c.errors, x.errors.data);
             as__buf_free(&x.errors);
         }
+    if (c.nerrors == 0)
+        as__partners_check_refs(&c, cfg);
     if (c.nerrors) {
         if (c.errors.len && c.errors.data[c.errors.len - 1] == '\n')
             c.errors.data[--c.errors.len] = '\0';

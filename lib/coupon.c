@@ -46,7 +46,7 @@ void as__coupons_free(as_config *cfg)
 }
 
 /* A template id: 1-32 of [a-z0-9_-]. */
-static int tmpl_id_ok(const char *s)
+int as__coupon_id_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 32)
@@ -146,7 +146,7 @@ static void tmpl_parse(as__cfgctx *c, const as__ynode *node, as__coupons_cfg *k)
     const char *s;
     if (as__cfg_str(c, id, &s) < 0)
         return;
-    if (!tmpl_id_ok(s)) {
+    if (!as__coupon_id_ok(s)) {
         as__cfg_error(c, id, "coupon template id '%s' must be 1-32 of a-z, 0-9, _ and -", s);
         return;
     }
@@ -469,6 +469,57 @@ as_status as__coupon_writer_finish(as__coupon_writer *w)
     return st;
 }
 
+as_status as__coupon_issue_partner(as_db *db, const as_coupon_template *t, const char *user,
+                                   const char *key, int64_t at, const char *partner,
+                                   const char *offer, const char *origin_tx, int *inserted)
+{
+    static const char ins[] =
+        "INSERT INTO main.coupons (code, user_id, template, name, value_fen, per_litre_fen,"
+        " max_discount_fen, min_spend_fen, stackable, issued_at, valid_from, expires_at, source,"
+        " source_key, partner, offer, origin_tx)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, 'partner', ?12, ?13, ?14, ?15)"
+        " ON CONFLICT DO NOTHING";
+    static const char ev[] =
+        "INSERT INTO main.coupon_events (coupon_id, at, event, detail)"
+        " VALUES (last_insert_rowid(), ?1, 'issued', NULL)";
+    *inserted = 0;
+    as__coupon_writer w;
+    memset(&w, 0, sizeof w);
+    w.db = db;
+    char code[AS__COUPON_CODE_LEN + 1];
+    as_status st = as__coupon_code(&w, key, code);
+    if (st != AS_OK)
+        return st;
+    sqlite3_stmt *s = as__stmt(db, ins);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, t->value_fen);
+    sqlite3_bind_int64(s, 6, t->per_litre_fen);
+    as__bind_int64_or_null(s, 7, t->max_discount_fen, 0);
+    sqlite3_bind_int64(s, 8, t->min_spend_fen);
+    sqlite3_bind_int(s, 9, t->stackable);
+    sqlite3_bind_int64(s, 10, at);
+    sqlite3_bind_int64(s, 11, at + t->valid_s);
+    sqlite3_bind_text(s, 12, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 13, partner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, offer, -1, SQLITE_STATIC);
+    as__bind_text_or_null(s, 15, origin_tx);
+    if ((st = as__step_done(db, s, "issuing a partner's coupon")) != AS_OK)
+        return st;
+    if (sqlite3_changes(db->sql) != 1)
+        return AS_OK;
+    if (!(s = as__stmt(db, ev)))
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, at);
+    if ((st = as__step_done(db, s, "recording an issued coupon")) == AS_OK)
+        *inserted = 1;
+    return st;
+}
+
 /* Is user a live user?  AS_OK, or a recorded failure. */
 static as_status live_user(as_db *db, const char *user)
 {
@@ -601,7 +652,8 @@ as_status as_coupon_issue(as_db *db, const char *user_id, const char *template_i
     " CASE WHEN c.changed_at <= ?2 THEN c.redeemed_station END,"                              \
     " CASE WHEN c.changed_at <= ?2 THEN c.redeemed_amount_fen END,"                           \
     " CASE WHEN c.changed_at <= ?2 THEN c.discount_fen END,"                                  \
-    " CASE WHEN c.changed_at <= ?2 THEN c.reason END, c.status"                               \
+    " CASE WHEN c.changed_at <= ?2 THEN c.reason END, c.status, c.partner, c.offer,"          \
+    " c.origin_tx"                                                                            \
     " FROM main.coupons c"
 
 static as_coupon_status status_of(const char *s)
@@ -693,6 +745,9 @@ static as_status read_row(as_db *db, sqlite3_stmt *s, as_coupon *c, lists *l)
     }
     if (c->status == AS_COUPON_VOIDED)
         c->reason = as__column_text(s, 24);
+    c->partner = as__column_text(s, 26);
+    c->offer = as__column_text(s, 27);
+    c->origin_tx = as__column_text(s, 28);
     return AS_OK;
 }
 
@@ -764,7 +819,8 @@ static as_status own(as_db *db, const as_coupon *c, int64_t at, as_coupon **out)
            s_tmpl = keep(b, c->template_id, &oom), s_name = keep(b, c->name, &oom),
            s_src = keep(b, c->source, &oom), s_key = keep(b, c->key, &oom),
            s_tx = keep(b, c->redeemed_tx, &oom), s_st = keep(b, c->redeemed_station, &oom),
-           s_reason = keep(b, c->reason, &oom);
+           s_reason = keep(b, c->reason, &oom), s_partner = keep(b, c->partner, &oom),
+           s_offer = keep(b, c->offer, &oom), s_origin = keep(b, c->origin_tx, &oom);
     size_t nl = c->ngrades + c->nstations + c->nregions;
     size_t *loff = calloc(nl + 1, sizeof *loff);
     o->ptrs = calloc(nl + 1, sizeof *o->ptrs);
@@ -837,6 +893,9 @@ static as_status own(as_db *db, const as_coupon *c, int64_t at, as_coupon **out)
     o->c.redeemed_tx = FIX(b, s_tx);
     o->c.redeemed_station = FIX(b, s_st);
     o->c.reason = FIX(b, s_reason);
+    o->c.partner = FIX(b, s_partner);
+    o->c.offer = FIX(b, s_offer);
+    o->c.origin_tx = FIX(b, s_origin);
     for (size_t k = 0; k < nl; k++)
         o->ptrs[k] = FIX(b, loff[k]);
     o->c.grades = o->ptrs;
@@ -1006,9 +1065,19 @@ static int region_in(const char *const *list, size_t n, const char *region)
     return 0;
 }
 
-static as_status tx_check(as_db *db, const as_coupon_tx *tx, char grade[8])
+static as_status tx_check(as_db *db, const as_coupon_tx *tx, char grade[8], const char *partner)
 {
     char why[160];
+    if (partner) {
+        /* a purchase at a partner: no station, grade or litres */
+        if (!tx->tx_id || as__check_id(tx->tx_id, why, sizeof why) != AS_OK)
+            return as__fail(db, AS_INVALID, "ref: %s", tx->tx_id ? why : "is missing");
+        if (tx->amount_fen < 0 || tx->amount_fen > 100000000)
+            return as__fail(db, AS_INVALID, "amount: %lld fen is out of range",
+                            (long long)tx->amount_fen);
+        grade[0] = '\0';
+        return AS_OK;
+    }
     if (!tx->tx_id || as__check_id(tx->tx_id, why, sizeof why) != AS_OK)
         return as__fail(db, AS_INVALID, "tx_id: %s", tx->tx_id ? why : "is missing");
     if (!tx->user_id || as__check_id(tx->user_id, why, sizeof why) != AS_OK)
@@ -1034,7 +1103,7 @@ static as_status tx_check(as_db *db, const as_coupon_tx *tx, char grade[8])
 static int64_t discount(const as_coupon *c, const as_coupon_tx *tx)
 {
     int64_t d;
-    if (c->per_litre_fen > 0) {
+    if (c->per_litre_fen > 0 && !c->partner) {
         d = c->per_litre_fen * tx->litres_ml / 1000;
         if (c->max_discount_fen > 0 && d > c->max_discount_fen)
             d = c->max_discount_fen;
@@ -1046,11 +1115,17 @@ static int64_t discount(const as_coupon *c, const as_coupon_tx *tx)
 
 /* Why c cannot pay for tx (a recorded failure), or AS_OK. */
 static as_status redeemable(as_db *db, const as_coupon *c, const as_coupon_tx *tx,
-                            const char *grade, int64_t at)
+                            const char *grade, int64_t at, const char *partner)
 {
     char when[AS_TIME_BUFSIZE];
     int off = as_db_utc_offset(db);
-    if (strcmp(c->user_id, tx->user_id) != 0)
+    if (partner && (!c->partner || strcmp(c->partner, partner) != 0))
+        return as__fail(db, AS_INVALID, "coupon %s is not a coupon of partner '%s'", c->code,
+                        partner);
+    if (!partner && c->partner)
+        return as__fail(db, AS_INVALID, "coupon %s is partner '%s''s; the partner redeems it"
+                        " (partner redeem)", c->code, c->partner);
+    if (!partner && strcmp(c->user_id, tx->user_id) != 0)
         return as__fail(db, AS_INVALID, "coupon %s belongs to another user, not '%s'", c->code,
                         tx->user_id);
     switch (c->status) {
@@ -1070,6 +1145,13 @@ static as_status redeemable(as_db *db, const as_coupon *c, const as_coupon_tx *t
     if (at < c->valid_from)
         return as__fail(db, AS_INVALID, "coupon %s is valid from %s", c->code,
                         as_time_format(c->valid_from, off, when));
+    if (partner) {
+        if (tx->amount_fen < c->min_spend_fen)
+            return as__fail(db, AS_INVALID, "coupon %s needs a purchase of at least %lld fen,"
+                            " not %lld", c->code, (long long)c->min_spend_fen,
+                            (long long)tx->amount_fen);
+        return AS_OK;
+    }
     if (c->nstations && !in_list(c->stations, c->nstations, tx->station_id))
         return as__fail(db, AS_INVALID, "coupon %s is not good at station %s", c->code,
                         tx->station_id);
@@ -1114,6 +1196,12 @@ static as_status stacking(as_db *db, const as_coupon *c, const char *tx_id)
 as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
                            as_coupon_redemption *out)
 {
+    return as__coupon_redeem(db, code, tx, out, NULL);
+}
+
+as_status as__coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
+                            as_coupon_redemption *out, const char *partner)
+{
     if (out)
         memset(out, 0, sizeof *out);
     if (!db || !code || !tx)
@@ -1123,7 +1211,7 @@ as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
     char canon[AS__COUPON_CODE_LEN + 1], grade[8];
     as_status st = code_arg(db, code, canon);
     if (st == AS_OK)
-        st = tx_check(db, tx, grade);
+        st = tx_check(db, tx, grade, partner);
     if (st != AS_OK)
         return st;
     int64_t at = tx->at ? tx->at : as__now();
@@ -1151,7 +1239,9 @@ as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
         else
             st = read_row(db, s, &c, &l);
         if (st == AS_OK && c.status == AS_COUPON_REDEEMED && c.redeemed_tx &&
-            strcmp(c.redeemed_tx, tx->tx_id) == 0 && strcmp(c.user_id, tx->user_id) == 0) {
+            strcmp(c.redeemed_tx, tx->tx_id) == 0 &&
+            (partner ? c.partner && strcmp(c.partner, partner) == 0
+                     : strcmp(c.user_id, tx->user_id) == 0)) {
             replay = 1;
             disc = c.discount_fen;
             if (out)
@@ -1162,8 +1252,8 @@ as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
             c.status = status_of(as__column_text(s, 25));
             if (c.status == AS_COUPON_ISSUED && c.expires_at <= at)
                 c.status = AS_COUPON_EXPIRED;
-            st = redeemable(db, &c, tx, grade, at);
-            if (st == AS_OK)
+            st = redeemable(db, &c, tx, grade, at, partner);
+            if (st == AS_OK && !partner)
                 st = stacking(db, &c, tx->tx_id);
             disc = discount(&c, tx);
         }
@@ -1181,7 +1271,7 @@ as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
                 sqlite3_bind_int64(u, 1, id);
                 sqlite3_bind_int64(u, 2, at);
                 sqlite3_bind_text(u, 3, tx->tx_id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(u, 4, tx->station_id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(u, 4, partner ? partner : tx->station_id, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(u, 5, tx->amount_fen);
                 sqlite3_bind_int64(u, 6, disc);
                 st = as__step_done(db, u, "redeeming a coupon");
@@ -1193,7 +1283,7 @@ as_status as_coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
             as__buf_adds(&d, "{\"tx_id\":");
             as__json_quote(&d, tx->tx_id);
             as__buf_adds(&d, ",\"station_id\":");
-            as__json_quote(&d, tx->station_id);
+            as__json_quote(&d, partner ? partner : tx->station_id);
             snprintf(num, sizeof num, ",\"amount_fen\":%lld,\"discount_fen\":%lld}",
                      (long long)tx->amount_fen, (long long)disc);
             if (as__buf_adds(&d, num) < 0 && st == AS_OK)

@@ -71,6 +71,24 @@ as_status as__coupon_writer_add(as__coupon_writer *w, const as_coupon_template *
                                 const char *key, const char *station, const char *grade,
                                 int64_t *id);
 
+/* One partner's coupon, written now (inside the caller's transaction):
+ * template t for user, its code made from key (required), issued at `at`
+ * for t's validity, recording partner, offer and the fill-up origin_tx.
+ * *inserted is 0 when the key issued it before (nothing written). */
+as_status as__coupon_issue_partner(as_db *db, const as_coupon_template *t, const char *user,
+                                   const char *key, int64_t at, const char *partner,
+                                   const char *offer, const char *origin_tx, int *inserted);
+
+/* as_coupon_redeem(); with partner not NULL, the partner's redemption of
+ * its own coupon (tx->tx_id its receipt, tx->amount_fen the purchase; no
+ * station, grade or litres), and without, a fuel payment, which a partner's
+ * coupon cannot pay. */
+as_status as__coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
+                            as_coupon_redemption *out, const char *partner);
+
+/* Is id a template id (1-32 of a-z, 0-9, _ and -)? */
+int as__coupon_id_ok(const char *id);
+
 /* Write what is buffered and free the writer; returns the first failure. */
 as_status as__coupon_writer_finish(as__coupon_writer *w);
 

@@ -38,12 +38,16 @@ CREATE TABLE coupons (
     redeemed_amount_fen INTEGER,                -- the payment before discounts
     discount_fen     INTEGER,                   -- what the coupon took off
     reason           TEXT,                      -- why it was voided
+    partner          TEXT,                      -- a partner's coupon: the partner's id
+    offer            TEXT,                      -- ... the offer that issued it
+    origin_tx        TEXT,                      -- ... the fill-up that earned it
     CHECK (value_fen > 0 OR per_litre_fen > 0),
     CHECK (expires_at > valid_from)
 );
 CREATE INDEX coupons_user ON coupons (user_id, issued_at);
 CREATE INDEX coupons_tx ON coupons (redeemed_tx) WHERE redeemed_tx IS NOT NULL;
 CREATE INDEX coupons_expiring ON coupons (expires_at) WHERE status = 'issued';
+CREATE INDEX coupons_partner ON coupons (partner, issued_at) WHERE partner IS NOT NULL;
 
 -- What happened to a coupon, in order; never updated.
 CREATE TABLE coupon_events (

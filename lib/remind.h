@@ -83,6 +83,8 @@ typedef struct as__tier {
     int64_t min;             /* yuan (basis spend) or points */
     char **benefits;         /* the tier's benefits, in the order of the file */
     size_t nbenefits;
+    int64_t points_pct;      /* points_multiplier in hundredths: fueling earns
+                              * points_per_yuan x this / 100 points a yuan (100) */
 } as__tier;
 
 typedef struct as__tiers_cfg {

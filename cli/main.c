@@ -27,6 +27,7 @@ static const char usage_text[] =
     "  profile    recompute derived profiles, segments and tiers\n"
     "  remind     evaluate reminder rules; weather alerts\n"
     "  outbox     pull, acknowledge and fail notifications\n"
+    "  points     the points ledger: balances, statements, redemption, expiry\n"
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
     "  check      verify the database (integrity, foreign keys, schema)\n"
@@ -68,6 +69,7 @@ static const cli_command commands[] = {
     {"profile", cmd_profile, "derived profiles"},
     {"remind", cmd_remind, "reminder rules"},
     {"outbox", cmd_outbox, "notifications for the integrator"},
+    {"points", cmd_points, "the points ledger"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},

@@ -254,5 +254,6 @@ int cmd_remind(cli *c, int argc, char **argv);
 int cmd_outbox(cli *c, int argc, char **argv);
 int cmd_coupon(cli *c, int argc, char **argv);
 int cmd_benefits(cli *c, int argc, char **argv);
+int cmd_points(cli *c, int argc, char **argv);
 
 #endif

@@ -18,8 +18,9 @@ static const char check_help[] =
     "usage: aftersales check\n"
     "\n"
     "Verify the database: SQLite's integrity check, foreign keys, the\n"
-    "application id, the schema version and the journal mode.  Prints one line\n"
-    "per check; exit 0 when all pass, 65 when one fails.\n";
+    "application id, the schema version, the journal mode and the points ledger\n"
+    "(per user, its sum equals what its lots hold and is not negative).  Prints\n"
+    "one line per check; exit 0 when all pass, 65 when one fails.\n";
 
 int cmd_backup(cli *c, int argc, char **argv)
 {

@@ -935,7 +935,7 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags);
 /* One finding of the database check. */
 typedef struct as_check_item {
     const char *check;       /* "integrity", "foreign_keys", "application_id",
-                              * "schema_version", "journal_mode" */
+                              * "schema_version", "journal_mode", "points_ledger" */
     int ok;                  /* 1 when this check passed */
     const char *detail;      /* "ok", or what is wrong */
 } as_check_item;
@@ -946,8 +946,11 @@ typedef struct as_check_iter as_check_iter;
  * as_check_iter_new - verify the database and iterate the findings:
  * SQLite's integrity_check (one finding per problem, at most 100, or one
  * "ok"), the foreign keys (one per violating row, or one "ok"), the
- * application id, the schema version against this library's, and the
- * journal mode (WAL unless the handle is read-only).  Every check runs in
+ * application id, the schema version against this library's, the
+ * journal mode (WAL unless the handle is read-only), and the points ledger
+ * (per user, the ledger's sum equals what its lots hold and is not
+ * negative: one finding per user that fails, at most 100, or one "ok").
+ * Every check runs in
  * this call, which only reads; the iterator holds the findings, copied.
  * A check that fails is a finding with ok = 0, not an error of the
  * iterator: the caller decides what it means (the command line exits 65).
@@ -3710,6 +3713,177 @@ as_status as_outbox_next(as_outbox_iter *it, const as_outbox_item **view);
 
 /* as_outbox_iter_free - free an iterator of either kind; NULL is a no-op. */
 void as_outbox_iter_free(as_outbox_iter *it);
+
+/* ------------------------------------------------------------------ */
+/* Points ledger                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Points are kept in an append-only ledger: every change is one row with a
+ * non-zero delta, and a user's points are the sum of their rows.  Each
+ * positive row (an earning, a positive adjustment) is a lot that lapses
+ * points.expire_after_months calendar months after its time (0: never);
+ * redemptions, negative adjustments and expiry use the lots that lapse
+ * first.  A lot whose lapse time is T has lapsed at T.  Lapsed points are
+ * never spendable: a balance read at T leaves them out at once (as
+ * "lapsed"), and as_points_expire() writes them into the ledger as one
+ * expire row per user.  Earning:
+ *  - the fueling import: each record it inserts earns floor(amount_fen /
+ *    100) x tiers.points_per_yuan x the user's tier's points_multiplier
+ *    (the tier of the stored profile; none: 1), at its filled_at, once per
+ *    tx_id; as_points_earn_missing() catches up on older records;
+ *  - an answered survey earns points.survey, once per survey;
+ *  - community contributions (a later module), and manual adjustments.
+ * Every time argument `at` is Unix seconds; 0 means now.
+ */
+
+/* The kind of a ledger row. */
+typedef enum as_points_kind {
+    AS_POINTS_EARN_FUEL = 1,  /* a fueling record (ref: its tx_id) */
+    AS_POINTS_EARN_SURVEY,    /* an answered survey (ref: the survey's id) */
+    AS_POINTS_EARN_COMMUNITY, /* a community contribution (ref: the caller's) */
+    AS_POINTS_ADJUST,         /* a manual adjustment, with a reason */
+    AS_POINTS_REDEEM,         /* points spent (ref: the caller's, optional) */
+    AS_POINTS_EXPIRE          /* lots that lapsed (as_points_expire()) */
+} as_points_kind;
+
+/*
+ * as_points_kind_name - "earn_fuel", "earn_survey", "earn_community",
+ * "adjust", "redeem", "expire": static text; NULL for a value out of range.
+ */
+const char *as_points_kind_name(as_points_kind kind);
+
+/* A user's points as of a time (as_points_balance_get()). */
+typedef struct as_points_balance {
+    int64_t at;               /* the time it is as of */
+    int64_t balance;          /* spendable at `at`: earned, not used, not lapsed */
+    int64_t ledger;           /* the sum of the rows at or before `at` */
+    int64_t lapsed;           /* lapsed by `at` but not yet written by
+                               * as_points_expire(): ledger - balance */
+    int64_t earned;           /* the sum of the earn rows */
+    int64_t adjusted;         /* the sum of the adjust rows (may be negative) */
+    int64_t redeemed;         /* points redeemed (a positive number) */
+    int64_t expired;          /* points written off as lapsed (positive) */
+    int64_t next_expiry_at;   /* the next time spendable points lapse; 0: none */
+    int64_t next_expiry_points;  /* how many lapse then */
+} as_points_balance;
+
+/*
+ * as_points_balance_get - fill *out with user_id's points as of at (0:
+ * now): only rows at or before at count, and lots that lapsed by at are
+ * not in the balance, whether or not as_points_expire() ran.  Reads only.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_MISUSE (NULL db, user_id
+ * or out); AS_BUSY; AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_points_balance_get(as_db *db, const char *user_id, int64_t at,
+                                as_points_balance *out);
+
+/* A row of the ledger, as an iterator's view: strings borrowed until the
+ * next as_points_next() or as_points_iter_free(). */
+typedef struct as_points_entry {
+    int64_t id;
+    const char *user_id;
+    int64_t at;
+    as_points_kind kind;
+    int64_t points;           /* the delta: positive earned, negative used */
+    const char *ref;          /* NULL when none */
+    const char *reason;       /* NULL when none; phones masked unless AS_OPEN_REVEAL */
+    int64_t expires_at;       /* a positive row's lapse time; 0: never, or a negative row */
+    int64_t balance;          /* the ledger's sum up to and including this row */
+    int64_t created_at;       /* when the row was written */
+} as_points_entry;
+
+typedef struct as_points_query {
+    unsigned version;         /* AS_POINTS_QUERY_VERSION */
+    const char *user_id;      /* required */
+    int64_t from;             /* rows at or after; 0: from the first */
+    int64_t to;               /* rows at or before; 0: to the last */
+} as_points_query;
+
+#define AS_POINTS_QUERY_VERSION 1
+#define AS_POINTS_QUERY_INIT { AS_POINTS_QUERY_VERSION, NULL, 0, 0 }
+
+typedef struct as_points_iter as_points_iter;
+
+/*
+ * as_points_iter_new - a user's statement: their ledger rows in time
+ * order (then id) between query->from and query->to, each with the
+ * running sum.  The query's strings are copied.  Free *out (NULL on
+ * failure) with as_points_iter_free() before as_close().
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (from after to);
+ * AS_MISUSE (NULL out, db, query or user_id, an unknown query version);
+ * AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_points_iter_new(as_points_iter **out, as_db *db, const as_points_query *query);
+
+/*
+ * as_points_next - the next row of a statement; *view is borrowed until the
+ * next call or as_points_iter_free().
+ * Returns AS_OK; AS_DONE at the end; AS_BUSY; AS_MISUSE (NULL argument);
+ * AS_INTERNAL.
+ */
+as_status as_points_next(as_points_iter *it, const as_points_entry **view);
+
+/* as_points_iter_free - free a statement iterator; NULL is a no-op. */
+void as_points_iter_free(as_points_iter *it);
+
+/*
+ * as_points_adjust - a manual adjustment of delta points (non-zero) for
+ * user_id at at (0: now), with reason (required; NFC-normalised, at most
+ * 500 characters; copied).  A positive adjustment is a lot that lapses like
+ * earned points; a negative one uses the spendable points at at, oldest
+ * lapse first, and may not take them below zero.  *entry_id (may be NULL)
+ * receives the new row's id.  One transaction.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (delta 0, no
+ * reason or a bad one, more than the balance taken, an erased user);
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db or user_id);
+ * AS_INTERNAL.
+ */
+as_status as_points_adjust(as_db *db, const char *user_id, int64_t delta, const char *reason,
+                           int64_t at, int64_t *entry_id);
+
+/*
+ * as_points_redeem - spend points (> 0) of user_id at at (0: now), oldest
+ * lapse first; refused when the spendable balance at at is smaller.  ref
+ * (NULL: none; else an id, 1-64 printable bytes without spaces, copied)
+ * makes it idempotent: when a redemption with that ref is already there,
+ * of the same user and points, nothing is written and *entry_id is that
+ * row's id; of another user or amount it is AS_EXISTS.  *entry_id (may be
+ * NULL) receives the row's id.  One BEGIN IMMEDIATE transaction, so two
+ * processes redeeming at once never take more than the balance.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (points <= 0, a
+ * bad ref, more than the balance, an erased user); AS_EXISTS (the ref was
+ * used otherwise); AS_BUSY; AS_READONLY; AS_MISUSE (NULL db or user_id);
+ * AS_INTERNAL.
+ */
+as_status as_points_redeem(as_db *db, const char *user_id, int64_t points, const char *ref,
+                           int64_t at, int64_t *entry_id);
+
+/* What as_points_expire() and as_points_earn_missing() did. */
+typedef struct as_points_run_stats {
+    int64_t entries;          /* ledger rows written */
+    int64_t users;            /* users they belong to */
+    int64_t points;           /* points expired (positive) or earned */
+} as_points_run_stats;
+
+/*
+ * as_points_expire - write off every lot that lapsed by at (0: now): one
+ * expire row per user (at at) for what lapsed.  Running it again writes
+ * nothing.  *stats (may be NULL) says what was written.  One transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
+ */
+as_status as_points_expire(as_db *db, int64_t at, as_points_run_stats *stats);
+
+/*
+ * as_points_earn_missing - award what the fueling records at or before at
+ * (0: now) have not earned yet (a database imported before the ledger
+ * existed, or a rate turned on later), as the import would have: at each
+ * record's filled_at, once per tx_id.  Records of erased users earn
+ * nothing.  Idempotent.  *stats (may be NULL) says what was written.  One
+ * transaction.
+ * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
+ */
+as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -95,6 +95,7 @@ struct as__ticket_cfg;
 struct as__segments_cfg;   /* remind.h */
 struct as__tiers_cfg;
 struct as__reminders_cfg;
+struct as__points_cfg;     /* points.h */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -111,6 +112,7 @@ struct as_config {
     struct as__reminders_cfg *reminders;
     struct as__coupons_cfg *coupons;     /* lib/coupon.h */
     struct as__partners_cfg *partners;   /* lib/partner.h */
+    struct as__points_cfg *points;       /* lib/points.h: the points section */
 };
 
 /* One section: its name, parser and destructor. */

@@ -10,6 +10,7 @@
 #include "sentiment.h"
 #include "ticket.h"
 #include "remind.h"
+#include "points.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ static const as__section sections[] = {
     {"reminders", as__reminders_parse, as__reminders_free},
     {"coupons", as__coupons_parse, as__coupons_free},
     {"partners", as__partners_parse, as__partners_free},
+    {"points", as__points_cfg_parse, as__points_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

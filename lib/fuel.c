@@ -2,6 +2,7 @@
 #include "batch.h"
 #include "import.h"
 #include "json.h"
+#include "points.h"
 #include "profile.h"
 #include "vehicle.h"
 
@@ -213,6 +214,9 @@ typedef struct fuel_ctx {
     id_set marked;               /* users whose profile this import marked */
     int loaded;
     as__group group;             /* records inserted many to a statement */
+    int earn;                    /* the records inserted earn points */
+    int earning;                 /* earned is open */
+    as__batch earned;            /* the records inserted (points.h) */
 } fuel_ctx;
 
 static as_status load_erased(as_db *db, fuel_ctx *fc)
@@ -247,8 +251,25 @@ static as_status mark_user(as_db *db, fuel_ctx *fc, const char *user)
     return AS_OK;
 }
 
+/* A record went in: its user's profile changes, and it earns points.
+ * The record is remembered; the points are written after the last row,
+ * all in one statement (write_marks). */
+static as_status row_inserted(as_db *db, fuel_ctx *fc, const fuel_row *r)
+{
+    if (fc->earn && !fc->earning) {
+        as_status st = as__points_fuel_begin(db, &fc->earned);
+        if (st != AS_OK)
+            return st;
+        fc->earning = 1;
+    }
+    if (fc->earn)
+        as__points_fuel_add(&fc->earned, r->tx, r->user, r->at, r->fen);
+    return mark_user(db, fc, r->user);
+}
+
 /* After the last row: mark the profiles of every user remembered, 64 to a
- * statement (one statement a user was a tenth of a large import). */
+ * statement (one statement a user was a tenth of a large import), and earn
+ * the points of the records inserted. */
 static as_status write_marks(as__import *im, void *ctx)
 {
     fuel_ctx *fc = ctx;
@@ -262,6 +283,8 @@ static as_status write_marks(as__import *im, void *ctx)
     }
     st = st == AS_OK ? as__batch_flush(&b) : st;
     as__batch_free(&b);
+    if (st == AS_OK && fc->earning)
+        st = as__points_fuel_end(as__import_db(im), &fc->earned);
     return st;
 }
 
@@ -479,14 +502,14 @@ static as_status fuel_store(as__import *im, void *state, as_upsert *result, void
         return AS_OK;
     *result = AS_UPSERT_INSERTED;
     if (r.inserted)
-        return mark_user(db, fc, r.user);
+        return row_inserted(db, fc, &r);
     if (!r.plate) {
         /* The common case: one statement.  A user not (yet) in the users
          * table is fine: the record counts once the user is added. */
         if ((st = insert_row(im, &r, &inserted)) != AS_OK)
             return st;
         if (inserted)
-            return mark_user(db, fc, r.user);
+            return row_inserted(db, fc, &r);
         return known_tx(im, &r, &known, result);
     }
     /* With a plate: a savepoint, so a rejected row leaves no vehicle.  The
@@ -506,7 +529,7 @@ static as_status fuel_store(as__import *im, void *state, as_upsert *result, void
     else
         as_rollback(db);
     if (st == AS_OK && !as__import_row_problems(im))
-        st = mark_user(db, fc, r.user);
+        st = row_inserted(db, fc, &r);
     return st;
 }
 
@@ -522,8 +545,10 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
                                    " odometer_km, plate) VALUES ",
                            .tmpl = tmpl, .nvals = 10, .nparams = 10, .bind = bind_group_row,
                            .what = "adding fueling records"};
-    if (db)
+    if (db) {
         fc.utc_offset = as_db_utc_offset(db);
+        fc.earn = as__points_fuel_on(db);
+    }
     const as__import_spec spec = {
         .columns = columns,
         .nrequired = 7,
@@ -554,5 +579,7 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
     as__group_free(&fc.group);
     id_set_free(&fc.erased);
     id_set_free(&fc.marked);
+    if (fc.earning)
+        as__batch_free(&fc.earned);
     return st;
 }

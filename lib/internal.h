@@ -33,6 +33,7 @@ typedef struct as__stmt_slot {
 typedef enum as__ext_slot {
     AS_EXT_SENTIMENT,        /* lexicon trie + model table (sentiment.c) */
     AS_EXT_CALENDARS,        /* calendars with their imported days (calendar.c) */
+    AS_EXT_POINTS,           /* set once points.c's SQL functions are registered */
     AS_EXT_LAST
 } as__ext_slot;
 

@@ -335,6 +335,44 @@ static as_status check_identity(as_db *db, as_check_iter *it)
     return oom ? as__fail(db, AS_NOMEM, "out of memory") : AS_OK;
 }
 
+/* The points ledger: per user, the sum of the ledger equals what is left
+ * in the lots, and is not negative (at most 100 users are named). */
+static as_status check_points(as_db *db, as_check_iter *it)
+{
+    if (db->schema_version < 16)
+        return report(it, "points_ledger", 1, "no ledger in this schema version") < 0
+                   ? as__fail(db, AS_NOMEM, "out of memory") : AS_OK;
+    static const char sql[] =
+        "SELECT user_id, sum(l), sum(r) FROM (SELECT user_id, delta AS l, 0 AS r"
+        " FROM points_ledger UNION ALL SELECT user_id, 0, remaining FROM points_lots)"
+        " GROUP BY user_id HAVING sum(l) <> sum(r) OR sum(l) < 0 ORDER BY user_id LIMIT 100";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "points ledger check");
+    int problems = 0, oom = 0;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char msg[200];
+        long long ledger = sqlite3_column_int64(st, 1), lots = sqlite3_column_int64(st, 2);
+        if (ledger != lots)
+            snprintf(msg, sizeof msg, "user '%.64s': the ledger sums to %lld, the lots hold %lld",
+                     (const char *)sqlite3_column_text(st, 0), ledger, lots);
+        else
+            snprintf(msg, sizeof msg, "user '%.64s': the ledger sums to %lld, below zero",
+                     (const char *)sqlite3_column_text(st, 0), ledger);
+        problems++;
+        oom = report(it, "points_ledger", 0, msg) < 0;
+    }
+    sqlite3_finalize(st);
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "points ledger check");
+    if (!problems && report(it, "points_ledger", 1, "ok") < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    return AS_OK;
+}
+
 as_status as_check_iter_new(as_check_iter **out, as_db *db)
 {
     if (out)
@@ -349,6 +387,8 @@ as_status as_check_iter_new(as_check_iter **out, as_db *db)
         st = check_foreign_keys(db, it);
     if (st == AS_OK)
         st = check_identity(db, it);
+    if (st == AS_OK)
+        st = check_points(db, it);
     if (st != AS_OK) {
         as_check_iter_free(it);
         return st;

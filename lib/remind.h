@@ -95,6 +95,8 @@ typedef struct as__tier {
     size_t nbenefits;
     as__grant *grants;       /* what benefits run issues each month */
     size_t ngrants;
+    int64_t points_pct;      /* points_multiplier in hundredths: fueling earns
+                              * points_per_yuan x this / 100 points a yuan (100) */
 } as__tier;
 
 typedef struct as__tiers_cfg {

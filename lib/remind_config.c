@@ -617,10 +617,27 @@ static void tier_benefits(as__cfgctx *c, const as__ynode *b, as__tier *tier)
     }
 }
 
+/* points_multiplier: 0 to 100 with at most two decimals (1.5), kept in
+ * hundredths so that earning stays in integers. */
+static void tier_multiplier(as__cfgctx *c, const as__ynode *n, as__tier *tier)
+{
+    double v;
+    if (as__cfg_real(c, n, 0, 100, &v) < 0)
+        return;
+    double hundredths = v * 100;
+    int64_t pct = (int64_t)(hundredths + 0.5);
+    if (fabs(hundredths - (double)pct) > 1e-6) {
+        as__cfg_error(c, n, "points_multiplier: %s has more than two decimals", n->value);
+        return;
+    }
+    tier->points_pct = pct;
+}
+
 void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
 {
     static const char *const keys[] = {"basis", "points_per_yuan", "levels", NULL};
-    static const char *const lkeys[] = {"name", "min", "benefits", "grants", NULL};
+    static const char *const lkeys[] = {"name", "min", "benefits", "grants",
+                                        "points_multiplier", NULL};
     as__tiers_cfg *t = calloc(1, sizeof *t);
     if (!t) {
         as__cfg_error(c, node, "out of memory");
@@ -674,6 +691,9 @@ void as__tiers_parse(as__cfgctx *c, const as__ynode *node, as_config *cfg)
             tier_benefits(c, b, tier);
         if ((b = as__ymap_get(l, "grants")))
             tier_grants(c, b, tier);
+        tier->points_pct = 100;
+        if ((b = as__ymap_get(l, "points_multiplier")))
+            tier_multiplier(c, b, tier);
         t->n++;
     }
 }

@@ -1,6 +1,7 @@
 /* ticket_survey.c - satisfaction surveys: made due when a ticket is
  * resolved, voided when it reopens, answered (a low score opens a
  * follow-up ticket). */
+#include "points.h"
 #include "ticket.h"
 
 #include <stdio.h>
@@ -110,6 +111,15 @@ as_status as_survey_record(as_db *db, const char *tracking, int score, const cha
             as__bind_text_or_null(st, 5, made[0] ? made : NULL);
             s = as__step_done(db, st, "recording a survey");
         }
+    }
+    /* The answer earns points.survey once per survey (ref: its id), in
+     * this transaction. */
+    const as__points_cfg *pc = as__points_cfg_of(db);
+    if (s == AS_OK && pc->survey > 0 && r.user_id) {
+        char ref[24];
+        snprintf(ref, sizeof ref, "%lld", (long long)sid);
+        s = as__points_earn(db, r.user_id, AS_POINTS_EARN_SURVEY, ref, pc->survey, t, NULL,
+                            NULL);
     }
     if (s == AS_OK) {
         char msg[80];

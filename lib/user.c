@@ -466,6 +466,12 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
         "   WHERE e.ticket_id = t.id), ?1)), 'privacy', 'redacted', 0,"
         " 'personal data erased on request' FROM tickets t"
         " WHERE t.id IN (SELECT id FROM temp.erased_tickets)";
+    /* The points ledger keeps its figures under the user's id, as the
+     * fueling records do; the free text of their rows goes (the open
+     * erasure is the ledger trigger's permission). */
+    static const char points_sql[] =
+        "UPDATE points_ledger SET reason = '" AS_ERASED_TEXT "'"
+        " WHERE user_id = ?1 AND reason IS NOT NULL";
     static const char finish_sql[] =
         "UPDATE privacy_erasures SET finished_at = ?2, rows = ?3, tickets = ?4 WHERE id = ?1";
 
@@ -513,6 +519,12 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
     if ((st = as__step_done(db, s, "recording an erasure")) != AS_OK)
         return st;
     int64_t erasure = sqlite3_last_insert_rowid(db->sql);
+    if (!(s = as__stmt(db, points_sql)))
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+    if ((st = as__step_done(db, s, "erasing a user's points reasons")) != AS_OK)
+        return st;
+    stats->rows += (uint64_t)sqlite3_changes(db->sql);
 
     as__erase_sweep sw = {ids, user_id, 0, 0};
     if ((st = as__erase_register(db, &sw)) != AS_OK)

@@ -95,6 +95,7 @@ struct as__ticket_cfg;
 struct as__segments_cfg;   /* remind.h */
 struct as__tiers_cfg;
 struct as__reminders_cfg;
+struct as__packages_cfg;   /* lib/package.h */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -109,6 +110,7 @@ struct as_config {
     struct as__segments_cfg *segments;   /* sections segments, tiers, reminders */
     struct as__tiers_cfg *tiers;
     struct as__reminders_cfg *reminders;
+    struct as__packages_cfg *packages;   /* section packages (lib/package.h) */
 };
 
 /* One section: its name, parser and destructor. */

@@ -8,6 +8,7 @@
 #include "sentiment.h"
 #include "ticket.h"
 #include "remind.h"
+#include "package.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static const as__section sections[] = {
     {"segments", as__segments_parse, as__segments_free},
     {"tiers", as__tiers_parse, as__tiers_free},
     {"reminders", as__reminders_parse, as__reminders_free},
+    {"packages", as__packages_parse, as__packages_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

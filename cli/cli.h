@@ -252,5 +252,6 @@ int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);
 int cmd_outbox(cli *c, int argc, char **argv);
+int cmd_package(cli *c, int argc, char **argv);
 
 #endif

@@ -70,8 +70,11 @@ int64_t as__package_plan_discount(const as_package_plan *plan, const char *grade
         return 0;
     if (!plan_takes_grade(plan, grade) || litres_ml < plan->min_litres_ml)
         return 0;
-    /* Whole fen, rounded down: the station never owes a fraction. */
-    int64_t d = plan->discount_per_litre_fen * litres_ml / 1000 + plan->discount_per_fill_fen;
+    /* Whole fen, rounded down: the station never owes a fraction.  A
+     * product past int64 is more than any amount anyway. */
+    int64_t per = plan->discount_per_litre_fen, d = amount_fen;
+    if (per == 0 || litres_ml <= INT64_MAX / per)
+        d = per * litres_ml / 1000 + plan->discount_per_fill_fen;
     if (d > amount_fen)
         d = amount_fen;
     if (plan->max_discount_per_month_fen > 0) {
@@ -204,8 +207,9 @@ static as_status discount_for(as_db *db, const char *user_id, const char *grade,
         return as__fail(db, AS_INVALID,
                         "grade: '%s' is not a fuel grade (92, 95, 98, E92, 0 for diesel, ...)",
                         grade);
-    if (litres_ml <= 0)
-        return as__fail(db, AS_INVALID, "litres: %" PRId64 " ml is not a volume", litres_ml);
+    if (litres_ml <= 0 || litres_ml > AS__PACKAGE_MAX_ML)
+        return as__fail(db, AS_INVALID,
+                        "litres: %" PRId64 " ml is not a volume (1 ml to 10000 L)", litres_ml);
     if (amount_fen < 0)
         return as__fail(db, AS_INVALID, "amount: %" PRId64 " fen is negative", amount_fen);
     sub_row r;
@@ -441,6 +445,8 @@ as_status as_package_quote(as_package_quote_set **out, as_db *db, const char *us
     *out = NULL;
     if (days < 1 || days > 3660)
         return as__fail(db, AS_INVALID, "days: %" PRId64 " is out of range (1 to 3660)", days);
+    if (at < INT64_MIN + days * 86400)
+        return as__fail(db, AS_INVALID, "at: %" PRId64 " is out of range", at);
     as_status st = user_check(db, user_id, NULL);
     if (st != AS_OK)
         return st;

@@ -18,6 +18,9 @@
 
 enum { AS__PACKAGE_MONTH_S = 30 * 86400 };
 
+/* The largest volume of one payment (the fueling import's limit). */
+#define AS__PACKAGE_MAX_ML INT64_C(10000000)
+
 typedef struct as__packages_cfg {
     int64_t car_wash_value_fen;   /* what one included wash is worth (quote) */
     size_t n;
@@ -45,7 +48,8 @@ int64_t as__package_plan_discount(const as_package_plan *plan, const char *grade
  * plan is no longer in the configuration.  The cap counts every discount
  * recorded for that subscription month (as__package_apply), before or
  * after at.  Reads only; nothing is recorded.
- * Returns AS_OK; AS_INVALID (not a grade, litres_ml <= 0, amount_fen < 0);
+ * Returns AS_OK; AS_INVALID (not a grade, litres_ml outside 1..10,000,000,
+ * amount_fen < 0);
  * AS_MISUSE (a NULL argument); AS_BUSY; AS_INTERNAL.
  */
 as_status as__package_discount(as_db *db, const char *user_id, const char *grade,

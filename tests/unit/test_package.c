@@ -447,3 +447,49 @@ Test(package, forget_ends_the_plan_and_keeps_anonymous_figures)
     cr_assert_not_null(strstr(as_errmsg(db), "erased"), "%s", as_errmsg(db));
     as_close(db);
 }
+
+Test(package, a_second_connection_waits_and_then_finds_the_payment_recorded)
+{
+    as_db *db = open_plans();
+    int64_t t0 = th_time("2026-10-01T00:00:00+08:00"), d = 0;
+    char plan[64];
+    cr_assert_eq(as_package_subscribe(db, "U1", "litre", t0, NULL), AS_OK);
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    o.busy_timeout_ms = 50;
+    o.config = held;
+    as_db *other = NULL;
+    cr_assert_eq(as_open(&other, th_path, &o, NULL), AS_OK);
+    /* The station's redemption holds its transaction open... */
+    cr_assert_eq(as_begin(db), AS_OK);
+    cr_assert_eq(as__package_apply(db, "U1", "P1", "92", 40000, 30000, t0, &d, plan), AS_OK);
+    cr_assert_eq(d, 2000);
+    /* ...so another process cannot read the cap's room meanwhile. */
+    cr_assert_eq(as__package_apply(other, "U1", "P1", "92", 40000, 30000, t0, &d, plan), AS_BUSY);
+    cr_assert_eq(as_commit(db), AS_OK);
+    cr_assert_eq(as__package_apply(other, "U1", "P1", "92", 40000, 30000, t0, &d, plan),
+                 AS_EXISTS);
+    cr_assert_eq(d, 2000);
+    cr_assert_eq(as__package_apply(other, "U1", "P2", "92", 40000, 30000, t0, &d, plan), AS_OK);
+    cr_assert_eq(d, 2000);
+    cr_assert_eq(as__package_apply(db, "U1", "P3", "92", 40000, 30000, t0, &d, plan), AS_OK);
+    cr_assert_eq(d, 0, "both connections fill one cap");
+    cr_assert_eq(th_count("SELECT sum(discount_fen) FROM package_discounts"), 4000);
+    as_close(other);
+    as_close(db);
+}
+
+Test(package, huge_values_do_not_overflow)
+{
+    as_config *cfg = th_config("packages:\n  plans:\n    - {id: a, name: x, monthly_fee_yuan: 1,"
+                               " discount_per_litre_yuan: 100000000}\n");
+    const as_package_plan *p = &cfg->packages->items[0];
+    cr_assert_eq(as__package_plan_discount(p, "92", INT64_MAX, 500, 0), 500);
+    as_config_free(cfg);
+    as_db *db = open_plans();
+    int64_t d;
+    char plan[64];
+    cr_assert_eq(as__package_discount(db, "U1", "92", INT64_MAX, 1, 0, &d, plan), AS_INVALID);
+    as_package_quote_set *q = NULL;
+    cr_assert_eq(as_package_quote(&q, db, "U1", INT64_MIN, 90), AS_INVALID);
+    as_close(db);
+}

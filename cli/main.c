@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  sla        the escalation sweep: tickets at risk and in breach\n"
     "  survey     satisfaction surveys after a resolution\n"
     "  report     SLA attainment and CSAT reports\n"
+    "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -82,6 +83,7 @@ static const cli_command commands[] = {
     {"sla", cmd_sla, "SLA escalation sweep"},
     {"survey", cmd_survey, "satisfaction surveys"},
     {"report", cmd_report, "reports"},
+    {"package", cmd_package, "monthly plans (月省计划)"},
     {NULL, NULL, NULL},
 };
 

@@ -3884,6 +3884,163 @@ as_status as_points_expire(as_db *db, int64_t at, as_points_run_stats *stats);
  * Returns AS_OK; AS_BUSY; AS_READONLY; AS_MISUSE (NULL db); AS_INTERNAL.
  */
 as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *stats);
+/* Packages (月省计划)                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A package is a monthly plan (configuration section packages): a fee per
+ * month buys a discount per litre and/or per fill-up on eligible grades,
+ * up to an optional monthly cap, and some car washes.  A user subscribes
+ * to at most one plan at a time; its months are 30-day periods counted
+ * from the subscription's start.  The payment path applies the active
+ * plan's discount once per transaction id (see lib/package.h), so the cap
+ * counts every discount once.
+ *
+ * The discount of one payment: 0 unless its grade is one of the plan's
+ * (or the plan names none) and it has at least min_litres_ml; else
+ * floor(discount_per_litre_fen x litres_ml / 1000) + discount_per_fill_fen,
+ * at most the payment's amount and at most what the month's cap leaves.
+ */
+typedef struct as_package_plan {
+    const char *id;                  /* ASCII token, at most 63 bytes */
+    const char *name;                /* NFC text */
+    int64_t monthly_fee_fen;
+    int64_t discount_per_litre_fen;  /* 0: none */
+    int64_t discount_per_fill_fen;   /* 0: none */
+    int64_t max_discount_per_month_fen;  /* 0: no cap */
+    int64_t min_litres_ml;           /* 0: any volume */
+    int64_t car_washes;              /* included per month */
+    int64_t car_wash_value_fen;      /* what one wash is worth (packages.car_wash_value_yuan) */
+    const char *const *grades;       /* canonical grades (as_grade_normalize()) */
+    size_t ngrades;                  /* 0: every grade */
+} as_package_plan;
+
+/*
+ * as_package_plans - the plans of the handle's configuration, in the order
+ * of the file.  *plans is borrowed from the configuration (valid until
+ * as_close(), or while the caller's as_config lives); *n may be 0.
+ * Returns AS_OK; AS_MISUSE (a NULL argument).
+ */
+as_status as_package_plans(as_db *db, const as_package_plan **plans, size_t *n);
+
+/* One plan of a quote: the user's fill-ups of the window replayed under it. */
+typedef struct as_package_quote_line {
+    const as_package_plan *plan;     /* borrowed from the configuration */
+    int64_t fills;                   /* fill-ups in the window */
+    int64_t eligible_fills;          /* those the plan discounts (grade, volume) */
+    int64_t litres_ml;               /* litres of all fill-ups */
+    int64_t paid_fen;                /* what the user paid: their amounts' sum */
+    int64_t discount_fen;            /* what the plan would have taken off */
+    int64_t fee_fen;                 /* months x monthly_fee_fen */
+    int64_t would_pay_fen;           /* paid_fen - discount_fen + fee_fen */
+    int64_t saving_fen;              /* paid_fen - would_pay_fen; may be negative */
+    int64_t car_washes;              /* months x the plan's washes */
+    int64_t car_washes_value_fen;    /* car_washes x car_wash_value_fen (not in saving) */
+    int recommended;                 /* 1: saving_fen > 0 */
+} as_package_quote_line;
+
+typedef struct as_package_quote_set {
+    char *user_id;
+    int64_t at;                      /* the window is (from, at] */
+    int64_t from;                    /* at - days x 86400 */
+    int64_t days;
+    int64_t months;                  /* ceil(days / 30): the fees and washes counted */
+    size_t n;
+    as_package_quote_line *lines;    /* every plan, best saving first */
+} as_package_quote_set;
+
+/*
+ * as_package_quote - replay the user's own fill-ups in (at - days x 86400,
+ * at] (records at or before at only) under every configured plan.  The
+ * window is cut into 30-day periods counted back from at (each one month:
+ * a fee, the washes, the cap) and months = ceil(days / 30); the fill-ups
+ * are replayed oldest first, each period's cap filling up as a
+ * subscription's would.  would_pay = paid - discounts + months x fee;
+ * saving = paid - would_pay, negative when the fee outweighs the
+ * discounts (then the plan is not recommended).  Lines are sorted by
+ * saving, then washes' value, highest first, then by plan order.  A user
+ * without fill-ups in the window gets every plan with saving = -fee.
+ * *out (NULL on failure) is freed with as_package_quote_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (days outside
+ * 1..3660); AS_MISUSE (a NULL argument); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_package_quote(as_package_quote_set **out, as_db *db, const char *user_id,
+                           int64_t at, int64_t days);
+
+/* as_package_quote_free - free a quote; NULL is a no-op. */
+void as_package_quote_free(as_package_quote_set *quote);
+
+/* A subscription as as_package_subscribe() and as_package_cancel() leave it. */
+typedef struct as_package_subscription {
+    int64_t id;
+    char plan_id[64];
+    const char *name;                /* the plan's name, borrowed from the
+                                      * configuration; NULL when it is no
+                                      * longer configured */
+    int64_t started_at;
+    int64_t ended_at;                /* 0 while active */
+} as_package_subscription;
+
+/*
+ * as_package_subscribe - subscribe user_id to plan_id from time at.  The
+ * plan must be in the configuration; the user must have no active plan,
+ * and no earlier subscription may end after at.  Recorded with a
+ * 'subscribe' event.  If sub is not NULL it receives the subscription.
+ * Returns AS_OK; AS_NOTFOUND (no such user or plan); AS_EXISTS (the user
+ * already has an active plan); AS_INVALID (an erased user, or at before
+ * the end of an earlier subscription); AS_MISUSE (a NULL argument);
+ * AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_package_subscribe(as_db *db, const char *user_id, const char *plan_id, int64_t at,
+                               as_package_subscription *sub);
+
+/*
+ * as_package_cancel - end user_id's active subscription at time at (from
+ * then on it gives no discount), with a 'cancel' event.  If sub is not
+ * NULL it receives the ended subscription.
+ * Returns AS_OK; AS_NOTFOUND (no such user, or no active plan);
+ * AS_INVALID (at before the subscription's start, or before a discount it
+ * already gave); AS_MISUSE (a NULL argument); AS_BUSY; AS_READONLY;
+ * AS_INTERNAL.
+ */
+as_status as_package_cancel(as_db *db, const char *user_id, int64_t at,
+                            as_package_subscription *sub);
+
+/* A discount a plan gave one payment. */
+typedef struct as_package_discount {
+    const char *tx_id;
+    int64_t at;
+    int64_t amount_fen;              /* the payment's amount before the discount */
+    int64_t discount_fen;
+} as_package_discount;
+
+/* A user's plan at a time, with the discounts of its current month. */
+typedef struct as_package_view {
+    const char *user_id;
+    int64_t at;
+    as_package_subscription sub;     /* sub.id 0: no plan active at `at` */
+    int64_t month_from;              /* the subscription month holding at: */
+    int64_t month_to;                /* [month_from, month_to); 0 without a plan */
+    int64_t month_discount_fen;      /* given in [month_from, at] */
+    int64_t max_discount_per_month_fen;  /* the plan's cap; 0: none */
+    size_t ndiscounts;
+    as_package_discount *discounts;  /* those of [month_from, at], oldest first */
+} as_package_view;
+
+/*
+ * as_package_active - the plan active for user_id at time at (started at
+ * or before it and not ended by then), with the discounts it gave in its
+ * month up to at; as the world stood at `at`, so sub.ended_at is 0 even
+ * when the plan was cancelled later.  Without one, (*out)->sub.id is 0 and
+ * nothing else is set.  *out (NULL on failure) is owned by the caller:
+ * free it with as_package_view_free().
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_MISUSE (a NULL argument);
+ * AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_package_active(as_package_view **out, as_db *db, const char *user_id, int64_t at);
+
+/* as_package_view_free - free a view; NULL is a no-op. */
+void as_package_view_free(as_package_view *view);
 
 #ifdef __cplusplus
 }

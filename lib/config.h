@@ -96,6 +96,7 @@ struct as__segments_cfg;   /* remind.h */
 struct as__tiers_cfg;
 struct as__reminders_cfg;
 struct as__points_cfg;     /* points.h */
+struct as__packages_cfg;   /* lib/package.h */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -113,6 +114,7 @@ struct as_config {
     struct as__coupons_cfg *coupons;     /* lib/coupon.h */
     struct as__partners_cfg *partners;   /* lib/partner.h */
     struct as__points_cfg *points;       /* lib/points.h: the points section */
+    struct as__packages_cfg *packages;   /* section packages (lib/package.h) */
 };
 
 /* One section: its name, parser and destructor. */

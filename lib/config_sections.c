@@ -11,6 +11,7 @@
 #include "ticket.h"
 #include "remind.h"
 #include "points.h"
+#include "package.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ static const as__section sections[] = {
     {"coupons", as__coupons_parse, as__coupons_free},
     {"partners", as__partners_parse, as__partners_free},
     {"points", as__points_cfg_parse, as__points_cfg_free},
+    {"packages", as__packages_parse, as__packages_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

@@ -3,6 +3,7 @@
 #include "user.h"
 #include "erase.h"
 #include "ticket.h"
+#include "package.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,6 +510,9 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
         st = as__step_done(db, s, what[k]);
         stats->rows += (uint64_t)sqlite3_changes(db->sql);
     }
+    /* An erased person keeps no plan; its discounts stay as figures. */
+    if (st == AS_OK)
+        st = as__package_forget(db, user_id, now, &stats->rows);
     if (st != AS_OK)
         return st;
 

@@ -38,7 +38,7 @@ for cmd in "init" "user" "vehicle" \
 done
 # Every command group is listed in --help, and every subcommand that a
 # group's help lists answers --help with a usage line and exit 0.
-groups="init user vehicle fuel profile remind outbox feedback demand sentiment ticket sla survey report calendar kb rules backup check"
+groups="init user vehicle fuel profile remind outbox feedback demand sentiment ticket sla survey report calendar kb package rules backup check"
 as --help
 for g in $groups; do
     [[ "$OUT" == *"  $g "* ]] && pass "--help lists $g" || fail "--help lists $g"

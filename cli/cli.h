@@ -254,6 +254,7 @@ int cmd_remind(cli *c, int argc, char **argv);
 int cmd_outbox(cli *c, int argc, char **argv);
 int cmd_coupon(cli *c, int argc, char **argv);
 int cmd_benefits(cli *c, int argc, char **argv);
+int cmd_partner(cli *c, int argc, char **argv);
 int cmd_points(cli *c, int argc, char **argv);
 int cmd_package(cli *c, int argc, char **argv);
 

@@ -484,3 +484,211 @@ int cmd_benefits(cli *c, int argc, char **argv)
     };
     return cli_dispatch(c, "benefits", table, argc, argv, benefits_help);
 }
+
+/* ---- partners ---------------------------------------------------------------- */
+
+static const char partner_help[] =
+    "usage: aftersales partner COMMAND [ARGS]\n"
+    "\n"
+    "Partner offers (section partners): a partner's coupon issued after a\n"
+    "qualifying fill-up, redeemed by the partner by its code.\n";
+
+static const char partner_list_help[] =
+    "usage: aftersales partner list\n"
+    "\n"
+    "List the partners of the configuration with their offers: the coupon\n"
+    "template each issues, the qualifying stations (empty: any), the minimum\n"
+    "spend of the fill-up, the daily cap per user, the partner's monthly budget.\n";
+
+static const char partner_run_help[] =
+    "usage: aftersales partner run [--from TIME] [--to TIME] [--dry-run]\n"
+    "\n"
+    "Issue the partner offers that the fill-ups of the window (from, to] qualify\n"
+    "for (default: the day before --to, which defaults to now).  The fueling\n"
+    "import already issues them for the records it inserts; run this to catch up\n"
+    "on records imported before an offer was configured.  Each coupon is issued\n"
+    "at its fill-up's time, once per offer and fill-up, within the offer's daily\n"
+    "cap per user and the partner's monthly budget.  Prints the counts.  Reading\n"
+    "the window scans the fueling records.  --from not before --to is exit 64.\n";
+
+static const char partner_redeem_help[] =
+    "usage: aftersales partner redeem CODE --partner ID --amount YUAN [--ref RECEIPT]\n"
+    "                                 [--at TIME]\n"
+    "\n"
+    "The partner redeems its coupon for a purchase of --amount yuan (at least the\n"
+    "coupon's minimum spend) at TIME (default now).  --ref is the partner's receipt\n"
+    "number; the same command again is a replay (exit 0, replay true).  Exit 1 if\n"
+    "no such coupon or partner, 65 if the coupon is not the partner's, not issued,\n"
+    "not valid then, or the purchase is under its minimum.\n";
+
+static const char partner_report_help[] =
+    "usage: aftersales partner report --from TIME --to TIME\n"
+    "\n"
+    "Per partner and station (of the fill-ups that earned them), the partner\n"
+    "coupons issued in [from, to), how many of them were redeemed by --to, and\n"
+    "what those took off.  --from not before --to is exit 64.\n";
+
+static int partner_list(cli *c, int argc, char **argv)
+{
+    const cli_opt opts[] = {CLI_END};
+    int code = cli_parse(c, argc, argv, opts, partner_list_help);
+    if (code != CLI_GO)
+        return code;
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    const as_partner *ps;
+    size_t n;
+    as_status st = as_partners(c->db, &ps, &n);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_LIST);
+    for (size_t i = 0; i < n; i++) {
+        pr_begin(p);
+        pr_str(p, "id", ps[i].id);
+        pr_str(p, "name", ps[i].name);
+        pr_str(p, "kind", ps[i].kind);
+        pr_int_or_null(p, "monthly_budget", ps[i].monthly_budget, 0);
+        pr_arr_begin(p, "offers");
+        for (size_t j = 0; j < ps[i].noffers; j++) {
+            const as_partner_offer *o = &ps[i].offers[j];
+            pr_obj_begin(p, NULL);
+            pr_str(p, "id", o->id);
+            pr_str(p, "coupon", o->coupon);
+            print_list(p, "stations", o->stations, o->nstations);
+            pr_int(p, "min_spend_fen", o->min_spend_fen);
+            pr_int(p, "daily_cap", o->daily_cap);
+            pr_obj_end(p);
+        }
+        pr_arr_end(p);
+        pr_end(p);
+    }
+    return cli_print_end(c, p);
+}
+
+static int partner_run(cli *c, int argc, char **argv)
+{
+    as_partner_run_options o = AS_PARTNER_RUN_OPTIONS_INIT;
+    int dry = 0, from_given = 0;
+    o.to = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_TIME_GIVEN("from", &o.from, &from_given),
+        CLI_TIME("to", &o.to),
+        CLI_FLAG("dry-run", &dry),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, partner_run_help);
+    if (code != CLI_GO)
+        return code;
+    if (!from_given)
+        o.from = o.to - 86400;
+    if (o.from >= o.to)
+        return cli_usage(c, "--from must be before --to");
+    if (dry)
+        o.flags |= AS_PARTNER_DRY_RUN;
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_partner_run_stats s;
+    as_status st = as_partner_run(c->db, &o, &s);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_time(p, "from", o.from);
+    pr_time(p, "to", o.to);
+    pr_int(p, "fillups", (int64_t)s.fillups);
+    pr_int(p, "issued", (int64_t)s.issued);
+    pr_int(p, "duplicates", (int64_t)s.duplicates);
+    pr_int(p, "capped", (int64_t)s.capped);
+    pr_int(p, "over_budget", (int64_t)s.over_budget);
+    pr_bool(p, "dry_run", dry);
+    pr_end(p);
+    return cli_print_end(c, p);
+}
+
+static int partner_redeem(cli *c, int argc, char **argv)
+{
+    const char *cp = NULL, *partner = NULL, *ref = NULL, *amount = NULL;
+    int64_t at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_ARG("CODE", &cp),
+        CLI_CHECKED_REQ("partner", "ID", &partner, cli_check_id, "id"),
+        CLI_CHECKED_REQ("amount", "YUAN", &amount, check_amount, "yuan"),
+        CLI_CHECKED("ref", "RECEIPT", &ref, cli_check_id, "id"),
+        CLI_TIME("at", &at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, partner_redeem_help);
+    if (code != CLI_GO)
+        return code;
+    int64_t fen = 0;
+    as_amount_parse(amount, &fen);
+    if ((code = cli_open(c, 0)))
+        return code;
+    as_coupon_redemption r;
+    as_status st = as_partner_redeem(c->db, partner, cp, ref, fen, at, &r);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    as_coupon *got = NULL;
+    if ((st = as_coupon_get(&got, c->db, cp, 0)) != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_str(p, "code", got->code);
+    pr_str(p, "partner", got->partner);
+    pr_str(p, "ref", got->redeemed_tx);
+    pr_int(p, "amount_fen", got->redeemed_amount_fen);
+    pr_int(p, "discount_fen", r.discount_fen);
+    pr_int(p, "pay_fen", r.pay_fen);
+    pr_time(p, "redeemed_at", got->changed_at);
+    pr_bool(p, "replay", r.replay);
+    pr_end(p);
+    as_coupon_free(got);
+    return cli_print_end(c, p);
+}
+
+static int partner_report(cli *c, int argc, char **argv)
+{
+    int64_t from = 0, to = 0;
+    const cli_opt opts[] = {
+        CLI_TIME_REQ("from", &from),
+        CLI_TIME_REQ("to", &to),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, partner_report_help);
+    if (code != CLI_GO)
+        return code;
+    if (from >= to)
+        return cli_usage(c, "--from must be before --to");
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_partner_report_iter *it;
+    as_status st = as_partner_report_iter_new(&it, c->db, from, to);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_LIST);
+    const as_partner_report_row *r;
+    while ((st = as_partner_report_next(it, &r)) == AS_OK) {
+        pr_begin(p);
+        pr_str(p, "partner", r->partner);
+        pr_str(p, "station_id", r->station_id);
+        pr_int(p, "issued", (int64_t)r->issued);
+        pr_int(p, "redeemed", (int64_t)r->redeemed);
+        pr_int(p, "redeemed_value_fen", r->redeemed_value_fen);
+        pr_end(p);
+    }
+    as_partner_report_iter_free(it);
+    code = cli_print_end(c, p);
+    return st != AS_DONE ? cli_fail(c, st) : code;
+}
+
+int cmd_partner(cli *c, int argc, char **argv)
+{
+    static const cli_command table[] = {
+        {"list", partner_list, "list the partners and their offers"},
+        {"run", partner_run, "issue the offers earned by a window of fill-ups"},
+        {"redeem", partner_redeem, "the partner redeems its coupon"},
+        {"report", partner_report, "issued vs redeemed per partner and station"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, "partner", table, argc, argv, partner_help);
+}

@@ -27,6 +27,9 @@ static const char usage_text[] =
     "  profile    recompute derived profiles, segments and tiers\n"
     "  remind     evaluate reminder rules; weather alerts\n"
     "  outbox     pull, acknowledge and fail notifications\n"
+    "  coupon     the coupon wallet: issue, list, show, redeem, void, expire\n"
+    "  benefits   the member tiers' monthly grants\n"
+    "  partner    partner offers: list, issue after fill-ups, redeem, report\n"
     "  points     the points ledger: balances, statements, redemption, expiry\n"
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
@@ -72,6 +75,7 @@ static const cli_command commands[] = {
     {"outbox", cmd_outbox, "notifications for the integrator"},
     {"coupon", cmd_coupon, "the coupon wallet: issue, list, redeem, void"},
     {"benefits", cmd_benefits, "the member tiers' monthly grants"},
+    {"partner", cmd_partner, "partner offers: issue, redeem, report"},
     {"points", cmd_points, "the points ledger"},
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},

@@ -2,6 +2,7 @@
 #include "batch.h"
 #include "import.h"
 #include "json.h"
+#include "partner.h"
 #include "points.h"
 #include "profile.h"
 #include "vehicle.h"
@@ -217,6 +218,8 @@ typedef struct fuel_ctx {
     int earn;                    /* the records inserted earn points */
     int earning;                 /* earned is open */
     as__batch earned;            /* the records inserted (points.h) */
+    int offers;                  /* partner offers are configured */
+    as_partner_run_stats offered;   /* what they issued */
 } fuel_ctx;
 
 static as_status load_erased(as_db *db, fuel_ctx *fc)
@@ -264,6 +267,14 @@ static as_status row_inserted(as_db *db, fuel_ctx *fc, const fuel_row *r)
     }
     if (fc->earn)
         as__points_fuel_add(&fc->earned, r->tx, r->user, r->at, r->fen);
+    if (fc->offers) {
+        /* partner offers after a qualifying fill-up (no statement when the
+         * record qualifies for none) */
+        as_status st = as__partner_offers_for(db, r->tx, r->user, r->station, r->at, r->fen,
+                                              &fc->offered);
+        if (st != AS_OK)
+            return st;
+    }
     return mark_user(db, fc, r->user);
 }
 
@@ -548,6 +559,7 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
     if (db) {
         fc.utc_offset = as_db_utc_offset(db);
         fc.earn = as__points_fuel_on(db);
+        fc.offers = as__partners_any(db);
     }
     const as__import_spec spec = {
         .columns = columns,

@@ -299,6 +299,23 @@ static int64_t count_of(as_db *db, const char *sql, const char *a, const char *b
     return n;
 }
 
+/* Does a fill-up at station of amount_fen qualify for any offer? */
+static int offer_matches(const as__partners_cfg *k, const char *station, int64_t amount_fen)
+{
+    for (size_t i = 0; k && i < k->n; i++)
+        for (size_t j = 0; j < k->items[i].pub.noffers; j++) {
+            const as_partner_offer *o = &k->items[i].offers[j].pub;
+            if (amount_fen < o->min_spend_fen)
+                continue;
+            if (!o->nstations)
+                return 1;
+            for (size_t s = 0; s < o->nstations; s++)
+                if (strcmp(o->stations[s], station) == 0)
+                    return 1;
+        }
+    return 0;
+}
+
 as_status as__partner_offers_for(as_db *db, const char *tx, const char *user, const char *station,
                                  int64_t at, int64_t amount_fen, as_partner_run_stats *stats)
 {
@@ -313,6 +330,21 @@ as_status as__partner_offers_for(as_db *db, const char *tx, const char *user, co
         " AND issued_at >= ?3 AND issued_at < ?4";
     as_status st = AS_OK;
     int qualified = 0;
+    if (!offer_matches(k, station, amount_fen))
+        return AS_OK;   /* the common case: no statement at all */
+    /* only a registered, not erased user */
+    static const char live[] = "SELECT erased_at IS NULL FROM users WHERE user_id = ?1";
+    sqlite3_stmt *u = as__stmt(db, live);
+    if (!u)
+        return AS_INTERNAL;
+    sqlite3_bind_text(u, 1, user, -1, SQLITE_STATIC);
+    int urc = sqlite3_step(u);
+    int alive = urc == SQLITE_ROW && sqlite3_column_int(u, 0);
+    sqlite3_reset(u);
+    if (urc != SQLITE_ROW && urc != SQLITE_DONE)
+        return as__sqlfail(db, urc, "reading a user");
+    if (!alive)
+        return AS_OK;
     as_buf key = {0};
     for (size_t i = 0; k && i < k->n && st == AS_OK; i++) {
         const as__partner *p = &k->items[i];

@@ -661,3 +661,138 @@ Test(coupon, grants_name_templates_that_exist)
     config_fails("tiers:\n  levels:\n    - {name: a, min: 0, grants: [{count: 2}]}\n",
                  "a grant needs a coupon");
 }
+
+/* ---- partner offers ------------------------------------------------------- */
+
+static const char partners_yaml[] =
+    "coupons:\n"
+    "  templates:\n"
+    "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n"
+    "    - {id: monthly_5, name: 月度5元, value_fen: 500, valid: 30d}\n"
+    "    - {id: monthly_10, name: 月度10元, value_fen: 1000, valid: 30d}\n"
+    "    - {id: wm10, name: 沃尔玛满50减10, value_fen: 1000, min_spend_fen: 5000, valid: 7d}\n"
+    "    - {id: wash, name: 洗车立减15, value_fen: 1500, valid: 7d}\n"
+    "partners:\n"
+    "  - id: wm\n"
+    "    name: 沃尔玛\n"
+    "    kind: supermarket\n"
+    "    monthly_budget: 3\n"
+    "    offers:\n"
+    "      - {id: wm-fuel, coupon: wm10, stations: [S1, S2], min_spend_fen: 20000, daily_cap: 1}\n"
+    "  - id: cw\n"
+    "    name: 洗车行\n"
+    "    kind: car_wash\n"
+    "    offers:\n"
+    "      - {id: cw-any, coupon: wash, daily_cap: 2}\n";
+
+Test(coupon, partner_offers_follow_their_rules)
+{
+    as_config *cfg = th_config(partners_yaml);
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_add_user(db, "U2", 1, NULL);
+    th_add_user(db, "U3", 1, NULL);
+    const char *csv =
+        "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+        "A,U1,S1,2026-10-01T09:00:00+08:00,92,40,300\n"   /* wm + cw */
+        "B,U1,S1,2026-10-01T12:00:00+08:00,92,40,300\n"   /* wm capped (1 a day); cw 2nd */
+        "C,U1,S3,2026-10-01T15:00:00+08:00,92,40,300\n"   /* not a wm station; cw capped */
+        "D,U2,S2,2026-10-01T09:00:00+08:00,92,40,100\n"   /* under wm's 200; cw */
+        "E,U2,S2,2026-10-02T09:00:00+08:00,92,40,250\n"   /* wm (2nd of the budget) + cw */
+        "F,U3,S1,2026-10-03T09:00:00+08:00,92,40,250\n"   /* wm (3rd) + cw */
+        "G,U1,S1,2026-10-04T09:00:00+08:00,92,40,250\n"   /* wm over budget; cw */
+        "H,U9,S1,2026-10-04T09:00:00+08:00,92,40,250\n";  /* not registered: nothing */
+    th_fuel_import(db, csv);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE partner = 'wm'"), 3);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE partner = 'cw'"), 6);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE origin_tx = 'C'"), 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE user_id = 'U9'"), 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE origin_tx = 'A' AND issued_at ="
+                          " (SELECT filled_at FROM fuelings WHERE tx_id = 'A')"), 2);
+    /* the same file again: nothing new */
+    th_fuel_import(db, csv);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons"), 9);
+    /* a run over the window finds them all issued */
+    as_partner_run_options o = AS_PARTNER_RUN_OPTIONS_INIT;
+    o.from = th_time("2026-09-30");
+    o.to = th_time("2026-10-05");
+    as_partner_run_stats s;
+    cr_assert_eq(as_partner_run(db, &o, &s), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(s.issued, 0);
+    cr_assert_eq(s.duplicates, 9);
+    cr_assert_eq(s.capped, 2);        /* B at wm, C at cw */
+    cr_assert_eq(s.over_budget, 1);   /* G at wm */
+    o.from = o.to;
+    cr_assert_eq(as_partner_run(db, &o, &s), AS_INVALID);
+
+    /* the partner redeems; a fuel payment cannot */
+    char *code = NULL;
+    {
+        sqlite3 *c = NULL;
+        sqlite3_stmt *st = NULL;
+        cr_assert_eq(sqlite3_open(th_path, &c), SQLITE_OK);
+        cr_assert_eq(sqlite3_prepare_v2(c, "SELECT code FROM coupons WHERE partner = 'wm'"
+                                           " AND origin_tx = 'A'", -1, &st, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        code = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(c);
+    }
+    as_coupon_redemption r;
+    cr_assert_eq(redeem(db, code, pay("P1", "U1", "S1", "92", 40000, 30000, "2026-10-02"), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "the partner redeems it"), "%s", as_errmsg(db));
+    cr_assert_eq(as_partner_redeem(db, "cw", code, "R1", 6000, th_time("2026-10-02"), &r),
+                 AS_INVALID);
+    cr_assert_eq(as_partner_redeem(db, "nobody", code, "R1", 6000, th_time("2026-10-02"), &r),
+                 AS_NOTFOUND);
+    cr_assert_eq(as_partner_redeem(db, "wm", code, "R1", 4999, th_time("2026-10-02"), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "purchase of at least 5000"), "%s", as_errmsg(db));
+    cr_assert_eq(as_partner_redeem(db, "wm", code, "R1", 6000, th_time("2026-10-02"), &r), AS_OK,
+                 "%s", as_errmsg(db));
+    cr_assert_eq(r.discount_fen, 1000);
+    cr_assert_eq(r.pay_fen, 5000);
+    cr_assert_eq(as_partner_redeem(db, "wm", code, "R1", 6000, th_time("2026-10-02"), &r), AS_OK);
+    cr_assert(r.replay);
+    cr_assert_eq(as_partner_redeem(db, "wm", code, "R2", 6000, th_time("2026-10-02"), &r),
+                 AS_INVALID);
+    free(code);
+
+    /* the report: per partner and station of the earning fill-up */
+    as_partner_report_iter *it;
+    const as_partner_report_row *row;
+    cr_assert_eq(as_partner_report_iter_new(&it, db, th_time("2026-10-01"), th_time("2026-10-05")),
+                 AS_OK);
+    int rows = 0;
+    while (as_partner_report_next(it, &row) == AS_OK) {
+        rows++;
+        if (strcmp(row->partner, "wm") == 0 && strcmp(row->station_id, "S1") == 0) {
+            cr_assert_eq(row->issued, 2);   /* A and F */
+            cr_assert_eq(row->redeemed, 1);
+            cr_assert_eq(row->redeemed_value_fen, 1000);
+        }
+    }
+    as_partner_report_iter_free(it);
+    cr_assert_eq(rows, 4);   /* wm S1, wm S2, cw S1, cw S2 (C at S3 was capped) */
+    cr_assert_eq(as_partner_report_iter_new(&it, db, 5, 5), AS_INVALID);
+    as_close(db);
+    as_config_free(cfg);
+}
+
+Test(coupon, partners_are_checked)
+{
+    config_fails("partners:\n  - {id: a, name: x, offers: [{id: o, coupon: nope}]}\n",
+                 "t.yaml:2:47: offer 'o' issues coupon template 'nope', which the coupons"
+                 " section lacks");
+    config_fails("partners:\n  - {id: a, name: x, offers: [{id: o, coupon: refuel_cycle}]}\n"
+                 "  - {id: b, name: y, offers: [{id: o, coupon: refuel_cycle}]}\n",
+                 "offer 'o' is defined twice");
+    config_fails("partners:\n  - {id: a, name: x, kind: bank}\n", "partner kind 'bank'");
+    config_fails("partners:\n  - {id: a, name: x}\n  - {id: a, name: y}\n",
+                 "partner 'a' is defined twice");
+    config_fails("partners:\n  - {id: a, name: x, offers: [{id: o, coupon: refuel_cycle,"
+                 " daily_cap: 0}]}\n", "0 is out of range (1 to 100)");
+    config_fails("partners: {a: 1}\n", "partners must be a list");
+    config_fails("partners:\n  - {id: a}\n", "a partner needs an id and a name");
+}

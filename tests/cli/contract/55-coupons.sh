@@ -39,3 +39,32 @@ contract "coupon expire" coupon expire --at 2026-12-01T00:00:00+08:00
 expect_json_where "coupon expire: the reminder's coupon expired" json 'd["expired"] >= 1'
 contract "benefits run" benefits run --at 2026-10-15T10:00:00+08:00 --dry-run
 contract "benefits run" benefits run --at 2026-10-15T10:00:00+08:00
+
+# Partner offers need a configuration with a partner: their own database.
+cat >"$T/c-partners.yaml" <<'YAML'
+coupons:
+  templates:
+    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}
+    - {id: monthly_5, name: 月度5元, value_fen: 500, valid: 30d}
+    - {id: monthly_10, name: 月度10元, value_fen: 1000, valid: 30d}
+    - {id: wm10, name: 沃尔玛满50减10, value_fen: 1000, valid: 7d}
+partners:
+  - {id: wm, name: 沃尔玛, kind: supermarket, offers: [{id: wm-fuel, coupon: wm10}]}
+YAML
+PDB="$T/c-partners.db"
+as --db "$PDB" --config "$T/c-partners.yaml" init
+as --db "$PDB" --config "$T/c-partners.yaml" user add --id CP1 --name 王五
+cat >"$T/c-pfuel.csv" <<'CSV'
+tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan
+CP-1,CP1,S1,2026-10-01T09:00:00+08:00,92,40,300
+CSV
+as --db "$PDB" --config "$T/c-partners.yaml" fuel import "$T/c-pfuel.csv"
+contract_both "partner list" --db "$PDB" --config "$T/c-partners.yaml" partner list
+contract "partner run" --db "$PDB" --config "$T/c-partners.yaml" partner run \
+    --from 2026-09-30T00:00:00+08:00 --to 2026-10-02T00:00:00+08:00
+as --db "$PDB" --config "$T/c-partners.yaml" --format json coupon list --user CP1
+pcode=$(json_get 'd[0]["code"]')
+contract "partner redeem" --db "$PDB" --config "$T/c-partners.yaml" partner redeem "$pcode" \
+    --partner wm --amount 60 --at 2026-10-02T10:00:00+08:00
+contract_both "partner report" --db "$PDB" --config "$T/c-partners.yaml" partner report \
+    --from 2026-10-01T00:00:00+08:00 --to 2026-11-01T00:00:00+08:00

@@ -239,6 +239,7 @@ int cmd_vehicle(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
 int cmd_backup(cli *c, int argc, char **argv);
 int cmd_check(cli *c, int argc, char **argv);
+int cmd_pay(cli *c, int argc, char **argv);
 int cmd_calendar(cli *c, int argc, char **argv);
 int cmd_kb(cli *c, int argc, char **argv);
 int cmd_feedback(cli *c, int argc, char **argv);

@@ -692,3 +692,84 @@ int cmd_partner(cli *c, int argc, char **argv)
     };
     return cli_dispatch(c, "partner", table, argc, argv, partner_help);
 }
+
+/* ---- pay ------------------------------------------------------------------------ */
+
+static const char pay_help[] =
+    "usage: aftersales pay --user ID --tx TX_ID --station ID --grade GRADE --litres L\n"
+    "                      --amount YUAN [--region CODE] [--coupon CODE]... [--at TIME]\n"
+    "\n"
+    "Settle a payment (station software at the pump or till), in one transaction:\n"
+    "the coupons given, in that order, each against what the previous ones left\n"
+    "(its minimum spend too), then the discount of the user's plan (package\n"
+    "subscribe) on what the coupons left, recorded once for the payment so that\n"
+    "the plan's monthly cap counts it once.  Any refusal refuses the whole payment\n"
+    "(exit 65, nothing redeemed).  Prints the amount, each coupon's discount, the\n"
+    "plan's, and what is left to pay.  The same command again for the same --tx is\n"
+    "a replay (the first figures, replay true).  At most 8 coupons.\n";
+
+static int cmd_pay_run(cli *c, int argc, char **argv)
+{
+    const char *litres = NULL, *amount = NULL;
+    cli_list coupons = {0};
+    as_coupon_tx tx = AS_COUPON_TX_INIT;
+    tx.at = (int64_t)time(NULL);
+    const cli_opt opts[] = {
+        CLI_CHECKED_REQ("user", "ID", &tx.user_id, cli_check_id, "id"),
+        CLI_CHECKED_REQ("tx", "TX_ID", &tx.tx_id, cli_check_id, "id"),
+        CLI_CHECKED_REQ("station", "ID", &tx.station_id, cli_check_id, "id"),
+        CLI_CHECKED("region", "CODE", &tx.region, check_region, "region"),
+        CLI_CHECKED_REQ("grade", "GRADE", &tx.grade, cli_check_grade, "grade"),
+        CLI_CHECKED_REQ("litres", "L", &litres, check_litres, "litres"),
+        CLI_CHECKED_REQ("amount", "YUAN", &amount, check_amount, "yuan"),
+        CLI_LIST("coupon", "CODE", &coupons),
+        CLI_TIME("at", &tx.at),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, pay_help);
+    if (code != CLI_GO)
+        return code;
+    as_litres_parse(litres, &tx.litres_ml);
+    as_amount_parse(amount, &tx.amount_fen);
+    if (coupons.n > AS_PAYMENT_MAX_COUPONS) {
+        cli_list_free(&coupons);
+        return cli_usage(c, "--coupon: at most %d coupons a payment", AS_PAYMENT_MAX_COUPONS);
+    }
+    if ((code = cli_open(c, 0))) {
+        cli_list_free(&coupons);
+        return code;
+    }
+    as_payment pm;
+    as_status st = as_payment_settle(c->db, &tx, (const char *const *)coupons.v,
+                                     (size_t)coupons.n, &pm);
+    if (st != AS_OK) {
+        cli_list_free(&coupons);
+        return cli_fail(c, st);
+    }
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_str(p, "tx_id", tx.tx_id);
+    pr_str(p, "user_id", tx.user_id);
+    pr_int(p, "amount_fen", pm.amount_fen);
+    pr_arr_begin(p, "coupons");
+    for (size_t i = 0; i < pm.ncoupons; i++) {
+        pr_obj_begin(p, NULL);
+        pr_str(p, "code", pm.code[i]);
+        pr_int(p, "discount_fen", pm.coupon_fen[i]);
+        pr_obj_end(p);
+    }
+    pr_arr_end(p);
+    pr_int(p, "coupons_fen", pm.coupons_fen);
+    pr_str(p, "plan", pm.plan_id[0] ? pm.plan_id : NULL);
+    pr_int(p, "plan_fen", pm.plan_fen);
+    pr_int(p, "pay_fen", pm.pay_fen);
+    pr_bool(p, "replay", pm.replay);
+    pr_end(p);
+    cli_list_free(&coupons);
+    return cli_print_end(c, p);
+}
+
+int cmd_pay(cli *c, int argc, char **argv)
+{
+    return cmd_pay_run(c, argc, argv);
+}

@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  coupon     the coupon wallet: issue, list, show, redeem, void, expire\n"
     "  benefits   the member tiers' monthly grants\n"
     "  partner    partner offers: list, issue after fill-ups, redeem, report\n"
+    "  pay        settle a payment: its coupons, then the user's plan\n"
     "  points     the points ledger: balances, statements, redemption, expiry\n"
     "  rules      check a configuration file\n"
     "  backup     copy the database safely while others write\n"
@@ -80,6 +81,7 @@ static const cli_command commands[] = {
     {"rules", cmd_rules, "check a configuration file"},
     {"backup", cmd_backup, "copy the database safely while others write"},
     {"check", cmd_check, "verify the database"},
+    {"pay", cmd_pay, "settle a payment: coupons, then the plan"},
     {"calendar", cmd_calendar, "business calendars"},
     {"kb", cmd_kb, "knowledge base"},
     {"sentiment", cmd_sentiment, "explainable sentiment of feedback text"},

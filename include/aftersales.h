@@ -3401,6 +3401,42 @@ as_status as_coupon_void(as_db *db, const char *code, const char *reason, int64_
  */
 as_status as_coupon_expire(as_db *db, int64_t at, uint64_t *n);
 
+/* ---- settling a payment ---------------------------------------------- */
+
+enum { AS_PAYMENT_MAX_COUPONS = 8 };
+
+/* What as_payment_settle() took off a payment. */
+typedef struct as_payment {
+    int64_t amount_fen;          /* the payment before discounts */
+    int64_t coupons_fen;         /* taken off by the coupons */
+    int64_t plan_fen;            /* taken off by the user's plan (package), on what
+                                  * the coupons left */
+    int64_t pay_fen;             /* what is left to pay */
+    char plan_id[64];            /* the plan that gave plan_fen; "" for none */
+    size_t ncoupons;
+    int64_t coupon_fen[AS_PAYMENT_MAX_COUPONS];   /* each code's, in the order given */
+    char code[AS_PAYMENT_MAX_COUPONS][17];        /* each code, canonical */
+    int replay;                  /* this tx_id was settled before: nothing changed,
+                                  * the first figures */
+} as_payment;
+
+/*
+ * as_payment_settle - everything the payment tx earns off its amount, in
+ * one transaction: the coupons of codes[0, ncodes) in that order, each
+ * redeemed as by as_coupon_redeem() against what the previous ones left
+ * (its minimum spend too), then the discount of the user's plan (package)
+ * active at tx->at on what the coupons left, recorded once for the tx_id
+ * so that a plan's monthly cap counts it once.  Any refusal refuses the
+ * whole payment (nothing is redeemed or recorded).  Settling the same
+ * tx_id again with the same codes is a replay: the first figures,
+ * out->replay = 1.  ncodes may be 0 (the plan alone).
+ * Returns AS_OK; AS_NOTFOUND (a code); AS_INVALID (a coupon's condition, a
+ * malformed tx, more than AS_PAYMENT_MAX_COUPONS codes); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_MISUSE; AS_INTERNAL.
+ */
+as_status as_payment_settle(as_db *db, const as_coupon_tx *tx, const char *const *codes,
+                            size_t ncodes, as_payment *out);
+
 /* ---- tier benefits ---------------------------------------------------- */
 
 /* Flags for as_benefits_options.flags. */

@@ -324,7 +324,7 @@ as_status as__coupon_code(as__coupon_writer *w, const char *key,
 
 /* A code as given (lower case, spaces and hyphens, O for 0, I and L for 1)
  * in its canonical form; -1 when it is not a code. */
-static int code_canon(const char *in, char out[AS__COUPON_CODE_LEN + 1])
+int as__coupon_code_canon(const char *in, char out[AS__COUPON_CODE_LEN + 1])
 {
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
@@ -347,7 +347,7 @@ static int code_canon(const char *in, char out[AS__COUPON_CODE_LEN + 1])
 
 static as_status code_arg(as_db *db, const char *code, char out[AS__COUPON_CODE_LEN + 1])
 {
-    if (code_canon(code, out) < 0)
+    if (as__coupon_code_canon(code, out) < 0)
         return as__fail(db, AS_INVALID,
                         "code: '%.40s' is not a coupon code (16 characters of 0-9 and A-Z"
                         " without I, L, O, U)", code);

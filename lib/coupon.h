@@ -86,6 +86,10 @@ as_status as__coupon_issue_partner(as_db *db, const as_coupon_template *t, const
 as_status as__coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
                             as_coupon_redemption *out, const char *partner);
 
+/* A code as given (lower case, spaces and hyphens, O for 0, I and L for 1)
+ * in its canonical form; -1 when it is not a code. */
+int as__coupon_code_canon(const char *in, char out[AS__COUPON_CODE_LEN + 1]);
+
 /* Is id a template id (1-32 of a-z, 0-9, _ and -)? */
 int as__coupon_id_ok(const char *id);
 

@@ -216,4 +216,31 @@ expect_rc "benefits run: a bad --at" 64
 as benefits run --help
 expect_rc "benefits run --help" 0
 
+# ---- pay: coupons, then the plan ----------------------------------------------------
+as --format json coupon issue --user U2 --template refuel_cycle --at 2026-11-01T10:00:00+08:00
+PC=$(code_of)
+as --format json package list
+PLAN=$(json_get 'd[0]["plan_id"]')
+as package subscribe U2 "$PLAN" --at 2026-11-01T00:00:00+08:00
+expect_rc "U2 subscribes to a plan" 0
+as --format json pay --user U2 --tx PAY-1 --station S1 --grade 92 --litres 40 --amount 300 \
+    --coupon "${PC,,}" --at 2026-11-02T10:00:00+08:00
+expect_rc "pay with a coupon and a plan" 0
+expect_json_where "pay: the coupon first, the plan on what it left" json \
+    'd["coupons"] == [{"code": a[0], "discount_fen": 500}] and d["plan"] == a[1] and d["plan_fen"] > 0 and d["pay_fen"] == 30000 - 500 - d["plan_fen"] and d["replay"] is False' "$PC" "$PLAN"
+first=$OUT
+as --format json pay --user U2 --tx PAY-1 --station S1 --grade 92 --litres 40 --amount 300 \
+    --coupon "$PC" --at 2026-11-02T10:00:00+08:00
+expect_json_where "pay again: a replay with the same figures" json \
+    'd["replay"] is True and d["pay_fen"] == json.loads(a[0])["pay_fen"]' "$first"
+as pay --user U2 --tx PAY-2 --station S1 --grade 92 --litres 40 --amount 300 --coupon "$PC" \
+    --at 2026-11-02T11:00:00+08:00
+expect_rc "pay with a spent coupon is refused whole" 65
+expect_eq "the refused payment recorded no plan discount" \
+    "$(sqlite3 "$AFTERSALES_DB" "SELECT count(*) FROM package_discounts WHERE tx_id = 'PAY-2'")" 0
+as pay --user U2 --tx PAY-3 --station S1 --grade 92 --litres 40
+expect_rc "pay without --amount" 64
+as pay --help
+expect_rc "pay --help" 0
+
 finish

@@ -796,3 +796,70 @@ Test(coupon, partners_are_checked)
     config_fails("partners: {a: 1}\n", "partners must be a list");
     config_fails("partners:\n  - {id: a}\n", "a partner needs an id and a name");
 }
+
+/* ---- settling a payment: coupons, then the plan ------------------------------ */
+
+Test(coupon, a_payment_takes_coupons_then_the_plan_once)
+{
+    as_config *cfg = th_config("coupons:\n"
+                               "  templates:\n"
+                               "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n"
+                               "    - {id: monthly_5, name: 月度5元, value_fen: 500, valid: 30d}\n"
+                               "    - {id: monthly_10, name: 月度10元, value_fen: 1000, valid: 30d}\n"
+                               "    - {id: big, name: 大额, value_fen: 29000, valid: 3d,"
+                               " stackable: true}\n"
+                               "    - {id: one, name: 一元, value_fen: 100, valid: 3d,"
+                               " stackable: true}\n"
+                               "packages:\n"
+                               "  plans:\n"
+                               "    - {id: p, name: 计划, monthly_fee_yuan: 30,"
+                               " discount_per_litre_yuan: 0.5, max_discount_per_month_yuan: 25}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    cr_assert_eq(as_package_subscribe(db, "U1", "p", th_time("2026-10-01"), NULL), AS_OK, "%s",
+                 as_errmsg(db));
+    char a[17], b[17], c[17];
+    snprintf(a, sizeof a, "%s", issue(db, "U1", "refuel_cycle", "2026-10-01T10:00:00+08:00"));
+    snprintf(b, sizeof b, "%s", issue(db, "U1", "big", "2026-10-01T10:00:00+08:00"));
+    snprintf(c, sizeof c, "%s", issue(db, "U1", "one", "2026-10-01T10:00:00+08:00"));
+    as_coupon_tx t = pay("T1", "U1", "S1", "92", 40000, 30000, "2026-10-02");
+    const char *codes[] = {a};
+    as_payment pm;
+    cr_assert_eq(as_payment_settle(db, &t, codes, 1, &pm), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(pm.coupons_fen, 500);
+    cr_assert_eq(pm.plan_fen, 2000);   /* 0.50 x 40 L on what the coupon left */
+    cr_assert_eq(pm.pay_fen, 27500);
+    cr_assert_str_eq(pm.plan_id, "p");
+    cr_assert_str_eq(pm.code[0], a);
+    cr_assert_not(pm.replay);
+    /* again: a replay, nothing counted twice */
+    cr_assert_eq(as_payment_settle(db, &t, codes, 1, &pm), AS_OK, "%s", as_errmsg(db));
+    cr_assert(pm.replay);
+    cr_assert_eq(pm.plan_fen, 2000);
+    cr_assert_eq(th_count("SELECT count(*) FROM package_discounts"), 1);
+    /* the month's cap (25 yuan): 5 yuan left of it */
+    as_coupon_tx t2 = pay("T2", "U1", "S1", "92", 40000, 30000, "2026-10-03");
+    cr_assert_eq(as_payment_settle(db, &t2, NULL, 0, &pm), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(pm.plan_fen, 500);
+    cr_assert_eq(pm.pay_fen, 29500);
+    /* a refused coupon refuses the whole payment: the plan records nothing */
+    as_coupon_tx t3 = pay("T3", "U1", "S1", "92", 40000, 30000, "2026-11-05");
+    const char *twice[] = {c, a};   /* a was redeemed by T1 */
+    cr_assert_eq(as_payment_settle(db, &t3, twice, 2, &pm), AS_INVALID);
+    cr_assert_eq(th_count("SELECT count(*) FROM package_discounts WHERE tx_id = 'T3'"), 0);
+    cr_assert_eq(th_count("SELECT count(*) FROM coupons WHERE status = 'redeemed'"), 1);
+    /* two stackable coupons: the second against what the first left */
+    const char *both[] = {b, c};
+    as_coupon_tx t4 = pay("T4", "U1", "S1", "92", 40000, 29050, "2026-10-03");
+    cr_assert_eq(as_payment_settle(db, &t4, both, 2, &pm), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(pm.coupon_fen[0], 29000);
+    cr_assert_eq(pm.coupon_fen[1], 50);    /* never more than what was left */
+    cr_assert_eq(pm.plan_fen, 0);          /* nothing left for the plan */
+    cr_assert_eq(pm.pay_fen, 0);
+    const char *many[9] = {a, a, a, a, a, a, a, a, a};
+    cr_assert_eq(as_payment_settle(db, &t4, many, 9, &pm), AS_INVALID);
+    t4.version = 2;
+    cr_assert_eq(as_payment_settle(db, &t4, NULL, 0, &pm), AS_MISUSE);
+    as_close(db);
+    as_config_free(cfg);
+}

@@ -32,6 +32,8 @@ contract "coupon redeem" coupon redeem "$code" --user CU2 --tx c-pay-1 --station
     --litres 40 --amount 320 --at 2026-10-05T10:00:00+08:00
 expect_json_where "coupon redeem: the same payment again is a replay" json \
     'd["discount_fen"] == 1000 and d["replay"] is True'
+contract "pay" pay --user CU2 --tx c-pay-2 --station S1 --grade 92 --litres 30 --amount 250 \
+    --at 2026-10-05T11:00:00+08:00
 contract "coupon void" coupon void "$code5" --reason 重复发放 --at 2026-10-06T10:00:00+08:00
 expect_json_where "coupon void: voided with its reason" json \
     'd["status"] == "voided" and d["events"][-1]["reason"] == "重复发放"'

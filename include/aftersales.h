@@ -935,7 +935,8 @@ as_status as_backup(as_db *db, const char *dest, unsigned flags);
 /* One finding of the database check. */
 typedef struct as_check_item {
     const char *check;       /* "integrity", "foreign_keys", "application_id",
-                              * "schema_version", "journal_mode", "points_ledger" */
+                              * "schema_version", "journal_mode", "points_ledger",
+                              * "coupons" */
     int ok;                  /* 1 when this check passed */
     const char *detail;      /* "ok", or what is wrong */
 } as_check_item;
@@ -949,8 +950,10 @@ typedef struct as_check_iter as_check_iter;
  * application id, the schema version against this library's, the
  * journal mode (WAL unless the handle is read-only), and the points ledger
  * (per user, the ledger's sum equals what its lots hold and is not
- * negative: one finding per user that fails, at most 100, or one "ok").
- * Every check runs in
+ * negative: one finding per user that fails, at most 100, or one "ok"),
+ * and the coupons (each coupon's status is that of its last event, and a
+ * redeemed one names its payment with a discount within it: one finding
+ * per coupon that fails, at most 100, or one "ok").  Every check runs in
  * this call, which only reads; the iterator holds the findings, copied.
  * A check that fails is a finding with ok = 0, not an error of the
  * iterator: the caller decides what it means (the command line exits 65).

@@ -373,6 +373,48 @@ static as_status check_points(as_db *db, as_check_iter *it)
     return AS_OK;
 }
 
+/* The coupon wallet: each coupon's status is that of its last event, and a
+ * redeemed coupon names its payment with a discount within it (at most 100
+ * coupons are named). */
+static as_status check_coupons(as_db *db, as_check_iter *it)
+{
+    if (db->schema_version < 15)
+        return report(it, "coupons", 1, "no coupons in this schema version") < 0
+                   ? as__fail(db, AS_NOMEM, "out of memory") : AS_OK;
+    static const char sql[] =
+        "SELECT code, problem FROM (SELECT c.code, CASE"
+        "  WHEN e.event IS NULL THEN 'has no events'"
+        "  WHEN e.event <> c.status THEN 'is ' || c.status || ', its last event ' || e.event"
+        "  WHEN c.status = 'redeemed' AND (c.redeemed_tx IS NULL OR c.discount_fen IS NULL"
+        "   OR c.redeemed_amount_fen IS NULL OR c.discount_fen < 0"
+        "   OR c.discount_fen > c.redeemed_amount_fen)"
+        "   THEN 'is redeemed without a consistent payment'"
+        "  END AS problem"
+        " FROM coupons c LEFT JOIN coupon_events e ON e.id ="
+        "  (SELECT max(x.id) FROM coupon_events x WHERE x.coupon_id = c.id))"
+        " WHERE problem IS NOT NULL ORDER BY code LIMIT 100";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return as__sqlfail(db, rc, "coupon check");
+    int problems = 0, oom = 0;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "coupon %.16s %.150s", (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1));
+        problems++;
+        oom = report(it, "coupons", 0, msg) < 0;
+    }
+    sqlite3_finalize(st);
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "coupon check");
+    if (!problems && report(it, "coupons", 1, "ok") < 0)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    return AS_OK;
+}
+
 as_status as_check_iter_new(as_check_iter **out, as_db *db)
 {
     if (out)
@@ -389,6 +431,8 @@ as_status as_check_iter_new(as_check_iter **out, as_db *db)
         st = check_identity(db, it);
     if (st == AS_OK)
         st = check_points(db, it);
+    if (st == AS_OK)
+        st = check_coupons(db, it);
     if (st != AS_OK) {
         as_check_iter_free(it);
         return st;

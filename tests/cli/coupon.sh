@@ -243,4 +243,22 @@ expect_rc "pay without --amount" 64
 as pay --help
 expect_rc "pay --help" 0
 
+# ---- check ----------------------------------------------------------------------------
+as --format json check
+expect_rc "check passes" 0
+expect_json_where "check: the coupons are consistent" json \
+    'any(x["check"] == "coupons" and x["ok"] for x in d)'
+sqlite3 "$AFTERSALES_DB" "UPDATE coupons SET status = 'issued', changed_at = NULL WHERE code = '$A'"
+as --format json check
+expect_rc "check finds a coupon changed behind the library's back" 65
+if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+sys.exit(0 if any(x["check"] == "coupons" and not x["ok"] and sys.argv[1] in x["detail"]
+                  and "last event redeemed" in x["detail"] for x in d) else 1)' "$A"; then
+    pass "check names the coupon"
+else
+    fail "check names the coupon"
+fi
+
 finish

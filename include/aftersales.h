@@ -3578,8 +3578,11 @@ typedef struct as_partner_report_iter as_partner_report_iter;
  * Returns AS_OK; AS_INVALID (from >= to); AS_NOMEM; AS_MISUSE; AS_INTERNAL. */
 as_status as_partner_report_iter_new(as_partner_report_iter **out, as_db *db, int64_t from,
                                      int64_t to);
-/* Returns AS_OK (*row borrowed until the next call); AS_DONE; AS_INTERNAL. */
+/* as_partner_report_next - the next line (*row borrowed until the next
+ * call).  Returns AS_OK; AS_DONE; AS_MISUSE; AS_INTERNAL. */
 as_status as_partner_report_next(as_partner_report_iter *it, const as_partner_report_row **row);
+
+/* as_partner_report_iter_free - NULL is a no-op. */
 void as_partner_report_iter_free(as_partner_report_iter *it);
 
 /* ------------------------------------------------------------------ */

@@ -31,6 +31,8 @@ bad_value() {
     quiet-hours) echo "25:00-08:00" ;;
     tracking) echo "000000001" ;;
     id) echo "has space" ;;
+    litres) echo "0" ;;
+    yuan) echo "12.345" ;;
     *) echo "" ;;
     esac
 }

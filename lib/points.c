@@ -103,7 +103,7 @@ int as__points_fuel_on(as_db *db)
     return points_per_yuan(db) > 0;
 }
 
-/* as__points_pct(tier) and as__points_expiry(at) for the set-based
+/* as__points_pct(tier) and as__points_expiry(at) for the catch-up
  * earning (NULL: never lapses). */
 static void sql_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {

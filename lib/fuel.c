@@ -90,6 +90,8 @@ typedef struct fuel_row {
     char grade[8];
     char *plate;                /* normalised, or NULL */
     int staged, inserted;       /* offered to a multi-row insert; it went in */
+    int priced;                 /* points and points_id are set */
+    int64_t points, points_id;  /* what it earns, its ledger row's id (0: none) */
 } fuel_row;
 
 /* Bind ?1..?10 plus base (a row's place in a multi-row statement); absent
@@ -109,6 +111,15 @@ static void bind_row_at(sqlite3_stmt *s, int base, const fuel_row *r)
         sqlite3_bind_int64(s, base + 9, r->odo);
     if (r->plate)
         sqlite3_bind_text(s, base + 10, r->plate, -1, SQLITE_STATIC);
+}
+
+/* And ?11: the record's points_id (an insert). */
+static void bind_points_id(sqlite3_stmt *s, int base, const fuel_row *r)
+{
+    if (r->points_id)
+        sqlite3_bind_int64(s, base + 11, r->points_id);
+    else
+        sqlite3_bind_null(s, base + 11);
 }
 
 static void bind_row(sqlite3_stmt *s, const fuel_row *r)
@@ -217,7 +228,7 @@ typedef struct fuel_ctx {
     as__group group;             /* records inserted many to a statement */
     int earn;                    /* the records inserted earn points */
     int earning;                 /* earned is open */
-    as__batch earned;            /* the records inserted (points.h) */
+    as__points_fuel earned;      /* their ledger rows (points.h) */
     int offers;                  /* partner offers are configured */
     as_partner_run_stats offered;   /* what they issued */
 } fuel_ctx;
@@ -254,22 +265,31 @@ static as_status mark_user(as_db *db, fuel_ctx *fc, const char *user)
     return AS_OK;
 }
 
-/* A record went in: its user's profile changes, and it earns points.
- * The record is remembered; the points are written after the last row,
- * all in one statement (write_marks). */
-static as_status row_inserted(as_db *db, fuel_ctx *fc, const fuel_row *r)
+/* On the writer, before the record is offered for insertion: its points
+ * and the id of their ledger row, which the record carries (points_id). */
+static as_status price(as_db *db, fuel_ctx *fc, fuel_row *r)
 {
-    if (fc->earn && !fc->earning) {
+    if (!fc->earn || r->priced)
+        return AS_OK;
+    if (!fc->earning) {
+        fc->earning = 1;   /* as__points_fuel_free cleans up after a failed begin */
         as_status st = as__points_fuel_begin(db, &fc->earned);
         if (st != AS_OK)
             return st;
-        fc->earning = 1;
     }
-    if (fc->earn)
-        as__points_fuel_add(&fc->earned, r->tx, r->user, r->at, r->fen);
+    r->priced = 1;
+    return as__points_fuel_id(db, &fc->earned, r->user, r->fen, &r->points, &r->points_id);
+}
+
+/* A record went in: its user's profile changes, it earns points (its
+ * ledger row, buffered; written 64 to a statement), and partner offers
+ * follow a qualifying fill-up. */
+static as_status row_inserted(as_db *db, fuel_ctx *fc, const fuel_row *r)
+{
+    if (r->points_id)
+        as__points_fuel_add(&fc->earned, r->points_id, r->tx, r->user, r->at, r->points);
     if (fc->offers) {
-        /* partner offers after a qualifying fill-up (no statement when the
-         * record qualifies for none) */
+        /* no statement when the record qualifies for no offer */
         as_status st = as__partner_offers_for(db, r->tx, r->user, r->station, r->at, r->fen,
                                               &fc->offered);
         if (st != AS_OK)
@@ -295,7 +315,7 @@ static as_status write_marks(as__import *im, void *ctx)
     st = st == AS_OK ? as__batch_flush(&b) : st;
     as__batch_free(&b);
     if (st == AS_OK && fc->earning)
-        st = as__points_fuel_end(as__import_db(im), &fc->earned);
+        st = as__points_fuel_end(&fc->earned);
     return st;
 }
 
@@ -303,8 +323,8 @@ static as_status insert_row(as__import *im, const fuel_row *r, int *inserted)
 {
     static const char sql[] =
         "INSERT INTO fuelings (tx_id, user_id, station_id, station_region, filled_at, grade,"
-        " litres_ml, amount_fen, odometer_km, plate)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " litres_ml, amount_fen, odometer_km, plate, points_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         " ON CONFLICT (tx_id) DO NOTHING";
     as_db *db = as__import_db(im);
     *inserted = 0;
@@ -312,6 +332,7 @@ static as_status insert_row(as__import *im, const fuel_row *r, int *inserted)
     if (!s)
         return AS_INTERNAL;
     bind_row(s, r);
+    bind_points_id(s, 0, r);
     as_status st = as__step_done(db, s, "adding a fueling record");
     *inserted = st == AS_OK && sqlite3_changes(db->sql) == 1;
     return st;
@@ -475,6 +496,7 @@ static void bind_group_row(sqlite3_stmt *st, int base, const void *row, void *ct
 {
     (void)ctx;
     bind_row_at(st, base, row);
+    bind_points_id(st, base, row);
 }
 
 /* A record without a plate, of a user not erased, may go in a group. */
@@ -487,7 +509,13 @@ static as_status fuel_stage(as__import *im, void *state, void *ctx)
         if (lst != AS_OK)
             return lst;
     }
-    if (r->plate || id_set_has(&fc->erased, r->user) || !as__group_allow(&fc->group))
+    if (id_set_has(&fc->erased, r->user))
+        return AS_OK;
+    /* Priced here, in input order, so that ledger ids follow the file. */
+    as_status st = price(as__import_db(im), fc, r);
+    if (st != AS_OK)
+        return st;
+    if (r->plate || !as__group_allow(&fc->group))
         return AS_OK;
     r->staged = 1;
     return as__group_add(as__import_db(im), &fc->group, r, &r->inserted, ctx);
@@ -497,8 +525,7 @@ static as_status fuel_stage(as__import *im, void *state, void *ctx)
 static as_status fuel_store(as__import *im, void *state, as_upsert *result, void *ctx)
 {
     fuel_ctx *fc = ctx;
-    const fuel_row *rp = state;
-    const fuel_row r = *rp;
+    fuel_row *rp = state;
     as_db *db = as__import_db(im);
     if (!fc->loaded) {
         as_status lst = load_erased(db, fc);
@@ -507,10 +534,13 @@ static as_status fuel_store(as__import *im, void *state, as_upsert *result, void
     }
     as_status st = AS_OK;
     int inserted = 0, known = 0, user_ok = 0;
-    if (!as__import_row_problems(im) && id_set_has(&fc->erased, r.user))
-        erased_user(im, &r);
+    if (!as__import_row_problems(im) && id_set_has(&fc->erased, rp->user))
+        erased_user(im, rp);
     if (as__import_row_problems(im))
         return AS_OK;
+    if ((st = price(db, fc, rp)) != AS_OK)
+        return st;
+    const fuel_row r = *rp;
     *result = AS_UPSERT_INSERTED;
     if (r.inserted)
         return row_inserted(db, fc, &r);
@@ -548,13 +578,13 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
                          as_import_stats *stats)
 {
     /* A plain INSERT: a transaction id already there undoes the group. */
-    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const int tmpl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
     fuel_ctx fc;
     memset(&fc, 0, sizeof fc);
     fc.group = (as__group){.head = "INSERT INTO fuelings (tx_id, user_id, station_id,"
                                    " station_region, filled_at, grade, litres_ml, amount_fen,"
-                                   " odometer_km, plate) VALUES ",
-                           .tmpl = tmpl, .nvals = 10, .nparams = 10, .bind = bind_group_row,
+                                   " odometer_km, plate, points_id) VALUES ",
+                           .tmpl = tmpl, .nvals = 11, .nparams = 11, .bind = bind_group_row,
                            .what = "adding fueling records"};
     if (db) {
         fc.utc_offset = as_db_utc_offset(db);
@@ -592,6 +622,6 @@ as_status as_fuel_import(as_db *db, FILE *in, const char *name, const as_import_
     id_set_free(&fc.erased);
     id_set_free(&fc.marked);
     if (fc.earning)
-        as__batch_free(&fc.earned);
+        as__points_fuel_free(&fc.earned);
     return st;
 }

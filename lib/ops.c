@@ -336,16 +336,29 @@ static as_status check_identity(as_db *db, as_check_iter *it)
 }
 
 /* The points ledger: per user, the sum of the ledger equals what is left
- * in the lots, and is not negative (at most 100 users are named). */
+ * in the lots (a positive row without a lot: all of it; a lot of no
+ * positive row counts too), and is not negative (at most 100 users are
+ * named); every earn_fuel row and the fueling record that names it
+ * (points_id) agree. */
 static as_status check_points(as_db *db, as_check_iter *it)
 {
     if (db->schema_version < 16)
         return report(it, "points_ledger", 1, "no ledger in this schema version") < 0
                    ? as__fail(db, AS_NOMEM, "out of memory") : AS_OK;
     static const char sql[] =
-        "SELECT user_id, sum(l), sum(r) FROM (SELECT user_id, delta AS l, 0 AS r"
-        " FROM points_ledger UNION ALL SELECT user_id, 0, remaining FROM points_lots)"
+        "SELECT user_id, sum(l), sum(r) FROM (SELECT g.user_id, g.delta AS l,"
+        " CASE WHEN g.delta > 0 THEN coalesce(o.remaining, g.delta) ELSE 0 END AS r"
+        " FROM points_ledger g LEFT JOIN points_lots o ON o.earn_id = g.id"
+        " UNION ALL SELECT o.user_id, 0, o.remaining FROM points_lots o WHERE NOT EXISTS"
+        " (SELECT 1 FROM points_ledger g WHERE g.id = o.earn_id AND g.delta > 0))"
         " GROUP BY user_id HAVING sum(l) <> sum(r) OR sum(l) < 0 ORDER BY user_id LIMIT 100";
+    static const char link_sql[] =
+        "SELECT (SELECT count(*) FROM points_ledger g WHERE g.kind = 'earn_fuel'"
+        "  AND NOT EXISTS (SELECT 1 FROM fuelings f WHERE f.user_id = g.user_id"
+        "  AND f.filled_at = g.at AND f.tx_id = g.ref AND f.points_id = g.id)),"
+        " (SELECT count(*) FROM fuelings f WHERE f.points_id IS NOT NULL AND NOT EXISTS"
+        "  (SELECT 1 FROM points_ledger g WHERE g.id = f.points_id AND g.kind = 'earn_fuel'"
+        "  AND g.ref = f.tx_id))";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -367,6 +380,22 @@ static as_status check_points(as_db *db, as_check_iter *it)
     if (oom)
         return as__fail(db, AS_NOMEM, "out of memory");
     if (rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "points ledger check");
+    if ((rc = sqlite3_prepare_v2(db->sql, link_sql, -1, &st, NULL)) != SQLITE_OK)
+        return as__sqlfail(db, rc, "points ledger check");
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+        (sqlite3_column_int64(st, 0) || sqlite3_column_int64(st, 1))) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%lld earn_fuel rows without their fueling record,"
+                 " %lld fueling records naming no earn_fuel row of theirs",
+                 (long long)sqlite3_column_int64(st, 0), (long long)sqlite3_column_int64(st, 1));
+        problems++;
+        oom = report(it, "points_ledger", 0, msg) < 0;
+    }
+    sqlite3_finalize(st);
+    if (oom)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (rc != SQLITE_ROW)
         return as__sqlfail(db, rc, "points ledger check");
     if (!problems && report(it, "points_ledger", 1, "ok") < 0)
         return as__fail(db, AS_NOMEM, "out of memory");

@@ -2,10 +2,13 @@
  * balances and statements (the schema is 016_points.sql).
  *
  * The ledger (points_ledger) is append-only; what is left of each positive
- * row is its lot (points_lots), the one mutable table.  Writes keep the two
- * in step inside one transaction: a positive row is written with its lot,
- * and a negative row takes what it uses from the lots, those that lapse
- * first first.
+ * row is its lot (points_lots), the one mutable table, written lazily: a
+ * positive row without a lot is untouched.  A negative row takes what it
+ * uses from the lots, those that lapse first first, in the same
+ * transaction; the first use of a row writes its lot.
+ *
+ * The earn_fuel rows (one a fueling record) enter no index: a user's are
+ * found through the user's fueling records and their points_id (USER_ROWS).
  *
  * Reads do not trust the lots for a time in the past: a balance at T
  * replays the user's rows at or before T over lots in memory (a user has
@@ -100,7 +103,7 @@ int as__points_fuel_on(as_db *db)
     return points_per_yuan(db) > 0;
 }
 
-/* as__points_pct(tier) and as__points_expiry(at) for the set-based
+/* as__points_pct(tier) and as__points_expiry(at) for the catch-up
  * earning (NULL: never lapses). */
 static void sql_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -164,24 +167,30 @@ static int64_t at_or_now(int64_t at)
     return at ? at : as__now();
 }
 
+/* ---- a user's rows -------------------------------------------------------- */
+
+/* The rows of user ?1 at or before T, as a subquery with the ledger's
+ * columns: those of the partial index (every kind but earn_fuel), and the
+ * earn_fuel rows named by the user's fueling records (clustered by user
+ * and time). */
+#define LEDGER_COLS "id, user_id, at, delta, kind, ref, reason, expires_at, created_at"
+#define USER_ROWS(T)                                                                     \
+    "(SELECT " LEDGER_COLS " FROM points_ledger WHERE user_id = ?1"                       \
+    " AND kind <> 'earn_fuel' AND at <= " T                                               \
+    " UNION ALL SELECT l.id, l.user_id, l.at, l.delta, l.kind, l.ref, l.reason,"          \
+    " l.expires_at, l.created_at FROM main.fuelings f JOIN points_ledger l"               \
+    " ON l.id = f.points_id WHERE f.user_id = ?1 AND f.filled_at <= " T ")"
+
 /* ---- writing ------------------------------------------------------------ */
 
 static const char insert_sql[] =
     "INSERT INTO points_ledger (user_id, at, delta, kind, ref, reason, expires_at, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (kind, ref) DO NOTHING";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (kind, ref) WHERE kind <> 'earn_fuel' DO NOTHING";
 
-static const char lot_sql[] =
-    "INSERT INTO points_lots (earn_id, user_id, expires_at, earned_at, remaining)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
-
-/* The lots of the rows written after the row with id `after` (the
- * set-based earnings). */
-static const char lots_after_sql[] =
-    "INSERT INTO points_lots (earn_id, user_id, expires_at, earned_at, remaining)"
-    " SELECT id, user_id, expires_at, at, delta FROM points_ledger WHERE id > ?1 AND delta > 0";
-
-/* Append a row, with its lot when it is positive; *id is 0 when a row of
- * that kind and ref was there. */
+/* Append a row (a positive one has no lot until it is used; earn_fuel rows
+ * are written by the fueling import and the catch-up only); *id is 0 when
+ * a row of that kind and ref was there. */
 static as_status append(as_db *db, const char *user_id, int64_t at, int64_t delta,
                         as_points_kind kind, const char *ref, const char *reason,
                         int64_t expires_at, int64_t *id)
@@ -199,16 +208,7 @@ static as_status append(as_db *db, const char *user_id, int64_t at, int64_t delt
     sqlite3_bind_int64(s, 8, as__now());
     as_status st = as__step_done(db, s, "writing to the points ledger");
     *id = st == AS_OK && sqlite3_changes(db->sql) == 1 ? sqlite3_last_insert_rowid(db->sql) : 0;
-    if (st != AS_OK || !*id || delta < 0)
-        return st;
-    if (!(s = as__stmt(db, lot_sql)))
-        return AS_INTERNAL;
-    sqlite3_bind_int64(s, 1, *id);
-    sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
-    as__bind_int64_or_null(s, 3, expires_at, 0);
-    sqlite3_bind_int64(s, 4, at);
-    sqlite3_bind_int64(s, 5, delta);
-    return as__step_done(db, s, "writing a points lot");
+    return st;
 }
 
 as_status as__points_earn(as_db *db, const char *user_id, as_points_kind kind, const char *ref,
@@ -218,6 +218,9 @@ as_status as__points_earn(as_db *db, const char *user_id, as_points_kind kind, c
         *earned = 0;
     if (points <= 0)
         return as__fail(db, AS_INVALID, "points: %" PRId64 " is not above 0", points);
+    if (kind == AS_POINTS_EARN_FUEL)
+        return as__fail(db, AS_MISUSE, "as__points_earn: earn_fuel rows come with their"
+                        " fueling records");
     int64_t id = 0;
     as_status st = append(db, user_id, at, points, kind, ref, reason, as__points_expiry(db, at),
                           &id);
@@ -227,7 +230,7 @@ as_status as__points_earn(as_db *db, const char *user_id, as_points_kind kind, c
 }
 
 typedef struct lot {
-    int64_t expires_at, earn_id, remaining;
+    int64_t expires_at, earn_id, remaining, earned_at;
 } lot;
 
 /* The lots of user_id spendable at at (earned by then, not lapsed), those
@@ -235,12 +238,14 @@ typedef struct lot {
 static as_status spendable_lots(as_db *db, const char *user_id, int64_t at, lot **lots, size_t *n,
                                 int64_t *sum)
 {
-    /* Through the ledger's index: the lots have none of their own. */
+    /* The user's positive rows, with what their lots say is left (no lot:
+     * all of it). */
     static const char sql[] =
-        "SELECT o.expires_at, o.earn_id, o.remaining FROM points_ledger l"
-        " JOIN points_lots o ON o.earn_id = l.id"
-        " WHERE l.user_id = ?1 AND l.at <= ?2 AND (o.expires_at IS NULL OR o.expires_at > ?2)"
-        " ORDER BY o.expires_at IS NULL, o.expires_at, o.earn_id";
+        "SELECT l.expires_at, l.id, coalesce(o.remaining, l.delta), l.at FROM " USER_ROWS("?2")
+        " l LEFT JOIN points_lots o ON o.earn_id = l.id"
+        " WHERE l.delta > 0 AND (l.expires_at IS NULL OR l.expires_at > ?2)"
+        " AND coalesce(o.remaining, l.delta) > 0"
+        " ORDER BY l.expires_at IS NULL, l.expires_at, l.id";
     *lots = NULL;
     *n = 0;
     *sum = 0;
@@ -266,6 +271,7 @@ static as_status spendable_lots(as_db *db, const char *user_id, int64_t at, lot 
         l->expires_at = as__column_int64_or(s, 0, NEVER);
         l->earn_id = sqlite3_column_int64(s, 1);
         l->remaining = sqlite3_column_int64(s, 2);
+        l->earned_at = sqlite3_column_int64(s, 3);
         *sum += l->remaining;
     }
     sqlite3_reset(s);
@@ -274,23 +280,31 @@ static as_status spendable_lots(as_db *db, const char *user_id, int64_t at, lot 
     return st;
 }
 
-/* Take points from the lots (in their order): an emptied lot is deleted,
- * the last one touched keeps its rest. */
-static as_status take_lots(as_db *db, const lot *lots, size_t n, int64_t points)
+/* Take points from the lots of user_id (in their order): each lot touched
+ * is written with what is left of it (0: exhausted; the first use of a row
+ * writes its lot). */
+static as_status take_lots(as_db *db, const char *user_id, const lot *lots, size_t n,
+                           int64_t points)
 {
-    static const char del_sql[] = "DELETE FROM points_lots WHERE earn_id = ?1";
-    static const char upd_sql[] = "UPDATE points_lots SET remaining = ?2 WHERE earn_id = ?1";
+    static const char sql[] =
+        "INSERT INTO points_lots (earn_id, user_id, expires_at, earned_at, remaining)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (earn_id) DO UPDATE SET remaining = excluded.remaining";
     as_status st = AS_OK;
     for (size_t i = 0; i < n && points > 0 && st == AS_OK; i++) {
         int64_t take = lots[i].remaining < points ? lots[i].remaining : points;
         points -= take;
-        int all = take == lots[i].remaining;
-        sqlite3_stmt *s = as__stmt(db, all ? del_sql : upd_sql);
+        sqlite3_stmt *s = as__stmt(db, sql);
         if (!s)
             return AS_INTERNAL;
         sqlite3_bind_int64(s, 1, lots[i].earn_id);
-        if (!all)
-            sqlite3_bind_int64(s, 2, lots[i].remaining - take);
+        sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
+        if (lots[i].expires_at == NEVER)
+            sqlite3_bind_null(s, 3);
+        else
+            sqlite3_bind_int64(s, 3, lots[i].expires_at);
+        sqlite3_bind_int64(s, 4, lots[i].earned_at);
+        sqlite3_bind_int64(s, 5, lots[i].remaining - take);
         st = as__step_done(db, s, "using points");
     }
     return st;
@@ -313,7 +327,7 @@ static as_status spend(as_db *db, const char *user_id, int64_t points, int64_t t
                       kind == AS_POINTS_REDEEM ? "redeeming" : "taking", points);
     }
     if (st == AS_OK)
-        st = take_lots(db, lots, n, points);
+        st = take_lots(db, user_id, lots, n, points);
     free(lots);
     if (st == AS_OK)
         st = append(db, user_id, t, -points, kind, ref, reason, 0, id);
@@ -367,7 +381,8 @@ static as_status redeemed_before(as_db *db, const char *user_id, int64_t points,
                                  int64_t *id)
 {
     static const char sql[] =
-        "SELECT id, user_id, -delta FROM points_ledger WHERE kind = 'redeem' AND ref = ?1";
+        "SELECT id, user_id, -delta FROM points_ledger WHERE kind = 'redeem' AND ref = ?1"
+        " AND kind <> 'earn_fuel'";   /* the partial index's condition */
     *id = 0;
     sqlite3_stmt *s = as__stmt(db, sql);
     if (!s)
@@ -428,16 +443,24 @@ as_status as_points_expire(as_db *db, int64_t at, as_points_run_stats *stats)
     memset(stats, 0, sizeof *stats);
     if (!db)
         return AS_MISUSE;
-    /* One row per user for all that lapsed by t, then the lots go. */
+    /* One row per user for all that lapsed by t, then their lots are
+     * written exhausted.  The positive rows are read from the ledger (a
+     * row without a lot is untouched): one pass over the table. */
+#define LAPSED                                                                           \
+    " FROM points_ledger l LEFT JOIN points_lots o ON o.earn_id = l.id"                  \
+    " WHERE l.delta > 0 AND l.expires_at <= ?1 AND coalesce(o.remaining, l.delta) > 0"
     static const char sum_sql[] =
-        "SELECT count(DISTINCT user_id), coalesce(sum(remaining), 0) FROM points_lots"
-        " WHERE expires_at IS NOT NULL AND expires_at <= ?1";
+        "SELECT count(DISTINCT l.user_id), coalesce(sum(coalesce(o.remaining, l.delta)), 0)"
+        LAPSED;
     static const char ins_sql[] =
         "INSERT INTO points_ledger (user_id, at, delta, kind, created_at)"
-        " SELECT user_id, ?1, -sum(remaining), 'expire', ?2 FROM points_lots"
-        " WHERE expires_at IS NOT NULL AND expires_at <= ?1 GROUP BY user_id ORDER BY user_id";
+        " SELECT l.user_id, ?1, -sum(coalesce(o.remaining, l.delta)), 'expire', ?2" LAPSED
+        " GROUP BY l.user_id ORDER BY l.user_id";
     static const char del_sql[] =
-        "DELETE FROM points_lots WHERE expires_at IS NOT NULL AND expires_at <= ?1";
+        "INSERT INTO points_lots (earn_id, user_id, expires_at, earned_at, remaining)"
+        " SELECT l.id, l.user_id, l.expires_at, l.at, 0" LAPSED
+        " ON CONFLICT (earn_id) DO UPDATE SET remaining = 0";
+#undef LAPSED
     int64_t t = at_or_now(at);
     as_status st = as__write_begin(db);
     if (st != AS_OK)
@@ -481,7 +504,6 @@ as_status as_points_expire(as_db *db, int64_t at, as_points_run_stats *stats)
 /* Earn rows for fueling records: the rate times the multiplier of the
  * stored tier, floor(amount_fen / 100) whole yuan. */
 #define FUEL_POINTS "(f.amount_fen / 100) * ?1 * as__points_pct(p.tier) / 100"
-#define NEW_POINTS "(n.fen / 100) * ?1 * as__points_pct(p.tier) / 100"
 
 as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *stats)
 {
@@ -491,17 +513,23 @@ as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *sta
     memset(stats, 0, sizeof *stats);
     if (!db)
         return AS_MISUSE;
+    /* The records without a ledger row (points_id NULL), then their
+     * points_id from the rows just written. */
     static const char ins_sql[] =
         "INSERT INTO points_ledger (user_id, at, delta, kind, ref, expires_at, created_at)"
         " SELECT f.user_id, f.filled_at, " FUEL_POINTS ", 'earn_fuel', f.tx_id,"
         " as__points_expiry(f.filled_at), ?3"
         " FROM fuelings f LEFT JOIN main.profiles p ON p.user_id = f.user_id"
-        " WHERE f.filled_at <= ?2 AND " FUEL_POINTS " > 0"
-        " AND NOT EXISTS (SELECT 1 FROM points_ledger l WHERE l.kind = 'earn_fuel'"
-        "                 AND l.ref = f.tx_id)"
+        " WHERE f.filled_at <= ?2 AND f.points_id IS NULL AND " FUEL_POINTS " > 0"
         " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = f.user_id"
         "                 AND u.erased_at IS NOT NULL)"
         " ORDER BY f.filled_at, f.tx_id";
+    static const char link_sql[] =
+        "UPDATE main.fuelings SET points_id = l.id"
+        " FROM (SELECT id, user_id, at, ref FROM points_ledger WHERE id > ?1"
+        "       AND kind = 'earn_fuel') AS l"
+        " WHERE fuelings.user_id = l.user_id AND fuelings.filled_at = l.at"
+        " AND fuelings.tx_id = l.ref";
     static const char max_sql[] = "SELECT coalesce(max(id), 0) FROM points_ledger";
     static const char stats_sql[] =
         "SELECT count(*), count(DISTINCT user_id), coalesce(sum(delta), 0) FROM points_ledger"
@@ -532,11 +560,11 @@ as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *sta
             sqlite3_bind_int64(s, 3, as__now());
             st = as__step_done(db, s, "earning points from fueling");
         }
-        if (st == AS_OK && !(s = as__stmt(db, lots_after_sql)))
+        if (st == AS_OK && !(s = as__stmt(db, link_sql)))
             st = AS_INTERNAL;
         if (st == AS_OK) {
             sqlite3_bind_int64(s, 1, before);
-            st = as__step_done(db, s, "writing points lots");
+            st = as__step_done(db, s, "linking fueling records to their points");
         }
         if (st == AS_OK && !(s = as__stmt(db, stats_sql)))
             st = AS_INTERNAL;
@@ -556,69 +584,127 @@ as_status as_points_earn_missing(as_db *db, int64_t at, as_points_run_stats *sta
     return st;
 }
 
-as_status as__points_fuel_begin(as_db *db, as__batch *b)
+as_status as__points_fuel_begin(as_db *db, as__points_fuel *pf)
 {
-    static const char temp_sql[] =
-        "CREATE TEMP TABLE IF NOT EXISTS points_new (tx_id TEXT NOT NULL, user_id TEXT NOT NULL,"
-        " at INTEGER NOT NULL, fen INTEGER NOT NULL); DELETE FROM temp.points_new";
-    as_status st = functions(db);
-    if (st == AS_OK)
-        st = as__exec(db, temp_sql);
-    if (st == AS_OK)
-        st = as__batch_init(b, db, "INSERT INTO temp.points_new (tx_id, user_id, at, fen) VALUES ",
-                            4);
-    return st;
-}
-
-void as__points_fuel_add(as__batch *b, const char *tx_id, const char *user_id, int64_t at,
-                         int64_t fen)
-{
-    as__batch_text(b, tx_id);
-    as__batch_text(b, user_id);
-    as__batch_int(b, at);
-    as__batch_int(b, fen);
-}
-
-as_status as__points_fuel_end(as_db *db, as__batch *b)
-{
-    /* In input order (rowid), so that ids follow the file.  The figures
-     * come with the rows: no lookup of the fueling records. */
-    static const char ins_sql[] =
-        "INSERT INTO points_ledger (user_id, at, delta, kind, ref, expires_at, created_at)"
-        " SELECT n.user_id, n.at, " NEW_POINTS ", 'earn_fuel', n.tx_id,"
-        " as__points_expiry(n.at), ?2"
-        " FROM temp.points_new n LEFT JOIN main.profiles p ON p.user_id = n.user_id"
-        " WHERE " NEW_POINTS " > 0 ORDER BY n.rowid"
-        " ON CONFLICT (kind, ref) DO NOTHING";
     static const char max_sql[] = "SELECT coalesce(max(id), 0) FROM points_ledger";
-    as_status st = as__batch_flush(b);
-    int64_t before = 0;
-    sqlite3_stmt *s = NULL;
-    if (st == AS_OK && b->rows) {
-        if (!(s = as__stmt(db, max_sql))) {
-            st = AS_INTERNAL;
-        } else {
-            if (sqlite3_step(s) == SQLITE_ROW)
-                before = sqlite3_column_int64(s, 0);
-            sqlite3_reset(s);
-        }
-        if (st == AS_OK && !(s = as__stmt(db, ins_sql)))
-            st = AS_INTERNAL;
-        if (st == AS_OK) {
-            sqlite3_bind_int64(s, 1, points_per_yuan(db));
-            sqlite3_bind_int64(s, 2, as__now());
-            st = as__step_done(db, s, "earning points from fueling");
-        }
-        if (st == AS_OK && !(s = as__stmt(db, lots_after_sql)))
-            st = AS_INTERNAL;
-        if (st == AS_OK) {
-            sqlite3_bind_int64(s, 1, before);
-            st = as__step_done(db, s, "writing points lots");
-        }
-        if (st == AS_OK)
-            st = as__exec(db, "DELETE FROM temp.points_new");
-    }
+    memset(pf, 0, sizeof *pf);
+    sqlite3_stmt *s = as__stmt(db, max_sql);
+    if (!s)
+        return AS_INTERNAL;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        pf->next_id = sqlite3_column_int64(s, 0) + 1;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return as__sqlfail(db, rc, "reading the points ledger");
+    pf->ppy = points_per_yuan(db);
+    pf->now = as__now();
+    as_status st = as__batch_init(&pf->b, db,
+                                  "INSERT INTO main.points_ledger (id, user_id, at, delta, kind,"
+                                  " ref, expires_at, created_at) VALUES ", 8);
+    if (st == AS_OK)
+        pf->open = 1;
     return st;
+}
+
+static uint64_t hash_user(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The multiplier (hundredths) of the user's stored tier, read once per
+ * user and import. */
+static as_status fuel_pct(as_db *db, as__points_fuel *pf, const char *user, int64_t *pct)
+{
+    static const char sql[] = "SELECT tier FROM main.profiles WHERE user_id = ?1";
+    if (pf->n * 4 >= pf->cap * 3) {
+        size_t cap = pf->cap ? pf->cap * 2 : 1024;
+        as__points_user *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return as__fail(db, AS_NOMEM, "out of memory");
+        for (size_t i = 0; i < pf->cap; i++) {
+            if (!pf->slot[i].name)
+                continue;
+            size_t k = hash_user(pf->slot[i].name) & (cap - 1);
+            while (slot[k].name)
+                k = (k + 1) & (cap - 1);
+            slot[k] = pf->slot[i];
+        }
+        free(pf->slot);
+        pf->slot = slot;
+        pf->cap = cap;
+    }
+    size_t k = hash_user(user) & (pf->cap - 1);
+    for (; pf->slot[k].name; k = (k + 1) & (pf->cap - 1)) {
+        if (strcmp(pf->slot[k].name, user) == 0) {
+            *pct = pf->slot[k].pct;
+            return AS_OK;
+        }
+    }
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    *pct = tier_pct(db, rc == SQLITE_ROW ? as__column_text(s, 0) : NULL);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return as__sqlfail(db, rc, "reading a profile");
+    if (!(pf->slot[k].name = as__strdup(user)))
+        return as__fail(db, AS_NOMEM, "out of memory");
+    pf->slot[k].pct = *pct;
+    pf->n++;
+    return AS_OK;
+}
+
+as_status as__points_fuel_id(as_db *db, as__points_fuel *pf, const char *user_id, int64_t fen,
+                             int64_t *points, int64_t *id)
+{
+    int64_t pct = 100;
+    *points = 0;
+    *id = 0;
+    as_status st = fuel_pct(db, pf, user_id, &pct);
+    if (st != AS_OK)
+        return st;
+    *points = fen / 100 * pf->ppy * pct / 100;
+    if (*points > 0)
+        *id = pf->next_id++;
+    return AS_OK;
+}
+
+void as__points_fuel_add(as__points_fuel *pf, int64_t id, const char *tx_id, const char *user_id,
+                         int64_t at, int64_t points)
+{
+    int64_t expires = as__points_expiry(pf->b.db, at);
+    as__batch_int(&pf->b, id);
+    as__batch_text(&pf->b, user_id);
+    as__batch_int(&pf->b, at);
+    as__batch_int(&pf->b, points);
+    as__batch_text(&pf->b, kind_names[AS_POINTS_EARN_FUEL]);
+    as__batch_text(&pf->b, tx_id);
+    if (expires)
+        as__batch_int(&pf->b, expires);
+    else
+        as__batch_null(&pf->b);
+    as__batch_int(&pf->b, pf->now);
+}
+
+as_status as__points_fuel_end(as__points_fuel *pf)
+{
+    return pf->open ? as__batch_flush(&pf->b) : AS_OK;
+}
+
+void as__points_fuel_free(as__points_fuel *pf)
+{
+    if (pf->open)
+        as__batch_free(&pf->b);
+    for (size_t i = 0; i < pf->cap; i++)
+        free(pf->slot[i].name);
+    free(pf->slot);
+    memset(pf, 0, sizeof *pf);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -645,7 +731,7 @@ static int replay_add(replay *r, int64_t expires_at, int64_t id, int64_t points)
         r->lots[i] = r->lots[i - 1];
         i--;
     }
-    r->lots[i] = (lot){expires_at, id, points};
+    r->lots[i] = (lot){expires_at, id, points, 0};
     r->n++;
     return 0;
 }
@@ -677,8 +763,7 @@ as_status as_points_balance_get(as_db *db, const char *user_id, int64_t at,
     if (st != AS_OK)
         return st;
     static const char sql[] =
-        "SELECT id, at, delta, kind, expires_at FROM points_ledger"
-        " WHERE user_id = ?1 AND at <= ?2 ORDER BY at, id";
+        "SELECT id, at, delta, kind, expires_at FROM " USER_ROWS("?2") " ORDER BY at, id";
     sqlite3_stmt *s = as__stmt(db, sql);
     if (!s)
         return AS_INTERNAL;
@@ -774,7 +859,7 @@ as_status as_points_iter_new(as_points_iter **out, as_db *db, const as_points_qu
         "SELECT id, user_id, at, kind, delta, ref,"
         " CASE WHEN ?4 THEN reason ELSE as_mask_phones(reason) END, expires_at, balance,"
         " created_at FROM (SELECT *, sum(delta) OVER (ORDER BY at, id) AS balance"
-        "  FROM points_ledger WHERE user_id = ?1 AND at <= ?3)"
+        "  FROM " USER_ROWS("?3") ")"
         " WHERE at >= ?2 ORDER BY at, id";
     as_points_iter *it = calloc(1, sizeof *it);
     if (!it)

@@ -29,31 +29,52 @@ const as__points_cfg *as__points_cfg_of(as_db *db);
 int64_t as__points_expiry(as_db *db, int64_t at);
 
 /*
- * Earn points (a positive ledger row and its lot) inside the caller's
- * write transaction: for kinds AS_POINTS_EARN_* and for a positive
+ * Earn points (a positive ledger row; its lot is written when it is first
+ * used) inside the caller's write transaction: for kinds AS_POINTS_EARN_*
+ * but earn_fuel (the fueling import's, above) and for a positive
  * adjustment.  ref (may be NULL for an adjustment) makes it idempotent:
  * a row of the same kind and ref already there earns nothing (*earned 0,
  * may be NULL) and is AS_OK.  reason (may be NULL) is copied.  The user is
  * not looked up: the caller knows it (a fueling may precede its user).
- * Returns AS_OK; AS_INVALID (points <= 0); an SQLite failure.
+ * Returns AS_OK; AS_INVALID (points <= 0); AS_MISUSE (earn_fuel); an SQLite
+ * failure.
  */
 as_status as__points_earn(as_db *db, const char *user_id, as_points_kind kind, const char *ref,
                           int64_t points, int64_t at, const char *reason, int *earned);
 
 /*
- * The fueling import's earning, set-based: begin (at the first record
- * inserted, inside the import's transaction) opens a batch b of the
- * records inserted, add adds one (copied; written 64 to a statement into a
- * TEMP table), and end (after the last row) writes their points in one
- * statement: floor(fen / 100) x tiers.points_per_yuan x the multiplier of
- * the user's stored tier (main.profiles; none or an unknown tier: 1), at
- * their filled_at, with their lots.  The caller frees b (as__batch_free)
- * whatever happened.  A dry run's rollback takes it all back.
+ * The fueling import's earning.  begin (at the first record, inside the
+ * import's transaction) opens pf; id, on the writer before a record is
+ * inserted, gives its points (floor(fen / 100) x tiers.points_per_yuan x
+ * the multiplier of the user's stored tier in main.profiles, read once per
+ * user; none or an unknown tier: 1) and, when there are any, the id of its
+ * ledger row (the record's points_id; 0 for none); add, once the record is
+ * in, buffers that row (written 64 to a statement: no index takes it); end
+ * (after the last row) writes the rest.  An id handed out for a record
+ * that did not go in is left unused.  The caller frees pf
+ * (as__points_fuel_free, also when begin failed) whatever happened.  A dry
+ * run's rollback takes it all back.
  */
-as_status as__points_fuel_begin(as_db *db, as__batch *b);
-void as__points_fuel_add(as__batch *b, const char *tx_id, const char *user_id, int64_t at,
-                         int64_t fen);
-as_status as__points_fuel_end(as_db *db, as__batch *b);
+typedef struct as__points_user {
+    char *name;
+    int64_t pct;
+} as__points_user;
+
+typedef struct as__points_fuel {
+    as__batch b;
+    int open;                    /* b is initialised */
+    int64_t ppy, now, next_id;
+    as__points_user *slot;       /* users' multipliers: open addressing */
+    size_t cap, n;
+} as__points_fuel;
+
+as_status as__points_fuel_begin(as_db *db, as__points_fuel *pf);
+as_status as__points_fuel_id(as_db *db, as__points_fuel *pf, const char *user_id, int64_t fen,
+                             int64_t *points, int64_t *id);
+void as__points_fuel_add(as__points_fuel *pf, int64_t id, const char *tx_id, const char *user_id,
+                         int64_t at, int64_t points);
+as_status as__points_fuel_end(as__points_fuel *pf);
+void as__points_fuel_free(as__points_fuel *pf);
 
 /* Is earning from fueling on (tiers.points_per_yuan > 0)? */
 int as__points_fuel_on(as_db *db);

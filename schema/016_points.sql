@@ -2,9 +2,11 @@
 --
 -- points_ledger is append-only: every change of a user's points is one row
 -- (a non-zero delta), and a balance is the sum of the rows.  Replays earn
--- nothing: (kind, ref) is unique, ref being the payment's tx_id for
--- earn_fuel, the survey id for earn_survey, the caller's reference for a
--- redemption or a community contribution.  Rows are never updated or
+-- nothing: ref is the payment's tx_id for earn_fuel, the survey id for
+-- earn_survey, the caller's reference for a redemption or a community
+-- contribution.  (kind, ref) is unique for every kind but earn_fuel, whose
+-- row is written only with the fueling record it is for (the record's
+-- points_id names it, and tx_id is unique in fuelings).  Rows are never updated or
 -- deleted; the one exception is an erasure (user forget), which may redact
 -- the free text (reason) while its privacy_erasures row is open, as it may
 -- for ticket_events (010).
@@ -20,26 +22,34 @@ CREATE TABLE points_ledger (
     reason      TEXT,                      -- free text: adjustments (required), earnings
     expires_at  INTEGER,                   -- a positive row: when its points lapse (NULL: never)
     created_at  INTEGER NOT NULL,
-    CHECK (kind <> 'adjust' OR reason IS NOT NULL),
-    UNIQUE (kind, ref)
+    CHECK (kind <> 'adjust' OR reason IS NOT NULL)
 );
 
--- Statements and balances read one user's rows in time order.
-CREATE INDEX points_ledger_user ON points_ledger (user_id, at);
+-- The earn_fuel rows (one a fueling record: most of the ledger) are
+-- appended at the end of the table and enter no index: a user's are found
+-- through the user's fueling records (clustered by user and time) and
+-- their points_id, the rest through these two partial indexes.  An index
+-- entry a record had been a third of a fueling import.
+CREATE UNIQUE INDEX points_ledger_ref ON points_ledger (kind, ref) WHERE kind <> 'earn_fuel';
+CREATE INDEX points_ledger_user ON points_ledger (user_id, at) WHERE kind <> 'earn_fuel';
+
+-- The ledger row of the points a fueling record earned (NULL: none yet).
+ALTER TABLE fuelings ADD COLUMN points_id INTEGER;
 
 -- What is left of each positive row (a lot), consumed oldest expiry first
--- by redemptions, negative adjustments and expiry.  The one mutable part:
--- per user, sum(remaining) equals the ledger's sum (aftersales check).  An
--- exhausted lot is deleted.  No index of its own: a user's lots are found
--- through the ledger's (user_id, at), and the expiry sweep reads them all,
--- so that earning (a row per fueling record) writes one more row at the end
--- of a table and nothing else.
+-- by redemptions, negative adjustments and expiry.  The one mutable part,
+-- and written lazily: a positive row without a lot row is untouched (all
+-- of its delta is left), so earning writes nothing here; the first use of
+-- a row writes its lot, an exhausted lot stays with remaining 0.  Per user,
+-- the ledger's sum equals what is left (aftersales check).  No index of its
+-- own: lots are looked up by earn_id, and the expiry sweep reads the
+-- ledger's positive rows.
 CREATE TABLE points_lots (
     earn_id     INTEGER PRIMARY KEY REFERENCES points_ledger (id),
     user_id     TEXT NOT NULL,
     expires_at  INTEGER,                   -- NULL: never lapses
     earned_at   INTEGER NOT NULL,
-    remaining   INTEGER NOT NULL CHECK (remaining > 0)
+    remaining   INTEGER NOT NULL CHECK (remaining >= 0)
 );
 
 CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger

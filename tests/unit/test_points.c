@@ -72,7 +72,7 @@ Test(points, import_earns_once_per_tx_and_dry_run_earns_nothing)
     th_fuel_import(db, fuel_csv);
     cr_assert_eq(ledger_rows(), 2, "a replay of the same file earns nothing");
     cr_assert_eq(balance(db, "U1", th_time("2024-06-01")).balance, 500);
-    cr_assert_eq(th_count("SELECT count(*) FROM points_lots"), 2);
+    cr_assert_eq(th_count("SELECT count(*) FROM points_lots"), 0, "a lot is written on first use");
     done(db);
 }
 
@@ -125,8 +125,8 @@ Test(points, redeem_oldest_lapse_first_and_never_beyond_balance)
     cr_assert_eq(as_points_redeem(db, "U1", 350, "O1", t, &id), AS_OK, "%s", as_errmsg(db));
     cr_assert_gt(id, 0);
     /* the first lot (lapsing first) is gone, 150 of the second are left */
-    cr_assert_eq(th_count("SELECT count(*) FROM points_lots WHERE user_id = 'U1'"), 1);
-    cr_assert_eq(th_count("SELECT remaining FROM points_lots WHERE user_id = 'U1'"), 150);
+    cr_assert_eq(th_count("SELECT count(*) FROM points_lots WHERE user_id = 'U1' AND remaining > 0"), 1);
+    cr_assert_eq(th_count("SELECT remaining FROM points_lots WHERE user_id = 'U1' AND remaining > 0"), 150);
     int64_t again = 0;
     cr_assert_eq(as_points_redeem(db, "U1", 350, "O1", t, &again), AS_OK);
     cr_assert_eq(again, id, "the same ref again is the same redemption");
@@ -344,8 +344,10 @@ Test(points, check_finds_a_mismatch_and_the_ledger_is_append_only)
     cr_assert_neq(sqlite3_exec(c, "UPDATE points_ledger SET delta = 1", NULL, NULL, NULL),
                   SQLITE_OK, "append-only");
     cr_assert_neq(sqlite3_exec(c, "DELETE FROM points_ledger", NULL, NULL, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(c, "UPDATE points_lots SET remaining = remaining + 1"
-                                 " WHERE user_id = 'U1'", NULL, NULL, NULL), SQLITE_OK);
+    /* a lot holding one point more than its row earned */
+    cr_assert_eq(sqlite3_exec(c, "INSERT INTO points_lots SELECT id, user_id, expires_at, at,"
+                                 " delta + 1 FROM points_ledger WHERE user_id = 'U1' LIMIT 1",
+                              NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(c);
     cr_assert_eq(points_check_ok(db), 0);
     done(db);
@@ -362,5 +364,33 @@ Test(points, erasure_redacts_reasons_and_keeps_figures)
                           "' AND delta = 15"), 1);
     cr_assert_eq(th_count("SELECT count(*) FROM points_ledger WHERE reason LIKE '%张三%'"), 0);
     cr_assert_eq(as_points_adjust(db, "U1", 1, "x", 0, &id), AS_INVALID, "erased");
+    done(db);
+}
+
+Test(points, fuel_rows_are_found_through_their_records_and_checked)
+{
+    /* Caught up after an import without earning, then the file again. */
+    as_db *db = open_cfg("tiers:\n  points_per_yuan: 0\n");
+    th_fuel_import(db, fuel_csv);
+    as_close(db);
+    as_config_free(cfg);
+    cfg = NULL;
+    as_open_options o = AS_OPEN_OPTIONS_INIT;
+    cr_assert_eq(as_open(&db, th_path, &o, NULL), AS_OK);
+    cr_assert_eq(as_points_earn_missing(db, 0, NULL), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(th_count("SELECT count(*) FROM fuelings WHERE points_id IS NOT NULL"), 2);
+    th_fuel_import(db, fuel_csv);
+    cr_assert_eq(ledger_rows(), 2, "a replay after the catch-up earns nothing");
+    cr_assert_eq(points_check_ok(db), 1);
+    cr_assert_eq(balance(db, "U1", th_time("2024-06-01")).balance, 500);
+    /* A record that no longer names its row: its points are not seen, and
+     * the check says so. */
+    sqlite3 *c = NULL;
+    cr_assert_eq(sqlite3_open(th_path, &c), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(c, "UPDATE fuelings SET points_id = NULL WHERE tx_id = 'T2'",
+                              NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(c);
+    cr_assert_eq(balance(db, "U1", th_time("2024-06-01")).balance, 300);
+    cr_assert_eq(points_check_ok(db), 0);
     done(db);
 }

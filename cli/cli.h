@@ -249,6 +249,8 @@ int cmd_ticket(cli *c, int argc, char **argv);
 int cmd_sla(cli *c, int argc, char **argv);
 int cmd_survey(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
+/* report loyalty (cmd_loyalty.c), in the report group's table. */
+int cli_report_loyalty(cli *c, int argc, char **argv);
 int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);

@@ -951,6 +951,7 @@ int cmd_report(cli *c, int argc, char **argv)
     static const cli_command table[] = {
         {"sla", r_sla, "SLA attainment by level, queue or agent"},
         {"csat", r_csat, "satisfaction by agent or queue"},
+        {"loyalty", cli_report_loyalty, "coupons, points, plans and partner offers"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

@@ -41,7 +41,7 @@ static const char usage_text[] =
     "  ticket     open, route, answer, resolve and track support tickets\n"
     "  sla        the escalation sweep: tickets at risk and in breach\n"
     "  survey     satisfaction surveys after a resolution\n"
-    "  report     SLA attainment and CSAT reports\n"
+    "  report     SLA attainment, CSAT and loyalty reports\n"
     "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"

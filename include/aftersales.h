@@ -4084,6 +4084,130 @@ as_status as_package_active(as_package_view **out, as_db *db, const char *user_i
 /* as_package_view_free - free a view; NULL is a no-op. */
 void as_package_view_free(as_package_view *view);
 
+/* ------------------------------------------------------------------ */
+/* The loyalty report                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What the loyalty programme did over a period [from, to): coupons,
+ * points, plans and partner offers.  Every figure is an exact integer
+ * (counts, points, fen).  "At the end" means as the world stood just
+ * before `to`: every event before `to` counts, none at or after it, so an
+ * event exactly at `from` is in the period and one exactly at `to` is not.
+ */
+typedef struct as_loyalty_query {
+    unsigned version;            /* AS_LOYALTY_QUERY_VERSION */
+    int64_t from, to;            /* the period [from, to); from < to */
+    const char *station_id;      /* NULL: every station; else only coupons
+                                  * redeemed at this station and partner
+                                  * coupons earned by fill-ups there (points
+                                  * and plans are not per station: whole) */
+} as_loyalty_query;
+
+#define AS_LOYALTY_QUERY_VERSION 1
+#define AS_LOYALTY_QUERY_INIT { AS_LOYALTY_QUERY_VERSION, 0, 0, NULL }
+
+/* What happened to coupons in the period. */
+typedef struct as_loyalty_coupon_figures {
+    int64_t issued;              /* issued in the period */
+    int64_t redeemed;            /* redeemed in the period (by the redemption's time) */
+    int64_t expired;             /* their validity ended in the period (expires_at in
+                                  * it) while issued: neither redeemed nor voided
+                                  * before, whether or not as_coupon_expire()
+                                  * recorded it */
+    int64_t voided;              /* voided in the period */
+    int64_t discount_fen;        /* what the redemptions of the period took off */
+} as_loyalty_coupon_figures;
+
+/* Coupons of one template and station (a coupon counts under the station
+ * where it was redeemed before the period's end; NULL when it was not, and
+ * for partner coupons, which partners redeem: see partners). */
+typedef struct as_loyalty_coupon_line {
+    const char *template_id;
+    const char *station_id;      /* NULL: not redeemed at a station */
+    as_loyalty_coupon_figures figures;
+} as_loyalty_coupon_line;
+
+/* Coupons by source: "manual", "reminder", "benefit" or "partner". */
+typedef struct as_loyalty_source_line {
+    const char *source;
+    as_loyalty_coupon_figures figures;
+} as_loyalty_source_line;
+
+/* The points ledger over the period and at its end. */
+typedef struct as_loyalty_points {
+    int64_t earned_fuel;         /* the earn_fuel rows of the period */
+    int64_t earned_survey;       /* earn_survey */
+    int64_t earned_community;    /* earn_community */
+    int64_t earned;              /* the three together */
+    int64_t adjusted;            /* the adjust rows' sum (negative when more was taken) */
+    int64_t redeemed;            /* points redeemed (a positive number) */
+    int64_t expired;             /* points whose lots lapsed in the period (by the
+                                  * lapse time), written off or not (positive) */
+    int64_t written_off;         /* the expire rows of the period: what
+                                  * as_points_expire() wrote then (positive) */
+    int64_t users_with_balance;  /* users with spendable points at the end */
+    int64_t outstanding;         /* their spendable points at the end: the ledger's
+                                  * sum less what had lapsed by then */
+    int64_t ledger;              /* the ledger's sum at the end */
+    int64_t lapsed_unwritten;    /* lapsed by the end, not yet written off:
+                                  * ledger - outstanding */
+} as_loyalty_points;
+
+/* One plan: the configured plans in the configuration's order, then plans
+ * only the database names (no longer configured), by id. */
+typedef struct as_loyalty_plan_line {
+    const char *plan_id;
+    const char *name;            /* NULL: no longer configured */
+    int64_t monthly_fee_fen;     /* the configured fee; -1 when not configured.
+                                  * Fees paid are not recorded by the package
+                                  * module, so the report has no fee revenue */
+    int64_t active;              /* subscriptions active at the end */
+    int64_t subscribed;          /* subscriptions that started in the period */
+    int64_t cancelled;           /* that ended in the period (cancelled, or the
+                                  * user was erased) */
+    int64_t discounts;           /* payments the plan discounted in the period */
+    int64_t discount_fen;        /* what they took off: the realised savings */
+} as_loyalty_plan_line;
+
+/* The report.  Every string and array belongs to it. */
+typedef struct as_loyalty_report {
+    int64_t from, to;
+    const char *station_id;      /* the query's filter; NULL */
+    as_loyalty_coupon_line *coupons;     /* by template, then station (NULL first);
+                                          * only lines with a figure above 0 */
+    size_t ncoupons;
+    as_loyalty_source_line *sources;     /* always the four sources, in the order
+                                          * manual, reminder, benefit, partner */
+    size_t nsources;
+    as_loyalty_coupon_figures coupon_totals;
+    as_loyalty_points points;
+    as_loyalty_plan_line *plans;
+    size_t nplans;
+    as_partner_report_row *partners;     /* as as_partner_report_iter_new() over the
+                                          * period (coupons issued in it), only the
+                                          * station's rows with a filter */
+    size_t npartners;
+} as_loyalty_report;
+
+/*
+ * as_loyalty_report_get - the loyalty report of q->from .. q->to (see
+ * above), read in one read transaction so its parts agree.  An empty
+ * period gives zeros (and the four sources, the configured plans), not an
+ * error.  Coupons and plans are counted set-based in SQL; the points that
+ * lapsed and the balances at the end replay each user's ledger (lots are
+ * used oldest lapse first, which no set-based query reproduces), so the
+ * cost grows with the ledger's rows before `to`.  *out (NULL on failure)
+ * is owned by the caller: free it with as_loyalty_report_free().
+ * Returns AS_OK; AS_INVALID (from >= to; a station id that is not an id);
+ * AS_MISUSE (NULL out, db or q, an unknown version); AS_NOMEM; AS_BUSY;
+ * AS_INTERNAL.
+ */
+as_status as_loyalty_report_get(as_loyalty_report **out, as_db *db, const as_loyalty_query *q);
+
+/* as_loyalty_report_free - free a report; NULL is a no-op. */
+void as_loyalty_report_free(as_loyalty_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -762,6 +762,15 @@ as_status as_points_balance_get(as_db *db, const char *user_id, int64_t at,
     as_status st = user_check(db, user_id, 0);
     if (st != AS_OK)
         return st;
+    return as__points_balance_at(db, user_id, t, out);
+}
+
+as_status as__points_balance_at(as_db *db, const char *user_id, int64_t t,
+                                as_points_balance *out)
+{
+    memset(out, 0, sizeof *out);
+    out->at = t;
+    as_status st = AS_OK;
     static const char sql[] =
         "SELECT id, at, delta, kind, expires_at FROM " USER_ROWS("?2") " ORDER BY at, id";
     sqlite3_stmt *s = as__stmt(db, sql);

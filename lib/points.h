@@ -76,6 +76,16 @@ void as__points_fuel_add(as__points_fuel *pf, int64_t id, const char *tx_id, con
 as_status as__points_fuel_end(as__points_fuel *pf);
 void as__points_fuel_free(as__points_fuel *pf);
 
+/*
+ * as_points_balance_get() without the user check (a ledger may hold rows
+ * of a user the users table does not know: a fueling may precede its
+ * user) and with t taken as given (0 is a time, not "now"): the user's rows
+ * at or before t replayed over lots in memory.  For reports (loyalty.c).
+ * Returns AS_OK; AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as__points_balance_at(as_db *db, const char *user_id, int64_t t,
+                                as_points_balance *out);
+
 /* Is earning from fueling on (tiers.points_per_yuan > 0)? */
 int as__points_fuel_on(as_db *db);
 

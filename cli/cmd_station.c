@@ -332,7 +332,7 @@ static void print_plan(printer *p, const as_trip *t)
     pr_arr_begin(p, "stops");
     for (size_t i = 0; i < t->nstops; i++) {
         const as_trip_stop *s = &t->stops[i];
-        pr_begin(p);
+        pr_obj_begin(p, NULL);
         pr_int(p, "order", (int64_t)i + 1);
         pr_str(p, "station_id", s->station_id);
         pr_str(p, "name", s->name);
@@ -344,7 +344,7 @@ static void print_plan(printer *p, const as_trip *t)
         pr_real(p, "level_litres", s->level_litres, 1);
         pr_real(p, "litres", s->litres, 1);
         pr_str(p, "reason", s->reason);
-        pr_end(p);
+        pr_obj_end(p);
     }
     pr_arr_end(p);
     pr_end(p);

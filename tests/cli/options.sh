@@ -31,6 +31,10 @@ bad_value() {
     quiet-hours) echo "25:00-08:00" ;;
     tracking) echo "000000001" ;;
     id) echo "has space" ;;
+    service) echo "桑拿" ;;
+    services) echo "洗车,桑拿" ;;
+    point) echo "95,200" ;;
+    level) echo "120%" ;;
     *) echo "" ;;
     esac
 }

@@ -260,5 +260,7 @@ int cmd_benefits(cli *c, int argc, char **argv);
 int cmd_partner(cli *c, int argc, char **argv);
 int cmd_points(cli *c, int argc, char **argv);
 int cmd_package(cli *c, int argc, char **argv);
+int cmd_station(cli *c, int argc, char **argv);
+int cmd_trip(cli *c, int argc, char **argv);
 
 #endif

@@ -73,13 +73,16 @@ static const char list_help[] =
     "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char stats_help[] =
-    "usage: aftersales feedback stats --by station|dimension|day [--from TIME] [--to TIME]\n"
+    "usage: aftersales feedback stats --by station|dimension|day|city|region [--from TIME]\n"
+    "                                [--to TIME]\n"
     "\n"
-    "Ratings per station, dimension or day: count, mean, CSAT (csat_pct: the\n"
+    "Ratings per station, dimension, day, or the city or region code the station\n"
+    "registry gives the station (station import): count, mean, CSAT (csat_pct: the\n"
     "percent of ratings at 4 or 5) and the Bayesian mean (m * prior + sum) /\n"
     "(m + count), where prior is the mean of every rating in the period and m is\n"
     "feedback.prior_weight.  Sorted by Bayesian mean (by day: by date).  Feedback\n"
-    "without a station counts under station null ('-' in text).\n";
+    "without a station counts under station null ('-' in text); by city or region,\n"
+    "feedback of a station the registry does not know counts under null too.\n";
 
 static const char escalations_help[] =
     "usage: aftersales feedback escalations [--pending] [--limit N]\n"
@@ -308,6 +311,8 @@ static const cli_choice by_choices[] = {
     {"station", AS_FEEDBACK_BY_STATION},
     {"dimension", AS_FEEDBACK_BY_DIMENSION},
     {"day", AS_FEEDBACK_BY_DAY},
+    {"city", AS_FEEDBACK_BY_CITY},
+    {"region", AS_FEEDBACK_BY_REGION},
     {NULL, 0},
 };
 
@@ -324,7 +329,8 @@ static int fb_stats(cli *c, int argc, char **argv)
     int code = cli_parse(c, argc, argv, opts, stats_help);
     if (code != CLI_GO)
         return code;
-    /* The group's field is named after --by: station, dimension or day. */
+    /* The group's field is named after --by: station, dimension, day, city
+     * or region. */
     const char *key = NULL;
     for (const cli_choice *ch = by_choices; ch->name; ch++)
         if (ch->value == by)

@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  survey     satisfaction surveys after a resolution\n"
     "  report     SLA attainment, CSAT and loyalty reports\n"
     "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
+    "  station    the station registry: import, show, list, near\n"
+    "  trip       trip planning (旅程规划): fuel stops along a route\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -90,6 +92,8 @@ static const cli_command commands[] = {
     {"survey", cmd_survey, "satisfaction surveys"},
     {"report", cmd_report, "reports"},
     {"package", cmd_package, "monthly plans (月省计划)"},
+    {"station", cmd_station, "the station registry"},
+    {"trip", cmd_trip, "trip planning: fuel stops along a route"},
     {NULL, NULL, NULL},
 };
 

@@ -1505,13 +1505,17 @@ void as_feedback_history_iter_free(as_feedback_history_iter *it);
 typedef enum as_feedback_by {
     AS_FEEDBACK_BY_STATION = 1,
     AS_FEEDBACK_BY_DIMENSION,
-    AS_FEEDBACK_BY_DAY          /* the business zone's calendar day */
+    AS_FEEDBACK_BY_DAY,         /* the business zone's calendar day */
+    AS_FEEDBACK_BY_CITY,        /* the station's city in the station registry */
+    AS_FEEDBACK_BY_REGION       /* the station's region code in the registry */
 } as_feedback_by;
 
 /* One group of feedback stats (borrowed until the next call). */
 typedef struct as_feedback_stat {
     const char *key;          /* station id (NULL: feedback without a station),
-                               * dimension name, or YYYY-MM-DD */
+                               * dimension name, YYYY-MM-DD, or the station's
+                               * city or region from the registry (NULL: no
+                               * station, or one the registry does not know) */
     int64_t count;            /* ratings in the group */
     double mean;              /* their mean, 1-5 */
     double csat_pct;          /* percent (0-100) of ratings at 4 or above */
@@ -1523,7 +1527,8 @@ typedef struct as_feedback_stat_iter as_feedback_stat_iter;
 
 /*
  * as_feedback_stats_iter_new - aggregate ratings of feedback submitted in
- * [from, to) (0: no bound) by station, dimension or day.  By station and
+ * [from, to) (0: no bound) by station, dimension, day, or the city or
+ * region of the station (as the station registry has them now).  By station and
  * by day the rating of a row is its weighted score; by dimension, each
  * dimension's stars.  m is the configuration's feedback.prior_weight.
  * Groups come sorted by Bayesian mean, highest first (by day: in date
@@ -4207,6 +4212,244 @@ as_status as_loyalty_report_get(as_loyalty_report **out, as_db *db, const as_loy
 
 /* as_loyalty_report_free - free a report; NULL is a no-op. */
 void as_loyalty_report_free(as_loyalty_report *report);
+/* Stations and trips (seed §4.4 旅程规划)                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The station registry: one row per station id (the id fueling records
+ * carry).  Coordinates are GCJ-02 degrees, the datum of the mini-program's
+ * map; distances are great-circle (haversine, R = 6371.0088 km) on those
+ * numbers: the GCJ-02 offset from WGS-84 (up to about 500 m, nearly the
+ * same for nearby points) is ignored.  A station may have no coordinates:
+ * it is listed and shown, but never "near" and never a trip stop.
+ *
+ * Services come from a fixed list: 洗车 (car wash), 便利店 (shop), 充电桩
+ * (EV charging), 休息区 (rest area), 卫生间 (toilets), 餐饮 (food), 维修
+ * (repairs), 尿素 (AdBlue).
+ *
+ * Opening hours, in the business zone: "24h"; a list of ranges for every
+ * day, "06:00-22:00" or "06:00-11:00,13:00-22:00"; or specs per weekday
+ * separated by ';': "mon-fri 06:00-22:00; sat,sun 07:00-21:00; sun closed".
+ * Days are mon tue wed thu fri sat sun, single, in ranges (fri-mon wraps)
+ * or comma lists; a spec without days covers every day; a later spec
+ * replaces the days it names; a day no spec names is closed.  A range
+ * whose end is not after its start crosses midnight: "22:00-06:00" on a
+ * Friday is open from Friday 22:00 to Saturday 06:00.  24:00 is the end of
+ * the day.
+ */
+
+/* One station.  Strings and arrays are borrowed from the iterator (until
+ * its next call) or owned by the as_station from as_station_get(). */
+typedef struct as_station {
+    const char *station_id;
+    const char *name;
+    const char *region;           /* 6-digit division code */
+    const char *city;
+    const char *address;          /* NULL: not given */
+    const char *brand;            /* NULL: not given */
+    int has_coords;               /* 0: lat and lon are not known */
+    double lat, lon;              /* GCJ-02 degrees */
+    const char *const *grades;    /* normalised (as_grade_normalize()) */
+    size_t ngrades;
+    const char *const *services;
+    size_t nservices;
+    const char *hours;            /* as stored: "24h", "06:00-22:00", ... */
+    int64_t created_at, updated_at;
+    double distance_km;           /* as_station_iter_new() with near: the distance
+                                   * from the point; otherwise -1 */
+} as_station;
+
+/*
+ * as_station_import - upsert stations from CSV (a header naming
+ * station_id, name, region, city and optionally address, lat, lon, brand,
+ * grades, services, hours) or JSON Lines (objects with those keys; grades
+ * and services may be JSON arrays).  In CSV, grades and services are
+ * lists separated by '|', ',', ';', '、' or spaces ("92|95|0").  lat and
+ * lon are both given or both empty.  hours defaults to "24h".  Rows are
+ * keyed by station_id: a new id is inserted, a known one updated when a
+ * field differs (an empty optional cell clears that field), otherwise
+ * unchanged.  Every bad cell is reported with the file, line and column.
+ * Profiles count the cities of the stations a user fueled at: a station
+ * inserted, or whose region's city part changed, marks the profiles of the
+ * users who fueled there for update in the same transaction.
+ * Otherwise as as_user_import() (all or nothing unless AS_IMPORT_SKIP_BAD,
+ * dry run, one transaction, duplicate keys rejected).
+ * Returns as as_user_import().
+ */
+as_status as_station_import(as_db *db, FILE *in, const char *name,
+                            const as_import_options *opts, as_import_stats *stats);
+
+/*
+ * as_station_get - read one station.  *out (NULL on failure) is owned by
+ * the caller: one allocation, freed with as_station_free().
+ * Returns AS_OK; AS_NOTFOUND (no such station); AS_NOMEM; AS_BUSY;
+ * AS_MISUSE (a NULL argument); AS_INTERNAL.
+ */
+as_status as_station_get(as_station **out, as_db *db, const char *station_id);
+
+/* as_station_free - free an as_station from as_station_get() (never an
+ * iterator's view).  NULL is a no-op. */
+void as_station_free(as_station *station);
+
+/* What as_station_iter_new() lists; the strings are copied by the call. */
+typedef struct as_station_query {
+    unsigned version;             /* AS_STATION_QUERY_VERSION */
+    const char *city;             /* NULL, or only this city (exact text) */
+    const char *region;           /* NULL, or a code: 530000 covers the province,
+                                   * 530100 the city, 530102 itself */
+    const char *service;          /* NULL, or only stations offering it */
+    const char *grade;            /* NULL, or only stations selling it (normalised
+                                   * by the call: "92#" is 92) */
+    int near;                     /* 1: only stations within radius_km of (lat, lon),
+                                   * nearest first; 0: every station, by id */
+    double lat, lon;              /* near: the point (GCJ-02 degrees) */
+    double radius_km;             /* near: > 0, at most 2000 */
+    int64_t open_at;              /* 0, or only stations open at this time */
+    int64_t limit;                /* 0: no limit */
+} as_station_query;
+
+#define AS_STATION_QUERY_VERSION 1
+#define AS_STATION_QUERY_INIT { AS_STATION_QUERY_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 }
+
+typedef struct as_station_iter as_station_iter;
+
+/*
+ * as_station_iter_new - list stations matching query (NULL: all, by id).
+ * With near, the candidates come from the R*Tree by a latitude/longitude
+ * box around the point, then their exact distance decides (ties by id);
+ * stations without coordinates never match.  *out (NULL on failure)
+ * belongs to the caller: free it with as_station_iter_free() before
+ * as_close().
+ * Returns AS_OK; AS_INVALID (a bad region, grade, service, point or
+ * radius: the detail says which); AS_NOMEM; AS_MISUSE (NULL out or db, an
+ * unknown query version); AS_BUSY; AS_INTERNAL.
+ */
+as_status as_station_iter_new(as_station_iter **out, as_db *db, const as_station_query *query);
+
+/*
+ * as_station_next - the next station.  *view is borrowed until the next
+ * call or as_station_iter_free(); never pass it to as_station_free().
+ * Returns AS_OK; AS_DONE at the end; AS_NOMEM; AS_BUSY; AS_MISUSE (a NULL
+ * argument); AS_INTERNAL.
+ */
+as_status as_station_next(as_station_iter *it, const as_station **view);
+
+/* as_station_iter_free - NULL is a no-op. */
+void as_station_iter_free(as_station_iter *it);
+
+/*
+ * as_station_hours_check - check an opening-hours text (see above).
+ * Returns AS_OK; AS_INVALID (the reason, if why is not NULL, is written
+ * into why, whysz bytes); AS_MISUSE (NULL text).
+ */
+as_status as_station_hours_check(const char *text, char *why, size_t whysz);
+
+/*
+ * as_station_open_at - *open = 1 when a station with these opening hours
+ * is open at time t in the zone utc_offset_minutes east of UTC, else 0.
+ * Returns AS_OK; AS_INVALID (hours is not valid); AS_MISUSE (a NULL
+ * argument).
+ */
+as_status as_station_open_at(const char *hours, int64_t t, int utc_offset_minutes, int *open);
+
+/* A point of a route, GCJ-02 degrees. */
+typedef struct as_route_point {
+    double lat, lon;
+} as_route_point;
+
+/*
+ * as_route_parse - read a route from text[0, len): a GeoJSON LineString
+ * (a geometry, or a Feature whose geometry is one; coordinates are
+ * [lon, lat] as GeoJSON orders them), or lines "lat,lon" (blank lines and
+ * lines starting with '#' skipped; a space may follow the comma).  At
+ * least 2 points; latitude -90..90, longitude -180..180.  *points (NULL on
+ * failure) is malloc'd, free it with as_free(); *n is its length.  On
+ * failure *errmsg (if errmsg is not NULL) receives the reason with its
+ * place, "line 3: latitude 95.5 is out of range (-90 to 90)" or
+ * "coordinates[2]: ..." (free it with as_free()).
+ * Returns AS_OK; AS_INVALID; AS_NOMEM; AS_MISUSE (a NULL argument).
+ */
+as_status as_route_parse(const char *text, size_t len, as_route_point **points, size_t *n,
+                         char **errmsg);
+
+/* Options of as_trip_plan(); the strings are read during the call only. */
+typedef struct as_trip_options {
+    unsigned version;             /* AS_TRIP_OPTIONS_VERSION */
+    int64_t depart;               /* 0: now */
+    const char *grade;            /* NULL: the vehicle's grade */
+    double tank_litres;           /* 0: trips.tank_litres */
+    double level_litres;          /* < 0: not given */
+    double level_pct;             /* < 0: not given; 0-100 of the tank */
+    double l_per_100km;           /* 0: from the vehicle's records, else
+                                   * trips.default_l_per_100km */
+    const char *const *want;      /* services wanted at a stop (see above) */
+    size_t nwant;
+} as_trip_options;
+
+#define AS_TRIP_OPTIONS_VERSION 1
+#define AS_TRIP_OPTIONS_INIT { AS_TRIP_OPTIONS_VERSION, 0, NULL, 0, -1, -1, 0, NULL, 0 }
+
+/* One fuel stop of a plan. */
+typedef struct as_trip_stop {
+    const char *station_id, *name, *brand, *city;   /* brand may be NULL */
+    double lat, lon;
+    double km;                    /* along the route from its start */
+    double off_route_km;          /* from the route to the station (one way) */
+    int64_t eta;                  /* arrival at the station */
+    double level_litres;          /* in the tank on arrival */
+    double litres;                /* to buy: fill to full */
+    const char *reason;           /* "range"; "usual station"; "usual brand";
+                                   * "wanted services: 洗车,休息区" (joined by "; ") */
+} as_trip_stop;
+
+/* A plan from as_trip_plan(): one allocation, freed by as_trip_plan_free(). */
+typedef struct as_trip {
+    const char *plate, *user_id, *grade;
+    double route_km;
+    double l_per_100km;
+    const char *consumption_from; /* "records", "default" or "option" */
+    double tank_litres;
+    double start_litres;
+    const char *start_from;       /* "option" or "last fill-up" */
+    double reserve_litres;
+    double corridor_km;
+    double speed_kmh;
+    int64_t depart;
+    size_t nstops;
+    as_trip_stop *stops;          /* in route order */
+    int feasible;                 /* 1: the destination is reached above the reserve */
+    int64_t arrive;               /* feasible: at the destination; else 0 */
+    double arrive_litres;         /* feasible: in the tank there */
+    double gap_from_km;           /* not feasible: the last point fuel was had */
+    double gap_to_km;             /* ... and the next station that would do (or the
+                                   * end of the route) */
+    double range_km;              /* not feasible: how far the fuel went beyond
+                                   * gap_from_km before the reserve */
+    const char *gap;              /* not feasible: the reason in words; else NULL */
+} as_trip;
+
+/*
+ * as_trip_plan - plan fuel stops for the vehicle plate along the route
+ * points[0, n) (see as_route_parse()).  The algorithm (documented in
+ * aftersales(1), TRIPS): consumption from the vehicle's records, the
+ * reserve, stations within trips.corridor_km of the route that sell the
+ * grade and are open at the estimated arrival, greedy furthest stop with
+ * the user's usual stations and brands and the wanted services preferred
+ * near the end of the reachable span, filling to full.  A route that
+ * cannot be done is not a failure of the call: the plan has feasible 0,
+ * the stops up to the gap, and the gap.  *plan (NULL on failure) is owned
+ * by the caller.
+ * Returns AS_OK; AS_NOTFOUND (no vehicle with that plate); AS_INVALID (a
+ * bad plate, grade, service or option, a route of fewer than 2 points or
+ * off the globe, no grade known for the vehicle, no fuel level known:
+ * neither given nor a fill-up recorded); AS_NOMEM; AS_BUSY; AS_MISUSE (a
+ * NULL argument, an unknown options version); AS_INTERNAL.
+ */
+as_status as_trip_plan(as_db *db, const char *plate, const as_route_point *points, size_t n,
+                       const as_trip_options *opts, as_trip **plan);
+
+/* as_trip_plan_free - NULL is a no-op. */
+void as_trip_plan_free(as_trip *plan);
 
 #ifdef __cplusplus
 }

@@ -578,6 +578,19 @@ static const char SQL_STATS_DAY[] =
     "SELECT date(submitted_at + ?3 * 60, 'unixepoch'), count(*), sum(score), sum(score >= 4)"
     " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
     " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1 ORDER BY 1";
+/* By the station's city or region in the registry (as it is now; feedback
+ * without a station, or of one the registry does not know, is the group
+ * NULL). */
+static const char SQL_STATS_CITY[] =
+    "SELECT s.city, count(*), sum(f.score), sum(f.score >= 4)"
+    " FROM feedback f LEFT JOIN stations s ON s.station_id = f.station_id"
+    " WHERE f.score IS NOT NULL AND (?1 = 0 OR f.submitted_at >= ?1)"
+    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
+static const char SQL_STATS_REGION[] =
+    "SELECT s.region, count(*), sum(f.score), sum(f.score >= 4)"
+    " FROM feedback f LEFT JOIN stations s ON s.station_id = f.station_id"
+    " WHERE f.score IS NOT NULL AND (?1 = 0 OR f.submitted_at >= ?1)"
+    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
 static const char SQL_STATS_DIM[] =
     "SELECT j.key, count(*), sum(j.value), sum(j.value >= 4)"
     " FROM feedback f, json_each(f.stars) j WHERE (?1 = 0 OR f.submitted_at >= ?1)"
@@ -615,9 +628,12 @@ as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_
     const char *sql = by == AS_FEEDBACK_BY_STATION     ? SQL_STATS_STATION
                       : by == AS_FEEDBACK_BY_DAY       ? SQL_STATS_DAY
                       : by == AS_FEEDBACK_BY_DIMENSION ? SQL_STATS_DIM
+                      : by == AS_FEEDBACK_BY_CITY      ? SQL_STATS_CITY
+                      : by == AS_FEEDBACK_BY_REGION    ? SQL_STATS_REGION
                                                        : NULL;
     if (!sql)
-        return as__fail(db, AS_INVALID, "by: %d is not station, dimension or day", (int)by);
+        return as__fail(db, AS_INVALID, "by: %d is not station, dimension, day, city or region",
+                        (int)by);
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;

@@ -530,11 +530,17 @@ static as_status user_done(pf_run *r, pf_acc *a, const char *user_id)
 #define FUEL_COLS                                                                            \
     "f.user_id, f.filled_at, f.station_id, f.station_region, f.grade, f.litres_ml,"          \
     " f.amount_fen, f.plate"
+/* Column 8 is the city of the station in the registry: the full pass
+ * looks it up in a map loaded once (pf_citymap: a probe of the stations
+ * table per fill-up was measurable there); a pass over a set of users has
+ * few records and a map would cost more than it saves. */
 static const char fuel_all[] =
-    "SELECT " FUEL_COLS " FROM fuelings f WHERE f.user_id >= ?2 AND f.user_id < ?3"
+    "SELECT " FUEL_COLS ", NULL FROM fuelings f WHERE f.user_id >= ?2 AND f.user_id < ?3"
     " ORDER BY f.user_id, f.filled_at, f.tx_id";
 static const char fuel_set[] =
-    "SELECT " FUEL_COLS " FROM temp.pf_set s CROSS JOIN fuelings f ON f.user_id = s.user_id"
+    "SELECT " FUEL_COLS ", (SELECT substr(st.region, 1, 4) FROM main.stations st"
+    "  WHERE st.station_id = f.station_id)"
+    " FROM temp.pf_set s CROSS JOIN fuelings f ON f.user_id = s.user_id"
     " ORDER BY s.user_id, f.filled_at, f.tx_id";
 #define VEH_COLS                                                                             \
     "v.user_id, v.id, v.plate, v.grade, v.grade_given,"                                      \
@@ -607,8 +613,94 @@ static void take_vehicle(pf_acc *a, sqlite3_stmt *s)
     v->next_reading = as__column_int64_or(s, 7, 0);
 }
 
-/* The fill-up row of s into the accumulator (vehicles already taken). */
-static void take_fill(pf_acc *a, sqlite3_stmt *s, int64_t at)
+/* ---- the registry's cities, for the full pass ------------------------------ */
+
+/* station_id -> the first four digits of its region (the city-level
+ * division), for every station of the registry: an open-addressing table
+ * of offsets into one buffer of "id\0" texts.  Empty (nslot 0) when the
+ * registry is. */
+typedef struct pf_cityslot {
+    size_t off;                   /* + 1 into keys; 0: empty */
+    uint32_t len;
+    char city[4];
+} pf_cityslot;
+
+typedef struct pf_citymap {
+    as_buf keys;
+    pf_cityslot *slot;
+    size_t nslot;
+} pf_citymap;
+
+static void citymap_free(pf_citymap *m)
+{
+    as__buf_free(&m->keys);
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+static as_status citymap_load(pf_run *r, pf_citymap *m)
+{
+    static const char count_sql[] = "SELECT count(*) FROM main.stations";
+    static const char rows_sql[] =
+        "SELECT station_id, substr(region, 1, 4) FROM main.stations WHERE length(region) >= 4";
+    memset(m, 0, sizeof *m);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(r->conn, count_sql, -1, &s, NULL);
+    int64_t n = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return run_fail(r, AS_INTERNAL, rc, "reading the station registry");
+    if (!n)
+        return AS_OK;
+    size_t nslot = 16;
+    while (nslot < 2 * (size_t)n)
+        nslot *= 2;
+    if (!(m->slot = calloc(nslot, sizeof *m->slot)))
+        return run_fail(r, AS_NOMEM, 0, "out of memory");
+    m->nslot = nslot;
+    if ((rc = sqlite3_prepare_v2(r->conn, rows_sql, -1, &s, NULL)) != SQLITE_OK)
+        return run_fail(r, AS_INTERNAL, rc, "reading the station registry");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = as__column_text(s, 0), *c = as__column_text(s, 1);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        if (!id || !c || sqlite3_column_bytes(s, 1) != 4)
+            continue;
+        size_t k = fnv(id, len) & (nslot - 1);
+        while (m->slot[k].off)
+            k = (k + 1) & (nslot - 1);
+        size_t off = m->keys.len;
+        if (as__buf_add(&m->keys, id, len + 1) < 0) {
+            sqlite3_finalize(s);
+            return run_fail(r, AS_NOMEM, 0, "out of memory");
+        }
+        m->slot[k].off = off + 1;
+        m->slot[k].len = (uint32_t)len;
+        memcpy(m->slot[k].city, c, 4);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return run_fail(r, AS_IO, rc, "reading the station registry");
+    return AS_OK;
+}
+
+/* The registry's city of station id[0, len), or NULL. */
+static const char *citymap_get(const pf_citymap *m, const char *id, size_t len)
+{
+    if (!m || !m->nslot || !id)
+        return NULL;
+    for (size_t k = fnv(id, len) & (m->nslot - 1); m->slot[k].off;
+         k = (k + 1) & (m->nslot - 1))
+        if (m->slot[k].len == len && memcmp(m->keys.data + m->slot[k].off - 1, id, len) == 0)
+            return m->slot[k].city;
+    return NULL;
+}
+
+/* The fill-up row of s into the accumulator (vehicles already taken).
+ * Its city: the station's in the registry (column 8, or the map), else
+ * the record's own station_region, cut to the city-level division. */
+static void take_fill(pf_acc *a, sqlite3_stmt *s, int64_t at, const pf_citymap *cities)
 {
     int64_t t = sqlite3_column_int64(s, 1);
     if (t > at) {
@@ -628,9 +720,12 @@ static void take_fill(pf_acc *a, sqlite3_stmt *s, int64_t at)
     f->station = dict_add(a, &a->stations, st ? st : "", (size_t)sqlite3_column_bytes(s, 2));
     const char *g = as__column_text(s, 4);
     f->grade = dict_add(a, &a->grades, g ? g : "", (size_t)sqlite3_column_bytes(s, 4));
-    const char *reg = as__column_text(s, 3);
+    const char *reg = sqlite3_column_type(s, 8) != SQLITE_NULL ? as__column_text(s, 8)
+                      : citymap_get(cities, st, (size_t)sqlite3_column_bytes(s, 2));
+    int len = reg ? 4 : 0;
+    if (!reg && (reg = as__column_text(s, 3)) != NULL)
+        len = sqlite3_column_bytes(s, 3);
     if (reg) {
-        int len = sqlite3_column_bytes(s, 3);
         if (dict_add(a, &a->cities, reg, (size_t)(len < 4 ? len : 4)) < 0)
             a->oom = 1;
     }
@@ -679,6 +774,10 @@ static as_status pass_on(pf_run *rp, int set)
         st = prep(r, set ? veh_set : veh_all, at, &vs);
     pf_acc a;
     memset(&a, 0, sizeof a);
+    pf_citymap cities;
+    memset(&cities, 0, sizeof cities);
+    if (st == AS_OK && !set)
+        st = citymap_load(r, &cities);
     int frow = 0, vrow = 0;
     if (st == AS_OK)
         frow = next_row(r, fs, &st);
@@ -702,7 +801,7 @@ static as_status pass_on(pf_run *rp, int set)
             if (c > 0)
                 break;
             if (c == 0)
-                take_fill(&a, fs, at);
+                take_fill(&a, fs, at, &cities);
             frow = next_row(r, fs, &st);
         }
         if (st == AS_OK)
@@ -712,6 +811,7 @@ static as_status pass_on(pf_run *rp, int set)
     sqlite3_finalize(fs);
     sqlite3_finalize(vs);
     acc_free(&a);
+    citymap_free(&cities);
     return st;
 }
 

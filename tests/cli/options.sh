@@ -33,6 +33,10 @@ bad_value() {
     id) echo "has space" ;;
     litres) echo "0" ;;
     yuan) echo "12.345" ;;
+    service) echo "桑拿" ;;
+    services) echo "洗车,桑拿" ;;
+    point) echo "95,200" ;;
+    level) echo "120%" ;;
     *) echo "" ;;
     esac
 }

@@ -258,5 +258,8 @@ int cmd_benefits(cli *c, int argc, char **argv);
 int cmd_partner(cli *c, int argc, char **argv);
 int cmd_points(cli *c, int argc, char **argv);
 int cmd_package(cli *c, int argc, char **argv);
+int cmd_event(cli *c, int argc, char **argv);
+int cmd_panel(cli *c, int argc, char **argv);
+int cmd_proposal(cli *c, int argc, char **argv);
 
 #endif

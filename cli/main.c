@@ -43,6 +43,9 @@ static const char usage_text[] =
     "  survey     satisfaction surveys after a resolution\n"
     "  report     SLA attainment and CSAT reports\n"
     "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
+    "  event      community events: registration, waitlist, check-in, attendance\n"
+    "  panel      the advisory panel (用户顾问团): its members\n"
+    "  proposal   proposals to the panel: options, one vote per member, results\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -90,6 +93,9 @@ static const cli_command commands[] = {
     {"survey", cmd_survey, "satisfaction surveys"},
     {"report", cmd_report, "reports"},
     {"package", cmd_package, "monthly plans (月省计划)"},
+    {"event", cmd_event, "community events (车友会, 节油挑战赛)"},
+    {"panel", cmd_panel, "the advisory panel (用户顾问团)"},
+    {"proposal", cmd_proposal, "proposals to the advisory panel"},
     {NULL, NULL, NULL},
 };
 

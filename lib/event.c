@@ -510,18 +510,19 @@ as_status as_event_register(as_db *db, int64_t event_id, const char *user_id, in
 }
 
 /* Cancel live registration l at at; the seat it held goes to the first
- * waitlisted registration queued by then (*promoted_id, 0: none). */
+ * waitlisted registration queued by then (any_queued: the first of all,
+ * seated at its own time if that is later) (*promoted_id, 0: none). */
 static as_status cancel_row(as_db *db, int64_t event_id, const live_row *l, int64_t at,
-                            int64_t *promoted_id)
+                            int any_queued, int64_t *promoted_id)
 {
     *promoted_id = 0;
     static const char cancel_sql[] =
         "UPDATE event_registrations SET cancelled_at = ?2 WHERE id = ?1 AND cancelled_at IS NULL";
     static const char first_sql[] =
         "SELECT id FROM event_registrations WHERE event_id = ?1 AND cancelled_at IS NULL"
-        " AND seated_at IS NULL AND queued_at <= ?2 ORDER BY queued_at, id LIMIT 1";
+        " AND seated_at IS NULL AND (queued_at <= ?2 OR ?3) ORDER BY queued_at, id LIMIT 1";
     static const char seat_sql[] =
-        "UPDATE event_registrations SET seated_at = ?2, promoted = 1 WHERE id = ?1";
+        "UPDATE event_registrations SET seated_at = max(?2, queued_at), promoted = 1 WHERE id = ?1";
     sqlite3_stmt *s = as__stmt(db, cancel_sql);
     if (!s)
         return AS_INTERNAL;
@@ -534,6 +535,7 @@ static as_status cancel_row(as_db *db, int64_t event_id, const live_row *l, int6
         return AS_INTERNAL;
     sqlite3_bind_int64(s, 1, event_id);
     sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_int(s, 3, any_queued);
     int rc = sqlite3_step(s);
     int64_t next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -584,7 +586,7 @@ static as_status cancel_in_txn(as_db *db, int64_t event_id, const char *user_id,
         return as__fail(db, AS_INVALID, "user '%s' has checked in to event %" PRId64, user_id,
                         event_id);
     *rid = l.id;
-    return cancel_row(db, event_id, &l, at, promoted_id);
+    return cancel_row(db, event_id, &l, at, 0, promoted_id);
 }
 
 as_status as_event_cancel(as_db *db, int64_t event_id, const char *user_id, int64_t at,
@@ -925,7 +927,7 @@ as_status as__community_forget(as_db *db, const char *user_id, int64_t now, uint
         int64_t promoted = 0;
         if ((st = live_find(db, ids[i], user_id, &l)) == AS_OK) {
             /* a registration made "later" than now (--at) is cancelled at its own time */
-            st = cancel_row(db, ids[i], &l, l.queued_at > now ? l.queued_at : now, &promoted);
+            st = cancel_row(db, ids[i], &l, l.queued_at > now ? l.queued_at : now, 1, &promoted);
             *rows += 1 + (promoted != 0);
         }
     }

@@ -262,5 +262,8 @@ int cmd_points(cli *c, int argc, char **argv);
 int cmd_package(cli *c, int argc, char **argv);
 int cmd_station(cli *c, int argc, char **argv);
 int cmd_trip(cli *c, int argc, char **argv);
+int cmd_event(cli *c, int argc, char **argv);
+int cmd_panel(cli *c, int argc, char **argv);
+int cmd_proposal(cli *c, int argc, char **argv);
 
 #endif

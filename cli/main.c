@@ -45,6 +45,9 @@ static const char usage_text[] =
     "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
     "  station    the station registry: import, show, list, near\n"
     "  trip       trip planning (旅程规划): fuel stops along a route\n"
+    "  event      community events: registration, waitlist, check-in, attendance\n"
+    "  panel      the advisory panel (用户顾问团): its members\n"
+    "  proposal   proposals to the panel: options, one vote per member, results\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -94,6 +97,9 @@ static const cli_command commands[] = {
     {"package", cmd_package, "monthly plans (月省计划)"},
     {"station", cmd_station, "the station registry"},
     {"trip", cmd_trip, "trip planning: fuel stops along a route"},
+    {"event", cmd_event, "community events (车友会, 节油挑战赛)"},
+    {"panel", cmd_panel, "the advisory panel (用户顾问团)"},
+    {"proposal", cmd_proposal, "proposals to the advisory panel"},
     {NULL, NULL, NULL},
 };
 

@@ -4450,6 +4450,409 @@ as_status as_trip_plan(as_db *db, const char *plate, const as_route_point *point
 
 /* as_trip_plan_free - NULL is a no-op. */
 void as_trip_plan_free(as_trip *plan);
+/* Community: events and the advisory panel (seed §5)                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Events (车友会 meet-ups, 节油挑战赛 challenges) have a capacity.  A
+ * registration takes a seat while one is free, else joins the waitlist in
+ * order of arrival; a cancellation before the start frees its seat and
+ * promotes the first waitlisted registration at that time.  Check-in is
+ * open from an hour before the start to the end.  Every write runs in one
+ * BEGIN IMMEDIATE transaction, so two processes registering for the last
+ * seat get one seat and one waitlist place; the database holds the
+ * capacity and one live registration per person and event as well.
+ *
+ * The advisory panel (用户顾问团) has members (each membership a term with
+ * a start and an end), proposals with options, an opening and a closing
+ * time, and votes: one per member and proposal, held by a UNIQUE
+ * constraint.  Results are shown once the proposal is closed (or on
+ * request, partial).
+ *
+ * Every time argument `at` is Unix seconds; 0 means now.  user forget
+ * replaces the person's user_id in registrations and the panel by NULL
+ * (see as_user_forget()): the figures stay, the link to the person goes.
+ */
+
+/* The kind of an event. */
+typedef enum as_event_kind {
+    AS_EVENT_MEETUP = 1,      /* 车友会: a gathering */
+    AS_EVENT_CHALLENGE        /* 节油挑战赛: a fuel-saving challenge */
+} as_event_kind;
+
+/*
+ * as_event_kind_name - "meetup" or "challenge": static text; NULL for a
+ * value out of range.
+ */
+const char *as_event_kind_name(as_event_kind kind);
+
+/*
+ * as_event_kind_parse - the kind named by text ("meetup", "challenge").
+ * Returns AS_OK; AS_INVALID (another name); AS_MISUSE (NULL).
+ */
+as_status as_event_kind_parse(const char *text, as_event_kind *kind);
+
+/* A new event (as_event_add()). */
+typedef struct as_event_input {
+    unsigned version;         /* AS_EVENT_INPUT_VERSION */
+    const char *title;        /* required: 1-200 characters of UTF-8 */
+    as_event_kind kind;
+    int64_t starts_at;        /* required */
+    int64_t ends_at;          /* required, after starts_at */
+    int64_t capacity;         /* seats: 1 to 100000 */
+    const char *station_id;   /* NULL: none; an external id */
+    const char *city;         /* NULL: none; 1-64 characters */
+    int64_t remind_before_s;  /* 0: no reminder; else 60 s to 30 days */
+} as_event_input;
+
+#define AS_EVENT_INPUT_VERSION 1
+#define AS_EVENT_INPUT_INIT \
+    { AS_EVENT_INPUT_VERSION, NULL, AS_EVENT_MEETUP, 0, 0, 0, NULL, NULL, 0 }
+
+/*
+ * as_event_add - create an event.  Texts are NFC-normalised.  *id (if not
+ * NULL) receives its id.
+ * Returns AS_OK; AS_INVALID (a missing or empty title, ends_at not after
+ * starts_at, a capacity or reminder lead out of range, a malformed
+ * station id or city, invalid UTF-8); AS_MISUSE (NULL, unknown version or
+ * kind); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_event_add(as_db *db, const as_event_input *in, int64_t *id);
+
+/* An event with its counts at a time.  Strings borrowed: from the event
+ * itself (as_event_get(), until as_event_free()) or from the iterator
+ * (until the next call). */
+typedef struct as_event {
+    int64_t id;
+    const char *title;
+    as_event_kind kind;
+    int64_t starts_at;
+    int64_t ends_at;
+    int64_t capacity;
+    const char *station_id;   /* NULL: none */
+    const char *city;         /* NULL: none */
+    int64_t remind_before_s;  /* 0: no reminder */
+    int64_t created_at;
+    int64_t at;               /* the counts are as of this time */
+    int64_t registered;       /* holding a seat at `at` */
+    int64_t waitlisted;       /* in the queue at `at` */
+    int64_t seats_left;       /* capacity - registered */
+} as_event;
+
+/*
+ * as_event_get - event id with its counts as the world stood at `at`
+ * (registrations, promotions and cancellations at or before it).  *out
+ * (NULL on failure) is owned by the caller: as_event_free().
+ * Returns AS_OK; AS_NOTFOUND (no such event); AS_MISUSE (NULL); AS_NOMEM;
+ * AS_BUSY; AS_INTERNAL.
+ */
+as_status as_event_get(as_event **out, as_db *db, int64_t id, int64_t at);
+
+/* as_event_free - free an event from as_event_get(); NULL is a no-op. */
+void as_event_free(as_event *event);
+
+/* Which events as_event_iter_new() lists. */
+typedef struct as_event_query {
+    unsigned version;         /* AS_EVENT_QUERY_VERSION */
+    int64_t from;             /* 0: no bound; else events ending after from */
+    int64_t to;               /* 0: no bound; else events starting before to */
+    int64_t at;               /* the counts' time; 0: now */
+} as_event_query;
+
+#define AS_EVENT_QUERY_VERSION 1
+#define AS_EVENT_QUERY_INIT { AS_EVENT_QUERY_VERSION, 0, 0, 0 }
+
+typedef struct as_event_iter as_event_iter;
+
+/*
+ * as_event_iter_new - list the events that overlap [from, to) (either
+ * bound may be 0: open), by start time then id.  query NULL: every event,
+ * counts as of now.  *out is freed with as_event_iter_free().
+ * Returns AS_OK; AS_INVALID (to not after from); AS_MISUSE (NULL, unknown
+ * version); AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_event_iter_new(as_event_iter **out, as_db *db, const as_event_query *query);
+
+/*
+ * as_event_next - the next event; *view is borrowed until the next call.
+ * Returns AS_OK, AS_DONE at the end, or an error (AS_BUSY, AS_INTERNAL;
+ * AS_MISUSE for NULL).
+ */
+as_status as_event_next(as_event_iter *it, const as_event **view);
+
+/* as_event_iter_free - free an iterator; NULL is a no-op. */
+void as_event_iter_free(as_event_iter *it);
+
+/* A registration's state at a time. */
+typedef enum as_registration_status {
+    AS_REGISTRATION_REGISTERED = 1,   /* holds a seat */
+    AS_REGISTRATION_WAITLISTED,       /* in the queue for a seat */
+    AS_REGISTRATION_CANCELLED         /* cancelled by the person (or an erasure) */
+} as_registration_status;
+
+/*
+ * as_registration_status_name - "registered", "waitlisted", "cancelled":
+ * static text; NULL for a value out of range.
+ */
+const char *as_registration_status_name(as_registration_status status);
+
+/* A registration, by value (no pointers to free). */
+typedef struct as_registration {
+    int64_t id;               /* 0: none (as_event_cancel()'s promoted) */
+    int64_t event_id;
+    char user_id[72];         /* "" once the user is erased */
+    as_registration_status status;
+    int64_t position;         /* waitlisted: 1-based place in the queue; else 0 */
+    int64_t queued_at;        /* when the person registered */
+    int64_t seated_at;        /* 0: no seat (yet) */
+    int promoted;             /* 1: the seat came from the waitlist */
+    int64_t cancelled_at;     /* 0: not cancelled */
+    int64_t checked_in_at;    /* 0: not checked in */
+} as_registration;
+
+/*
+ * as_event_register - register user_id for event event_id at `at`: a seat
+ * while the event has one free (and nobody waits), else a place at the end
+ * of the waitlist.  *out (if not NULL) receives the registration.
+ * Returns AS_OK; AS_NOTFOUND (no such event or user); AS_EXISTS (the user
+ * already holds a live registration: registered or waitlisted);
+ * AS_INVALID (the event has started at `at`, or the user was erased);
+ * AS_MISUSE (NULL); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_event_register(as_db *db, int64_t event_id, const char *user_id, int64_t at,
+                            as_registration *out);
+
+/*
+ * as_event_cancel - cancel user_id's live registration for event_id at
+ * `at` (before the event starts).  When it held a seat, the first
+ * waitlisted registration (by arrival) takes it at `at`; *promoted (if not
+ * NULL) receives it, or has id 0 when nobody was promoted.  *out (if not
+ * NULL) receives the cancelled registration.
+ * Returns AS_OK; AS_NOTFOUND (no such event or user, or no live
+ * registration of the user); AS_INVALID (the event has started at `at`,
+ * or `at` is before the registration); AS_MISUSE (NULL); AS_BUSY;
+ * AS_READONLY; AS_INTERNAL.
+ */
+as_status as_event_cancel(as_db *db, int64_t event_id, const char *user_id, int64_t at,
+                          as_registration *out, as_registration *promoted);
+
+/*
+ * as_event_checkin - check user_id in to event_id at `at`: only a
+ * registration holding a seat at `at`, only from an hour before the start
+ * until the end (exclusive), once.  *out (if not NULL) receives the
+ * registration.
+ * Returns AS_OK; AS_NOTFOUND (no such event or user, or no live
+ * registration); AS_EXISTS (already checked in); AS_INVALID (waitlisted,
+ * or outside the check-in window); AS_MISUSE (NULL); AS_BUSY; AS_READONLY;
+ * AS_INTERNAL.
+ */
+as_status as_event_checkin(as_db *db, int64_t event_id, const char *user_id, int64_t at,
+                           as_registration *out);
+
+typedef struct as_registration_iter as_registration_iter;
+
+/*
+ * as_registration_iter_new - the registrations of event_id as the world
+ * stood at `at` (0: now; rows made after it are left out), in order of
+ * arrival: each with its status and, when waitlisted, its place.  *out is
+ * freed with as_registration_iter_free().
+ * Returns AS_OK; AS_NOTFOUND (no such event); AS_MISUSE (NULL); AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_registration_iter_new(as_registration_iter **out, as_db *db, int64_t event_id,
+                                   int64_t at);
+
+/*
+ * as_registration_next - the next registration; *view is borrowed until
+ * the next call.  Returns AS_OK, AS_DONE at the end, or an error (AS_BUSY,
+ * AS_INTERNAL; AS_MISUSE for NULL).
+ */
+as_status as_registration_next(as_registration_iter *it, const as_registration **view);
+
+/* as_registration_iter_free - free an iterator; NULL is a no-op. */
+void as_registration_iter_free(as_registration_iter *it);
+
+/* An event's attendance at a time (as_event_attendance_get()). */
+typedef struct as_event_attendance {
+    int64_t event_id;
+    int64_t at;
+    int64_t capacity;
+    int64_t registered;       /* holding a seat at `at`, checked in or not */
+    int64_t waitlisted;       /* still waiting at `at` */
+    int64_t cancelled;        /* registrations cancelled by `at` */
+    int64_t promoted;         /* of the registered, seated from the waitlist */
+    int64_t checked_in;
+    int ended;                /* 1: `at` is at or after the end */
+    int64_t no_shows;         /* registered - checked_in once ended; -1 before */
+    double attendance_pct;    /* 100 x checked_in / registered; NAN when none registered */
+} as_event_attendance;
+
+/*
+ * as_event_attendance_get - the attendance of event_id as the world stood at
+ * `at` (0: now) into *out.
+ * Returns AS_OK; AS_NOTFOUND (no such event); AS_MISUSE (NULL); AS_BUSY;
+ * AS_INTERNAL.
+ */
+as_status as_event_attendance_get(as_db *db, int64_t event_id, int64_t at,
+                                  as_event_attendance *out);
+
+/* What as_event_remind() did. */
+typedef struct as_event_remind_stats {
+    uint64_t events;          /* events whose reminder is due at `at` */
+    uint64_t written;         /* new outbox rows (kind "event") */
+    uint64_t deferred;        /* of those, pushed to the end of quiet hours */
+    uint64_t duplicates;      /* already in the outbox */
+    uint64_t skipped;         /* registered users without consent to service notices */
+} as_event_remind_stats;
+
+/*
+ * as_event_remind - write the event reminders due at `at` (0: now) into
+ * the outbox: for every event with a reminder lead whose window
+ * [starts_at - remind_before, starts_at) holds `at`, one notification of
+ * kind "event" (priority: service) to each user holding a seat at `at`
+ * who consents to service notices, keyed "event:EVENT:USER" (so running
+ * again writes nothing twice), deferred past the user's quiet hours,
+ * expiring at the event's start.  The outbox pull checks consent, quiet
+ * hours and expiry again, and suppresses a reminder whose registration
+ * was cancelled since.  *stats (if not NULL) receives the counts.
+ * Returns AS_OK; AS_MISUSE (NULL db); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_event_remind(as_db *db, int64_t at, as_event_remind_stats *stats);
+
+/*
+ * as_panel_add_member - put user_id on the advisory panel from `at` (a new
+ * term; a former member comes back under the same member row).
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_EXISTS (already a
+ * member); AS_INVALID (an erased user, or `at` before the end of the
+ * previous term); AS_MISUSE (NULL); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_panel_add_member(as_db *db, const char *user_id, int64_t at);
+
+/*
+ * as_panel_remove_member - end user_id's term on the panel at `at`.  Votes
+ * already cast stay.
+ * Returns AS_OK; AS_NOTFOUND (no such user, or not a member); AS_INVALID
+ * (`at` before the term's start); AS_MISUSE (NULL); AS_BUSY; AS_READONLY;
+ * AS_INTERNAL.
+ */
+as_status as_panel_remove_member(as_db *db, const char *user_id, int64_t at);
+
+/* A member of the panel.  user_id borrowed until the next call. */
+typedef struct as_panel_member {
+    int64_t member_id;
+    const char *user_id;
+    int64_t joined_at;        /* the start of the current term */
+} as_panel_member;
+
+typedef struct as_panel_iter as_panel_iter;
+
+/*
+ * as_panel_iter_new - the members of the panel at `at` (0: now), by
+ * user_id.  *out is freed with as_panel_iter_free().
+ * Returns AS_OK; AS_MISUSE (NULL); AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_panel_iter_new(as_panel_iter **out, as_db *db, int64_t at);
+
+/*
+ * as_panel_next - the next member; *view is borrowed until the next call.
+ * Returns AS_OK, AS_DONE at the end, or an error (AS_BUSY, AS_INTERNAL;
+ * AS_MISUSE for NULL).
+ */
+as_status as_panel_next(as_panel_iter *it, const as_panel_member **view);
+
+/* as_panel_iter_free - free an iterator; NULL is a no-op. */
+void as_panel_iter_free(as_panel_iter *it);
+
+/*
+ * as_proposal_add - a proposal with n (2 to 20) options, open for votes
+ * from opens_at (0: now) until closes_at (exclusive).  The title and the
+ * options are NFC-normalised; options must be distinct.  *id (if not NULL)
+ * receives its id.
+ * Returns AS_OK; AS_INVALID (an empty title or option, fewer than 2 or
+ * more than 20 options, two equal options, closes_at not after opens_at,
+ * invalid UTF-8); AS_MISUSE (NULL); AS_BUSY; AS_READONLY; AS_NOMEM;
+ * AS_INTERNAL.
+ */
+as_status as_proposal_add(as_db *db, const char *title, const char *const *options, size_t n,
+                          int64_t opens_at, int64_t closes_at, int64_t *id);
+
+/* An option of a proposal. */
+typedef struct as_proposal_option {
+    int64_t position;         /* 1-based */
+    const char *label;
+    int64_t votes;            /* -1 while the results are not shown */
+} as_proposal_option;
+
+/* A proposal as of a time.  Owned by the caller (as_proposal_get():
+ * as_proposal_free()) or borrowed from the iterator (until the next call). */
+typedef struct as_proposal {
+    int64_t id;
+    const char *title;
+    int64_t opens_at;
+    int64_t closes_at;
+    int64_t created_at;
+    int64_t at;               /* as of this time */
+    int closed;               /* 1: at >= closes_at */
+    int counted;              /* 1: votes, voters, members and turnout are filled in */
+    size_t noptions;
+    as_proposal_option *options;
+    int64_t voters;           /* votes cast by min(at, closes_at); -1 if not counted */
+    int64_t members;          /* members at min(at, closes_at), plus voters who had
+                               * left the panel by then; -1 if not counted */
+    double turnout_pct;       /* 100 x voters / members; NAN if not counted or no members */
+} as_proposal;
+
+/* as_proposal_get() flags. */
+#define AS_PROPOSAL_PARTIAL 0x1u  /* count an open proposal too */
+
+/*
+ * as_proposal_get - proposal id as the world stood at `at` (0: now): the
+ * results (votes per option, voters, members, turnout) once it is closed
+ * at `at`, or before with AS_PROPOSAL_PARTIAL (the votes cast by `at`).
+ * *out (NULL on failure) is owned by the caller: as_proposal_free().
+ * Returns AS_OK; AS_NOTFOUND (no such proposal); AS_MISUSE (NULL, unknown
+ * flags); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_proposal_get(as_proposal **out, as_db *db, int64_t id, int64_t at, unsigned flags);
+
+/* as_proposal_free - free a proposal from as_proposal_get(); NULL is a no-op. */
+void as_proposal_free(as_proposal *proposal);
+
+typedef struct as_proposal_iter as_proposal_iter;
+
+/*
+ * as_proposal_iter_new - every proposal by id, as of `at` (0: now), with
+ * its options; results filled in for the closed ones only.  *out is freed
+ * with as_proposal_iter_free().
+ * Returns AS_OK; AS_MISUSE (NULL); AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_proposal_iter_new(as_proposal_iter **out, as_db *db, int64_t at);
+
+/*
+ * as_proposal_next - the next proposal; *view is borrowed until the next
+ * call.  Returns AS_OK, AS_DONE at the end, or an error (AS_BUSY, AS_NOMEM,
+ * AS_INTERNAL; AS_MISUSE for NULL).
+ */
+as_status as_proposal_next(as_proposal_iter *it, const as_proposal **view);
+
+/* as_proposal_iter_free - free an iterator; NULL is a no-op. */
+void as_proposal_iter_free(as_proposal_iter *it);
+
+/*
+ * as_proposal_vote - user_id's vote on proposal id at `at` (0: now) for
+ * option, given as its 1-based number ("2") or its label (NFC, exact).
+ * Only a member of the panel at `at` may vote, only while the proposal is
+ * open (opens_at <= at < closes_at), once: a UNIQUE constraint holds one
+ * vote per member and proposal, also against two processes at once.
+ * *position (if not NULL) receives the option's number.
+ * Returns AS_OK; AS_NOTFOUND (no such proposal or user); AS_EXISTS (the
+ * member has voted on it); AS_INVALID (not a member at `at`, an erased
+ * user, the proposal not open at `at`, no such option); AS_MISUSE (NULL);
+ * AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_proposal_vote(as_db *db, int64_t id, const char *user_id, const char *option,
+                           int64_t at, int64_t *position);
 
 #ifdef __cplusplus
 }

@@ -42,8 +42,16 @@ as_status as__outbox_functions(as_db *db)
 
 as_status as__outbox_enqueue(as_db *db, const as__outbox_msg *m, int *inserted)
 {
+    return as__outbox_enqueue_until(db, m, 0, inserted, NULL);
+}
+
+as_status as__outbox_enqueue_until(as_db *db, const as__outbox_msg *m, int64_t expires_at,
+                                   int *inserted, int *deferred)
+{
     if (inserted)
         *inserted = 0;
+    if (deferred)
+        *deferred = 0;
     if (!m->user_id || !m->kind || !m->dedupe_key || !m->title || !m->body)
         return as__fail(db, AS_INVALID, "outbox: a message needs user, kind, key, title and body");
     static const char quiet_sql[] = "SELECT quiet_start, quiet_end FROM users WHERE user_id = ?1";
@@ -79,10 +87,12 @@ as_status as__outbox_enqueue(as_db *db, const as__outbox_msg *m, int *inserted)
         sqlite3_bind_text(st, 7, m->payload, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, created);
     sqlite3_bind_int64(st, 9, not_before);
-    sqlite3_bind_int64(st, 10, not_before + AS__OUTBOX_EXPIRE_S);
+    sqlite3_bind_int64(st, 10, expires_at ? expires_at : not_before + AS__OUTBOX_EXPIRE_S);
     as_status s = as__step_done(db, st, "writing to the outbox");
     if (s == AS_OK && inserted)
         *inserted = sqlite3_changes(db->sql) == 1;
+    if (s == AS_OK && deferred)
+        *deferred = not_before > m->not_before;
     return s;
 }
 
@@ -284,7 +294,8 @@ void as_outbox_iter_free(as_outbox_iter *it)
  *    consent the kind needs (marketing for marketing kinds, service notices
  *    for the others), or when a later record made it untrue (a fill-up
  *    after a win-back or a refuel coupon, a service after a maintenance
- *    reminder, a survey no longer pending);
+ *    reminder, a survey no longer pending, an event registration that no
+ *    longer holds a seat);
  *  - deferred to the end of its user's quiet hours, when now is in them;
  *  - else leased with a fresh token and copied into the iterator,
  * until limit rows are leased or none is due.
@@ -306,6 +317,9 @@ static const char cand_sql[] =
     "   AND s.at > o.basis_at AND s.at <= ?1)"
     "  WHEN 'survey' THEN NOT EXISTS (SELECT 1 FROM surveys s"
     "   WHERE s.id = json_extract(o.payload, '$.survey') AND s.status = 'pending')"
+    "  WHEN 'event' THEN NOT EXISTS (SELECT 1 FROM event_registrations r"
+    "   WHERE r.event_id = json_extract(o.payload, '$.event') AND r.user_id = o.user_id"
+    "   AND r.seated_at <= ?1 AND (r.cancelled_at IS NULL OR r.cancelled_at > ?1))"
     "  ELSE 0 END"
     " FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id"
     " WHERE o.status = 'pending' AND o.not_before <= ?1"
@@ -349,7 +363,8 @@ static void verdict(as_db *db, sqlite3_stmt *s, int64_t now, cand *c)
         c->reason = "no consent to service notices";
     } else if (sqlite3_column_int(s, 9)) {
         c->what = DO_SUPPRESS;
-        c->reason = "no longer true: a later record (a fill-up, a service, the survey answered)";
+        c->reason = "no longer true: a later record (a fill-up, a service, the survey answered,"
+                    " the event registration cancelled)";
     } else if (has_user && sqlite3_column_type(s, 7) != SQLITE_NULL) {
         int64_t next = as__quiet_next(now, as_db_utc_offset(db), sqlite3_column_int(s, 7),
                                       sqlite3_column_int(s, 8));

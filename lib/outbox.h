@@ -42,6 +42,13 @@ typedef struct as__outbox_msg {
  * Returns AS_OK or a failure (AS_INVALID for a missing field). */
 as_status as__outbox_enqueue(as_db *db, const as__outbox_msg *m, int *inserted);
 
+/* The same with the message's own end: it expires at expires_at (0: the
+ * default, AS__OUTBOX_EXPIRE_S after not_before), such as an event
+ * reminder at the event's start.  *deferred (may be NULL) is 1 when quiet
+ * hours moved not_before. */
+as_status as__outbox_enqueue_until(as_db *db, const as__outbox_msg *m, int64_t expires_at,
+                                   int *inserted, int *deferred);
+
 /* How long a message written through as__outbox_enqueue (demand shipped,
  * ...) stays deliverable: 30 days.  The reminder kinds have their own
  * ends (remind.c). */

@@ -2,6 +2,7 @@
 #include "profile.h"
 #include "user.h"
 #include "erase.h"
+#include "event.h"
 #include "ticket.h"
 #include "package.h"
 
@@ -513,6 +514,10 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
     /* An erased person keeps no plan; its discounts stay as figures. */
     if (st == AS_OK)
         st = as__package_forget(db, user_id, now, &stats->rows);
+    /* Registrations, check-ins, votes and panel terms stay as anonymous
+     * figures; their user_id goes (seats for events to come are freed). */
+    if (st == AS_OK)
+        st = as__community_forget(db, user_id, now, &stats->rows);
     if (st != AS_OK)
         return st;
 

@@ -97,6 +97,7 @@ struct as__tiers_cfg;
 struct as__reminders_cfg;
 struct as__points_cfg;     /* points.h */
 struct as__packages_cfg;   /* lib/package.h */
+struct as__community_cfg;  /* lib/community.h */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -115,6 +116,7 @@ struct as_config {
     struct as__partners_cfg *partners;   /* lib/partner.h */
     struct as__points_cfg *points;       /* lib/points.h: the points section */
     struct as__packages_cfg *packages;   /* section packages (lib/package.h) */
+    struct as__community_cfg *community; /* section community (lib/community.h) */
 };
 
 /* One section: its name, parser and destructor. */

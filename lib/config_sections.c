@@ -12,6 +12,7 @@
 #include "remind.h"
 #include "points.h"
 #include "package.h"
+#include "community.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ static const as__section sections[] = {
     {"partners", as__partners_parse, as__partners_free},
     {"points", as__points_cfg_parse, as__points_cfg_free},
     {"packages", as__packages_parse, as__packages_free},
+    {"community", as__community_cfg_parse, as__community_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

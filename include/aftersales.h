@@ -4515,8 +4515,8 @@ void as_submission_iter_free(as_submission_iter *it);
  * *points (may be NULL) receives the points earned.
  * Returns AS_OK; AS_NOTFOUND (no such submission); AS_INVALID (already
  * adopted or declined, AS_SUBMISSION_AS_TIP for a video, an erased
- * author); AS_MISUSE (NULL db, unknown flags); AS_BUSY; AS_READONLY;
- * AS_INTERNAL.
+ * author, at before the submission was made); AS_MISUSE (NULL db, unknown
+ * flags); AS_BUSY; AS_READONLY; AS_INTERNAL.
  */
 as_status as_submission_adopt(as_db *db, int64_t id, unsigned flags, int64_t at,
                               int64_t *points);
@@ -4525,8 +4525,8 @@ as_status as_submission_adopt(as_db *db, int64_t id, unsigned flags, int64_t at,
  * as_submission_decline - decline a submitted submission with a reason (1
  * to AS_COMMUNITY_REASON_MAX characters).
  * Returns AS_OK; AS_NOTFOUND; AS_INVALID (already adopted or declined, an
- * empty or too long reason, at before the submission was made); AS_MISUSE (a NULL argument); AS_BUSY;
- * AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ * empty or too long reason, at before the submission was made); AS_MISUSE
+ * (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
  */
 as_status as_submission_decline(as_db *db, int64_t id, const char *reason, int64_t at);
 

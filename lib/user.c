@@ -4,6 +4,7 @@
 #include "erase.h"
 #include "ticket.h"
 #include "package.h"
+#include "community.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,6 +514,9 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
     /* An erased person keeps no plan; its discounts stay as figures. */
     if (st == AS_OK)
         st = as__package_forget(db, user_id, now, &stats->rows);
+    /* Their posts leave the boards, their texts and links go. */
+    if (st == AS_OK)
+        st = as__community_forget(db, user_id, now, &stats->rows);
     if (st != AS_OK)
         return st;
 

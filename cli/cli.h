@@ -260,5 +260,8 @@ int cmd_benefits(cli *c, int argc, char **argv);
 int cmd_partner(cli *c, int argc, char **argv);
 int cmd_points(cli *c, int argc, char **argv);
 int cmd_package(cli *c, int argc, char **argv);
+int cmd_post(cli *c, int argc, char **argv);
+int cmd_submission(cli *c, int argc, char **argv);
+int cmd_community(cli *c, int argc, char **argv);
 
 #endif

@@ -43,6 +43,9 @@ static const char usage_text[] =
     "  survey     satisfaction surveys after a resolution\n"
     "  report     SLA attainment, CSAT and loyalty reports\n"
     "  package    monthly plans (月省计划): quote, subscribe, cancel\n"
+    "  post       community posts: write, moderate, review, feature\n"
+    "  submission co-creation submissions (tips, videos): adopt, decline\n"
+    "  community  the community's boards and ambassador candidates\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -90,6 +93,9 @@ static const cli_command commands[] = {
     {"survey", cmd_survey, "satisfaction surveys"},
     {"report", cmd_report, "reports"},
     {"package", cmd_package, "monthly plans (月省计划)"},
+    {"post", cmd_post, "community posts and their moderation"},
+    {"submission", cmd_submission, "co-creation submissions"},
+    {"community", cmd_community, "boards and ambassador candidates"},
     {NULL, NULL, NULL},
 };
 

@@ -217,6 +217,7 @@ Test(community, bad_input)
     long_body[3 * 5001] = '\0';
     cr_assert_eq(try_post(db, "U1", "saving", "t", ""), AS_INVALID);
     cr_assert_eq(try_post(db, "U1", "saving", "t", " \n "), AS_INVALID);
+    cr_assert_eq(try_post(db, "U1", "saving", "t", "\xE3\x80\x80 "), AS_INVALID, "U+3000");
     cr_assert_eq(try_post(db, "U1", "saving", "", "b"), AS_INVALID);
     cr_assert_eq(try_post(db, "U1", "saving", "t", long_body), AS_INVALID);
     cr_assert(strstr(as_errmsg(db), "5001 characters"), "%s", as_errmsg(db));

@@ -265,5 +265,8 @@ int cmd_trip(cli *c, int argc, char **argv);
 int cmd_event(cli *c, int argc, char **argv);
 int cmd_panel(cli *c, int argc, char **argv);
 int cmd_proposal(cli *c, int argc, char **argv);
+int cmd_post(cli *c, int argc, char **argv);
+int cmd_submission(cli *c, int argc, char **argv);
+int cmd_community(cli *c, int argc, char **argv);
 
 #endif

@@ -48,6 +48,9 @@ static const char usage_text[] =
     "  event      community events: registration, waitlist, check-in, attendance\n"
     "  panel      the advisory panel (用户顾问团): its members\n"
     "  proposal   proposals to the panel: options, one vote per member, results\n"
+    "  post       community posts: write, moderate, review, feature\n"
+    "  submission co-creation submissions (tips, videos): adopt, decline\n"
+    "  community  the community's boards and ambassador candidates\n"
     "  help       show this text, or a command's: aftersales help user\n"
     "\n"
     "Options:\n"
@@ -100,6 +103,9 @@ static const cli_command commands[] = {
     {"event", cmd_event, "community events (车友会, 节油挑战赛)"},
     {"panel", cmd_panel, "the advisory panel (用户顾问团)"},
     {"proposal", cmd_proposal, "proposals to the advisory panel"},
+    {"post", cmd_post, "community posts and their moderation"},
+    {"submission", cmd_submission, "co-creation submissions"},
+    {"community", cmd_community, "boards and ambassador candidates"},
     {NULL, NULL, NULL},
 };
 

@@ -4854,6 +4854,328 @@ void as_proposal_iter_free(as_proposal_iter *it);
 as_status as_proposal_vote(as_db *db, int64_t id, const char *user_id, const char *option,
                            int64_t at, int64_t *position);
 
+/* ==== Community: posts, ambassadors, co-creation (seed §5) ===========
+ *
+ * Boards come from the configuration's community section (id and name;
+ * 用车心得 and 省油妙招 by default).  A post is moderated when it is
+ * written: it is queued for review when its title or body holds a banned
+ * term (community.banned_terms, matched after NFKC, case folding and
+ * traditional-to-simplified folding), when its sentiment is below
+ * community.flag_below, or when an alert rule of feedback (alerts.rules)
+ * matches it; else it is visible at once.  A reviewer approves a queued
+ * post or removes a post with a reason.  Featuring a visible post pins it
+ * for community.feature_days and earns its author community.feature_points
+ * once per post on the points ledger (kind earn_community, ref
+ * "post:ID:feature").  Co-creation submissions (tips, video links) go
+ * submitted -> adopted | declined; adoption earns community.adopt_points
+ * once (ref "submission:ID:adopt"), and a tip adopted as a tip joins the
+ * reminder tips rotation after the configured tips, in adoption order, as
+ * literal text (no placeholders).  as_user_forget() replaces a person's
+ * titles, bodies, submission texts and links by AS_ERASED_TEXT (links by
+ * NULL) and removes their posts from view.  Every time argument `at` is
+ * Unix seconds; 0 means now.  Titles, bodies and reasons read back have
+ * their phone numbers masked unless the handle has AS_OPEN_REVEAL.
+ */
+
+/* Length limits, in characters (code points) after NFC. */
+#define AS_POST_TITLE_MAX 100
+#define AS_POST_BODY_MAX 5000
+#define AS_SUBMISSION_TEXT_MAX 1000
+#define AS_SUBMISSION_URL_MAX 2000    /* bytes */
+#define AS_COMMUNITY_REASON_MAX 500
+
+/* A board of the configuration (borrowed from it). */
+typedef struct as_board {
+    const char *id;           /* [a-z0-9_-], as posts name it */
+    const char *name;         /* what people see: 用车心得 */
+} as_board;
+
+/*
+ * as_community_boards - the boards of the handle's configuration, in the
+ * order of the file: *out points into the configuration (valid while the
+ * handle is open; do not free), *n their number.
+ * Returns AS_OK; AS_MISUSE (a NULL argument).
+ */
+as_status as_community_boards(as_db *db, const as_board **out, size_t *n);
+
+/* Why a post was queued: one flag. */
+typedef struct as_post_flag {
+    const char *rule;         /* "banned_term", "sentiment", or an alert rule's name */
+    const char *reason;       /* in words */
+    const char *match;        /* the banned term or alert keyword found; NULL for "sentiment" */
+} as_post_flag;
+
+/* A post as read back.  Its strings and flags are owned by whoever handed
+ * it out: the iterator (until the next call) or the as_post_get() block. */
+typedef struct as_post {
+    int64_t id;
+    const char *board;        /* the board's id */
+    const char *board_name;   /* its name; NULL when the configuration no longer has it */
+    const char *user_id;
+    const char *title;
+    const char *body;
+    const char *status;       /* "visible", "queued", "removed" (static) */
+    double sentiment;         /* [-1, 1] */
+    const as_post_flag *flags;   /* in order: banned terms, sentiment, alert rules */
+    size_t nflags;
+    int64_t created_at;
+    int64_t reviewed_at;      /* the last approval or removal; 0: none */
+    const char *removed_reason;  /* NULL unless removed */
+    int64_t featured_at;      /* the last time it was featured; 0: never */
+    int64_t featured_until;   /* pinned until then; 0: never featured */
+    int64_t updated_at;
+} as_post;
+
+/* A new post (as_post_add()). */
+typedef struct as_post_new {
+    unsigned version;         /* AS_POST_NEW_VERSION */
+    const char *user_id;      /* required: a registered user, not erased */
+    const char *board;        /* required: a board id */
+    const char *title;        /* required: 1 to AS_POST_TITLE_MAX characters */
+    const char *body;         /* required: 1 to AS_POST_BODY_MAX characters */
+    int64_t at;               /* the post's time; 0: now */
+} as_post_new;
+
+#define AS_POST_NEW_VERSION 1
+#define AS_POST_NEW_INIT { AS_POST_NEW_VERSION, NULL, NULL, NULL, NULL, 0 }
+
+/*
+ * as_post_add - write a post and moderate it (see above): visible, or
+ * queued with its flags.  Title and body are NFC-normalised; leading and
+ * trailing white space is kept.  *id (may be NULL) receives the post's id;
+ * read it back with as_post_get() for the outcome.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (an erased user,
+ * an unknown board, an empty or too long title or body, invalid UTF-8;
+ * the detail says which); AS_MISUSE (a NULL argument or unknown version);
+ * AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_post_add(as_db *db, const as_post_new *in, int64_t *id);
+
+/*
+ * as_post_get - one post by id.  *out (NULL on failure) is one block owned
+ * by the caller: free it with as_post_free().
+ * Returns AS_OK; AS_NOTFOUND (no such post); AS_MISUSE (a NULL argument);
+ * AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_post_get(as_post **out, as_db *db, int64_t id);
+
+/* as_post_free - free a post from as_post_get(); NULL is a no-op. */
+void as_post_free(as_post *post);
+
+typedef struct as_post_query {
+    unsigned version;         /* AS_POST_QUERY_VERSION */
+    const char *board;        /* NULL: every board */
+    const char *status;       /* "visible", "queued", "removed"; NULL: any */
+    const char *user_id;      /* NULL: everyone's */
+    int64_t pinned_at;        /* > 0: only posts pinned at that time (featured
+                               * at or before it, pinned until after it, not
+                               * removed); 0: no such filter */
+} as_post_query;
+
+#define AS_POST_QUERY_VERSION 1
+#define AS_POST_QUERY_INIT { AS_POST_QUERY_VERSION, NULL, NULL, NULL, 0 }
+
+typedef struct as_post_iter as_post_iter;
+
+/*
+ * as_post_iter_new - the posts that match query (NULL: all), oldest first
+ * (created_at, then id): with status "queued" this is the review queue in
+ * the order it should be worked.  The query's strings are copied.  Free
+ * *out (NULL on failure) with as_post_iter_free() before as_close().
+ * Returns AS_OK; AS_INVALID (an unknown status); AS_MISUSE (a NULL
+ * argument or unknown version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_post_iter_new(as_post_iter **out, as_db *db, const as_post_query *query);
+
+/*
+ * as_post_next - the next post: *view is borrowed until the next call or
+ * as_post_iter_free().
+ * Returns AS_OK; AS_DONE (no more); AS_MISUSE (a NULL argument); AS_NOMEM;
+ * AS_BUSY; AS_INTERNAL (a stored flag list that is not valid).
+ */
+as_status as_post_next(as_post_iter *it, const as_post **view);
+
+/* as_post_iter_free - free an iterator; NULL is a no-op. */
+void as_post_iter_free(as_post_iter *it);
+
+/*
+ * as_post_approve - a reviewer lets a queued post be seen: it becomes
+ * visible (its flags stay, as the record of why it was queued).
+ * Returns AS_OK; AS_NOTFOUND (no such post); AS_INVALID (the post is not
+ * queued); AS_MISUSE (NULL db); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_post_approve(as_db *db, int64_t id, int64_t at);
+
+/*
+ * as_post_remove - take a visible or queued post out of view with a reason
+ * (1 to AS_COMMUNITY_REASON_MAX characters, NFC).  Points a featured post
+ * earned stay earned.
+ * Returns AS_OK; AS_NOTFOUND (no such post); AS_INVALID (already removed,
+ * an empty or too long reason); AS_MISUSE (a NULL argument); AS_BUSY;
+ * AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_post_remove(as_db *db, int64_t id, const char *reason, int64_t at);
+
+/*
+ * as_post_feature - pin a visible post from at until at + feature_days
+ * (featuring it again pins it again from the new at) and, the first time
+ * only, earn its author community.feature_points on the points ledger at
+ * at (none when the setting is 0).  *points (may be NULL) receives the
+ * points earned by this call (0 on a repeat).  A queued or removed post is
+ * refused.
+ * Returns AS_OK; AS_NOTFOUND (no such post); AS_INVALID (the post is
+ * queued or removed, its author was erased, or at is before the post was
+ * written); AS_MISUSE (NULL db);
+ * AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_post_feature(as_db *db, int64_t id, int64_t at, int64_t *points);
+
+/* An ambassador candidate (§5.3) with the figures behind the score. */
+typedef struct as_ambassador {
+    int64_t rank;             /* 1, 2, ... in the order given */
+    const char *user_id;
+    const char *name;         /* NULL when the user has none */
+    int64_t score;            /* the weighted sum of the four figures */
+    int64_t posts;            /* visible posts written in the window */
+    int64_t featured;         /* posts featured in the window, not removed */
+    int64_t positive_feedback;   /* feedback rows submitted in the window with
+                                  * sentiment > 0 or overall (else the weighted
+                                  * score) >= 4 */
+    int64_t adopted;          /* submissions adopted in the window */
+} as_ambassador;
+
+typedef struct as_ambassador_query {
+    unsigned version;         /* AS_AMBASSADOR_QUERY_VERSION */
+    int64_t from;             /* the window's start (inclusive); 0: to - 90 days */
+    int64_t to;               /* its end (inclusive); 0: now */
+    int64_t limit;            /* at most this many; 0: 20 */
+} as_ambassador_query;
+
+#define AS_AMBASSADOR_QUERY_VERSION 1
+#define AS_AMBASSADOR_QUERY_INIT { AS_AMBASSADOR_QUERY_VERSION, 0, 0, 0 }
+
+typedef struct as_ambassador_iter as_ambassador_iter;
+
+/*
+ * as_ambassador_iter_new - ambassador candidates: registered users not
+ * erased with a score above 0 in the window, highest score first (then
+ * user_id).  score = posts x w.posts + featured x w.featured +
+ * positive_feedback x w.positive_feedback + adopted x w.adopted, the
+ * weights being community.ambassador_weights (1, 5, 2, 5 by default).
+ * Only records with a time in [from, to] count; a post counts by its
+ * status now.  Free *out (NULL on failure) with as_ambassador_iter_free().
+ * Returns AS_OK; AS_INVALID (from after to, a negative limit); AS_MISUSE
+ * (a NULL argument or unknown version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_ambassador_iter_new(as_ambassador_iter **out, as_db *db,
+                                 const as_ambassador_query *query);
+
+/*
+ * as_ambassador_next - the next candidate, borrowed until the next call.
+ * Returns AS_OK; AS_DONE; AS_MISUSE (a NULL argument); AS_BUSY; AS_INTERNAL.
+ */
+as_status as_ambassador_next(as_ambassador_iter *it, const as_ambassador **view);
+
+/* as_ambassador_iter_free - free an iterator; NULL is a no-op. */
+void as_ambassador_iter_free(as_ambassador_iter *it);
+
+/* A co-creation submission (§5.4) as read back; strings owned like a
+ * post's. */
+typedef struct as_submission {
+    int64_t id;
+    const char *user_id;
+    const char *kind;         /* "tip", "video" (static) */
+    const char *text;
+    const char *url;          /* NULL when none */
+    const char *status;       /* "submitted", "adopted", "declined" (static) */
+    int64_t created_at;
+    int64_t decided_at;       /* adoption or decline; 0: undecided */
+    const char *reason;       /* why it was declined; NULL otherwise */
+    int as_tip;               /* 1: an adopted tip in the reminder tips rotation */
+} as_submission;
+
+typedef struct as_submission_new {
+    unsigned version;         /* AS_SUBMISSION_NEW_VERSION */
+    const char *user_id;      /* required: a registered user, not erased */
+    const char *kind;         /* required: "tip" or "video" */
+    const char *text;         /* required: 1 to AS_SUBMISSION_TEXT_MAX characters */
+    const char *url;          /* http:// or https:// with a host, at most
+                               * AS_SUBMISSION_URL_MAX bytes, no white space;
+                               * required for a video; NULL: none */
+    int64_t at;               /* 0: now */
+} as_submission_new;
+
+#define AS_SUBMISSION_NEW_VERSION 1
+#define AS_SUBMISSION_NEW_INIT { AS_SUBMISSION_NEW_VERSION, NULL, NULL, NULL, NULL, 0 }
+
+/*
+ * as_submission_add - record a submission (status submitted).  *id (may
+ * be NULL) receives its id.
+ * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (an erased user,
+ * an unknown kind, an empty or too long text, a bad or missing link);
+ * AS_MISUSE (a NULL argument or unknown version); AS_BUSY; AS_READONLY;
+ * AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_submission_add(as_db *db, const as_submission_new *in, int64_t *id);
+
+/*
+ * as_submission_get - one submission.  *out (NULL on failure) is one block
+ * owned by the caller: free it with as_submission_free().
+ * Returns AS_OK; AS_NOTFOUND; AS_MISUSE (a NULL argument); AS_NOMEM;
+ * AS_BUSY; AS_INTERNAL.
+ */
+as_status as_submission_get(as_submission **out, as_db *db, int64_t id);
+
+/* as_submission_free - free a submission; NULL is a no-op. */
+void as_submission_free(as_submission *submission);
+
+typedef struct as_submission_iter as_submission_iter;
+
+/*
+ * as_submission_iter_new - submissions (status NULL: all; else
+ * "submitted", "adopted" or "declined"; user_id NULL: everyone's), oldest
+ * first.  The strings are copied.  Free *out (NULL on failure) with
+ * as_submission_iter_free().
+ * Returns AS_OK; AS_INVALID (an unknown status); AS_MISUSE (a NULL
+ * argument); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_submission_iter_new(as_submission_iter **out, as_db *db, const char *status,
+                                 const char *user_id);
+
+/*
+ * as_submission_next - the next submission, borrowed until the next call.
+ * Returns AS_OK; AS_DONE; AS_MISUSE (a NULL argument); AS_BUSY; AS_INTERNAL.
+ */
+as_status as_submission_next(as_submission_iter *it, const as_submission **view);
+
+/* as_submission_iter_free - free an iterator; NULL is a no-op. */
+void as_submission_iter_free(as_submission_iter *it);
+
+/* Flags of as_submission_adopt(). */
+#define AS_SUBMISSION_AS_TIP 0x1u   /* a tip joins the reminder tips rotation */
+
+/*
+ * as_submission_adopt - adopt a submitted submission at at: its author
+ * earns community.adopt_points once (none when 0); with
+ * AS_SUBMISSION_AS_TIP a tip joins the reminder tips rotation (see above).
+ * *points (may be NULL) receives the points earned.
+ * Returns AS_OK; AS_NOTFOUND (no such submission); AS_INVALID (already
+ * adopted or declined, AS_SUBMISSION_AS_TIP for a video, an erased
+ * author, at before the submission was made); AS_MISUSE (NULL db, unknown
+ * flags); AS_BUSY; AS_READONLY; AS_INTERNAL.
+ */
+as_status as_submission_adopt(as_db *db, int64_t id, unsigned flags, int64_t at,
+                              int64_t *points);
+
+/*
+ * as_submission_decline - decline a submitted submission with a reason (1
+ * to AS_COMMUNITY_REASON_MAX characters).
+ * Returns AS_OK; AS_NOTFOUND; AS_INVALID (already adopted or declined, an
+ * empty or too long reason, at before the submission was made); AS_MISUSE
+ * (a NULL argument); AS_BUSY; AS_READONLY; AS_NOMEM; AS_INTERNAL.
+ */
+as_status as_submission_decline(as_db *db, int64_t id, const char *reason, int64_t at);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,6 +98,7 @@ struct as__reminders_cfg;
 struct as__points_cfg;     /* points.h */
 struct as__packages_cfg;   /* lib/package.h */
 struct as__trips_cfg;      /* lib/trip.h */
+struct as__community_cfg;  /* lib/community.h */
 
 struct as_config {
     char *source;            /* the file name, or "(built-in defaults)" */
@@ -117,6 +118,7 @@ struct as_config {
     struct as__points_cfg *points;       /* lib/points.h: the points section */
     struct as__packages_cfg *packages;   /* section packages (lib/package.h) */
     struct as__trips_cfg *trips;         /* section trips (lib/trip.h) */
+    struct as__community_cfg *community; /* section community (lib/community.h) */
 };
 
 /* One section: its name, parser and destructor. */

@@ -13,6 +13,7 @@
 #include "points.h"
 #include "package.h"
 #include "trip.h"
+#include "community.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ static const as__section sections[] = {
     {"points", as__points_cfg_parse, as__points_cfg_free},
     {"packages", as__packages_parse, as__packages_free},
     {"trips", as__trips_parse, as__trips_free},
+    {"community", as__community_cfg_parse, as__community_cfg_free},
 };
 enum { NSECTIONS = sizeof sections / sizeof sections[0] };
 

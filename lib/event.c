@@ -891,7 +891,7 @@ as_status as_event_remind(as_db *db, int64_t at, as_event_remind_stats *stats)
 
 /* ---- erasure --------------------------------------------------------------- */
 
-as_status as__community_forget(as_db *db, const char *user_id, int64_t now, uint64_t *rows)
+as_status as__event_forget(as_db *db, const char *user_id, int64_t now, uint64_t *rows)
 {
     /* Live registrations for events not started: cancelled now. */
     static const char live_sql[] =

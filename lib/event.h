@@ -14,7 +14,7 @@
  * attendance, vote totals and turnout do not change.  *rows counts the
  * rows changed.
  */
-as_status as__community_forget(as_db *db, const char *user_id, int64_t now, uint64_t *rows);
+as_status as__event_forget(as_db *db, const char *user_id, int64_t now, uint64_t *rows);
 
 /* Is user_id a user (AS_NOTFOUND if not) who is not erased (AS_INVALID,
  * naming what for, if erased)?  Shared by event.c and panel.c. */

@@ -74,6 +74,15 @@ void as__topics_cfg_free(as_config *cfg);
 const char *as__urgency_name(int level);
 int as__urgency_parse(const char *s);
 
+/* The alert rules that fire on text (valid UTF-8, NFC), matched as the
+ * feedback import matches a comment (folded to simplified characters; the
+ * rules' max_overall, low_score and mismatch do not apply without a
+ * rating): a JSON array of {"rule", "reason", "match"} into b (reset
+ * first, NUL-terminated), in the order of alerts.rules.  Returns the
+ * highest level (AS__URG_NONE when none fired), or -1 when out of memory.
+ * The community's moderation scores posts with it. */
+int as__alerts_assess_text(const struct as__alerts_cfg *ac, const char *text, as_buf *b);
+
 /*
  * Open a ticket for urgent feedback (inside the caller's transaction), once
  * per feedback however often it is re-imported.  Every urgent feedback gets

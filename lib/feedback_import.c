@@ -221,6 +221,23 @@ static int assess(const struct as__alerts_cfg *ac, const kwmatch *km, const char
     return level;
 }
 
+int as__alerts_assess_text(const struct as__alerts_cfg *ac, const char *text, as_buf *b)
+{
+    kwmatch km;
+    struct as__topics_cfg none;
+    memset(&none, 0, sizeof none);
+    if (kw_build(&km, ac, &none) < 0) {
+        free(km.kws);
+        return -1;
+    }
+    as_buf w = {0};
+    int mismatch, marker;
+    int level = assess(ac, &km, text, 0, -1, 0, 0, b, &w, &mismatch, &marker);
+    as__buf_free(&w);
+    free(km.kws);
+    return level < 0 || !b->data ? -1 : level;
+}
+
 /* ---- tickets --------------------------------------------------------- */
 
 static const char SQL_ESC_FIND[] = "SELECT ref FROM feedback_escalations WHERE feedback_id = ?1";

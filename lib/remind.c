@@ -12,6 +12,7 @@
  * each goes into the outbox through one prepared INSERT.
  */
 #include "batch.h"
+#include "community.h"
 #include "config.h"
 #include "coupon.h"
 #include "import.h"
@@ -249,9 +250,21 @@ static as_status register_functions(as_db *db)
     return as__outbox_functions(db);
 }
 
+/* An adopted tip of the community in the rotation: its text is a template
+ * of one literal part (no placeholders). */
+typedef struct adopted_tip {
+    as__tmpl tmpl;
+    char *lit[1];
+    int ph[1];
+    int64_t submission;      /* its id; 0: the tip of the run is a configured one */
+} adopted_tip;
+
 /* The tip for a run at at: the tips that fit at's month (in the business
- * zone), in turn by period; NULL when none fits. */
-static const as__tmpl *tip_for(as_db *db, const as__reminders_cfg *r, int64_t at)
+ * zone), then the community's adopted tips (lib/community.h: adopted at or
+ * before at, in adoption order, every month), in turn by period; NULL when
+ * none fits.  An adopted tip is filled into *a (free a->lit[0]). */
+static const as__tmpl *tip_for(as_db *db, const as__reminders_cfg *r, int64_t at,
+                               adopted_tip *a, as_status *st)
 {
     int64_t day = (at + (int64_t)as_db_utc_offset(db) * 60);
     day = day >= 0 ? day / 86400 : (day - 86399) / 86400;
@@ -261,10 +274,21 @@ static const as__tmpl *tip_for(as_db *db, const as__reminders_cfg *r, int64_t at
     size_t fit = 0;
     for (size_t i = 0; i < r->ntips; i++)
         fit += (r->tips[i].months >> (m - 1)) & 1u;
-    if (!fit || r->tips_every_s <= 0)
+    int64_t adopted = 0;
+    if ((*st = as__community_tips_count(db, at, &adopted)) != AS_OK)
+        return NULL;
+    if ((!fit && !adopted) || r->tips_every_s <= 0)
         return NULL;
     int64_t period = at / r->tips_every_s;
-    size_t k = (size_t)(period % (int64_t)fit);
+    int64_t k = period % ((int64_t)fit + adopted);
+    if (k >= (int64_t)fit) {
+        *st = as__community_tip(db, at, k - (int64_t)fit, &a->lit[0], &a->submission);
+        if (*st != AS_OK)
+            return NULL;
+        a->ph[0] = -1;
+        a->tmpl = (as__tmpl){1, a->lit, a->ph};
+        return &a->tmpl;
+    }
     for (size_t i = 0; i < r->ntips; i++)
         if ((r->tips[i].months >> (m - 1)) & 1u) {
             if (!k)
@@ -319,6 +343,7 @@ typedef struct merge {
     int64_t *have_at;
     size_t nhave, caphave;
     const as__tmpl *tip;
+    adopted_tip adopted;          /* the tip, when it is an adopted one */
     as__batch out;
     const as_coupon_template *coupon;     /* what a refuel reminder issues; NULL */
     as__coupon_writer coupons;            /* ... written with the messages */
@@ -530,7 +555,7 @@ static void take_tip(merge *m, const user_row *u)
     const as__reminders_cfg *r = m->r;
     const as__rule *rule = &r->rule[AS_REMIND_TIP];
     int64_t period = m->at / r->tips_every_s;
-    char key[128], payload[48];
+    char key[128], payload[96];
     /* "tip:" user ":" period, without printf (a million users a run) */
     size_t idlen = strlen(u->id);
     if (idlen > 64)
@@ -548,7 +573,10 @@ static void take_tip(merge *m, const user_row *u)
     key[kn] = '\0';
     if (duplicate(m, AS_REMIND_TIP, key))
         return;
-    int pn = snprintf(payload, sizeof payload, "{\"period\":%lld}", (long long)period);
+    int pn = m->adopted.submission
+                 ? snprintf(payload, sizeof payload, "{\"period\":%lld,\"submission\":%lld}",
+                            (long long)period, (long long)m->adopted.submission)
+                 : snprintf(payload, sizeof payload, "{\"period\":%lld}", (long long)period);
     const char *vals[2] = {u->name, u->id};
     cand *c = new_cand(m, AS_REMIND_TIP);
     if (!c)
@@ -783,8 +811,8 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
         if ((mask & (1u << all[i].kind)) && r->rule[all[i].kind].enabled &&
             (st = add_source(&m, &src[nsrc], all[i].sql, all[i].kind)) == AS_OK)
             src[nsrc++].row = -1;
-    if ((mask & (1u << AS_REMIND_TIP)) && r->rule[AS_REMIND_TIP].enabled)
-        m.tip = tip_for(db, r, m.at);
+    if (st == AS_OK && (mask & (1u << AS_REMIND_TIP)) && r->rule[AS_REMIND_TIP].enabled)
+        m.tip = tip_for(db, r, m.at, &m.adopted, &st);
     /* Only a weather alert (few users): the outbox per user; a run: merged. */
     int merged = mask != (1u << AS_REMIND_WEATHER);
     sqlite3_stmt *us = st == AS_OK ? as__stmt(db, src_users) : NULL;
@@ -852,6 +880,7 @@ static as_status run_kinds(as_db *db, unsigned mask, const as_remind_options *o,
     free(m.c);
     free(m.have);
     free(m.have_at);
+    free(m.adopted.lit[0]);
     as__buf_free(&m.arena);
     return st;
 }

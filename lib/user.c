@@ -5,6 +5,7 @@
 #include "event.h"
 #include "ticket.h"
 #include "package.h"
+#include "community.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,6 +517,9 @@ static as_status forget_in_txn(as_db *db, const char *user_id, const as__erase_i
         st = as__package_forget(db, user_id, now, &stats->rows);
     /* Registrations, check-ins, votes and panel terms stay as anonymous
      * figures; their user_id goes (seats for events to come are freed). */
+    if (st == AS_OK)
+        st = as__event_forget(db, user_id, now, &stats->rows);
+    /* Their posts leave the boards, their texts and links go. */
     if (st == AS_OK)
         st = as__community_forget(db, user_id, now, &stats->rows);
     if (st != AS_OK)

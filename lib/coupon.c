@@ -1046,6 +1046,19 @@ void as_coupon_iter_free(as_coupon_iter *it)
     free(it);
 }
 
+/* Run a cached statement with ?1 an id, ?2 a time and ?3 a text. */
+static as_status step_id_at_text(as_db *db, const char *sql, int64_t id, int64_t at,
+                                 const char *text, const char *what)
+{
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+    return as__step_done(db, s, what);
+}
+
 /* ---- redemption --------------------------------------------------------- */
 
 /* Is s in list[0, n)? */
@@ -1291,15 +1304,8 @@ as_status as__coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
             static const char ev[] =
                 "INSERT INTO main.coupon_events (coupon_id, at, event, detail)"
                 " VALUES (?1, ?2, 'redeemed', ?3)";
-            sqlite3_stmt *e = st == AS_OK ? as__stmt(db, ev) : NULL;
-            if (st == AS_OK && !e)
-                st = AS_INTERNAL;
-            if (e) {
-                sqlite3_bind_int64(e, 1, id);
-                sqlite3_bind_int64(e, 2, at);
-                sqlite3_bind_text(e, 3, d.data, (int)d.len, SQLITE_STATIC);
-                st = as__step_done(db, e, "recording a redemption");
-            }
+            if (st == AS_OK)
+                st = step_id_at_text(db, ev, id, at, d.data, "recording a redemption");
             as__buf_free(&d);
             if (out)
                 out->pay_fen = tx->amount_fen - disc;
@@ -1373,34 +1379,16 @@ as_status as_coupon_void(as_db *db, const char *code, const char *reason, int64_
         sqlite3_reset(s);
     }
     lists_clear(&l);
-    if (st == AS_OK) {
-        static const char upd[] =
-            "UPDATE main.coupons SET status = 'voided', changed_at = ?2, reason = ?3"
-            " WHERE id = ?1 AND status = 'issued'";
-        sqlite3_stmt *u = as__stmt(db, upd);
-        if (!u) {
-            st = AS_INTERNAL;
-        } else {
-            sqlite3_bind_int64(u, 1, id);
-            sqlite3_bind_int64(u, 2, at);
-            sqlite3_bind_text(u, 3, why_text, -1, SQLITE_STATIC);
-            st = as__step_done(db, u, "voiding a coupon");
-        }
-    }
-    if (st == AS_OK) {
-        static const char ev[] =
-            "INSERT INTO main.coupon_events (coupon_id, at, event, detail)"
-            " VALUES (?1, ?2, 'voided', json_object('reason', ?3))";
-        sqlite3_stmt *e = as__stmt(db, ev);
-        if (!e) {
-            st = AS_INTERNAL;
-        } else {
-            sqlite3_bind_int64(e, 1, id);
-            sqlite3_bind_int64(e, 2, at);
-            sqlite3_bind_text(e, 3, why_text, -1, SQLITE_STATIC);
-            st = as__step_done(db, e, "recording a void");
-        }
-    }
+    static const char upd[] =
+        "UPDATE main.coupons SET status = 'voided', changed_at = ?2, reason = ?3"
+        " WHERE id = ?1 AND status = 'issued'";
+    static const char ev[] =
+        "INSERT INTO main.coupon_events (coupon_id, at, event, detail)"
+        " VALUES (?1, ?2, 'voided', json_object('reason', ?3))";
+    if (st == AS_OK)
+        st = step_id_at_text(db, upd, id, at, why_text, "voiding a coupon");
+    if (st == AS_OK)
+        st = step_id_at_text(db, ev, id, at, why_text, "recording a void");
     free(why_text);
     return as__write_end(db, st);
 }

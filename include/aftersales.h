@@ -3377,7 +3377,9 @@ typedef struct as_coupon_redemption {
  * expired or voided), valid at tx->at (valid_from <= at < expires_at),
  * good for the station (its id or region) and the grade, and the payment
  * at least its minimum spend; a coupon that does not stack is refused for
- * a payment that already used another coupon, and the other way round.
+ * a payment that already used another coupon, and the other way round;
+ * coupons redeemed for one tx_id must name the same amount, and together
+ * never take more than it (each discount at most what the earlier left).
  * The discount is the coupon's value, or its per-litre value times the
  * litres (rounded down, at most max_discount_fen), never more than the
  * payment.  A code can never be redeemed twice, even by two processes at
@@ -3431,8 +3433,9 @@ typedef struct as_payment {
 /*
  * as_payment_settle - everything the payment tx earns off its amount, in
  * one transaction: the coupons of codes[0, ncodes) in that order, each
- * redeemed as by as_coupon_redeem() against what the previous ones left
- * (its minimum spend too), then the discount of the user's plan (package)
+ * redeemed as by as_coupon_redeem() (its minimum spend against the whole
+ * amount, its discount at most what the earlier ones left), then the
+ * discount of the user's plan (package)
  * active at tx->at on what the coupons left, recorded once for the tx_id
  * so that a plan's monthly cap counts it once.  Any refusal refuses the
  * whole payment (nothing is redeemed or recorded).  Settling the same
@@ -3676,7 +3679,8 @@ typedef struct as_outbox_pull_options {
  * was erased, withdrew the consent its kind needs (marketing consent for
  * the marketing kinds, consent to service notices for the others) or whose
  * message a later record made untrue (a fill-up after a win-back or refuel
- * coupon, a service after a maintenance reminder, the survey answered)
+ * coupon, a service after a maintenance reminder, the survey answered,
+ * the coupon a refuel notification announces redeemed, voided or expired)
  * becomes suppressed with the reason; a row whose user is in quiet hours
  * stays pending with not_before moved to their end.  None of these is
  * handed out.

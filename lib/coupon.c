@@ -1183,6 +1183,36 @@ static as_status redeemable(as_db *db, const as_coupon *c, const as_coupon_tx *t
     return AS_OK;
 }
 
+/* What the other coupons redeemed for the payment tx took off (*already);
+ * refused when they were redeemed for another amount. */
+static as_status used_by_tx(as_db *db, const as_coupon *c, const as_coupon_tx *tx,
+                            int64_t *already)
+{
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum(discount_fen), 0), min(redeemed_amount_fen),"
+        " max(redeemed_amount_fen) FROM main.coupons"
+        " WHERE redeemed_tx = ?1 AND status = 'redeemed' AND id <> ?2";
+    sqlite3_stmt *s = as__stmt(db, sql);
+    if (!s)
+        return AS_INTERNAL;
+    sqlite3_bind_text(s, 1, tx->tx_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, c->id);
+    int rc = sqlite3_step(s);
+    as_status st = AS_OK;
+    if (rc != SQLITE_ROW) {
+        st = as__sqlfail(db, rc, "reading coupons");
+    } else if (sqlite3_column_int64(s, 0) > 0) {
+        *already = sqlite3_column_int64(s, 1);
+        int64_t lo = sqlite3_column_int64(s, 2), hi = sqlite3_column_int64(s, 3);
+        if (lo != tx->amount_fen || hi != tx->amount_fen)
+            st = as__fail(db, AS_INVALID, "payment %s was %lld fen when its other coupons were"
+                          " redeemed, not %lld", tx->tx_id, (long long)hi,
+                          (long long)tx->amount_fen);
+    }
+    sqlite3_reset(s);
+    return st;
+}
+
 /* Does the payment already use a coupon that does not stack with c? */
 static as_status stacking(as_db *db, const as_coupon *c, const char *tx_id)
 {
@@ -1268,7 +1298,14 @@ as_status as__coupon_redeem(as_db *db, const char *code, const as_coupon_tx *tx,
             st = redeemable(db, &c, tx, grade, at, partner);
             if (st == AS_OK && !partner)
                 st = stacking(db, &c, tx->tx_id);
+            /* coupons already on this payment: the same amount, and
+             * together never more than it */
+            int64_t already = 0;
+            if (st == AS_OK)
+                st = used_by_tx(db, &c, tx, &already);
             disc = discount(&c, tx);
+            if (disc > tx->amount_fen - already)
+                disc = tx->amount_fen - already;
         }
         if (st == AS_OK && !replay) {
             int64_t id = c.id;

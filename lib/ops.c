@@ -421,7 +421,14 @@ static as_status check_coupons(as_db *db, as_check_iter *it)
         "  END AS problem"
         " FROM coupons c LEFT JOIN coupon_events e ON e.id ="
         "  (SELECT max(x.id) FROM coupon_events x WHERE x.coupon_id = c.id))"
-        " WHERE problem IS NOT NULL ORDER BY code LIMIT 100";
+        " WHERE problem IS NOT NULL"
+        /* the coupons of one payment: one amount, and together within it */
+        " UNION ALL SELECT min(code), 'and the other coupons of payment ' || redeemed_tx"
+        "  || ' take ' || sum(discount_fen) || ' fen off ' || max(redeemed_amount_fen)"
+        " FROM coupons WHERE status = 'redeemed' AND redeemed_tx IS NOT NULL"
+        " GROUP BY redeemed_tx HAVING count(*) > 1 AND (sum(discount_fen) > max(redeemed_amount_fen)"
+        "  OR min(redeemed_amount_fen) <> max(redeemed_amount_fen))"
+        " ORDER BY 1 LIMIT 100";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)

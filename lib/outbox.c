@@ -295,7 +295,8 @@ void as_outbox_iter_free(as_outbox_iter *it)
  *    for the others), or when a later record made it untrue (a fill-up
  *    after a win-back or a refuel coupon, a service after a maintenance
  *    reminder, a survey no longer pending, an event registration that no
- *    longer holds a seat);
+ *    longer holds a seat), or when the coupon a refuel notification
+ *    announces was redeemed, voided or expired;
  *  - deferred to the end of its user's quiet hours, when now is in them;
  *  - else leased with a fresh token and copied into the iterator,
  * until limit rows are leased or none is due.
@@ -320,7 +321,12 @@ static const char cand_sql[] =
     "  WHEN 'event' THEN NOT EXISTS (SELECT 1 FROM event_registrations r"
     "   WHERE r.event_id = json_extract(o.payload, '$.event') AND r.user_id = o.user_id"
     "   AND r.seated_at <= ?1 AND (r.cancelled_at IS NULL OR r.cancelled_at > ?1))"
-    "  ELSE 0 END"
+    "  ELSE 0 END,"
+    /* the coupon a refuel notification announces must still be good */
+    " o.kind = 'refuel_coupon' AND json_extract(o.payload, '$.coupon_code') IS NOT NULL"
+    "  AND NOT EXISTS (SELECT 1 FROM coupons c"
+    "   WHERE c.code = json_extract(o.payload, '$.coupon_code') AND c.status = 'issued'"
+    "   AND c.expires_at > ?1)"
     " FROM outbox o LEFT JOIN users u ON u.user_id = o.user_id"
     " WHERE o.status = 'pending' AND o.not_before <= ?1"
     " ORDER BY o.priority, o.not_before, o.id LIMIT ?2";
@@ -361,6 +367,9 @@ static void verdict(as_db *db, sqlite3_stmt *s, int64_t now, cand *c)
     } else if (prio < AS__PRIO_MARKETING && has_user && !sqlite3_column_int(s, 5)) {
         c->what = DO_SUPPRESS;
         c->reason = "no consent to service notices";
+    } else if (sqlite3_column_int(s, 10)) {
+        c->what = DO_SUPPRESS;
+        c->reason = "no longer true: the coupon it announces was redeemed, voided or expired";
     } else if (sqlite3_column_int(s, 9)) {
         c->what = DO_SUPPRESS;
         c->reason = "no longer true: a later record (a fill-up, a service, the survey answered,"

@@ -247,10 +247,10 @@ as_status as__package_discount(as_db *db, const char *user_id, const char *grade
 
 /* A tx_id already recorded: *found, with its discount and plan. */
 static as_status recorded_tx(as_db *db, const char *tx_id, int *found, int64_t *discount_fen,
-                             char plan_id[static 64])
+                             char plan_id[static 64], char user[static 72], int64_t *amount_fen)
 {
     static const char sql[] =
-        "SELECT d.discount_fen, s.plan_id FROM package_discounts d"
+        "SELECT d.discount_fen, s.plan_id, d.user_id, d.amount_fen FROM package_discounts d"
         " JOIN package_subscriptions s ON s.id = d.subscription_id WHERE d.tx_id = ?1";
     sqlite3_stmt *s = as__stmt(db, sql);
     if (!s)
@@ -261,6 +261,8 @@ static as_status recorded_tx(as_db *db, const char *tx_id, int *found, int64_t *
     if (*found) {
         *discount_fen = sqlite3_column_int64(s, 0);
         as__column_copy(s, 1, plan_id, 64);
+        as__column_copy(s, 2, user, 72);
+        *amount_fen = sqlite3_column_int64(s, 3);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -276,9 +278,18 @@ static as_status apply_in_txn(as_db *db, const char *user_id, const char *tx_id,
         "INSERT INTO package_discounts (subscription_id, user_id, tx_id, at, amount_fen,"
         " discount_fen, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     int found = 0;
-    as_status st = recorded_tx(db, tx_id, &found, discount_fen, plan_id);
+    char user[72] = "";
+    int64_t recorded_amount = 0;
+    as_status st = recorded_tx(db, tx_id, &found, discount_fen, plan_id, user, &recorded_amount);
     if (st != AS_OK)
         return st;
+    if (found && (strcmp(user, user_id) != 0 || recorded_amount != amount_fen)) {
+        /* not a replay: another payment reusing the id */
+        *discount_fen = 0;
+        plan_id[0] = '\0';
+        return as__fail(db, AS_INVALID, "payment '%s' already has a plan discount for another"
+                        " user or amount", tx_id);
+    }
     if (found)
         return as__fail(db, AS_EXISTS,
                         "payment '%s' already has its plan discount (%" PRId64 " fen from plan '%s')",

@@ -32,8 +32,9 @@ as_status as_payment_settle(as_db *db, const as_coupon_tx *tx, const char *const
     int replays = 0;
     int64_t left = tx->amount_fen;
     for (size_t i = 0; i < ncodes && st == AS_OK; i++) {
+        /* the payment's amount each time: the wallet caps each coupon at
+         * what the earlier ones on this payment left */
         as_coupon_redemption r;
-        t.amount_fen = left;
         st = as__coupon_redeem(db, codes[i], &t, &r, NULL);
         if (st == AS_OK) {
             as__coupon_code_canon(codes[i], out->code[i]);

@@ -188,6 +188,11 @@ expect_rc "the reminder's coupon redeems by its code" 0
 as --format json remind run --at 2026-10-28T13:00:00+08:00
 expect_json_where "a rerun issues no coupon" json \
     '[(k["written"], k["coupons"]) for k in d if k["kind"] == "refuel_coupon"] == [(0, 0)]'
+as --format json outbox pull --limit 100 --at 2026-10-29T10:00:00+08:00
+expect_rc "outbox pull after the coupon was used" 0
+as --format json outbox list --user U1
+expect_json_where "the refuel message whose coupon was redeemed is suppressed at the pull" json \
+    '[(x["status"], "coupon" in (x["reason"] or "")) for x in d if x["kind"] == "refuel_coupon"] == [("suppressed", True)]'
 
 # ---- tier benefits ----------------------------------------------------------------
 # U1 spent 1,200 yuan in October (普通会员 below 3,000); 2,000 more makes 银卡.

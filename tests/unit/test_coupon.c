@@ -873,3 +873,51 @@ Test(coupon, a_payment_takes_coupons_then_the_plan_once)
     as_close(db);
     as_config_free(cfg);
 }
+
+/* Coupons redeemed one by one for one payment never take more than it,
+ * and must name the payment's one amount; a payment id reused by another
+ * user is not a replay of its plan discount. */
+Test(coupon, one_payment_one_amount_never_more_off)
+{
+    as_config *cfg = th_config("coupons:\n"
+                               "  templates:\n"
+                               "    - {id: refuel_cycle, name: 加油券, value_fen: 500, valid: 3d}\n"
+                               "    - {id: monthly_5, name: 月度5元, value_fen: 500, valid: 30d}\n"
+                               "    - {id: monthly_10, name: 月度10元, value_fen: 1000, valid: 30d}\n"
+                               "    - {id: big, name: 大额, value_fen: 30000, valid: 3d,"
+                               " stackable: true}\n"
+                               "packages:\n"
+                               "  plans:\n"
+                               "    - {id: p, name: 计划, monthly_fee_yuan: 30,"
+                               " discount_per_litre_yuan: 0.5}\n");
+    as_db *db = th_open_with(cfg);
+    th_add_user(db, "U1", 1, NULL);
+    th_add_user(db, "U2", 1, NULL);
+    char a[17], b[17], c[17];
+    snprintf(a, sizeof a, "%s", issue(db, "U1", "big", "2026-10-01T10:00:00+08:00"));
+    snprintf(b, sizeof b, "%s", issue(db, "U1", "big", "2026-10-01T10:00:00+08:00"));
+    snprintf(c, sizeof c, "%s", issue(db, "U1", "big", "2026-10-01T10:00:00+08:00"));
+    as_coupon_redemption r;
+    cr_assert_eq(redeem(db, a, pay("P1", "U1", "S1", "92", 40000, 40000, "2026-10-02"), &r), AS_OK);
+    cr_assert_eq(r.discount_fen, 30000);
+    cr_assert_eq(redeem(db, b, pay("P1", "U1", "S1", "92", 40000, 39000, "2026-10-02"), &r),
+                 AS_INVALID);
+    cr_assert(strstr(as_errmsg(db), "was 40000 fen"), "%s", as_errmsg(db));
+    cr_assert_eq(redeem(db, b, pay("P1", "U1", "S1", "92", 40000, 40000, "2026-10-02"), &r), AS_OK);
+    cr_assert_eq(r.discount_fen, 10000);   /* what the first left */
+    cr_assert_eq(r.pay_fen, 30000);
+    cr_assert_eq(redeem(db, c, pay("P1", "U1", "S1", "92", 40000, 40000, "2026-10-02"), &r), AS_OK);
+    cr_assert_eq(r.discount_fen, 0);
+    cr_assert_eq(th_count("SELECT sum(discount_fen) FROM coupons WHERE redeemed_tx = 'P1'"), 40000);
+    /* the plan's discount of one user's payment is no replay for another */
+    cr_assert_eq(as_package_subscribe(db, "U1", "p", th_time("2026-10-01"), NULL), AS_OK);
+    as_payment pm;
+    as_coupon_tx t = pay("Q1", "U1", "S1", "92", 40000, 30000, "2026-10-03");
+    cr_assert_eq(as_payment_settle(db, &t, NULL, 0, &pm), AS_OK, "%s", as_errmsg(db));
+    cr_assert_eq(pm.plan_fen, 2000);
+    t = pay("Q1", "U2", "S9", "95", 10000, 8000, "2026-10-03");
+    cr_assert_eq(as_payment_settle(db, &t, NULL, 0, &pm), AS_INVALID);
+    cr_assert_eq(pm.plan_fen, 0);
+    as_close(db);
+    as_config_free(cfg);
+}

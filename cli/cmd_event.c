@@ -141,7 +141,8 @@ static const char vote_help[] =
     "usage: aftersales proposal vote ID --user ID --option N|TEXT [--at TIME]\n"
     "\n"
     "Record a member's vote at TIME (default now) for an option given by its\n"
-    "number or its text.  Exit 1 if the proposal or user does not exist; 65 if\n"
+    "text (a numeric label such as 95 is a label) or its number; a text that is\n"
+    "one option's label and another's number is refused as ambiguous.  Exit 1 if the proposal or user does not exist; 65 if\n"
     "the user is not a member at TIME, the proposal is not open at TIME, there\n"
     "is no such option, or the member has voted on it already.\n";
 

@@ -4845,7 +4845,9 @@ void as_proposal_iter_free(as_proposal_iter *it);
 
 /*
  * as_proposal_vote - user_id's vote on proposal id at `at` (0: now) for
- * option, given as its 1-based number ("2") or its label (NFC, exact).
+ * option, given as its label (NFC, exact) or its 1-based number ("2"): a
+ * label first, so a numeric label ("95") is a label; a text that is one
+ * option's label and another's number is AS_INVALID (ambiguous).
  * Only a member of the panel at `at` may vote, only while the proposal is
  * open (opens_at <= at < closes_at), once: a UNIQUE constraint holds one
  * vote per member and proposal, also against two processes at once.

@@ -465,6 +465,9 @@ void as_proposal_iter_free(as_proposal_iter *it)
 /* ---- voting -------------------------------------------------------------- */
 
 /* The option named by text: its number ("2") or its label; 0 when none. */
+/* The position of the option text names: a label first (numeric labels
+ * such as 95 or 98 are labels), then a position; a text that is the label
+ * of one option and the position of another is ambiguous. */
 static as_status option_find(as_db *db, int64_t pid, const char *text, int64_t *pos)
 {
     static const char by_pos[] =
@@ -476,30 +479,38 @@ static as_status option_find(as_db *db, int64_t pid, const char *text, int64_t *
     for (const char *c = text; digits && *c; c++)
         digits = *c >= '0' && *c <= '9';
     char *norm = NULL, why[120];
-    if (!digits) {
-        as_status st = as__text_nfc(text, strlen(text), &norm, why, sizeof why);
-        if (st == AS_NOMEM)
-            return as__fail(db, AS_NOMEM, "out of memory");
-        if (st != AS_OK)
-            return as__fail(db, AS_INVALID, "option: %s", why);
+    as_status st = as__text_nfc(text, strlen(text), &norm, why, sizeof why);
+    if (st == AS_NOMEM)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    if (st != AS_OK)
+        return as__fail(db, AS_INVALID, "option: %s", why);
+    int64_t as_label = 0, as_pos = 0;
+    for (int k = 0; k < 1 + digits; k++) {
+        sqlite3_stmt *s = as__stmt(db, k == 0 ? by_label : by_pos);
+        if (!s) {
+            free(norm);
+            return AS_INTERNAL;
+        }
+        sqlite3_bind_int64(s, 1, pid);
+        if (k == 0)
+            sqlite3_bind_text(s, 2, norm, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(s, 2, atoi(text));
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *(k == 0 ? &as_label : &as_pos) = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            free(norm);
+            return as__sqlfail(db, rc, "reading a proposal's options");
+        }
     }
-    sqlite3_stmt *s = as__stmt(db, digits ? by_pos : by_label);
-    if (!s) {
-        free(norm);
-        return AS_INTERNAL;
-    }
-    sqlite3_bind_int64(s, 1, pid);
-    if (digits)
-        sqlite3_bind_int64(s, 2, atoi(text));
-    else
-        sqlite3_bind_text(s, 2, norm, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
     free(norm);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return as__sqlfail(db, rc, "reading a proposal's options");
+    if (as_label && as_pos && as_label != as_pos)
+        return as__fail(db, AS_INVALID, "option '%s' of proposal %" PRId64 " is ambiguous: the"
+                        " label of option %" PRId64 " and the number of option %" PRId64
+                        " (give the other's label)", text, pid, as_label, as_pos);
+    *pos = as_label ? as_label : as_pos;
     if (!*pos)
         return as__fail(db, AS_INVALID, "proposal %" PRId64 " has no option '%s'", pid, text);
     return AS_OK;

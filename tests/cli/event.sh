@@ -240,4 +240,22 @@ for cmd in "event add" "event show" "event list" "event register" "event cancel"
     as $cmd --help
     expect_rc "$cmd --help" 0
 done
+# Numeric labels: a label first, an ambiguous text refused.
+as --format json proposal add --title 油号 --option 95 --option 98 \
+    --opens 2026-09-01T00:00:00+08:00 --closes 2026-09-10T00:00:00+08:00
+NP=$(json_get 'd["proposal_id"]')
+as --format json proposal add --title 每周洗车次数 --option 3 --option 1 \
+    --opens 2026-09-01T00:00:00+08:00 --closes 2026-09-10T00:00:00+08:00
+AP=$(json_get 'd["proposal_id"]')
+as --format json panel members --at 2026-09-02T00:00:00+08:00
+VOTER=$(json_get '[m["user_id"] for m in d if m["user_id"]][0]')
+as --format json proposal vote "$NP" --user "$VOTER" --option 98 --at 2026-09-02T00:00:00+08:00
+expect_rc "a numeric label is a label" 0
+as --format json proposal show "$NP" --partial --at 2026-09-03T00:00:00+08:00
+expect_json_where "the vote counts for 98" json \
+    '[(o["label"], o["votes"]) for o in d["options"]] == [("95", 0), ("98", 1)]'
+as proposal vote "$AP" --user "$VOTER" --option 1 --at 2026-09-02T00:00:00+08:00
+expect_rc "a text that is one option's label and another's number is ambiguous" 65
+expect_err_has "says it is ambiguous" "ambiguous"
+
 finish

@@ -840,9 +840,18 @@ static int by_distance(const void *a, const void *b)
 /* The box around (lat, lon) holding every point within r km. */
 void as__geo_box(double lat, double lon, double r, double box[4])
 {
-    double dlat = r / 111.194 + 1e-6;
+    /* The box around a spherical cap of angular radius d: d in latitude;
+     * in longitude asin(sin d / cos lat), wider than d / cos lat (which
+     * missed stations near the east and west edges of large radii); every
+     * longitude when the cap reaches a pole.  The margin covers the R*Tree's
+     * 32-bit floats. */
+    const double margin = 1e-4;
+    double d = r / 111.194 * M_PI / 180.0;   /* 111.194 km a degree: R = 6371 km */
+    double dlat = d * 180.0 / M_PI + margin;
     double c = cos(lat * M_PI / 180.0);
-    double dlon = c > 0.01 ? r / (111.194 * c) + 1e-6 : 360;
+    double dlon = 360;
+    if (d < M_PI / 2 && lat + dlat < 90 && lat - dlat > -90 && sin(d) < c)
+        dlon = asin(sin(d) / c) * 180.0 / M_PI + margin;
     box[0] = lat - dlat;
     box[1] = lat + dlat;
     box[2] = lon - dlon;

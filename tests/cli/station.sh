@@ -229,5 +229,18 @@ expect_rc "trip plan --help" 0
 as station near --help
 expect_rc "station near --help" 0
 
+# A station near the east edge of a large radius (the box is a cap's, not a
+# square of radius / cos(lat)): 1,989 km from 40,100.
+cat >"$T/far.csv" <<'CSV'
+station_id,name,region,city,lat,lon
+EDGE1,东缘,530102,昆明,42.490771,123.640037
+CSV
+as --db "$T/far.db" init
+as --db "$T/far.db" station import "$T/far.csv"
+as --db "$T/far.db" --format json station near --at 40,100 --radius 2000
+expect_json_where "near: a station 1,989 km away is within 2,000 km" json '[x["station_id"] for x in d] == ["EDGE1"]'
+as --db "$T/far.db" --format tsv station near --at 40,100 --radius 1980
+expect_eq "near: not within 1,980 km" "$(printf '%s\n' "$OUT" | tail -n +2 | grep -c EDGE1)" 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -59,10 +59,37 @@ contract_both() {
 run python3 "$SCHEMA" "$DOC" --check-doc
 expect_rc "docs/json.md parses" 0
 
+# The parts to run: the arguments (names of contract/*.sh without .sh; CI
+# runs the parts in two shards at once, each with 00-ops for its data), or
+# all of them.  The coverage check below counts a command as checked when
+# this run checked it, or when a part this run left out checks it (the other
+# shard runs that part).
+parts=("$@")
+if [ ${#parts[@]} -eq 0 ]; then
+    for part in "$TESTS_DIR"/cli/contract/*.sh; do
+        parts+=("$(basename "$part" .sh)")
+    done
+fi
+skipped=()
 for part in "$TESTS_DIR"/cli/contract/*.sh; do
-    # shellcheck source=/dev/null
-    . "$part"
+    name=$(basename "$part" .sh)
+    [[ " ${parts[*]} " == *" $name "* ]] || skipped+=("$part")
 done
+for name in "${parts[@]}"; do
+    [ -f "$TESTS_DIR/cli/contract/$name.sh" ] || { fail "contract part $name exists"; continue; }
+    # shellcheck source=/dev/null
+    . "$TESTS_DIR/cli/contract/$name.sh"
+done
+
+# checked_elsewhere CMD: a part this run left out checks CMD.
+checked_elsewhere() {
+    local part
+    for part in "${skipped[@]}"; do
+        grep -qE "^[[:space:]]*contract(_both|_rc [0-9]+)? (\"$1\"|$1)( |$)" "$part" && return 0
+        grep -qF "COVERED[\"$1\"]=1" "$part" && return 0
+    done
+    return 1
+}
 
 # Coverage: every command documented and checked.
 as help --options
@@ -73,7 +100,7 @@ missing_doc="" missing_test=""
 while IFS= read -r cmd; do
     [ -n "$cmd" ] || continue
     grep -qxF "$cmd" <<<"$documented" || missing_doc="$missing_doc [$cmd]"
-    [ -n "${COVERED[$cmd]:-}" ] || missing_test="$missing_test [$cmd]"
+    [ -n "${COVERED[$cmd]:-}" ] || checked_elsewhere "$cmd" || missing_test="$missing_test [$cmd]"
 done <<<"$commands"
 [ -n "$commands" ] && [ "$(wc -l <<<"$commands")" -gt 50 ] && pass "help --options lists the commands" \
     || fail "help --options lists the commands"

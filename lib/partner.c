@@ -487,19 +487,15 @@ as_status as_partner_redeem(as_db *db, const char *partner_id, const char *code,
     if (amount_fen < 0 || amount_fen > 100000000)
         return as__fail(db, AS_INVALID, "amount: %lld fen is out of range",
                         (long long)amount_fen);
-    char canon[32];
-    snprintf(canon, sizeof canon, "%s", code);
     char tx[128];
     if (ref) {
         snprintf(tx, sizeof tx, "%s", ref);
     } else {
         /* no receipt: the coupon itself names the purchase (a replay is the
          * same call again) */
-        size_t n = 0;
-        for (const char *q = code; *q && n < 40; q++)
-            if (*q != ' ' && *q != '-')
-                canon[n++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 32 : *q);
-        canon[n] = '\0';
+        char canon[AS__COUPON_CODE_LEN + 1];
+        if (as__coupon_code_canon(code, canon) < 0)
+            return as__fail(db, AS_INVALID, "code: '%.40s' is not a coupon code", code);
         snprintf(tx, sizeof tx, "%s:%s", partner_id, canon);
     }
     as_coupon_tx t = AS_COUPON_TX_INIT;

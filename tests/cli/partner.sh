@@ -61,6 +61,9 @@ as partner redeem "$CODE" --partner cw --amount 60
 expect_rc "another partner" 1
 as partner redeem "$CODE" --partner wm --amount 49.99 --at 2026-10-02T10:00:00+08:00
 expect_rc "under the minimum purchase" 65
+as partner redeem "x-$CODE-$CODE-$CODE" --partner wm --amount 60
+expect_rc "partner redeem: a long malformed code" 65
+expect_err_has "partner redeem: says it is not a code" "is not a coupon code"
 as partner redeem "$CODE" --partner wm --amount 6x
 expect_rc "a malformed --amount" 64
 as --format json partner redeem "$CODE" --partner wm --amount 60 --ref R-1 --at 2026-10-02T10:00:00+08:00

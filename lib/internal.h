@@ -375,6 +375,8 @@ void as__csv_free(as_csv *csv);
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int64_t as__days_from_civil(int64_t y, unsigned m, unsigned d);
 void as__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+/* The number of days of month m (1-12) of year y. */
+int as__days_in_month(int64_t y, unsigned m);
 /* Current time in Unix seconds. */
 int64_t as__now(void);
 

@@ -271,8 +271,7 @@ static void month_bounds(int64_t t, int64_t off, int64_t *start, int64_t *end)
     unsigned m, day;
     as__civil_from_days(d, &y, &m, &day);
     int64_t first = d - (day - 1);
-    unsigned dim = (m == 2) ? ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28)
-                   : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31;
+    int dim = as__days_in_month(y, m);
     *start = first * 86400 - off;
     *end = (first + dim) * 86400 - off;
 }

@@ -43,7 +43,7 @@ int64_t as__now(void)
     return (int64_t)ts.tv_sec;
 }
 
-static int days_in_month(int64_t y, unsigned m)
+int as__days_in_month(int64_t y, unsigned m)
 {
     static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
@@ -109,7 +109,7 @@ as_status as_time_parse(const char *text, int utc_offset_minutes, int64_t *out)
     } else {
         return AS_INVALID;
     }
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > as__days_in_month(y, (unsigned)mo))
         return AS_INVALID;
 
     int offset = utc_offset_minutes;

@@ -2813,6 +2813,23 @@ as_status as_report_csat_next(as_report_csat_iter *it, const as_report_csat_row 
 /* as_report_csat_iter_free - free the iterator; NULL is a no-op. */
 void as_report_csat_iter_free(as_report_csat_iter *it);
 
+/*
+ * A period and an optional station: the query of the service reports
+ * (tickets, times, feedback, sentiment, urgent feedback, outbox, fueling)
+ * that make up the HTML report.  Weeks in these reports are business weeks:
+ * Monday 00:00 to Monday 00:00 in the business zone, named by the Monday's
+ * date (YYYY-MM-DD); the first and last week of a period may be partial.
+ */
+typedef struct as_period_query {
+    unsigned version;        /* AS_PERIOD_QUERY_VERSION */
+    int64_t from, to;        /* the period [from, to); from < to */
+    const char *station_id;  /* NULL: every station; else only that station's
+                              * rows (reports that have no station say so) */
+} as_period_query;
+
+#define AS_PERIOD_QUERY_VERSION 1
+#define AS_PERIOD_QUERY_INIT { AS_PERIOD_QUERY_VERSION, 0, 0, NULL }
+
 /* ---- exchange ------------------------------------------------------- */
 
 /*

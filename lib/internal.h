@@ -377,6 +377,11 @@ int64_t as__days_from_civil(int64_t y, unsigned m, unsigned d);
 void as__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* The number of days of month m (1-12) of year y. */
 int as__days_in_month(int64_t y, unsigned m);
+/* The start (Unix seconds) of the business week holding t: Monday 00:00 in
+ * the zone utc_offset_minutes east of UTC.  Reports group by it. */
+int64_t as__week_start(int64_t t, int utc_offset_minutes);
+/* t's calendar date in that zone as YYYY-MM-DD (buf has 11 bytes). */
+char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11]);
 /* Current time in Unix seconds. */
 int64_t as__now(void);
 

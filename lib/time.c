@@ -244,3 +244,23 @@ as_status as_duration_parse(const char *text, int64_t *seconds)
     *seconds = total;
     return AS_OK;
 }
+
+int64_t as__week_start(int64_t t, int utc_offset_minutes)
+{
+    /* 1970-01-05 (day 4) was a Monday. */
+    const int64_t off = (int64_t)utc_offset_minutes * 60;
+    int64_t local = t + off - 4 * 86400;
+    int64_t w = local >= 0 ? local / 604800 : -((-local + 604799) / 604800);
+    return w * 604800 + 4 * 86400 - off;
+}
+
+char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11])
+{
+    int64_t local = t + (int64_t)utc_offset_minutes * 60;
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t y;
+    unsigned m, d;
+    as__civil_from_days(days, &y, &m, &d);
+    snprintf(buf, 11, "%04d-%02u-%02u", (int)(y % 10000), m, d);
+    return buf;
+}

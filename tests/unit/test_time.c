@@ -475,3 +475,21 @@ Test(time_parse, full_width_digits)
     int64_t t;
     cr_assert_eq(as_time_parse(long_text, 480, &t), AS_INVALID);
 }
+
+Test(time_week, monday_midnight_in_the_business_zone)
+{
+    int64_t t, mon;
+    char buf[11];
+    /* 2026-11-29 is a Sunday; its week starts 2026-11-23 00:00 +08:00. */
+    cr_assert_eq(as_time_parse("2026-11-29T23:59:59+08:00", 480, &t), AS_OK);
+    cr_assert_eq(as_time_parse("2026-11-23T00:00:00+08:00", 480, &mon), AS_OK);
+    cr_assert_eq(as__week_start(t, 480), mon);
+    cr_assert_eq(as__week_start(mon, 480), mon, "the Monday's first second is in its week");
+    cr_assert_eq(as__week_start(mon - 1, 480), mon - 7 * 86400);
+    cr_assert_str_eq(as__date_text(mon, 480, buf), "2026-11-23");
+    /* The same instant seen from UTC is still Sunday 15:59: same week start in UTC terms. */
+    cr_assert_eq(as__week_start(t, 0), mon + 8 * 3600);
+    /* Before 1970 the division rounds down, not toward zero. */
+    cr_assert_eq(as__week_start(-1, 0), -3 * 86400);
+    cr_assert_str_eq(as__date_text(-1, 0, buf), "1969-12-31");
+}

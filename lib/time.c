@@ -261,6 +261,8 @@ char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11])
     int64_t y;
     unsigned m, d;
     as__civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02u-%02u", (int)(y % 10000), m, d);
+    if (y < 0 || y > 9999)
+        y = y < 0 ? 0 : 9999;
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 100u, d % 100u);
     return buf;
 }

@@ -5199,6 +5199,110 @@ as_status as_submission_adopt(as_db *db, int64_t id, unsigned flags, int64_t at,
  */
 as_status as_submission_decline(as_db *db, int64_t id, const char *reason, int64_t at);
 
+/* Outbox and fueling reports */
+
+/* One line of the outbox report: the notifications of one kind (or of every
+ * kind, in the total) created in the period, by their status now. */
+typedef struct as_report_outbox_line {
+    const char *kind;        /* the notification kind ("refuel", "maintenance", ...);
+                              * NULL in the total */
+    int64_t written;         /* notifications created in the period */
+    int64_t delivered;       /* of them, sent (status sent) */
+    int64_t failed;          /* of them, given up (status dead) */
+    int64_t suppressed;      /* of them, suppressed (the reason is in the row) */
+    int64_t expired;         /* of them, expired undelivered */
+    int64_t waiting;         /* of them, pending or leased */
+    double delivered_pct;    /* delivered / written, 0-100 one decimal; -1 when written is 0 */
+    int64_t median_delay_s;  /* sent_at - not_before of the delivered, nearest rank
+                              * (0 when sent before not_before); -1 when none */
+} as_report_outbox_line;
+
+/* The outbox report.  Every string and array belongs to it. */
+typedef struct as_report_outbox {
+    int64_t from, to;
+    as_report_outbox_line *lines;   /* by kind: most written first, then kind */
+    size_t nlines;
+    as_report_outbox_line total;    /* every kind together (kind NULL) */
+} as_report_outbox;
+
+/*
+ * as_report_outbox_get - what the outbox did with the notifications created
+ * in [q->from, q->to) (created_at; one at from counts, one at to does not),
+ * per kind and in total.  The outbox has no station: q->station_id must be
+ * NULL.  Statuses are as they are now: the outbox keeps no history of them,
+ * so a notification created in the period and delivered after it counts as
+ * delivered, and the same period read later can move notifications from
+ * waiting to another status.  Read in one read transaction.  An empty
+ * period gives no lines and a total of zeros (delivered_pct and
+ * median_delay_s -1), not an error.  *out (NULL on failure) is owned by the
+ * caller: free it with as_report_outbox_free().
+ * Returns AS_OK; AS_INVALID (an unknown q->version, from >= to, a station
+ * id given); AS_MISUSE (NULL out, db or q); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_report_outbox_get(as_report_outbox **out, as_db *db, const as_period_query *q);
+
+/* as_report_outbox_free - free an outbox report; NULL is a no-op. */
+void as_report_outbox_free(as_report_outbox *report);
+
+/* The grouping of the fueling report. */
+typedef enum as_fuel_report_by {
+    AS_FUEL_REPORT_BY_STATION = 1,
+    AS_FUEL_REPORT_BY_GRADE,
+    AS_FUEL_REPORT_BY_WEEK,          /* every week of the period in order, empty ones too */
+    AS_FUEL_REPORT_BY_STATION_GRADE
+} as_fuel_report_by;
+
+/* The most weeks a fueling report by week lists (about a century). */
+#define AS_FUEL_REPORT_MAX_WEEKS 5300
+
+/* One line of the fueling report: the fueling records of one group. */
+typedef struct as_report_fuel_line {
+    const char *station_id;  /* by station or station_grade; else NULL */
+    const char *grade;       /* by grade or station_grade; else NULL */
+    const char *week;        /* by week (the Monday, YYYY-MM-DD); else NULL */
+    int64_t records;         /* fueling records filled in the period */
+    int64_t users;           /* distinct users among them */
+    int64_t litres_ml;
+    int64_t amount_fen;
+    int64_t price_fen_per_l; /* amount_fen * 1000 / litres_ml rounded half up; -1 when
+                              * litres_ml is 0 */
+} as_report_fuel_line;
+
+/* The fueling report.  Every string and array belongs to it. */
+typedef struct as_report_fuel {
+    int64_t from, to;
+    const char *station_id;  /* the query's filter, or NULL */
+    as_fuel_report_by by;
+    as_report_fuel_line *lines;   /* by station, grade, station_grade: most spend first, then
+                                   * by key; by week: in order */
+    size_t nlines;
+    as_report_fuel_line total;    /* the whole period (keys NULL; users distinct over it) */
+} as_report_fuel;
+
+/*
+ * as_report_fuel_get - the fueling records filled in [q->from, q->to)
+ * (filled_at; one at from counts, one at to does not), only those of
+ * station q->station_id when it is not NULL, grouped as by says: per
+ * station, grade, business week (every week that overlaps the period, in
+ * order, empty ones with zeros; the first and last may be partial) or
+ * station and grade; with the total of the period.  By station, grade or
+ * station and grade only groups with records are listed, most spend
+ * (amount_fen) first, then by station and grade.  Read in one read
+ * transaction; the fuelings table is scanned once per part (no index on
+ * filled_at: the import's speed comes first).  An empty period gives zeros
+ * (no lines, or the empty weeks), not an error.  *out (NULL on failure) is
+ * owned by the caller: free it with as_report_fuel_free().
+ * Returns AS_OK; AS_INVALID (an unknown q->version, from >= to, a station
+ * id that is not an id, by not one of as_fuel_report_by, by week over more
+ * than AS_FUEL_REPORT_MAX_WEEKS weeks); AS_MISUSE (NULL
+ * out, db or q); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_report_fuel_get(as_report_fuel **out, as_db *db, const as_period_query *q,
+                             as_fuel_report_by by);
+
+/* as_report_fuel_free - free a fueling report; NULL is a no-op. */
+void as_report_fuel_free(as_report_fuel *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -382,6 +382,13 @@ int as__days_in_month(int64_t y, unsigned m);
 int64_t as__week_start(int64_t t, int utc_offset_minutes);
 /* t's calendar date in that zone as YYYY-MM-DD (buf has 11 bytes). */
 char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11]);
+
+/* ---- report figures (report_stats.c) --------------------------------
+ * The rounding rules of the reports, in one place: a share in percent with
+ * one decimal, rounded half up, -1 when whole is 0; and the nearest-rank
+ * percentile (p in 1..100) of n values, -1 when n is 0 (sorts v). */
+double as__pct1(int64_t part, int64_t whole);
+int64_t as__nearest_rank(int64_t *v, size_t n, int p);
 /* Current time in Unix seconds. */
 int64_t as__now(void);
 

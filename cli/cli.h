@@ -251,6 +251,11 @@ int cmd_survey(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
 /* report loyalty (cmd_loyalty.c), in the report group's table. */
 int cli_report_loyalty(cli *c, int argc, char **argv);
+/* report outbox and report fuel (cmd_report_ops.c), report demand (the
+ * command of demand list, cmd_demand.c), in the report group's table. */
+int cli_report_outbox(cli *c, int argc, char **argv);
+int cli_report_fuel(cli *c, int argc, char **argv);
+int cli_report_demand(cli *c, int argc, char **argv);
 int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);

@@ -46,7 +46,18 @@ static const char ship_help[] =
     "again notifies nobody twice.  --at records the time (default now).  Prints\n"
     "the counts.  Exit 1 if no topic is linked.\n";
 
-static int demand_list(cli *c, int argc, char **argv)
+static const char report_demand_help[] =
+    "usage: aftersales report demand [--limit N] [--reveal]\n"
+    "\n"
+    "The demand topics and what shipped: the same command and output as\n"
+    "'aftersales demand list' (see its --help), in the report group.  Topics\n"
+    "ranked by distinct users who asked, then by the newest suggestion, each\n"
+    "with its linked backlog item and when it shipped.  Not a period report:\n"
+    "every suggestion counts.  --limit N (at least 1) shows the first N.\n"
+    "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
+
+/* demand list and report demand: one command, its help as it is called. */
+static int demand_list_run(cli *c, int argc, char **argv, const char *help)
 {
     int reveal = 0;
     int64_t limit = 0;
@@ -55,7 +66,7 @@ static int demand_list(cli *c, int argc, char **argv)
         CLI_FLAG("reveal", &reveal),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, list_help);
+    int code = cli_parse(c, argc, argv, opts, help);
     if (code != CLI_GO)
         return code;
     if ((code = cli_open(c, AS_OPEN_READONLY | (reveal ? AS_OPEN_REVEAL : 0))))
@@ -83,6 +94,16 @@ static int demand_list(cli *c, int argc, char **argv)
     if (st != AS_DONE)
         return cli_fail(c, st);
     return code;
+}
+
+static int demand_list(cli *c, int argc, char **argv)
+{
+    return demand_list_run(c, argc, argv, list_help);
+}
+
+int cli_report_demand(cli *c, int argc, char **argv)
+{
+    return demand_list_run(c, argc, argv, report_demand_help);
 }
 
 static int demand_link(cli *c, int argc, char **argv)

@@ -952,6 +952,9 @@ int cmd_report(cli *c, int argc, char **argv)
         {"sla", r_sla, "SLA attainment by level, queue or agent"},
         {"csat", r_csat, "satisfaction by agent or queue"},
         {"loyalty", cli_report_loyalty, "coupons, points, plans and partner offers"},
+        {"outbox", cli_report_outbox, "notifications written, delivered, failed ... by kind"},
+        {"fuel", cli_report_fuel, "fueling volume and spend by station, grade or week"},
+        {"demand", cli_report_demand, "demand topics and what shipped (as demand list)"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

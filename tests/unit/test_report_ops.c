@@ -386,6 +386,33 @@ Test(report_ops, fuel_spend_ties_by_key)
     as_close(db);
 }
 
+Test(report_ops, fuel_users_are_distinct_per_group)
+{
+    /* U1 fills at S3, S1, S3, S1 in turn; U2 at S3 between U1's times */
+    as_db *db = th_open_new();
+    th_fuel_import(db, "tx_id,user_id,station_id,filled_at,grade,litres,amount_yuan\n"
+                       "Y1,U1,S3,2026-10-06T08:00:00+08:00,92,10,70.00\n"
+                       "Y2,U1,S1,2026-10-07T08:00:00+08:00,95,10,80.00\n"
+                       "Y3,U1,S3,2026-10-08T08:00:00+08:00,95,10,80.00\n"
+                       "Y4,U1,S1,2026-10-13T08:00:00+08:00,92,10,70.00\n"
+                       "Y5,U2,S3,2026-10-07T12:00:00+08:00,92,10,70.00\n");
+    as_report_fuel *r = fuel(db, F, T, NULL, AS_FUEL_REPORT_BY_STATION);
+    cr_assert_eq(r->nlines, 2);
+    check_fuel_line(&r->lines[0], "S3", NULL, NULL, 3, 2, 30000, 22000, 733);
+    check_fuel_line(&r->lines[1], "S1", NULL, NULL, 2, 1, 20000, 15000, 750);
+    check_fuel_line(&r->total, NULL, NULL, NULL, 5, 2, 50000, 37000, 740);
+    as_report_fuel_free(r);
+    r = fuel(db, F, T, NULL, AS_FUEL_REPORT_BY_GRADE);
+    check_fuel_line(&r->lines[0], NULL, "92", NULL, 3, 2, 30000, 21000, 700);
+    check_fuel_line(&r->lines[1], NULL, "95", NULL, 2, 1, 20000, 16000, 800);
+    as_report_fuel_free(r);
+    r = fuel(db, F, T, NULL, AS_FUEL_REPORT_BY_WEEK);
+    check_fuel_line(&r->lines[0], NULL, NULL, "2026-10-05", 4, 2, 40000, 30000, 750);
+    check_fuel_line(&r->lines[1], NULL, NULL, "2026-10-12", 1, 1, 10000, 7000, 700);
+    as_report_fuel_free(r);
+    as_close(db);
+}
+
 Test(report_ops, fuel_failures)
 {
     as_db *db = th_open_new();

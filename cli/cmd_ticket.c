@@ -118,6 +118,7 @@ static void ticket_fields(printer *p, const as_ticket *t, int full)
     pr_str(p, "customer", t->customer);
     if (full)
         pr_str(p, "calendar", t->calendar);
+    pr_str(p, "station_id", t->station_id);
 }
 
 /* Warn on stderr when a running clock's due time lies past the last year
@@ -171,9 +172,11 @@ static const char open_help[] =
     "usage: aftersales ticket open --user ID --channel app|phone|wechat|web|station\n"
     "                              --category C --subject S [--body B]\n"
     "                              [--severity normal|urgent|major|systemic]\n"
-    "                              [--queue Q] [--assignee A] [--tier TIER] [--by WHO] [--at TIME]\n"
+    "                              [--queue Q] [--assignee A] [--tier TIER] [--station ID]\n"
+    "                              [--by WHO] [--at TIME]\n"
     "\n"
     "Open a ticket and print it (its tracking number is the field tracking).\n"
+    "--station is the station the matter concerns (reports count tickets by it).\n"
     "Routing rules (config section routing) pick queue, severity and assignee\n"
     "unless given; --tier is the customer's member tier, for rules that match\n"
     "on it.  A systemic ticket is an incident that others link to.  Exit 1 if\n"
@@ -195,6 +198,7 @@ static int t_open(cli *c, int argc, char **argv)
         CLI_STR("queue", "Q", &in.queue),
         CLI_STR("assignee", "A", &in.assignee),
         CLI_STR("tier", "TIER", &in.member_tier),
+        CLI_CHECKED("station", "ID", &in.station_id, cli_check_id, "id"),
         CLI_STR("by", "WHO", &in.by),
         CLI_TIME("at", &in.at),
         CLI_END,

@@ -251,6 +251,9 @@ int cmd_survey(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
 /* report loyalty (cmd_loyalty.c), in the report group's table. */
 int cli_report_loyalty(cli *c, int argc, char **argv);
+/* report times and report tickets (cmd_report_tickets.c), in the same table. */
+int cli_report_times(cli *c, int argc, char **argv);
+int cli_report_tickets(cli *c, int argc, char **argv);
 int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);

@@ -261,6 +261,8 @@ char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11])
     int64_t y;
     unsigned m, d;
     as__civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02u-%02u", (int)(y % 10000), m, d);
+    /* (the ranges spelled out: GCC's -Wformat-truncation cannot see them) */
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)((y % 10000 + 10000) % 10000), m % 100u,
+             d % 100u);
     return buf;
 }

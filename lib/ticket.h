@@ -6,6 +6,7 @@
  *   ticket_survey.c  satisfaction surveys
  *   ticket_config.c  the configuration sections
  *   ticket_read.c    reads and reports; ticket_export.c export and import;
+ *   report_tickets.c report times and report tickets (issue 17);
  *   ticket_kb.c      resolving with a knowledge-base article */
 #ifndef AS_TICKET_H
 #define AS_TICKET_H

@@ -2293,7 +2293,7 @@ typedef struct as_ticket {
                               * when that user is added) or "anonymous" (user_id NULL:
                               * feedback without a user id); static text */
     const char *calendar;    /* the business calendar of the SLA clocks; NULL: 24/7 */
-    /* Since 0.3 (issue 17): */
+    /* Since issue 17 (schema 021): */
     const char *station_id;  /* the station the matter concerns, or NULL */
 } as_ticket;
 

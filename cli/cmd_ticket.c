@@ -34,7 +34,7 @@ static const cli_choice list_statuses[] = {
 
 static const cli_choice sla_by[] = {
     {"level", AS_REPORT_BY_LEVEL}, {"queue", AS_REPORT_BY_QUEUE}, {"agent", AS_REPORT_BY_AGENT},
-    {NULL, 0},
+    {"week", AS_REPORT_BY_WEEK}, {NULL, 0},
 };
 
 static const cli_choice csat_by[] = {
@@ -118,6 +118,7 @@ static void ticket_fields(printer *p, const as_ticket *t, int full)
     pr_str(p, "customer", t->customer);
     if (full)
         pr_str(p, "calendar", t->calendar);
+    pr_str(p, "station_id", t->station_id);
 }
 
 /* Warn on stderr when a running clock's due time lies past the last year
@@ -171,9 +172,11 @@ static const char open_help[] =
     "usage: aftersales ticket open --user ID --channel app|phone|wechat|web|station\n"
     "                              --category C --subject S [--body B]\n"
     "                              [--severity normal|urgent|major|systemic]\n"
-    "                              [--queue Q] [--assignee A] [--tier TIER] [--by WHO] [--at TIME]\n"
+    "                              [--queue Q] [--assignee A] [--tier TIER] [--station ID]\n"
+    "                              [--by WHO] [--at TIME]\n"
     "\n"
     "Open a ticket and print it (its tracking number is the field tracking).\n"
+    "--station is the station the matter concerns (reports count tickets by it).\n"
     "Routing rules (config section routing) pick queue, severity and assignee\n"
     "unless given; --tier is the customer's member tier, for rules that match\n"
     "on it.  A systemic ticket is an incident that others link to.  Exit 1 if\n"
@@ -195,6 +198,7 @@ static int t_open(cli *c, int argc, char **argv)
         CLI_STR("queue", "Q", &in.queue),
         CLI_STR("assignee", "A", &in.assignee),
         CLI_STR("tier", "TIER", &in.member_tier),
+        CLI_CHECKED("station", "ID", &in.station_id, cli_check_id, "id"),
         CLI_STR("by", "WHO", &in.by),
         CLI_TIME("at", &in.at),
         CLI_END,
@@ -842,16 +846,21 @@ static const char report_help[] =
     "Reports over a period [--from, --to).\n";
 
 static const char rsla_help[] =
-    "usage: aftersales report sla --from TIME --to TIME --by level|queue|agent\n"
+    "usage: aftersales report sla --from TIME --to TIME --by level|queue|agent|week\n"
+    "                             [--station ID]\n"
     "\n"
     "SLA attainment of the tickets opened in the period: per group (a field\n"
     "named as --by says) the ticket count, then for first response and\n"
     "resolution the stopped clocks, the share met (a percentage, one decimal;\n"
     "null when no clock stopped), and the median and 90th percentile of the\n"
-    "business minutes used (nearest rank).\n";
+    "business minutes used (nearest rank).  --by week: the business week\n"
+    "(Monday 00:00 in the business zone) the ticket was opened in, named by its\n"
+    "Monday (YYYY-MM-DD); every week of the period is listed, oldest first, a\n"
+    "week without tickets too.  --station: only the tickets of that station.\n"
+    "Exit 64 when --by week and --from is not before --to.\n";
 
 static const char rcsat_help[] =
-    "usage: aftersales report csat --from TIME --to TIME --by agent|queue\n"
+    "usage: aftersales report csat --from TIME --to TIME --by agent|queue [--station ID]\n"
     "\n"
     "Satisfaction per group (a field named as --by says; the agent is who\n"
     "resolved the ticket, not its assignee).  From the surveys answered in the\n"
@@ -861,7 +870,8 @@ static const char rcsat_help[] =
     "period's end) and response_rate_pct, callbacks_on_time (answered by the\n"
     "survey's due time, tickets.survey_within: the seed's call-back within 24 h)\n"
     "and callback_on_time_pct, and expired (unanswered past\n"
-    "tickets.survey_expires_after).\n";
+    "tickets.survey_expires_after).  --station: only the surveys of that\n"
+    "station's tickets.\n";
 
 /* A percentage the library gives as -1 when there is nothing to count. */
 static void pct_field(printer *p, const char *key, double pct)
@@ -880,12 +890,15 @@ static int report(cli *c, int argc, char **argv, int csat)
         CLI_TIME_REQ("from", &q.from),
         CLI_TIME_REQ("to", &q.to),
         CLI_CHOICE_REQ("by", &by, csat ? csat_by : sla_by),
+        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
         CLI_END,
     };
     int code = cli_parse(c, argc, argv, opts, csat ? rcsat_help : rsla_help);
     if (code != CLI_GO)
         return code;
     q.by = (as_report_by)by;
+    if (q.by == AS_REPORT_BY_WEEK && q.from >= q.to)
+        return cli_usage(c, "--from is not before --to");
     const char *group = as_report_by_name(q.by);
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
@@ -955,6 +968,8 @@ int cmd_report(cli *c, int argc, char **argv)
         {"outbox", cli_report_outbox, "notifications written, delivered, failed ... by kind"},
         {"fuel", cli_report_fuel, "fueling volume and spend by station, grade or week"},
         {"demand", cli_report_demand, "demand topics and what shipped (as demand list)"},
+        {"times", cli_report_times, "first-response and resolution time distributions"},
+        {"tickets", cli_report_tickets, "tickets by category, channel or station"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

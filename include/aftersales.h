@@ -2221,7 +2221,7 @@ const char *as_ticket_status_zh(as_ticket_status s);
 int as_ticket_transition_ok(as_ticket_status from, as_ticket_status to);
 
 typedef struct as_ticket_input {
-    unsigned version;        /* AS_TICKET_INPUT_VERSION */
+    unsigned version;        /* AS_TICKET_INPUT_VERSION; 1 is still accepted */
     const char *user_id;     /* an existing user */
     const char *channel;     /* app, phone, wechat, web, station */
     const char *category;    /* free text, 1-64 characters ("payment") */
@@ -2233,11 +2233,13 @@ typedef struct as_ticket_input {
     const char *member_tier; /* NULL: unknown (routing rules on tier do not match) */
     const char *by;          /* who opened it; NULL: "customer" */
     int64_t at;              /* when; 0: now */
+    const char *station_id;  /* since version 2: the station the matter concerns (an id:
+                              * 1-64 bytes, printable, no whitespace); NULL: none */
 } as_ticket_input;
 
-#define AS_TICKET_INPUT_VERSION 1
+#define AS_TICKET_INPUT_VERSION 2
 #define AS_TICKET_INPUT_INIT { AS_TICKET_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, \
-                               NULL, NULL, NULL, NULL, 0 }
+                               NULL, NULL, NULL, NULL, 0, NULL }
 
 /*
  * as_ticket_open - open a ticket: routing rules (config section routing)
@@ -2248,9 +2250,9 @@ typedef struct as_ticket_input {
  * tracking (may be NULL) receives the tracking number.  The strings of in
  * are only read during the call.
  * Returns AS_OK; AS_NOTFOUND (no such user); AS_INVALID (a field, named in
- * the detail; an unknown queue); AS_CONFIG (no ticket configuration, or the severity's
+ * the detail; an unknown queue; a station_id that is not an id); AS_CONFIG (no ticket configuration, or the severity's
  * calendar is unknown); AS_BUSY; AS_READONLY; AS_NOMEM; AS_MISUSE (NULL db
- * or in, or an unknown version); AS_INTERNAL.
+ * or in, or an unknown version: 1 and 2 are known); AS_INTERNAL.
  */
 as_status as_ticket_open(as_db *db, const as_ticket_input *in,
                          char tracking[AS_TRACKING_BUFSIZE]);
@@ -2291,6 +2293,8 @@ typedef struct as_ticket {
                               * when that user is added) or "anonymous" (user_id NULL:
                               * feedback without a user id); static text */
     const char *calendar;    /* the business calendar of the SLA clocks; NULL: 24/7 */
+    /* Since issue 17 (schema 021): */
+    const char *station_id;  /* the station the matter concerns, or NULL */
 } as_ticket;
 
 /*
@@ -2712,21 +2716,27 @@ as_status as_survey_record(as_db *db, const char *tracking, int score, const cha
 typedef enum as_report_by {
     AS_REPORT_BY_LEVEL = 0,  /* the severity (SLA report only) */
     AS_REPORT_BY_QUEUE,
-    AS_REPORT_BY_AGENT       /* the assignee; "(none)" when unassigned */
+    AS_REPORT_BY_AGENT,      /* the assignee; "(none)" when unassigned */
+    AS_REPORT_BY_WEEK        /* SLA report only: the business week the ticket was created
+                              * in, named by its Monday (YYYY-MM-DD); every week of the
+                              * period is listed in order, a week without tickets too
+                              * (tickets 0, percentages -1, times -1) */
 } as_report_by;
 
-/* as_report_by_name - "level", "queue", "agent" (static text; NULL when
- * by is out of range).  The CLI names a report's group field by it. */
+/* as_report_by_name - "level", "queue", "agent", "week" (static text; NULL
+ * when by is out of range).  The CLI names a report's group field by it. */
 const char *as_report_by_name(as_report_by by);
 
 typedef struct as_report_query {
-    unsigned version;        /* AS_REPORT_QUERY_VERSION */
+    unsigned version;        /* AS_REPORT_QUERY_VERSION; 1 is still accepted */
     as_report_by by;
     int64_t from, to;        /* the period [from, to) */
+    const char *station_id;  /* since version 2: NULL every station; else only the
+                              * tickets of that station */
 } as_report_query;
 
-#define AS_REPORT_QUERY_VERSION 1
-#define AS_REPORT_QUERY_INIT { AS_REPORT_QUERY_VERSION, AS_REPORT_BY_QUEUE, 0, 0 }
+#define AS_REPORT_QUERY_VERSION 2
+#define AS_REPORT_QUERY_INIT { AS_REPORT_QUERY_VERSION, AS_REPORT_BY_QUEUE, 0, 0, NULL }
 
 /* One group of the SLA report; every pointer is borrowed from the iterator. */
 typedef struct as_report_sla_row {
@@ -2747,11 +2757,15 @@ typedef struct as_report_sla_iter as_report_sla_iter;
 
 /*
  * as_report_sla_iter_new - SLA attainment of the tickets created in
- * [q->from, q->to), one row a group in group order.  A clock counts once
- * stopped (first reply, resolution).  The caller owns *out (free with
+ * [q->from, q->to) (of q->station_id's station when given), one row a
+ * group in group order (by week: every business week that meets the
+ * period, oldest first, empty ones too).  A clock counts once stopped
+ * (first reply, resolution).  The caller owns *out (free with
  * as_report_sla_iter_free()).
- * Returns AS_OK; AS_INVALID (q->by out of range); AS_NOMEM; AS_MISUSE
- * (NULL out, db or q, or an unknown version); AS_INTERNAL.
+ * Returns AS_OK; AS_INVALID (q->by out of range; by week: q->from not
+ * before q->to, or a period of more than 10000 weeks; a station_id that
+ * is not an id); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an unknown
+ * version); AS_INTERNAL.
  */
 as_status as_report_sla_iter_new(as_report_sla_iter **out, as_db *db, const as_report_query *q);
 
@@ -2793,10 +2807,11 @@ typedef struct as_report_csat_iter as_report_csat_iter;
  * [q->from, q->to), and the response and call-back rates of the surveys
  * made by resolutions in [q->from, q->to) (§2.5 ties call-backs to agent
  * performance), by agent (the resolver) or queue, in group order.  A group
- * with surveys but no answers is listed.  The caller owns *out (free with
+ * with surveys but no answers is listed.  With q->station_id, only the
+ * surveys of that station's tickets.  The caller owns *out (free with
  * as_report_csat_iter_free()).
  * Returns AS_OK; AS_INVALID (q->by is not AS_REPORT_BY_AGENT or
- * AS_REPORT_BY_QUEUE); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an
+ * AS_REPORT_BY_QUEUE; a station_id that is not an id); AS_NOMEM; AS_MISUSE (NULL out, db or q, or an
  * unknown version); AS_INTERNAL.
  */
 as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
@@ -2829,6 +2844,113 @@ typedef struct as_period_query {
 
 #define AS_PERIOD_QUERY_VERSION 1
 #define AS_PERIOD_QUERY_INIT { AS_PERIOD_QUERY_VERSION, 0, 0, NULL }
+
+/* ---- service reports: ticket times and ticket counts (issue 17) ---- */
+
+/* Buckets of business minutes used: [0,15) [15,30) [30,60) [60,120) [120,240)
+ * [240,480) [480,1440) [1440,-) */
+#define AS_REPORT_TIMES_BUCKETS 8
+
+typedef struct as_report_times_bucket {
+    int64_t lo_min;          /* business minutes, inclusive */
+    int64_t hi_min;          /* exclusive; -1: no upper bound (the last bucket) */
+    int64_t tickets;         /* stopped clocks in the bucket */
+} as_report_times_bucket;
+
+typedef struct as_report_times_clock {
+    const char *clock;       /* "first_response" or "resolution" (static) */
+    int64_t n;               /* stopped clocks of the tickets created in the period,
+                              * counted as `report sla` counts them */
+    int64_t met;             /* of them, met */
+    double met_pct;          /* 0-100, one decimal; -1 when n is 0 */
+    int64_t median_min, p90_min;   /* nearest rank; -1 when n is 0 */
+    as_report_times_bucket buckets[AS_REPORT_TIMES_BUCKETS];
+} as_report_times_clock;
+
+typedef struct as_report_times {
+    int64_t from, to;
+    const char *station_id;  /* the query's filter, or NULL */
+    as_report_times_clock clocks[2];   /* [0] first_response, [1] resolution */
+} as_report_times;
+
+/*
+ * as_report_times_get - how long first responses and resolutions took: of
+ * the tickets created in [q->from, q->to) (of q->station_id's station when
+ * given; merged and cancelled tickets not counted, as in the SLA report),
+ * per clock the stopped clocks, the share met, the median and 90th
+ * percentile of the business minutes used (nearest rank) and how many fell
+ * in each bucket.  A clock's minutes are its business seconds rounded to
+ * the nearest minute (as the SLA report's median), and that value picks
+ * the bucket, so the bucket counts sum to n.  n, met, median and p90 equal
+ * those of as_report_sla_iter_new() over the same tickets.  Read in one
+ * read transaction.  The caller owns *out (free with
+ * as_report_times_free()).
+ * Returns AS_OK; AS_INVALID (q->from not before q->to; a station_id that
+ * is not an id; the detail says which); AS_NOMEM; AS_MISUSE (NULL out, db
+ * or q, or an unknown version); AS_BUSY or AS_INTERNAL (a database error).
+ */
+as_status as_report_times_get(as_report_times **out, as_db *db, const as_period_query *q);
+
+/* as_report_times_free - free a report from as_report_times_get(); NULL is
+ * a no-op. */
+void as_report_times_free(as_report_times *report);
+
+typedef enum as_ticket_report_by {
+    AS_TICKET_REPORT_BY_CATEGORY = 1,
+    AS_TICKET_REPORT_BY_CHANNEL,
+    AS_TICKET_REPORT_BY_STATION
+} as_ticket_report_by;
+
+typedef struct as_report_ticket_line {
+    const char *group;       /* the category, channel or station id; NULL (by station):
+                              * tickets without a station */
+    int64_t tickets;         /* created in the period; merged tickets not counted */
+    int64_t resolved;        /* of them, resolved (resolved_at) before `to` */
+    int64_t cancelled;       /* of them, cancelled */
+    int64_t open;            /* tickets - resolved - cancelled */
+    int64_t urgent;          /* of them, a severity other than normal */
+} as_report_ticket_line;
+
+typedef struct as_report_tickets {
+    int64_t from, to;
+    const char *station_id;  /* the query's filter, or NULL */
+    as_ticket_report_by by;
+    as_report_ticket_line *lines;  /* most tickets first, then by group (NULL last) */
+    size_t nlines;
+    as_report_ticket_line total;   /* every line together (group NULL) */
+} as_report_tickets;
+
+/*
+ * as_report_tickets_get - the tickets created in [q->from, q->to) (of
+ * q->station_id's station when given) by category, channel or station,
+ * as the world stood just before q->to:
+ *  - tickets: created in the period, except merged ones (a ticket whose
+ *    status is merged now: a duplicate, never a matter of its own);
+ *  - cancelled: of them, moved to cancelled by an event dated before
+ *    q->to (cancelled is final, so this is "cancelled at q->to"; a
+ *    ticket cancelled at or after q->to is not counted here);
+ *  - resolved: of the others, resolved_at before q->to (the last
+ *    resolution; a ticket reopened and resolved again counts once, and
+ *    one reopened and not resolved again does not count);
+ *  - open: tickets - resolved - cancelled (never negative);
+ *  - urgent: of the tickets, a severity other than normal (urgent, major,
+ *    systemic).
+ * Lines with most tickets first, then by group in byte order, the NULL
+ * group (by station: tickets without a station) last; total is every line
+ * together.  A period without tickets gives no lines and a zero total.
+ * Read in one read transaction.  The caller owns *out (free with
+ * as_report_tickets_free()).
+ * Returns AS_OK; AS_INVALID (q->from not before q->to; a station_id that
+ * is not an id; by not one of the three; the detail says which);
+ * AS_NOMEM; AS_MISUSE (NULL out, db or q, or an unknown version); AS_BUSY
+ * or AS_INTERNAL (a database error).
+ */
+as_status as_report_tickets_get(as_report_tickets **out, as_db *db, const as_period_query *q,
+                                as_ticket_report_by by);
+
+/* as_report_tickets_free - free a report from as_report_tickets_get();
+ * NULL is a no-op. */
+void as_report_tickets_free(as_report_tickets *report);
 
 /* ---- exchange ------------------------------------------------------- */
 

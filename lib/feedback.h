@@ -87,7 +87,8 @@ int as__alerts_assess_text(const struct as__alerts_cfg *ac, const char *text, as
  * Open a ticket for urgent feedback (inside the caller's transaction), once
  * per feedback however often it is re-imported.  Every urgent feedback gets
  * a real ticket (channel from the feedback when it is a ticket channel,
- * else app; category "feedback"; critical -> major, high -> urgent) whose
+ * else app; category "feedback"; critical -> major, high -> urgent; the
+ * feedback's station_id, NULL when it has none) whose
  * tracking number becomes the ref: for the user; for a user id not (yet)
  * in the users table (customer 'unknown': linked when the user is added);
  * or for nobody (anonymous feedback).  feedback_escalations records it,
@@ -100,6 +101,7 @@ int as__alerts_assess_text(const struct as__alerts_cfg *ac, const char *text, as
  */
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                    int level, const char *reasons_json, const char *channel,
-                                   const char *comment, char *ref, size_t refsz, int *opened);
+                                   const char *station_id, const char *comment, char *ref,
+                                   size_t refsz, int *opened);
 
 #endif

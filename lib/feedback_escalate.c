@@ -206,7 +206,7 @@ as_status as_feedback_escalate(as_db *db, int64_t *opened)
     if (opened)
         *opened = 0;
     static const char sql[] =
-        "SELECT f.feedback_id, f.user_id, e.level, e.reasons, f.channel, f.comment"
+        "SELECT f.feedback_id, f.user_id, e.level, e.reasons, f.channel, f.comment, f.station_id"
         " FROM feedback_escalations e JOIN feedback f ON f.feedback_id = e.feedback_id"
         " WHERE e.ref LIKE 'FB-%' AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.tracking = e.ref)"
         " ORDER BY e.id";
@@ -215,7 +215,7 @@ as_status as_feedback_escalate(as_db *db, int64_t *opened)
         return s;
     /* Collect first: opening tickets uses the statement cache. */
     typedef struct pend {
-        char *id, *user, *reasons, *channel, *comment;
+        char *id, *user, *reasons, *channel, *comment, *station;
         int level;
     } pend;
     pend *p = NULL;
@@ -238,6 +238,7 @@ as_status as_feedback_escalate(as_db *db, int64_t *opened)
         p[n].reasons = as__strdup_opt(as__column_text(q, 3), &bad);
         p[n].channel = as__strdup_opt(as__column_text(q, 4), &bad);
         p[n].comment = as__strdup_opt(as__column_text(q, 5), &bad);
+        p[n].station = as__strdup_opt(as__column_text(q, 6), &bad);
         n++;
         if (bad) {
             s = as__fail(db, AS_NOMEM, "out of memory");
@@ -252,7 +253,8 @@ as_status as_feedback_escalate(as_db *db, int64_t *opened)
         char ref[80];
         int made = 0;
         s = as__feedback_open_ticket(db, p[i].id, p[i].user, p[i].level, p[i].reasons,
-                                     p[i].channel, p[i].comment, ref, sizeof ref, &made);
+                                     p[i].channel, p[i].station, p[i].comment, ref, sizeof ref,
+                                     &made);
         done += made;
     }
     for (size_t i = 0; i < n; i++) {
@@ -261,6 +263,7 @@ as_status as_feedback_escalate(as_db *db, int64_t *opened)
         free(p[i].reasons);
         free(p[i].channel);
         free(p[i].comment);
+        free(p[i].station);
     }
     free(p);
     s = as__write_end(db, s);

@@ -259,7 +259,7 @@ static const char SQL_LINK_INSERT[] =
  * customer is a user. */
 static as_status open_real_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                   int level, const char *reasons_json, const char *channel,
-                                  const char *comment, const char *const *given_words,
+                                  const char *station_id, const char *comment, const char *const *given_words,
                                   char *tracking, int *known)
 {
     static const char *const channels[] = {"app", "phone", "wechat", "web", "station"};
@@ -299,6 +299,7 @@ static as_status open_real_ticket(as_db *db, const char *feedback_id, const char
     in.body = body;
     in.severity = level >= AS_URGENCY_CRITICAL ? "major" : level >= AS_URGENCY_HIGH ? "urgent" : NULL;
     in.by = "feedback";
+    in.station_id = station_id && station_id[0] ? station_id : NULL;
     as_status st = as__ticket_open_for(db, &in,
                                        anonymous ? AS__CUSTOMER_ANONYMOUS : AS__CUSTOMER_UNKNOWN,
                                        tracking);
@@ -326,13 +327,14 @@ static const char SQL_LINK_UPGRADE[] =
  * (ref "FB-" + feedback_id, no ticket): open it now. */
 static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *user_id, int level,
                                 const char *reasons_json, const char *channel,
-                                const char *comment, const char *const *words, char *ref,
+                                const char *station_id, const char *comment,
+                                const char *const *words, char *ref,
                                 size_t refsz, int *opened)
 {
     char tracking[AS_TRACKING_BUFSIZE];
     int known = 0;
     as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel,
-                                   comment, words, tracking, &known);
+                                   station_id, comment, words, tracking, &known);
     if (s != AS_OK)
         return s;
     const char *const sqls[2] = {SQL_ESC_UPGRADE, SQL_LINK_UPGRADE};
@@ -355,15 +357,18 @@ static as_status upgrade_legacy(as_db *db, const char *feedback_id, const char *
 }
 
 static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
-                             const char *reasons_json, const char *channel, const char *comment,
+                             const char *reasons_json, const char *channel,
+                             const char *station_id, const char *comment,
                              const char *const *words, as__batch *defer, char *ref, size_t refsz,
                              int *opened);
 
 as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const char *user_id,
                                    int level, const char *reasons_json, const char *channel,
-                                   const char *comment, char *ref, size_t refsz, int *opened)
+                                   const char *station_id, const char *comment, char *ref,
+                                   size_t refsz, int *opened)
 {
-    return open_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment, NULL,
+    return open_ticket(db, feedback_id, user_id, level, reasons_json, channel, station_id,
+                       comment, NULL,
                        NULL, ref, refsz, opened);
 }
 
@@ -374,7 +379,8 @@ as_status as__feedback_open_ticket(as_db *db, const char *feedback_id, const cha
  * import: no later row of it looks for them; the batches are flushed
  * before the commit). */
 static as_status open_ticket(as_db *db, const char *feedback_id, const char *user_id, int level,
-                             const char *reasons_json, const char *channel, const char *comment,
+                             const char *reasons_json, const char *channel,
+                             const char *station_id, const char *comment,
                              const char *const *words, as__batch *defer, char *ref, size_t refsz,
                              int *opened)
 {
@@ -393,7 +399,7 @@ static as_status open_ticket(as_db *db, const char *feedback_id, const char *use
          * re-import names. */
         if (strncmp(ref, "FB-", 3) == 0)
             return upgrade_legacy(db, feedback_id, user_id, level, reasons_json, channel,
-                                  comment, words, ref, refsz, opened);
+                                  station_id, comment, words, ref, refsz, opened);
         if (user_id && user_id[0])
             return as__ticket_set_customer(db, ref, user_id, as__now());
         return AS_OK;
@@ -404,7 +410,8 @@ static as_status open_ticket(as_db *db, const char *feedback_id, const char *use
 
     char tracking[AS_TRACKING_BUFSIZE];
     int known = 0;
-    as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel, comment,
+    as_status s = open_real_ticket(db, feedback_id, user_id, level, reasons_json, channel,
+                                   station_id, comment,
                                    words, tracking, &known);
     if (s != AS_OK)
         return s;
@@ -886,7 +893,7 @@ static as_status opened(as_db *db, fb_import *fi, const fb_row *r, as_upsert res
     if (r->urgency >= fi->ac->ticket_level) {
         char ref[80];
         s = open_ticket(db, r->feedback_id, r->user_id, r->urgency, r->reasons, r->channel,
-                        r->comment, &r->words, fi->defer, ref, sizeof ref, NULL);
+                        r->station_id, r->comment, &r->words, fi->defer, ref, sizeof ref, NULL);
     }
     return s;
 }

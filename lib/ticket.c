@@ -5,6 +5,7 @@
  * numbers in ticket_track.c, reads in ticket_read.c. */
 #include "ticket.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +404,8 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         return as__fail(db, AS_INVALID,
                         "channel: '%.40s' is not one of app, phone, wechat, web, station",
                         in->channel ? in->channel : "");
+    if (in->station_id && as__check_id(in->station_id, why, sizeof why) != AS_OK)
+        return as__fail(db, AS_INVALID, "station_id: %s", why);
     int sev = -1;
     if (in->severity && (sev = as__severity_index(in->severity)) < 0)
         return as__fail(db, AS_INVALID,
@@ -506,9 +509,9 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
         "INSERT INTO tickets (id, tracking, user_id, channel, category, subject, body, severity,"
         " queue, assignee, status, is_incident, related_id, rule, created_at, updated_at,"
         " calendar, frt_target, res_target, frt_due, res_due, frt_warn, res_warn, sla_watch,"
-        " customer)"
+        " customer, station_id)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
     if (!(st = as__stmt(db, ins))) {
         s = AS_INTERNAL;
         goto out;
@@ -537,6 +540,7 @@ static as_status open_in_txn(as_db *db, const as_ticket_input *in, int64_t relat
     as__bind_int64_or_null(st, 22, r.warn[1], NIL);
     as__bind_int64_or_null(st, 23, r.sla_watch, NIL);
     as__bind_text_or_null(st, 24, as__customer_names[customer]);
+    as__bind_text_or_null(st, 25, in->station_id);
     if ((s = as__step_done(db, st, "opening a ticket")) != AS_OK)
         goto out;
     r.user_id = (char *)user_id;
@@ -565,8 +569,16 @@ out:
 
 as_status as_ticket_open(as_db *db, const as_ticket_input *in, char tracking[AS_TRACKING_BUFSIZE])
 {
-    if (!db || !in || in->version != AS_TICKET_INPUT_VERSION)
+    if (!db || !in || (in->version != AS_TICKET_INPUT_VERSION && in->version != 1))
         return db ? as__fail(db, AS_MISUSE, "as_ticket_open: bad input") : AS_MISUSE;
+    /* Version 1 ends before station_id: read no further. */
+    as_ticket_input v1;
+    if (in->version == 1) {
+        memset(&v1, 0, sizeof v1);
+        memcpy(&v1, in, offsetof(as_ticket_input, station_id));
+        v1.station_id = NULL;
+        in = &v1;
+    }
     if (tracking)
         tracking[0] = '\0';
     as_status s = as__write_begin(db);
@@ -942,21 +954,23 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
                                  const char *prefix, const char *text, const char *queue,
                                  const char *assignee, char out[AS_TRACKING_BUFSIZE])
 {
-    static const char sql[] = "SELECT channel, body FROM tickets WHERE id = ?1";
+    static const char sql[] = "SELECT channel, body, station_id FROM tickets WHERE id = ?1";
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, r->id);
-    char *channel = NULL, *body = NULL;
+    char *channel = NULL, *body = NULL, *station = NULL;
+    int station_bad = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         channel = as__column_dup(st, 0);
         body = as__column_dup(st, 1);
+        station = as__strdup_opt(as__column_text(st, 2), &station_bad);
     }
     sqlite3_reset(st);
     char *subject = as__printf("%s %s: %s", prefix, r->tracking, r->subject);
     char *b = as__printf("%s%s%s", text ? text : "", text ? "\n\n" : "", body ? body : "");
     as_status s = AS_NOMEM;
-    if (channel && subject && b) {
+    if (channel && subject && b && !station_bad) {
         /* keep the subject within its limit */
         if (as__utf8_chars(subject) > 200) {
             char *p = subject;
@@ -980,6 +994,7 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
         in.assignee = assignee;
         in.by = by;
         in.at = t;
+        in.station_id = station;   /* the follow-up concerns the same station */
         int64_t nid;
         s = open_in_txn(db, &in, r->id,
                         r->customer == AS__CUSTOMER_KNOWN ? AS__CUSTOMER_KNOWN
@@ -996,6 +1011,7 @@ as_status as__ticket_open_linked(as_db *db, as__trow *r, const char *by, int64_t
     }
     free(channel);
     free(body);
+    free(station);
     free(subject);
     free(b);
     return s;

@@ -6,6 +6,7 @@
  *   ticket_survey.c  satisfaction surveys
  *   ticket_config.c  the configuration sections
  *   ticket_read.c    reads and reports; ticket_export.c export and import;
+ *   report_tickets.c report times and report tickets (issue 17);
  *   ticket_kb.c      resolving with a knowledge-base article */
 #ifndef AS_TICKET_H
 #define AS_TICKET_H
@@ -198,5 +199,23 @@ as_status as__ticket_void_surveys(as_db *db, int64_t ticket_id);
 /* Recompute sla_watch of ticket id from its clocks (after an
  * import wrote them directly). */
 as_status as__ticket_rederive(as_db *db, int64_t id);
+
+/* ---- reports (ticket_read.c; report_tickets.c uses them too) ---------- */
+
+/* The tickets the SLA report counts: created in [?1, ?2), neither merged
+ * nor cancelled, of station ?3 (NULL: every station). */
+#define AS__SLA_TICKETS_WHERE                                                                   \
+    "created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"          \
+    " AND (?3 IS NULL OR station_id = ?3)"
+#define AS__WEEK_SECONDS 604800
+/* The longest period a weekly listing takes (about 190 years). */
+#define AS__REPORT_MAX_WEEKS 10000
+/* A share in percent with one decimal, rounded half up; -1 when whole is 0. */
+double as__ticket_pct1(int64_t part, int64_t whole);
+/* Business seconds used as whole minutes, rounded half up (negative: 0). */
+int64_t as__ticket_minutes(int64_t seconds);
+/* Nearest-rank percentile (p in 1..100) of n business seconds, in whole
+ * minutes (as as__ticket_minutes); -1 when n is 0.  Sorts seconds. */
+int64_t as__ticket_rank_minutes(int64_t *seconds, size_t n, int p);
 
 #endif

@@ -40,7 +40,7 @@ static const char export_sql[] =
     " 'first_response_left_s', t.frt_left, 'first_response_used_s', t.frt_used,"
     " 'resolution_target_s', t.res_target, 'resolution_warn', " ISO("t.res_warn") ","
     " 'resolution_left_s', t.res_left, 'resolution_used_s', t.res_used,"
-    " 'customer', t.customer,"
+    " 'customer', t.customer, 'station_id', t.station_id,"
     " 'events', (SELECT json_group_array(json_object('at', " ISO("e.at") ", 'by', e.actor,"
     "   'kind', e.kind, 'from_status', e.from_status, 'to_status', e.to_status,"
     "   'public', json(CASE e.public WHEN 1 THEN 'true' ELSE 'false' END),"
@@ -105,7 +105,7 @@ enum {
     C_CREATED, C_UPDATED, C_FIRST, C_RESOLVED, C_CLOSED, C_ETA, C_RESOLUTIONS, C_CALENDAR,
     C_FRT_TARGET, C_RES_TARGET, C_FRT_DUE, C_FRT_WARN, C_FRT_LEFT, C_RES_DUE, C_RES_WARN,
     C_RES_LEFT, C_FRT_MET, C_FRT_USED, C_RES_MET, C_RES_USED, C_EVENTS, C_ESCALATIONS,
-    C_SURVEYS, C_CUSTOMER,
+    C_SURVEYS, C_CUSTOMER, C_STATION,
     C_OLD,                   /* the names of 0.1.0, in the order of C_FRT_TARGET.. */
     C_N = C_OLD + (C_RES_USED - C_FRT_TARGET + 1)
 };
@@ -118,7 +118,7 @@ static const char *const columns[C_N + 1] = {
     "resolution_target_s", "first_response_due", "first_response_warn",
     "first_response_left_s", "resolution_due", "resolution_warn", "resolution_left_s",
     "first_response_met", "first_response_used_s", "resolution_met", "resolution_used_s",
-    "events", "escalations", "surveys", "customer",
+    "events", "escalations", "surveys", "customer", "station_id",
     /* 0.1.0 */
     "frt_target", "res_target", "frt_due", "frt_warn", "frt_left", "res_due", "res_warn",
     "res_left", "frt_met", "frt_used", "res_met", "res_used", NULL};
@@ -446,10 +446,10 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
         " queue, assignee, status, is_incident, rule, kb_article_id, created_at, updated_at,"
         " first_response_at, resolved_at, closed_at, eta, resolutions, calendar, frt_target,"
         " res_target, frt_due, frt_warn, frt_left, res_due, res_warn, res_left, frt_met,"
-        " frt_used, res_met, res_used, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''),"
-        " ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13, ?14, ?15, coalesce(?16, ?15), ?17, ?18, ?19,"
-        " ?20, coalesce(?21, 0), ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,"
-        " ?34, ?35)";
+        " frt_used, res_met, res_used, customer, station_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+        " coalesce(?7, ''), ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13, ?14, ?15, coalesce(?16, ?15),"
+        " ?17, ?18, ?19, ?20, coalesce(?21, 0), ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
+        " ?32, ?33, ?34, ?35, ?36)";
     if (!(st = as__stmt(db, ins)))
         return AS_INTERNAL;
     sqlite3_bind_int64(st, 1, id);
@@ -482,6 +482,13 @@ static as_status insert_row(as__import *im, const char *const *cells, const char
     bad |= bind_int(im, st, 33, cells, C_RES_MET);
     bad |= bind_int(im, st, 34, cells, C_RES_USED);
     sqlite3_bind_text(st, 35, as__customer_names[customer], -1, SQLITE_STATIC);
+    const char *station = cells[C_STATION] && cells[C_STATION][0] ? cells[C_STATION] : NULL;
+    char why[120];
+    if (station && as__check_id(station, why, sizeof why) != AS_OK) {
+        as__import_problem(im, "station_id", why);
+        bad = 1;
+    }
+    as__bind_text_or_null(st, 36, station);
     if (bad) {
         sqlite3_reset(st);
         *badp = 1;

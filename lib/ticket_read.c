@@ -2,6 +2,7 @@
  * customer-side tracking, pending surveys and the SLA and CSAT reports. */
 #include "ticket.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ struct as_ticket_iter {
     " (SELECT p.tracking FROM tickets p WHERE p.id = t.related_id),"                            \
     " t.rule, t.kb_article_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at," \
     " t.closed_at, t.eta, t.frt_due, t.res_due, t.frt_met, t.res_met, t.customer,"            \
-    " t.calendar FROM tickets t"
+    " t.calendar, t.station_id FROM tickets t"
 
 static const char ticket_select[] = TICKET_SELECT;
 
@@ -64,6 +65,7 @@ static void ticket_view(sqlite3_stmt *st, as_ticket *v)
     if (v->customer == as__customer_names[AS__CUSTOMER_ANONYMOUS])
         v->user_id = NULL;   /* stored as "": feedback without a user id */
     v->calendar = as__column_text(st, 27);
+    v->station_id = as__column_text(st, 28);
 }
 
 as_status as_ticket_iter_new(as_ticket_iter **out, as_db *db, const as_ticket_query *q)
@@ -177,7 +179,7 @@ static as_ticket *ticket_copy(const as_ticket *v)
     const char *const *src[] = {&v->tracking, &v->user_id, &v->channel, &v->category,
                                 &v->subject, &v->body, &v->severity, &v->queue, &v->assignee,
                                 &v->incident, &v->merged_into, &v->related, &v->rule,
-                                &v->calendar};
+                                &v->calendar, &v->station_id};
     enum { N = sizeof src / sizeof src[0] };
     size_t size = sizeof *v;
     for (size_t i = 0; i < N; i++)
@@ -188,7 +190,8 @@ static as_ticket *ticket_copy(const as_ticket *v)
     *t = *v;
     const char **dst[] = {&t->tracking, &t->user_id, &t->channel, &t->category, &t->subject,
                           &t->body, &t->severity, &t->queue, &t->assignee, &t->incident,
-                          &t->merged_into, &t->related, &t->rule, &t->calendar};
+                          &t->merged_into, &t->related, &t->rule, &t->calendar,
+                          &t->station_id};
     char *p = (char *)(t + 1);
     for (size_t i = 0; i < N; i++) {
         if (!*src[i]) {
@@ -699,7 +702,7 @@ void as_survey_iter_free(as_survey_iter *it)
 /* ---- reports ------------------------------------------------------- */
 
 /* A share in percent with one decimal, rounded half up; -1 when whole is 0. */
-static double pct1(int64_t part, int64_t whole)
+double as__ticket_pct1(int64_t part, int64_t whole)
 {
     if (whole <= 0)
         return -1.0;
@@ -707,21 +710,46 @@ static double pct1(int64_t part, int64_t whole)
     return (double)permille / 10.0;
 }
 
+#define pct1 as__ticket_pct1
+
+/* The query as version 2 has it (version 1 ends before station_id).
+ * AS_MISUSE for an unknown version; AS_INVALID for a bad station id. */
+static as_status report_query_v2(as_db *db, const as_report_query *q, as_report_query *out)
+{
+    if (q->version != AS_REPORT_QUERY_VERSION && q->version != 1)
+        return as__fail(db, AS_MISUSE, "unknown as_report_query version");
+    memset(out, 0, sizeof *out);
+    if (q->version == 1)
+        memcpy(out, q, offsetof(as_report_query, station_id));
+    else
+        *out = *q;
+    out->version = AS_REPORT_QUERY_VERSION;
+    char why[120];
+    if (out->station_id && as__check_id(out->station_id, why, sizeof why) != AS_OK)
+        return as__fail(db, AS_INVALID, "station: %s", why);
+    return AS_OK;
+}
+
 static as_status check_report_query(as_db *db, const as_report_query *q, int csat)
 {
-    if (q->version != AS_REPORT_QUERY_VERSION)
-        return as__fail(db, AS_MISUSE, "unknown as_report_query version");
     if (csat && q->by != AS_REPORT_BY_QUEUE && q->by != AS_REPORT_BY_AGENT)
         return as__fail(db, AS_INVALID, "by: a satisfaction report is by agent or queue");
-    if (!csat && (unsigned)q->by > AS_REPORT_BY_AGENT)
-        return as__fail(db, AS_INVALID, "by: %d is not level, queue or agent", (int)q->by);
+    if (!csat && (unsigned)q->by > AS_REPORT_BY_WEEK)
+        return as__fail(db, AS_INVALID, "by: %d is not level, queue, agent or week", (int)q->by);
+    if (!csat && q->by == AS_REPORT_BY_WEEK) {
+        if (q->from >= q->to)
+            return as__fail(db, AS_INVALID, "the period's start is not before its end");
+        if ((q->to - q->from) / AS__WEEK_SECONDS > AS__REPORT_MAX_WEEKS)
+            return as__fail(db, AS_INVALID, "the period is longer than %d weeks",
+                            AS__REPORT_MAX_WEEKS);
+    }
     return AS_OK;
 }
 
 const char *as_report_by_name(as_report_by by)
 {
-    static const char *const names[] = {"level", "queue", "agent"};
-    return (unsigned)by <= AS_REPORT_BY_AGENT ? names[by] : NULL;
+    static const char *const names[] = {"level", "queue", "agent", "week"};
+    return (unsigned)by <= AS_REPORT_BY_WEEK ? names[by] : NULL;
 }
 
 typedef struct vec {
@@ -733,6 +761,9 @@ struct as_report_sla_iter {
     as_db *db;
     sqlite3_stmt *st;        /* owned: the tickets of the period in group order */
     int started, done;       /* st stepped once; st exhausted */
+    int by_week;             /* groups are weeks, column 5 the week's start */
+    int64_t week, to;        /* by week: the next week's start; the period's end */
+    int offset;              /* by week: the business zone (minutes east of UTC) */
     char *group;             /* the view's group */
     vec fr, rs;              /* business seconds used, of the current group */
     as_report_sla_row view;
@@ -758,60 +789,90 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+int64_t as__ticket_minutes(int64_t seconds)
+{
+    return seconds >= 0 ? (seconds + 30) / 60 : 0;
+}
+
+int64_t as__ticket_rank_minutes(int64_t *seconds, size_t n, int p)
+{
+    if (!n)
+        return -1;
+    qsort(seconds, n, sizeof *seconds, cmp64);
+    size_t rank = (n * (size_t)p + 99) / 100;
+    return as__ticket_minutes(seconds[rank ? rank - 1 : 0]);
+}
+
 /* Nearest-rank percentile (p in 1..100) of seconds, in whole minutes;
  * -1 when there are none.  Sorts a. */
 static int64_t pct_minutes(vec *a, int p)
 {
-    if (!a->n)
-        return -1;
-    qsort(a->v, a->n, sizeof *a->v, cmp64);
-    size_t rank = (a->n * (size_t)p + 99) / 100;
-    int64_t s = a->v[rank ? rank - 1 : 0];
-    return s >= 0 ? (s + 30) / 60 : 0;
+    return as__ticket_rank_minutes(a->v, a->n, p);
 }
 
 as_status as_report_sla_iter_new(as_report_sla_iter **out, as_db *db, const as_report_query *q)
 {
-    static const char *const sql[3] = {
-        "SELECT severity, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
-        " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
-        " ORDER BY 1",
-        "SELECT queue, frt_met, frt_used, res_met, res_used FROM tickets WHERE"
-        " created_at >= ?1 AND created_at < ?2 AND status NOT IN ('merged', 'cancelled')"
-        " ORDER BY 1",
-        "SELECT coalesce(assignee, '(none)'), frt_met, frt_used, res_met, res_used"
-        " FROM tickets WHERE created_at >= ?1 AND created_at < ?2 AND status NOT IN"
-        " ('merged', 'cancelled') ORDER BY 1"};
+    /* ?4: the business zone's offset in seconds (by week). */
+#define SLA_SQL(group)                                                                          \
+    "SELECT " group ", frt_met, frt_used, res_met, res_used,"                                   \
+    " ((created_at + ?4 - 345600) / 604800) * 604800 + 345600 - ?4"                             \
+    " FROM tickets WHERE " AS__SLA_TICKETS_WHERE " ORDER BY 1"
+    static const char *const sql[4] = {
+        SLA_SQL("severity"), SLA_SQL("queue"), SLA_SQL("coalesce(assignee, '(none)')"),
+        "SELECT NULL, frt_met, frt_used, res_met, res_used,"
+        " ((created_at + ?4 - 345600) / 604800) * 604800 + 345600 - ?4"
+        " FROM tickets WHERE " AS__SLA_TICKETS_WHERE " ORDER BY created_at"};
+#undef SLA_SQL
+    if (out)
+        *out = NULL;
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_sla_iter_new: NULL argument") : AS_MISUSE;
-    *out = NULL;
-    as_status s = check_report_query(db, q, 0);
+    as_report_query q2;
+    as_status s = report_query_v2(db, q, &q2);
+    if (s == AS_OK)
+        s = check_report_query(db, &q2, 0);
     if (s != AS_OK)
         return s;
     as_report_sla_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
     it->db = db;
-    int rc = sqlite3_prepare_v2(db->sql, sql[q->by], -1, &it->st, NULL);
+    it->offset = as_db_utc_offset(db);
+    it->by_week = q2.by == AS_REPORT_BY_WEEK;
+    it->week = as__week_start(q2.from, it->offset);
+    it->to = q2.to;
+    int rc = sqlite3_prepare_v2(db->sql, sql[q2.by], -1, &it->st, NULL);
     if (rc != SQLITE_OK) {
         free(it);
         return as__sqlfail(db, rc, "reporting SLA attainment");
     }
-    sqlite3_bind_int64(it->st, 1, q->from);
-    sqlite3_bind_int64(it->st, 2, q->to);
+    sqlite3_bind_int64(it->st, 1, q2.from);
+    sqlite3_bind_int64(it->st, 2, q2.to);
+    as__bind_text_or_null(it->st, 3, q2.station_id);
+    sqlite3_bind_int64(it->st, 4, (int64_t)it->offset * 60);
     *out = it;
     as__ok(db);
     return AS_OK;
 }
 
+/* Is the statement's row in the current group? */
+static int sla_same_group(const as_report_sla_iter *it, int64_t week)
+{
+    if (it->by_week)
+        return sqlite3_column_int64(it->st, 5) == week;
+    const char *g = as__column_text(it->st, 0);
+    return strcmp(g ? g : "", it->group) == 0;
+}
+
 /* Read the rows of one group: the statement stands on its first row, and
- * is left on the first row of the next group. */
+ * is left on the first row of the next group.  By week, a week without
+ * rows is a group of none. */
 as_status as_report_sla_next(as_report_sla_iter *it, const as_report_sla_row **view)
 {
     if (!it || !view)
         return AS_MISUSE;
     sqlite3_stmt *st = it->st;
-    int rc = SQLITE_ROW;
+    int rc = it->done ? SQLITE_DONE : SQLITE_ROW;
     if (!it->started) {
         it->started = 1;
         rc = sqlite3_step(st);
@@ -819,10 +880,20 @@ as_status as_report_sla_next(as_report_sla_iter *it, const as_report_sla_row **v
             return as__sqlfail(it->db, rc, "reporting SLA attainment");
         it->done = rc == SQLITE_DONE;
     }
-    if (it->done)
-        return AS_DONE;
-    const char *g = as__column_text(st, 0);
-    char *group = as__strdup(g ? g : "");
+    int64_t week = it->week;
+    char *group;
+    if (it->by_week) {
+        if (week >= it->to)
+            return AS_DONE;
+        char date[11];
+        group = as__strdup(as__date_text(week, it->offset, date));
+        it->week += AS__WEEK_SECONDS;
+    } else {
+        if (it->done)
+            return AS_DONE;
+        const char *g = as__column_text(st, 0);
+        group = as__strdup(g ? g : "");
+    }
     if (!group)
         return as__fail(it->db, AS_NOMEM, "out of memory");
     free(it->group);
@@ -834,8 +905,7 @@ as_status as_report_sla_next(as_report_sla_iter *it, const as_report_sla_row **v
     fr->n = rs->n = 0;
     as_status s = AS_OK;
     while (rc == SQLITE_ROW) {
-        g = as__column_text(st, 0);
-        if (strcmp(g ? g : "", group) != 0)
+        if (!sla_same_group(it, week))
             break;
         v->tickets++;
         if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
@@ -902,8 +972,9 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
     "  (status = 'answered' AND answered_at >= ?1 AND answered_at < ?2) AS ans,"               \
     "  (status <> 'void' AND created_at >= ?1 AND created_at < ?2) AS made,"                   \
     "  (status = 'answered' AND answered_at < ?2) AS resp"                                      \
-    " FROM surveys WHERE (answered_at >= ?1 AND answered_at < ?2)"                              \
+    " FROM surveys WHERE ((answered_at >= ?1 AND answered_at < ?2)"                             \
     "  OR (created_at >= ?1 AND created_at < ?2))"                                              \
+    "  AND (?4 IS NULL OR ticket_id IN (SELECT id FROM tickets WHERE station_id = ?4)))"        \
     " GROUP BY g HAVING sum(ans) > 0 OR sum(made) > 0 ORDER BY g"
     static const char by_agent[] = CSAT_SQL("coalesce(agent, '(none)')");
     static const char by_queue[] = CSAT_SQL("queue");
@@ -912,9 +983,13 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
         return db ? as__fail(db, AS_MISUSE, "as_report_csat_iter_new: NULL argument")
                   : AS_MISUSE;
     *out = NULL;
-    as_status s = check_report_query(db, q, 1);
+    as_report_query q2;
+    as_status s = report_query_v2(db, q, &q2);
+    if (s == AS_OK)
+        s = check_report_query(db, &q2, 1);
     if (s != AS_OK)
         return s;
+    q = &q2;
     as_report_csat_iter *it = calloc(1, sizeof *it);
     if (!it)
         return as__fail(db, AS_NOMEM, "out of memory");
@@ -928,6 +1003,7 @@ as_status as_report_csat_iter_new(as_report_csat_iter **out, as_db *db,
     sqlite3_bind_int64(it->st, 1, q->from);
     sqlite3_bind_int64(it->st, 2, q->to);
     sqlite3_bind_int64(it->st, 3, q->to);
+    as__bind_text_or_null(it->st, 4, q->station_id);
     *out = it;
     as__ok(db);
     return AS_OK;

@@ -312,6 +312,7 @@ for o, n in zip(old, new):
         k2 = renames.get(k, k)
         want[k2] = (None if v is None else bool(v)) if k2.endswith("_met") else v
     want.setdefault("customer", "known")   # added in 0.2: a user's ticket
+    want.setdefault("station_id", None)    # added by issue 17: no station
     if want != n:
         bad.append([k for k in set(want) | set(n) if want.get(k, "?") != n.get(k, "?")])
 print(len(old), len(new), bad)

@@ -685,6 +685,7 @@ Test(feedback, anonymous_and_unknown_customers_get_real_tickets_linked_later)
     cr_assert_str_eq(b->user_id, "U7");
     cr_assert_str_eq(b->customer, "unknown");
     cr_assert_str_eq(b->severity, "urgent", "a real ticket with an SLA");
+    cr_assert_str_eq(b->station_id, "S1", "the feedback's station");
     cr_assert_neq(b->frt_due, 0);
     /* No second factor for tracking until a contact is known. */
     as_track *tr = NULL;

@@ -955,6 +955,9 @@ int cmd_report(cli *c, int argc, char **argv)
         {"outbox", cli_report_outbox, "notifications written, delivered, failed ... by kind"},
         {"fuel", cli_report_fuel, "fueling volume and spend by station, grade or week"},
         {"demand", cli_report_demand, "demand topics and what shipped (as demand list)"},
+        {"feedback", cli_report_feedback, "feedback ratings by station, dimension, day or week"},
+        {"sentiment", cli_report_sentiment, "comment sentiment by week, top negative terms"},
+        {"urgent", cli_report_urgent, "urgent feedback and how fast it became a ticket"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

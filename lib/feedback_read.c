@@ -571,9 +571,10 @@ struct as_feedback_stat_iter {
 };
 
 /* Every query: ?1 from, ?2 to (0: no bound), ?3 the zone's offset in
- * minutes (by day and week), ?4 the station filter (NULL: none).  Columns:
- * key, ratings, their sum, those at 4 or above, feedback rows.  A group
- * is listed when it has a rating. */
+ * minutes (by day and week), ?4 the station filter (NULL: none); by week
+ * ?5 1 to list the weeks with rows but no ratings too.  Columns: key,
+ * ratings, their sum, those at 4 or above, feedback rows.  A group is
+ * listed when it has a rating. */
 #define STATS_WHERE(f)                                                                     \
     " (?1 = 0 OR " f "submitted_at >= ?1) AND (?2 = 0 OR " f "submitted_at < ?2)"          \
     " AND (?4 IS NULL OR " f "station_id = ?4)"
@@ -588,7 +589,7 @@ static const char SQL_STATS_DAY[] =
 static const char SQL_STATS_WEEK[] =
     "SELECT date(((submitted_at + ?3 * 60 - 345600) / 604800) * 604800 + 345600, 'unixepoch'),"
     " count(score), sum(score), sum(score >= 4), count(*)"
-    " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 ORDER BY 1";
+    " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 OR ?5 ORDER BY 1";
 /* By the station's city or region in the registry (as it is now; feedback
  * without a station, or of one the registry does not know, is the group
  * NULL). */
@@ -722,6 +723,9 @@ as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *d
     sqlite3_bind_int64(st, 2, q->to);
     sqlite3_bind_int(st, 3, as_db_utc_offset(db));
     as__bind_text_or_null(st, 4, q->station_id);
+    int every_week = by == AS_FEEDBACK_BY_WEEK && q->from && q->to;
+    if (by == AS_FEEDBACK_BY_WEEK)
+        sqlite3_bind_int(st, 5, every_week);
     as_feedback_stat_iter *it = calloc(1, sizeof *it);
     if (!it) {
         sqlite3_reset(st);
@@ -760,8 +764,10 @@ as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *d
         as_feedback_stat *r = &it->rows[i];
         r->prior = prior;
         r->bayes = m + (double)r->count > 0 ? (m * prior + r->bayes) / (m + (double)r->count) : 0;
+        if (!r->count)
+            r->mean = r->csat_pct = r->bayes = -1;   /* a week with rows, no ratings */
     }
-    if (by == AS_FEEDBACK_BY_WEEK && q->from && q->to) {
+    if (every_week) {
         if ((s = stats_every_week(db, it, q->from, q->to)) != AS_OK) {
             as_feedback_stats_iter_free(it);
             return s;

@@ -1572,11 +1572,15 @@ typedef struct as_feedback_stats_query {
 #define AS_FEEDBACK_STATS_QUERY_VERSION 1
 #define AS_FEEDBACK_STATS_QUERY_INIT { AS_FEEDBACK_STATS_QUERY_VERSION, AS_FEEDBACK_BY_STATION, 0, 0, NULL }
 
-/* as_feedback_stats_iter_new() with a station filter; the same groups, order and
- * numbers otherwise.  AS_INVALID for a bad by, from >= to when both given, a station
- * id that is not an id; AS_MISUSE for NULL arguments or an unknown version.
- * Also AS_NOMEM; AS_BUSY; AS_INTERNAL.  *out is freed with
- * as_feedback_stats_iter_free(); NULL on failure. */
+/*
+ * as_feedback_stats_query_iter_new - as_feedback_stats_iter_new() with a
+ * station filter (q->station_id: only that station's feedback, the prior
+ * too); the same groups, order and numbers otherwise.  q is copied.  *out
+ * is freed with as_feedback_stats_iter_free(); NULL on failure.
+ * Returns AS_OK; AS_INVALID (a bad by, from >= to when both given, a
+ * station id that is not an id); AS_MISUSE (NULL arguments or an unknown
+ * version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
 as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *db,
                                            const as_feedback_stats_query *q);
 

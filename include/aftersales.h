@@ -1578,7 +1578,8 @@ typedef struct as_feedback_stats_query {
  * too); the same groups, order and numbers otherwise.  q is copied.  *out
  * is freed with as_feedback_stats_iter_free(); NULL on failure.
  * Returns AS_OK; AS_INVALID (a bad by, from >= to when both given, a
- * station id that is not an id); AS_MISUSE (NULL arguments or an unknown
+ * station id that is not an id, by week a period of over 1,000,000
+ * weeks); AS_MISUSE (NULL arguments or an unknown
  * version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
  */
 as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *db,
@@ -1630,8 +1631,8 @@ typedef struct as_report_sentiment {
  * (unless the caller holds one).  *out is owned by the caller (free with
  * as_report_sentiment_free()); NULL on failure.
  * Returns AS_OK (an empty period too: zeros, every week listed, no
- * terms); AS_INVALID (q->from >= q->to, or a station id that is not an
- * id: the detail says which); AS_MISUSE (NULL out, db or q, or an unknown
+ * terms); AS_INVALID (q->from >= q->to, a station id that is not an id,
+ * or a period of over 1,000,000 weeks: the detail says which); AS_MISUSE (NULL out, db or q, or an unknown
  * q->version); AS_NOMEM; AS_BUSY; AS_READONLY or AS_INTERNAL (reading, or
  * on first use loading, the lexicon; a SQLite failure).
  */

@@ -713,6 +713,11 @@ as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *d
                         "by: %d is not station, dimension, day, week, city or region", (int)by);
     if (q->from && q->to && q->from >= q->to)
         return as__fail(db, AS_INVALID, "the period's start is not before its end");
+    /* By week every week is listed: keep the list (and the arithmetic) in bounds. */
+    if (by == AS_FEEDBACK_BY_WEEK && q->from && q->to &&
+        (q->from < -(INT64_C(1) << 40) || q->to > (INT64_C(1) << 40) ||
+         (q->to - q->from) / 604800 > 1000000))
+        return as__fail(db, AS_INVALID, "the period is longer than 1,000,000 weeks");
     char why[120];
     if (q->station_id && as__check_id(q->station_id, why, sizeof why) != AS_OK)
         return as__fail(db, AS_INVALID, "station: %s", why);

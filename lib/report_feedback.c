@@ -297,6 +297,10 @@ as_status as_report_sentiment_get(as_report_sentiment **out, as_db *db, const as
         return st;
     /* The lexicon first: a writable handle may load it into an empty
      * database, which a read transaction must not hold up. */
+    /* Every week is listed: keep the list (and the arithmetic) in bounds. */
+    if (q->from < -(INT64_C(1) << 40) || q->to > (INT64_C(1) << 40) ||
+        (q->to - q->from) / WEEK > 1000000)
+        return as__fail(db, AS_INVALID, "the period is longer than 1,000,000 weeks");
     const as__senti_cache *c = NULL;
     if (top_terms && (st = as__senti_cache_get(db, &c)) != AS_OK)
         return st;

@@ -197,7 +197,11 @@ Test(report_feedback, stats_failures)
     cr_assert_eq(as_feedback_stats_query_iter_new(&it, db, &q), AS_INVALID);
     q.to = T;
     cr_assert_eq(as_feedback_stats_query_iter_new(&it, db, &q), AS_INVALID);
+    q.from = 1;
+    q.to = INT64_MAX;
+    cr_assert_eq(as_feedback_stats_query_iter_new(&it, db, &q), AS_INVALID, "too many weeks");
     q.from = F;
+    q.to = T;
     q.station_id = "has space";
     cr_assert_eq(as_feedback_stats_query_iter_new(&it, db, &q), AS_INVALID);
     cr_assert(strstr(as_errmsg(db), "station") != NULL, "%s", as_errmsg(db));
@@ -336,6 +340,9 @@ Test(report_feedback, sentiment_failures)
     q.station_id = "has space";
     cr_assert_eq(as_report_sentiment_get(&r, db, &q, 10), AS_INVALID);
     q.station_id = NULL;
+    q.from = INT64_MIN;
+    cr_assert_eq(as_report_sentiment_get(&r, db, &q, 10), AS_INVALID, "too many weeks");
+    q.from = F;
     q.version = 7;
     cr_assert_eq(as_report_sentiment_get(&r, db, &q, 10), AS_MISUSE);
     q.version = AS_PERIOD_QUERY_VERSION;

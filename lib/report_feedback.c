@@ -20,32 +20,16 @@
 #define WEEK INT64_C(604800)
 
 /* ---- figures ----------------------------------------------------------
- * The reports' rounding rules (as report sla in ticket_read.c): a share in
- * percent with one decimal, rounded half up, -1 when whole is 0; the
- * nearest-rank percentile of seconds in whole minutes. */
+ * The reports' rounding rules are shared (report_stats.c: as__pct1,
+ * as__nearest_rank); minutes as report sla gives them. */
 
-static double pct1(int64_t part, int64_t whole)
+/* Nearest-rank percentile p of n seconds (sorts v) in whole minutes,
+ * rounded to the nearest; -1 when n is 0. */
+static int64_t rank_minutes(int64_t *v, size_t n, int p)
 {
-    if (whole <= 0)
-        return -1.0;
-    int64_t permille = (part * 1000 + whole / 2) / whole;
-    return (double)permille / 10.0;
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* p in 1..100 of v (sorted), in minutes rounded to the nearest; -1 when
- * n is 0. */
-static int64_t rank_minutes(const int64_t *v, size_t n, int p)
-{
+    int64_t s = as__nearest_rank(v, n, p);
     if (!n)
         return -1;
-    size_t rank = (n * (size_t)p + 99) / 100;
-    int64_t s = v[rank ? rank - 1 : 0];
     return s >= 0 ? (s + 30) / 60 : 0;
 }
 
@@ -144,7 +128,7 @@ static as_status sentiment_weeks(as_db *db, const as_period_query *q, as_report_
         double sum = sqlite3_column_double(s, 5);
         if (w->comments) {
             w->mean = round3(sum / (double)w->comments);
-            w->negative_pct = pct1(w->negative, w->comments);
+            w->negative_pct = as__pct1(w->negative, w->comments);
         }
         r->comments += w->comments;
         r->positive += w->positive;
@@ -397,7 +381,6 @@ static as_status urgent_lines(as_db *db, const as_period_query *q, as_report_urg
         as_report_urgent_line *l = &r->lines[i];
         vec64 *a = &secs[i];
         if (st == AS_OK && a->n) {
-            qsort(a->v, a->n, sizeof *a->v, cmp64);
             l->median_min = rank_minutes(a->v, a->n, 50);
             l->p90_min = rank_minutes(a->v, a->n, 90);
             l->max_min = rank_minutes(a->v, a->n, 100);

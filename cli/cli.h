@@ -259,6 +259,10 @@ int cli_report_demand(cli *c, int argc, char **argv);
 /* report times and report tickets (cmd_report_tickets.c), in the same table. */
 int cli_report_times(cli *c, int argc, char **argv);
 int cli_report_tickets(cli *c, int argc, char **argv);
+/* report feedback, sentiment and urgent (cmd_feedback.c), in the same table. */
+int cli_report_feedback(cli *c, int argc, char **argv);
+int cli_report_sentiment(cli *c, int argc, char **argv);
+int cli_report_urgent(cli *c, int argc, char **argv);
 int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);

@@ -1,6 +1,9 @@
-/* cmd_feedback.c - aftersales feedback import|show|history|list|stats */
+/* cmd_feedback.c - aftersales feedback import|show|history|list|stats, and the
+ * feedback reports: report feedback, sentiment and urgent (in the report
+ * group's table in cmd_ticket.c). */
 #include "cli.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,16 +76,40 @@ static const char list_help[] =
     "Phone numbers typed into the text are masked (139****5678) unless --reveal.\n";
 
 static const char stats_help[] =
-    "usage: aftersales feedback stats --by station|dimension|day|city|region [--from TIME]\n"
-    "                                [--to TIME]\n"
+    "usage: aftersales feedback stats --by station|dimension|day|week|city|region\n"
+    "                                [--from TIME] [--to TIME] [--station ID]\n"
     "\n"
-    "Ratings per station, dimension, day, or the city or region code the station\n"
-    "registry gives the station (station import): count, mean, CSAT (csat_pct: the\n"
-    "percent of ratings at 4 or 5) and the Bayesian mean (m * prior + sum) /\n"
-    "(m + count), where prior is the mean of every rating in the period and m is\n"
-    "feedback.prior_weight.  Sorted by Bayesian mean (by day: by date).  Feedback\n"
-    "without a station counts under station null ('-' in text); by city or region,\n"
-    "feedback of a station the registry does not know counts under null too.\n";
+    "Ratings per station, dimension, day, business week (Monday 00:00 in the\n"
+    "business zone, named by the Monday's date), or the city or region code the\n"
+    "station registry gives the station (station import): count (ratings), rows\n"
+    "(feedback rows in the group, rated or not; by dimension the rows that rated\n"
+    "it), mean, CSAT (csat_pct: the percent of ratings at 4 or 5) and the\n"
+    "Bayesian mean (m * prior + sum) / (m + count), where prior is the mean of\n"
+    "every rating in the period and m is feedback.prior_weight.  Sorted by\n"
+    "Bayesian mean (by day and week: by date).  A group is listed when it has a\n"
+    "rating; by week with both --from and --to every week of the period is\n"
+    "listed, a week without ratings with count 0 and mean, csat_pct and bayes\n"
+    "null.  Feedback without a station counts under station null ('-' in text);\n"
+    "by city or region, feedback of a station the registry does not know counts\n"
+    "under null too.  --station keeps that station's feedback only.\n"
+    "\n"
+    "Exit 64 when --from is not before --to.\n";
+
+static const char rfeedback_help[] =
+    "usage: aftersales report feedback --from TIME --to TIME\n"
+    "                                 --by station|dimension|day|week|city|region\n"
+    "                                 [--station ID]\n"
+    "\n"
+    "The feedback ratings of the period [--from, --to) (a row submitted at\n"
+    "--from counts, one at --to does not): exactly what 'feedback stats' prints\n"
+    "for the same options.  Per group: count (ratings), rows (feedback rows,\n"
+    "rated or not), mean, csat_pct (percent of ratings at 4 or 5), bayes (the\n"
+    "Bayesian mean, m = feedback.prior_weight) and prior (the period's mean).\n"
+    "Sorted by Bayesian mean, highest first; by day and week in date order, and\n"
+    "by week every week of the period is listed (without ratings: count 0, mean,\n"
+    "csat_pct and bayes null).  --station keeps that station's feedback.\n"
+    "\n"
+    "Exit 64 when --from is not before --to.\n";
 
 static const char escalations_help[] =
     "usage: aftersales feedback escalations [--pending] [--limit N]\n"
@@ -313,24 +340,41 @@ static const cli_choice by_choices[] = {
     {"day", AS_FEEDBACK_BY_DAY},
     {"city", AS_FEEDBACK_BY_CITY},
     {"region", AS_FEEDBACK_BY_REGION},
+    {"week", AS_FEEDBACK_BY_WEEK},
     {NULL, 0},
 };
 
-static int fb_stats(cli *c, int argc, char **argv)
+/* A figure the library gives as -1 when the group has no ratings. */
+static void real_or_null(printer *p, const char *key, double v, int decimals)
 {
+    if (v < 0)
+        pr_null(p, key);
+    else
+        pr_real(p, key, v, decimals);
+}
+
+/* feedback stats and report feedback: one parser, one printer.  report
+ * requires the period. */
+static int stats(cli *c, int argc, char **argv, int report)
+{
+    as_feedback_stats_query q = AS_FEEDBACK_STATS_QUERY_INIT;
     int by = 0;
-    int64_t from = 0, to = 0;
     const cli_opt opts[] = {
         CLI_CHOICE_REQ("by", &by, by_choices),
-        CLI_TIME("from", &from),
-        CLI_TIME("to", &to),
+        {.kind = CLI_O_TIME, .name = "from", .metavar = "TIME", .dest = &q.from,
+         .required = report},
+        {.kind = CLI_O_TIME, .name = "to", .metavar = "TIME", .dest = &q.to, .required = report},
+        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, stats_help);
+    int code = cli_parse(c, argc, argv, opts, report ? rfeedback_help : stats_help);
     if (code != CLI_GO)
         return code;
-    /* The group's field is named after --by: station, dimension, day, city
-     * or region. */
+    if (q.from && q.to && q.from >= q.to)
+        return cli_usage(c, "--from is not before --to");
+    q.by = (as_feedback_by)by;
+    /* The group's field is named after --by: station, dimension, day,
+     * week, city or region. */
     const char *key = NULL;
     for (const cli_choice *ch = by_choices; ch->name; ch++)
         if (ch->value == by)
@@ -338,7 +382,7 @@ static int fb_stats(cli *c, int argc, char **argv)
     if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_feedback_stat_iter *it;
-    as_status st = as_feedback_stats_iter_new(&it, c->db, (as_feedback_by)by, from, to);
+    as_status st = as_feedback_stats_query_iter_new(&it, c->db, &q);
     if (st != AS_OK)
         return cli_fail(c, st);
     printer *p = cli_printer(c, PR_LIST);
@@ -347,10 +391,11 @@ static int fb_stats(cli *c, int argc, char **argv)
         pr_begin(p);
         pr_str(p, key, s->key);
         pr_int(p, "count", s->count);
-        pr_real(p, "mean", s->mean, 2);
-        pr_real(p, "csat_pct", s->csat_pct, 1);
-        pr_real(p, "bayes", s->bayes, 2);
+        real_or_null(p, "mean", s->mean, 2);
+        real_or_null(p, "csat_pct", s->csat_pct, 1);
+        real_or_null(p, "bayes", s->bayes, 2);
         pr_real(p, "prior", s->prior, 2);
+        pr_int(p, "rows", s->rows);
         pr_end(p);
     }
     as_feedback_stats_iter_free(it);
@@ -359,6 +404,10 @@ static int fb_stats(cli *c, int argc, char **argv)
         return cli_fail(c, st);
     return code;
 }
+
+static int fb_stats(cli *c, int argc, char **argv) { return stats(c, argc, argv, 0); }
+
+int cli_report_feedback(cli *c, int argc, char **argv) { return stats(c, argc, argv, 1); }
 
 static void print_reasons(printer *p, const as_feedback_reason *r, size_t n)
 {
@@ -439,10 +488,146 @@ int cmd_feedback(cli *c, int argc, char **argv)
         {"show", fb_show, "show one feedback row"},
         {"history", fb_history, "the changes re-imports made to one row"},
         {"list", fb_list, "list feedback; --urgent is the triage queue"},
-        {"stats", fb_stats, "ratings by station, dimension or day"},
+        {"stats", fb_stats, "ratings by station, dimension, day or week"},
         {"escalations", fb_escalations, "urgent feedback: its ticket, and what is pending and why"},
         {"escalate", fb_escalate, "open the tickets of escalations recorded without one"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "feedback", table, argc, argv, group_help);
+}
+
+/* ---- report sentiment, report urgent (in the report group's table) ---- */
+
+static const char rsentiment_help[] =
+    "usage: aftersales report sentiment --from TIME --to TIME [--station ID] [--terms N]\n"
+    "\n"
+    "The sentiment of the feedback comments submitted in the period [--from,\n"
+    "--to) (a row at --from counts, one at --to does not).  One record: the\n"
+    "period's comments (rows with a scored comment) and how many were\n"
+    "positive, neutral and negative; weeks, every business week of the period\n"
+    "in order (Monday 00:00 in the business zone, named by the Monday's date;\n"
+    "the first and last may be partial) with the same counts, the mean\n"
+    "sentiment (-1 to 1, three decimals; null without comments) and\n"
+    "negative_pct (one decimal; null without comments); and negative_terms,\n"
+    "the lexicon terms that weighed most against the negative comments: each\n"
+    "negative comment is analysed again ('sentiment analyze' without the\n"
+    "model) and every term whose value after the rules is below 0 counts once\n"
+    "for that comment; weight is the sum of those values.  Most comments\n"
+    "first, then most negative weight.  --terms N (0-100, default 10) how many\n"
+    "terms at most.  --station keeps that station's feedback.\n"
+    "\n"
+    "Exit 64 when --from is not before --to.\n";
+
+static const char rurgent_help[] =
+    "usage: aftersales report urgent --from TIME --to TIME [--station ID]\n"
+    "\n"
+    "Urgent feedback submitted in the period [--from, --to) and how fast it\n"
+    "became a ticket: one row per urgency level (low, medium, high, critical,\n"
+    "always the four): feedback (rows at that level), ticketed (of them, those\n"
+    "whose ticket was opened before --to), waiting (escalated but without a\n"
+    "ticket by --to), and the wall-clock minutes from submission to the\n"
+    "ticket's opening over the ticketed rows: median_min, p90_min (nearest\n"
+    "rank) and max_min, null when none was ticketed.  Rows below\n"
+    "alerts.ticket_level open no ticket and are neither ticketed nor waiting.\n"
+    "--station keeps that station's feedback.\n"
+    "\n"
+    "Exit 64 when --from is not before --to.\n";
+
+int cli_report_sentiment(cli *c, int argc, char **argv)
+{
+    as_period_query q = AS_PERIOD_QUERY_INIT;
+    int64_t terms = 10;
+    const cli_opt opts[] = {
+        CLI_TIME_REQ("from", &q.from),
+        CLI_TIME_REQ("to", &q.to),
+        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
+        CLI_INT("terms", "N", &terms, 0, 100),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, rsentiment_help);
+    if (code != CLI_GO)
+        return code;
+    if (q.from >= q.to)
+        return cli_usage(c, "--from is not before --to");
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_report_sentiment *r = NULL;
+    as_status st = as_report_sentiment_get(&r, c->db, &q, (size_t)terms);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_ONE);
+    pr_begin(p);
+    pr_time(p, "from", r->from);
+    pr_time(p, "to", r->to);
+    pr_str(p, "station_id", r->station_id);
+    pr_int(p, "comments", r->comments);
+    pr_int(p, "positive", r->positive);
+    pr_int(p, "neutral", r->neutral);
+    pr_int(p, "negative", r->negative);
+    pr_arr_begin(p, "weeks");
+    for (size_t i = 0; i < r->nweeks; i++) {
+        const as_report_sentiment_week *w = &r->weeks[i];
+        pr_obj_begin(p, NULL);
+        pr_str(p, "week", w->week);
+        pr_int(p, "comments", w->comments);
+        pr_int(p, "positive", w->positive);
+        pr_int(p, "neutral", w->neutral);
+        pr_int(p, "negative", w->negative);
+        if (isnan(w->mean))
+            pr_null(p, "mean");
+        else
+            pr_real(p, "mean", w->mean, 3);
+        real_or_null(p, "negative_pct", w->negative_pct, 1);
+        pr_obj_end(p);
+    }
+    pr_arr_end(p);
+    pr_arr_begin(p, "negative_terms");
+    for (size_t i = 0; i < r->nterms; i++) {
+        pr_obj_begin(p, NULL);
+        pr_str(p, "term", r->terms[i].term);
+        pr_int(p, "comments", r->terms[i].comments);
+        pr_real(p, "weight", r->terms[i].weight, 3);
+        pr_obj_end(p);
+    }
+    pr_arr_end(p);
+    pr_end(p);
+    as_report_sentiment_free(r);
+    return cli_print_end(c, p);
+}
+
+int cli_report_urgent(cli *c, int argc, char **argv)
+{
+    as_period_query q = AS_PERIOD_QUERY_INIT;
+    const cli_opt opts[] = {
+        CLI_TIME_REQ("from", &q.from),
+        CLI_TIME_REQ("to", &q.to),
+        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
+        CLI_END,
+    };
+    int code = cli_parse(c, argc, argv, opts, rurgent_help);
+    if (code != CLI_GO)
+        return code;
+    if (q.from >= q.to)
+        return cli_usage(c, "--from is not before --to");
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    as_report_urgent *r = NULL;
+    as_status st = as_report_urgent_get(&r, c->db, &q);
+    if (st != AS_OK)
+        return cli_fail(c, st);
+    printer *p = cli_printer(c, PR_LIST);
+    for (int i = 0; i < 4; i++) {
+        const as_report_urgent_line *l = &r->lines[i];
+        pr_begin(p);
+        pr_str(p, "level", l->name);
+        pr_int(p, "feedback", l->feedback);
+        pr_int(p, "ticketed", l->ticketed);
+        pr_int(p, "waiting", l->waiting);
+        pr_int_or_null(p, "median_min", l->median_min, -1);
+        pr_int_or_null(p, "p90_min", l->p90_min, -1);
+        pr_int_or_null(p, "max_min", l->max_min, -1);
+        pr_end(p);
+    }
+    as_report_urgent_free(r);
+    return cli_print_end(c, p);
 }

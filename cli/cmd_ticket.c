@@ -970,6 +970,9 @@ int cmd_report(cli *c, int argc, char **argv)
         {"demand", cli_report_demand, "demand topics and what shipped (as demand list)"},
         {"times", cli_report_times, "first-response and resolution time distributions"},
         {"tickets", cli_report_tickets, "tickets by category, channel or station"},
+        {"feedback", cli_report_feedback, "feedback ratings by station, dimension, day or week"},
+        {"sentiment", cli_report_sentiment, "comment sentiment by week, top negative terms"},
+        {"urgent", cli_report_urgent, "urgent feedback and how fast it became a ticket"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

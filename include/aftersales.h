@@ -1507,35 +1507,47 @@ typedef enum as_feedback_by {
     AS_FEEDBACK_BY_DIMENSION,
     AS_FEEDBACK_BY_DAY,         /* the business zone's calendar day */
     AS_FEEDBACK_BY_CITY,        /* the station's city in the station registry */
-    AS_FEEDBACK_BY_REGION       /* the station's region code in the registry */
+    AS_FEEDBACK_BY_REGION,      /* the station's region code in the registry */
+    AS_FEEDBACK_BY_WEEK         /* the business week (Monday 00:00 in the zone),
+                                 * keyed by its Monday's date */
 } as_feedback_by;
 
 /* One group of feedback stats (borrowed until the next call). */
 typedef struct as_feedback_stat {
     const char *key;          /* station id (NULL: feedback without a station),
-                               * dimension name, YYYY-MM-DD, or the station's
+                               * dimension name, YYYY-MM-DD (the day, or the
+                               * week's Monday), or the station's
                                * city or region from the registry (NULL: no
                                * station, or one the registry does not know) */
     int64_t count;            /* ratings in the group */
-    double mean;              /* their mean, 1-5 */
-    double csat_pct;          /* percent (0-100) of ratings at 4 or above */
-    double bayes;             /* (m * prior + sum) / (m + count) */
+    double mean;              /* their mean, 1-5; -1 when count is 0 (a week
+                               * without ratings) */
+    double csat_pct;          /* percent (0-100) of ratings at 4 or above; -1
+                               * when count is 0 */
+    double bayes;             /* (m * prior + sum) / (m + count); -1 when count is 0 */
     double prior;             /* the mean of every rating in the period */
+    int64_t rows;             /* feedback rows in the group, rated or not
+                               * (by dimension: rows that rated it, = count) */
 } as_feedback_stat;
 
 typedef struct as_feedback_stat_iter as_feedback_stat_iter;
 
 /*
  * as_feedback_stats_iter_new - aggregate ratings of feedback submitted in
- * [from, to) (0: no bound) by station, dimension, day, or the city or
- * region of the station (as the station registry has them now).  By station and
- * by day the rating of a row is its weighted score; by dimension, each
- * dimension's stars.  m is the configuration's feedback.prior_weight.
- * Groups come sorted by Bayesian mean, highest first (by day: in date
- * order).  *out holds every group; free it with
- * as_feedback_stats_iter_free().
- * Returns AS_OK; AS_INVALID (by is not an as_feedback_by); AS_NOMEM;
- * AS_MISUSE (a NULL out or db); AS_BUSY; AS_INTERNAL.
+ * [from, to) (0: no bound) by station, dimension, day, business week, or
+ * the city or region of the station (as the station registry has them
+ * now).  By station, day and week the rating of a row is its weighted
+ * score; by dimension, each dimension's stars.  m is the configuration's
+ * feedback.prior_weight.  A group is listed when it has a rating; by week
+ * with both bounds given every week of the period is listed (a week
+ * without ratings with count 0 and mean, csat_pct and bayes -1).
+ * Groups come sorted by Bayesian mean, highest first (by day and week: in
+ * date order).  *out holds every group; free it with
+ * as_feedback_stats_iter_free().  The same as
+ * as_feedback_stats_query_iter_new() without a station filter.
+ * Returns AS_OK; AS_INVALID (by is not an as_feedback_by, or from >= to
+ * with both given); AS_NOMEM; AS_MISUSE (a NULL out or db); AS_BUSY;
+ * AS_INTERNAL.
  */
 as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
                                      int64_t from, int64_t to);
@@ -1549,6 +1561,128 @@ as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_st
 
 /* as_feedback_stats_iter_free - NULL is a no-op. */
 void as_feedback_stats_iter_free(as_feedback_stat_iter *it);
+
+typedef struct as_feedback_stats_query {
+    unsigned version;        /* AS_FEEDBACK_STATS_QUERY_VERSION */
+    as_feedback_by by;
+    int64_t from, to;        /* [from, to); 0: no bound */
+    const char *station_id;  /* NULL: every station; else only that station's feedback */
+} as_feedback_stats_query;
+
+#define AS_FEEDBACK_STATS_QUERY_VERSION 1
+#define AS_FEEDBACK_STATS_QUERY_INIT { AS_FEEDBACK_STATS_QUERY_VERSION, AS_FEEDBACK_BY_STATION, 0, 0, NULL }
+
+/*
+ * as_feedback_stats_query_iter_new - as_feedback_stats_iter_new() with a
+ * station filter (q->station_id: only that station's feedback, the prior
+ * too); the same groups, order and numbers otherwise.  q is copied.  *out
+ * is freed with as_feedback_stats_iter_free(); NULL on failure.
+ * Returns AS_OK; AS_INVALID (a bad by, from >= to when both given, a
+ * station id that is not an id, by week a period of over 1,000,000
+ * weeks); AS_MISUSE (NULL arguments or an unknown
+ * version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ */
+as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *db,
+                                           const as_feedback_stats_query *q);
+
+/* ---- report sentiment (issue 17) ------------------------------------ */
+
+/* The period query of the service reports (defined with them, below). */
+typedef struct as_period_query as_period_query;
+
+typedef struct as_report_sentiment_week {
+    const char *week;        /* YYYY-MM-DD: the Monday */
+    int64_t comments;        /* feedback rows submitted that week with a scored comment
+                              * (sentiment not NULL) */
+    int64_t positive, neutral, negative;   /* by sentiment_label */
+    double mean;             /* mean sentiment, rounded half up to 3 decimals; NAN when
+                              * comments is 0 (the CLI prints null) */
+    double negative_pct;     /* 0-100 one decimal; -1 when comments is 0 */
+} as_report_sentiment_week;
+
+typedef struct as_report_sentiment_term {
+    const char *term;        /* a lexicon term as stored */
+    int64_t comments;        /* negative comments of the period in which it counted
+                              * against (its value after the rules < 0) */
+    double weight;           /* the sum of those contributions (negative), 3 decimals */
+} as_report_sentiment_term;
+
+typedef struct as_report_sentiment {
+    int64_t from, to;
+    const char *station_id;
+    as_report_sentiment_week *weeks;   /* every week of the period, in order */
+    size_t nweeks;
+    as_report_sentiment_term *terms;   /* most comments first, then most negative weight,
+                                        * then term; at most top_terms */
+    size_t nterms;
+    int64_t comments, positive, neutral, negative;   /* the whole period */
+} as_report_sentiment;
+
+/*
+ * as_report_sentiment_get - the sentiment of the feedback comments
+ * submitted in [q->from, q->to) (of q->station_id's feedback when given):
+ * per business week and over the period, and the lexicon terms that
+ * weighed most against the negative comments (sentiment_label -1).
+ * top_terms: how many terms at most (0: none).  The terms come from the
+ * scorer's evidence: each negative comment of the period is analysed again
+ * (as_sentiment_analyze, its lexicon terms) and every term whose value is
+ * below 0 counted once per comment (its weight adds every negative
+ * contribution it made in that comment).  Read in one read transaction
+ * (unless the caller holds one).  *out is owned by the caller (free with
+ * as_report_sentiment_free()); NULL on failure.
+ * Returns AS_OK (an empty period too: zeros, every week listed, no
+ * terms); AS_INVALID (q->from >= q->to, a station id that is not an id,
+ * or a period of over 1,000,000 weeks: the detail says which); AS_MISUSE (NULL out, db or q, or an unknown
+ * q->version); AS_NOMEM; AS_BUSY; AS_READONLY or AS_INTERNAL (reading, or
+ * on first use loading, the lexicon; a SQLite failure).
+ */
+as_status as_report_sentiment_get(as_report_sentiment **out, as_db *db,
+                                  const as_period_query *q, size_t top_terms);
+
+/* as_report_sentiment_free - NULL is a no-op. */
+void as_report_sentiment_free(as_report_sentiment *report);
+
+/* ---- report urgent (issue 17) --------------------------------------- */
+
+typedef struct as_report_urgent_line {
+    int level;               /* AS_URGENCY_LOW .. AS_URGENCY_CRITICAL */
+    const char *name;        /* "low", "medium", "high", "critical" (static) */
+    int64_t feedback;        /* feedback rows submitted in the period at this urgency */
+    int64_t ticketed;        /* of them, whose ticket (feedback_tickets) was opened before `to` */
+    int64_t waiting;         /* of them, escalated (feedback_escalations) without a ticket by `to` */
+    int64_t median_min, p90_min, max_min;  /* wall-clock minutes from submission to the
+                              * ticket's opening (nearest rank; a ticket opened before the
+                              * submission time counts 0); -1 when ticketed is 0 */
+} as_report_urgent_line;
+
+typedef struct as_report_urgent {
+    int64_t from, to;
+    const char *station_id;
+    as_report_urgent_line lines[4];    /* low, medium, high, critical: always the four */
+    int64_t feedback, ticketed, waiting;   /* the four together */
+} as_report_urgent;
+
+/*
+ * as_report_urgent_get - urgent feedback submitted in [q->from, q->to)
+ * (of q->station_id's feedback when given), per urgency level, and how
+ * fast it became a ticket: a row is ticketed when the ticket it opened
+ * (feedback_tickets -> tickets) was created before q->to; waiting when it
+ * was escalated (has a feedback_escalations row, whenever recorded) but
+ * had no ticket by q->to (never opened, a legacy escalation without a
+ * ticket, or a ticket created at or after q->to).  Rows below
+ * alerts.ticket_level are counted but neither ticketed nor waiting.
+ * Minutes are whole minutes, rounded to the nearest (as report sla).
+ * Read in one read transaction (unless the caller holds one).  *out is
+ * owned by the caller (free with as_report_urgent_free()); NULL on failure.
+ * Returns AS_OK (an empty period too: the four lines with zeros and -1);
+ * AS_INVALID (q->from >= q->to, or a station id that is not an id);
+ * AS_MISUSE (NULL out, db or q, or an unknown q->version); AS_NOMEM;
+ * AS_BUSY; AS_INTERNAL.
+ */
+as_status as_report_urgent_get(as_report_urgent **out, as_db *db, const as_period_query *q);
+
+/* as_report_urgent_free - NULL is a no-op. */
+void as_report_urgent_free(as_report_urgent *report);
 
 /*
  * The escalation of an urgent feedback row: the ticket it opened and

@@ -570,31 +570,40 @@ struct as_feedback_stat_iter {
     size_t n, pos;
 };
 
+/* Every query: ?1 from, ?2 to (0: no bound), ?3 the zone's offset in
+ * minutes (by day and week), ?4 the station filter (NULL: none); by week
+ * ?5 1 to list the weeks with rows but no ratings too.  Columns: key,
+ * ratings, their sum, those at 4 or above, feedback rows.  A group is
+ * listed when it has a rating. */
+#define STATS_WHERE(f)                                                                     \
+    " (?1 = 0 OR " f "submitted_at >= ?1) AND (?2 = 0 OR " f "submitted_at < ?2)"          \
+    " AND (?4 IS NULL OR " f "station_id = ?4)"
 static const char SQL_STATS_STATION[] =
-    "SELECT station_id, count(*), sum(score), sum(score >= 4)"
-    " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
-    " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1";
+    "SELECT station_id, count(score), sum(score), sum(score >= 4), count(*)"
+    " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0";
 static const char SQL_STATS_DAY[] =
-    "SELECT date(submitted_at + ?3 * 60, 'unixepoch'), count(*), sum(score), sum(score >= 4)"
-    " FROM feedback WHERE score IS NOT NULL AND (?1 = 0 OR submitted_at >= ?1)"
-    " AND (?2 = 0 OR submitted_at < ?2) GROUP BY 1 ORDER BY 1";
+    "SELECT date(submitted_at + ?3 * 60, 'unixepoch'), count(score), sum(score),"
+    " sum(score >= 4), count(*)"
+    " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 ORDER BY 1";
+/* The business week's Monday: 1970-01-05 was one (345600 s after the epoch). */
+static const char SQL_STATS_WEEK[] =
+    "SELECT date(((submitted_at + ?3 * 60 - 345600) / 604800) * 604800 + 345600, 'unixepoch'),"
+    " count(score), sum(score), sum(score >= 4), count(*)"
+    " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 OR ?5 ORDER BY 1";
 /* By the station's city or region in the registry (as it is now; feedback
  * without a station, or of one the registry does not know, is the group
  * NULL). */
 static const char SQL_STATS_CITY[] =
-    "SELECT s.city, count(*), sum(f.score), sum(f.score >= 4)"
+    "SELECT s.city, count(f.score), sum(f.score), sum(f.score >= 4), count(*)"
     " FROM feedback f LEFT JOIN stations s ON s.station_id = f.station_id"
-    " WHERE f.score IS NOT NULL AND (?1 = 0 OR f.submitted_at >= ?1)"
-    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
+    " WHERE" STATS_WHERE("f.") " GROUP BY 1 HAVING count(f.score) > 0";
 static const char SQL_STATS_REGION[] =
-    "SELECT s.region, count(*), sum(f.score), sum(f.score >= 4)"
+    "SELECT s.region, count(f.score), sum(f.score), sum(f.score >= 4), count(*)"
     " FROM feedback f LEFT JOIN stations s ON s.station_id = f.station_id"
-    " WHERE f.score IS NOT NULL AND (?1 = 0 OR f.submitted_at >= ?1)"
-    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
+    " WHERE" STATS_WHERE("f.") " GROUP BY 1 HAVING count(f.score) > 0";
 static const char SQL_STATS_DIM[] =
-    "SELECT j.key, count(*), sum(j.value), sum(j.value >= 4)"
-    " FROM feedback f, json_each(f.stars) j WHERE (?1 = 0 OR f.submitted_at >= ?1)"
-    " AND (?2 = 0 OR f.submitted_at < ?2) GROUP BY 1";
+    "SELECT j.key, count(*), sum(j.value), sum(j.value >= 4), count(*)"
+    " FROM feedback f, json_each(f.stars) j WHERE" STATS_WHERE("f.") " GROUP BY 1";
 
 static int by_bayes(const void *a, const void *b)
 {
@@ -619,63 +628,131 @@ void as_feedback_stats_iter_free(as_feedback_stat_iter *it)
     free(it);
 }
 
-as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
-                                     int64_t from, int64_t to)
+/* Append a group with its own copy of key; -1 when out of memory. */
+static int stats_push(as_feedback_stat_iter *it, size_t *cap, const char *key)
 {
-    if (!out || !db)
-        return AS_MISUSE;
-    *out = NULL;
+    if (it->n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        as_feedback_stat *r = realloc(it->rows, c * sizeof *r);
+        if (!r)
+            return -1;
+        it->rows = r;
+        char **k = realloc(it->keys, c * sizeof *k);
+        if (!k)
+            return -1;
+        it->keys = k;
+        *cap = c;
+    }
+    int failed = 0;
+    char *copy = as__strdup_opt(key, &failed);
+    if (failed)
+        return -1;
+    as_feedback_stat *r = &it->rows[it->n];
+    memset(r, 0, sizeof *r);
+    it->keys[it->n++] = copy;
+    r->key = copy;
+    return 0;
+}
+
+/* By week with both bounds: every week of [from, to) in order, the weeks
+ * without ratings (count 0) put in among the groups the query found. */
+static as_status stats_every_week(as_db *db, as_feedback_stat_iter *it, int64_t from, int64_t to)
+{
+    int off = as_db_utc_offset(db);
+    as_feedback_stat_iter *all = calloc(1, sizeof *all);
+    if (!all)
+        return as__fail(db, AS_NOMEM, "out of memory");
+    size_t cap = 0, j = 0;
+    for (int64_t w = as__week_start(from, off); w < to; w += 604800) {
+        char day[11];
+        as__date_text(w, off, day);
+        while (j < it->n && strcmp(it->rows[j].key, day) < 0)
+            j++;   /* cannot happen: the query's weeks are the period's */
+        if (stats_push(all, &cap, day) < 0) {
+            as_feedback_stats_iter_free(all);
+            return as__fail(db, AS_NOMEM, "out of memory");
+        }
+        as_feedback_stat *r = &all->rows[all->n - 1];
+        if (j < it->n && strcmp(it->rows[j].key, day) == 0) {
+            const char *key = r->key;
+            *r = it->rows[j++];
+            r->key = key;
+        } else {
+            r->mean = r->csat_pct = r->bayes = -1;
+        }
+    }
+    /* Swap the contents: it takes the full list. */
+    as_feedback_stat_iter tmp = *it;
+    *it = *all;
+    *all = tmp;
+    as_feedback_stats_iter_free(all);
+    return AS_OK;
+}
+
+as_status as_feedback_stats_query_iter_new(as_feedback_stat_iter **out, as_db *db,
+                                           const as_feedback_stats_query *q)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !db || !q)
+        return db ? as__fail(db, AS_MISUSE, "as_feedback_stats_query_iter_new: NULL argument")
+                  : AS_MISUSE;
+    if (q->version != AS_FEEDBACK_STATS_QUERY_VERSION)
+        return as__fail(db, AS_MISUSE, "as_feedback_stats_query_iter_new: unknown query version %u",
+                        q->version);
+    as_feedback_by by = q->by;
     const char *sql = by == AS_FEEDBACK_BY_STATION     ? SQL_STATS_STATION
                       : by == AS_FEEDBACK_BY_DAY       ? SQL_STATS_DAY
+                      : by == AS_FEEDBACK_BY_WEEK      ? SQL_STATS_WEEK
                       : by == AS_FEEDBACK_BY_DIMENSION ? SQL_STATS_DIM
                       : by == AS_FEEDBACK_BY_CITY      ? SQL_STATS_CITY
                       : by == AS_FEEDBACK_BY_REGION    ? SQL_STATS_REGION
                                                        : NULL;
     if (!sql)
-        return as__fail(db, AS_INVALID, "by: %d is not station, dimension, day, city or region",
-                        (int)by);
+        return as__fail(db, AS_INVALID,
+                        "by: %d is not station, dimension, day, week, city or region", (int)by);
+    if (q->from && q->to && q->from >= q->to)
+        return as__fail(db, AS_INVALID, "the period's start is not before its end");
+    /* By week every week is listed: keep the list (and the arithmetic) in bounds. */
+    if (by == AS_FEEDBACK_BY_WEEK && q->from && q->to &&
+        (q->from < -(INT64_C(1) << 40) || q->to > (INT64_C(1) << 40) ||
+         (q->to - q->from) / 604800 > 1000000))
+        return as__fail(db, AS_INVALID, "the period is longer than 1,000,000 weeks");
+    char why[120];
+    if (q->station_id && as__check_id(q->station_id, why, sizeof why) != AS_OK)
+        return as__fail(db, AS_INVALID, "station: %s", why);
     sqlite3_stmt *st = as__stmt(db, sql);
     if (!st)
         return AS_INTERNAL;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    if (by == AS_FEEDBACK_BY_DAY)
-        sqlite3_bind_int(st, 3, as_db_utc_offset(db));
+    sqlite3_bind_int64(st, 1, q->from);
+    sqlite3_bind_int64(st, 2, q->to);
+    sqlite3_bind_int(st, 3, as_db_utc_offset(db));
+    as__bind_text_or_null(st, 4, q->station_id);
+    int every_week = by == AS_FEEDBACK_BY_WEEK && q->from && q->to;
+    if (by == AS_FEEDBACK_BY_WEEK)
+        sqlite3_bind_int(st, 5, every_week);
     as_feedback_stat_iter *it = calloc(1, sizeof *it);
-    if (!it)
+    if (!it) {
+        sqlite3_reset(st);
         return as__fail(db, AS_NOMEM, "out of memory");
+    }
     size_t cap = 0;
     double total = 0;
     int64_t total_n = 0;
     int rc;
     as_status s = AS_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (it->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            as_feedback_stat *r = realloc(it->rows, cap * sizeof *r);
-            char **k = r ? realloc(it->keys, cap * sizeof *k) : NULL;
-            if (r)
-                it->rows = r;
-            if (!k) {
-                s = as__fail(db, AS_NOMEM, "out of memory");
-                break;
-            }
-            it->keys = k;
-        }
-        int failed = 0;
-        char *key = as__strdup_opt(as__column_text(st, 0), &failed);
-        if (failed) {
+        if (stats_push(it, &cap, as__column_text(st, 0)) < 0) {
             s = as__fail(db, AS_NOMEM, "out of memory");
             break;
         }
-        as_feedback_stat *r = &it->rows[it->n];
-        it->keys[it->n++] = key;
-        r->key = key;
+        as_feedback_stat *r = &it->rows[it->n - 1];
         r->count = sqlite3_column_int64(st, 1);
         double sum = sqlite3_column_double(st, 2);
         r->mean = r->count ? sum / (double)r->count : 0;
         r->csat_pct = r->count ? 100.0 * (double)sqlite3_column_int64(st, 3) / (double)r->count : 0;
         r->bayes = sum; /* the sum until the prior is known */
+        r->rows = sqlite3_column_int64(st, 4);
         total += sum;
         total_n += r->count;
     }
@@ -692,12 +769,32 @@ as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_
         as_feedback_stat *r = &it->rows[i];
         r->prior = prior;
         r->bayes = m + (double)r->count > 0 ? (m * prior + r->bayes) / (m + (double)r->count) : 0;
+        if (!r->count)
+            r->mean = r->csat_pct = r->bayes = -1;   /* a week with rows, no ratings */
     }
-    if (by != AS_FEEDBACK_BY_DAY && it->n > 1)
+    if (every_week) {
+        if ((s = stats_every_week(db, it, q->from, q->to)) != AS_OK) {
+            as_feedback_stats_iter_free(it);
+            return s;
+        }
+        for (size_t i = 0; i < it->n; i++)
+            it->rows[i].prior = prior;
+    }
+    if (by != AS_FEEDBACK_BY_DAY && by != AS_FEEDBACK_BY_WEEK && it->n > 1)
         qsort(it->rows, it->n, sizeof *it->rows, by_bayes);
     as__ok(db);
     *out = it;
     return AS_OK;
+}
+
+as_status as_feedback_stats_iter_new(as_feedback_stat_iter **out, as_db *db, as_feedback_by by,
+                                     int64_t from, int64_t to)
+{
+    as_feedback_stats_query q = AS_FEEDBACK_STATS_QUERY_INIT;
+    q.by = by;
+    q.from = from;
+    q.to = to;
+    return as_feedback_stats_query_iter_new(out, db, &q);
 }
 
 as_status as_feedback_stats_next(as_feedback_stat_iter *it, const as_feedback_stat **view)

@@ -175,8 +175,8 @@ as --format json feedback stats --by day --from 2026-11-23 --to 2026-11-24
 expect_eq "stats by day in a range" "$(json_get '[(r["day"], r["count"]) for r in d]')" "[('2026-11-23', 1)]"
 as feedback stats
 expect_rc "stats without --by" 64
-as feedback stats --by week
-expect_rc "stats --by week" 64
+as feedback stats --by month
+expect_rc "stats --by month" 64
 
 # Configuration: dimensions and weights, rules; bad YAML with line:col.
 cat > "$T/cfg.yaml" <<'YAML'

@@ -263,6 +263,8 @@ int cli_report_tickets(cli *c, int argc, char **argv);
 int cli_report_feedback(cli *c, int argc, char **argv);
 int cli_report_sentiment(cli *c, int argc, char **argv);
 int cli_report_urgent(cli *c, int argc, char **argv);
+/* report html (cmd_report_html.c): the page of every report above. */
+int cli_report_html(cli *c, int argc, char **argv);
 int cmd_fuel(cli *c, int argc, char **argv);
 int cmd_profile(cli *c, int argc, char **argv);
 int cmd_remind(cli *c, int argc, char **argv);

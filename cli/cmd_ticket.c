@@ -973,6 +973,7 @@ int cmd_report(cli *c, int argc, char **argv)
         {"feedback", cli_report_feedback, "feedback ratings by station, dimension, day or week"},
         {"sentiment", cli_report_sentiment, "comment sentiment by week, top negative terms"},
         {"urgent", cli_report_urgent, "urgent feedback and how fast it became a ticket"},
+        {"html", cli_report_html, "every report above in one self-contained HTML page"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, "report", table, argc, argv, report_help);

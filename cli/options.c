@@ -371,6 +371,13 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
         }
         /* "-" is standard input and "-5" a negative number: positionals. */
         if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+            /* -o is --output where a command has one (report html). */
+            if (strcmp(a, "-o") == 0) {
+                for (size_t k = 0; k < nopts; k++)
+                    if (opts[k].name && strcmp(opts[k].name, "output") == 0 &&
+                        opts[k].kind != CLI_O_ARG && opts[k].kind != CLI_O_ARGS)
+                        a = "--output";
+            }
             if (a[1] != '-')
                 return cli_usage(c, "unknown option '%s'", a);
             if ((code = cli_global_option(c, argc, argv, &i)) == 1)

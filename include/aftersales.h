@@ -4489,6 +4489,94 @@ as_status as_loyalty_report_get(as_loyalty_report **out, as_db *db, const as_loy
 
 /* as_loyalty_report_free - free a report; NULL is a no-op. */
 void as_loyalty_report_free(as_loyalty_report *report);
+
+/*
+ * The HTML report: the service reports of a period in one self-contained
+ * page for people to read (seed §2.5, §3.3).  Each section is a chart
+ * (inline SVG) beside the table of its numbers, read through the same C
+ * API as its own report command:
+ *   sla        SLA attainment by level and queue, and week by week
+ *              (as_report_sla_iter_new: by level, queue, week)
+ *   times      first-response and resolution time distributions
+ *              (as_report_times_get)
+ *   csat       satisfaction and response rate by agent and queue
+ *              (as_report_csat_iter_new)
+ *   tickets    tickets by category, channel and station (as_report_tickets_get)
+ *   feedback   feedback per week, stars by dimension, stations ranked by
+ *              Bayesian mean (as_feedback_stats_query_iter_new)
+ *   sentiment  sentiment week by week and the top negative terms
+ *              (as_report_sentiment_get)
+ *   urgent     urgent feedback and how fast it became a ticket
+ *              (as_report_urgent_get)
+ *   demand     demand topics and what shipped (as_demand_iter_new: not
+ *              limited to the period or a station)
+ *   outbox     what became of the period's notifications by kind
+ *              (as_report_outbox_get: every station)
+ *   fuel       fueling volume and spend by week, station and grade
+ *              (as_report_fuel_get)
+ *   loyalty    coupons by source and the points ledger (as_loyalty_report_get)
+ * A section with nothing in the period says so ("no data") instead of
+ * drawing empty charts.  Ranked lists (stations, categories, terms,
+ * topics) show the first `top` rows; the table's caption says how many
+ * there are.
+ *
+ * The page has no script and loads nothing: a Content-Security-Policy
+ * meta tag allows inline style only.  It is well-formed XML (polyglot
+ * HTML5).  Every table cell carries data-k, the path of its number in the
+ * JSON output of the command named by the table's data-source (run with
+ * the same --from, --to and --station), so the page can be checked
+ * against the reports.  Every bar is an SVG rect of class "bar" and every
+ * point of a line a circle of class "pt", each with a <title> tooltip.
+ */
+#define AS_HTML_SLA       0x001u
+#define AS_HTML_TIMES     0x002u
+#define AS_HTML_CSAT      0x004u
+#define AS_HTML_TICKETS   0x008u
+#define AS_HTML_FEEDBACK  0x010u
+#define AS_HTML_SENTIMENT 0x020u
+#define AS_HTML_URGENT    0x040u
+#define AS_HTML_DEMAND    0x080u
+#define AS_HTML_OUTBOX    0x100u
+#define AS_HTML_FUEL      0x200u
+#define AS_HTML_LOYALTY   0x400u
+
+typedef struct as_html_report_options {
+    unsigned version;        /* AS_HTML_REPORT_OPTIONS_VERSION */
+    int64_t from, to;        /* the period [from, to); from < to */
+    const char *station_id;  /* NULL: every station */
+    const char *lang;        /* NULL or "zh": Chinese labels; "en": English */
+    unsigned sections;       /* AS_HTML_* bits; 0: every section */
+    int top;                 /* rows of ranked charts, 1-100; 0: 15 */
+    int64_t generated_at;    /* the time the page says it was made; 0: now */
+} as_html_report_options;
+
+#define AS_HTML_REPORT_OPTIONS_VERSION 1
+#define AS_HTML_REPORT_OPTIONS_INIT { AS_HTML_REPORT_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, 0, 0 }
+
+/*
+ * as_report_html - write the HTML report of opts->from .. opts->to to out.
+ * Every section is read in one read transaction (one snapshot); the page
+ * is built in memory and written at the end, so nothing is written on
+ * failure.
+ * Returns AS_OK; AS_INVALID (from >= to, a bad station id, lang, top or
+ * section bits; the detail names it); AS_IO (writing failed); AS_NOMEM;
+ * AS_MISUSE (NULL db, opts or out; an unknown version); AS_BUSY;
+ * AS_INTERNAL.
+ */
+as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *out);
+
+/* as_html_section_name - "sla", "times", ... for one AS_HTML_* bit (static
+ * text); NULL for anything else. */
+const char *as_html_section_name(unsigned bit);
+
+/*
+ * as_html_sections_parse - a comma-separated list of section names
+ * ("sla,fuel") into AS_HTML_* bits.  On AS_INVALID, bad (if not NULL)
+ * receives the unknown name.
+ * Returns AS_OK; AS_INVALID (an unknown or empty name); AS_MISUSE (NULL
+ * list or bits).
+ */
+as_status as_html_sections_parse(const char *list, unsigned *bits, char *bad, size_t badsz);
 /* Stations and trips (seed §4.4 旅程规划)                              */
 /* ------------------------------------------------------------------ */
 
@@ -5492,8 +5580,8 @@ typedef struct as_report_outbox {
  * period gives no lines and a total of zeros (delivered_pct and
  * median_delay_s -1), not an error.  *out (NULL on failure) is owned by the
  * caller: free it with as_report_outbox_free().
- * Returns AS_OK; AS_INVALID (an unknown q->version, from >= to, a station
- * id given); AS_MISUSE (NULL out, db or q); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ * Returns AS_OK; AS_INVALID (from >= to, a station id given); AS_MISUSE
+ * (NULL out, db or q, an unknown q->version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
  */
 as_status as_report_outbox_get(as_report_outbox **out, as_db *db, const as_period_query *q);
 
@@ -5548,10 +5636,10 @@ typedef struct as_report_fuel {
  * the import's speed comes first; about 0.3 s a million records).  An empty period gives zeros
  * (no lines, or the empty weeks), not an error.  *out (NULL on failure) is
  * owned by the caller: free it with as_report_fuel_free().
- * Returns AS_OK; AS_INVALID (an unknown q->version, from >= to, a station
- * id that is not an id, by not one of as_fuel_report_by, by week over more
- * than AS_FUEL_REPORT_MAX_WEEKS weeks); AS_MISUSE (NULL
- * out, db or q); AS_NOMEM; AS_BUSY; AS_INTERNAL.
+ * Returns AS_OK; AS_INVALID (from >= to, a station id that is not an id,
+ * by not one of as_fuel_report_by, by week over more than
+ * AS_FUEL_REPORT_MAX_WEEKS weeks); AS_MISUSE (NULL out, db or q, an unknown
+ * q->version); AS_NOMEM; AS_BUSY; AS_INTERNAL.
  */
 as_status as_report_fuel_get(as_report_fuel **out, as_db *db, const as_period_query *q,
                              as_fuel_report_by by);

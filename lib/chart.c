@@ -219,6 +219,17 @@ static void axis_range(const chart *c, double *lo, double *hi)
     }
     *lo = 0;
     *hi = nice_ceil(top);
+    /* Counts: four whole steps at least (no 0.25 of a ticket on the axis). */
+    if (c->decimals == 0 && *hi < 4)
+        *hi = 4;
+}
+
+/* The colour class of series s. */
+static unsigned colour(const chart *c, size_t s)
+{
+    if (c->palette && s < strlen(c->palette) && c->palette[s] >= '0' && c->palette[s] <= '5')
+        return (unsigned)(c->palette[s] - '0');
+    return (unsigned)(s % CHART_MAX_SERIES);
 }
 
 static void legend(hw *w, const chart *c, double y)
@@ -230,8 +241,8 @@ static void legend(hw *w, const chart *c, double y)
     for (size_t s = 0; s < c->nseries; s++) {
         size_t within;
         size_t width = text_width(c->series[s].name ? c->series[s].name : "", &within, 0);
-        hw_fmt(w, "<rect class=\"key s%zu\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\"/>",
-               s, x, y - 9);
+        hw_fmt(w, "<rect class=\"key s%u\" x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\"/>",
+               colour(c, s), x, y - 9);
         hw_fmt(w, "<text x=\"%.1f\" y=\"%.1f\">", x + 14, y);
         hw_text(w, c->series[s].name);
         hw_raw(w, "</text>");
@@ -292,8 +303,8 @@ void chart_hbar(hw *w, const chart *c)
                 len = BAR_W * 1.05;
             double by = grouped ? y + 4 + 12 * (double)s : y + (row_h - bar_h) / 2;
             double bx = c->stacked ? x : BAR_X;
-            hw_fmt(w, "<rect class=\"bar s%zu\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">",
-                   s, bx, by, len, bar_h);
+            hw_fmt(w, "<rect class=\"bar s%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">",
+                   colour(c, s), bx, by, len, bar_h);
             tooltip(w, c, i, s, v);
             hw_raw(w, "</rect>");
             if (c->stacked)
@@ -360,7 +371,7 @@ void chart_line(hw *w, const chart *c)
     for (size_t s = 0; s < c->nseries; s++) {
         const double *v = c->series[s].values;
         /* The line: segments between values that exist. */
-        hw_fmt(w, "<path class=\"line s%zu\" d=\"", s);
+        hw_fmt(w, "<path class=\"line s%u\" d=\"", colour(c, s));
         int pen = 0;
         for (size_t i = 0; i < c->n; i++) {
             if (!isfinite(v[i])) {
@@ -380,7 +391,7 @@ void chart_line(hw *w, const chart *c)
             double x = c->n > 1 ? PLOT_X + step * (double)i : PLOT_X + PLOT_W / 2.0;
             double f = (v[i] - lo) / (hi - lo);
             f = f < 0 ? 0 : f > 1.05 ? 1.05 : f;
-            hw_fmt(w, "<circle class=\"pt s%zu\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\">", s, x,
+            hw_fmt(w, "<circle class=\"pt s%u\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\">", colour(c, s), x,
                    PLOT_Y + PLOT_H - PLOT_H * f);
             tooltip(w, c, i, s, v[i]);
             hw_raw(w, "</circle>");

@@ -51,6 +51,8 @@ typedef struct chart {
     int fixed;               /* the value axis is [min, max]; else [0, a round number
                               * above the largest value] */
     double min, max;
+    const char *palette;     /* the colour class of each series as digits ("235":
+                              * s2, s3, s5); NULL: s0, s1, s2 ... in order */
 } chart;
 
 #define CHART_MAX_SERIES 6

@@ -21,7 +21,7 @@ static as_status check_period(as_db *db, const char *what, const as_period_query
                               int has_station)
 {
     if (q->version != AS_PERIOD_QUERY_VERSION)
-        return as__fail(db, AS_INVALID, "%s: unknown as_period_query version %u", what,
+        return as__fail(db, AS_MISUSE, "%s: unknown as_period_query version %u", what,
                         q->version);
     if (q->from >= q->to)
         return as__fail(db, AS_INVALID, "the period's start is not before its end");

@@ -11,14 +11,14 @@ fails=0
 ok() { echo "ok - $1"; }
 bad() { echo "not ok - $1"; fails=$((fails + 1)); }
 
-"$root/bench/run" --scale 0.001 --only user-import,tickets -b "$build" -o "$tmp/out" \
+"$root/bench/run" --scale 0.001 --only user-import,tickets,report -b "$build" -o "$tmp/out" \
     >"$tmp/table" 2>"$tmp/err"
 rc=$?
 [[ $rc == 0 ]] && ok "runs" || { bad "runs (exit $rc)"; cat "$tmp/err"; }
-for l in "user import" "sla check, first sweep" "peak RSS of an import"; do
+for l in "user import" "sla check, first sweep" "report html" "peak RSS of an import"; do
     if grep -q "^$l " "$tmp/table"; then ok "table has '$l'"; else bad "table has '$l'"; fi
 done
-if grep -qE "^(user import|sla check, first sweep) +failed" "$tmp/table"; then
+if grep -qE "^(user import|sla check, first sweep|report html) +failed" "$tmp/table"; then
     bad "every line has a value"; cat "$tmp/table"
 else
     ok "every line has a value"

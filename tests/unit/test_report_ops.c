@@ -164,7 +164,7 @@ Test(report_ops, outbox_failures)
     cr_assert(strstr(as_errmsg(db), "no station"), "%s", as_errmsg(db));
     q.station_id = NULL;
     q.version = 99;
-    cr_assert_eq(as_report_outbox_get(&r, db, &q), AS_INVALID, "unknown version");
+    cr_assert_eq(as_report_outbox_get(&r, db, &q), AS_MISUSE, "unknown version");
     cr_assert(strstr(as_errmsg(db), "version"), "%s", as_errmsg(db));
     q.version = AS_PERIOD_QUERY_VERSION;
     cr_assert_eq(as_report_outbox_get(NULL, db, &q), AS_MISUSE);
@@ -446,7 +446,7 @@ Test(report_ops, fuel_failures)
     q.from = F;
     q.to = T;
     q.version = 2;
-    cr_assert_eq(as_report_fuel_get(&r, db, &q, AS_FUEL_REPORT_BY_STATION), AS_INVALID);
+    cr_assert_eq(as_report_fuel_get(&r, db, &q, AS_FUEL_REPORT_BY_STATION), AS_MISUSE);
     cr_assert_null(r);
     q.version = AS_PERIOD_QUERY_VERSION;
     cr_assert_eq(as_report_fuel_get(NULL, db, &q, AS_FUEL_REPORT_BY_STATION), AS_MISUSE);

@@ -15,6 +15,7 @@
  *
  * Sections read in one read transaction: the whole page is one snapshot. */
 #include "chart.h"
+#include "senti_impl.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -472,7 +473,7 @@ static as_status section_sla(ctx *x)
         }
         any = 1;
         plot p = {parts[i].id, parts[i].zh, parts[i].en, parts[i].by == AS_REPORT_BY_WEEK, 0, 2,
-                  {2, 5}, "%", 1, 0, 1, 0, 100};
+                  {2, 5}, "%", 1, 0, 1, 0, 100, NULL};
         if (st == AS_OK)
             block(x, &g, &p);
         grid_free(&g);
@@ -516,7 +517,7 @@ static as_status section_times(ctx *x)
         put_opt(x, &g, c->p90_min, -1);
     }
     g.of = g.nrows;
-    plot ps = {"times-median", "中位数与 P90", "Median and p90", 0, 0, 2, {4, 5}, NULL, 0, 0, 0, 0, 0};
+    plot ps = {"times-median", "中位数与 P90", "Median and p90", 0, 0, 2, {4, 5}, NULL, 0, 0, 0, 0, 0, NULL};
     block(x, &g, &ps);
     grid_free(&g);
 
@@ -539,7 +540,7 @@ static as_status section_times(ctx *x)
         put_int(x, &g, t->clocks[1].buckets[i].tickets);
     }
     g.of = g.nrows;
-    plot pb = {"times-buckets", "时长分布", "Distribution", 0, 0, 2, {1, 2}, NULL, 0, 0, 0, 0, 0};
+    plot pb = {"times-buckets", "时长分布", "Distribution", 0, 0, 2, {1, 2}, NULL, 0, 0, 0, 0, 0, NULL};
     block(x, &g, &pb);
     grid_free(&g);
 done:
@@ -597,7 +598,7 @@ static as_status section_csat(ctx *x)
                 grid_free(&g);
                 break;
             }
-            plot p = {parts[i].id, parts[i].zh, parts[i].en, 0, 0, 2, {3, 6}, "%", 1, 0, 1, 0, 100};
+            plot p = {parts[i].id, parts[i].zh, parts[i].en, 0, 0, 2, {3, 6}, "%", 1, 0, 1, 0, 100, NULL};
             block(x, &g, &p);
         }
         grid_free(&g);
@@ -724,7 +725,7 @@ static as_status section_feedback(ctx *x)
             break;
         }
         plot p = {parts[i].id, parts[i].zh, parts[i].en, parts[i].line, 0, 1, {parts[i].val},
-                  NULL, parts[i].line ? 0 : 2, 0, !parts[i].line, 0, 5};
+                  NULL, parts[i].line ? 0 : 2, 0, !parts[i].line, 0, 5, NULL};
         block(x, &g, &p);
         grid_free(&g);
     }
@@ -770,7 +771,7 @@ static as_status section_sentiment(ctx *x)
     }
     g.of = g.nrows;
     plot pm = {"sentiment-week", "情感周趋势（-1 到 1）", "Sentiment week by week (-1 to 1)", 1, 0, 1,
-               {5}, NULL, 3, 0, 1, -1, 1};
+               {5}, NULL, 3, 0, 1, -1, 1, NULL};
     block(x, &g, &pm);
     plot pl = {"sentiment-labels", "每周正面、中性、负面评论", "Positive, neutral, negative per week",
                0, 0, 3, {2, 3, 4}, NULL, 0, 1, 0, 0, 0, "253"};
@@ -792,7 +793,7 @@ static as_status section_sentiment(ctx *x)
         }
         g.of = g.nrows;
         plot pt = {"sentiment-terms", "负面评论高频词", "Top negative terms", 0, 0, 1, {1}, NULL, 0,
-                   0, 0, 0, 0};
+                   0, 0, 0, 0, NULL};
         block(x, &g, &pt);
         grid_free(&g);
     }
@@ -888,7 +889,7 @@ static as_status section_demand(ctx *x)
             nodata(x, "demand");
         else {
             plot p = {"demand-topics", "需求话题（用户数）", "Demand topics (users)", 0, 0, 1, {1},
-                      NULL, 0, 0, 0, 0, 0};
+                      NULL, 0, 0, 0, 0, 0, NULL};
             block(x, &g, &p);
         }
     }
@@ -1000,7 +1001,7 @@ static as_status section_fuel(ctx *x)
         }
         g.of = f->nlines;
         plot p = {parts[i].id, parts[i].zh, parts[i].en, parts[i].line, 0, 1, {4}, NULL, 2, 0, 0,
-                  0, 0};
+                  0, 0, NULL};
         block(x, &g, &p);
         grid_free(&g);
         as_report_fuel_free(f);
@@ -1256,6 +1257,12 @@ as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *ou
     x->q.to = opts->to;
     x->q.station_id = opts->station_id;
 
+    /* The scorer first: on a writable handle its first use may load the
+     * built-in lexicon, a write the read snapshot below must not hold. */
+    const as__senti_cache *scorer;
+    as_status st = AS_OK;
+    if ((bits & AS_HTML_SENTIMENT) && (st = as__senti_cache_get(db, &scorer)) != AS_OK)
+        return st;
     int own = sqlite3_get_autocommit(db->sql);
     if (own) {
         int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
@@ -1263,7 +1270,6 @@ as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *ou
             return as__sqlfail(db, rc, "the HTML report");
     }
     page_head(x, bits, opts->generated_at ? opts->generated_at : as__now());
-    as_status st = AS_OK;
     for (size_t i = 0; i < NSECTIONS && st == AS_OK; i++) {
         if (!(bits & sections[i].bit))
             continue;

@@ -1159,7 +1159,7 @@ static const char style[] =
     "@media (max-width:760px){.pair{grid-template-columns:minmax(0,1fr)}}"
     "figure{margin:0}figcaption{font-size:.85em;color:#57606a;text-align:center}"
     "svg.chart{width:100%;height:auto;display:block}"
-    "svg text{font-size:11px;fill:#1b1f24}svg text.tick{fill:#57606a;font-size:10px}"
+    "svg text{font-size:13px;fill:#1b1f24}svg text.tick{fill:#57606a;font-size:12px}"
     "svg .grid{stroke:#e5e8eb;stroke-width:1}"
     "svg .line{fill:none;stroke-width:2}"
     ".tbl{overflow-x:auto}table.data{border-collapse:collapse;font-size:.85em;width:100%}"

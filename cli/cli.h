@@ -174,6 +174,14 @@ typedef struct cli_opt {
 /* Parse argv (argv[0] is the command's name) against opts; see above. */
 int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *help);
 
+/* The start of a period report: parse --from and --to (required) into q,
+ * --station ID when with_station, and the command's own options (extra,
+ * ended by CLI_END; NULL: none); refuse --from not before --to (64); open
+ * the database read-only.  CLI_GO when the report can run, else the exit
+ * code. */
+int cli_period_open(cli *c, int argc, char **argv, const char *help, as_period_query *q,
+                    int with_station, const cli_opt *extra);
+
 /* Free the array of a cli_list (not the strings, which are argv's). */
 void cli_list_free(cli_list *l);
 

@@ -537,19 +537,12 @@ int cli_report_sentiment(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
     int64_t terms = 10;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
-        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
+    const cli_opt extra[] = {
         CLI_INT("terms", "N", &terms, 0, 100),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, rsentiment_help);
+    int code = cli_period_open(c, argc, argv, rsentiment_help, &q, 1, extra);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_sentiment *r = NULL;
     as_status st = as_report_sentiment_get(&r, c->db, &q, (size_t)terms);
@@ -598,18 +591,8 @@ int cli_report_sentiment(cli *c, int argc, char **argv)
 int cli_report_urgent(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
-        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
-        CLI_END,
-    };
-    int code = cli_parse(c, argc, argv, opts, rurgent_help);
+    int code = cli_period_open(c, argc, argv, rurgent_help, &q, 1, NULL);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_urgent *r = NULL;
     as_status st = as_report_urgent_get(&r, c->db, &q);

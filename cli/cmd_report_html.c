@@ -125,25 +125,24 @@ static int write_file(cli *c, const char *path, const as_html_report_options *o,
 int cli_report_html(cli *c, int argc, char **argv)
 {
     as_html_report_options o = AS_HTML_REPORT_OPTIONS_INIT;
+    as_period_query q = AS_PERIOD_QUERY_INIT;
     const char *sections = NULL, *output = NULL;
     int64_t top = 0;
     static const cli_choice langs[] = {{"zh", 0}, {"en", 1}, {NULL, 0}};
     int lang_en = 0;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &o.from),
-        CLI_TIME_REQ("to", &o.to),
-        CLI_CHECKED("station", "ID", &o.station_id, cli_check_id, "id"),
+    const cli_opt extra[] = {
         CLI_CHOICE("lang", &lang_en, langs),
         CLI_STR("sections", "LIST", &sections),
         CLI_INT("top", "N", &top, 1, 100),
         CLI_STR("output", "FILE", &output),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, html_help);
+    int code = cli_period_open(c, argc, argv, html_help, &q, 1, extra);
     if (code != CLI_GO)
         return code;
-    if (o.from >= o.to)
-        return cli_usage(c, "--from is not before --to");
+    o.from = q.from;
+    o.to = q.to;
+    o.station_id = q.station_id;
     if (sections) {
         char bad[48];
         if (as_html_sections_parse(sections, &o.sections, bad, sizeof bad) != AS_OK)
@@ -158,8 +157,6 @@ int cli_report_html(cli *c, int argc, char **argv)
         return cli_usage(c, "--output needs a file name");
     o.lang = lang_en ? "en" : "zh";
     o.top = (int)top;
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
-        return code;
     if (to_stdout) {
         as_status st = as_report_html(c->db, &o, stdout);
         return st == AS_OK ? 0 : cli_fail(c, st);

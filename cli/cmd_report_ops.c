@@ -46,28 +46,11 @@ static const char fuel_help[] =
     "weeks.\n";
 
 /* A percentage the library gives as -1 when there is nothing to count. */
-static void pct_field(printer *p, const char *key, double pct)
-{
-    if (pct < 0)
-        pr_null(p, key);
-    else
-        pr_real(p, key, pct, 1);
-}
-
 int cli_report_outbox(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
-        CLI_END,
-    };
-    int code = cli_parse(c, argc, argv, opts, outbox_help);
+    int code = cli_period_open(c, argc, argv, outbox_help, &q, 0, NULL);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_outbox *r = NULL;
     as_status st = as_report_outbox_get(&r, c->db, &q);
@@ -84,7 +67,7 @@ int cli_report_outbox(cli *c, int argc, char **argv)
         pr_int(p, "suppressed", l->suppressed);
         pr_int(p, "expired", l->expired);
         pr_int(p, "waiting", l->waiting);
-        pct_field(p, "delivered_pct", l->delivered_pct);
+        pr_pct(p, "delivered_pct", l->delivered_pct);
         pr_int_or_null(p, "median_delay_s", l->median_delay_s, -1);
         pr_end(p);
     }
@@ -104,19 +87,12 @@ int cli_report_fuel(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
     int by = -1;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
+    const cli_opt extra[] = {
         CLI_CHOICE_REQ("by", &by, fuel_by),
-        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, fuel_help);
+    int code = cli_period_open(c, argc, argv, fuel_help, &q, 1, extra);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_fuel *r = NULL;
     as_status st = as_report_fuel_get(&r, c->db, &q, (as_fuel_report_by)by);

@@ -42,29 +42,11 @@ static const cli_choice tickets_by[] = {
 };
 
 /* A percentage the library gives as -1 when there is nothing to count. */
-static void pct_field(printer *p, const char *key, double pct)
-{
-    if (pct < 0)
-        pr_null(p, key);
-    else
-        pr_real(p, key, pct, 1);
-}
-
 int cli_report_times(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
-    const cli_opt opts[] = {
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
-        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
-        CLI_END,
-    };
-    int code = cli_parse(c, argc, argv, opts, times_help);
+    int code = cli_period_open(c, argc, argv, times_help, &q, 1, NULL);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_times *r = NULL;
     as_status st = as_report_times_get(&r, c->db, &q);
@@ -77,7 +59,7 @@ int cli_report_times(cli *c, int argc, char **argv)
         pr_str(p, "clock", ck->clock);
         pr_int(p, "n", ck->n);
         pr_int(p, "met", ck->met);
-        pct_field(p, "met_pct", ck->met_pct);
+        pr_pct(p, "met_pct", ck->met_pct);
         pr_int_or_null(p, "median_min", ck->median_min, -1);
         pr_int_or_null(p, "p90_min", ck->p90_min, -1);
         pr_arr_begin(p, "buckets");
@@ -99,19 +81,12 @@ int cli_report_tickets(cli *c, int argc, char **argv)
 {
     as_period_query q = AS_PERIOD_QUERY_INIT;
     int by = -1;
-    const cli_opt opts[] = {
+    const cli_opt extra[] = {
         CLI_CHOICE_REQ("by", &by, tickets_by),
-        CLI_TIME_REQ("from", &q.from),
-        CLI_TIME_REQ("to", &q.to),
-        CLI_CHECKED("station", "ID", &q.station_id, cli_check_id, "id"),
         CLI_END,
     };
-    int code = cli_parse(c, argc, argv, opts, tickets_help);
+    int code = cli_period_open(c, argc, argv, tickets_help, &q, 1, extra);
     if (code != CLI_GO)
-        return code;
-    if (q.from >= q.to)
-        return cli_usage(c, "--from is not before --to");
-    if ((code = cli_open(c, AS_OPEN_READONLY)))
         return code;
     as_report_tickets *r = NULL;
     as_status st = as_report_tickets_get(&r, c->db, &q, (as_ticket_report_by)by);

@@ -874,14 +874,6 @@ static const char rcsat_help[] =
     "station's tickets.\n";
 
 /* A percentage the library gives as -1 when there is nothing to count. */
-static void pct_field(printer *p, const char *key, double pct)
-{
-    if (pct < 0)
-        pr_null(p, key);
-    else
-        pr_real(p, key, pct, 1);
-}
-
 static int report(cli *c, int argc, char **argv, int csat)
 {
     as_report_query q = AS_REPORT_QUERY_INIT;
@@ -918,12 +910,12 @@ static int report(cli *c, int argc, char **argv, int csat)
                 pr_null(p, "mean_score");
             else
                 pr_real(p, "mean_score", r->mean_score, 2);
-            pct_field(p, "csat_pct", r->csat_pct);
+            pr_pct(p, "csat_pct", r->csat_pct);
             pr_int(p, "surveys", r->surveys);
             pr_int(p, "responded", r->responded);
-            pct_field(p, "response_rate_pct", r->response_rate_pct);
+            pr_pct(p, "response_rate_pct", r->response_rate_pct);
             pr_int(p, "callbacks_on_time", r->callbacks_on_time);
-            pct_field(p, "callback_on_time_pct", r->callback_on_time_pct);
+            pr_pct(p, "callback_on_time_pct", r->callback_on_time_pct);
             pr_int(p, "expired", r->expired);
             pr_end(p);
         }
@@ -939,11 +931,11 @@ static int report(cli *c, int argc, char **argv, int csat)
             pr_str(p, group, r->group);
             pr_int(p, "tickets", r->tickets);
             pr_int(p, "first_response_n", r->first_response_n);
-            pct_field(p, "first_response_met_pct", r->first_response_met_pct);
+            pr_pct(p, "first_response_met_pct", r->first_response_met_pct);
             pr_int_or_null(p, "first_response_median_min", r->first_response_median_min, -1);
             pr_int_or_null(p, "first_response_p90_min", r->first_response_p90_min, -1);
             pr_int(p, "resolution_n", r->resolution_n);
-            pct_field(p, "resolution_met_pct", r->resolution_met_pct);
+            pr_pct(p, "resolution_met_pct", r->resolution_met_pct);
             pr_int_or_null(p, "resolution_median_min", r->resolution_median_min, -1);
             pr_int_or_null(p, "resolution_p90_min", r->resolution_p90_min, -1);
             pr_end(p);

@@ -467,6 +467,28 @@ int cli_parse(cli *c, int argc, char **argv, const cli_opt *opts, const char *he
     return CLI_GO;
 }
 
+int cli_period_open(cli *c, int argc, char **argv, const char *help, as_period_query *q,
+                    int with_station, const cli_opt *extra)
+{
+    cli_opt opts[MAX_OPTS];
+    size_t n = 0;
+    opts[n++] = (cli_opt)CLI_TIME_REQ("from", &q->from);
+    opts[n++] = (cli_opt)CLI_TIME_REQ("to", &q->to);
+    if (with_station)
+        opts[n++] = (cli_opt)CLI_CHECKED("station", "ID", &q->station_id, cli_check_id, "id");
+    for (; extra && extra->kind != CLI_O_END && n < MAX_OPTS - 1; extra++)
+        opts[n++] = *extra;
+    opts[n] = (cli_opt)CLI_END;
+    int code = cli_parse(c, argc, argv, opts, help);
+    if (code != CLI_GO)
+        return code;
+    if (q->from >= q->to)
+        return cli_usage(c, "--from is not before --to");
+    if ((code = cli_open(c, AS_OPEN_READONLY)))
+        return code;
+    return CLI_GO;
+}
+
 int cli_utc_offset(cli *c)
 {
     if (c->db)

@@ -137,6 +137,14 @@ void pr_int(printer *p, const char *key, int64_t value)
     add(p, key, 0, V_NUM, dup(buf));
 }
 
+void pr_pct(printer *p, const char *key, double pct)
+{
+    if (pct < 0)
+        pr_null(p, key);
+    else
+        pr_real(p, key, pct, 1);
+}
+
 void pr_int_or_null(printer *p, const char *key, int64_t value, int64_t none)
 {
     if (value == none)

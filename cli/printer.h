@@ -55,6 +55,9 @@ void pr_null(printer *p, const char *key);
 void pr_time(printer *p, const char *key, int64_t t);
 /* Money: two fields, STEM_fen (integer) and STEM_yuan ("12.30"). */
 void pr_money(printer *p, const char *stem, int64_t fen);
+/* A percentage, 0-100 with one decimal; a negative value (the C API's -1
+ * for "no base") prints null. */
+void pr_pct(printer *p, const char *key, double pct);
 /* An int that means "none" at a sentinel (-1, 0): null there. */
 void pr_int_or_null(printer *p, const char *key, int64_t value, int64_t none);
 

@@ -100,7 +100,7 @@ as_status as_report_times_get(as_report_times **out, as_db *db, const as_period_
     sqlite3_finalize(st);
     for (int k = 0; k < 2; k++) {
         as_report_times_clock *c = &r->clocks[k];
-        c->met_pct = as__ticket_pct1(c->met, c->n);
+        c->met_pct = as__pct1(c->met, c->n);
         c->median_min = as__ticket_rank_minutes(secs[k], (size_t)c->n, 50);
         c->p90_min = as__ticket_rank_minutes(secs[k], (size_t)c->n, 90);
         free(secs[k]);

@@ -210,8 +210,6 @@ as_status as__ticket_rederive(as_db *db, int64_t id);
 #define AS__WEEK_SECONDS 604800
 /* The longest period a weekly listing takes (about 190 years). */
 #define AS__REPORT_MAX_WEEKS 10000
-/* A share in percent with one decimal, rounded half up; -1 when whole is 0. */
-double as__ticket_pct1(int64_t part, int64_t whole);
 /* Business seconds used as whole minutes, rounded half up (negative: 0). */
 int64_t as__ticket_minutes(int64_t seconds);
 /* Nearest-rank percentile (p in 1..100) of n business seconds, in whole

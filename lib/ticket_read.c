@@ -701,16 +701,8 @@ void as_survey_iter_free(as_survey_iter *it)
 
 /* ---- reports ------------------------------------------------------- */
 
-/* A share in percent with one decimal, rounded half up; -1 when whole is 0. */
-double as__ticket_pct1(int64_t part, int64_t whole)
-{
-    if (whole <= 0)
-        return -1.0;
-    int64_t permille = (part * 1000 + whole / 2) / whole;
-    return (double)permille / 10.0;
-}
-
-#define pct1 as__ticket_pct1
+/* Shares: one decimal, half up, -1 when whole is 0 (report_stats.c). */
+#define pct1 as__pct1
 
 /* The query as version 2 has it (version 1 ends before station_id).
  * AS_MISUSE for an unknown version; AS_INVALID for a bad station id. */
@@ -783,12 +775,6 @@ static int vec_push(vec *a, int64_t x)
     return 0;
 }
 
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 int64_t as__ticket_minutes(int64_t seconds)
 {
     return seconds >= 0 ? (seconds + 30) / 60 : 0;
@@ -798,9 +784,7 @@ int64_t as__ticket_rank_minutes(int64_t *seconds, size_t n, int p)
 {
     if (!n)
         return -1;
-    qsort(seconds, n, sizeof *seconds, cmp64);
-    size_t rank = (n * (size_t)p + 99) / 100;
-    return as__ticket_minutes(seconds[rank ? rank - 1 : 0]);
+    return as__ticket_minutes(as__nearest_rank(seconds, n, p));
 }
 
 /* Nearest-rank percentile (p in 1..100) of seconds, in whole minutes;

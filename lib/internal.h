@@ -172,6 +172,10 @@ char *as__strdup_opt(const char *s, int *failed);
 /* malloc'd printf. */
 char *as__printf(const char *fmt, ...) AS_PRINTF(1, 2);
 
+/* Room for need elements of size bytes in the array *p of capacity *cap
+ * (doubling from 16); 0, or -1 when out of memory or too large. */
+int as__grow(void **p, size_t *cap, size_t need, size_t size);
+
 /* A growable byte buffer. */
 typedef struct as_buf {
     char *data;

@@ -76,18 +76,10 @@ static void add_figures(as_loyalty_coupon_figures *sum, const as_loyalty_coupon_
     sum->discount_fen += f->discount_fen;
 }
 
-/* Grow *arr (of elements of size sz) to hold n + 1; -1 when out of memory. */
+/* Room for element n (n + 1 of them). */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, c * sz);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = c;
-    return 0;
+    return as__grow(arr, cap, n + 1, sz);
 }
 
 static as_status coupons(as_db *db, const as_loyalty_query *q, as_loyalty_report *r)

@@ -106,20 +106,7 @@ static uint64_t fnv(const char *s, size_t n)
     return h;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
+#define grow as__grow
 
 static size_t arena_add(pf_acc *a, const char *s, size_t n)
 {

@@ -54,18 +54,10 @@ static void end_read(as_db *db, int own)
         sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
 
-/* Grow *arr (of elements of size sz) to hold n + 1; -1 when out of memory. */
+/* Room for element n (n + 1 of them). */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, c * sz);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = c;
-    return 0;
+    return as__grow(arr, cap, n + 1, sz);
 }
 
 /* ---- outbox ----------------------------------------------------------- */

@@ -392,6 +392,11 @@ char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11]);
  * one decimal, rounded half up, -1 when whole is 0; and the nearest-rank
  * percentile (p in 1..100) of n values, -1 when n is 0 (sorts v). */
 double as__pct1(int64_t part, int64_t whole);
+/* as_report_fuel_get() for n groupings at once, in one scan of the
+ * records (the HTML report's three): out[k] by by[k]; all or none. */
+struct as_report_fuel;
+as_status as__report_fuel_many(struct as_report_fuel **out, as_db *db,
+                               const as_period_query *q, const as_fuel_report_by *by, size_t n);
 int64_t as__nearest_rank(int64_t *v, size_t n, int p);
 /* Current time in Unix seconds. */
 int64_t as__now(void);

@@ -380,85 +380,112 @@ static as_status fuel_week_lines(as_db *db, const as_period_query *q, as_report_
     return AS_OK;
 }
 
-static as_status fuel_scan(as_db *db, const as_period_query *q, as_report_fuel *r)
+/* One report's state while the records go by. */
+typedef struct fuel_pass {
+    as_report_fuel *r;
+    int64_t first;           /* by week: the first week's start */
+    fuel_acc *week_acc;      /* by week: a line's accumulator */
+    fuel_groups g;           /* else: the lines by key */
+    fuel_acc total_acc;
+    int by_station, by_grade;
+} fuel_pass;
+
+/* Add the records of the period up for n reports (of different groupings)
+ * in one scan of the fueling records. */
+static as_status fuel_scan(as_db *db, const as_period_query *q, as_report_fuel *const *rs,
+                           size_t n)
 {
-    int64_t first = 0;
-    fuel_acc *week_acc = NULL;
-    fuel_groups g = {0};
+    fuel_pass *ps = calloc(n ? n : 1, sizeof *ps);
+    if (!ps)
+        return as__fail(db, AS_NOMEM, "out of memory");
     as_status st = AS_OK;
-    if (r->by == AS_FUEL_REPORT_BY_WEEK) {
-        if ((st = fuel_week_lines(db, q, r, &first)) != AS_OK)
-            return st;
-        if (!(week_acc = calloc(r->nlines, sizeof *week_acc)))
-            return as__fail(db, AS_NOMEM, "out of memory");
+    for (size_t k = 0; k < n && st == AS_OK; k++) {
+        fuel_pass *p = &ps[k];
+        p->r = rs[k];
+        p->by_station = p->r->by == AS_FUEL_REPORT_BY_STATION ||
+                        p->r->by == AS_FUEL_REPORT_BY_STATION_GRADE;
+        p->by_grade = p->r->by == AS_FUEL_REPORT_BY_GRADE ||
+                      p->r->by == AS_FUEL_REPORT_BY_STATION_GRADE;
+        if (p->r->by == AS_FUEL_REPORT_BY_WEEK) {
+            if ((st = fuel_week_lines(db, q, p->r, &p->first)) == AS_OK &&
+                !(p->week_acc = calloc(p->r->nlines ? p->r->nlines : 1, sizeof *p->week_acc)))
+                st = as__fail(db, AS_NOMEM, "out of memory");
+        }
     }
-    sqlite3_stmt *s = as__stmt(db, fuel_scan_sql);
-    if (!s) {
-        free(week_acc);
-        return AS_INTERNAL;
-    }
-    sqlite3_bind_int64(s, 1, q->from);
-    sqlite3_bind_int64(s, 2, q->to);
-    as__bind_text_or_null(s, 3, q->station_id);
-    int off = as_db_utc_offset(db);
-    int by_station = r->by == AS_FUEL_REPORT_BY_STATION ||
-                     r->by == AS_FUEL_REPORT_BY_STATION_GRADE;
-    int by_grade = r->by == AS_FUEL_REPORT_BY_GRADE || r->by == AS_FUEL_REPORT_BY_STATION_GRADE;
+    sqlite3_stmt *s = st == AS_OK ? as__stmt(db, fuel_scan_sql) : NULL;
+    if (st == AS_OK && !s)
+        st = AS_INTERNAL;
+    int rc = SQLITE_DONE;
     char *user = NULL;               /* the current user run's id */
-    size_t usz = 0;
-    uint64_t run = 0;                /* its number, from 1 */
-    fuel_acc total_acc = {0};
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *u = as__column_text(s, 0);
-        if (!u)
-            u = "";
-        if (!run || strcmp(u, user) != 0) {
-            size_t n = strlen(u) + 1;
-            if (n > usz) {
-                char *p = realloc(user, n);
-                if (!p) {
+    if (st == AS_OK) {
+        sqlite3_bind_int64(s, 1, q->from);
+        sqlite3_bind_int64(s, 2, q->to);
+        as__bind_text_or_null(s, 3, q->station_id);
+        int off = as_db_utc_offset(db);
+        size_t usz = 0;
+        uint64_t run = 0;            /* its number, from 1 */
+        while (st == AS_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *u = as__column_text(s, 0);
+            if (!u)
+                u = "";
+            if (!run || strcmp(u, user) != 0) {
+                size_t len = strlen(u) + 1;
+                if (len > usz) {
+                    char *np = realloc(user, len);
+                    if (!np) {
+                        st = as__fail(db, AS_NOMEM, "out of memory");
+                        break;
+                    }
+                    user = np;
+                    usz = len;
+                }
+                memcpy(user, u, len);
+                run++;
+            }
+            int64_t ml = sqlite3_column_int64(s, 4), fen = sqlite3_column_int64(s, 5);
+            for (size_t k = 0; k < n; k++) {
+                fuel_pass *p = &ps[k];
+                add_record(&p->r->total, &p->total_acc, run, ml, fen);
+                as_report_fuel_line *l;
+                fuel_acc *acc;
+                if (p->r->by == AS_FUEL_REPORT_BY_WEEK) {
+                    int64_t w = as__week_start(sqlite3_column_int64(s, 3), off);
+                    size_t i = (size_t)((w - p->first) / 604800);
+                    if (w < p->first || i >= p->r->nlines)
+                        continue;   /* cannot happen: the period's rows are in its weeks */
+                    l = &p->r->lines[i];
+                    acc = &p->week_acc[i];
+                } else if (!(l = group_line(&p->g, p->r,
+                                            p->by_station ? as__column_text(s, 1) : NULL,
+                                            p->by_grade ? as__column_text(s, 2) : NULL, &acc))) {
                     st = as__fail(db, AS_NOMEM, "out of memory");
                     break;
                 }
-                user = p;
-                usz = n;
+                add_record(l, acc, run, ml, fen);
             }
-            memcpy(user, u, n);
-            run++;
         }
-        int64_t ml = sqlite3_column_int64(s, 4), fen = sqlite3_column_int64(s, 5);
-        add_record(&r->total, &total_acc, run, ml, fen);
-        as_report_fuel_line *l;
-        fuel_acc *a;
-        if (r->by == AS_FUEL_REPORT_BY_WEEK) {
-            int64_t w = as__week_start(sqlite3_column_int64(s, 3), off);
-            size_t i = (size_t)((w - first) / 604800);
-            if (w < first || i >= r->nlines)
-                continue;   /* cannot happen: the period's rows are in its weeks */
-            l = &r->lines[i];
-            a = &week_acc[i];
-        } else if (!(l = group_line(&g, r, by_station ? as__column_text(s, 1) : NULL,
-                                    by_grade ? as__column_text(s, 2) : NULL, &a))) {
-            st = as__fail(db, AS_NOMEM, "out of memory");
-            break;
-        }
-        add_record(l, a, run, ml, fen);
+        sqlite3_reset(s);
+        if (st == AS_OK && rc != SQLITE_DONE)
+            st = as__sqlfail(db, rc, "the fueling report");
     }
-    sqlite3_reset(s);
-    if (st == AS_OK && rc != SQLITE_DONE)
-        st = as__sqlfail(db, rc, "the fueling report");
     free(user);
-    free(week_acc);
-    free(g.slot);
-    free(g.acc);
+    for (size_t k = 0; k < n; k++) {
+        free(ps[k].week_acc);
+        free(ps[k].g.slot);
+        free(ps[k].g.acc);
+    }
+    free(ps);
     if (st != AS_OK)
         return st;
-    r->total.price_fen_per_l = price_per_l(r->total.amount_fen, r->total.litres_ml);
-    for (size_t i = 0; i < r->nlines; i++)
-        r->lines[i].price_fen_per_l = price_per_l(r->lines[i].amount_fen, r->lines[i].litres_ml);
-    if (r->by != AS_FUEL_REPORT_BY_WEEK && r->nlines > 1)
-        qsort(r->lines, r->nlines, sizeof *r->lines, fuel_line_cmp);
+    for (size_t k = 0; k < n; k++) {
+        as_report_fuel *r = rs[k];
+        r->total.price_fen_per_l = price_per_l(r->total.amount_fen, r->total.litres_ml);
+        for (size_t i = 0; i < r->nlines; i++)
+            r->lines[i].price_fen_per_l =
+                price_per_l(r->lines[i].amount_fen, r->lines[i].litres_ml);
+        if (r->by != AS_FUEL_REPORT_BY_WEEK && r->nlines > 1)
+            qsort(r->lines, r->nlines, sizeof *r->lines, fuel_line_cmp);
+    }
     return AS_OK;
 }
 
@@ -479,45 +506,60 @@ void as_report_fuel_free(as_report_fuel *r)
 /* Times far enough from the ends of int64_t for a week's arithmetic. */
 #define FUEL_WEEK_TIME_MAX (INT64_C(1) << 60)
 
-as_status as_report_fuel_get(as_report_fuel **out, as_db *db, const as_period_query *q,
-                             as_fuel_report_by by)
+as_status as__report_fuel_many(as_report_fuel **out, as_db *db, const as_period_query *q,
+                               const as_fuel_report_by *by, size_t n)
 {
-    if (out)
-        *out = NULL;
-    if (!out || !db || !q)
+    for (size_t k = 0; k < n; k++)
+        out[k] = NULL;
+    if (!out || !db || !q || (n && !by))
         return db ? as__fail(db, AS_MISUSE, "as_report_fuel_get: NULL argument") : AS_MISUSE;
     as_status st = check_period(db, "fueling report", q, 1);
     if (st != AS_OK)
         return st;
-    if (by != AS_FUEL_REPORT_BY_STATION && by != AS_FUEL_REPORT_BY_GRADE &&
-        by != AS_FUEL_REPORT_BY_WEEK && by != AS_FUEL_REPORT_BY_STATION_GRADE)
-        return as__fail(db, AS_INVALID, "by: %d is not station, grade, week or station-grade",
-                        (int)by);
-    if (by == AS_FUEL_REPORT_BY_WEEK &&
-        (q->from < -FUEL_WEEK_TIME_MAX || q->to > FUEL_WEEK_TIME_MAX ||
-         (q->to - q->from) / 604800 >= AS_FUEL_REPORT_MAX_WEEKS))
-        return as__fail(db, AS_INVALID, "by week: the period has more than %d weeks",
-                        AS_FUEL_REPORT_MAX_WEEKS);
-    as_report_fuel *r = calloc(1, sizeof *r);
-    if (!r)
-        return as__fail(db, AS_NOMEM, "out of memory");
-    r->from = q->from;
-    r->to = q->to;
-    r->by = by;
-    if (q->station_id && !(r->station_id = as__strdup(q->station_id))) {
-        free(r);
-        return as__fail(db, AS_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        if (by[k] != AS_FUEL_REPORT_BY_STATION && by[k] != AS_FUEL_REPORT_BY_GRADE &&
+            by[k] != AS_FUEL_REPORT_BY_WEEK && by[k] != AS_FUEL_REPORT_BY_STATION_GRADE)
+            return as__fail(db, AS_INVALID,
+                            "by: %d is not station, grade, week or station-grade", (int)by[k]);
+        if (by[k] == AS_FUEL_REPORT_BY_WEEK &&
+            (q->from < -FUEL_WEEK_TIME_MAX || q->to > FUEL_WEEK_TIME_MAX ||
+             (q->to - q->from) / 604800 >= AS_FUEL_REPORT_MAX_WEEKS))
+            return as__fail(db, AS_INVALID, "by week: the period has more than %d weeks",
+                            AS_FUEL_REPORT_MAX_WEEKS);
+    }
+    for (size_t k = 0; k < n && st == AS_OK; k++) {
+        as_report_fuel *r = calloc(1, sizeof *r);
+        if (!r) {
+            st = as__fail(db, AS_NOMEM, "out of memory");
+            break;
+        }
+        out[k] = r;
+        r->from = q->from;
+        r->to = q->to;
+        r->by = by[k];
+        if (q->station_id && !(r->station_id = as__strdup(q->station_id)))
+            st = as__fail(db, AS_NOMEM, "out of memory");
     }
     int own;
-    if ((st = begin_read(db, "the fueling report", &own)) == AS_OK) {
-        st = fuel_scan(db, q, r);
+    if (st == AS_OK && (st = begin_read(db, "the fueling report", &own)) == AS_OK) {
+        st = fuel_scan(db, q, out, n);
         end_read(db, own);
     }
     if (st != AS_OK) {
-        as_report_fuel_free(r);
+        for (size_t k = 0; k < n; k++) {
+            as_report_fuel_free(out[k]);
+            out[k] = NULL;
+        }
         return st;
     }
-    *out = r;
     as__ok(db);
     return AS_OK;
+}
+
+as_status as_report_fuel_get(as_report_fuel **out, as_db *db, const as_period_query *q,
+                             as_fuel_report_by by)
+{
+    if (!out)
+        return db ? as__fail(db, AS_MISUSE, "as_report_fuel_get: NULL argument") : AS_MISUSE;
+    return as__report_fuel_many(out, db, q, &by, 1);
 }

@@ -210,7 +210,11 @@ browser=""
 for b in chromium-headless-shell chromium chromium-browser; do
     command -v "$b" >/dev/null 2>&1 && { browser=$b; break; }
 done
-if [ -z "$browser" ] || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'; then
+cjk_font=no
+if fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1; then
+    cjk_font=yes
+fi
+if [ -z "$browser" ] || [ "$cjk_font" = no ]; then
     echo "ok - skipped: the browser checks need chromium and a CJK font (scripts/install-deps installs them)"
 else
     chrome() { "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \

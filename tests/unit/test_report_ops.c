@@ -471,3 +471,35 @@ Test(report_ops, percent_and_nearest_rank)
     cr_assert_eq(as__nearest_rank(v, 1, 50), 10);      /* sorted by the call above */
     cr_assert_eq(as__nearest_rank(v, 0, 50), -1);
 }
+
+/* The HTML report's three groupings in one scan: the same lines as one by one. */
+Test(report_ops, fuel_many_groupings_in_one_scan)
+{
+    as_db *db = fuel_scenario();
+    as_period_query q = AS_PERIOD_QUERY_INIT;
+    q.from = F;
+    q.to = T;
+    const as_fuel_report_by by[] = {AS_FUEL_REPORT_BY_WEEK, AS_FUEL_REPORT_BY_STATION,
+                                    AS_FUEL_REPORT_BY_GRADE, AS_FUEL_REPORT_BY_STATION_GRADE};
+    as_report_fuel *many[4];
+    cr_assert_eq(as__report_fuel_many(many, db, &q, by, 4), AS_OK, "%s", as_errmsg(db));
+    for (int k = 0; k < 4; k++) {
+        as_report_fuel *one = fuel(db, F, T, NULL, by[k]);
+        cr_assert_eq(many[k]->by, by[k]);
+        cr_assert_eq(many[k]->nlines, one->nlines);
+        for (size_t i = 0; i < one->nlines; i++) {
+            const as_report_fuel_line *a = &many[k]->lines[i], *b = &one->lines[i];
+            check_fuel_line(a, b->station_id, b->grade, b->week, b->records, b->users,
+                            b->litres_ml, b->amount_fen, b->price_fen_per_l);
+        }
+        TOTAL(many[k]);
+        as_report_fuel_free(one);
+        as_report_fuel_free(many[k]);
+    }
+    /* All or none: a bad grouping among good ones gives nothing. */
+    const as_fuel_report_by bad[] = {AS_FUEL_REPORT_BY_WEEK, (as_fuel_report_by)99};
+    cr_assert_eq(as__report_fuel_many(many, db, &q, bad, 2), AS_INVALID);
+    cr_assert_null(many[0]);
+    cr_assert_null(many[1]);
+    as_close(db);
+}

@@ -67,6 +67,18 @@ void hw_text(hw *w, const char *s)
             /* Control characters are not allowed in XML 1.0: a space. */
             if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
                 esc = " ";
+            /* Nor are the non-characters U+FFFE and U+FFFF: U+FFFD. */
+            else if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBF &&
+                     ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF)) {
+                if (p > run && as__buf_add(&w->b, run, (size_t)(p - run)) < 0) {
+                    w->oom = 1;
+                    return;
+                }
+                hw_raw(w, "\xEF\xBF\xBD");
+                p += 2;
+                run = p + 1;
+                continue;
+            }
         }
         if (!esc)
             continue;
@@ -232,6 +244,20 @@ static unsigned colour(const chart *c, size_t s)
     return (unsigned)(s % CHART_MAX_SERIES);
 }
 
+/* The grid of an axis [lo, hi]: 5 steps when the range is 5, 25, 50 ...
+ * (quarters of it are not round), else 4; labels with the decimals a step
+ * needs (1.25 -> 2, 0.5 -> 1, 25 -> 0). */
+static void axis_grid(double lo, double hi, int *steps, int *decimals)
+{
+    double range = hi - lo;
+    double m = range / pow(10, floor(log10(range)));
+    *steps = fabs(m - 5) < 1e-9 || fabs(m - 2.5) < 1e-9 ? 5 : 4;
+    double step = range / *steps;
+    *decimals = 0;
+    while (*decimals < 3 && fabs(step * pow(10, *decimals) - round(step * pow(10, *decimals))) > 1e-6)
+        (*decimals)++;
+}
+
 static void legend(hw *w, const chart *c, double y)
 {
     if (c->nseries < 2)
@@ -279,12 +305,14 @@ void chart_hbar(hw *w, const chart *c)
     svg_open(w, c, "bars", height);
     legend(w, c, 14);
     /* Grid: quarters of the axis, numbered at the bottom. */
-    for (int q = 0; q <= 4; q++) {
-        double x = BAR_X + BAR_W * q / 4.0;
+    int steps, dec;
+    axis_grid(0, hi, &steps, &dec);
+    for (int q = 0; q <= steps; q++) {
+        double x = BAR_X + BAR_W * q / (double)steps;
         hw_fmt(w, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, top - 2,
                x, height - 16);
         hw_fmt(w, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, height - 4);
-        hw_real(w, hi * q / 4.0, hi < 4 && hi != floor(hi / 4) * 4 ? 2 : (hi < 4 ? 1 : 0));
+        hw_real(w, hi * q / steps, dec);
         hw_raw(w, "</text>");
     }
     for (size_t i = 0; i < c->n; i++) {
@@ -346,13 +374,15 @@ void chart_line(hw *w, const chart *c)
     double height = PLOT_Y + PLOT_H + 30;
     svg_open(w, c, "lines", height);
     legend(w, c, 14);
-    for (int q = 0; q <= 4; q++) {
-        double v = lo + (hi - lo) * q / 4.0;
-        double y = PLOT_Y + PLOT_H - PLOT_H * q / 4.0;
+    int steps, dec;
+    axis_grid(lo, hi, &steps, &dec);
+    for (int q = 0; q <= steps; q++) {
+        double v = lo + (hi - lo) * q / steps;
+        double y = PLOT_Y + PLOT_H - PLOT_H * q / (double)steps;
         hw_fmt(w, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", PLOT_X, y,
                PLOT_X + PLOT_W, y);
         hw_fmt(w, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", PLOT_X - 4, y + 4);
-        hw_real(w, v, fabs(hi - lo) < 4 ? 2 : 0);
+        hw_real(w, v, dec);
         hw_raw(w, "</text>");
     }
     double step = c->n > 1 ? (double)PLOT_W / (double)(c->n - 1) : 0;

@@ -60,7 +60,9 @@ open_ticket() {
 K1=$(open_ticket U1 app payment 重复扣款 S1 2026-10-05T10:00:00+08:00)
 K2=$(open_ticket U2 phone coupon 优惠券用不了 S2 2026-10-12T11:00:00+08:00)
 K3=$(open_ticket U4 wechat service 服务态度 S2 2026-10-20T15:00:00+08:00)
-[ -n "$K1" ] && [ -n "$K2" ] && [ -n "$K3" ] && pass "tickets opened" || fail "tickets opened"
+# Hostile text: markup, quotes and a non-character in a category.
+K4=$(open_ticket U3 web $'<b>&"\'\xef\xbf\xbf' 标题 S9 2026-10-21T15:00:00+08:00)
+[ -n "$K1" ] && [ -n "$K2" ] && [ -n "$K3" ] && [ -n "$K4" ] && pass "tickets opened" || fail "tickets opened"
 as ticket assign "$K1" --to alice --by lead --at 2026-10-05T10:05:00+08:00
 as ticket reply "$K1" --message 已收到 --by alice --at 2026-10-05T10:20:00+08:00
 as ticket resolve "$K1" --message 已退款 --by alice --at 2026-10-05T16:00:00+08:00
@@ -126,6 +128,9 @@ pass "every section is in the page"
 n=$(grep -o 'data-nodata=' "$T/r.html" | wc -l)
 expect_eq "no section of a month with data says no data" "$n" 0
 case $page in *"<title>"*"</title>"*) pass "tooltips" ;; *) fail "tooltips" ;; esac
+case $page in *'&lt;b&gt;&amp;&quot;&#39;'$'\xef\xbf\xbd'*) pass "hostile text escaped, U+FFFF replaced" ;;
+*) fail "hostile text escaped, U+FFFF replaced" ;; esac
+case $page in *"<b>&"*) fail "no raw markup from the data" ;; *) pass "no raw markup from the data" ;; esac
 
 run python3 "$CHECK" numbers "$T/r.html" -- "$AFTERSALES"
 if [ "$RC" -eq 0 ]; then pass "every number equals the JSON reports ($OUT)"

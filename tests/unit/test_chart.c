@@ -31,6 +31,11 @@ Test(chart, text_is_escaped_for_xml)
     char *s = text_of(&w);
     cr_assert_str_eq(s, "a&lt;b &amp; &quot;c&quot; &#39;d&#39; &gt; e ");
     free(s);
+    /* U+FFFE and U+FFFF are not XML characters: U+FFFD; U+FFFD itself stays. */
+    hw_text(&w, "x\xEF\xBF\xBFy\xEF\xBF\xBE\xEF\xBF\xBD\xEF\xBF\xBC");
+    s = text_of(&w);
+    cr_assert_str_eq(s, "x\xEF\xBF\xBDy\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBC");
+    free(s);
 }
 
 Test(chart, numbers_with_thousands_separators)
@@ -135,5 +140,59 @@ Test(chart, nothing_to_draw_is_still_one_valid_drawing)
     cr_assert_eq(count(out, "class=\"pt"), 0);
     cr_assert_null(strstr(out, "nan"));
     cr_assert_null(strstr(out, "inf"));
+    free(out);
+}
+
+/* The tick labels of an axis, in order. */
+static void ticks(const char *svg, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (const char *p = strstr(svg, "class=\"tick\""); p; p = strstr(p + 1, "class=\"tick\"")) {
+        const char *a = strchr(p, '>') + 1, *b = strchr(a, '<');
+        if (strlen(out) + (size_t)(b - a) + 2 < n) {
+            strncat(out, a, (size_t)(b - a));
+            strcat(out, " ");
+        }
+    }
+}
+
+Test(chart, grid_labels_are_where_their_lines_are)
+{
+    const char *labels[] = {"a", "b"};
+    double stars[] = {3.25, 4.5}, counts[] = {5, 1}, big[] = {25, 12};
+    chart_series s1[] = {{"x", stars}}, s2[] = {{"x", counts}}, s3[] = {{"x", big}};
+    char t[256];
+    hw w = {0};
+    /* Stars on a fixed 0-5 axis: a line at every whole star. */
+    chart c = {.id = "a", .title = "a", .decimals = 2, .n = 2, .labels = labels, .nseries = 1,
+               .series = s1, .fixed = 1, .min = 0, .max = 5};
+    chart_hbar(&w, &c);
+    char *out = text_of(&w);
+    ticks(out, t, sizeof t);
+    cr_assert_str_eq(t, "0 1 2 3 4 5 ", "%s", t);
+    free(out);
+    /* Counts up to 5: the axis is 0-5 in whole steps. */
+    chart d = {.id = "b", .title = "b", .n = 2, .labels = labels, .nseries = 1, .series = s2};
+    chart_hbar(&w, &d);
+    out = text_of(&w);
+    ticks(out, t, sizeof t);
+    cr_assert_str_eq(t, "0 1 2 3 4 5 ", "%s", t);
+    free(out);
+    /* 25 on a line chart: 0 5 10 15 20 25, not rounded quarters. */
+    chart e = {.id = "c", .title = "c", .n = 2, .labels = labels, .nseries = 1, .series = s3};
+    chart_line(&w, &e);
+    out = text_of(&w);
+    ticks(out, t, sizeof t);
+    cr_assert(strncmp(t, "0 5 10 15 20 25 ", 16) == 0, "%s", t);
+    free(out);
+    /* Sentiment, -1 to 1: halves. */
+    double m[] = {0.2, -0.4};
+    chart_series s4[] = {{"x", m}};
+    chart f = {.id = "d", .title = "d", .decimals = 3, .n = 2, .labels = labels, .nseries = 1,
+               .series = s4, .fixed = 1, .min = -1, .max = 1};
+    chart_line(&w, &f);
+    out = text_of(&w);
+    ticks(out, t, sizeof t);
+    cr_assert(strncmp(t, "-1.0 -0.5 0.0 0.5 1.0 ", 22) == 0, "%s", t);
     free(out);
 }

@@ -50,29 +50,46 @@ static const char html_help[] =
     "                    and print what was written: path, bytes, sections; '-' or\n"
     "                    no --output writes the page to standard output\n"
     "\n"
-    "Exit 64 for a bad option (--from not before --to, an unknown section;\n"
+    "Exit 64 for a bad option (--from not before --to, a period over 5300 weeks,\n"
+    "an unknown section;\n"
     "--format without --output: the page itself is HTML), 73 when the file cannot\n"
     "be created, 74 when writing fails.\n";
 
 /* Write the page to something that is not a regular file (a device, a
- * pipe): straight into it, there is nothing to rename over. */
+ * pipe): straight into it, there is nothing to rename over; the page is
+ * made in memory first, so its size is known even where ftell is not. */
 static int write_special(cli *c, const char *path, const as_html_report_options *o, long *bytes)
 {
+    char *page = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&page, &len);
+    if (!mem) {
+        cli_error(c, "out of memory");
+        return 70;
+    }
+    as_status st = as_report_html(c->db, o, mem);
+    if (fclose(mem) != 0 && st == AS_OK)
+        st = AS_NOMEM;
+    if (st != AS_OK) {
+        free(page);
+        return cli_fail(c, st);
+    }
     FILE *f = fopen(path, "wb");
     if (!f) {
         cli_error(c, "%s: %s", path, strerror(errno));
+        free(page);
         return 73;
     }
-    as_status st = as_report_html(c->db, o, f);
-    *bytes = ftell(f);
-    int bad = ferror(f);
+    int bad = len && fwrite(page, 1, len, f) != len;
     if (fclose(f) != 0)
         bad = 1;
-    if (st == AS_OK && bad) {
+    free(page);
+    if (bad) {
         cli_error(c, "%s: writing failed", path);
         return 74;
     }
-    return st == AS_OK ? 0 : cli_fail(c, st);
+    *bytes = (long)len;
+    return 0;
 }
 
 static int write_file(cli *c, const char *path, const as_html_report_options *o, long *bytes)
@@ -143,6 +160,9 @@ int cli_report_html(cli *c, int argc, char **argv)
     o.from = q.from;
     o.to = q.to;
     o.station_id = q.station_id;
+    if ((q.to - q.from) / 604800 >= AS_FUEL_REPORT_MAX_WEEKS)
+        return cli_usage(c, "--from, --to: the period is longer than %d weeks (the page lists "
+                            "every week)", AS_FUEL_REPORT_MAX_WEEKS);
     if (sections) {
         char bad[48];
         if (as_html_sections_parse(sections, &o.sections, bad, sizeof bad) != AS_OK)

@@ -857,7 +857,8 @@ static const char rsla_help[] =
     "(Monday 00:00 in the business zone) the ticket was opened in, named by its\n"
     "Monday (YYYY-MM-DD); every week of the period is listed, oldest first, a\n"
     "week without tickets too.  --station: only the tickets of that station.\n"
-    "Exit 64 when --by week and --from is not before --to.\n";
+    "Exit 64 for a bad option: --by week with --from not before --to or a period\n"
+    "over 10000 weeks, a --station that is not an id.\n";
 
 static const char rcsat_help[] =
     "usage: aftersales report csat --from TIME --to TIME --by agent|queue [--station ID]\n"
@@ -922,7 +923,10 @@ static int report(cli *c, int argc, char **argv, int csat)
         as_report_csat_iter_free(it);
     } else {
         as_report_sla_iter *it;
-        if ((st = as_report_sla_iter_new(&it, c->db, &q)) != AS_OK)
+        /* Invalid here is an option's value: the period, --by, --station. */
+        if ((st = as_report_sla_iter_new(&it, c->db, &q)) == AS_INVALID)
+            return cli_usage(c, "%s", as_errmsg(c->db));
+        if (st != AS_OK)
             return cli_fail(c, st);
         p = cli_printer(c, PR_LIST);
         const as_report_sla_row *r;

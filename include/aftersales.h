@@ -4516,9 +4516,10 @@ void as_loyalty_report_free(as_loyalty_report *report);
  *              (as_report_fuel_get)
  *   loyalty    coupons by source and the points ledger (as_loyalty_report_get)
  * A section with nothing in the period says so ("no data") instead of
- * drawing empty charts.  Ranked lists (stations, categories, terms,
- * topics) show the first `top` rows; the table's caption says how many
- * there are.
+ * drawing empty charts.  Ranked lists show the first `top` rows: for
+ * stations, categories, channels and grades the table's caption says how
+ * many there are; negative terms and demand topics are asked for `top`
+ * only.
  *
  * The page has no script and loads nothing: a Content-Security-Policy
  * meta tag allows inline style only.  It is well-formed XML (polyglot
@@ -4558,7 +4559,8 @@ typedef struct as_html_report_options {
  * Every section is read in one read transaction (one snapshot); the page
  * is built in memory and written at the end, so nothing is written on
  * failure.
- * Returns AS_OK; AS_INVALID (from >= to, a bad station id, lang, top or
+ * Returns AS_OK; AS_INVALID (from >= to, a period of
+ * AS_FUEL_REPORT_MAX_WEEKS weeks or more, a bad station id, lang, top or
  * section bits; the detail names it); AS_IO (writing failed); AS_NOMEM;
  * AS_MISUSE (NULL db, opts or out; an unknown version); AS_BUSY;
  * AS_INTERNAL.

@@ -587,7 +587,8 @@ static const char SQL_STATS_DAY[] =
     " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 ORDER BY 1";
 /* The business week's Monday: 1970-01-05 was one (345600 s after the epoch). */
 static const char SQL_STATS_WEEK[] =
-    "SELECT date(((submitted_at + ?3 * 60 - 345600) / 604800) * 604800 + 345600, 'unixepoch'),"
+    "SELECT date(submitted_at + ?3 * 60"
+    " - ((submitted_at + ?3 * 60 - 345600) % 604800 + 604800) % 604800, 'unixepoch'),"
     " count(score), sum(score), sum(score >= 4), count(*)"
     " FROM feedback WHERE" STATS_WHERE("") " GROUP BY 1 HAVING count(score) > 0 OR ?5 ORDER BY 1";
 /* By the station's city or region in the registry (as it is now; feedback

@@ -79,7 +79,7 @@ static void read_end(as_db *db, int own)
  * station filter): the week's start, scored comments, labels, the sum of
  * the scores. */
 static const char sentiment_weeks_sql[] =
-    "SELECT ((submitted_at + ?3 - 345600) / 604800) * 604800 + 345600 - ?3,"
+    "SELECT submitted_at - ((submitted_at + ?3 - 345600) % 604800 + 604800) % 604800,"
     " count(*), sum(sentiment_label = 1), sum(sentiment_label = 0),"
     " sum(sentiment_label = -1), sum(sentiment)"
     " FROM feedback WHERE submitted_at >= ?1 AND submitted_at < ?2"

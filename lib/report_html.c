@@ -1238,6 +1238,11 @@ as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *ou
         return as__fail(db, AS_MISUSE, "as_report_html: unknown options version %u", opts->version);
     if (opts->from >= opts->to)
         return as__fail(db, AS_INVALID, "the period's start is not before its end");
+    /* The weekly charts list every week of the period. */
+    if (opts->from < -(INT64_C(1) << 40) || opts->to > (INT64_C(1) << 40) ||
+        (opts->to - opts->from) / 604800 >= AS_FUEL_REPORT_MAX_WEEKS)
+        return as__fail(db, AS_INVALID, "the period is longer than %d weeks (the page lists "
+                        "every week)", AS_FUEL_REPORT_MAX_WEEKS);
     char why[120];
     if (opts->station_id && as__check_id(opts->station_id, why, sizeof why) != AS_OK)
         return as__fail(db, AS_INVALID, "station: %s", why);

@@ -799,12 +799,12 @@ as_status as_report_sla_iter_new(as_report_sla_iter **out, as_db *db, const as_r
     /* ?4: the business zone's offset in seconds (by week). */
 #define SLA_SQL(group)                                                                          \
     "SELECT " group ", frt_met, frt_used, res_met, res_used,"                                   \
-    " ((created_at + ?4 - 345600) / 604800) * 604800 + 345600 - ?4"                             \
+    " created_at - ((created_at + ?4 - 345600) % 604800 + 604800) % 604800"                     \
     " FROM tickets WHERE " AS__SLA_TICKETS_WHERE " ORDER BY 1"
     static const char *const sql[4] = {
         SLA_SQL("severity"), SLA_SQL("queue"), SLA_SQL("coalesce(assignee, '(none)')"),
         "SELECT NULL, frt_met, frt_used, res_met, res_used,"
-        " ((created_at + ?4 - 345600) / 604800) * 604800 + 345600 - ?4"
+        " created_at - ((created_at + ?4 - 345600) % 604800 + 604800) % 604800"
         " FROM tickets WHERE " AS__SLA_TICKETS_WHERE " ORDER BY created_at"};
 #undef SLA_SQL
     if (out)

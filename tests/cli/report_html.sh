@@ -190,6 +190,11 @@ case $bars_demand in "charts 1 "*|"charts 0 "*) pass "no empty charts ($bars_dem
 # ---- failures ----------------------------------------------------------------
 as report html --from 2026-11-01 --to 2026-10-01
 expect_rc "--from after --to" 64
+as report html --from 1971-01-01T00:00:00+08:00 --to 2200-01-01T00:00:00+08:00
+expect_rc "a period over 5300 weeks is a bad option" 64
+expect_err_has "says why" "the period is longer than 5300 weeks"
+as report sla --by week --from 1971-01-01T00:00:00+08:00 --to 2200-01-01T00:00:00+08:00
+expect_rc "report sla --by week over 10000 weeks is a bad option too" 64
 as report html "${P[@]}" --sections sla,charts
 expect_rc "an unknown section" 64
 expect_err_has "names it" "unknown section 'charts'"
@@ -203,6 +208,13 @@ as report html "${P[@]}" --station "bad id"
 expect_rc "a bad station id" 64
 as report html "${P[@]}" -o "$T/no/such/dir/r.html"
 expect_rc "a file that cannot be created" 73
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo.html" &
+as --format json report html "${P[@]}" -o "$T/fifo"
+wait
+expect_rc "-o a pipe: written into it" 0
+expect_eq "the bytes the pipe got" "$(json_get 'd["bytes"]')" "$(stat -c %s "$T/from-fifo.html")"
+[ -p "$T/fifo" ] && pass "the pipe is still a pipe" || fail "the pipe is still a pipe"
 as report html "${P[@]}" -o /dev/full
 expect_rc "a file that cannot be written" 74
 as report html

@@ -668,3 +668,23 @@ Test(report_tickets, export_and_import_keep_the_station)
     free(buf);
     close_db(db);
 }
+
+/* The first days of 1970 (before the first Monday, 1970-01-05) are in the
+ * week of 1969-12-29: the SQL rounds down as as__week_start does. */
+Test(report_tickets, weeks_before_the_first_monday_of_1970)
+{
+    as_db *db = open_db();
+    char t[AS_TRACKING_BUFSIZE];
+    int64_t at = th_time("1970-01-02T12:00:00+08:00");
+    open_t(db, "S1", "app", "payment", "urgent", at, t);
+    as_report_query q = AS_REPORT_QUERY_INIT;
+    q.by = AS_REPORT_BY_WEEK;
+    q.from = th_time("1970-01-01T08:00:01+08:00");
+    q.to = th_time("1970-01-12T00:00:00+08:00");
+    sla_want want[] = {
+        {"1969-12-29", 1, 0, -1, -1, 0, -1, -1, -1, -1},
+        {"1970-01-05", 0, 0, -1, -1, 0, -1, -1, -1, -1},
+    };
+    check_sla(db, &q, want, 2);
+    close_db(db);
+}

@@ -3056,8 +3056,11 @@ typedef struct as_report_tickets {
 
 /*
  * as_report_tickets_get - the tickets created in [q->from, q->to) (of
- * q->station_id's station when given) by category, channel or station,
- * as the world stood just before q->to:
+ * q->station_id's station when given) by category, channel or station;
+ * cancellations as they stood just before q->to, resolutions as the
+ * tickets are now (the ticket keeps only its last resolution: a reopen
+ * after q->to takes a resolution of the period back, so a past period's
+ * resolved count can fall):
  *  - tickets: created in the period, except merged ones (a ticket whose
  *    status is merged now: a duplicate, never a matter of its own);
  *  - cancelled: of them, moved to cancelled by an event dated before

@@ -392,6 +392,15 @@ char *as__date_text(int64_t t, int utc_offset_minutes, char buf[11]);
  * one decimal, rounded half up, -1 when whole is 0; and the nearest-rank
  * percentile (p in 1..100) of n values, -1 when n is 0 (sorts v). */
 double as__pct1(int64_t part, int64_t whole);
+/* A report's period query: its version (AS_MISUSE), from < to, the station
+ * id (refused when the report has none: has_station 0), AS_INVALID with the
+ * detail.  what names the report in messages. */
+as_status as__period_check(as_db *db, const as_period_query *q, const char *what,
+                           int has_station);
+/* A report's read snapshot: BEGIN unless the caller holds a transaction
+ * (*own says whether we did); as__read_end commits what we began. */
+as_status as__read_begin(as_db *db, int *own, const char *what);
+void as__read_end(as_db *db, int own);
 /* as_report_fuel_get() for n groupings at once, in one scan of the
  * records (the HTML report's three): out[k] by by[k]; all or none. */
 struct as_report_fuel;

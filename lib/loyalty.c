@@ -366,13 +366,8 @@ as_status as_loyalty_report_get(as_loyalty_report **out, as_db *db, const as_loy
         return as__fail(db, AS_NOMEM, "out of memory");
     }
     /* One snapshot for every part, unless the caller has a transaction. */
-    int own = sqlite3_get_autocommit(db->sql);
-    as_status st = AS_OK;
-    if (own) {
-        int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            st = as__sqlfail(db, rc, "the loyalty report");
-    }
+    int own;
+    as_status st = as__read_begin(db, &own, "the loyalty report");
     if (st == AS_OK)
         st = coupons(db, q, r);
     if (st == AS_OK)
@@ -381,8 +376,7 @@ as_status as_loyalty_report_get(as_loyalty_report **out, as_db *db, const as_loy
         st = plans(db, q, r);
     if (st == AS_OK)
         st = partners(db, q, r);
-    if (own && !sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+    as__read_end(db, own);
     if (st != AS_OK) {
         as_loyalty_report_free(r);
         return st;

@@ -45,33 +45,9 @@ static as_status check_period(as_db *db, const void *out, const as_period_query 
 {
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "%s: NULL argument", fn) : AS_MISUSE;
-    if (q->version != AS_PERIOD_QUERY_VERSION)
-        return as__fail(db, AS_MISUSE, "%s: unknown query version %u", fn, q->version);
-    if (q->from >= q->to)
-        return as__fail(db, AS_INVALID, "the period's start is not before its end");
-    char why[120];
-    if (q->station_id && as__check_id(q->station_id, why, sizeof why) != AS_OK)
-        return as__fail(db, AS_INVALID, "station: %s", why);
-    return AS_OK;
+    return as__period_check(db, q, fn, 1);
 }
 
-/* BEGIN a read transaction unless the caller holds one; *own says. */
-static as_status read_begin(as_db *db, int *own, const char *what)
-{
-    *own = sqlite3_get_autocommit(db->sql);
-    if (*own) {
-        int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            return as__sqlfail(db, rc, what);
-    }
-    return AS_OK;
-}
-
-static void read_end(as_db *db, int own)
-{
-    if (own && !sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
-}
 
 /* ---- report sentiment ------------------------------------------------- */
 
@@ -298,12 +274,12 @@ as_status as_report_sentiment_get(as_report_sentiment **out, as_db *db, const as
         return as__fail(db, AS_NOMEM, "out of memory");
     }
     int own = 0;
-    st = read_begin(db, &own, "the sentiment report");
+    st = as__read_begin(db, &own, "the sentiment report");
     if (st == AS_OK)
         st = sentiment_weeks(db, q, r);
     if (st == AS_OK && top_terms)
         st = sentiment_terms(db, c, q, top_terms, r);
-    read_end(db, own);
+    as__read_end(db, own);
     if (st != AS_OK) {
         as_report_sentiment_free(r);
         return st;
@@ -423,10 +399,10 @@ as_status as_report_urgent_get(as_report_urgent **out, as_db *db, const as_perio
         return as__fail(db, AS_NOMEM, "out of memory");
     }
     int own = 0;
-    st = read_begin(db, &own, "the urgent feedback report");
+    st = as__read_begin(db, &own, "the urgent feedback report");
     if (st == AS_OK)
         st = urgent_lines(db, q, r);
-    read_end(db, own);
+    as__read_end(db, own);
     if (st != AS_OK) {
         as_report_urgent_free(r);
         return st;

@@ -1271,12 +1271,9 @@ as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *ou
     as_status st = AS_OK;
     if ((bits & AS_HTML_SENTIMENT) && (st = as__senti_cache_get(db, &scorer)) != AS_OK)
         return st;
-    int own = sqlite3_get_autocommit(db->sql);
-    if (own) {
-        int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            return as__sqlfail(db, rc, "the HTML report");
-    }
+    int own;
+    if ((st = as__read_begin(db, &own, "the HTML report")) != AS_OK)
+        return st;
     page_head(x, bits, opts->generated_at ? opts->generated_at : as__now());
     for (size_t i = 0; i < NSECTIONS && st == AS_OK; i++) {
         if (!(bits & sections[i].bit))
@@ -1285,8 +1282,7 @@ as_status as_report_html(as_db *db, const as_html_report_options *opts, FILE *ou
         if (st == AS_OK && (x->oom || x->w.oom))
             st = as__fail(db, AS_NOMEM, "out of memory");
     }
-    if (own && !sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+    as__read_end(db, own);
     if (st == AS_OK) {
         hw_raw(&x->w, "</main><footer><p>");
         hw_text(&x->w, L("由 libaftersales 生成。每个图表旁的表格即其数据；与 aftersales report "

@@ -15,44 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Check a period query: version, from < to, the station id.  has_station:
- * the report has a station (else a station id is refused). */
-static as_status check_period(as_db *db, const char *what, const as_period_query *q,
-                              int has_station)
-{
-    if (q->version != AS_PERIOD_QUERY_VERSION)
-        return as__fail(db, AS_MISUSE, "%s: unknown as_period_query version %u", what,
-                        q->version);
-    if (q->from >= q->to)
-        return as__fail(db, AS_INVALID, "the period's start is not before its end");
-    if (q->station_id && !has_station)
-        return as__fail(db, AS_INVALID, "station: the %s has no station", what);
-    char why[120];
-    if (q->station_id && as__check_id(q->station_id, why, sizeof why) != AS_OK)
-        return as__fail(db, AS_INVALID, "station: %s", why);
-    return AS_OK;
-}
-
-/* Begin a read transaction unless the caller has one; *own is set when we
- * did (end it with end_read). */
-static as_status begin_read(as_db *db, const char *what, int *own)
-{
-    *own = sqlite3_get_autocommit(db->sql);
-    if (!*own)
-        return AS_OK;
-    int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        *own = 0;
-        return as__sqlfail(db, rc, what);
-    }
-    return AS_OK;
-}
-
-static void end_read(as_db *db, int own)
-{
-    if (own && !sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
-}
 
 /* Room for element n (n + 1 of them). */
 static int grow(void **arr, size_t *cap, size_t n, size_t sz)
@@ -204,7 +166,7 @@ as_status as_report_outbox_get(as_report_outbox **out, as_db *db, const as_perio
         *out = NULL;
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_outbox_get: NULL argument") : AS_MISUSE;
-    as_status st = check_period(db, "outbox report", q, 0);
+    as_status st = as__period_check(db, q, "outbox report", 0);
     if (st != AS_OK)
         return st;
     as_report_outbox *r = calloc(1, sizeof *r);
@@ -215,9 +177,9 @@ as_status as_report_outbox_get(as_report_outbox **out, as_db *db, const as_perio
     r->total.delivered_pct = -1;
     r->total.median_delay_s = -1;
     int own;
-    if ((st = begin_read(db, "the outbox report", &own)) == AS_OK) {
+    if ((st = as__read_begin(db, &own, "the outbox report")) == AS_OK) {
         st = outbox_lines(db, q, r);
-        end_read(db, own);
+        as__read_end(db, own);
     }
     if (st != AS_OK) {
         as_report_outbox_free(r);
@@ -513,7 +475,7 @@ as_status as__report_fuel_many(as_report_fuel **out, as_db *db, const as_period_
         out[k] = NULL;
     if (!out || !db || !q || (n && !by))
         return db ? as__fail(db, AS_MISUSE, "as_report_fuel_get: NULL argument") : AS_MISUSE;
-    as_status st = check_period(db, "fueling report", q, 1);
+    as_status st = as__period_check(db, q, "fueling report", 1);
     if (st != AS_OK)
         return st;
     for (size_t k = 0; k < n; k++) {
@@ -541,9 +503,9 @@ as_status as__report_fuel_many(as_report_fuel **out, as_db *db, const as_period_
             st = as__fail(db, AS_NOMEM, "out of memory");
     }
     int own;
-    if (st == AS_OK && (st = begin_read(db, "the fueling report", &own)) == AS_OK) {
+    if (st == AS_OK && (st = as__read_begin(db, &own, "the fueling report")) == AS_OK) {
         st = fuel_scan(db, q, out, n);
-        end_read(db, own);
+        as__read_end(db, own);
     }
     if (st != AS_OK) {
         for (size_t k = 0; k < n; k++) {

@@ -7,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Check a period query as every service report does. */
-static as_status check_period(as_db *db, const as_period_query *q, const char *fn)
-{
-    if (q->version != AS_PERIOD_QUERY_VERSION)
-        return as__fail(db, AS_MISUSE, "%s: unknown query version %u", fn, q->version);
-    if (q->from >= q->to)
-        return as__fail(db, AS_INVALID, "the period's start is not before its end");
-    char why[120];
-    if (q->station_id && as__check_id(q->station_id, why, sizeof why) != AS_OK)
-        return as__fail(db, AS_INVALID, "station: %s", why);
-    return AS_OK;
-}
-
 /* ---- report times ---------------------------------------------------- */
 
 static const int64_t bucket_lo[AS_REPORT_TIMES_BUCKETS] = {0, 15, 30, 60, 120, 240, 480, 1440};
@@ -41,7 +28,7 @@ as_status as_report_times_get(as_report_times **out, as_db *db, const as_period_
         *out = NULL;
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_times_get: NULL argument") : AS_MISUSE;
-    as_status s = check_period(db, q, "as_report_times_get");
+    as_status s = as__period_check(db, q, "as_report_times_get", 1);
     if (s != AS_OK)
         return s;
     as_report_times *r = calloc(1, sizeof *r);
@@ -150,7 +137,7 @@ as_status as_report_tickets_get(as_report_tickets **out, as_db *db, const as_per
         *out = NULL;
     if (!out || !db || !q)
         return db ? as__fail(db, AS_MISUSE, "as_report_tickets_get: NULL argument") : AS_MISUSE;
-    as_status s = check_period(db, q, "as_report_tickets_get");
+    as_status s = as__period_check(db, q, "as_report_tickets_get", 1);
     if (s != AS_OK)
         return s;
     if (by < AS_TICKET_REPORT_BY_CATEGORY || by > AS_TICKET_REPORT_BY_STATION)

@@ -3039,8 +3039,8 @@ typedef struct as_report_ticket_line {
     const char *group;       /* the category, channel or station id; NULL (by station):
                               * tickets without a station */
     int64_t tickets;         /* created in the period; merged tickets not counted */
-    int64_t resolved;        /* of them, resolved (resolved_at) before `to` */
-    int64_t cancelled;       /* of them, cancelled */
+    int64_t resolved;        /* of them, resolved or closed just before `to` */
+    int64_t cancelled;       /* of them, cancelled just before `to` */
     int64_t open;            /* tickets - resolved - cancelled */
     int64_t urgent;          /* of them, a severity other than normal */
 } as_report_ticket_line;
@@ -3056,19 +3056,18 @@ typedef struct as_report_tickets {
 
 /*
  * as_report_tickets_get - the tickets created in [q->from, q->to) (of
- * q->station_id's station when given) by category, channel or station;
- * cancellations as they stood just before q->to, resolutions as the
- * tickets are now (the ticket keeps only its last resolution: a reopen
- * after q->to takes a resolution of the period back, so a past period's
- * resolved count can fall):
+ * q->station_id's station when given) by category, channel or station,
+ * each ticket's status as the world stood just before q->to (the last
+ * status change of its history before q->to; a history without one, from
+ * an old import, falls back to its resolved_at and cancellation), so a
+ * past period keeps its numbers:
  *  - tickets: created in the period, except merged ones (a ticket whose
  *    status is merged now: a duplicate, never a matter of its own);
- *  - cancelled: of them, moved to cancelled by an event dated before
- *    q->to (cancelled is final, so this is "cancelled at q->to"; a
- *    ticket cancelled at or after q->to is not counted here);
- *  - resolved: of the others, resolved_at before q->to (the last
- *    resolution; a ticket reopened and resolved again counts once, and
- *    one reopened and not resolved again does not count);
+ *  - cancelled: of them, cancelled then (a ticket cancelled at or after
+ *    q->to is not counted here);
+ *  - resolved: of them, resolved or closed then (a reopen after q->to does
+ *    not take it back; one reopened before q->to and not resolved again
+ *    is open);
  *  - open: tickets - resolved - cancelled (never negative);
  *  - urgent: of the tickets, a severity other than normal (urgent, major,
  *    systemic).

@@ -117,16 +117,20 @@ void as_report_tickets_free(as_report_tickets *report)
 as_status as_report_tickets_get(as_report_tickets **out, as_db *db, const as_period_query *q,
                                 as_ticket_report_by by)
 {
-    /* Cancelled as the world stood just before ?2: the status is cancelled
-     * (final) and the move to it (its event; a history without one: the
-     * last update) is dated before ?2.  Resolved: the others whose
-     * resolved_at (the last resolution, cleared by a reopen) is before ?2. */
+    /* Each ticket's status as the world stood just before ?2: the to_status
+     * of its last status event before ?2 (events are appended in time
+     * order).  A ticket with no such event in its history (an old import)
+     * falls back to what the row says: cancelled by its last update before
+     * ?2, resolved by a resolved_at before ?2.  Resolved counts resolved and
+     * closed; the rest of the period's tickets are open. */
 #define TICKETS_SQL(group)                                                                      \
-    "SELECT g, count(*), sum(c), sum(NOT c AND resolved_at IS NOT NULL AND resolved_at < ?2),"  \
+    "SELECT g, count(*), sum(st = 'cancelled'), sum(st IN ('resolved', 'closed')),"             \
     " sum(severity <> 'normal') FROM ("                                                         \
-    " SELECT " group " AS g, t.resolved_at, t.severity,"                                        \
-    "  (t.status = 'cancelled' AND coalesce((SELECT min(e.at) FROM ticket_events e"             \
-    "   WHERE e.ticket_id = t.id AND e.to_status = 'cancelled'), t.updated_at) < ?2) AS c"      \
+    " SELECT " group " AS g, t.severity, coalesce("                                             \
+    "  (SELECT e.to_status FROM ticket_events e WHERE e.ticket_id = t.id"                       \
+    "    AND e.to_status IS NOT NULL AND e.at < ?2 ORDER BY e.at DESC, e.id DESC LIMIT 1),"      \
+    "  CASE WHEN t.status = 'cancelled' AND t.updated_at < ?2 THEN 'cancelled'"                 \
+    "   WHEN t.resolved_at IS NOT NULL AND t.resolved_at < ?2 THEN 'resolved' END) AS st"       \
     " FROM tickets t WHERE t.created_at >= ?1 AND t.created_at < ?2 AND t.status <> 'merged'"   \
     "  AND (?3 IS NULL OR t.station_id = ?3))"                                                  \
     " GROUP BY g ORDER BY count(*) DESC, g IS NULL, g"

@@ -576,6 +576,12 @@ Test(report_tickets, tickets_by_category_channel_and_station)
     q = period(W, W + 60 * MIN + 1, NULL);
     const line_want resolved[] = {{"S1", 1, 1, 0, 0, 1}};
     check_lines(db, &q, AS_TICKET_REPORT_BY_STATION, resolved, 1, &resolved[0]);
+    /* A past period keeps its numbers: H was resolved 30 minutes after it
+     * opened and reopened 2 hours after it; a period ending between the two
+     * counts H resolved, though H is open now. */
+    q = period(W, W + 3 * DAY + HOUR, NULL);
+    const line_want past[] = {{"S1", 3, 3, 0, 0, 3}};
+    check_lines(db, &q, AS_TICKET_REPORT_BY_STATION, past, 1, &past[0]);
     /* E at the end does not count, at the start it does. */
     q = period(W + 3 * WEEK, W + 4 * WEEK, NULL);
     const line_want e[] = {{"payment", 1, 0, 0, 1, 1}};

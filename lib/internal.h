@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #if defined(__GNUC__)
 #define AS_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -173,8 +174,27 @@ char *as__strdup_opt(const char *s, int *failed);
 char *as__printf(const char *fmt, ...) AS_PRINTF(1, 2);
 
 /* Room for need elements of size bytes in the array *p of capacity *cap
- * (doubling from 16); 0, or -1 when out of memory or too large. */
-int as__grow(void **p, size_t *cap, size_t need, size_t size);
+ * (doubling from 16); 0, or -1 when out of memory or too large.  Inline:
+ * the profile pass calls it per record. */
+static inline int as__grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return -1;
+        c *= 2;
+    }
+    if (size && c > SIZE_MAX / size)
+        return -1;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
 
 /* A growable byte buffer. */
 typedef struct as_buf {

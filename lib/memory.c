@@ -49,26 +49,6 @@ char *as__printf(const char *fmt, ...)
     return p;
 }
 
-int as__grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) {
-        if (c > SIZE_MAX / 2)
-            return -1;
-        c *= 2;
-    }
-    if (size && c > SIZE_MAX / size)
-        return -1;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 int as__buf_reserve(as_buf *b, size_t extra)
 {
     if (b->cap - b->len > extra)
